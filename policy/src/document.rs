@@ -1,0 +1,933 @@
+//! The policy grammar: AWS JSON in, a validated document out.
+//!
+//! This is the only place that knows the element names. It reports every fault it
+//! finds, each with AWS's message and the pointer and line:column of the element, so the
+//! console can underline all of them at once; [`PolicyErrors::first`] is what AWS names.
+
+use crate::condition::Operator;
+use crate::error::{Location, PolicyError, PolicyErrorKind, PolicyErrors, PolicyKind};
+use crate::json::{self, Json, JsonKind, Member, Span};
+use crate::pattern::{has_variable, tokenize};
+
+/// A value and where it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located<T> {
+    pub value: T,
+    pub pointer: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// The legacy grammar: no policy variables.
+    V2008_10_17,
+    V2012_10_17,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+impl Effect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        }
+    }
+}
+
+/// `Action`/`NotAction` or `Resource`/`NotResource`: a list, possibly negated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clause {
+    pub negated: bool,
+    pub items: Vec<Located<String>>,
+    pub pointer: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalType {
+    Aws,
+    Service,
+    Federated,
+    CanonicalUser,
+}
+
+impl PrincipalType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalType::Aws => "AWS",
+            PrincipalType::Service => "Service",
+            PrincipalType::Federated => "Federated",
+            PrincipalType::CanonicalUser => "CanonicalUser",
+        }
+    }
+
+    fn parse(name: &str) -> Option<PrincipalType> {
+        Some(match name {
+            "AWS" => PrincipalType::Aws,
+            "Service" => PrincipalType::Service,
+            "Federated" => PrincipalType::Federated,
+            "CanonicalUser" => PrincipalType::CanonicalUser,
+            _ => return None,
+        })
+    }
+}
+
+/// `Principal`/`NotPrincipal`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrincipalClause {
+    pub negated: bool,
+    /// `"Principal": "*"`.
+    pub everyone: bool,
+    pub entries: Vec<(PrincipalType, Located<String>)>,
+    pub pointer: String,
+    pub span: Span,
+}
+
+/// One operator + key + values of a `Condition` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConditionClause {
+    pub operator: Operator,
+    pub operator_name: Located<String>,
+    pub key: Located<String>,
+    pub values: Vec<Located<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    /// Position in the `Statement` list (0 when it is a single object).
+    pub index: usize,
+    pub pointer: String,
+    pub span: Span,
+    pub sid: Option<Located<String>>,
+    pub effect: Effect,
+    pub principal: Option<PrincipalClause>,
+    pub actions: Clause,
+    pub resources: Option<Clause>,
+    pub conditions: Vec<ConditionClause>,
+}
+
+impl Statement {
+    /// `Sid` if given, else `#index`: how explanations name a statement.
+    pub fn label(&self) -> String {
+        match &self.sid {
+            Some(sid) if !sid.value.is_empty() => sid.value.clone(),
+            _ => format!("#{}", self.index),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyDocument {
+    /// `None` when the document has no `Version` (AWS then reads it as 2008-10-17).
+    pub version: Option<Version>,
+    pub id: Option<String>,
+    pub statements: Vec<Statement>,
+}
+
+impl PolicyDocument {
+    /// Whether policy variables are substituted (only under 2012-10-17).
+    pub fn substitutes_variables(&self) -> bool {
+        self.version == Some(Version::V2012_10_17)
+    }
+
+    /// Parses and validates `text` as a policy of `kind`.
+    pub fn parse(text: &str, kind: PolicyKind) -> Result<PolicyDocument, PolicyErrors> {
+        let mut reader = Grammar {
+            text,
+            kind,
+            errors: Vec::new(),
+        };
+        let document = reader.document();
+        let mut errors = reader.errors;
+        if errors.is_empty() {
+            if let Some(document) = document {
+                return Ok(document);
+            }
+        }
+        errors.sort_by_key(|e| (e.rank(), e.location.start));
+        Err(PolicyErrors(errors))
+    }
+}
+
+/// Characters that count against AWS's size quotas: all but white space.
+pub fn policy_size(text: &str) -> usize {
+    text.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// Appends a member name to a JSON pointer, escaped per RFC 6901.
+pub fn pointer_child(parent: &str, name: &str) -> String {
+    format!("{parent}/{}", name.replace('~', "~0").replace('/', "~1"))
+}
+
+struct Grammar<'a> {
+    text: &'a str,
+    kind: PolicyKind,
+    errors: Vec<PolicyError>,
+}
+
+impl Grammar<'_> {
+    fn fail(&mut self, kind: PolicyErrorKind, pointer: &str, span: Span) {
+        self.errors.push(PolicyError {
+            kind,
+            location: Location::new(self.text, pointer, span),
+        });
+    }
+
+    fn document(&mut self) -> Option<PolicyDocument> {
+        let size = policy_size(self.text);
+        let limit = self.kind.size_limit();
+        if size > limit {
+            self.fail(
+                PolicyErrorKind::TooLarge {
+                    kind: self.kind,
+                    limit,
+                    size,
+                },
+                "",
+                Span::default(),
+            );
+        }
+        let root = match json::parse(self.text) {
+            Ok(root) => root,
+            Err(e) => {
+                let span = Span {
+                    start: e.offset,
+                    end: e.offset,
+                };
+                self.fail(PolicyErrorKind::InvalidJson { detail: e.message }, "", span);
+                return None;
+            }
+        };
+        let JsonKind::Object(members) = &root.kind else {
+            self.wrong_type("policy document", "an object", &root, "");
+            return None;
+        };
+        let members = self.unique_members(members, "");
+        let mut version = None;
+        let mut version_member = None;
+        let mut id = None;
+        let mut statement_member = None;
+        for member in members {
+            let pointer = pointer_child("", &member.name);
+            match member.name.as_str() {
+                "Version" => match member.value.as_str() {
+                    Some("2012-10-17") => version = Some(Version::V2012_10_17),
+                    Some("2008-10-17") => version = Some(Version::V2008_10_17),
+                    Some(other) => self.fail(
+                        PolicyErrorKind::InvalidVersion {
+                            value: other.to_string(),
+                        },
+                        &pointer,
+                        member.value.span,
+                    ),
+                    None => self.wrong_type("Version", "a string", &member.value, &pointer),
+                },
+                "Id" => match member.value.as_str() {
+                    Some(text) => id = Some(text.to_string()),
+                    None => self.wrong_type("Id", "a string", &member.value, &pointer),
+                },
+                "Statement" => statement_member = Some(member),
+                _ => self.unknown(member, &pointer),
+            }
+            if member.name == "Version" {
+                version_member = Some(member);
+            }
+        }
+        let Some(statement_member) = statement_member else {
+            self.fail(PolicyErrorKind::MissingStatement, "", root.span);
+            return None;
+        };
+        let _ = version_member;
+        let statements = self.statements(&statement_member.value, version);
+        Some(PolicyDocument {
+            version,
+            id,
+            statements,
+        })
+    }
+
+    /// Reports repeated member names and returns the members (first occurrence wins).
+    fn unique_members<'m>(&mut self, members: &'m [Member], pointer: &str) -> Vec<&'m Member> {
+        let mut seen: Vec<&str> = Vec::new();
+        let mut out = Vec::new();
+        for member in members {
+            if seen.contains(&member.name.as_str()) {
+                self.fail(
+                    PolicyErrorKind::DuplicateElement {
+                        name: member.name.clone(),
+                    },
+                    &pointer_child(pointer, &member.name),
+                    member.name_span,
+                );
+                continue;
+            }
+            seen.push(&member.name);
+            out.push(member);
+        }
+        out
+    }
+
+    fn unknown(&mut self, member: &Member, pointer: &str) {
+        self.fail(
+            PolicyErrorKind::UnknownElement {
+                name: member.name.clone(),
+            },
+            pointer,
+            member.name_span,
+        );
+    }
+
+    fn wrong_type(&mut self, element: &str, expected: &'static str, value: &Json, pointer: &str) {
+        self.fail(
+            PolicyErrorKind::WrongType {
+                element: element.to_string(),
+                expected,
+                found: value.type_name(),
+            },
+            pointer,
+            value.span,
+        );
+    }
+
+    fn statements(&mut self, value: &Json, version: Option<Version>) -> Vec<Statement> {
+        let pointer = "/Statement";
+        let items: Vec<(usize, String, &Json)> = match &value.kind {
+            JsonKind::Object(_) => vec![(0, pointer.to_string(), value)],
+            JsonKind::Array(items) if items.is_empty() => {
+                self.fail(
+                    PolicyErrorKind::EmptyElement {
+                        element: "Statement".into(),
+                    },
+                    pointer,
+                    value.span,
+                );
+                Vec::new()
+            }
+            JsonKind::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| (i, format!("{pointer}/{i}"), item))
+                .collect(),
+            _ => {
+                self.wrong_type(
+                    "Statement",
+                    "an object or an array of objects",
+                    value,
+                    pointer,
+                );
+                Vec::new()
+            }
+        };
+        let mut statements = Vec::new();
+        let mut sids: Vec<String> = Vec::new();
+        for (index, pointer, item) in items {
+            let Some(statement) = self.statement(index, &pointer, item, version) else {
+                continue;
+            };
+            if let Some(sid) = &statement.sid {
+                if !sid.value.is_empty() {
+                    if sids.contains(&sid.value) {
+                        self.fail(
+                            PolicyErrorKind::DuplicateSid {
+                                sid: sid.value.clone(),
+                            },
+                            &sid.pointer,
+                            sid.span,
+                        );
+                    }
+                    sids.push(sid.value.clone());
+                }
+            }
+            statements.push(statement);
+        }
+        statements
+    }
+
+    fn statement(
+        &mut self,
+        index: usize,
+        pointer: &str,
+        value: &Json,
+        version: Option<Version>,
+    ) -> Option<Statement> {
+        let JsonKind::Object(members) = &value.kind else {
+            self.wrong_type("Statement", "an object", value, pointer);
+            return None;
+        };
+        let members = self.unique_members(members, pointer);
+        let mut sid = None;
+        let mut effect = None;
+        let mut effect_seen = false;
+        let mut principal = None;
+        let mut not_principal = None;
+        let mut action = None;
+        let mut not_action = None;
+        let mut resource = None;
+        let mut not_resource = None;
+        let mut conditions = Vec::new();
+        for member in members {
+            let here = pointer_child(pointer, &member.name);
+            match member.name.as_str() {
+                "Sid" => sid = self.sid(member, &here),
+                "Effect" => {
+                    effect_seen = true;
+                    effect = self.effect(member, &here);
+                }
+                "Principal" => principal = self.principal(member, &here, false),
+                "NotPrincipal" => not_principal = self.principal(member, &here, true),
+                "Action" => action = self.clause(member, &here, false),
+                "NotAction" => not_action = self.clause(member, &here, true),
+                "Resource" => resource = self.clause(member, &here, false),
+                "NotResource" => not_resource = self.clause(member, &here, true),
+                "Condition" => conditions = self.conditions(&member.value, &here),
+                _ => self.unknown(member, &here),
+            }
+        }
+        if !effect_seen {
+            self.fail(PolicyErrorKind::MissingEffect, pointer, value.span);
+        }
+        let principal = self.pick(
+            principal,
+            not_principal,
+            ("Principal", "NotPrincipal"),
+            pointer,
+            value.span,
+        );
+        let actions = self.pick(
+            action,
+            not_action,
+            ("Action", "NotAction"),
+            pointer,
+            value.span,
+        );
+        let resources = self.pick(
+            resource,
+            not_resource,
+            ("Resource", "NotResource"),
+            pointer,
+            value.span,
+        );
+        if actions.is_none() {
+            self.fail(PolicyErrorKind::MissingActions, pointer, value.span);
+        }
+        self.check_placement(principal.as_ref(), resources.as_ref(), pointer, value.span);
+        if let Some(actions) = &actions {
+            self.check_actions(actions);
+        }
+        if let Some(resources) = &resources {
+            self.check_resources(resources, version);
+        }
+        self.check_condition_variables(&conditions, version);
+        Some(Statement {
+            index,
+            pointer: pointer.to_string(),
+            span: value.span,
+            sid,
+            effect: effect?,
+            principal,
+            actions: actions?,
+            resources,
+            conditions,
+        })
+    }
+
+    /// Picks the positive or the negated form, reporting both given at once.
+    fn pick<T: HasSpan>(
+        &mut self,
+        positive: Option<T>,
+        negated: Option<T>,
+        names: (&'static str, &'static str),
+        pointer: &str,
+        span: Span,
+    ) -> Option<T> {
+        match (positive, negated) {
+            (Some(_), Some(n)) => {
+                let span = n.span_or(span);
+                self.fail(
+                    PolicyErrorKind::BothPositiveAndNegated {
+                        positive: names.0,
+                        negated: names.1,
+                    },
+                    &pointer_child(pointer, names.1),
+                    span,
+                );
+                None
+            }
+            (p, n) => p.or(n),
+        }
+    }
+
+    fn sid(&mut self, member: &Member, pointer: &str) -> Option<Located<String>> {
+        let Some(text) = member.value.as_str() else {
+            self.wrong_type("Sid", "a string", &member.value, pointer);
+            return None;
+        };
+        if self.kind.is_identity() && !text.chars().all(|c| c.is_ascii_alphanumeric()) {
+            self.fail(
+                PolicyErrorKind::InvalidSid {
+                    sid: text.to_string(),
+                },
+                pointer,
+                member.value.span,
+            );
+        }
+        Some(Located {
+            value: text.to_string(),
+            pointer: pointer.to_string(),
+            span: member.value.span,
+        })
+    }
+
+    fn effect(&mut self, member: &Member, pointer: &str) -> Option<Effect> {
+        match member.value.as_str() {
+            Some("Allow") => Some(Effect::Allow),
+            Some("Deny") => Some(Effect::Deny),
+            Some(other) => {
+                self.fail(
+                    PolicyErrorKind::InvalidEffect {
+                        value: other.to_string(),
+                    },
+                    pointer,
+                    member.value.span,
+                );
+                None
+            }
+            None => {
+                self.wrong_type("Effect", "a string", &member.value, pointer);
+                None
+            }
+        }
+    }
+
+    /// A string or a non-empty array of strings.
+    fn strings(
+        &mut self,
+        element: &str,
+        value: &Json,
+        pointer: &str,
+    ) -> Option<Vec<Located<String>>> {
+        match &value.kind {
+            JsonKind::String(s) => Some(vec![Located {
+                value: s.clone(),
+                pointer: pointer.to_string(),
+                span: value.span,
+            }]),
+            JsonKind::Array(items) if items.is_empty() => {
+                self.fail(
+                    PolicyErrorKind::EmptyElement {
+                        element: element.to_string(),
+                    },
+                    pointer,
+                    value.span,
+                );
+                None
+            }
+            JsonKind::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                let mut ok = true;
+                for (i, item) in items.iter().enumerate() {
+                    let here = format!("{pointer}/{i}");
+                    match item.as_str() {
+                        Some(s) => out.push(Located {
+                            value: s.to_string(),
+                            pointer: here,
+                            span: item.span,
+                        }),
+                        None => {
+                            self.wrong_type(element, "a string", item, &here);
+                            ok = false;
+                        }
+                    }
+                }
+                ok.then_some(out)
+            }
+            _ => {
+                self.wrong_type(element, "a string or an array of strings", value, pointer);
+                None
+            }
+        }
+    }
+
+    fn clause(&mut self, member: &Member, pointer: &str, negated: bool) -> Option<Clause> {
+        let items = self.strings(&member.name, &member.value, pointer)?;
+        Some(Clause {
+            negated,
+            items,
+            pointer: pointer.to_string(),
+            span: member.value.span,
+        })
+    }
+
+    fn principal(
+        &mut self,
+        member: &Member,
+        pointer: &str,
+        negated: bool,
+    ) -> Option<PrincipalClause> {
+        let value = &member.value;
+        let mut clause = PrincipalClause {
+            negated,
+            everyone: false,
+            entries: Vec::new(),
+            pointer: pointer.to_string(),
+            span: value.span,
+        };
+        match &value.kind {
+            JsonKind::String(s) if s == "*" => clause.everyone = true,
+            JsonKind::String(s) => {
+                self.fail(
+                    PolicyErrorKind::InvalidPrincipal {
+                        principal_type: "AWS".into(),
+                        value: s.clone(),
+                    },
+                    pointer,
+                    value.span,
+                );
+                return None;
+            }
+            JsonKind::Object(members) if members.is_empty() => {
+                self.fail(
+                    PolicyErrorKind::EmptyElement {
+                        element: member.name.clone(),
+                    },
+                    pointer,
+                    value.span,
+                );
+                return None;
+            }
+            JsonKind::Object(members) => {
+                for inner in self.unique_members(members, pointer) {
+                    let here = pointer_child(pointer, &inner.name);
+                    let Some(principal_type) = PrincipalType::parse(&inner.name) else {
+                        self.unknown(inner, &here);
+                        continue;
+                    };
+                    let Some(values) = self.strings(&inner.name, &inner.value, &here) else {
+                        continue;
+                    };
+                    for item in values {
+                        if !valid_principal(principal_type, &item.value) {
+                            self.fail(
+                                PolicyErrorKind::InvalidPrincipal {
+                                    principal_type: inner.name.clone(),
+                                    value: item.value.clone(),
+                                },
+                                &item.pointer,
+                                item.span,
+                            );
+                            continue;
+                        }
+                        clause.entries.push((principal_type, item));
+                    }
+                }
+            }
+            _ => {
+                self.wrong_type(&member.name, "\"*\" or an object", value, pointer);
+                return None;
+            }
+        }
+        Some(clause)
+    }
+
+    fn conditions(&mut self, value: &Json, pointer: &str) -> Vec<ConditionClause> {
+        let JsonKind::Object(operators) = &value.kind else {
+            self.wrong_type("Condition", "an object", value, pointer);
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for op_member in self.unique_members(operators, pointer) {
+            let op_pointer = pointer_child(pointer, &op_member.name);
+            let operator = Operator::parse(&op_member.name);
+            if operator.is_none() {
+                self.fail(
+                    PolicyErrorKind::InvalidConditionOperator {
+                        operator: op_member.name.clone(),
+                    },
+                    &op_pointer,
+                    op_member.name_span,
+                );
+            }
+            let JsonKind::Object(keys) = &op_member.value.kind else {
+                self.wrong_type(
+                    &op_member.name,
+                    "an object of condition keys",
+                    &op_member.value,
+                    &op_pointer,
+                );
+                continue;
+            };
+            if keys.is_empty() {
+                self.fail(
+                    PolicyErrorKind::EmptyElement {
+                        element: op_member.name.clone(),
+                    },
+                    &op_pointer,
+                    op_member.value.span,
+                );
+            }
+            for key_member in self.unique_members(keys, &op_pointer) {
+                let key_pointer = pointer_child(&op_pointer, &key_member.name);
+                if !has_vendor(&key_member.name) {
+                    self.fail(
+                        PolicyErrorKind::MissingVendor {
+                            value: key_member.name.clone(),
+                        },
+                        &key_pointer,
+                        key_member.name_span,
+                    );
+                }
+                let Some(values) =
+                    self.condition_values(&key_member.name, &key_member.value, &key_pointer)
+                else {
+                    continue;
+                };
+                if let Some(operator) = operator {
+                    out.push(ConditionClause {
+                        operator,
+                        operator_name: Located {
+                            value: op_member.name.clone(),
+                            pointer: op_pointer.clone(),
+                            span: op_member.name_span,
+                        },
+                        key: Located {
+                            value: key_member.name.clone(),
+                            pointer: key_pointer.clone(),
+                            span: key_member.name_span,
+                        },
+                        values,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Condition values may be strings, numbers or booleans, or arrays of them.
+    fn condition_values(
+        &mut self,
+        key: &str,
+        value: &Json,
+        pointer: &str,
+    ) -> Option<Vec<Located<String>>> {
+        let scalar = |item: &Json, pointer: String| -> Option<Located<String>> {
+            let text = match &item.kind {
+                JsonKind::String(s) => s.clone(),
+                JsonKind::Number(n) => n.clone(),
+                JsonKind::Bool(b) => b.to_string(),
+                _ => return None,
+            };
+            Some(Located {
+                value: text,
+                pointer,
+                span: item.span,
+            })
+        };
+        match &value.kind {
+            JsonKind::Array(items) if items.is_empty() => {
+                self.fail(
+                    PolicyErrorKind::EmptyElement {
+                        element: key.to_string(),
+                    },
+                    pointer,
+                    value.span,
+                );
+                None
+            }
+            JsonKind::Array(items) => {
+                let mut out = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    let here = format!("{pointer}/{i}");
+                    match scalar(item, here.clone()) {
+                        Some(v) => out.push(v),
+                        None => {
+                            self.wrong_type(key, "a string, number or boolean", item, &here);
+                            return None;
+                        }
+                    }
+                }
+                Some(out)
+            }
+            _ => match scalar(value, pointer.to_string()) {
+                Some(v) => Some(vec![v]),
+                None => {
+                    self.wrong_type(
+                        key,
+                        "a string, number, boolean or an array of them",
+                        value,
+                        pointer,
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    fn check_placement(
+        &mut self,
+        principal: Option<&PrincipalClause>,
+        resources: Option<&Clause>,
+        pointer: &str,
+        span: Span,
+    ) {
+        if self.kind.is_identity() {
+            if let Some(p) = principal {
+                self.fail(PolicyErrorKind::PrincipalProhibited, &p.pointer, p.span);
+            }
+            if resources.is_none() {
+                self.fail(PolicyErrorKind::MissingResources, pointer, span);
+            }
+        } else {
+            if principal.is_none() {
+                self.fail(PolicyErrorKind::MissingPrincipal, pointer, span);
+            }
+            match (self.kind, resources) {
+                (PolicyKind::Trust, Some(r)) => {
+                    self.fail(PolicyErrorKind::ResourceProhibited, &r.pointer, r.span)
+                }
+                (PolicyKind::Resource, None) => {
+                    self.fail(PolicyErrorKind::MissingResources, pointer, span)
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn check_actions(&mut self, actions: &Clause) {
+        for item in &actions.items {
+            let value = &item.value;
+            if value == "*" {
+                continue;
+            }
+            let kind = match value.split_once(':') {
+                None => Some(PolicyErrorKind::MissingVendor {
+                    value: value.clone(),
+                }),
+                Some((vendor, name)) => {
+                    let vendor_ok = !vendor.is_empty()
+                        && vendor
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+                    let name_ok = !name.is_empty()
+                        && name
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "-_*?".contains(c));
+                    (!vendor_ok || !name_ok).then(|| PolicyErrorKind::InvalidAction {
+                        value: value.clone(),
+                    })
+                }
+            };
+            if let Some(kind) = kind {
+                self.fail(kind, &item.pointer, item.span);
+            }
+        }
+    }
+
+    fn check_resources(&mut self, resources: &Clause, version: Option<Version>) {
+        for item in &resources.items {
+            let value = &item.value;
+            if !valid_resource(value) {
+                self.fail(
+                    PolicyErrorKind::ResourceNotArn {
+                        value: value.clone(),
+                    },
+                    &item.pointer,
+                    item.span,
+                );
+                continue;
+            }
+            self.check_variables(item, version);
+        }
+    }
+
+    fn check_condition_variables(
+        &mut self,
+        conditions: &[ConditionClause],
+        version: Option<Version>,
+    ) {
+        for condition in conditions {
+            if !condition.operator.takes_variables() {
+                continue;
+            }
+            for value in &condition.values {
+                self.check_variables(value, version);
+            }
+        }
+    }
+
+    fn check_variables(&mut self, item: &Located<String>, version: Option<Version>) {
+        if !has_variable(&item.value) {
+            return;
+        }
+        if version != Some(Version::V2012_10_17) {
+            self.fail(
+                PolicyErrorKind::VariablesNeedVersion {
+                    value: item.value.clone(),
+                },
+                &item.pointer,
+                item.span,
+            );
+            return;
+        }
+        if let Err(e) = tokenize(&item.value, true, true) {
+            self.fail(
+                PolicyErrorKind::InvalidVariable { detail: e.detail },
+                &item.pointer,
+                item.span,
+            );
+        }
+    }
+}
+
+trait HasSpan {
+    fn span_or(&self, fallback: Span) -> Span;
+}
+
+impl HasSpan for Clause {
+    fn span_or(&self, _: Span) -> Span {
+        self.span
+    }
+}
+
+impl HasSpan for PrincipalClause {
+    fn span_or(&self, _: Span) -> Span {
+        self.span
+    }
+}
+
+fn has_vendor(key: &str) -> bool {
+    matches!(key.split_once(':'), Some((vendor, name)) if !vendor.is_empty() && !name.is_empty())
+}
+
+/// `*`, or an ARN: `arn:` and six colon-separated parts (wildcards may stand for parts).
+fn valid_resource(value: &str) -> bool {
+    if value == "*" {
+        return true;
+    }
+    let Some(rest) = value.strip_prefix("arn:") else {
+        return false;
+    };
+    let parts = value.splitn(6, ':').count();
+    parts == 6 || (rest.contains('*') && parts >= 2)
+}
+
+/// AWS principals: `*`, a 12-digit account, or an IAM/STS ARN; services are host names.
+fn valid_principal(principal_type: PrincipalType, value: &str) -> bool {
+    match principal_type {
+        PrincipalType::Aws => {
+            value == "*" || (value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit())) || {
+                let parts: Vec<&str> = value.splitn(6, ':').collect();
+                matches!(parts.as_slice(), ["arn", _, "iam" | "sts", "", account, resource]
+                        if account.len() == 12
+                            && account.bytes().all(|b| b.is_ascii_digit())
+                            && !resource.is_empty())
+            }
+        }
+        PrincipalType::Service => !value.is_empty() && !value.contains(char::is_whitespace),
+        PrincipalType::Federated | PrincipalType::CanonicalUser => !value.is_empty(),
+    }
+}
