@@ -1,0 +1,9 @@
+//! Server functions, grouped by area. Each one authorizes before it reads or changes
+//! anything; all are public POST endpoints, so none trusts the page that called it.
+
+pub mod audit;
+pub mod auth;
+pub mod credentials;
+pub mod groups;
+pub mod settings;
+pub mod users;

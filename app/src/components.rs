@@ -1,0 +1,87 @@
+//! Small pieces shared by the pages: field errors, the live password checklist.
+
+use identity::PasswordPolicy;
+use leptos::prelude::*;
+
+use crate::error::{general_message, AppError};
+
+/// The last error of an action, as a signal the form's messages read.
+pub fn action_error<T, W>(value: W) -> Signal<Option<AppError>>
+where
+    T: Send + Sync + Clone + 'static,
+    W: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Signal::derive(move || value.with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned())))
+}
+
+/// The message for one field from an action's last error.
+pub fn field(error: Signal<Option<AppError>>, name: &'static str) -> Signal<Option<String>> {
+    Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.for_field(name))))
+}
+
+/// A field's error message, announced to screen readers.
+#[component]
+pub fn FieldError(message: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        message
+            .get()
+            .map(|m| view! { <p class="field-error" role="alert">{m}</p> })
+    }
+}
+
+/// The error of an action that is not about one field.
+#[component]
+pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error.with(|e| {
+            e.as_ref()
+                .and_then(general_message)
+                .map(|m| view! { <p class="form-error" role="alert">{m}</p> })
+        })
+    }
+}
+
+/// Each rule of the password policy, ticked as the password meets it.
+#[component]
+pub fn PasswordChecklist(policy: PasswordPolicy, password: ReadSignal<String>) -> impl IntoView {
+    let rules = policy.rules();
+    view! {
+        <ul class="password-rules" aria-live="polite">
+            {rules
+                .into_iter()
+                .map(|rule| {
+                    let met = move || rule.is_met(&password.get());
+                    view! {
+                        <li class:met=met class:unmet=move || !met()>
+                            <span class="mark">{move || if met() { "✓" } else { "•" }}</span>
+                            {rule.to_string()}
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+}
+
+/// A password input with its live checklist.
+#[component]
+pub fn NewPassword(
+    policy: PasswordPolicy,
+    #[prop(default = "password")] name: &'static str,
+    #[prop(default = "New password")] label: &'static str,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let (password, set_password) = signal(String::new());
+    view! {
+        <label for=name>{label}</label>
+        <input
+            id=name
+            type="password"
+            name=name
+            autocomplete="new-password"
+            on:input:target=move |ev| set_password.set(ev.target().value())
+        />
+        <FieldError message=error/>
+        <PasswordChecklist policy password/>
+    }
+}

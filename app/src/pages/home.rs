@@ -1,0 +1,46 @@
+//! The dashboard: who you are, and root's best-practice checklist.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::layout::me;
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let me = me();
+    view! {
+        <Title text="Dashboard · Portcullis"/>
+        <h1>"Dashboard"</h1>
+        {me.map(|me| {
+            let banner = (me.is_root && (me.root_needs_mfa || me.root_needs_user)).then(|| view! {
+                <section class="banner warning" data-testid="root-banner" role="status">
+                    <h2>"Secure your root user"</h2>
+                    <p>"You are signed in as root, which can do everything. AWS-style best practice:"</p>
+                    <ul>
+                        {me.root_needs_mfa.then(|| view! { <li><a href="/security">"Enable MFA for the root user"</a></li> })}
+                        {me.root_needs_user.then(|| view! { <li><a href="/users">"Create an IAM user for daily administration"</a>" and sign in as that user."</li> })}
+                    </ul>
+                </section>
+            });
+            view! {
+                {banner}
+                <section class="cards">
+                    <div class="card">
+                        <h2>"Signed in as"</h2>
+                        <p class="big">{me.name.clone()}</p>
+                        <p><code>{me.arn.clone()}</code></p>
+                    </div>
+                    <div class="card">
+                        <h2>"Account"</h2>
+                        <p class="big"><code>{me.account_id.clone()}</code></p>
+                    </div>
+                    <div class="card">
+                        <h2>"MFA"</h2>
+                        <p class="big">{if me.mfa_enabled { "Enabled" } else { "Not enabled" }}</p>
+                        <a href="/security">"Manage my credentials"</a>
+                    </div>
+                </section>
+            }
+        })}
+    }
+}

@@ -1,0 +1,78 @@
+//! The signed-in frame: navigation, who you are, sign-out; redirects to sign-in when
+//! there is no session.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Outlet, Redirect, A};
+
+use crate::api::auth::{whoami, Me, SignOut};
+
+#[component]
+pub fn ConsoleLayout() -> impl IntoView {
+    let me = Resource::new_blocking(|| (), |_| whoami());
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) => {
+                        provide_context(me.clone());
+                        view! {
+                            <div class="console">
+                                <header class="topbar">
+                                    <a class="brand" href="/">"Portcullis"</a>
+                                    <span class="account">"Account " <code>{me.account_id.clone()}</code></span>
+                                    <span class="whoami" data-testid="whoami">{me.name.clone()}</span>
+                                    <ActionForm action=sign_out attr:class="signout">
+                                        <button type="submit" class="link">"Sign out"</button>
+                                    </ActionForm>
+                                </header>
+                                <div class="frame">
+                                    <nav class="sidebar" aria-label="Console">
+                                        <A href="/" exact=true>"Dashboard"</A>
+                                        {me.is_root.then(|| view! {
+                                            <A href="/users">"Users"</A>
+                                            <A href="/groups">"Groups"</A>
+                                            <A href="/settings">"Account settings"</A>
+                                            <A href="/audit">"Audit log"</A>
+                                        })}
+                                        <A href="/security">"My security credentials"</A>
+                                    </nav>
+                                    <main class="content">
+                                        <Outlet/>
+                                    </main>
+                                </div>
+                            </div>
+                        }
+                        .into_any()
+                    }
+                    Ok(None) => view! { <Redirect path="/signin"/> }.into_any(),
+                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The signed-in identity, from the layout.
+pub fn me() -> Option<Me> {
+    use_context::<Me>()
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found · Portcullis"/>
+        <div class="auth-page">
+            <div class="auth-card">
+                <h1>"Page not found"</h1>
+                <p>"There is nothing at this address."</p>
+                <a href="/">"Go to the dashboard"</a>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,19 @@
+//! The console's pages.
+
+mod audit;
+mod groups;
+mod home;
+mod layout;
+mod security;
+mod settings;
+mod signin;
+mod users;
+
+pub use audit::AuditPage;
+pub use groups::{GroupPage, GroupsPage};
+pub use home::HomePage;
+pub use layout::{ConsoleLayout, NotFound};
+pub use security::SecurityPage;
+pub use settings::SettingsPage;
+pub use signin::{ChangePasswordPage, MfaPage, SetUpPage, SignInPage};
+pub use users::{UserPage, UsersPage};

@@ -1,0 +1,191 @@
+//! Who is signed in, checked on every server function call.
+//!
+//! The session holds only a stage and ids; the user row is read each time, so a
+//! deleted user, a disabled password or changed settings take effect at once, on every
+//! server process.
+
+use axum::extract::ConnectInfo;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use store::{AuditEntry, Outcome, User};
+use tower_sessions::Session;
+
+use super::state::AppState;
+use crate::error::AppError;
+
+pub const SESSION_KEY: &str = "auth";
+
+/// Where a session stands in the sign-in flow.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub enum SessionState {
+    /// Password accepted; a TOTP or recovery code is still needed.
+    MfaPending { user_id: String, started: i64 },
+    /// Signed in but must choose a new password before anything else.
+    PasswordChange {
+        user_id: String,
+        signed_in_at: i64,
+        mfa: bool,
+    },
+    SignedIn {
+        user_id: String,
+        signed_in_at: i64,
+        last_seen: i64,
+        mfa: bool,
+    },
+}
+
+/// The signed-in identity.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user: User,
+    pub account_id: String,
+    /// Whether this session passed MFA.
+    pub mfa: bool,
+    pub signed_in_at: i64,
+}
+
+impl Principal {
+    /// How the audit log names this principal.
+    pub fn actor(&self) -> String {
+        if self.user.is_root {
+            "root".into()
+        } else {
+            self.user.name.clone()
+        }
+    }
+
+    pub fn audit(
+        &self,
+        action: &'static str,
+        target: &str,
+        ip: &str,
+        detail: impl Into<String>,
+    ) -> AuditEntry {
+        AuditEntry {
+            actor: self.actor(),
+            action,
+            target: target.into(),
+            source_ip: ip.into(),
+            outcome: Outcome::Success,
+            detail: detail.into(),
+        }
+    }
+}
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or(AppError::Internal)
+}
+
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|e| {
+        tracing::error!("no session layer: {e}");
+        AppError::Internal
+    })
+}
+
+/// The caller's address, from the socket.
+pub async fn client_ip() -> String {
+    match leptos_axum::extract::<ConnectInfo<SocketAddr>>().await {
+        Ok(ConnectInfo(addr)) => addr.ip().to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+pub fn internal(error: impl std::fmt::Display) -> AppError {
+    tracing::error!("{error}");
+    AppError::Internal
+}
+
+/// Sets the HTTP status of an error for script callers. A plain form post (no wasm
+/// yet) keeps Leptos's redirect back to the form, which carries the error.
+pub fn respond(error: AppError) -> AppError {
+    let html_form = use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
+    if !html_form {
+        if let (Some(response), Ok(status)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            http::StatusCode::from_u16(error.status()),
+        ) {
+            response.set_status(status);
+        }
+    }
+    error
+}
+
+pub async fn read_state(session: &Session) -> Result<Option<SessionState>, AppError> {
+    session
+        .get::<SessionState>(SESSION_KEY)
+        .await
+        .map_err(internal)
+}
+
+/// The signed-in principal, after checking the idle and absolute session limits of
+/// the account settings; refreshes the idle timer at most once a minute.
+pub async fn current() -> Result<Principal, AppError> {
+    let state = state()?;
+    let session = session().await?;
+    let Some(SessionState::SignedIn {
+        user_id,
+        signed_in_at,
+        last_seen,
+        mfa,
+    }) = read_state(&session).await?
+    else {
+        return Err(respond(AppError::SignedOut));
+    };
+    let settings = state.store.settings().await.map_err(internal)?;
+    let now = state.clock.now().unix_timestamp();
+    let idle_limit = i64::from(settings.session_idle_minutes) * 60;
+    let absolute_limit = i64::from(settings.session_max_hours) * 3600;
+    if now - last_seen > idle_limit || now - signed_in_at > absolute_limit {
+        session.flush().await.map_err(internal)?;
+        return Err(respond(AppError::SignedOut));
+    }
+    let Some(user) = state.store.user_by_id(&user_id).await.map_err(internal)? else {
+        session.flush().await.map_err(internal)?;
+        return Err(respond(AppError::SignedOut));
+    };
+    if now - last_seen > 60 {
+        let refreshed = SessionState::SignedIn {
+            user_id,
+            signed_in_at,
+            last_seen: now,
+            mfa,
+        };
+        session
+            .insert(SESSION_KEY, refreshed)
+            .await
+            .map_err(internal)?;
+    }
+    let account_id = state
+        .store
+        .account_id()
+        .await
+        .map_err(internal)?
+        .unwrap_or_default();
+    Ok(Principal {
+        user,
+        account_id,
+        mfa,
+        signed_in_at,
+    })
+}
+
+/// Managing identities and settings is root's until policies arrive: IAM users manage
+/// only their own credentials. Deny by default.
+pub async fn require_root() -> Result<Principal, AppError> {
+    let principal = current().await?;
+    if principal.user.is_root {
+        Ok(principal)
+    } else {
+        Err(respond(AppError::Forbidden(
+            "Only the root user can manage users, groups and account settings; you can manage your own credentials under My security credentials.".into(),
+        )))
+    }
+}

@@ -1,0 +1,115 @@
+//! Input rules shared by the forms and the server functions.
+
+/// AWS's user and group name characters: letters, digits and `+=,.@_-`.
+fn name_chars_ok(name: &str) -> bool {
+    name.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+}
+
+/// An IAM user name: `[\w+=,.@-]{1,64}`.
+pub fn user_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("Enter a user name.".into());
+    }
+    if name.chars().count() > 64 {
+        return Err("User names have at most 64 characters.".into());
+    }
+    if !name_chars_ok(name) {
+        return Err("Use only letters, digits and + = , . @ _ - (no spaces).".into());
+    }
+    Ok(())
+}
+
+/// A group name: same characters, at most 128.
+pub fn group_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("Enter a group name.".into());
+    }
+    if name.chars().count() > 128 {
+        return Err("Group names have at most 128 characters.".into());
+    }
+    if !name_chars_ok(name) {
+        return Err("Use only letters, digits and + = , . @ _ - (no spaces).".into());
+    }
+    Ok(())
+}
+
+/// A plausible email address for the root user.
+pub fn email(email: &str) -> Result<(), String> {
+    let valid = email.len() <= 254
+        && matches!(email.split_once('@'), Some((local, domain))
+            if !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+        && !email.contains(char::is_whitespace);
+    if valid {
+        Ok(())
+    } else {
+        Err("Enter an email address such as admin@example.com.".into())
+    }
+}
+
+/// Tags as `key=value` lines: AWS's limits of 50 tags, keys ≤ 128, values ≤ 256.
+pub fn tags(text: &str) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let mut tags = std::collections::BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            return Err(format!("Line {}: write each tag as key=value.", i + 1));
+        };
+        let (key, value) = (key.trim(), value.trim());
+        if key.is_empty() || key.chars().count() > 128 {
+            return Err(format!(
+                "Line {}: a tag key has 1 to 128 characters.",
+                i + 1
+            ));
+        }
+        if value.chars().count() > 256 {
+            return Err(format!(
+                "Line {}: a tag value has at most 256 characters.",
+                i + 1
+            ));
+        }
+        if key.to_ascii_lowercase().starts_with("aws:") {
+            return Err(format!(
+                "Line {}: tag keys starting with aws: are reserved.",
+                i + 1
+            ));
+        }
+        tags.insert(key.to_string(), value.to_string());
+    }
+    if tags.len() > 50 {
+        return Err("A user can have at most 50 tags.".into());
+    }
+    Ok(tags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(user_name("alice.smith+ops@corp").is_ok());
+        assert!(user_name("").is_err());
+        assert!(user_name("has space").is_err());
+        assert!(user_name(&"a".repeat(65)).is_err());
+        assert!(user_name(&"a".repeat(64)).is_ok());
+        assert!(group_name(&"g".repeat(128)).is_ok());
+        assert!(group_name("ops/team").is_err());
+    }
+
+    #[test]
+    fn emails_and_tags() {
+        assert!(email("root@example.com").is_ok());
+        assert!(email("root@localhost").is_err());
+        assert!(email("no-at.example.com").is_err());
+        assert_eq!(
+            tags("team=blue\n\ncost-center = 42").map(|t| t.len()),
+            Ok(2)
+        );
+        assert!(tags("novalue").is_err());
+        assert!(tags("aws:x=1").is_err());
+    }
+}

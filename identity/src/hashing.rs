@@ -1,0 +1,142 @@
+//! Password hashing on a bounded blocking pool.
+//!
+//! argon2id with OWASP's parameters (the `argon2` crate's defaults: m=19 MiB, t=2, p=1)
+//! costs ~40 ms of CPU. It never runs on the async workers: at most one hash per core
+//! runs at a time on tokio's blocking pool, a bounded number of callers may wait, and
+//! beyond that the caller gets [`HashError::Busy`] to show "busy, retry" instead of
+//! queueing without end. Unknown users are verified against a dummy hash so that a
+//! wrong name takes as long as a wrong password.
+
+use std::sync::Arc;
+
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString,
+};
+use argon2::Argon2;
+use tokio::sync::Semaphore;
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum HashError {
+    #[error("The server is busy checking other sign-ins; try again in a moment.")]
+    Busy,
+    #[error("password hashing failed: {0}")]
+    Internal(String),
+}
+
+/// The shared hashing pool.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    workers: Arc<Semaphore>,
+    queue: Arc<Semaphore>,
+    dummy: Arc<str>,
+}
+
+impl PasswordHasher {
+    /// `workers` hashes at once (one per core), `queue` more callers may wait.
+    pub fn new(workers: usize, queue: usize) -> Result<PasswordHasher, HashError> {
+        let dummy = hash_now("portcullis dummy password for unknown users")?;
+        Ok(PasswordHasher {
+            workers: Arc::new(Semaphore::new(workers.max(1))),
+            queue: Arc::new(Semaphore::new(workers.max(1) + queue)),
+            dummy: dummy.into(),
+        })
+    }
+
+    /// One worker per core, and a queue of 32 per core.
+    pub fn for_this_machine() -> Result<PasswordHasher, HashError> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        PasswordHasher::new(cores, cores * 32)
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        let _place = self
+            .queue
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| HashError::Busy)?;
+        let _worker = self
+            .workers
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| HashError::Internal(e.to_string()))?;
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(job))
+            .await
+            .map_err(|e| HashError::Internal(e.to_string()))
+    }
+
+    /// Hashes a new password (PHC string with its own salt).
+    pub async fn hash(&self, password: String) -> Result<String, HashError> {
+        self.run(move || hash_now(&password)).await?
+    }
+
+    /// Verifies `password` against `hash`; with no hash (unknown user, no console
+    /// password) it verifies against the dummy and answers false, taking the same time.
+    pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, HashError> {
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| self.dummy.to_string());
+        let ok = self.run(move || verify_now(&password, &hash)).await?;
+        Ok(ok && known)
+    }
+}
+
+fn hash_now(password: &str) -> Result<String, HashError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| HashError::Internal(e.to_string()))
+}
+
+/// Constant-time verification (the argon2 crate compares digests in constant time).
+pub fn verify_now(password: &str, hash: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_verify_and_unknown_users_fail() {
+        let hasher = PasswordHasher::new(2, 4).unwrap();
+        let hash = hasher.hash("Correct horse 1".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(hasher
+            .verify("Correct horse 1".into(), Some(hash.clone()))
+            .await
+            .unwrap());
+        assert!(!hasher.verify("wrong".into(), Some(hash)).await.unwrap());
+        assert!(!hasher
+            .verify("portcullis dummy password for unknown users".into(), None)
+            .await
+            .unwrap());
+    }
+
+    #[tokio::test]
+    async fn refuses_beyond_the_queue() {
+        let hasher = PasswordHasher::new(1, 1).unwrap();
+        let attempts: Vec<_> = (0..8)
+            .map(|_| {
+                let h = hasher.clone();
+                tokio::spawn(async move { h.hash("x".into()).await })
+            })
+            .collect();
+        let mut busy = 0;
+        for a in attempts {
+            if a.await.unwrap() == Err(HashError::Busy) {
+                busy += 1;
+            }
+        }
+        assert!(busy >= 1, "some attempts must be refused as busy");
+    }
+}

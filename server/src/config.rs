@@ -1,0 +1,107 @@
+//! Configuration from environment variables, over an optional TOML file.
+//!
+//! Environment wins over the file so containers and CI can override one value without
+//! editing it. Nothing secret has a default: without a key, embedded mode generates one
+//! under the data folder; with `DATABASE_URL` a key must be given.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    secret_key: Option<String>,
+    secure_cookies: Option<bool>,
+    log_format: Option<String>,
+}
+
+/// The server's settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// `None`: run the embedded PostgreSQL under `data_dir`.
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+    /// 64 hex characters; generated under `data_dir` when absent in embedded mode.
+    pub secret_key: Option<String>,
+    /// Mark the session cookie Secure (serve behind TLS).
+    pub secure_cookies: bool,
+    pub json_logs: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("the configuration file {0} is not valid: {1}")]
+    Parse(PathBuf, String),
+    #[error("{name} = {value:?} is not valid: {why}")]
+    Value {
+        name: &'static str,
+        value: String,
+        why: &'static str,
+    },
+}
+
+impl Config {
+    /// Reads `PORTCULLIS_CONFIG` (default `portcullis.toml` if it exists), then the
+    /// environment: `PORTCULLIS_LISTEN`, `DATABASE_URL`, `PORTCULLIS_DATA_DIR`,
+    /// `PORTCULLIS_SECRET_KEY`, `PORTCULLIS_SECURE_COOKIES`, `PORTCULLIS_LOG_FORMAT`.
+    pub fn load() -> Result<Config, ConfigError> {
+        let path = std::env::var_os("PORTCULLIS_CONFIG").map(PathBuf::from);
+        let file = match &path {
+            Some(path) => Some(path.clone()),
+            None => Some(PathBuf::from("portcullis.toml")).filter(|p| p.exists()),
+        };
+        let file_config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| ConfigError::Read(path.clone(), e))?;
+                toml::from_str::<FileConfig>(&text)
+                    .map_err(|e| ConfigError::Parse(path.clone(), e.to_string()))?
+            }
+            None => FileConfig::default(),
+        };
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let listen_text = env("PORTCULLIS_LISTEN")
+            .or(file_config.listen)
+            .unwrap_or_else(|| "127.0.0.1:3000".into());
+        let listen = listen_text.parse().map_err(|_| ConfigError::Value {
+            name: "PORTCULLIS_LISTEN",
+            value: listen_text.clone(),
+            why: "expected an address and port such as 127.0.0.1:3000",
+        })?;
+        let secure_text = env("PORTCULLIS_SECURE_COOKIES").map(|v| v.to_ascii_lowercase());
+        let secure_cookies = match secure_text.as_deref() {
+            None => file_config.secure_cookies.unwrap_or(false),
+            Some("1" | "true" | "yes") => true,
+            Some("0" | "false" | "no") => false,
+            Some(other) => {
+                return Err(ConfigError::Value {
+                    name: "PORTCULLIS_SECURE_COOKIES",
+                    value: other.into(),
+                    why: "expected true or false",
+                })
+            }
+        };
+        let log_format = env("PORTCULLIS_LOG_FORMAT")
+            .or(file_config.log_format)
+            .unwrap_or_else(|| "text".into());
+        Ok(Config {
+            listen,
+            database_url: env("DATABASE_URL").or(file_config.database_url),
+            data_dir: env("PORTCULLIS_DATA_DIR")
+                .map(PathBuf::from)
+                .or(file_config.data_dir)
+                .unwrap_or_else(|| PathBuf::from("data")),
+            secret_key: env("PORTCULLIS_SECRET_KEY").or(file_config.secret_key),
+            secure_cookies,
+            json_logs: log_format == "json",
+        })
+    }
+}

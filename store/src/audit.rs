@@ -1,0 +1,136 @@
+//! The audit log: one row per sign-in attempt and per change, written in the change's
+//! own transaction.
+
+use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, Row};
+use time::OffsetDateTime;
+
+use crate::{Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    Success,
+    Failure,
+    Denied,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Denied => "denied",
+        }
+    }
+
+    fn parse(text: &str) -> Outcome {
+        match text {
+            "success" => Outcome::Success,
+            "denied" => Outcome::Denied,
+            _ => Outcome::Failure,
+        }
+    }
+}
+
+/// What to record.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    /// Who: `root`, a user name, or `anonymous`.
+    pub actor: String,
+    /// What, as a catalogue action: `iam:CreateUser`, `signin:ConsoleLogin`.
+    pub action: &'static str,
+    pub target: String,
+    pub source_ip: String,
+    pub outcome: Outcome,
+    pub detail: String,
+}
+
+/// A recorded entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: OffsetDateTime,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub source_ip: String,
+    pub outcome: Outcome,
+    pub detail: String,
+}
+
+/// Filters for the audit page; empty fields match everything.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AuditFilter {
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub outcome: Option<Outcome>,
+    pub limit: i64,
+}
+
+/// Writes an entry on an open connection or transaction.
+pub async fn record(conn: &mut PgConnection, entry: &AuditEntry) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_log (actor, action, target, source_ip, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&entry.actor)
+    .bind(entry.action)
+    .bind(&entry.target)
+    .bind(&entry.source_ip)
+    .bind(entry.outcome.as_str())
+    .bind(&entry.detail)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Records an entry on its own (sign-in attempts, refusals).
+    pub async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        record(&mut conn, entry).await
+    }
+
+    /// The newest entries matching the filter.
+    pub async fn audit_log(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
+        let like = |s: &str| {
+            format!(
+                "%{}%",
+                s.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        };
+        let limit = if filter.limit <= 0 {
+            200
+        } else {
+            filter.limit.min(1000)
+        };
+        let rows = sqlx::query(
+            "SELECT id, at, actor, action, target, source_ip, outcome, detail FROM audit_log
+             WHERE actor ILIKE $1 AND action ILIKE $2 AND target ILIKE $3 AND ($4::text IS NULL OR outcome = $4)
+             ORDER BY id DESC LIMIT $5",
+        )
+        .bind(like(&filter.actor))
+        .bind(like(&filter.action))
+        .bind(like(&filter.target))
+        .bind(filter.outcome.map(Outcome::as_str))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(AuditRecord {
+                    id: row.try_get("id")?,
+                    at: row.try_get("at")?,
+                    actor: row.try_get("actor")?,
+                    action: row.try_get("action")?,
+                    target: row.try_get("target")?,
+                    source_ip: row.try_get("source_ip")?,
+                    outcome: Outcome::parse(row.try_get::<&str, _>("outcome")?),
+                    detail: row.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+}

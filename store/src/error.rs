@@ -1,0 +1,30 @@
+//! Store errors, phrased for the person who caused them where a person did.
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("A {what} named \"{name}\" already exists (names are case-insensitive).")]
+    Duplicate { what: &'static str, name: String },
+    #[error("No {what} named \"{name}\" exists.")]
+    NotFound { what: &'static str, name: String },
+    #[error("The account is already set up.")]
+    AlreadySetUp,
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Maps a unique violation to `Duplicate`, anything else to `Database`.
+    pub(crate) fn unique(error: sqlx::Error, what: &'static str, name: &str) -> StoreError {
+        if let sqlx::Error::Database(db) = &error {
+            if db.is_unique_violation() {
+                return StoreError::Duplicate {
+                    what,
+                    name: name.to_string(),
+                };
+            }
+        }
+        StoreError::Database(error)
+    }
+}

@@ -1,0 +1,215 @@
+//! Groups and their members (a user may be in many groups).
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use time::OffsetDateTime;
+
+use crate::audit::{record, AuditEntry};
+use crate::ids::unique_id;
+use crate::{Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupSummary {
+    pub id: String,
+    pub name: String,
+    pub arn: String,
+    pub members: i64,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    pub arn: String,
+    pub created_at: OffsetDateTime,
+    /// Member user names, sorted.
+    pub members: Vec<String>,
+}
+
+impl Store {
+    pub async fn list_groups(&self) -> Result<Vec<GroupSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT g.id, g.name, g.arn, g.created_at, (SELECT count(*) FROM group_members m WHERE m.group_id = g.id) AS members
+             FROM groups g ORDER BY lower(g.name)",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(GroupSummary {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    arn: row.try_get("arn")?,
+                    members: row.try_get("members")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    pub async fn group(&self, name: &str) -> Result<Option<Group>, StoreError> {
+        let Some(row) = sqlx::query(
+            "SELECT id, name, arn, created_at FROM groups WHERE lower(name) = lower($1)",
+        )
+        .bind(name)
+        .fetch_optional(self.pool())
+        .await?
+        else {
+            return Ok(None);
+        };
+        let id: String = row.try_get("id")?;
+        let members = sqlx::query_scalar(
+            "SELECT u.name FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = $1 ORDER BY lower(u.name)",
+        )
+        .bind(&id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(Some(Group {
+            id,
+            name: row.try_get("name")?,
+            arn: row.try_get("arn")?,
+            created_at: row.try_get("created_at")?,
+            members,
+        }))
+    }
+
+    /// Names of the groups a user belongs to.
+    pub async fn groups_of_user(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1 ORDER BY lower(g.name)",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    pub async fn create_group(
+        &self,
+        account: &str,
+        name: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("INSERT INTO groups (id, name, arn) VALUES ($1, $2, $3)")
+            .bind(unique_id("AGPA"))
+            .bind(name)
+            .bind(format!("arn:aws:iam::{account}:group/{name}"))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "group", name))?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn rename_group(
+        &self,
+        account: &str,
+        old: &str,
+        new: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let updated =
+            sqlx::query("UPDATE groups SET name = $2, arn = $3 WHERE lower(name) = lower($1)")
+                .bind(old)
+                .bind(new)
+                .bind(format!("arn:aws:iam::{account}:group/{new}"))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::unique(e, "group", new))?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "group",
+                name: old.into(),
+            });
+        }
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn delete_group(&self, name: &str, audit: &AuditEntry) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let deleted = sqlx::query("DELETE FROM groups WHERE lower(name) = lower($1)")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "group",
+                name: name.into(),
+            });
+        }
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds a user to a group; adding an existing member changes nothing.
+    pub async fn add_member(
+        &self,
+        group: &str,
+        user: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let group_id: Option<String> =
+            sqlx::query_scalar("SELECT id FROM groups WHERE lower(name) = lower($1)")
+                .bind(group)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let group_id = group_id.ok_or_else(|| StoreError::NotFound {
+            what: "group",
+            name: group.into(),
+        })?;
+        let user_id: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM users WHERE NOT is_root AND lower(name) = lower($1)",
+        )
+        .bind(user)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let user_id = user_id.ok_or_else(|| StoreError::NotFound {
+            what: "user",
+            name: user.into(),
+        })?;
+        sqlx::query(
+            "INSERT INTO group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(&group_id)
+        .bind(&user_id)
+        .execute(&mut *tx)
+        .await?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn remove_member(
+        &self,
+        group: &str,
+        user: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let removed = sqlx::query(
+            "DELETE FROM group_members m USING groups g, users u
+             WHERE m.group_id = g.id AND m.user_id = u.id AND lower(g.name) = lower($1) AND lower(u.name) = lower($2)",
+        )
+        .bind(group)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+        if removed.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "member",
+                name: format!("{user} in {group}"),
+            });
+        }
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

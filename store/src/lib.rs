@@ -1,0 +1,81 @@
+//! The PostgreSQL store: SQL in one place, rows in, domain types out.
+//!
+//! Every change runs in one transaction that also writes its audit row, so nothing is
+//! half-written and nothing changes unaudited. Counters that guard security (failed
+//! sign-ins, the last accepted TOTP step, recovery codes) are changed by single atomic
+//! statements, so parallel requests cannot get around them.
+
+pub mod audit;
+pub mod cluster;
+pub mod error;
+pub mod groups;
+pub mod ids;
+pub mod settings;
+pub mod users;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+
+pub use audit::{AuditEntry, AuditFilter, AuditRecord, Outcome};
+pub use error::StoreError;
+pub use groups::{Group, GroupSummary};
+pub use settings::AccountSettings;
+pub use users::{NewUser, SignInRecord, User, UserQuery, UserSort, UserSummary};
+
+/// The migrations in `migrations/`, compiled in.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: PgPool,
+}
+
+/// A page of results with the total count, for paginated tables.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+impl Store {
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Store, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .connect(url)
+            .await?;
+        Ok(Store { pool })
+    }
+
+    pub async fn connect_with(
+        options: sqlx::postgres::PgConnectOptions,
+        max_connections: u32,
+    ) -> Result<Store, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .connect_with(options)
+            .await?;
+        Ok(Store { pool })
+    }
+
+    pub fn from_pool(pool: PgPool) -> Store {
+        Store { pool }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Applies pending migrations; safe to run from several servers at once
+    /// (sqlx takes an advisory lock).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Migration(e.to_string()))
+    }
+
+    /// Whether the database answers, for `/readyz`.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}

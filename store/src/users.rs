@@ -1,0 +1,555 @@
+//! The root user and IAM users: creation, lookup, listing, passwords, sign-in counters
+//! and MFA state.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sqlx::{postgres::PgRow, Row};
+use time::OffsetDateTime;
+
+use crate::audit::{record, AuditEntry};
+use crate::ids::{account_id, unique_id};
+use crate::settings::{insert as insert_settings, AccountSettings};
+use crate::{Page, Store, StoreError};
+
+/// A user as the console and the sign-in path need it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub is_root: bool,
+    pub name: String,
+    pub email: Option<String>,
+    pub arn: String,
+    pub password_hash: Option<String>,
+    pub password_changed_at: Option<OffsetDateTime>,
+    pub password_reset_required: bool,
+    pub failed_sign_ins: i32,
+    pub locked_until: Option<OffsetDateTime>,
+    pub last_sign_in_at: Option<OffsetDateTime>,
+    pub mfa_enabled: bool,
+    pub mfa_key_id: Option<String>,
+    pub mfa_nonce: Option<Vec<u8>>,
+    pub mfa_ciphertext: Option<Vec<u8>>,
+    pub mfa_last_step: Option<i64>,
+    pub tags: BTreeMap<String, String>,
+    pub created_at: OffsetDateTime,
+}
+
+/// A row of the users table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub id: String,
+    pub name: String,
+    pub arn: String,
+    pub has_password: bool,
+    pub mfa_enabled: bool,
+    pub groups: i64,
+    pub last_sign_in_at: Option<OffsetDateTime>,
+    pub password_changed_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum UserSort {
+    #[default]
+    Name,
+    Created,
+    LastSignIn,
+}
+
+/// Search, sort and page for the users list.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UserQuery {
+    pub search: String,
+    pub sort: UserSort,
+    pub descending: bool,
+    /// 0-based.
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub name: String,
+    pub password_hash: Option<String>,
+    pub password_reset_required: bool,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// What a sign-in attempt may do, decided atomically before the password is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInRecord {
+    /// The attempt is counted; go on and verify.
+    Counted,
+    /// Locked (or the attempt would pass the threshold): refuse without verifying.
+    Locked,
+}
+
+const USER_COLUMNS: &str = "id, is_root, name, email, arn, password_hash, password_changed_at, password_reset_required,
+    failed_sign_ins, locked_until, last_sign_in_at, mfa_enabled, mfa_key_id, mfa_nonce, mfa_ciphertext,
+    mfa_last_step, tags, created_at";
+
+fn user_from_row(row: &PgRow) -> Result<User, sqlx::Error> {
+    let tags: serde_json::Value = row.try_get("tags")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        is_root: row.try_get("is_root")?,
+        name: row.try_get("name")?,
+        email: row.try_get("email")?,
+        arn: row.try_get("arn")?,
+        password_hash: row.try_get("password_hash")?,
+        password_changed_at: row.try_get("password_changed_at")?,
+        password_reset_required: row.try_get("password_reset_required")?,
+        failed_sign_ins: row.try_get("failed_sign_ins")?,
+        locked_until: row.try_get("locked_until")?,
+        last_sign_in_at: row.try_get("last_sign_in_at")?,
+        mfa_enabled: row.try_get("mfa_enabled")?,
+        mfa_key_id: row.try_get("mfa_key_id")?,
+        mfa_nonce: row.try_get("mfa_nonce")?,
+        mfa_ciphertext: row.try_get("mfa_ciphertext")?,
+        mfa_last_step: row.try_get("mfa_last_step")?,
+        tags: serde_json::from_value(tags).unwrap_or_default(),
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+impl Store {
+    /// The account id, once set up.
+    pub async fn account_id(&self) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT id FROM account")
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    /// First run: creates the account, its settings and the root user, in one
+    /// transaction; a second attempt (another tab, another server) is refused.
+    pub async fn set_up(
+        &self,
+        email: &str,
+        password_hash: &str,
+        source_ip: &str,
+    ) -> Result<String, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        // Serialize concurrent setups.
+        sqlx::query("LOCK TABLE account IN EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
+        let exists: Option<String> = sqlx::query_scalar("SELECT id FROM account")
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_some() {
+            return Err(StoreError::AlreadySetUp);
+        }
+        let account = account_id();
+        sqlx::query("INSERT INTO account (id) VALUES ($1)")
+            .bind(&account)
+            .execute(&mut *tx)
+            .await?;
+        insert_settings(&mut tx, &AccountSettings::default()).await?;
+        sqlx::query(
+            "INSERT INTO users (id, is_root, name, email, arn, password_hash, password_changed_at)
+             VALUES ($1, TRUE, 'root', $2, $3, $4, now())",
+        )
+        .bind(&account)
+        .bind(email)
+        .bind(format!("arn:aws:iam::{account}:root"))
+        .bind(password_hash)
+        .execute(&mut *tx)
+        .await?;
+        record(
+            &mut tx,
+            &AuditEntry {
+                actor: "root".into(),
+                action: "portcullis:SetUpAccount",
+                target: format!("arn:aws:iam::{account}:root"),
+                source_ip: source_ip.into(),
+                outcome: crate::Outcome::Success,
+                detail: format!("account {account} created for {email}"),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(account)
+    }
+
+    /// The root user, by email (case-insensitive).
+    pub async fn root_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE is_root AND lower(email) = lower($1)"
+        ))
+        .bind(email)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|r| user_from_row(&r)).transpose()?)
+    }
+
+    /// An IAM user by name (case-insensitive).
+    pub async fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE NOT is_root AND lower(name) = lower($1)"
+        ))
+        .bind(name)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|r| user_from_row(&r)).transpose()?)
+    }
+
+    pub async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|r| user_from_row(&r)).transpose()?)
+    }
+
+    /// IAM users (not root), searched, sorted and paged in SQL so 10,000 users list fast.
+    pub async fn list_users(&self, query: &UserQuery) -> Result<Page<UserSummary>, StoreError> {
+        let per_page = query.per_page.clamp(1, 200);
+        let offset = query.page.max(0) * per_page;
+        let order = match (query.sort, query.descending) {
+            (UserSort::Name, false) => "lower(u.name) ASC",
+            (UserSort::Name, true) => "lower(u.name) DESC",
+            (UserSort::Created, false) => "u.created_at ASC, lower(u.name)",
+            (UserSort::Created, true) => "u.created_at DESC, lower(u.name)",
+            (UserSort::LastSignIn, false) => "u.last_sign_in_at ASC NULLS FIRST, lower(u.name)",
+            (UserSort::LastSignIn, true) => "u.last_sign_in_at DESC NULLS LAST, lower(u.name)",
+        };
+        let pattern = format!(
+            "%{}%",
+            query
+                .search
+                .trim()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let total: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM users u WHERE NOT u.is_root AND u.name ILIKE $1",
+        )
+        .bind(&pattern)
+        .fetch_one(self.pool())
+        .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT u.id, u.name, u.arn, u.password_hash IS NOT NULL AS has_password, u.mfa_enabled,
+                    (SELECT count(*) FROM group_members m WHERE m.user_id = u.id) AS groups,
+                    u.last_sign_in_at, u.password_changed_at, u.created_at
+             FROM users u WHERE NOT u.is_root AND u.name ILIKE $1
+             ORDER BY {order} LIMIT $2 OFFSET $3"
+        ))
+        .bind(&pattern)
+        .bind(per_page)
+        .bind(offset)
+        .fetch_all(self.pool())
+        .await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                Ok(UserSummary {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    arn: row.try_get("arn")?,
+                    has_password: row.try_get("has_password")?,
+                    mfa_enabled: row.try_get("mfa_enabled")?,
+                    groups: row.try_get("groups")?,
+                    last_sign_in_at: row.try_get("last_sign_in_at")?,
+                    password_changed_at: row.try_get("password_changed_at")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok(Page { items, total })
+    }
+
+    /// Creates an IAM user (name already validated), with its audit row.
+    pub async fn create_user(
+        &self,
+        account: &str,
+        user: &NewUser,
+        audit: &AuditEntry,
+    ) -> Result<User, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let id = unique_id("AIDA");
+        let arn = format!("arn:aws:iam::{account}:user/{}", user.name);
+        let row = sqlx::query(&format!(
+            "INSERT INTO users (id, name, arn, password_hash, password_changed_at, password_reset_required, tags)
+             VALUES ($1, $2, $3, $4, CASE WHEN $4::text IS NULL THEN NULL ELSE now() END, $5, $6)
+             RETURNING {USER_COLUMNS}"
+        ))
+        .bind(&id)
+        .bind(&user.name)
+        .bind(&arn)
+        .bind(&user.password_hash)
+        .bind(user.password_reset_required)
+        .bind(serde_json::to_value(&user.tags).unwrap_or_default())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| StoreError::unique(e, "user", &user.name))?;
+        if let Some(hash) = &user.password_hash {
+            sqlx::query("INSERT INTO password_history (user_id, hash) VALUES ($1, $2)")
+                .bind(&id)
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?;
+        }
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(user_from_row(&row)?)
+    }
+
+    /// Deletes a user with its memberships and credentials (cascading), audited.
+    pub async fn delete_user(&self, name: &str, audit: &AuditEntry) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let deleted =
+            sqlx::query("DELETE FROM users WHERE NOT is_root AND lower(name) = lower($1)")
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "user",
+                name: name.into(),
+            });
+        }
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The last `count` password hashes of a user, newest first (reuse prevention).
+    pub async fn password_history(
+        &self,
+        user_id: &str,
+        count: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT hash FROM password_history WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2",
+        )
+        .bind(user_id)
+        .bind(count)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Sets a new password hash, remembers it, and sets whether a change is required.
+    pub async fn set_password(
+        &self,
+        user_id: &str,
+        hash: &str,
+        reset_required: bool,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let updated = sqlx::query(
+            "UPDATE users SET password_hash = $2, password_changed_at = now(), password_reset_required = $3,
+                 failed_sign_ins = 0, locked_until = NULL WHERE id = $1",
+        )
+        .bind(user_id)
+        .bind(hash)
+        .bind(reset_required)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "user",
+                name: user_id.into(),
+            });
+        }
+        sqlx::query("INSERT INTO password_history (user_id, hash) VALUES ($1, $2)")
+            .bind(user_id)
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Counts an attempt before the password is checked, in one atomic statement: a
+    /// locked user, or one whose attempts in flight already reach the threshold, is
+    /// refused, so parallel attempts cannot exceed the limit.
+    pub async fn begin_sign_in(
+        &self,
+        user_id: &str,
+        threshold: i16,
+    ) -> Result<SignInRecord, StoreError> {
+        let counted = sqlx::query(
+            "UPDATE users SET
+                failed_sign_ins = CASE WHEN locked_until IS NOT NULL AND locked_until <= now() THEN 1 ELSE failed_sign_ins + 1 END,
+                locked_until = CASE WHEN locked_until IS NOT NULL AND locked_until <= now() THEN NULL ELSE locked_until END
+             WHERE id = $1
+               AND (locked_until IS NULL OR locked_until <= now())
+               AND (failed_sign_ins < $2 OR (locked_until IS NOT NULL AND locked_until <= now()))",
+        )
+        .bind(user_id)
+        .bind(i32::from(threshold))
+        .execute(self.pool())
+        .await?;
+        Ok(if counted.rows_affected() == 1 {
+            SignInRecord::Counted
+        } else {
+            SignInRecord::Locked
+        })
+    }
+
+    /// A wrong password: the attempt stays counted; at the threshold the user locks.
+    pub async fn fail_sign_in(
+        &self,
+        user_id: &str,
+        threshold: i16,
+        lock_minutes: i16,
+    ) -> Result<bool, StoreError> {
+        let locked: Option<bool> = sqlx::query_scalar(
+            "UPDATE users SET locked_until = CASE WHEN failed_sign_ins >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END
+             WHERE id = $1 RETURNING locked_until IS NOT NULL",
+        )
+        .bind(user_id)
+        .bind(i32::from(threshold))
+        .bind(i32::from(lock_minutes))
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(locked.unwrap_or(false))
+    }
+
+    /// A right password: clears the counter and records the sign-in time.
+    pub async fn succeed_sign_in(&self, user_id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = now() WHERE id = $1")
+            .bind(user_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Unlocks a user (admin action).
+    pub async fn unlock_user(&self, user_id: &str, audit: &AuditEntry) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stores a sealed, not yet confirmed TOTP seed.
+    pub async fn stage_mfa(
+        &self,
+        user_id: &str,
+        key_id: &str,
+        nonce: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE users SET mfa_key_id = $2, mfa_nonce = $3, mfa_ciphertext = $4, mfa_last_step = NULL
+             WHERE id = $1 AND NOT mfa_enabled",
+        )
+        .bind(user_id)
+        .bind(key_id)
+        .bind(nonce)
+        .bind(ciphertext)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Turns MFA on with its first accepted step and stores the recovery code hashes.
+    pub async fn enable_mfa(
+        &self,
+        user_id: &str,
+        step: i64,
+        recovery_hashes: &[String],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE users SET mfa_enabled = TRUE, mfa_enabled_at = now(), mfa_last_step = $2
+             WHERE id = $1 AND mfa_ciphertext IS NOT NULL",
+        )
+        .bind(user_id)
+        .bind(step)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        for hash in recovery_hashes {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                .bind(user_id)
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?;
+        }
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Accepts a TOTP step only if it is newer than the last accepted one, atomically,
+    /// so one code cannot be used twice even by parallel requests.
+    pub async fn accept_mfa_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE users SET mfa_last_step = $2 WHERE id = $1 AND mfa_enabled AND (mfa_last_step IS NULL OR mfa_last_step < $2)",
+        )
+        .bind(user_id)
+        .bind(step)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Uses a recovery code (by hash) once.
+    pub async fn use_recovery_code(
+        &self,
+        user_id: &str,
+        code_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE recovery_codes SET used_at = now() WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(code_hash)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() >= 1)
+    }
+
+    pub async fn unused_recovery_codes(&self, user_id: &str) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// Removes a user's MFA device and recovery codes.
+    pub async fn disable_mfa(&self, user_id: &str, audit: &AuditEntry) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE users SET mfa_enabled = FALSE, mfa_enabled_at = NULL, mfa_key_id = NULL, mfa_nonce = NULL,
+                 mfa_ciphertext = NULL, mfa_last_step = NULL WHERE id = $1",
+        )
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// IAM users with a console password, for root's best-practice banner (root should
+    /// hand daily work to an IAM user).
+    pub async fn console_user_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT count(*) FROM users WHERE NOT is_root AND password_hash IS NOT NULL",
+        )
+        .fetch_one(self.pool())
+        .await?)
+    }
+}

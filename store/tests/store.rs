@@ -1,0 +1,410 @@
+//! The store against a real PostgreSQL, each test in its own database.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::collections::BTreeMap;
+
+use store::{
+    cluster::test_database, AuditEntry, AuditFilter, NewUser, Outcome, SignInRecord, Store,
+    StoreError, UserQuery, UserSort,
+};
+
+async fn fresh() -> Store {
+    Store::connect_with(test_database().await.unwrap(), 30)
+        .await
+        .unwrap()
+}
+
+fn audit(action: &'static str, target: &str) -> AuditEntry {
+    AuditEntry {
+        actor: "root".into(),
+        action,
+        target: target.into(),
+        source_ip: "127.0.0.1".into(),
+        outcome: Outcome::Success,
+        detail: String::new(),
+    }
+}
+
+fn new_user(name: &str) -> NewUser {
+    NewUser {
+        name: name.into(),
+        password_hash: Some("$argon2id$fake".into()),
+        password_reset_required: true,
+        tags: BTreeMap::from([("team".to_string(), "blue".to_string())]),
+    }
+}
+
+async fn set_up(store: &Store) -> String {
+    store
+        .set_up("root@example.com", "$argon2id$root", "127.0.0.1")
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn setup_happens_once_even_when_raced() {
+    let store = fresh().await;
+    assert_eq!(store.account_id().await.unwrap(), None);
+    let attempts: Vec<_> = (0..5)
+        .map(|i| {
+            let s = store.clone();
+            tokio::spawn(async move {
+                s.set_up(&format!("root{i}@example.com"), "$argon2id$x", "127.0.0.1")
+                    .await
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for a in attempts {
+        match a.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::AlreadySetUp) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(ok, 1);
+    let account = store.account_id().await.unwrap().unwrap();
+    assert_eq!(account.len(), 12);
+    let log = store.audit_log(&AuditFilter::default()).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].action, "portcullis:SetUpAccount");
+}
+
+#[tokio::test]
+async fn user_names_are_unique_case_insensitively_and_failures_write_nothing() {
+    let store = fresh().await;
+    let account = set_up(&store).await;
+    let alice = store
+        .create_user(
+            &account,
+            &new_user("Alice"),
+            &audit("iam:CreateUser", "Alice"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(alice.arn, format!("arn:aws:iam::{account}:user/Alice"));
+    assert!(alice.id.starts_with("AIDA"));
+    assert_eq!(alice.tags["team"], "blue");
+    let err = store
+        .create_user(
+            &account,
+            &new_user("alice"),
+            &audit("iam:CreateUser", "alice"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Duplicate { what: "user", .. }),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "A user named \"alice\" already exists (names are case-insensitive)."
+    );
+    // The failed attempt left no audit row and no user.
+    let creations = store
+        .audit_log(&AuditFilter {
+            action: "CreateUser".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(creations.len(), 1);
+    assert_eq!(
+        store
+            .list_users(&UserQuery {
+                per_page: 50,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert!(store.user_by_name("ALICE").await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn parallel_sign_in_attempts_cannot_pass_the_lockout_threshold() {
+    let store = fresh().await;
+    let account = set_up(&store).await;
+    let user = store
+        .create_user(&account, &new_user("bob"), &audit("iam:CreateUser", "bob"))
+        .await
+        .unwrap();
+    let attempts: Vec<_> = (0..25)
+        .map(|_| {
+            let s = store.clone();
+            let id = user.id.clone();
+            tokio::spawn(async move { s.begin_sign_in(&id, 3).await.unwrap() })
+        })
+        .collect();
+    let mut counted = 0;
+    for a in attempts {
+        if a.await.unwrap() == SignInRecord::Counted {
+            counted += 1;
+        }
+    }
+    assert_eq!(counted, 3, "exactly the threshold may be checked");
+    assert!(
+        store.fail_sign_in(&user.id, 3, 15).await.unwrap(),
+        "the third failure locks"
+    );
+    assert_eq!(
+        store.begin_sign_in(&user.id, 3).await.unwrap(),
+        SignInRecord::Locked
+    );
+    // An administrator unlocks.
+    store
+        .unlock_user(&user.id, &audit("iam:UpdateLoginProfile", "bob"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.begin_sign_in(&user.id, 3).await.unwrap(),
+        SignInRecord::Counted
+    );
+    store.succeed_sign_in(&user.id).await.unwrap();
+    let fresh_user = store.user_by_id(&user.id).await.unwrap().unwrap();
+    assert_eq!(fresh_user.failed_sign_ins, 0);
+    assert!(fresh_user.last_sign_in_at.is_some());
+}
+
+#[tokio::test]
+async fn a_totp_step_is_accepted_once() {
+    let store = fresh().await;
+    let account = set_up(&store).await;
+    let user = store
+        .create_user(
+            &account,
+            &new_user("carol"),
+            &audit("iam:CreateUser", "carol"),
+        )
+        .await
+        .unwrap();
+    store
+        .stage_mfa(&user.id, "k1", &[1; 24], &[2; 30])
+        .await
+        .unwrap();
+    // Not yet enabled: steps are not accepted.
+    assert!(!store.accept_mfa_step(&user.id, 10).await.unwrap());
+    store
+        .enable_mfa(
+            &user.id,
+            100,
+            &["h1".into(), "h2".into()],
+            &audit("iam:EnableMFADevice", "carol"),
+        )
+        .await
+        .unwrap();
+    assert!(!store.accept_mfa_step(&user.id, 100).await.unwrap());
+    let racers: Vec<_> = (0..10)
+        .map(|_| {
+            let s = store.clone();
+            let id = user.id.clone();
+            tokio::spawn(async move { s.accept_mfa_step(&id, 101).await.unwrap() })
+        })
+        .collect();
+    let mut accepted = 0;
+    for r in racers {
+        accepted += usize::from(r.await.unwrap());
+    }
+    assert_eq!(accepted, 1);
+    assert!(store.use_recovery_code(&user.id, "h1").await.unwrap());
+    assert!(!store.use_recovery_code(&user.id, "h1").await.unwrap());
+    assert_eq!(store.unused_recovery_codes(&user.id).await.unwrap(), 1);
+    store
+        .disable_mfa(&user.id, &audit("iam:DeactivateMFADevice", "carol"))
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .user_by_id(&user.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .mfa_enabled
+    );
+    assert_eq!(store.unused_recovery_codes(&user.id).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn users_search_sort_and_page() {
+    let store = fresh().await;
+    let account = set_up(&store).await;
+    for name in ["delta", "alpha", "charlie", "bravo", "alpha2", "a_b"] {
+        store
+            .create_user(&account, &new_user(name), &audit("iam:CreateUser", name))
+            .await
+            .unwrap();
+    }
+    let page = |search: &str, sort, descending, page, per_page| {
+        let s = store.clone();
+        let q = UserQuery {
+            search: search.into(),
+            sort,
+            descending,
+            page,
+            per_page,
+        };
+        async move { s.list_users(&q).await.unwrap() }
+    };
+    let names = |p: &store::Page<store::UserSummary>| {
+        p.items.iter().map(|u| u.name.clone()).collect::<Vec<_>>()
+    };
+    let first = page("", UserSort::Name, false, 0, 2).await;
+    assert_eq!(
+        (first.total, names(&first)),
+        (6, vec!["a_b".to_string(), "alpha".to_string()])
+    );
+    let second = page("", UserSort::Name, false, 1, 2).await;
+    assert_eq!(names(&second), ["alpha2", "bravo"]);
+    let desc = page("", UserSort::Name, true, 0, 1).await;
+    assert_eq!(names(&desc), ["delta"]);
+    let search = page("ALPHA", UserSort::Name, false, 0, 10).await;
+    assert_eq!(names(&search), ["alpha", "alpha2"]);
+    // `_` is a literal, not a LIKE wildcard.
+    let underscore = page("_", UserSort::Name, false, 0, 10).await;
+    assert_eq!(names(&underscore), ["a_b"]);
+    let newest = page("", UserSort::Created, true, 0, 1).await;
+    assert_eq!(names(&newest), ["a_b"]);
+}
+
+#[tokio::test]
+async fn groups_and_memberships() {
+    let store = fresh().await;
+    let account = set_up(&store).await;
+    for name in ["dana", "eve"] {
+        store
+            .create_user(&account, &new_user(name), &audit("iam:CreateUser", name))
+            .await
+            .unwrap();
+    }
+    store
+        .create_group(
+            &account,
+            "Developers",
+            &audit("iam:CreateGroup", "Developers"),
+        )
+        .await
+        .unwrap();
+    store
+        .create_group(&account, "Auditors", &audit("iam:CreateGroup", "Auditors"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_group(
+                &account,
+                "developers",
+                &audit("iam:CreateGroup", "developers")
+            )
+            .await,
+        Err(StoreError::Duplicate { what: "group", .. })
+    ));
+    store
+        .add_member(
+            "developers",
+            "DANA",
+            &audit("iam:AddUserToGroup", "Developers"),
+        )
+        .await
+        .unwrap();
+    store
+        .add_member(
+            "Developers",
+            "eve",
+            &audit("iam:AddUserToGroup", "Developers"),
+        )
+        .await
+        .unwrap();
+    store
+        .add_member("Auditors", "eve", &audit("iam:AddUserToGroup", "Auditors"))
+        .await
+        .unwrap();
+    // Adding twice is harmless.
+    store
+        .add_member("Auditors", "eve", &audit("iam:AddUserToGroup", "Auditors"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .add_member(
+                "Auditors",
+                "nobody",
+                &audit("iam:AddUserToGroup", "Auditors")
+            )
+            .await,
+        Err(StoreError::NotFound { what: "user", .. })
+    ));
+    let dev = store.group("Developers").await.unwrap().unwrap();
+    assert_eq!(dev.members, ["dana", "eve"]);
+    let eve = store.user_by_name("eve").await.unwrap().unwrap();
+    assert_eq!(
+        store.groups_of_user(&eve.id).await.unwrap(),
+        ["Auditors", "Developers"]
+    );
+    store
+        .rename_group(
+            &account,
+            "Developers",
+            "Builders",
+            &audit("iam:UpdateGroup", "Developers"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.group("builders").await.unwrap().unwrap().arn,
+        format!("arn:aws:iam::{account}:group/Builders")
+    );
+    store
+        .remove_member(
+            "Builders",
+            "dana",
+            &audit("iam:RemoveUserFromGroup", "Builders"),
+        )
+        .await
+        .unwrap();
+    // Deleting a user removes its memberships.
+    store
+        .delete_user("eve", &audit("iam:DeleteUser", "eve"))
+        .await
+        .unwrap();
+    let groups = store.list_groups().await.unwrap();
+    assert!(groups.iter().all(|g| g.members == 0), "{groups:?}");
+    store
+        .delete_group("Auditors", &audit("iam:DeleteGroup", "Auditors"))
+        .await
+        .unwrap();
+    assert_eq!(store.list_groups().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn settings_round_trip() {
+    let store = fresh().await;
+    set_up(&store).await;
+    let mut settings = store.settings().await.unwrap();
+    settings.password_policy.minimum_password_length = 14;
+    settings.password_policy.max_password_age = Some(90);
+    settings.password_policy.password_reuse_prevention = Some(3);
+    settings.lockout_threshold = 4;
+    settings.validate().unwrap();
+    store
+        .update_settings(
+            &settings,
+            &audit("iam:UpdateAccountPasswordPolicy", "account"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.settings().await.unwrap(), settings);
+    settings.session_idle_minutes = 1;
+    assert_eq!(
+        settings.validate().unwrap_err().field,
+        "session_idle_minutes"
+    );
+}
