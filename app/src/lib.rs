@@ -14,11 +14,13 @@ pub mod validate;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{ParamSegment, StaticSegment};
+use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 use crate::pages::*;
 
-/// The HTML document around the app.
+/// The HTML document around the app. Every route renders in `SsrMode::Async`: the
+/// server waits for its data and sends complete HTML, so pages and forms work before
+/// (or without) the wasm, and redirects and statuses are set before the body.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -45,19 +47,19 @@ pub fn App() -> impl IntoView {
         <Title text="Portcullis"/>
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>
-                <Route path=StaticSegment("setup") view=SetUpPage/>
-                <Route path=StaticSegment("signin") view=SignInPage/>
-                <Route path=(StaticSegment("signin"), StaticSegment("mfa")) view=MfaPage/>
-                <Route path=StaticSegment("change-password") view=ChangePasswordPage/>
-                <ParentRoute path=StaticSegment("") view=ConsoleLayout>
-                    <Route path=StaticSegment("") view=HomePage/>
-                    <Route path=StaticSegment("users") view=UsersPage/>
-                    <Route path=(StaticSegment("users"), ParamSegment("name")) view=UserPage/>
-                    <Route path=StaticSegment("groups") view=GroupsPage/>
-                    <Route path=(StaticSegment("groups"), ParamSegment("name")) view=GroupPage/>
-                    <Route path=StaticSegment("security") view=SecurityPage/>
-                    <Route path=StaticSegment("settings") view=SettingsPage/>
-                    <Route path=StaticSegment("audit") view=AuditPage/>
+                <Route path=StaticSegment("setup") view=SetUpPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("signin") view=SignInPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("signin"), StaticSegment("mfa")) view=MfaPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("change-password") view=ChangePasswordPage ssr=SsrMode::Async/>
+                <ParentRoute path=StaticSegment("") view=ConsoleLayout ssr=SsrMode::Async>
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("users"), ParamSegment("name")) view=UserPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("groups") view=GroupsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("groups"), ParamSegment("name")) view=GroupPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("security") view=SecurityPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("audit") view=AuditPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -109,7 +109,7 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
         store: db.store.clone(),
         hasher: PasswordHasher::for_this_machine()?,
         secrets,
-        throttle: Throttle::new(30, Duration::from_secs(300)),
+        throttle: Throttle::new(60, Duration::from_secs(300)),
         clock: Clock::system(),
     };
     let app = router(&config, state).await?;

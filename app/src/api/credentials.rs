@@ -73,7 +73,7 @@ fn enrolment(
 #[server]
 pub async fn credentials_overview() -> Result<MyCredentials, AppError> {
     use crate::ssr::auth::{internal, session, state};
-    let principal = crate::ssr::current().await?;
+    let principal = crate::ssr::signed_in().await?;
     let state = state()?;
     let settings = state.store.settings().await.map_err(internal)?;
     let session = session().await?;
@@ -108,7 +108,7 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     use crate::ssr::auth::{internal, state};
     use crate::ssr::{client_ip, respond};
-    let principal = crate::ssr::current().await?;
+    let principal = crate::ssr::signed_in().await?;
     let state = state()?;
     let policy = state
         .store
@@ -154,7 +154,7 @@ pub async fn change_password(
 pub async fn begin_mfa() -> Result<(), AppError> {
     use crate::ssr::auth::{internal, state};
     use crate::ssr::respond;
-    let principal = crate::ssr::current().await?;
+    let principal = crate::ssr::signed_in().await?;
     if principal.user.mfa_enabled {
         return Err(respond(AppError::Conflict(
             "MFA is already enabled. Remove the device first to enrol a new one.".into(),
@@ -182,7 +182,7 @@ pub async fn begin_mfa() -> Result<(), AppError> {
 pub async fn confirm_mfa(code: String) -> Result<(), AppError> {
     use crate::ssr::auth::{internal, session, state};
     use crate::ssr::{client_ip, respond};
-    let principal = crate::ssr::current().await?;
+    let principal = crate::ssr::signed_in().await?;
     let state = state()?;
     let user = &principal.user;
     if user.mfa_enabled || user.mfa_ciphertext.is_none() {
@@ -226,7 +226,7 @@ pub async fn confirm_mfa(code: String) -> Result<(), AppError> {
 pub async fn remove_mfa(code: String) -> Result<(), AppError> {
     use crate::ssr::auth::{internal, state};
     use crate::ssr::{client_ip, respond};
-    let principal = crate::ssr::current().await?;
+    let principal = crate::ssr::signed_in().await?;
     let state = state()?;
     let user = &principal.user;
     if !user.mfa_enabled {

@@ -145,11 +145,11 @@ pub async fn current() -> Result<Principal, AppError> {
     let absolute_limit = i64::from(settings.session_max_hours) * 3600;
     if now - last_seen > idle_limit || now - signed_in_at > absolute_limit {
         session.flush().await.map_err(internal)?;
-        return Err(respond(AppError::SignedOut));
+        return Err(AppError::SignedOut);
     }
     let Some(user) = state.store.user_by_id(&user_id).await.map_err(internal)? else {
         session.flush().await.map_err(internal)?;
-        return Err(respond(AppError::SignedOut));
+        return Err(AppError::SignedOut);
     };
     if now - last_seen > 60 {
         let refreshed = SessionState::SignedIn {
@@ -177,10 +177,15 @@ pub async fn current() -> Result<Principal, AppError> {
     })
 }
 
+/// [`current`] for server functions: a missing session answers 401 to scripts.
+pub async fn signed_in() -> Result<Principal, AppError> {
+    current().await.map_err(respond)
+}
+
 /// Managing identities and settings is root's until policies arrive: IAM users manage
 /// only their own credentials. Deny by default.
 pub async fn require_root() -> Result<Principal, AppError> {
-    let principal = current().await?;
+    let principal = signed_in().await?;
     if principal.user.is_root {
         Ok(principal)
     } else {

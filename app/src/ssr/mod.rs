@@ -5,5 +5,5 @@ pub mod auth;
 pub mod state;
 pub mod throttle;
 
-pub use auth::{client_ip, current, require_root, respond, Principal, SessionState};
+pub use auth::{client_ip, current, require_root, respond, signed_in, Principal, SessionState};
 pub use state::{AppState, Clock};

@@ -1,0 +1,260 @@
+// The console end to end, in headless Chromium, against a server with a fresh database.
+import { test, expect, Page, Browser } from "@playwright/test";
+import { totp, awaitFreshStep, awaitNextStep } from "./totp";
+
+const ROOT_EMAIL = "root@example.com";
+const ROOT_PASSWORD = "Root-Password-2026";
+const ALICE_FIRST = "Alice-Temp-Pass1";
+const ALICE_NEW = "Alice-Chosen-Pass2";
+const BOB_PASSWORD = "Bob-Password-1234";
+const CAROL_PASSWORD = "Carol-Password-1234";
+
+async function signIn(page: Page, identity: string, password: string) {
+  await page.goto("/signin");
+  await page.fill("#identity", identity);
+  await page.fill("#password", password);
+  await page.click("button[type=submit]");
+}
+
+async function signOut(page: Page) {
+  await page.click("form.signout button");
+  await expect(page).toHaveURL(/\/signin$/);
+}
+
+async function createUser(page: Page, name: string, password: string | null, requireReset: boolean) {
+  await page.goto("/users");
+  await page.fill("#new-name", name);
+  if (password === null) {
+    await page.check("input[name=password_mode][value=generated]");
+  } else {
+    await page.check("input[name=password_mode][value=custom]");
+    await page.fill("#new-password", password);
+  }
+  const reset = page.locator("input[name=require_reset]").last();
+  if (requireReset) await reset.check();
+  else await reset.uncheck();
+  await page.click("section.panel button[type=submit]");
+}
+
+async function signInAsRoot(page: Page) {
+  await signIn(page, ROOT_EMAIL, ROOT_PASSWORD);
+  await expect(page.getByTestId("whoami")).toHaveText("root");
+}
+
+test.describe.serial("Portcullis console", () => {
+  test("first-run setup: validates input, then creates root", async ({ page }) => {
+    await page.goto("/");
+    await expect(page).toHaveURL(/\/setup$/);
+
+    // The checklist follows the password as it is typed (needs the hydrated page).
+    await page.fill("#password", "short");
+    await expect(page.locator(".password-rules li.unmet").first()).toBeVisible();
+    await page.fill("#password", ROOT_PASSWORD);
+    await expect(page.locator(".password-rules li.unmet")).toHaveCount(0);
+
+    await page.fill("#email", "root@localhost");
+    await page.fill("#password", ROOT_PASSWORD);
+    await page.fill("#confirm", ROOT_PASSWORD);
+    await page.click("button[type=submit]");
+    await expect(page.locator(".field-error")).toContainText("Enter an email address");
+
+    await page.fill("#email", ROOT_EMAIL);
+    await page.fill("#password", "alllowercase");
+    await page.fill("#confirm", "alllowercase");
+    await page.click("button[type=submit]");
+    await expect(page.locator(".field-error")).toContainText("The password needs");
+
+    await page.fill("#email", ROOT_EMAIL);
+    await page.fill("#password", ROOT_PASSWORD);
+    await page.fill("#confirm", ROOT_PASSWORD + "x");
+    await page.click("button[type=submit]");
+    await expect(page.locator(".field-error")).toContainText("do not match");
+
+    await page.fill("#email", ROOT_EMAIL);
+    await page.fill("#password", ROOT_PASSWORD);
+    await page.fill("#confirm", ROOT_PASSWORD);
+    await page.click("button[type=submit]");
+    await expect(page.getByTestId("whoami")).toHaveText("root");
+    await expect(page.getByTestId("root-banner")).toBeVisible();
+
+    // Setup happens once.
+    await page.goto("/setup");
+    await expect(page).not.toHaveURL(/\/setup$/);
+  });
+
+  test("root manages groups, users and settings, with clear errors", async ({ page }) => {
+    await signInAsRoot(page);
+
+    await page.goto("/groups");
+    await page.fill("#group-name", "developers");
+    await page.click("button.primary");
+    await expect(page).toHaveURL(/\/groups\/developers$/);
+    await expect(page.locator("h1")).toHaveText("developers");
+
+    await page.goto("/groups");
+    await page.fill("#group-name", "Developers");
+    await page.click("button.primary");
+    await expect(page.locator(".field-error")).toContainText("already exists");
+
+    await createUser(page, "bad name", ALICE_FIRST, true);
+    await expect(page.locator(".field-error")).toContainText("Use only letters");
+
+    await createUser(page, "weak", "weakpassword", true);
+    await expect(page.locator(".field-error")).toContainText("The password needs");
+
+    await createUser(page, "alice", ALICE_FIRST, true);
+    await expect(page).toHaveURL(/\/users\/alice$/);
+    await expect(page.locator("h1")).toHaveText("alice");
+
+    await createUser(page, "ALICE", ALICE_FIRST, true);
+    await expect(page.locator(".field-error")).toContainText("already exists");
+
+    // Nothing half-written: the failed attempts created no users.
+    await page.goto("/users");
+    await expect(page.getByTestId("user-count")).toHaveText("1 users");
+
+    await page.goto("/users/alice");
+    await page.selectOption("#add-group", "developers");
+    await page.click("form.row-form button[type=submit]");
+    await expect(page.locator("ul.chips")).toContainText("developers");
+
+    await createUser(page, "bob", BOB_PASSWORD, false);
+    await expect(page).toHaveURL(/\/users\/bob$/);
+    await createUser(page, "carol", CAROL_PASSWORD, false);
+    await expect(page).toHaveURL(/\/users\/carol$/);
+    await createUser(page, "dave", null, true);
+    await expect(page.getByTestId("generated-password")).toBeVisible();
+
+    await page.goto("/settings");
+    await page.fill("#minimum_password_length", "4");
+    await page.click("button.primary");
+    await expect(page.locator(".field-error")).toContainText("between 6 and 128");
+    await page.goto("/settings");
+    await page.fill("#lockout_threshold", "3");
+    await page.click("button.primary");
+    await expect(page.locator(".banner.success")).toContainText("Settings saved");
+    await page.goto("/settings");
+    await expect(page.locator("#lockout_threshold")).toHaveValue("3");
+
+    await signOut(page);
+  });
+
+  test("a user changes the forced password, enrols MFA and signs in with it", async ({ page }) => {
+    await signIn(page, "alice", ALICE_FIRST);
+    await expect(page).toHaveURL(/\/change-password$/);
+    await page.fill("#password", ALICE_FIRST);
+    await page.fill("#confirm", ALICE_FIRST);
+    await page.click("button[type=submit]");
+    await expect(page.locator(".field-error")).toContainText("different from your current one");
+    await page.fill("#password", ALICE_NEW);
+    await page.fill("#confirm", ALICE_NEW);
+    await page.click("button[type=submit]");
+    await expect(page.getByTestId("whoami")).toHaveText("alice");
+
+    // IAM users manage only their own credentials until policies exist.
+    await page.goto("/users");
+    await expect(page.locator(".form-error")).toContainText("Only the root user");
+
+    await page.goto("/security");
+    await page.click("text=Set up MFA");
+    const secret = (await page.getByTestId("mfa-secret").textContent())!.trim();
+    await awaitFreshStep(5);
+    await page.fill("#mfa-code", "000000");
+    await page.click("text=Enable MFA");
+    await expect(page.locator(".field-error")).toContainText("does not match");
+    await page.fill("#mfa-code", totp(secret));
+    await page.click("text=Enable MFA");
+    const codes = page.getByTestId("recovery-codes").locator("li");
+    await expect(codes).toHaveCount(10);
+    const recovery = (await codes.first().textContent())!.trim();
+    await expect(page.getByTestId("mfa-status")).toContainText("enabled");
+    await signOut(page);
+
+    // MFA is now required; a fresh step's code lets alice in.
+    await awaitNextStep();
+    await awaitFreshStep(20);
+    await signIn(page, "alice", ALICE_NEW);
+    await expect(page).toHaveURL(/\/signin\/mfa$/);
+    const code = totp(secret);
+    await page.fill("#code", code);
+    await page.click("button[type=submit]");
+    await expect(page.getByTestId("whoami")).toHaveText("alice");
+    await signOut(page);
+
+    // The same code again is refused; a recovery code works once.
+    await signIn(page, "alice", ALICE_NEW);
+    await expect(page).toHaveURL(/\/signin\/mfa$/);
+    await page.fill("#code", code);
+    await page.click("button[type=submit]");
+    await expect(page.locator(".field-error")).toContainText("already used");
+    await page.fill("#code", recovery);
+    await page.click("button[type=submit]");
+    await expect(page.getByTestId("whoami")).toHaveText("alice");
+    await signOut(page);
+  });
+
+  test("failed sign-ins lock the account, and say nothing about who exists", async ({ page }) => {
+    const failure = "The sign-in details are incorrect";
+    for (let i = 0; i < 3; i++) {
+      await signIn(page, "bob", "wrong-password");
+      await expect(page.locator(".form-error")).toContainText(failure);
+    }
+    await signIn(page, "bob", BOB_PASSWORD);
+    await expect(page.locator(".form-error")).toContainText(failure);
+    await signIn(page, "nobody-by-this-name", "whatever-password");
+    await expect(page.locator(".form-error")).toContainText(failure);
+
+    await signInAsRoot(page);
+    await page.goto("/audit?actor=bob");
+    await expect(page.getByTestId("audit-table")).toContainText("wrong password; account locked");
+    await page.goto("/users/bob");
+    await expect(page.locator("dl.summary")).toContainText("Locked after failed sign-ins");
+  });
+
+  test("parallel wrong passwords cannot exceed the lockout threshold", async ({ browser }) => {
+    const attempts = 8;
+    const contexts = await Promise.all(Array.from({ length: attempts }, () => browser.newContext()));
+    const pages = await Promise.all(contexts.map((c) => c.newPage()));
+    for (const p of pages) {
+      await p.goto("/signin");
+      await p.fill("#identity", "carol");
+      await p.fill("#password", "wrong-password");
+    }
+    await Promise.all(pages.map((p) => p.click("button[type=submit]")));
+    for (const p of pages) {
+      await expect(p.locator(".form-error")).toContainText("The sign-in details are incorrect");
+    }
+    await Promise.all(contexts.map((c) => c.close()));
+
+    const page = await newPage(browser);
+    await signIn(page, "carol", CAROL_PASSWORD);
+    await expect(page.locator(".form-error")).toContainText("The sign-in details are incorrect");
+    await signInAsRoot(page);
+    await page.goto("/audit?actor=carol&outcome=failure");
+    const rows = page.getByTestId("audit-table").locator("tbody tr");
+    await expect(rows).toHaveCount(attempts + 1);
+    // Exactly the threshold (3) of attempts were checked against the password.
+    await expect(rows.filter({ hasText: /wrong password/ })).toHaveCount(3);
+  });
+
+  test("forms work before (and without) the wasm", async ({ browser }) => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await signIn(page, ROOT_EMAIL, "not-the-password");
+    await expect(page.locator(".form-error")).toContainText("The sign-in details are incorrect");
+    await signInAsRoot(page);
+    await page.goto("/groups");
+    await page.fill("#group-name", "no script");
+    await page.click("button.primary");
+    await expect(page.locator(".field-error")).toContainText("Use only letters");
+    await page.fill("#group-name", "auditors");
+    await page.click("button.primary");
+    await expect(page).toHaveURL(/\/groups\/auditors$/);
+    await context.close();
+  });
+});
+
+async function newPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext();
+  return context.newPage();
+}
