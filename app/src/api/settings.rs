@@ -1,5 +1,9 @@
 //! Account settings: password policy, lockout and session lifetimes.
 
+// The settings form posts each field as its own argument, so that it works as a plain
+// HTML form before the wasm loads; the server function mirrors the form.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 
 use crate::error::AppError;
@@ -61,7 +65,6 @@ fn optional<T: std::str::FromStr>(
 }
 
 #[server]
-#[allow(clippy::too_many_arguments)]
 pub async fn update_account_settings(
     minimum_password_length: String,
     require_symbols: Option<String>,
