@@ -32,6 +32,8 @@ pub struct Config {
     /// Mark the session cookie Secure (serve behind TLS).
     pub secure_cookies: bool,
     pub json_logs: bool,
+    /// Sign-in attempts allowed per client address per five minutes.
+    pub sign_in_rate: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +53,8 @@ pub enum ConfigError {
 impl Config {
     /// Reads `PORTCULLIS_CONFIG` (default `portcullis.toml` if it exists), then the
     /// environment: `PORTCULLIS_LISTEN`, `DATABASE_URL`, `PORTCULLIS_DATA_DIR`,
-    /// `PORTCULLIS_SECRET_KEY`, `PORTCULLIS_SECURE_COOKIES`, `PORTCULLIS_LOG_FORMAT`.
+    /// `PORTCULLIS_SECRET_KEY`, `PORTCULLIS_SECURE_COOKIES`, `PORTCULLIS_LOG_FORMAT`,
+    /// `PORTCULLIS_SIGNIN_RATE`.
     pub fn load() -> Result<Config, ConfigError> {
         let path = std::env::var_os("PORTCULLIS_CONFIG").map(PathBuf::from);
         let file = match &path {
@@ -92,7 +95,14 @@ impl Config {
         let log_format = env("PORTCULLIS_LOG_FORMAT")
             .or(file_config.log_format)
             .unwrap_or_else(|| "text".into());
+        let rate_text = env("PORTCULLIS_SIGNIN_RATE").unwrap_or_else(|| "60".into());
+        let sign_in_rate = rate_text.parse().map_err(|_| ConfigError::Value {
+            name: "PORTCULLIS_SIGNIN_RATE",
+            value: rate_text.clone(),
+            why: "expected a whole number of sign-in attempts per address per five minutes",
+        })?;
         Ok(Config {
+            sign_in_rate,
             listen,
             database_url: env("DATABASE_URL").or(file_config.database_url),
             data_dir: env("PORTCULLIS_DATA_DIR")

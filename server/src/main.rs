@@ -1,13 +1,8 @@
 //! `portcullis`: the Portcullis server and its command line.
 
-mod admin;
-mod config;
-mod csrf;
-mod database;
-mod policy_cli;
-mod serve;
-
 use std::process::ExitCode;
+
+use portcullis::{admin, config, policy_cli, serve};
 
 use clap::{Parser, Subcommand};
 

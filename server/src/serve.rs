@@ -24,7 +24,7 @@ use crate::database;
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Builds the application router on an opened database.
-pub async fn router(config: &Config, state: AppState) -> Result<Router, BoxError> {
+pub async fn router(secure_cookies: bool, state: AppState) -> Result<Router, BoxError> {
     let sessions = PostgresStore::new(state.store.pool().clone());
     sessions.migrate().await?;
     tokio::spawn(
@@ -34,7 +34,7 @@ pub async fn router(config: &Config, state: AppState) -> Result<Router, BoxError
     );
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name("portcullis.sid")
-        .with_secure(config.secure_cookies)
+        .with_secure(secure_cookies)
         .with_same_site(SameSite::Lax)
         .with_http_only(true)
         // A backstop: the account's idle and absolute limits are enforced per request.
@@ -109,10 +109,10 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
         store: db.store.clone(),
         hasher: PasswordHasher::for_this_machine()?,
         secrets,
-        throttle: Throttle::new(60, Duration::from_secs(300)),
+        throttle: Throttle::new(config.sign_in_rate, Duration::from_secs(300)),
         clock: Clock::system(),
     };
-    let app = router(&config, state).await?;
+    let app = router(config.secure_cookies, state).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!("Portcullis is listening on http://{}", config.listen);
     axum::serve(

@@ -1,0 +1,247 @@
+//! Load measurements against a running server (loopback only), for the figures in the
+//! issues: sign-in throughput as a ratio of raw argon2 verifies, peak server memory
+//! under 200 concurrent sign-ins, and the users page with 10,000 users.
+//!
+//! ```text
+//! portcullis serve   (with PORTCULLIS_SIGNIN_RATE=1000000 so the per-address limit stays out of the way)
+//! cargo run --release -p portcullis --example load -- http://127.0.0.1:3000 ROOT_EMAIL ROOT_PASSWORD SERVER_PID
+//! ```
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use leptos::server_fn::ServerFn;
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn post(
+    c: &reqwest::Client,
+    base: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::StatusCode {
+    c.post(format!("{base}{path}"))
+        .header("Origin", base)
+        .header("Accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .map(|r| r.status())
+        .unwrap_or(reqwest::StatusCode::SERVICE_UNAVAILABLE)
+}
+
+fn peak_rss_mib(pid: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Raw argon2id verifies per second using every core, as the ceiling for sign-ins.
+fn raw_verifies_per_second(seconds: u64) -> f64 {
+    let hash = {
+        use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+        argon2::Argon2::default()
+            .hash_password(b"Load-Test-Password-1", &SaltString::generate(&mut OsRng))
+            .unwrap()
+            .to_string()
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let done = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let threads: Vec<_> = (0..cores)
+        .map(|_| {
+            let (hash, done) = (hash.clone(), done.clone());
+            std::thread::spawn(move || {
+                while Instant::now() < deadline {
+                    assert!(identity::hashing::verify_now("Load-Test-Password-1", &hash));
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    done.load(Ordering::Relaxed) as f64 / seconds as f64
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, base, email, password, pid] = args.as_slice() else {
+        eprintln!("usage: load BASE_URL ROOT_EMAIL ROOT_PASSWORD SERVER_PID");
+        std::process::exit(2);
+    };
+    let base = base.trim_end_matches('/').to_string();
+    let root = client();
+    let status = post(
+        &root,
+        &base,
+        app::api::auth::SignIn::PATH,
+        &[("identity", email), ("password", password)],
+    )
+    .await;
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "root sign-in failed: {status}"
+    );
+
+    // 1. Sign-in throughput vs raw argon2 verifies, side by side in one run.
+    let seconds = 10;
+    let raw = raw_verifies_per_second(seconds);
+    let user = "load-user";
+    let user_password = "Load-Test-Password-1";
+    post(
+        &root,
+        &base,
+        app::api::users::CreateUser::PATH,
+        &[
+            ("name", user),
+            ("password_mode", "custom"),
+            ("password", user_password),
+            ("tags", ""),
+        ],
+    )
+    .await;
+    let ok = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let workers: Vec<_> = (0..16)
+        .map(|_| {
+            let (base, ok) = (base.clone(), ok.clone());
+            tokio::spawn(async move {
+                while Instant::now() < deadline {
+                    let c = client();
+                    let s = post(
+                        &c,
+                        &base,
+                        app::api::auth::SignIn::PATH,
+                        &[("identity", user), ("password", user_password)],
+                    )
+                    .await;
+                    if s.is_success() || s.is_redirection() {
+                        ok.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await.unwrap();
+    }
+    let signins = ok.load(Ordering::Relaxed) as f64 / seconds as f64;
+    println!("raw argon2id verifies/s (all cores): {raw:.1}");
+    println!("successful sign-ins/s (16 clients):  {signins:.1}");
+    println!("ratio: {:.2}", signins / raw);
+
+    // 2. Peak memory with 200 concurrent sign-in attempts (unknown names: no lockout).
+    let before = peak_rss_mib(pid);
+    let burst: Vec<_> = (0..200)
+        .map(|i| {
+            let base = base.clone();
+            tokio::spawn(async move {
+                let c = client();
+                post(
+                    &c,
+                    &base,
+                    app::api::auth::SignIn::PATH,
+                    &[
+                        ("identity", &format!("nobody-{i}")),
+                        ("password", "Wrong-Password-1"),
+                    ],
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut statuses = std::collections::BTreeMap::new();
+    for b in burst {
+        *statuses.entry(b.await.unwrap().as_u16()).or_insert(0) += 1;
+    }
+    println!("200 concurrent sign-ins: statuses {statuses:?}; server peak RSS {before:.1} MiB before, {:.1} MiB after", peak_rss_mib(pid));
+
+    // 3. The users page with 10,000 users.
+    let existing = root
+        .get(format!("{base}/users"))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    if !existing.contains("10001 users") {
+        let names: Vec<String> = (0..10_000).map(|i| format!("user-{i:05}")).collect();
+        let chunks: Vec<Vec<String>> = names.chunks(625).map(|c| c.to_vec()).collect();
+        let tasks: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                let (base, root) = (base.clone(), root.clone());
+                tokio::spawn(async move {
+                    for name in chunk {
+                        post(
+                            &root,
+                            &base,
+                            app::api::users::CreateUser::PATH,
+                            &[
+                                ("name", &name),
+                                ("password_mode", "none"),
+                                ("password", ""),
+                                ("tags", ""),
+                            ],
+                        )
+                        .await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    }
+    for (label, path) in [
+        ("first page", "/users"),
+        (
+            "page 200 sorted by creation, descending",
+            "/users?sort=created&desc=1&page=200",
+        ),
+        ("search", "/users?search=user-07"),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..200 {
+            let start = Instant::now();
+            let response = root
+                .get(format!("{base}{path}"))
+                .header("Accept", "text/html")
+                .send()
+                .await
+                .unwrap();
+            let body = response.text().await.unwrap();
+            times.push(start.elapsed());
+            assert!(body.contains("users"), "unexpected page");
+        }
+        times.sort();
+        println!(
+            "users page, {label}: p50 {:.1} ms, p90 {:.1} ms (200 requests, 10,001 users)",
+            times[100].as_secs_f64() * 1000.0,
+            times[180].as_secs_f64() * 1000.0
+        );
+    }
+}

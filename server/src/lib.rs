@@ -1,0 +1,9 @@
+//! The Portcullis server: configuration, database, HTTP wiring and operator commands.
+//! The `portcullis` binary is a thin command line over these modules.
+
+pub mod admin;
+pub mod config;
+pub mod csrf;
+pub mod database;
+pub mod policy_cli;
+pub mod serve;

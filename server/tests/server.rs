@@ -1,0 +1,326 @@
+//! The HTTP server in-process, over a real PostgreSQL (each test its own database):
+//! health checks, CSRF refusal, status codes for script callers, and two server
+//! instances sharing sessions through one database.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use app::ssr::state::{AppState, Clock};
+use app::ssr::throttle::Throttle;
+use identity::hashing::PasswordHasher;
+use identity::secret_box::SecretBox;
+use leptos::server_fn::ServerFn;
+use store::Store;
+
+/// A running server on a random port.
+struct TestApp {
+    base: String,
+    store: Store,
+}
+
+async fn spawn_app(store: Store, key: &str) -> TestApp {
+    let mut options = leptos::prelude::get_configuration(None)
+        .unwrap()
+        .leptos_options;
+    options.output_name = "portcullis".into();
+    let state = AppState {
+        leptos_options: options,
+        store: store.clone(),
+        hasher: PasswordHasher::new(2, 64).unwrap(),
+        secrets: SecretBox::new(&[("k1".into(), key.into())]).unwrap(),
+        throttle: Throttle::new(1000, Duration::from_secs(300)),
+        clock: Clock::system(),
+    };
+    let router = portcullis::serve::router(false, state).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        store,
+    }
+}
+
+async fn fresh_store() -> Store {
+    Store::connect_with(store::cluster::test_database().await.unwrap(), 10)
+        .await
+        .unwrap()
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    /// Calls a server function as a script would (JSON answer), from our own origin.
+    async fn call(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(format!("{}{path}", self.base))
+            .header("Origin", &self.base)
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+const ROOT_PASSWORD: &str = "Root-Password-2026";
+
+async fn set_up(app: &TestApp, client: &reqwest::Client) {
+    let response = app
+        .call(
+            client,
+            app::api::auth::SetUpAccount::PATH,
+            &[
+                ("email", "root@example.com"),
+                ("password", ROOT_PASSWORD),
+                ("confirm", ROOT_PASSWORD),
+            ],
+        )
+        .await;
+    assert!(
+        response.status().is_success() || response.status().is_redirection(),
+        "{:?}",
+        response.status()
+    );
+}
+
+#[tokio::test]
+async fn health_checks_answer() {
+    let app = spawn_app(fresh_store().await, &SecretBox::generate_key()).await;
+    let c = client();
+    assert_eq!(
+        c.get(format!("{}/healthz", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "ok"
+    );
+    let ready = c.get(format!("{}/readyz", app.base)).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused() {
+    let app = spawn_app(fresh_store().await, &SecretBox::generate_key()).await;
+    let response = client()
+        .post(format!(
+            "{}{}",
+            app.base,
+            app::api::auth::SetUpAccount::PATH
+        ))
+        .header("Origin", "https://evil.example")
+        .form(&[
+            ("email", "root@example.com"),
+            ("password", ROOT_PASSWORD),
+            ("confirm", ROOT_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    // Nothing was created.
+    assert_eq!(app.store.account_id().await.unwrap(), None);
+    // No Origin and no Referer: refused too.
+    let bare = client()
+        .post(format!("{}{}", app.base, app::api::auth::SignIn::PATH))
+        .form(&[
+            ("identity", "root@example.com"),
+            ("password", ROOT_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), 403);
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_4xx_with_the_field_never_a_500() {
+    let app = spawn_app(fresh_store().await, &SecretBox::generate_key()).await;
+    let c = client();
+    set_up(&app, &c).await;
+    let cases: &[(&str, &[(&str, &str)], u16, &str)] = &[
+        (
+            app::api::users::CreateUser::PATH,
+            &[
+                ("name", "bad name"),
+                ("password_mode", "none"),
+                ("password", ""),
+                ("tags", ""),
+            ],
+            400,
+            "name",
+        ),
+        (
+            app::api::users::CreateUser::PATH,
+            &[
+                ("name", &"x".repeat(65)),
+                ("password_mode", "none"),
+                ("password", ""),
+                ("tags", ""),
+            ],
+            400,
+            "name",
+        ),
+        (
+            app::api::users::CreateUser::PATH,
+            &[
+                ("name", "eve"),
+                ("password_mode", "custom"),
+                ("password", "short"),
+                ("tags", ""),
+            ],
+            400,
+            "password",
+        ),
+        (
+            app::api::users::CreateUser::PATH,
+            &[
+                ("name", "eve"),
+                ("password_mode", "none"),
+                ("password", ""),
+                ("tags", "no equals sign"),
+            ],
+            400,
+            "tags",
+        ),
+        (
+            app::api::groups::CreateGroup::PATH,
+            &[("name", "")],
+            400,
+            "name",
+        ),
+        (
+            app::api::groups::DeleteGroup::PATH,
+            &[("name", "nope"), ("confirm", "nope")],
+            404,
+            "",
+        ),
+    ];
+    for (path, form, status, field) in cases {
+        let response = app.call(&c, path, form).await;
+        assert_eq!(response.status().as_u16(), *status, "{path} {form:?}");
+        let body = response.text().await.unwrap();
+        assert!(body.contains(field), "{body}");
+    }
+    // Duplicates name the field too, and write nothing.
+    let ok = app
+        .call(
+            &c,
+            app::api::users::CreateUser::PATH,
+            &[
+                ("name", "eve"),
+                ("password_mode", "none"),
+                ("password", ""),
+                ("tags", ""),
+            ],
+        )
+        .await;
+    assert!(
+        ok.status().is_success() || ok.status().is_redirection(),
+        "{}",
+        ok.status()
+    );
+    let dup = app
+        .call(
+            &c,
+            app::api::users::CreateUser::PATH,
+            &[
+                ("name", "EVE"),
+                ("password_mode", "none"),
+                ("password", ""),
+                ("tags", ""),
+            ],
+        )
+        .await;
+    assert_eq!(dup.status(), 400);
+    assert!(dup.text().await.unwrap().contains("already exists"));
+    assert_eq!(
+        app.store
+            .list_users(&store::UserQuery {
+                per_page: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    // Signed out: 401, not 500.
+    let anonymous = app
+        .call(
+            &client(),
+            app::api::groups::CreateGroup::PATH,
+            &[("name", "ops")],
+        )
+        .await;
+    assert_eq!(anonymous.status(), 401);
+}
+
+#[tokio::test]
+async fn two_servers_share_sessions_through_postgresql() {
+    let store = fresh_store().await;
+    let key = SecretBox::generate_key();
+    let a = spawn_app(store.clone(), &key).await;
+    let b = spawn_app(store, &key).await;
+    let c = client();
+    set_up(&a, &c).await;
+    // The session cookie from server A is valid on server B.
+    let me = b.call(&c, app::api::auth::Whoami::PATH, &[]).await;
+    assert_eq!(me.status(), 200);
+    let body = me.text().await.unwrap();
+    assert!(body.contains("\"name\":\"root\""), "{body}");
+    // Signing out on B ends the session on A.
+    let out = b.call(&c, app::api::auth::SignOut::PATH, &[]).await;
+    assert!(out.status().is_success() || out.status().is_redirection());
+    let after = a.call(&c, app::api::auth::Whoami::PATH, &[]).await;
+    assert_eq!(after.text().await.unwrap(), "null");
+    // The session id changes at every sign-in, even for a browser that has one.
+    let sid = |r: &reqwest::Response| {
+        r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| {
+                v.strip_prefix("portcullis.sid=")
+                    .map(|rest| rest.split(';').next().unwrap_or_default().to_string())
+            })
+    };
+    let browser = client();
+    let form = [
+        ("identity", "root@example.com"),
+        ("password", ROOT_PASSWORD),
+    ];
+    let first = a.call(&browser, app::api::auth::SignIn::PATH, &form).await;
+    let second = a.call(&browser, app::api::auth::SignIn::PATH, &form).await;
+    let (first, second) = (sid(&first).unwrap(), sid(&second).unwrap());
+    assert!(!first.is_empty());
+    assert_ne!(first, second);
+}
