@@ -161,12 +161,15 @@ async fn cross_site_posts_are_refused() {
     assert_eq!(bare.status(), 403);
 }
 
+/// A server function path, its form, the expected status and a word the answer names.
+type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], u16, &'a str);
+
 #[tokio::test]
 async fn bad_input_gets_a_4xx_with_the_field_never_a_500() {
     let app = spawn_app(fresh_store().await, &SecretBox::generate_key()).await;
     let c = client();
     set_up(&app, &c).await;
-    let cases: &[(&str, &[(&str, &str)], u16, &str)] = &[
+    let cases: &[Case] = &[
         (
             app::api::users::CreateUser::PATH,
             &[
