@@ -8,6 +8,8 @@ const ALICE_FIRST = "Alice-Temp-Pass1";
 const ALICE_NEW = "Alice-Chosen-Pass2";
 const BOB_PASSWORD = "Bob-Password-1234";
 const CAROL_PASSWORD = "Carol-Password-1234";
+const AUDREY_PASSWORD = "Audrey-Password-1234";
+const PAUL_PASSWORD = "Paul-Password-12345";
 
 async function signIn(page: Page, identity: string, password: string) {
   await page.goto("/signin");
@@ -115,7 +117,7 @@ test.describe.serial("Portcullis console", () => {
 
     await page.goto("/users/alice");
     await page.selectOption("#add-group", "developers");
-    await page.click("form.row-form button[type=submit]");
+    await page.getByTestId("groups").locator("form.row-form button[type=submit]").click();
     await expect(page.locator("ul.chips")).toContainText("developers");
 
     await createUser(page, "bob", BOB_PASSWORD, false);
@@ -151,9 +153,10 @@ test.describe.serial("Portcullis console", () => {
     await page.click("button[type=submit]");
     await expect(page.getByTestId("whoami")).toHaveText("alice");
 
-    // IAM users manage only their own credentials until policies exist.
+    // Default deny: with no policy, alice may not even list users.
+    await expect(page.getByTestId("no-permissions")).toBeVisible();
     await page.goto("/users");
-    await expect(page.locator(".form-error")).toContainText("Only the root user");
+    await expect(page.locator(".form-error")).toContainText("not allowed to perform iam:ListUsers");
 
     await page.goto("/security");
     await page.click("text=Set up MFA");
@@ -251,6 +254,68 @@ test.describe.serial("Portcullis console", () => {
     await page.click("button.primary");
     await expect(page).toHaveURL(/\/groups\/auditors$/);
     await context.close();
+  });
+
+  test("policies decide what each user may do, and changes apply at once", async ({ page }) => {
+    await signInAsRoot(page);
+    await page.goto("/groups");
+    await page.fill("#group-name", "readers");
+    await page.click("button.primary");
+    await expect(page).toHaveURL(/\/groups\/readers$/);
+    const permissions = page.getByTestId("permissions");
+    await page.selectOption("#attach-policy", { label: "ReadOnlyAccess" });
+    await permissions.locator("form.row-form button[type=submit]").click();
+    await expect(permissions).toContainText("ReadOnlyAccess");
+
+    await createUser(page, "audrey", AUDREY_PASSWORD, false);
+    await expect(page).toHaveURL(/\/users\/audrey$/);
+    await page.goto("/groups/readers");
+    await page.fill("#member", "audrey");
+    await page.click("text=Add member");
+    await expect(page.locator("table.data").first()).toContainText("audrey");
+
+    await createUser(page, "paul", PAUL_PASSWORD, false);
+    await expect(page).toHaveURL(/\/users\/paul$/);
+    await page.selectOption("#attach-policy", { label: "PowerUserAccess" });
+    await permissions.locator("form.row-form button[type=submit]").click();
+    await expect(permissions).toContainText("PowerUserAccess");
+    await signOut(page);
+
+    // The auditor opens every page and can change nothing.
+    await signIn(page, "audrey", AUDREY_PASSWORD);
+    await expect(page.getByTestId("whoami")).toHaveText("audrey");
+    for (const path of ["/users", "/groups", "/policies", "/settings", "/audit", "/users/alice", "/groups/developers"]) {
+      await page.goto(path);
+      await expect(page.locator("h1")).toBeVisible();
+      await expect(page.locator(".form-error")).toHaveCount(0);
+    }
+    await createUser(page, "mallory", null, false);
+    await expect(page.locator(".form-error")).toContainText("not allowed to perform iam:CreateUser");
+    await page.goto("/groups/developers");
+    await page.fill("#member", "audrey");
+    await page.click("text=Add member");
+    await expect(page.locator(".form-error")).toContainText("not allowed to perform iam:AddUserToGroup");
+    await signOut(page);
+
+    // PowerUserAccess is everything but IAM.
+    await signIn(page, "paul", PAUL_PASSWORD);
+    await expect(page.getByTestId("whoami")).toHaveText("paul");
+    await page.goto("/users");
+    await expect(page.locator(".form-error")).toContainText("not allowed to perform iam:ListUsers");
+    await signOut(page);
+
+    // Detaching the group's policy takes effect at once.
+    await signInAsRoot(page);
+    await page.goto("/audit?actor=audrey&outcome=denied");
+    await expect(page.getByTestId("audit-table")).toContainText("iam:CreateUser");
+    await page.goto("/groups/readers");
+    await permissions.locator("button:has-text('Detach')").click();
+    await expect(permissions.locator("tbody")).not.toContainText("ReadOnlyAccess");
+    await signOut(page);
+    await signIn(page, "audrey", AUDREY_PASSWORD);
+    await expect(page.getByTestId("no-permissions")).toBeVisible();
+    await page.goto("/users");
+    await expect(page.locator(".form-error")).toContainText("not allowed to perform iam:ListUsers");
   });
 });
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use app::ssr::state::{AppState, Clock};
 use app::ssr::throttle::Throttle;
+use app::ssr::PolicyCache;
 use app::{shell, App};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
@@ -111,7 +112,10 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
         secrets,
         throttle: Throttle::new(config.sign_in_rate, Duration::from_secs(300)),
         clock: Clock::system(),
+        policies: PolicyCache::new(),
     };
+    let cache = state.policies.clone();
+    state.store.watch_permissions(move || cache.clear());
     let app = router(config.secure_cookies, state).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!("Portcullis is listening on http://{}", config.listen);

@@ -37,7 +37,10 @@ async fn spawn_app(store: Store, key: &str) -> TestApp {
         secrets: SecretBox::new(&[("k1".into(), key.into())]).unwrap(),
         throttle: Throttle::new(1000, Duration::from_secs(300)),
         clock: Clock::system(),
+        policies: app::ssr::PolicyCache::new(),
     };
+    let cache = state.policies.clone();
+    store.watch_permissions(move || cache.clear());
     let router = portcullis::serve::router(false, state).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -326,4 +329,101 @@ async fn two_servers_share_sessions_through_postgresql() {
     let (first, second) = (sid(&first).unwrap(), sid(&second).unwrap());
     assert!(!first.is_empty());
     assert_ne!(first, second);
+}
+
+#[tokio::test]
+async fn a_permission_change_on_one_server_reaches_the_other_within_a_second() {
+    let store = fresh_store().await;
+    let key = SecretBox::generate_key();
+    let a = spawn_app(store.clone(), &key).await;
+    let b = spawn_app(store, &key).await;
+    let root = client();
+    set_up(&a, &root).await;
+    let password = "Grace-Password-1234";
+    let created = a
+        .call(
+            &root,
+            app::api::users::CreateUser::PATH,
+            &[
+                ("name", "grace"),
+                ("password_mode", "custom"),
+                ("password", password),
+                ("tags", ""),
+            ],
+        )
+        .await;
+    assert!(
+        created.status().is_redirection() || created.status().is_success(),
+        "{}",
+        created.status()
+    );
+    let grace = client();
+    let signed = b
+        .call(
+            &grace,
+            app::api::auth::SignIn::PATH,
+            &[("identity", "grace"), ("password", password)],
+        )
+        .await;
+    assert!(
+        signed.status().is_redirection() || signed.status().is_success(),
+        "{}",
+        signed.status()
+    );
+    let list = [
+        ("search", ""),
+        ("sort", "name"),
+        ("descending", "false"),
+        ("page", "0"),
+    ];
+    // Default deny, and the denial is now cached on B.
+    assert_eq!(
+        b.call(&grace, app::api::users::ListUsers::PATH, &list)
+            .await
+            .status(),
+        403
+    );
+    let attach = a
+        .call(
+            &root,
+            app::api::permissions::AttachPolicy::PATH,
+            &[
+                ("holder", "user"),
+                ("name", "grace"),
+                ("policy_arn", "arn:aws:iam::aws:policy/IAMReadOnlyAccess"),
+                ("back", "/users/grace"),
+            ],
+        )
+        .await;
+    assert!(
+        attach.status().is_redirection() || attach.status().is_success(),
+        "{}",
+        attach.status()
+    );
+    let started = std::time::Instant::now();
+    loop {
+        let status = b
+            .call(&grace, app::api::users::ListUsers::PATH, &list)
+            .await
+            .status();
+        if status == 200 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "server B still refuses after {:?}",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    // Read-only: creating is still refused.
+    let refused = b
+        .call(
+            &grace,
+            app::api::groups::CreateGroup::PATH,
+            &[("name", "ops")],
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.unwrap().contains("iam:CreateGroup"));
 }

@@ -144,6 +144,7 @@ impl Store {
             });
         }
         record(&mut tx, audit).await?;
+        crate::permissions::notify(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -183,6 +184,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         record(&mut tx, audit).await?;
+        crate::permissions::notify(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -209,6 +211,7 @@ impl Store {
             });
         }
         record(&mut tx, audit).await?;
+        crate::permissions::notify(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

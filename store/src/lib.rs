@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod error;
 pub mod groups;
 pub mod ids;
+pub mod permissions;
 pub mod settings;
 pub mod users;
 
@@ -18,6 +19,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord, Outcome};
 pub use error::StoreError;
 pub use groups::{Group, GroupSummary};
+pub use permissions::{AttachError, EffectivePolicy};
 pub use settings::AccountSettings;
 pub use users::{NewUser, SignInRecord, User, UserQuery, UserSort, UserSummary};
 

@@ -312,6 +312,7 @@ impl Store {
             });
         }
         record(&mut tx, audit).await?;
+        crate::permissions::notify(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

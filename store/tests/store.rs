@@ -408,3 +408,127 @@ async fn settings_round_trip() {
         "session_idle_minutes"
     );
 }
+
+#[tokio::test]
+async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
+    let store = fresh().await;
+    let account = set_up(&store).await;
+    let user = store
+        .create_user(
+            &account,
+            &new_user("frank"),
+            &audit("iam:CreateUser", "frank"),
+        )
+        .await
+        .unwrap();
+    store
+        .create_group(&account, "readers", &audit("iam:CreateGroup", "readers"))
+        .await
+        .unwrap();
+    store
+        .add_member("readers", "frank", &audit("iam:AddUserToGroup", "readers"))
+        .await
+        .unwrap();
+
+    // Every committed change is announced on the channel, to every listener.
+    let changes = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = changes.clone();
+    store.watch_permissions(move || {
+        seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let baseline = changes.load(std::sync::atomic::Ordering::SeqCst);
+
+    let read_only = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+    store
+        .attach_group_policy(
+            "readers",
+            read_only,
+            &audit("iam:AttachGroupPolicy", "readers"),
+        )
+        .await
+        .unwrap();
+    store
+        .attach_user_policy(
+            "frank",
+            "arn:aws:iam::aws:policy/Billing",
+            &audit("iam:AttachUserPolicy", "frank"),
+        )
+        .await
+        .unwrap();
+    let effective = store.effective_policies(&user.id).await.unwrap();
+    let pairs: Vec<(String, String)> = effective
+        .into_iter()
+        .map(|p| (p.policy_arn, p.via))
+        .collect();
+    assert_eq!(
+        pairs,
+        vec![
+            (
+                "arn:aws:iam::aws:policy/Billing".to_string(),
+                "user".to_string()
+            ),
+            (read_only.to_string(), "readers".to_string()),
+        ]
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while changes.load(std::sync::atomic::Ordering::SeqCst) < baseline + 2
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(changes.load(std::sync::atomic::Ordering::SeqCst) >= baseline + 2);
+
+    // AWS's quota: ten managed policies per identity.
+    for i in 0..9 {
+        store
+            .attach_user_policy(
+                "frank",
+                &format!("arn:aws:iam::aws:policy/P{i}"),
+                &audit("iam:AttachUserPolicy", "frank"),
+            )
+            .await
+            .unwrap();
+    }
+    let err = store
+        .attach_user_policy(
+            "frank",
+            "arn:aws:iam::aws:policy/Eleventh",
+            &audit("iam:AttachUserPolicy", "frank"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, store::AttachError::QuotaReached("user")),
+        "{err}"
+    );
+    // Re-attaching one that is there is not a new attachment.
+    store
+        .attach_user_policy(
+            "frank",
+            "arn:aws:iam::aws:policy/P0",
+            &audit("iam:AttachUserPolicy", "frank"),
+        )
+        .await
+        .unwrap();
+
+    store
+        .detach_group_policy(
+            "readers",
+            read_only,
+            &audit("iam:DetachGroupPolicy", "readers"),
+        )
+        .await
+        .unwrap();
+    assert!(store.group_policies("readers").await.unwrap().is_empty());
+    assert!(matches!(
+        store
+            .detach_group_policy(
+                "readers",
+                read_only,
+                &audit("iam:DetachGroupPolicy", "readers")
+            )
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+}

@@ -13,7 +13,7 @@ pub async fn audit_log(
     outcome: String,
 ) -> Result<Vec<(ActivityRow, String)>, AppError> {
     use crate::ssr::auth::{internal, state};
-    crate::ssr::require_root().await?;
+    crate::ssr::authorize("cloudtrail:LookupEvents", crate::ssr::Target::Any).await?;
     let outcome = match outcome.as_str() {
         "success" => Some(store::Outcome::Success),
         "failure" => Some(store::Outcome::Failure),

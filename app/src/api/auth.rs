@@ -18,6 +18,18 @@ pub struct Me {
     /// Root only: the best-practice checklist is not complete yet.
     pub root_needs_mfa: bool,
     pub root_needs_user: bool,
+    /// The parts of the console this principal's policies let it open.
+    pub menu: Menu,
+}
+
+/// Which console sections the signed-in principal may list (decided by the engine).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Menu {
+    pub users: bool,
+    pub groups: bool,
+    pub policies: bool,
+    pub settings: bool,
+    pub audit: bool,
 }
 
 /// What the sign-in flow needs next for this browser.
@@ -228,7 +240,16 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
     } else {
         (false, false)
     };
+    use crate::ssr::{allowed, Target};
+    let menu = Menu {
+        users: allowed(&principal, "iam:ListUsers", Target::Users).await?,
+        groups: allowed(&principal, "iam:ListGroups", Target::Groups).await?,
+        policies: allowed(&principal, "iam:ListPolicies", Target::Any).await?,
+        settings: allowed(&principal, "iam:GetAccountPasswordPolicy", Target::Any).await?,
+        audit: allowed(&principal, "cloudtrail:LookupEvents", Target::Any).await?,
+    };
     Ok(Some(Me {
+        menu,
         name: principal.actor(),
         is_root: principal.user.is_root,
         account_id: principal.account_id.clone(),

@@ -18,6 +18,10 @@ pub struct GroupDetail {
     pub arn: String,
     pub created: String,
     pub members: Vec<String>,
+    /// Policies attached to the group (name, ARN); every member has them.
+    pub policies: Vec<(String, String)>,
+    /// Policies that can still be attached: (name, ARN).
+    pub available_policies: Vec<(String, String)>,
 }
 
 #[cfg(feature = "ssr")]
@@ -33,7 +37,7 @@ fn store_error(e: store::StoreError, field: &str) -> AppError {
 #[server]
 pub async fn list_groups() -> Result<Vec<GroupRow>, AppError> {
     use crate::ssr::auth::{internal, state};
-    crate::ssr::require_root().await?;
+    crate::ssr::authorize("iam:ListGroups", crate::ssr::Target::Groups).await?;
     let state = state()?;
     Ok(state
         .store
@@ -53,7 +57,8 @@ pub async fn list_groups() -> Result<Vec<GroupRow>, AppError> {
 pub async fn create_group(name: String) -> Result<(), AppError> {
     use crate::ssr::auth::state;
     use crate::ssr::{client_ip, respond};
-    let principal = crate::ssr::require_root().await?;
+    let principal =
+        crate::ssr::authorize("iam:CreateGroup", crate::ssr::Target::Group(name.trim())).await?;
     let name = name.trim().to_string();
     if let Err(message) = crate::validate::group_name(&name) {
         return Err(respond(AppError::field("name", message)));
@@ -78,18 +83,33 @@ pub async fn create_group(name: String) -> Result<(), AppError> {
 pub async fn group_overview(name: String) -> Result<GroupDetail, AppError> {
     use crate::ssr::auth::{internal, state};
     use crate::ssr::respond;
-    crate::ssr::require_root().await?;
+    crate::ssr::authorize("iam:GetGroup", crate::ssr::Target::Group(&name)).await?;
     let state = state()?;
     let Some(group) = state.store.group(&name).await.map_err(internal)? else {
         return Err(respond(AppError::NotFound(format!(
             "No group named \"{name}\" exists."
         ))));
     };
+    let attached = state
+        .store
+        .group_policies(&group.name)
+        .await
+        .map_err(internal)?;
+    let available_policies = crate::api::permissions::all_policies()
+        .into_iter()
+        .filter(|row| !attached.contains(&row.arn))
+        .map(|row| (row.name, row.arn))
+        .collect();
     Ok(GroupDetail {
         name: group.name,
         arn: group.arn,
         created: crate::api::users::format::date(group.created_at),
         members: group.members,
+        policies: attached
+            .into_iter()
+            .map(|arn| (crate::api::permissions::policy_name(&arn), arn))
+            .collect(),
+        available_policies,
     })
 }
 
@@ -97,7 +117,8 @@ pub async fn group_overview(name: String) -> Result<GroupDetail, AppError> {
 pub async fn rename_group(name: String, new_name: String) -> Result<(), AppError> {
     use crate::ssr::auth::state;
     use crate::ssr::{client_ip, respond};
-    let principal = crate::ssr::require_root().await?;
+    let principal =
+        crate::ssr::authorize("iam:UpdateGroup", crate::ssr::Target::Group(&name)).await?;
     let new_name = new_name.trim().to_string();
     if let Err(message) = crate::validate::group_name(&new_name) {
         return Err(respond(AppError::field("new_name", message)));
@@ -128,7 +149,8 @@ pub async fn rename_group(name: String, new_name: String) -> Result<(), AppError
 pub async fn delete_group(name: String, confirm: String) -> Result<(), AppError> {
     use crate::ssr::auth::state;
     use crate::ssr::{client_ip, respond};
-    let principal = crate::ssr::require_root().await?;
+    let principal =
+        crate::ssr::authorize("iam:DeleteGroup", crate::ssr::Target::Group(&name)).await?;
     if confirm.trim() != name {
         return Err(respond(AppError::field(
             "confirm",
@@ -160,7 +182,8 @@ pub async fn delete_group(name: String, confirm: String) -> Result<(), AppError>
 pub async fn add_member(group: String, user: String, back: String) -> Result<(), AppError> {
     use crate::ssr::auth::state;
     use crate::ssr::{client_ip, respond};
-    let principal = crate::ssr::require_root().await?;
+    let principal =
+        crate::ssr::authorize("iam:AddUserToGroup", crate::ssr::Target::Group(&group)).await?;
     let user = user.trim().to_string();
     if user.is_empty() {
         return Err(respond(AppError::field(
@@ -201,7 +224,8 @@ pub async fn add_member(group: String, user: String, back: String) -> Result<(),
 pub async fn remove_member(group: String, user: String, back: String) -> Result<(), AppError> {
     use crate::ssr::auth::state;
     use crate::ssr::client_ip;
-    let principal = crate::ssr::require_root().await?;
+    let principal =
+        crate::ssr::authorize("iam:RemoveUserFromGroup", crate::ssr::Target::Group(&group)).await?;
     let state = state()?;
     let ip = client_ip().await;
     let arn = format!("arn:aws:iam::{}:group/{group}", principal.account_id);

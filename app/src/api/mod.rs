@@ -5,5 +5,6 @@ pub mod audit;
 pub mod auth;
 pub mod credentials;
 pub mod groups;
+pub mod permissions;
 pub mod settings;
 pub mod users;

@@ -29,7 +29,7 @@ pub mod store_types {
 #[server]
 pub async fn account_settings() -> Result<Settings, AppError> {
     use crate::ssr::auth::{internal, state};
-    crate::ssr::require_root().await?;
+    crate::ssr::authorize("iam:GetAccountPasswordPolicy", crate::ssr::Target::Any).await?;
     let s = state()?.store.settings().await.map_err(internal)?;
     Ok(Settings {
         password_policy: s.password_policy,
@@ -82,7 +82,8 @@ pub async fn update_account_settings(
 ) -> Result<(), AppError> {
     use crate::ssr::auth::{internal, state};
     use crate::ssr::{client_ip, respond};
-    let principal = crate::ssr::require_root().await?;
+    let principal =
+        crate::ssr::authorize("iam:UpdateAccountPasswordPolicy", crate::ssr::Target::Any).await?;
     let range = |field: &str, message: &str| respond(AppError::field(field, message.to_string()));
     let settings = store::AccountSettings {
         password_policy: identity::PasswordPolicy {

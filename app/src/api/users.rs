@@ -53,6 +53,10 @@ pub struct UserDetail {
     pub activity: Vec<ActivityRow>,
     /// A generated password, shown once to the administrator who set it.
     pub generated_password: Option<String>,
+    /// Policies that apply to the user, directly or through groups.
+    pub policies: Vec<crate::api::permissions::AttachedPolicy>,
+    /// Policies that can still be attached directly: (name, ARN).
+    pub available_policies: Vec<(String, String)>,
 }
 
 pub const PER_PAGE: i64 = 25;
@@ -122,7 +126,7 @@ pub async fn list_users(
     page: i64,
 ) -> Result<UserPage, AppError> {
     use crate::ssr::auth::{internal, state};
-    crate::ssr::require_root().await?;
+    crate::ssr::authorize("iam:ListUsers", crate::ssr::Target::Users).await?;
     let state = state()?;
     let sort = match sort.as_str() {
         "created" => store::UserSort::Created,
@@ -176,7 +180,8 @@ pub async fn create_user(
 ) -> Result<(), AppError> {
     use crate::ssr::auth::{internal, session, state};
     use crate::ssr::{client_ip, respond};
-    let principal = crate::ssr::require_root().await?;
+    let principal =
+        crate::ssr::authorize("iam:CreateUser", crate::ssr::Target::User(name.trim())).await?;
     let state = state()?;
     let name = name.trim().to_string();
     if let Err(message) = crate::validate::user_name(&name) {
@@ -250,7 +255,7 @@ pub async fn create_user(
 pub async fn user_overview(name: String) -> Result<UserDetail, AppError> {
     use crate::ssr::auth::{internal, session, state};
     use crate::ssr::respond;
-    crate::ssr::require_root().await?;
+    crate::ssr::authorize("iam:GetUser", crate::ssr::Target::User(&name)).await?;
     let state = state()?;
     let Some(user) = state.store.user_by_name(&name).await.map_err(internal)? else {
         return Err(respond(AppError::NotFound(format!(
@@ -296,6 +301,28 @@ pub async fn user_overview(name: String) -> Result<UserDetail, AppError> {
         .remove::<String>(FLASH_PASSWORD)
         .await
         .map_err(internal)?;
+    let policies: Vec<crate::api::permissions::AttachedPolicy> = state
+        .store
+        .effective_policies(&user.id)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|p| crate::api::permissions::AttachedPolicy {
+            name: crate::api::permissions::policy_name(&p.policy_arn),
+            direct: p.via == "user",
+            via: if p.via == "user" {
+                "Attached directly".into()
+            } else {
+                format!("Group {}", p.via)
+            },
+            arn: p.policy_arn,
+        })
+        .collect();
+    let available_policies = crate::api::permissions::all_policies()
+        .into_iter()
+        .filter(|row| !policies.iter().any(|p| p.direct && p.arn == row.arn))
+        .map(|row| (row.name, row.arn))
+        .collect();
     Ok(UserDetail {
         name: user.name.clone(),
         arn: user.arn.clone(),
@@ -314,6 +341,8 @@ pub async fn user_overview(name: String) -> Result<UserDetail, AppError> {
         tags: user.tags.into_iter().collect(),
         activity,
         generated_password,
+        policies,
+        available_policies,
     })
 }
 
@@ -322,7 +351,8 @@ pub async fn user_overview(name: String) -> Result<UserDetail, AppError> {
 pub async fn delete_user(name: String, confirm: String) -> Result<(), AppError> {
     use crate::ssr::auth::{internal, state};
     use crate::ssr::{client_ip, respond};
-    let principal = crate::ssr::require_root().await?;
+    let principal =
+        crate::ssr::authorize("iam:DeleteUser", crate::ssr::Target::User(&name)).await?;
     if confirm.trim() != name {
         return Err(respond(AppError::field(
             "confirm",
@@ -359,7 +389,8 @@ pub async fn reset_user_password(
 ) -> Result<(), AppError> {
     use crate::ssr::auth::{internal, session, state};
     use crate::ssr::{client_ip, respond};
-    let principal = crate::ssr::require_root().await?;
+    let principal =
+        crate::ssr::authorize("iam:UpdateLoginProfile", crate::ssr::Target::User(&name)).await?;
     let state = state()?;
     let Some(user) = state.store.user_by_name(&name).await.map_err(internal)? else {
         return Err(respond(AppError::NotFound(format!(
@@ -408,7 +439,8 @@ pub async fn reset_user_password(
 pub async fn unlock_user(name: String) -> Result<(), AppError> {
     use crate::ssr::auth::{internal, state};
     use crate::ssr::{client_ip, respond};
-    let principal = crate::ssr::require_root().await?;
+    let principal =
+        crate::ssr::authorize("iam:UpdateLoginProfile", crate::ssr::Target::User(&name)).await?;
     let state = state()?;
     let Some(user) = state.store.user_by_name(&name).await.map_err(internal)? else {
         return Err(respond(AppError::NotFound(format!(
@@ -433,7 +465,8 @@ pub async fn unlock_user(name: String) -> Result<(), AppError> {
 pub async fn deactivate_user_mfa(name: String) -> Result<(), AppError> {
     use crate::ssr::auth::{internal, state};
     use crate::ssr::{client_ip, respond};
-    let principal = crate::ssr::require_root().await?;
+    let principal =
+        crate::ssr::authorize("iam:DeactivateMFADevice", crate::ssr::Target::User(&name)).await?;
     let state = state()?;
     let Some(user) = state.store.user_by_name(&name).await.map_err(internal)? else {
         return Err(respond(AppError::NotFound(format!(

@@ -4,9 +4,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use super::policies::PermissionsPanel;
 use crate::api::groups::{
     group_overview, list_groups, AddMember, CreateGroup, DeleteGroup, RemoveMember, RenameGroup,
 };
+use crate::api::permissions::{AttachPolicy, DetachPolicy};
 use crate::components::{action_error, field, FieldError, FormError};
 
 #[component]
@@ -56,8 +58,18 @@ pub fn GroupPage() -> impl IntoView {
     let remove = ServerAction::<RemoveMember>::new();
     let rename = ServerAction::<RenameGroup>::new();
     let delete = ServerAction::<DeleteGroup>::new();
+    let attach = ServerAction::<AttachPolicy>::new();
+    let detach = ServerAction::<DetachPolicy>::new();
     let detail = Resource::new(
-        move || (name(), add.version().get(), remove.version().get()),
+        move || {
+            (
+                name(),
+                add.version().get(),
+                remove.version().get(),
+                attach.version().get(),
+                detach.version().get(),
+            )
+        },
         |(name, ..)| group_overview(name),
     );
     let (add_value, rename_value, delete_value) = (
@@ -91,6 +103,8 @@ pub fn GroupPage() -> impl IntoView {
                             }
                         }).collect_view();
                         let (add_group, rename_group, delete_group) = (g.name.clone(), g.name.clone(), g.name.clone());
+                        let attached = g.policies.iter().map(|(name, arn)| crate::api::permissions::AttachedPolicy { name: name.clone(), arn: arn.clone(), via: "Attached to the group".into(), direct: true }).collect::<Vec<_>>();
+                        let permissions = view! { <PermissionsPanel holder="group" name=g.name.clone() attached available=g.available_policies.clone() attach detach/> };
                         view! {
                             <h1>{g.name.clone()}</h1>
                             <dl class="summary">
@@ -110,6 +124,7 @@ pub fn GroupPage() -> impl IntoView {
                                 <FieldError message=field(add_value, "user")/>
                                 <FormError error=add_value/>
                             </section>
+                            {permissions}
                             <section class="panel">
                                 <h2>"Rename"</h2>
                                 <ActionForm action=rename attr:class="row-form">

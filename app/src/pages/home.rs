@@ -34,6 +34,12 @@ pub fn HomePage() -> impl IntoView {
                         <h2>"Account"</h2>
                         <p class="big"><code>{me.account_id.clone()}</code></p>
                     </div>
+                    {(!me.is_root && me.menu == Default::default()).then(|| view! {
+                        <div class="card" data-testid="no-permissions">
+                            <h2>"Permissions"</h2>
+                            <p>"No policy gives you access to anything yet. Ask an administrator to attach one to you or to one of your groups. You can still manage your own credentials."</p>
+                        </div>
+                    })}
                     <div class="card">
                         <h2>"MFA"</h2>
                         <p class="big">{if me.mfa_enabled { "Enabled" } else { "Not enabled" }}</p>

@@ -30,12 +30,11 @@ pub fn ConsoleLayout() -> impl IntoView {
                                 <div class="frame">
                                     <nav class="sidebar" aria-label="Console">
                                         <A href="/" exact=true>"Dashboard"</A>
-                                        {me.is_root.then(|| view! {
-                                            <A href="/users">"Users"</A>
-                                            <A href="/groups">"Groups"</A>
-                                            <A href="/settings">"Account settings"</A>
-                                            <A href="/audit">"Audit log"</A>
-                                        })}
+                                        {me.menu.users.then(|| view! { <A href="/users">"Users"</A> })}
+                                        {me.menu.groups.then(|| view! { <A href="/groups">"Groups"</A> })}
+                                        {me.menu.policies.then(|| view! { <A href="/policies">"Policies"</A> })}
+                                        {me.menu.settings.then(|| view! { <A href="/settings">"Account settings"</A> })}
+                                        {me.menu.audit.then(|| view! { <A href="/audit">"Audit log"</A> })}
                                         <A href="/security">"My security credentials"</A>
                                     </nav>
                                     <main class="content">

@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use super::policies::PermissionsPanel;
 use crate::api::groups::{AddMember, RemoveMember};
+use crate::api::permissions::{AttachPolicy, DetachPolicy};
 use crate::api::users::{
     list_users, user_overview, CreateUser, DeactivateUserMfa, DeleteUser, ResetUserPassword,
     UnlockUser,
@@ -157,6 +159,8 @@ pub fn UserPage() -> impl IntoView {
     let mfa = ServerAction::<DeactivateUserMfa>::new();
     let add = ServerAction::<AddMember>::new();
     let remove = ServerAction::<RemoveMember>::new();
+    let attach = ServerAction::<AttachPolicy>::new();
+    let detach = ServerAction::<DetachPolicy>::new();
     let detail = Resource::new(
         move || {
             (
@@ -166,6 +170,8 @@ pub fn UserPage() -> impl IntoView {
                 mfa.version().get(),
                 add.version().get(),
                 remove.version().get(),
+                attach.version().get(),
+                detach.version().get(),
             )
         },
         |(name, ..)| user_overview(name),
@@ -201,6 +207,7 @@ pub fn UserPage() -> impl IntoView {
                             <tr><td>{a.at}</td><td>{a.actor}</td><td>{a.action}</td><td class=a.outcome.clone()>{a.outcome.clone()}</td><td>{a.source_ip}</td></tr>
                         }).collect_view();
                         let (unlock_name, mfa_name) = (u.name.clone(), u.name.clone());
+                        let permissions = view! { <PermissionsPanel holder="user" name=u.name.clone() attached=u.policies.clone() available=u.available_policies.clone() attach detach/> };
                         let (add_name, reset_name, delete_name) = (u.name.clone(), u.name.clone(), u.name.clone());
                         view! {
                             <h1>{u.name.clone()}</h1>
@@ -223,7 +230,8 @@ pub fn UserPage() -> impl IntoView {
                                 <dt>"Tags"</dt>
                                 <dd>{tags}</dd>
                             </dl>
-                            <section class="panel">
+                            {permissions}
+                            <section class="panel" data-testid="groups">
                                 <h2>"Groups"</h2>
                                 <ul class="chips">{chips}</ul>
                                 <ActionForm action=add attr:class="row-form">

@@ -181,16 +181,3 @@ pub async fn current() -> Result<Principal, AppError> {
 pub async fn signed_in() -> Result<Principal, AppError> {
     current().await.map_err(respond)
 }
-
-/// Managing identities and settings is root's until policies arrive: IAM users manage
-/// only their own credentials. Deny by default.
-pub async fn require_root() -> Result<Principal, AppError> {
-    let principal = signed_in().await?;
-    if principal.user.is_root {
-        Ok(principal)
-    } else {
-        Err(respond(AppError::Forbidden(
-            "Only the root user can manage users, groups and account settings; you can manage your own credentials under My security credentials.".into(),
-        )))
-    }
-}

@@ -2,8 +2,10 @@
 //! details and throttling. Server functions reach all of it through Leptos context.
 
 pub mod auth;
+pub mod authz;
 pub mod state;
 pub mod throttle;
 
-pub use auth::{client_ip, current, require_root, respond, signed_in, Principal, SessionState};
+pub use auth::{client_ip, current, respond, signed_in, Principal, SessionState};
+pub use authz::{allowed, authorize, PolicyCache, Target};
 pub use state::{AppState, Clock};

@@ -9,6 +9,7 @@ use leptos::prelude::LeptosOptions;
 use store::Store;
 use time::OffsetDateTime;
 
+use super::authz::PolicyCache;
 use super::throttle::Throttle;
 
 /// The time source: real in production, steppable in tests (TOTP steps, lockout windows).
@@ -37,4 +38,5 @@ pub struct AppState {
     pub secrets: SecretBox,
     pub throttle: Throttle,
     pub clock: Clock,
+    pub policies: PolicyCache,
 }

@@ -1,0 +1,203 @@
+//! Every console action is decided by the policy engine, as any API request would be.
+//!
+//! A principal's effective policies (its own attachments and its groups') are compiled
+//! once into a `PolicySet` and cached; the cache is emptied on every server process when
+//! PostgreSQL announces a permission change (see `store::permissions`). The root user is
+//! always allowed, as in AWS.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use policy::{
+    Context, ContextValue, Decision, Evaluator, PolicyDocument, PolicyKind, PolicySet, Request,
+    Resource,
+};
+use store::{Outcome, Store};
+
+use super::auth::{internal, signed_in, state, Principal};
+use super::{client_ip, respond};
+use crate::error::AppError;
+
+/// ARN of a template, in AWS's form for AWS-managed policies.
+pub fn template_arn(name: &str) -> String {
+    format!("arn:aws:iam::aws:policy/{name}")
+}
+
+/// The templates, parsed once, by ARN.
+pub fn templates(
+) -> &'static HashMap<String, (&'static policy::templates::Template, PolicyDocument)> {
+    static TEMPLATES: OnceLock<
+        HashMap<String, (&'static policy::templates::Template, PolicyDocument)>,
+    > = OnceLock::new();
+    TEMPLATES.get_or_init(|| {
+        policy::templates::templates()
+            .iter()
+            .filter_map(|t| {
+                let document = PolicyDocument::parse(&t.document, PolicyKind::Template).ok()?;
+                Some((template_arn(t.name), (t, document)))
+            })
+            .collect()
+    })
+}
+
+/// Compiled policy sets by user id.
+#[derive(Clone, Default)]
+pub struct PolicyCache {
+    sets: Arc<Mutex<HashMap<String, Arc<PolicySet>>>>,
+}
+
+impl PolicyCache {
+    pub fn new() -> PolicyCache {
+        PolicyCache::default()
+    }
+
+    /// Forgets everything: called when permissions change anywhere.
+    pub fn clear(&self) {
+        if let Ok(mut sets) = self.sets.lock() {
+            sets.clear();
+        }
+    }
+
+    async fn get(&self, store: &Store, user_id: &str) -> Result<Arc<PolicySet>, AppError> {
+        if let Some(set) = self.sets.lock().ok().and_then(|s| s.get(user_id).cloned()) {
+            return Ok(set);
+        }
+        let attached = store.effective_policies(user_id).await.map_err(internal)?;
+        let mut set = PolicySet::new();
+        for policy in &attached {
+            if let Some((template, document)) = templates().get(&policy.policy_arn) {
+                set.add(template.name, document);
+            }
+        }
+        let set = Arc::new(set);
+        if let Ok(mut sets) = self.sets.lock() {
+            sets.insert(user_id.to_string(), set.clone());
+        }
+        Ok(set)
+    }
+}
+
+/// What an action acts on, resolved to an ARN once the account is known.
+pub enum Target<'a> {
+    User(&'a str),
+    Users,
+    Group(&'a str),
+    Groups,
+    Any,
+}
+
+impl Target<'_> {
+    fn arn(&self, account: &str) -> String {
+        match self {
+            Target::User(name) => format!("arn:aws:iam::{account}:user/{name}"),
+            Target::Users => format!("arn:aws:iam::{account}:user/*"),
+            Target::Group(name) => format!("arn:aws:iam::{account}:group/{name}"),
+            Target::Groups => format!("arn:aws:iam::{account}:group/*"),
+            Target::Any => "*".into(),
+        }
+    }
+}
+
+/// Builds the engine's request for this principal with the request context AWS sets:
+/// source IP, MFA, time.
+async fn request(principal: &Principal, action: &str, resource: &str) -> Result<Request, AppError> {
+    let state = state()?;
+    let now = state.clock.now();
+    let mut context = Context::new()
+        .with(
+            "aws:CurrentTime",
+            &policy::time::format_iso(now.unix_timestamp() * 1000),
+        )
+        .with("aws:EpochTime", &now.unix_timestamp().to_string())
+        .with(
+            "aws:MultiFactorAuthPresent",
+            if principal.mfa { "true" } else { "false" },
+        )
+        .with("aws:SecureTransport", "false");
+    let ip = client_ip().await;
+    if !ip.is_empty() {
+        context.insert("aws:SourceIp", ContextValue::Single(ip));
+    }
+    if principal.mfa {
+        let age = (now.unix_timestamp() - principal.signed_in_at).max(0);
+        context.insert(
+            "aws:MultiFactorAuthAge",
+            ContextValue::Single(age.to_string()),
+        );
+    }
+    let engine_principal = policy::Principal {
+        kind: policy::PrincipalKind::User,
+        arn: principal.user.arn.clone(),
+        account: principal.account_id.clone(),
+        id: Some(principal.user.id.clone()),
+        tags: principal.user.tags.clone(),
+    };
+    Request::new(
+        engine_principal,
+        action,
+        Resource {
+            arn: resource.into(),
+            account: None,
+            tags: Default::default(),
+        },
+        context,
+    )
+    .map_err(internal)
+}
+
+/// Whether the signed-in principal may do `action` on `target` (no audit; for showing
+/// or hiding parts of a page).
+pub async fn allowed(
+    principal: &Principal,
+    action: &str,
+    target: Target<'_>,
+) -> Result<bool, AppError> {
+    if principal.user.is_root {
+        return Ok(true);
+    }
+    let state = state()?;
+    let set = state.policies.get(&state.store, &principal.user.id).await?;
+    let request = request(principal, action, &target.arn(&principal.account_id)).await?;
+    Ok(Evaluator::new(&set).decide(&request) == Decision::Allow)
+}
+
+/// Authorizes the signed-in principal for `action` on `target`, or refuses with the
+/// reason; a refusal is audited with the statement or layer that decided it.
+pub async fn authorize(action: &'static str, target: Target<'_>) -> Result<Principal, AppError> {
+    let principal = signed_in().await?;
+    if principal.user.is_root {
+        return Ok(principal);
+    }
+    let state = state()?;
+    let set = state.policies.get(&state.store, &principal.user.id).await?;
+    let resource = target.arn(&principal.account_id);
+    let request = request(&principal, action, &resource).await?;
+    let explanation = Evaluator::new(&set).explain(&request);
+    if explanation.decision == Decision::Allow {
+        return Ok(principal);
+    }
+    let reason = match explanation.decision {
+        Decision::ExplicitDeny => {
+            let deny = explanation
+                .matched
+                .iter()
+                .find(|m| m.effect == policy::Effect::Deny);
+            match deny {
+                Some(m) => format!(
+                    "explicitly denied by statement {} of {}",
+                    m.sid.clone().unwrap_or_else(|| format!("#{}", m.statement)),
+                    m.policy
+                ),
+                None => "explicitly denied".into(),
+            }
+        }
+        _ => "no policy attached to you or your groups allows it".into(),
+    };
+    let ip = client_ip().await;
+    let mut entry = principal.audit(action, &resource, &ip, format!("refused: {reason}"));
+    entry.outcome = Outcome::Denied;
+    state.store.audit(&entry).await.map_err(internal)?;
+    Err(respond(AppError::Forbidden(format!(
+        "You are not allowed to perform {action} on {resource}: {reason}."
+    ))))
+}
