@@ -40,6 +40,9 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
   cargo install "wasm-bindgen-cli@$want"
 fi
 
+# wasm-opt shrinks the release wasm bundle (cargo-leptos requires it for --release).
+command -v wasm-opt >/dev/null || apt_install binaryen
+
 # PostgreSQL server binaries for the embedded database.
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   apt_install postgresql

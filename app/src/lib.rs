@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("groups") view=GroupsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("groups"), ParamSegment("name")) view=GroupPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("policies") view=PoliciesPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("simulator") view=SimulatorPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("security") view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("audit") view=AuditPage ssr=SsrMode::Async/>

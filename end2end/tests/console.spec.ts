@@ -304,8 +304,30 @@ test.describe.serial("Portcullis console", () => {
     await expect(page.locator(".form-error")).toContainText("not allowed to perform iam:ListUsers");
     await signOut(page);
 
-    // Detaching the group's policy takes effect at once.
+    // The simulator explains decisions, including a regional Deny.
     await signInAsRoot(page);
+    await page.goto("/simulator");
+    await page.fill("#sim-user", "audrey");
+    await page.fill("#sim-actions", "iam:ListUsers\niam:CreateUser");
+    await page.click("button:has-text('Simulate')");
+    const simulation = page.getByTestId("simulation");
+    await expect(simulation.locator("tr", { hasText: "iam:ListUsers" })).toContainText("Allow: ReadOnlyAccess");
+    await expect(simulation.locator("tr", { hasText: "iam:CreateUser" })).toContainText("ImplicitDeny");
+    const noIreland = {
+      Version: "2012-10-17",
+      Statement: [{ Sid: "NoIreland", Effect: "Deny", Action: "*", Resource: "*", Condition: { StringEquals: { "aws:RequestedRegion": "eu-west-1" } } }],
+    };
+    await page.fill("#sim-policy", JSON.stringify(noIreland));
+    await page.fill("#sim-actions", "ec2:DescribeInstances");
+    await page.fill("#sim-region", "eu-west-1");
+    await page.click("button:has-text('Simulate')");
+    await expect(simulation).toContainText("ExplicitDeny");
+    await expect(simulation).toContainText("Deny: pasted policy, NoIreland");
+    await page.fill("#sim-region", "us-east-1");
+    await page.click("button:has-text('Simulate')");
+    await expect(simulation.locator("tbody tr").first()).toContainText("Allow");
+
+    // Detaching the group's policy takes effect at once.
     await page.goto("/audit?actor=audrey&outcome=denied");
     await expect(page.getByTestId("audit-table")).toContainText("iam:CreateUser");
     await page.goto("/groups/readers");

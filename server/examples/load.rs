@@ -104,7 +104,33 @@ async fn main() {
         "root sign-in failed: {status}"
     );
 
-    // 1. Sign-in throughput vs raw argon2 verifies, side by side in one run.
+    // 1. Peak memory (first, on a fresh server) with 200 concurrent sign-in attempts (unknown names: no lockout).
+    let before = peak_rss_mib(pid);
+    let burst: Vec<_> = (0..200)
+        .map(|i| {
+            let base = base.clone();
+            tokio::spawn(async move {
+                let c = client();
+                post(
+                    &c,
+                    &base,
+                    app::api::auth::SignIn::PATH,
+                    &[
+                        ("identity", &format!("nobody-{i}")),
+                        ("password", "Wrong-Password-1"),
+                    ],
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut statuses = std::collections::BTreeMap::new();
+    for b in burst {
+        *statuses.entry(b.await.unwrap().as_u16()).or_insert(0) += 1;
+    }
+    println!("200 concurrent sign-ins: statuses {statuses:?}; server peak RSS {before:.1} MiB before, {:.1} MiB after", peak_rss_mib(pid));
+
+    // 2. Sign-in throughput vs raw argon2 verifies, side by side in one run.
     let seconds = 10;
     let raw = raw_verifies_per_second(seconds);
     let user = "load-user";
@@ -150,32 +176,6 @@ async fn main() {
     println!("raw argon2id verifies/s (all cores): {raw:.1}");
     println!("successful sign-ins/s (16 clients):  {signins:.1}");
     println!("ratio: {:.2}", signins / raw);
-
-    // 2. Peak memory with 200 concurrent sign-in attempts (unknown names: no lockout).
-    let before = peak_rss_mib(pid);
-    let burst: Vec<_> = (0..200)
-        .map(|i| {
-            let base = base.clone();
-            tokio::spawn(async move {
-                let c = client();
-                post(
-                    &c,
-                    &base,
-                    app::api::auth::SignIn::PATH,
-                    &[
-                        ("identity", &format!("nobody-{i}")),
-                        ("password", "Wrong-Password-1"),
-                    ],
-                )
-                .await
-            })
-        })
-        .collect();
-    let mut statuses = std::collections::BTreeMap::new();
-    for b in burst {
-        *statuses.entry(b.await.unwrap().as_u16()).or_insert(0) += 1;
-    }
-    println!("200 concurrent sign-ins: statuses {statuses:?}; server peak RSS {before:.1} MiB before, {:.1} MiB after", peak_rss_mib(pid));
 
     // 3. The users page with 10,000 users.
     let existing = root

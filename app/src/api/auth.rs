@@ -28,6 +28,7 @@ pub struct Menu {
     pub users: bool,
     pub groups: bool,
     pub policies: bool,
+    pub simulator: bool,
     pub settings: bool,
     pub audit: bool,
 }
@@ -140,11 +141,14 @@ mod server {
 
     /// Completes a sign-in after every factor: decides whether a password change comes
     /// first, and records the session.
-    pub async fn finish(user: &User, mfa: bool) -> Result<&'static str, AppError> {
+    pub async fn finish(
+        user: &User,
+        mfa: bool,
+        settings: &store::AccountSettings,
+    ) -> Result<&'static str, AppError> {
         let state = state()?;
         let session = session().await?;
         let now = state.clock.now();
-        let settings = state.store.settings().await.map_err(internal)?;
         let must_change =
             user.password_reset_required || password_expired(user, &settings.password_policy, now);
         let stamp = now.unix_timestamp();
@@ -245,6 +249,7 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
         users: allowed(&principal, "iam:ListUsers", Target::Users).await?,
         groups: allowed(&principal, "iam:ListGroups", Target::Groups).await?,
         policies: allowed(&principal, "iam:ListPolicies", Target::Any).await?,
+        simulator: allowed(&principal, "iam:SimulateCustomPolicy", Target::Any).await?,
         settings: allowed(&principal, "iam:GetAccountPasswordPolicy", Target::Any).await?,
         audit: allowed(&principal, "cloudtrail:LookupEvents", Target::Any).await?,
     };
@@ -274,13 +279,8 @@ pub async fn set_up_account(
     if let Err(message) = crate::validate::email(&email) {
         return Err(respond(AppError::field("email", message)));
     }
-    let policy = state
-        .store
-        .settings()
-        .await
-        .map_err(internal)?
-        .password_policy;
-    server::check_new_password(&policy, &password, &confirm, None).await?;
+    let settings = state.store.settings().await.map_err(internal)?;
+    server::check_new_password(&settings.password_policy, &password, &confirm, None).await?;
     let hash = server::hash(&password).await?;
     let ip = server::sign_in_ip().await;
     match state.store.set_up(&email, &hash, &ip).await {
@@ -300,7 +300,7 @@ pub async fn set_up_account(
         .ok_or(AppError::Internal)?;
     let session = session().await?;
     session.cycle_id().await.map_err(internal)?;
-    let next = server::finish(&root, false).await?;
+    let next = server::finish(&root, false, &settings).await?;
     leptos_axum::redirect(next);
     Ok(())
 }
@@ -340,11 +340,16 @@ pub async fn sign_in(identity: String, password: String) -> Result<(), AppError>
         }
     }
     let settings = state.store.settings().await.map_err(internal)?;
-    let mut user = state
-        .store
-        .root_by_email(&identity)
-        .await
-        .map_err(internal)?;
+    // Only an address can be root's email; user names may contain `@` too.
+    let mut user = if identity.contains('@') {
+        state
+            .store
+            .root_by_email(&identity)
+            .await
+            .map_err(internal)?
+    } else {
+        None
+    };
     if user.is_none() {
         user = state
             .store
@@ -454,7 +459,7 @@ pub async fn sign_in(identity: String, password: String) -> Result<(), AppError>
             .map_err(internal)?;
         "/signin/mfa"
     } else {
-        server::finish(&user, false).await?
+        server::finish(&user, false, &settings).await?
     };
     state
         .store
@@ -553,7 +558,8 @@ pub async fn verify_mfa(code: String) -> Result<(), AppError> {
         ))
         .await
         .map_err(internal)?;
-    let next = server::finish(&user, true).await?;
+    let settings = state.store.settings().await.map_err(internal)?;
+    let next = server::finish(&user, true, &settings).await?;
     leptos_axum::redirect(next);
     Ok(())
 }

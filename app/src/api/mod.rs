@@ -7,4 +7,5 @@ pub mod credentials;
 pub mod groups;
 pub mod permissions;
 pub mod settings;
+pub mod simulator;
 pub mod users;

@@ -50,6 +50,66 @@ pub async fn list_policies() -> Result<Vec<PolicyRow>, AppError> {
     Ok(all_policies())
 }
 
+/// Attaches or detaches a managed policy on a user or a group, authorized as the
+/// matching IAM action and audited.
+#[cfg(feature = "ssr")]
+async fn change_attachment(
+    holder: &str,
+    name: &str,
+    policy_arn: &str,
+    attach: bool,
+) -> Result<(), AppError> {
+    use crate::ssr::auth::{internal, state};
+    use crate::ssr::{client_ip, respond, Target};
+    let (action, target) = match (holder, attach) {
+        ("user", true) => ("iam:AttachUserPolicy", Target::User(name)),
+        ("user", false) => ("iam:DetachUserPolicy", Target::User(name)),
+        ("group", true) => ("iam:AttachGroupPolicy", Target::Group(name)),
+        ("group", false) => ("iam:DetachGroupPolicy", Target::Group(name)),
+        _ => {
+            return Err(respond(AppError::field(
+                "holder",
+                "Policies attach to users or groups.",
+            )))
+        }
+    };
+    if attach && !crate::ssr::authz::templates().contains_key(policy_arn) {
+        return Err(respond(AppError::field(
+            "policy_arn",
+            "Choose a policy to attach.",
+        )));
+    }
+    let principal = crate::ssr::authorize(action, target).await?;
+    let state = state()?;
+    let ip = client_ip().await;
+    let arn = format!("arn:aws:iam::{}:{holder}/{name}", principal.account_id);
+    let verb = if attach { "attached" } else { "detached" };
+    let audit = principal.audit(action, &arn, &ip, format!("{verb} {policy_arn}"));
+    let store = &state.store;
+    let result = match (holder, attach) {
+        ("user", true) => store.attach_user_policy(name, policy_arn, &audit).await,
+        ("group", true) => store.attach_group_policy(name, policy_arn, &audit).await,
+        ("user", false) => store
+            .detach_user_policy(name, policy_arn, &audit)
+            .await
+            .map_err(Into::into),
+        _ => store
+            .detach_group_policy(name, policy_arn, &audit)
+            .await
+            .map_err(Into::into),
+    };
+    match result {
+        Ok(()) => Ok(()),
+        Err(e @ store::AttachError::QuotaReached(_)) => {
+            Err(respond(AppError::field("policy_arn", e.to_string())))
+        }
+        Err(store::AttachError::Store(e @ store::StoreError::NotFound { .. })) => {
+            Err(respond(AppError::NotFound(e.to_string())))
+        }
+        Err(e) => Err(internal(e)),
+    }
+}
+
 /// Attaches a managed policy to a user or a group (`holder`: `user` or `group`).
 #[server]
 pub async fn attach_policy(
@@ -58,68 +118,7 @@ pub async fn attach_policy(
     policy_arn: String,
     back: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::auth::{internal, state};
-    use crate::ssr::{client_ip, respond, Target};
-    if !crate::ssr::authz::templates().contains_key(&policy_arn) {
-        return Err(respond(AppError::field(
-            "policy_arn",
-            "Choose a policy to attach.",
-        )));
-    }
-    let state = state()?;
-    let ip = client_ip().await;
-    let result = match holder.as_str() {
-        "user" => {
-            let p = crate::ssr::authorize("iam:AttachUserPolicy", Target::User(&name)).await?;
-            let arn = format!("arn:aws:iam::{}:user/{name}", p.account_id);
-            state
-                .store
-                .attach_user_policy(
-                    &name,
-                    &policy_arn,
-                    &p.audit(
-                        "iam:AttachUserPolicy",
-                        &arn,
-                        &ip,
-                        format!("attached {policy_arn}"),
-                    ),
-                )
-                .await
-        }
-        "group" => {
-            let p = crate::ssr::authorize("iam:AttachGroupPolicy", Target::Group(&name)).await?;
-            let arn = format!("arn:aws:iam::{}:group/{name}", p.account_id);
-            state
-                .store
-                .attach_group_policy(
-                    &name,
-                    &policy_arn,
-                    &p.audit(
-                        "iam:AttachGroupPolicy",
-                        &arn,
-                        &ip,
-                        format!("attached {policy_arn}"),
-                    ),
-                )
-                .await
-        }
-        _ => {
-            return Err(respond(AppError::field(
-                "holder",
-                "Policies attach to users or groups.",
-            )))
-        }
-    };
-    match result {
-        Ok(()) => {}
-        Err(e @ store::AttachError::QuotaReached(_)) => {
-            return Err(respond(AppError::field("policy_arn", e.to_string())))
-        }
-        Err(store::AttachError::Store(e @ store::StoreError::NotFound { .. })) => {
-            return Err(respond(AppError::NotFound(e.to_string())))
-        }
-        Err(e) => return Err(internal(e)),
-    }
+    change_attachment(&holder, &name, &policy_arn, true).await?;
     leptos_axum::redirect(if back.starts_with('/') {
         &back
     } else {
@@ -128,6 +127,7 @@ pub async fn attach_policy(
     Ok(())
 }
 
+/// Detaches a managed policy from a user or a group.
 #[server]
 pub async fn detach_policy(
     holder: String,
@@ -135,59 +135,7 @@ pub async fn detach_policy(
     policy_arn: String,
     back: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::auth::{internal, state};
-    use crate::ssr::{client_ip, respond, Target};
-    let state = state()?;
-    let ip = client_ip().await;
-    let result = match holder.as_str() {
-        "user" => {
-            let p = crate::ssr::authorize("iam:DetachUserPolicy", Target::User(&name)).await?;
-            let arn = format!("arn:aws:iam::{}:user/{name}", p.account_id);
-            state
-                .store
-                .detach_user_policy(
-                    &name,
-                    &policy_arn,
-                    &p.audit(
-                        "iam:DetachUserPolicy",
-                        &arn,
-                        &ip,
-                        format!("detached {policy_arn}"),
-                    ),
-                )
-                .await
-        }
-        "group" => {
-            let p = crate::ssr::authorize("iam:DetachGroupPolicy", Target::Group(&name)).await?;
-            let arn = format!("arn:aws:iam::{}:group/{name}", p.account_id);
-            state
-                .store
-                .detach_group_policy(
-                    &name,
-                    &policy_arn,
-                    &p.audit(
-                        "iam:DetachGroupPolicy",
-                        &arn,
-                        &ip,
-                        format!("detached {policy_arn}"),
-                    ),
-                )
-                .await
-        }
-        _ => {
-            return Err(respond(AppError::field(
-                "holder",
-                "Policies attach to users or groups.",
-            )))
-        }
-    };
-    match result {
-        Ok(()) => {}
-        Err(e @ store::StoreError::NotFound { .. }) => {
-            return Err(respond(AppError::NotFound(e.to_string())))
-        }
-        Err(e) => return Err(internal(e)),
-    }
+    change_attachment(&holder, &name, &policy_arn, false).await?;
     leptos_axum::redirect(if back.starts_with('/') {
         &back
     } else {

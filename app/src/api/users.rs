@@ -118,6 +118,22 @@ fn generate_password(policy: &identity::PasswordPolicy) -> String {
     }
 }
 
+/// The IAM user `name`, or a 404 that names it.
+#[cfg(feature = "ssr")]
+async fn existing_user(state: &crate::ssr::AppState, name: &str) -> Result<store::User, AppError> {
+    match state
+        .store
+        .user_by_name(name)
+        .await
+        .map_err(crate::ssr::auth::internal)?
+    {
+        Some(user) => Ok(user),
+        None => Err(crate::ssr::respond(AppError::NotFound(format!(
+            "No user named \"{name}\" exists."
+        )))),
+    }
+}
+
 #[server]
 pub async fn list_users(
     search: String,
@@ -254,14 +270,9 @@ pub async fn create_user(
 #[server]
 pub async fn user_overview(name: String) -> Result<UserDetail, AppError> {
     use crate::ssr::auth::{internal, session, state};
-    use crate::ssr::respond;
     crate::ssr::authorize("iam:GetUser", crate::ssr::Target::User(&name)).await?;
     let state = state()?;
-    let Some(user) = state.store.user_by_name(&name).await.map_err(internal)? else {
-        return Err(respond(AppError::NotFound(format!(
-            "No user named \"{name}\" exists."
-        ))));
-    };
+    let user = existing_user(&state, &name).await?;
     let now = state.clock.now();
     let groups = state
         .store
@@ -388,15 +399,11 @@ pub async fn reset_user_password(
     require_reset: Option<String>,
 ) -> Result<(), AppError> {
     use crate::ssr::auth::{internal, session, state};
-    use crate::ssr::{client_ip, respond};
+    use crate::ssr::client_ip;
     let principal =
         crate::ssr::authorize("iam:UpdateLoginProfile", crate::ssr::Target::User(&name)).await?;
     let state = state()?;
-    let Some(user) = state.store.user_by_name(&name).await.map_err(internal)? else {
-        return Err(respond(AppError::NotFound(format!(
-            "No user named \"{name}\" exists."
-        ))));
-    };
+    let user = existing_user(&state, &name).await?;
     let policy = state
         .store
         .settings()
@@ -438,15 +445,11 @@ pub async fn reset_user_password(
 #[server]
 pub async fn unlock_user(name: String) -> Result<(), AppError> {
     use crate::ssr::auth::{internal, state};
-    use crate::ssr::{client_ip, respond};
+    use crate::ssr::client_ip;
     let principal =
         crate::ssr::authorize("iam:UpdateLoginProfile", crate::ssr::Target::User(&name)).await?;
     let state = state()?;
-    let Some(user) = state.store.user_by_name(&name).await.map_err(internal)? else {
-        return Err(respond(AppError::NotFound(format!(
-            "No user named \"{name}\" exists."
-        ))));
-    };
+    let user = existing_user(&state, &name).await?;
     let ip = client_ip().await;
     state
         .store
@@ -464,15 +467,11 @@ pub async fn unlock_user(name: String) -> Result<(), AppError> {
 #[server]
 pub async fn deactivate_user_mfa(name: String) -> Result<(), AppError> {
     use crate::ssr::auth::{internal, state};
-    use crate::ssr::{client_ip, respond};
+    use crate::ssr::client_ip;
     let principal =
         crate::ssr::authorize("iam:DeactivateMFADevice", crate::ssr::Target::User(&name)).await?;
     let state = state()?;
-    let Some(user) = state.store.user_by_name(&name).await.map_err(internal)? else {
-        return Err(respond(AppError::NotFound(format!(
-            "No user named \"{name}\" exists."
-        ))));
-    };
+    let user = existing_user(&state, &name).await?;
     let ip = client_ip().await;
     state
         .store

@@ -33,6 +33,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                                         {me.menu.users.then(|| view! { <A href="/users">"Users"</A> })}
                                         {me.menu.groups.then(|| view! { <A href="/groups">"Groups"</A> })}
                                         {me.menu.policies.then(|| view! { <A href="/policies">"Policies"</A> })}
+                                        {me.menu.simulator.then(|| view! { <A href="/simulator">"Policy simulator"</A> })}
                                         {me.menu.settings.then(|| view! { <A href="/settings">"Account settings"</A> })}
                                         {me.menu.audit.then(|| view! { <A href="/audit">"Audit log"</A> })}
                                         <A href="/security">"My security credentials"</A>

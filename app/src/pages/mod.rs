@@ -8,6 +8,7 @@ mod policies;
 mod security;
 mod settings;
 mod signin;
+mod simulator;
 mod users;
 
 pub use audit::AuditPage;
@@ -18,4 +19,5 @@ pub use policies::{PermissionsPanel, PoliciesPage};
 pub use security::SecurityPage;
 pub use settings::SettingsPage;
 pub use signin::{ChangePasswordPage, MfaPage, SetUpPage, SignInPage};
+pub use simulator::SimulatorPage;
 pub use users::{UserPage, UsersPage};
