@@ -19,7 +19,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord, Outcome};
 pub use error::StoreError;
 pub use groups::{Group, GroupSummary};
-pub use permissions::{AttachError, EffectivePolicy};
+pub use permissions::{AttachError, EffectivePolicy, Holder};
 pub use settings::AccountSettings;
 pub use users::{NewUser, SignInRecord, User, UserQuery, UserSort, UserSummary};
 
@@ -30,6 +30,9 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: PgPool,
+    /// The account id never changes once set up, so each process reads it once
+    /// instead of on every signed-in request.
+    account: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 /// A page of results with the total count, for paginated tables.
@@ -45,7 +48,7 @@ impl Store {
             .max_connections(max_connections)
             .connect(url)
             .await?;
-        Ok(Store { pool })
+        Ok(Store::from_pool(pool))
     }
 
     pub async fn connect_with(
@@ -56,11 +59,14 @@ impl Store {
             .max_connections(max_connections)
             .connect_with(options)
             .await?;
-        Ok(Store { pool })
+        Ok(Store::from_pool(pool))
     }
 
     pub fn from_pool(pool: PgPool) -> Store {
-        Store { pool }
+        Store {
+            pool,
+            account: Default::default(),
+        }
     }
 
     pub fn pool(&self) -> &PgPool {

@@ -32,8 +32,9 @@ pub(crate) async fn notify(conn: &mut sqlx::PgConnection) -> Result<(), StoreErr
     Ok(())
 }
 
-#[derive(Clone, Copy)]
-enum Holder {
+/// Who a managed policy is attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
     User,
     Group,
 }
@@ -83,7 +84,8 @@ impl From<sqlx::Error> for AttachError {
 }
 
 impl Store {
-    async fn attach(
+    /// Attaches `arn` to the user or group `name`, within AWS's quota.
+    pub async fn attach_policy(
         &self,
         holder: Holder,
         name: &str,
@@ -134,7 +136,8 @@ impl Store {
         Ok(())
     }
 
-    async fn detach(
+    /// Detaches `arn` from the user or group `name`.
+    pub async fn detach_policy(
         &self,
         holder: Holder,
         name: &str,
@@ -169,42 +172,6 @@ impl Store {
         notify(&mut tx).await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    pub async fn attach_user_policy(
-        &self,
-        user: &str,
-        arn: &str,
-        audit: &AuditEntry,
-    ) -> Result<(), AttachError> {
-        self.attach(Holder::User, user, arn, audit).await
-    }
-
-    pub async fn attach_group_policy(
-        &self,
-        group: &str,
-        arn: &str,
-        audit: &AuditEntry,
-    ) -> Result<(), AttachError> {
-        self.attach(Holder::Group, group, arn, audit).await
-    }
-
-    pub async fn detach_user_policy(
-        &self,
-        user: &str,
-        arn: &str,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        self.detach(Holder::User, user, arn, audit).await
-    }
-
-    pub async fn detach_group_policy(
-        &self,
-        group: &str,
-        arn: &str,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        self.detach(Holder::Group, group, arn, audit).await
     }
 
     /// Policies attached directly to a group.

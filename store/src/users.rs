@@ -117,9 +117,16 @@ fn user_from_row(row: &PgRow) -> Result<User, sqlx::Error> {
 impl Store {
     /// The account id, once set up.
     pub async fn account_id(&self) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT id FROM account")
+        if let Some(id) = self.account.get() {
+            return Ok(Some(id.clone()));
+        }
+        let id: Option<String> = sqlx::query_scalar("SELECT id FROM account")
             .fetch_optional(self.pool())
-            .await?)
+            .await?;
+        if let Some(id) = &id {
+            let _ = self.account.set(id.clone());
+        }
+        Ok(id)
     }
 
     /// First run: creates the account, its settings and the root user, in one

@@ -441,7 +441,8 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
 
     let read_only = "arn:aws:iam::aws:policy/ReadOnlyAccess";
     store
-        .attach_group_policy(
+        .attach_policy(
+            store::Holder::Group,
             "readers",
             read_only,
             &audit("iam:AttachGroupPolicy", "readers"),
@@ -449,7 +450,8 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
         .await
         .unwrap();
     store
-        .attach_user_policy(
+        .attach_policy(
+            store::Holder::User,
             "frank",
             "arn:aws:iam::aws:policy/Billing",
             &audit("iam:AttachUserPolicy", "frank"),
@@ -482,7 +484,8 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
     // AWS's quota: ten managed policies per identity.
     for i in 0..9 {
         store
-            .attach_user_policy(
+            .attach_policy(
+                store::Holder::User,
                 "frank",
                 &format!("arn:aws:iam::aws:policy/P{i}"),
                 &audit("iam:AttachUserPolicy", "frank"),
@@ -491,7 +494,8 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
             .unwrap();
     }
     let err = store
-        .attach_user_policy(
+        .attach_policy(
+            store::Holder::User,
             "frank",
             "arn:aws:iam::aws:policy/Eleventh",
             &audit("iam:AttachUserPolicy", "frank"),
@@ -504,7 +508,8 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
     );
     // Re-attaching one that is there is not a new attachment.
     store
-        .attach_user_policy(
+        .attach_policy(
+            store::Holder::User,
             "frank",
             "arn:aws:iam::aws:policy/P0",
             &audit("iam:AttachUserPolicy", "frank"),
@@ -513,7 +518,8 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
         .unwrap();
 
     store
-        .detach_group_policy(
+        .detach_policy(
+            store::Holder::Group,
             "readers",
             read_only,
             &audit("iam:DetachGroupPolicy", "readers"),
@@ -523,7 +529,8 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
     assert!(store.group_policies("readers").await.unwrap().is_empty());
     assert!(matches!(
         store
-            .detach_group_policy(
+            .detach_policy(
+                store::Holder::Group,
                 "readers",
                 read_only,
                 &audit("iam:DetachGroupPolicy", "readers")

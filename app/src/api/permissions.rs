@@ -61,11 +61,12 @@ async fn change_attachment(
 ) -> Result<(), AppError> {
     use crate::ssr::auth::{internal, state};
     use crate::ssr::{client_ip, respond, Target};
-    let (action, target) = match (holder, attach) {
-        ("user", true) => ("iam:AttachUserPolicy", Target::User(name)),
-        ("user", false) => ("iam:DetachUserPolicy", Target::User(name)),
-        ("group", true) => ("iam:AttachGroupPolicy", Target::Group(name)),
-        ("group", false) => ("iam:DetachGroupPolicy", Target::Group(name)),
+    use store::Holder;
+    let (action, target, kind) = match (holder, attach) {
+        ("user", true) => ("iam:AttachUserPolicy", Target::User(name), Holder::User),
+        ("user", false) => ("iam:DetachUserPolicy", Target::User(name), Holder::User),
+        ("group", true) => ("iam:AttachGroupPolicy", Target::Group(name), Holder::Group),
+        ("group", false) => ("iam:DetachGroupPolicy", Target::Group(name), Holder::Group),
         _ => {
             return Err(respond(AppError::field(
                 "holder",
@@ -86,17 +87,13 @@ async fn change_attachment(
     let verb = if attach { "attached" } else { "detached" };
     let audit = principal.audit(action, &arn, &ip, format!("{verb} {policy_arn}"));
     let store = &state.store;
-    let result = match (holder, attach) {
-        ("user", true) => store.attach_user_policy(name, policy_arn, &audit).await,
-        ("group", true) => store.attach_group_policy(name, policy_arn, &audit).await,
-        ("user", false) => store
-            .detach_user_policy(name, policy_arn, &audit)
+    let result = if attach {
+        store.attach_policy(kind, name, policy_arn, &audit).await
+    } else {
+        store
+            .detach_policy(kind, name, policy_arn, &audit)
             .await
-            .map_err(Into::into),
-        _ => store
-            .detach_group_policy(name, policy_arn, &audit)
-            .await
-            .map_err(Into::into),
+            .map_err(Into::into)
     };
     match result {
         Ok(()) => Ok(()),
