@@ -58,6 +58,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("groups") view=GroupsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("groups"), ParamSegment("name")) view=GroupPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("policies") view=PoliciesPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("policies"), StaticSegment("new")) view=NewPolicyPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("policies"), ParamSegment("name")) view=PolicyPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("simulator") view=SimulatorPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("security") view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>

@@ -339,6 +339,82 @@ test.describe.serial("Portcullis console", () => {
     await page.goto("/users");
     await expect(page.locator(".form-error")).toContainText("not allowed to perform iam:ListUsers");
   });
+
+  test("customer policies: live lint, versions, rollback, and no delete while attached", async ({ page }) => {
+    const doc = (actions: string[]) =>
+      JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "Reports", Effect: "Allow", Action: actions, Resource: "*" }] }, null, 2);
+    await signInAsRoot(page);
+    await page.goto("/policies/new");
+    await page.fill("#policy-name", "ReportsReader");
+    // A misspelt action is underlined where it is, listed with its line, and grants nothing.
+    await page.fill("#document", doc(["s3:GetObjekt", "s3:ListBucket"]));
+    const findings = page.getByTestId("policy-findings");
+    await expect(findings).toContainText("s3:GetObjekt` matches no action of Amazon S3");
+    await expect(findings).toContainText("8:9");
+    await expect(page.locator(".policy-editor mark.finding")).toHaveText('"s3:GetObjekt"');
+    await expect(page.getByTestId("policy-summary")).toContainText("Amazon S3");
+    await expect(page.getByTestId("policy-summary")).toContainText("s3:GetObjekt");
+    // A malformed document is refused at its place.
+    await page.fill("#document", '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject"}]}');
+    await page.click("button:has-text('Create policy')");
+    await expect(page.locator(".field-error")).toContainText("line 1");
+    await expect(page).toHaveURL(/\/policies\/new$/);
+
+    await page.fill("#document", doc(["s3:GetObject", "s3:ListBucket"]));
+    await expect(findings).toContainText("No findings");
+    await expect(page.getByTestId("policy-summary")).toContainText("Limited: List (1 of");
+    await page.click("button:has-text('Create policy')");
+    await expect(page).toHaveURL(/\/policies\/ReportsReader$/);
+    const versions = page.getByTestId("policy-versions");
+    await expect(versions.locator("tbody tr")).toHaveCount(1);
+
+    // v2 lets its holders list users.
+    await page.fill("#document", doc(["s3:GetObject", "iam:ListUsers"]));
+    await expect(findings).toContainText("No findings");
+    await page.click("button:has-text('Save new version')");
+    await expect(versions.locator("tbody tr")).toHaveCount(2);
+    await expect(versions.locator("tr", { hasText: "v2" })).toContainText("Default");
+
+    await page.goto("/users/audrey");
+    const permissions = page.getByTestId("permissions");
+    await page.selectOption("#attach-policy", { label: "ReportsReader" });
+    await permissions.locator("form.row-form button[type=submit]").click();
+    await expect(permissions).toContainText("ReportsReader");
+    await signOut(page);
+    await signIn(page, "audrey", AUDREY_PASSWORD);
+    await expect(page.getByTestId("whoami")).toHaveText("audrey");
+    await page.goto("/users");
+    await expect(page.locator(".form-error")).toHaveCount(0);
+    await expect(page.locator("h1")).toHaveText("Users");
+    await signOut(page);
+
+    // Rolling back to v1 takes the permission away at once.
+    await signInAsRoot(page);
+    await page.goto("/policies/ReportsReader");
+    await page.click("button[aria-label='Make v1 the default']");
+    await expect(versions.locator("tr", { hasText: "v1" })).toContainText("Default");
+    // Deleting is refused while attached, naming where.
+    await page.fill("#confirm-delete", "ReportsReader");
+    await page.click("button:has-text('Delete policy')");
+    await expect(page.locator(".form-error")).toContainText("attached to user audrey");
+    await expect(page.getByTestId("policy-usage")).toContainText("user audrey");
+    await signOut(page);
+    await signIn(page, "audrey", AUDREY_PASSWORD);
+    await expect(page.getByTestId("whoami")).toHaveText("audrey");
+    await page.goto("/users");
+    await expect(page.locator(".form-error")).toContainText("not allowed to perform iam:ListUsers");
+    await signOut(page);
+
+    await signInAsRoot(page);
+    await page.goto("/users/audrey");
+    await permissions.locator("button[aria-label='Detach ReportsReader']").click();
+    await expect(permissions.locator("tbody")).not.toContainText("ReportsReader");
+    await page.goto("/policies/ReportsReader");
+    await page.fill("#confirm-delete", "ReportsReader");
+    await page.click("button:has-text('Delete policy')");
+    await expect(page).toHaveURL(/\/policies$/);
+    await expect(page.getByTestId("policies-table")).not.toContainText("ReportsReader");
+  });
 });
 
 async function newPage(browser: Browser): Promise<Page> {

@@ -24,6 +24,7 @@ pub mod lint;
 pub mod pattern;
 pub mod request;
 pub mod simulate;
+pub mod summary;
 pub mod templates;
 pub mod time;
 

@@ -153,8 +153,13 @@ async fn main() {
         .map(|_| {
             let (base, ok) = (base.clone(), ok.clone());
             tokio::spawn(async move {
+                // A kept-alive connection, as a browser has, but no cookie jar: every
+                // attempt is a fresh sign-in that creates a new session.
+                let c = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .unwrap();
                 while Instant::now() < deadline {
-                    let c = client();
                     let s = post(
                         &c,
                         &base,

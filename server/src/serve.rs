@@ -115,7 +115,7 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
         policies: PolicyCache::new(),
     };
     let cache = state.policies.clone();
-    state.store.watch_permissions(move || cache.clear());
+    state.store.watch_changes(move || cache.clear());
     let app = router(config.secure_cookies, state).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!("Portcullis is listening on http://{}", config.listen);

@@ -40,7 +40,7 @@ async fn spawn_app(store: Store, key: &str) -> TestApp {
         policies: app::ssr::PolicyCache::new(),
     };
     let cache = state.policies.clone();
-    store.watch_permissions(move || cache.clear());
+    store.watch_changes(move || cache.clear());
     let router = portcullis::serve::router(false, state).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -6,6 +6,12 @@ pub enum StoreError {
     Duplicate { what: &'static str, name: String },
     #[error("No {what} named \"{name}\" exists.")]
     NotFound { what: &'static str, name: String },
+    #[error("Policy \"{policy}\" already has {max} versions. Delete a version you no longer need first.", max = crate::policies::MAX_VERSIONS)]
+    VersionLimit { policy: String },
+    #[error("v{version} is the default version of \"{policy}\". Make another version the default first.")]
+    DefaultVersion { policy: String, version: i32 },
+    #[error("Policy \"{policy}\" is attached to {attached_to}. Detach it first.")]
+    InUse { policy: String, attached_to: String },
     #[error("The account is already set up.")]
     AlreadySetUp,
     #[error("database migration failed: {0}")]

@@ -144,7 +144,7 @@ impl Store {
             });
         }
         record(&mut tx, audit).await?;
-        crate::permissions::notify(&mut tx).await?;
+        crate::changes::notify(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -184,7 +184,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         record(&mut tx, audit).await?;
-        crate::permissions::notify(&mut tx).await?;
+        crate::changes::notify(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -211,7 +211,7 @@ impl Store {
             });
         }
         record(&mut tx, audit).await?;
-        crate::permissions::notify(&mut tx).await?;
+        crate::changes::notify(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -6,13 +6,18 @@
 //! statements, so parallel requests cannot get around them.
 
 pub mod audit;
+pub mod changes;
 pub mod cluster;
 pub mod error;
 pub mod groups;
 pub mod ids;
 pub mod permissions;
+pub mod policies;
 pub mod settings;
 pub mod users;
+
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, OnceLock};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
@@ -20,6 +25,7 @@ pub use audit::{AuditEntry, AuditFilter, AuditRecord, Outcome};
 pub use error::StoreError;
 pub use groups::{Group, GroupSummary};
 pub use permissions::{AttachError, EffectivePolicy, Holder};
+pub use policies::{ManagedPolicy, PolicyVersion};
 pub use settings::AccountSettings;
 pub use users::{NewUser, SignInRecord, User, UserQuery, UserSort, UserSummary};
 
@@ -32,7 +38,11 @@ pub struct Store {
     pool: PgPool,
     /// The account id never changes once set up, so each process reads it once
     /// instead of on every signed-in request.
-    account: std::sync::Arc<std::sync::OnceLock<String>>,
+    account: Arc<OnceLock<String>>,
+    /// Whether this process hears change notifications, so it may cache.
+    listening: Arc<AtomicBool>,
+    /// Read on every sign-in and signed-in request; changes rarely.
+    settings_cache: Arc<changes::Snapshot<AccountSettings>>,
 }
 
 /// A page of results with the total count, for paginated tables.
@@ -63,9 +73,12 @@ impl Store {
     }
 
     pub fn from_pool(pool: PgPool) -> Store {
+        let listening = Arc::new(AtomicBool::new(false));
         Store {
             pool,
             account: Default::default(),
+            settings_cache: Arc::new(changes::Snapshot::new(listening.clone())),
+            listening,
         }
     }
 

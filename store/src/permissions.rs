@@ -1,17 +1,11 @@
-//! Policy attachments, and the change notifications that keep every server's compiled
-//! policy cache fresh.
-//!
-//! Every change that can alter what someone may do (attachments, memberships, deleted
-//! users and groups) sends `NOTIFY portcullis_authz` in its own transaction, so the
-//! notification is delivered exactly when the change commits, to every server process.
-
-use sqlx::postgres::PgListener;
+//! Policy attachments. Every change that can alter what someone may do notifies every
+//! server process (see [`crate::changes`]), which drops its compiled policies.
 
 use crate::audit::{record, AuditEntry};
 use crate::{Store, StoreError};
 
-/// The channel servers listen on to drop their compiled policies.
-pub const AUTHZ_CHANNEL: &str = "portcullis_authz";
+/// The templates are named like AWS-managed policies and live in code.
+pub const TEMPLATE_ARN_PREFIX: &str = "arn:aws:iam::aws:policy/";
 
 /// AWS's quota of managed policies per user or group.
 pub const MAX_ATTACHED: i64 = 10;
@@ -22,14 +16,9 @@ pub struct EffectivePolicy {
     pub policy_arn: String,
     /// `user` or the group's name.
     pub via: String,
-}
-
-pub(crate) async fn notify(conn: &mut sqlx::PgConnection) -> Result<(), StoreError> {
-    sqlx::query("SELECT pg_notify($1, '')")
-        .bind(AUTHZ_CHANNEL)
-        .execute(conn)
-        .await?;
-    Ok(())
+    /// The default version's document of a customer-managed policy; `None` for the
+    /// templates, which live in code.
+    pub document: Option<String>,
 }
 
 /// Who a managed policy is attached to.
@@ -73,6 +62,8 @@ impl Holder {
 pub enum AttachError {
     #[error("A {0} can have at most {MAX_ATTACHED} managed policies attached. Detach one first.")]
     QuotaReached(&'static str),
+    #[error("No policy {0} exists.")]
+    NoSuchPolicy(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -101,6 +92,11 @@ impl Store {
             what: holder.what(),
             name: name.into(),
         })?;
+        if !arn.starts_with(TEMPLATE_ARN_PREFIX)
+            && !crate::policies::hold_for_attach(&mut tx, arn).await?
+        {
+            return Err(AttachError::NoSuchPolicy(arn.into()));
+        }
         // Lock the holder's attachments so two parallel attaches cannot pass the quota.
         sqlx::query(&format!(
             "SELECT 1 FROM {} WHERE {} = $1 FOR UPDATE",
@@ -131,7 +127,7 @@ impl Store {
             return Err(AttachError::QuotaReached(holder.what()));
         }
         record(&mut tx, audit).await?;
-        notify(&mut tx).await?;
+        crate::changes::notify(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -169,7 +165,7 @@ impl Store {
             });
         }
         record(&mut tx, audit).await?;
-        notify(&mut tx).await?;
+        crate::changes::notify(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -190,13 +186,18 @@ impl Store {
         &self,
         user_id: &str,
     ) -> Result<Vec<EffectivePolicy>, StoreError> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT policy_arn, 'user' FROM user_policies WHERE user_id = $1
-             UNION ALL
-             SELECT p.policy_arn, g.name FROM group_policies p
-               JOIN group_members m ON m.group_id = p.group_id
-               JOIN groups g ON g.id = p.group_id
-             WHERE m.user_id = $1
+        let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+            "WITH attached AS (
+                SELECT policy_arn, 'user' AS via FROM user_policies WHERE user_id = $1
+                UNION ALL
+                SELECT p.policy_arn, g.name FROM group_policies p
+                  JOIN group_members m ON m.group_id = p.group_id
+                  JOIN groups g ON g.id = p.group_id
+                WHERE m.user_id = $1
+             )
+             SELECT a.policy_arn, a.via, v.document FROM attached a
+               LEFT JOIN policies p ON p.arn = a.policy_arn
+               LEFT JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.default_version
              ORDER BY 1, 2",
         )
         .bind(user_id)
@@ -204,29 +205,11 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(policy_arn, via)| EffectivePolicy { policy_arn, via })
+            .map(|(policy_arn, via, document)| EffectivePolicy {
+                policy_arn,
+                via,
+                document,
+            })
             .collect())
-    }
-
-    /// Calls `on_change` whenever permissions change anywhere (any server process), and
-    /// once after each reconnect (changes may have been missed while disconnected).
-    pub fn watch_permissions(&self, on_change: impl Fn() + Send + Sync + 'static) {
-        let pool = self.pool().clone();
-        tokio::spawn(async move {
-            loop {
-                match PgListener::connect_with(&pool).await {
-                    Ok(mut listener) => {
-                        if listener.listen(AUTHZ_CHANNEL).await.is_ok() {
-                            on_change();
-                            while listener.recv().await.is_ok() {
-                                on_change();
-                            }
-                        }
-                    }
-                    Err(e) => tracing::warn!("permission change listener: {e}"),
-                }
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            }
-        });
     }
 }

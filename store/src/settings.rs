@@ -143,15 +143,22 @@ pub(crate) async fn insert(
 }
 
 impl Store {
-    /// The account's settings (defaults before setup).
+    /// The account's settings (defaults before setup); cached while this process
+    /// hears change notifications.
     pub async fn settings(&self) -> Result<AccountSettings, StoreError> {
+        let generation = match self.settings_cache.get() {
+            Ok(settings) => return Ok(settings),
+            Err(generation) => generation,
+        };
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM account_settings"))
             .fetch_optional(self.pool())
             .await?;
-        match row {
-            Some(row) => Ok(from_row(&row)?),
-            None => Ok(AccountSettings::default()),
-        }
+        let settings = match row {
+            Some(row) => from_row(&row)?,
+            None => AccountSettings::default(),
+        };
+        self.settings_cache.offer(generation, &settings);
+        Ok(settings)
     }
 
     /// Replaces the settings; validated by the caller.
@@ -163,7 +170,9 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         insert(&mut tx, settings).await?;
         record(&mut tx, audit).await?;
+        crate::changes::notify(&mut tx).await?;
         tx.commit().await?;
+        self.settings_cache.invalidate();
         Ok(())
     }
 }

@@ -319,7 +319,7 @@ impl Store {
             });
         }
         record(&mut tx, audit).await?;
-        crate::permissions::notify(&mut tx).await?;
+        crate::changes::notify(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -373,58 +373,107 @@ impl Store {
         Ok(())
     }
 
-    /// Counts an attempt before the password is checked, in one atomic statement: a
-    /// locked user, or one whose attempts in flight already reach the threshold, is
-    /// refused, so parallel attempts cannot exceed the limit.
+    /// Finds who is signing in (the root by email when `identity` is an address, else
+    /// an IAM user by name) and counts the attempt, in one round trip. Counting happens
+    /// before the password is checked, in one atomic statement: a locked user, or one
+    /// whose attempts in flight already reach the threshold, is refused, so parallel
+    /// attempts cannot exceed the limit. Users without a console password are never
+    /// counted.
     pub async fn begin_sign_in(
         &self,
-        user_id: &str,
+        identity: &str,
         threshold: i16,
-    ) -> Result<SignInRecord, StoreError> {
-        let counted = sqlx::query(
-            "UPDATE users SET
-                failed_sign_ins = CASE WHEN locked_until IS NOT NULL AND locked_until <= now() THEN 1 ELSE failed_sign_ins + 1 END,
-                locked_until = CASE WHEN locked_until IS NOT NULL AND locked_until <= now() THEN NULL ELSE locked_until END
-             WHERE id = $1
-               AND (locked_until IS NULL OR locked_until <= now())
-               AND (failed_sign_ins < $2 OR (locked_until IS NOT NULL AND locked_until <= now()))",
-        )
-        .bind(user_id)
+    ) -> Result<Option<(User, SignInRecord)>, StoreError> {
+        let row = sqlx::query(&format!(
+            "WITH target AS (
+                (SELECT id, 0 AS rank FROM users WHERE $3 AND is_root AND lower(email) = lower($1))
+                UNION ALL
+                (SELECT id, 1 AS rank FROM users WHERE NOT is_root AND lower(name) = lower($1))
+                ORDER BY rank LIMIT 1
+             ), counted AS (
+                UPDATE users u SET
+                    failed_sign_ins = CASE WHEN u.locked_until IS NOT NULL AND u.locked_until <= now() THEN 1 ELSE u.failed_sign_ins + 1 END,
+                    locked_until = CASE WHEN u.locked_until IS NOT NULL AND u.locked_until <= now() THEN NULL ELSE u.locked_until END
+                FROM target
+                WHERE u.id = target.id
+                  AND u.password_hash IS NOT NULL
+                  AND (u.locked_until IS NULL OR u.locked_until <= now())
+                  AND (u.failed_sign_ins < $2 OR (u.locked_until IS NOT NULL AND u.locked_until <= now()))
+                RETURNING u.id
+             )
+             SELECT {USER_COLUMNS}, EXISTS (SELECT 1 FROM counted) AS counted
+             FROM users WHERE id = (SELECT id FROM target)"
+        ))
+        .bind(identity)
         .bind(i32::from(threshold))
-        .execute(self.pool())
+        .bind(identity.contains('@'))
+        .fetch_optional(self.pool())
         .await?;
-        Ok(if counted.rows_affected() == 1 {
+        let Some(row) = row else { return Ok(None) };
+        let record = if row.try_get::<bool, _>("counted")? {
             SignInRecord::Counted
         } else {
             SignInRecord::Locked
-        })
+        };
+        Ok(Some((user_from_row(&row)?, record)))
     }
 
     /// A wrong password: the attempt stays counted; at the threshold the user locks.
+    /// Records the audit entry in the same statement (its detail gains "; account
+    /// locked" when this failure locked the user); returns whether it did.
     pub async fn fail_sign_in(
         &self,
         user_id: &str,
         threshold: i16,
         lock_minutes: i16,
+        audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
         let locked: Option<bool> = sqlx::query_scalar(
-            "UPDATE users SET locked_until = CASE WHEN failed_sign_ins >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END
-             WHERE id = $1 RETURNING locked_until IS NOT NULL",
+            "WITH failed AS (
+                UPDATE users SET locked_until = CASE WHEN failed_sign_ins >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END
+                WHERE id = $1 RETURNING locked_until IS NOT NULL AS locked
+             ), logged AS (
+                INSERT INTO audit_log (actor, action, target, source_ip, outcome, detail)
+                SELECT $4, $5, $6, $7, $8, $9 || CASE WHEN COALESCE((SELECT locked FROM failed), false) THEN '; account locked' ELSE '' END
+             )
+             SELECT locked FROM failed",
         )
         .bind(user_id)
         .bind(i32::from(threshold))
         .bind(i32::from(lock_minutes))
+        .bind(&audit.actor)
+        .bind(audit.action)
+        .bind(&audit.target)
+        .bind(&audit.source_ip)
+        .bind(audit.outcome.as_str())
+        .bind(&audit.detail)
         .fetch_optional(self.pool())
         .await?;
         Ok(locked.unwrap_or(false))
     }
 
-    /// A right password: clears the counter and records the sign-in time.
-    pub async fn succeed_sign_in(&self, user_id: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = now() WHERE id = $1")
-            .bind(user_id)
-            .execute(self.pool())
-            .await?;
+    /// A right password: clears the counter, records the sign-in time and the audit
+    /// entry, in one statement.
+    pub async fn succeed_sign_in(
+        &self,
+        user_id: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "WITH signed_in AS (
+                UPDATE users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = now() WHERE id = $1
+             )
+             INSERT INTO audit_log (actor, action, target, source_ip, outcome, detail) VALUES ($2, $3, $4, $5, $6, $7)",
+        )
+        .bind(user_id)
+        .bind(&audit.actor)
+        .bind(audit.action)
+        .bind(&audit.target)
+        .bind(&audit.source_ip)
+        .bind(audit.outcome.as_str())
+        .bind(&audit.detail)
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 

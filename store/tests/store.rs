@@ -141,8 +141,7 @@ async fn parallel_sign_in_attempts_cannot_pass_the_lockout_threshold() {
     let attempts: Vec<_> = (0..25)
         .map(|_| {
             let s = store.clone();
-            let id = user.id.clone();
-            tokio::spawn(async move { s.begin_sign_in(&id, 3).await.unwrap() })
+            tokio::spawn(async move { s.begin_sign_in("BOB", 3).await.unwrap().unwrap().1 })
         })
         .collect();
     let mut counted = 0;
@@ -152,24 +151,58 @@ async fn parallel_sign_in_attempts_cannot_pass_the_lockout_threshold() {
         }
     }
     assert_eq!(counted, 3, "exactly the threshold may be checked");
+    let failed = AuditEntry {
+        outcome: Outcome::Failure,
+        ..audit("signin:ConsoleLogin", "bob")
+    };
     assert!(
-        store.fail_sign_in(&user.id, 3, 15).await.unwrap(),
+        store.fail_sign_in(&user.id, 3, 15, &failed).await.unwrap(),
         "the third failure locks"
     );
+    let logged = store
+        .audit_log(&AuditFilter {
+            action: "signin".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(
-        store.begin_sign_in(&user.id, 3).await.unwrap(),
+        logged[0].detail,
+        format!("{}; account locked", failed.detail)
+    );
+    assert_eq!(
+        store.begin_sign_in("bob", 3).await.unwrap().unwrap().1,
         SignInRecord::Locked
     );
+    assert!(store.begin_sign_in("nobody", 3).await.unwrap().is_none());
+    // The root signs in by email, even when an IAM user has the same name.
+    store
+        .create_user(
+            &account,
+            &new_user("root@example.com"),
+            &audit("iam:CreateUser", "root@example.com"),
+        )
+        .await
+        .unwrap();
+    let (root, _) = store
+        .begin_sign_in("ROOT@example.com", 3)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(root.is_root);
     // An administrator unlocks.
     store
         .unlock_user(&user.id, &audit("iam:UpdateLoginProfile", "bob"))
         .await
         .unwrap();
     assert_eq!(
-        store.begin_sign_in(&user.id, 3).await.unwrap(),
+        store.begin_sign_in("bob", 3).await.unwrap().unwrap().1,
         SignInRecord::Counted
     );
-    store.succeed_sign_in(&user.id).await.unwrap();
+    store
+        .succeed_sign_in(&user.id, &audit("signin:ConsoleLogin", "bob"))
+        .await
+        .unwrap();
     let fresh_user = store.user_by_id(&user.id).await.unwrap().unwrap();
     assert_eq!(fresh_user.failed_sign_ins, 0);
     assert!(fresh_user.last_sign_in_at.is_some());
@@ -433,7 +466,7 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
     // Every committed change is announced on the channel, to every listener.
     let changes = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let seen = changes.clone();
-    store.watch_permissions(move || {
+    store.watch_changes(move || {
         seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -537,5 +570,196 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
             )
             .await,
         Err(StoreError::NotFound { .. })
+    ));
+}
+
+#[tokio::test]
+async fn cached_settings_follow_changes_made_by_another_process() {
+    let options = test_database().await.unwrap();
+    let here = Store::connect_with(options.clone(), 5).await.unwrap();
+    let there = Store::connect_with(options, 5).await.unwrap();
+    set_up(&here).await;
+    here.watch_changes(|| {});
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Cached now.
+    assert_eq!(here.settings().await.unwrap().lockout_threshold, 5);
+    let mut changed = there.settings().await.unwrap();
+    changed.lockout_threshold = 9;
+    there
+        .update_settings(&changed, &audit("iam:UpdateAccountSettings", "account"))
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        if here.settings().await.unwrap().lockout_threshold == 9 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the other process's change did not arrive within a second"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn customer_policies_keep_five_versions_and_cannot_be_deleted_while_attached() {
+    let store = fresh().await;
+    let account = set_up(&store).await;
+    let doc = |n: u32| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b{n}/*"}}]}}"#
+        )
+    };
+    let policy = store
+        .create_policy(
+            &account,
+            "Reports",
+            "read reports",
+            &doc(1),
+            &audit("iam:CreatePolicy", "Reports"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(policy.arn, format!("arn:aws:iam::{account}:policy/Reports"));
+    assert!(matches!(
+        store
+            .create_policy(
+                &account,
+                "REPORTS",
+                "",
+                &doc(1),
+                &audit("iam:CreatePolicy", "REPORTS")
+            )
+            .await,
+        Err(StoreError::Duplicate { .. })
+    ));
+    for n in 2..=5 {
+        let v = store
+            .create_policy_version(
+                "reports",
+                &doc(n),
+                n % 2 == 0,
+                &audit("iam:CreatePolicyVersion", "Reports"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(v, i32::try_from(n).unwrap());
+    }
+    // The sixth is refused, with nothing written.
+    let sixth = store
+        .create_policy_version(
+            "Reports",
+            &doc(6),
+            true,
+            &audit("iam:CreatePolicyVersion", "Reports"),
+        )
+        .await;
+    assert!(
+        matches!(sixth, Err(StoreError::VersionLimit { .. })),
+        "{sixth:?}"
+    );
+    let (policy, versions) = store.customer_policy("Reports").await.unwrap().unwrap();
+    assert_eq!(versions.len(), 5);
+    assert_eq!(
+        policy.default_version, 4,
+        "v4 was the last saved as default"
+    );
+    // The default version cannot be deleted; another can, and numbers are not reused.
+    assert!(matches!(
+        store
+            .delete_policy_version("Reports", 4, &audit("iam:DeletePolicyVersion", "Reports"))
+            .await,
+        Err(StoreError::DefaultVersion { .. })
+    ));
+    store
+        .delete_policy_version("Reports", 1, &audit("iam:DeletePolicyVersion", "Reports"))
+        .await
+        .unwrap();
+    let v6 = store
+        .create_policy_version(
+            "Reports",
+            &doc(6),
+            false,
+            &audit("iam:CreatePolicyVersion", "Reports"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v6, 6);
+
+    // Attached, the default version's document is what applies; rolling back changes it.
+    let user = store
+        .create_user(
+            &account,
+            &new_user("gina"),
+            &audit("iam:CreateUser", "gina"),
+        )
+        .await
+        .unwrap();
+    store
+        .attach_policy(
+            store::Holder::User,
+            "gina",
+            &policy.arn,
+            &audit("iam:AttachUserPolicy", "gina"),
+        )
+        .await
+        .unwrap();
+    let effective = store.effective_policies(&user.id).await.unwrap();
+    assert_eq!(effective[0].document.as_deref(), Some(doc(4).as_str()));
+    store
+        .set_default_policy_version(
+            "Reports",
+            2,
+            &audit("iam:SetDefaultPolicyVersion", "Reports"),
+        )
+        .await
+        .unwrap();
+    let effective = store.effective_policies(&user.id).await.unwrap();
+    assert_eq!(effective[0].document.as_deref(), Some(doc(2).as_str()));
+    assert!(matches!(
+        store
+            .set_default_policy_version(
+                "Reports",
+                1,
+                &audit("iam:SetDefaultPolicyVersion", "Reports")
+            )
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    // In use: deletion names where it is attached.
+    match store
+        .delete_policy("Reports", &audit("iam:DeletePolicy", "Reports"))
+        .await
+    {
+        Err(e @ StoreError::InUse { .. }) => assert!(e.to_string().contains("user gina"), "{e}"),
+        other => panic!("expected InUse, got {other:?}"),
+    }
+    store
+        .detach_policy(
+            store::Holder::User,
+            "gina",
+            &policy.arn,
+            &audit("iam:DetachUserPolicy", "gina"),
+        )
+        .await
+        .unwrap();
+    store
+        .delete_policy("Reports", &audit("iam:DeletePolicy", "Reports"))
+        .await
+        .unwrap();
+    assert!(store.customer_policy("Reports").await.unwrap().is_none());
+    // A policy that does not exist cannot be attached.
+    assert!(matches!(
+        store
+            .attach_policy(
+                store::Holder::User,
+                "gina",
+                &policy.arn,
+                &audit("iam:AttachUserPolicy", "gina")
+            )
+            .await,
+        Err(store::AttachError::NoSuchPolicy(_))
     ));
 }

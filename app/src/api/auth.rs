@@ -340,35 +340,15 @@ pub async fn sign_in(identity: String, password: String) -> Result<(), AppError>
         }
     }
     let settings = state.store.settings().await.map_err(internal)?;
-    // Only an address can be root's email; user names may contain `@` too.
-    let mut user = if identity.contains('@') {
-        state
-            .store
-            .root_by_email(&identity)
-            .await
-            .map_err(internal)?
-    } else {
-        None
-    };
-    if user.is_none() {
-        user = state
-            .store
-            .user_by_name(&identity)
-            .await
-            .map_err(internal)?;
-    }
-    let reserved = match &user {
-        Some(u) if u.password_hash.is_some() => state
-            .store
-            .begin_sign_in(&u.id, settings.lockout_threshold)
-            .await
-            .map_err(internal)?,
-        _ => SignInRecord::Locked,
-    };
+    let found = state
+        .store
+        .begin_sign_in(&identity, settings.lockout_threshold)
+        .await
+        .map_err(internal)?;
     // Always verify, against a dummy hash when there is nothing to check, so unknown,
     // locked and password-less users take as long as a wrong password.
-    let hash = match (&user, reserved) {
-        (Some(u), SignInRecord::Counted) => u.password_hash.clone(),
+    let hash = match &found {
+        Some((u, SignInRecord::Counted)) => u.password_hash.clone(),
         _ => None,
     };
     let ok = state
@@ -376,9 +356,9 @@ pub async fn sign_in(identity: String, password: String) -> Result<(), AppError>
         .verify(password, hash)
         .await
         .map_err(|e| respond(AppError::Busy(e.to_string())))?;
-    let actor = user.as_ref().map_or_else(
+    let actor = found.as_ref().map_or_else(
         || identity.clone(),
-        |u| {
+        |(u, _)| {
             if u.is_root {
                 "root".into()
             } else {
@@ -386,34 +366,32 @@ pub async fn sign_in(identity: String, password: String) -> Result<(), AppError>
             }
         },
     );
-    let user = match user {
-        Some(user) if ok => user,
-        user => {
-            let detail = match (&user, reserved) {
-                (None, _) => "unknown user",
-                (Some(_), SignInRecord::Locked) => "locked or no console password",
-                (Some(u), SignInRecord::Counted) => {
-                    if state
-                        .store
-                        .fail_sign_in(&u.id, settings.lockout_threshold, settings.lockout_minutes)
-                        .await
-                        .map_err(internal)?
-                    {
-                        "wrong password; account locked"
-                    } else {
-                        "wrong password"
-                    }
-                }
+    let failure =
+        |detail: &str| server::entry(&actor, "signin:ConsoleLogin", &ip, Outcome::Failure, detail);
+    let user = match found {
+        Some((user, SignInRecord::Counted)) if ok => user,
+        Some((user, SignInRecord::Counted)) => {
+            state
+                .store
+                .fail_sign_in(
+                    &user.id,
+                    settings.lockout_threshold,
+                    settings.lockout_minutes,
+                    &failure("wrong password"),
+                )
+                .await
+                .map_err(internal)?;
+            return Err(respond(AppError::field("", server::SIGN_IN_FAILED)));
+        }
+        found => {
+            let detail = if found.is_some() {
+                "locked or no console password"
+            } else {
+                "unknown user"
             };
             state
                 .store
-                .audit(&server::entry(
-                    &actor,
-                    "signin:ConsoleLogin",
-                    &ip,
-                    Outcome::Failure,
-                    detail,
-                ))
+                .audit(&failure(detail))
                 .await
                 .map_err(internal)?;
             return Err(respond(AppError::field("", server::SIGN_IN_FAILED)));
@@ -438,11 +416,6 @@ pub async fn sign_in(identity: String, password: String) -> Result<(), AppError>
             "Your password has expired. Ask an administrator to reset it.".into(),
         )));
     }
-    state
-        .store
-        .succeed_sign_in(&user.id)
-        .await
-        .map_err(internal)?;
     let session = session().await?;
     // A new session id at every sign-in: a planted id never becomes authenticated.
     session.cycle_id().await.map_err(internal)?;
@@ -463,17 +436,20 @@ pub async fn sign_in(identity: String, password: String) -> Result<(), AppError>
     };
     state
         .store
-        .audit(&server::entry(
-            &actor,
-            "signin:ConsoleLogin",
-            &ip,
-            Outcome::Success,
-            if user.mfa_enabled {
-                "password accepted; MFA required"
-            } else {
-                "signed in"
-            },
-        ))
+        .succeed_sign_in(
+            &user.id,
+            &server::entry(
+                &actor,
+                "signin:ConsoleLogin",
+                &ip,
+                Outcome::Success,
+                if user.mfa_enabled {
+                    "password accepted; MFA required"
+                } else {
+                    "signed in"
+                },
+            ),
+        )
         .await
         .map_err(internal)?;
     leptos_axum::redirect(next);

@@ -95,7 +95,8 @@ pub async fn group_overview(name: String) -> Result<GroupDetail, AppError> {
         .group_policies(&group.name)
         .await
         .map_err(internal)?;
-    let available_policies = crate::api::permissions::all_policies()
+    let available_policies = crate::api::policies::all_policies(&state.store)
+        .await?
         .into_iter()
         .filter(|row| !attached.contains(&row.arn))
         .map(|row| (row.name, row.arn))

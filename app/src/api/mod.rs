@@ -6,6 +6,7 @@ pub mod auth;
 pub mod credentials;
 pub mod groups;
 pub mod permissions;
+pub mod policies;
 pub mod settings;
 pub mod simulator;
 pub mod users;

@@ -1,18 +1,9 @@
-//! Managed policies: the templates, and attaching them to users and groups.
+//! Attaching managed policies (templates and customer-managed) to users and groups.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-
-/// A policy as the console lists it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PolicyRow {
-    pub name: String,
-    pub arn: String,
-    pub description: String,
-    pub document: String,
-}
 
 /// A policy that applies to a user or group, and where it comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,27 +18,6 @@ pub struct AttachedPolicy {
 /// Name of a policy from its ARN.
 pub fn policy_name(arn: &str) -> String {
     arn.rsplit('/').next().unwrap_or(arn).to_string()
-}
-
-#[cfg(feature = "ssr")]
-pub fn all_policies() -> Vec<PolicyRow> {
-    let mut rows: Vec<PolicyRow> = crate::ssr::authz::templates()
-        .iter()
-        .map(|(arn, (template, _))| PolicyRow {
-            name: template.name.to_string(),
-            arn: arn.clone(),
-            description: template.description.to_string(),
-            document: template.document.clone(),
-        })
-        .collect();
-    rows.sort_by(|a, b| a.name.cmp(&b.name));
-    rows
-}
-
-#[server]
-pub async fn list_policies() -> Result<Vec<PolicyRow>, AppError> {
-    crate::ssr::authorize("iam:ListPolicies", crate::ssr::Target::Any).await?;
-    Ok(all_policies())
 }
 
 /// Attaches or detaches a managed policy on a user or a group, authorized as the
@@ -74,7 +44,7 @@ async fn change_attachment(
             )))
         }
     };
-    if attach && !crate::ssr::authz::templates().contains_key(policy_arn) {
+    if attach && policy_arn.trim().is_empty() {
         return Err(respond(AppError::field(
             "policy_arn",
             "Choose a policy to attach.",
@@ -97,7 +67,7 @@ async fn change_attachment(
     };
     match result {
         Ok(()) => Ok(()),
-        Err(e @ store::AttachError::QuotaReached(_)) => {
+        Err(e @ (store::AttachError::QuotaReached(_) | store::AttachError::NoSuchPolicy(_))) => {
             Err(respond(AppError::field("policy_arn", e.to_string())))
         }
         Err(store::AttachError::Store(e @ store::StoreError::NotFound { .. })) => {

@@ -52,11 +52,7 @@ pub async fn simulate_policies(
             .await
             .map_err(internal)?
         {
-            if let Some((template, document)) =
-                crate::ssr::authz::templates().get(&attached.policy_arn)
-            {
-                set.add(template.name, document);
-            }
+            crate::ssr::authz::add_attached(&mut set, &attached);
         }
         subject = found;
     }

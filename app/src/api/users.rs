@@ -329,7 +329,8 @@ pub async fn user_overview(name: String) -> Result<UserDetail, AppError> {
             arn: p.policy_arn,
         })
         .collect();
-    let available_policies = crate::api::permissions::all_policies()
+    let available_policies = crate::api::policies::all_policies(&state.store)
+        .await?
         .into_iter()
         .filter(|row| !policies.iter().any(|p| p.direct && p.arn == row.arn))
         .map(|row| (row.name, row.arn))

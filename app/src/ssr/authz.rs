@@ -40,6 +40,25 @@ pub fn templates(
     })
 }
 
+/// Adds an attached policy to a set: a template from code, or the default version of
+/// a customer-managed policy (validated when it was saved).
+pub fn add_attached(set: &mut PolicySet, policy: &store::EffectivePolicy) {
+    match &policy.document {
+        Some(text) => match PolicyDocument::parse(text, PolicyKind::Managed) {
+            Ok(document) => set.add(
+                &crate::api::permissions::policy_name(&policy.policy_arn),
+                &document,
+            ),
+            Err(e) => tracing::error!("stored policy {} no longer parses: {e}", policy.policy_arn),
+        },
+        None => {
+            if let Some((template, document)) = templates().get(&policy.policy_arn) {
+                set.add(template.name, document);
+            }
+        }
+    }
+}
+
 /// Compiled policy sets by user id.
 #[derive(Clone, Default)]
 pub struct PolicyCache {
@@ -65,9 +84,7 @@ impl PolicyCache {
         let attached = store.effective_policies(user_id).await.map_err(internal)?;
         let mut set = PolicySet::new();
         for policy in &attached {
-            if let Some((template, document)) = templates().get(&policy.policy_arn) {
-                set.add(template.name, document);
-            }
+            add_attached(&mut set, policy);
         }
         let set = Arc::new(set);
         if let Ok(mut sets) = self.sets.lock() {
@@ -83,6 +100,7 @@ pub enum Target<'a> {
     Users,
     Group(&'a str),
     Groups,
+    Policy(&'a str),
     Any,
 }
 
@@ -93,6 +111,7 @@ impl Target<'_> {
             Target::Users => format!("arn:aws:iam::{account}:user/*"),
             Target::Group(name) => format!("arn:aws:iam::{account}:group/{name}"),
             Target::Groups => format!("arn:aws:iam::{account}:group/*"),
+            Target::Policy(name) => format!("arn:aws:iam::{account}:policy/{name}"),
             Target::Any => "*".into(),
         }
     }
