@@ -415,6 +415,41 @@ test.describe.serial("Portcullis console", () => {
     await expect(page).toHaveURL(/\/policies$/);
     await expect(page.getByTestId("policies-table")).not.toContainText("ReportsReader");
   });
+
+  test("a Deny on a region applies when the console is switched to it", async ({ page }) => {
+    const noIreland = {
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "People", Effect: "Allow", Action: ["iam:ListUsers", "iam:GetUser"], Resource: "*" },
+        { Sid: "NoIreland", Effect: "Deny", Action: "*", Resource: "*", Condition: { StringEquals: { "aws:RequestedRegion": "eu-west-1" } } },
+      ],
+    };
+    await signInAsRoot(page);
+    await page.goto("/policies/new");
+    await page.fill("#policy-name", "PeopleOutsideIreland");
+    await page.fill("#document", JSON.stringify(noIreland, null, 2));
+    await expect(page.getByTestId("policy-summary")).toContainText("Explicit deny");
+    await page.click("button:has-text('Create policy')");
+    await expect(page).toHaveURL(/\/policies\/PeopleOutsideIreland$/);
+    await page.goto("/users/paul");
+    await page.selectOption("#attach-policy", { label: "PeopleOutsideIreland" });
+    await page.getByTestId("permissions").locator("form.row-form button[type=submit]").click();
+    await expect(page.getByTestId("permissions")).toContainText("PeopleOutsideIreland");
+    await signOut(page);
+
+    await signIn(page, "paul", PAUL_PASSWORD);
+    await expect(page.getByTestId("whoami")).toHaveText("paul");
+    await page.goto("/users");
+    await expect(page.locator("h1")).toHaveText("Users");
+    await expect(page.locator(".form-error")).toHaveCount(0);
+    await page.selectOption("#region-picker", "eu-west-1");
+    await expect(page.locator("#region-picker")).toHaveValue("eu-west-1");
+    await expect(page.locator(".form-error")).toContainText("explicitly denied by statement NoIreland");
+    await page.selectOption("#region-picker", "us-east-1");
+    await expect(page.locator("#region-picker")).toHaveValue("us-east-1");
+    await expect(page.locator("h1")).toHaveText("Users");
+    await expect(page.locator(".form-error")).toHaveCount(0);
+  });
 });
 
 async function newPage(browser: Browser): Promise<Page> {

@@ -18,6 +18,7 @@ struct FileConfig {
     secret_key: Option<String>,
     secure_cookies: Option<bool>,
     log_format: Option<String>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// The server's settings.
@@ -34,6 +35,8 @@ pub struct Config {
     pub json_logs: bool,
     /// Sign-in attempts allowed per client address per five minutes.
     pub sign_in_rate: u32,
+    /// Proxies (CIDR ranges) whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<policy::condition::Cidr>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +57,7 @@ impl Config {
     /// Reads `PORTCULLIS_CONFIG` (default `portcullis.toml` if it exists), then the
     /// environment: `PORTCULLIS_LISTEN`, `DATABASE_URL`, `PORTCULLIS_DATA_DIR`,
     /// `PORTCULLIS_SECRET_KEY`, `PORTCULLIS_SECURE_COOKIES`, `PORTCULLIS_LOG_FORMAT`,
-    /// `PORTCULLIS_SIGNIN_RATE`.
+    /// `PORTCULLIS_SIGNIN_RATE`, `PORTCULLIS_TRUSTED_PROXIES`.
     pub fn load() -> Result<Config, ConfigError> {
         let path = std::env::var_os("PORTCULLIS_CONFIG").map(PathBuf::from);
         let file = match &path {
@@ -101,7 +104,29 @@ impl Config {
             value: rate_text.clone(),
             why: "expected a whole number of sign-in attempts per address per five minutes",
         })?;
+        let proxy_texts: Vec<String> = match env("PORTCULLIS_TRUSTED_PROXIES") {
+            Some(list) => list
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            None => file_config.trusted_proxies.unwrap_or_default(),
+        };
+        let mut trusted_proxies = Vec::new();
+        for text in proxy_texts {
+            match policy::condition::Cidr::parse(&text) {
+                Some(range) => trusted_proxies.push(range),
+                None => {
+                    return Err(ConfigError::Value {
+                        name: "PORTCULLIS_TRUSTED_PROXIES",
+                        value: text,
+                        why: "expected IP ranges such as 10.0.0.0/8, separated by commas",
+                    })
+                }
+            }
+        }
         Ok(Config {
+            trusted_proxies,
             sign_in_rate,
             listen,
             database_url: env("DATABASE_URL").or(file_config.database_url),

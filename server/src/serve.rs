@@ -113,6 +113,7 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
         throttle: Throttle::new(config.sign_in_rate, Duration::from_secs(300)),
         clock: Clock::system(),
         policies: PolicyCache::new(),
+        proxies: app::ssr::client::TrustedProxies::new(config.trusted_proxies.clone()),
     };
     let cache = state.policies.clone();
     state.store.watch_changes(move || cache.clear());

@@ -26,6 +26,11 @@ struct TestApp {
 }
 
 async fn spawn_app(store: Store, key: &str) -> TestApp {
+    spawn_app_behind(store, key, &[]).await
+}
+
+/// A server that takes `X-Forwarded-For` from proxies in `proxies`.
+async fn spawn_app_behind(store: Store, key: &str, proxies: &[&str]) -> TestApp {
     let mut options = leptos::prelude::get_configuration(None)
         .unwrap()
         .leptos_options;
@@ -38,6 +43,12 @@ async fn spawn_app(store: Store, key: &str) -> TestApp {
         throttle: Throttle::new(1000, Duration::from_secs(300)),
         clock: Clock::system(),
         policies: app::ssr::PolicyCache::new(),
+        proxies: app::ssr::client::TrustedProxies::new(
+            proxies
+                .iter()
+                .filter_map(|p| policy::condition::Cidr::parse(p))
+                .collect(),
+        ),
     };
     let cache = state.policies.clone();
     store.watch_changes(move || cache.clear());
@@ -426,4 +437,91 @@ async fn a_permission_change_on_one_server_reaches_the_other_within_a_second() {
         .await;
     assert_eq!(refused.status(), 403);
     assert!(refused.text().await.unwrap().contains("iam:CreateGroup"));
+}
+
+#[tokio::test]
+async fn sign_in_ranges_use_the_forwarded_address_only_from_trusted_proxies() {
+    let store = fresh_store().await;
+    let key = SecretBox::generate_key();
+    let proxied = spawn_app_behind(store.clone(), &key, &["127.0.0.0/8"]).await;
+    let direct = spawn_app(store.clone(), &key).await;
+    let root = client();
+    set_up(&proxied, &root).await;
+    let settings = |from: &'static str, ranges: &'static str| {
+        let (proxied, root) = (&proxied, &root);
+        async move {
+            root.post(format!(
+                "{}{}",
+                proxied.base,
+                app::api::settings::UpdateAccountSettings::PATH
+            ))
+            .header("Origin", &proxied.base)
+            .header("Accept", "application/json")
+            .header("X-Forwarded-For", from)
+            .form(&[
+                ("minimum_password_length", "8"),
+                ("max_password_age", ""),
+                ("password_reuse_prevention", ""),
+                ("lockout_threshold", "5"),
+                ("lockout_minutes", "15"),
+                ("session_idle_minutes", "60"),
+                ("session_max_hours", "12"),
+                ("sign_in_ranges", ranges),
+                ("regions", "us-east-1\neu-west-1"),
+                ("availability_zones", "eu-west-1a"),
+            ])
+            .send()
+            .await
+            .unwrap()
+        }
+    };
+    // An admin cannot lock themselves out; a malformed range names itself.
+    let refused = settings("203.0.113.5", "198.51.100.0/24").await;
+    assert_eq!(refused.status(), 400);
+    let body = refused.text().await.unwrap();
+    assert!(body.contains("Your own address, 203.0.113.5"), "{body}");
+    let bad = settings("198.51.100.9", "198.51.100.0/33").await;
+    assert!(bad.text().await.unwrap().contains("198.51.100.0/33"));
+    let saved = settings("198.51.100.9", "198.51.100.0/24").await;
+    assert!(
+        saved.status().is_success() || saved.status().is_redirection(),
+        "{:?}",
+        saved.status()
+    );
+
+    let sign_in = |app: &TestApp, from: &'static str| {
+        let base = app.base.clone();
+        async move {
+            client()
+                .post(format!("{base}{}", app::api::auth::SignIn::PATH))
+                .header("Origin", &base)
+                .header("Accept", "application/json")
+                .header("X-Forwarded-For", from)
+                .form(&[
+                    ("identity", "root@example.com"),
+                    ("password", ROOT_PASSWORD),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let outside = sign_in(&proxied, "203.0.113.5").await;
+    assert_eq!(outside.status(), 403);
+    assert!(outside.text().await.unwrap().contains("(203.0.113.5)"));
+    let inside = sign_in(&proxied, "198.51.100.20").await;
+    assert!(inside.status().is_success() || inside.status().is_redirection());
+    // Without trusted proxies the header is the client's own claim: ignored.
+    let spoofed = sign_in(&direct, "198.51.100.20").await;
+    assert_eq!(spoofed.status(), 403);
+    let log = store
+        .audit_log(&store::AuditFilter {
+            action: "ConsoleLogin".into(),
+            outcome: Some(store::Outcome::Denied),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let sources: Vec<&str> = log.iter().map(|e| e.source_ip.as_str()).collect();
+    assert_eq!(sources, vec!["127.0.0.1", "203.0.113.5"], "{log:?}");
 }

@@ -18,6 +18,13 @@ pub struct AccountSettings {
     pub session_idle_minutes: i16,
     /// Sign out after this long whatever happens, 1–720 hours.
     pub session_max_hours: i16,
+    /// Console sign-in only from these CIDR ranges (checked by the caller, which
+    /// knows CIDRs); empty allows any address.
+    pub sign_in_ranges: Vec<String>,
+    /// The regions the console offers; the chosen one is `aws:RequestedRegion`.
+    pub regions: Vec<String>,
+    /// Availability zones, each in one of `regions`.
+    pub availability_zones: Vec<String>,
 }
 
 impl Default for AccountSettings {
@@ -28,6 +35,31 @@ impl Default for AccountSettings {
             lockout_minutes: 15,
             session_idle_minutes: 60,
             session_max_hours: 12,
+            sign_in_ranges: Vec::new(),
+            regions: [
+                "us-east-1",
+                "us-west-2",
+                "eu-west-1",
+                "eu-central-1",
+                "ap-southeast-1",
+            ]
+            .map(String::from)
+            .to_vec(),
+            availability_zones: [
+                "us-east-1a",
+                "us-east-1b",
+                "us-east-1c",
+                "us-west-2a",
+                "us-west-2b",
+                "eu-west-1a",
+                "eu-west-1b",
+                "eu-central-1a",
+                "eu-central-1b",
+                "ap-southeast-1a",
+                "ap-southeast-1b",
+            ]
+            .map(String::from)
+            .to_vec(),
         }
     }
 }
@@ -69,13 +101,59 @@ impl AccountSettings {
             "session_max_hours",
             "hours",
         )?;
+        let invalid = |field: &str, message: String| identity::PolicyFieldError {
+            field: field.to_string(),
+            message,
+        };
+        if self.regions.is_empty() {
+            return Err(invalid("regions", "List at least one region.".into()));
+        }
+        for region in &self.regions {
+            if !is_region(region) {
+                return Err(invalid(
+                    "regions",
+                    format!("\"{region}\" is not a region name such as eu-west-1."),
+                ));
+            }
+        }
+        for zone in &self.availability_zones {
+            let region = zone.get(..zone.len().saturating_sub(1)).unwrap_or_default();
+            let letter = zone.chars().last().unwrap_or(' ');
+            if !letter.is_ascii_lowercase() || !is_region(region) {
+                return Err(invalid(
+                    "availability_zones",
+                    format!("\"{zone}\" is not an availability zone name such as eu-west-1a."),
+                ));
+            }
+            if !self.regions.iter().any(|r| r == region) {
+                return Err(invalid(
+                    "availability_zones",
+                    format!("\"{zone}\" is in {region}, which is not in the list of regions."),
+                ));
+            }
+        }
         Ok(())
     }
 }
 
+/// `us-east-1`, `ap-southeast-2`, `us-gov-west-1`: letters, dash-separated, then a number.
+fn is_region(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('-').collect();
+    parts.len() >= 3
+        && parts
+            .iter()
+            .rev()
+            .skip(1)
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
 const COLUMNS: &str = "minimum_password_length, require_symbols, require_numbers, require_uppercase_characters,
     require_lowercase_characters, allow_users_to_change_password, max_password_age, password_reuse_prevention,
-    hard_expiry, lockout_threshold, lockout_minutes, session_idle_minutes, session_max_hours";
+    hard_expiry, lockout_threshold, lockout_minutes, session_idle_minutes, session_max_hours,
+    sign_in_ranges, regions, availability_zones";
 
 fn from_row(row: &sqlx::postgres::PgRow) -> Result<AccountSettings, sqlx::Error> {
     let small = |name: &str| -> Result<i16, sqlx::Error> { row.try_get::<i16, _>(name) };
@@ -99,6 +177,9 @@ fn from_row(row: &sqlx::postgres::PgRow) -> Result<AccountSettings, sqlx::Error>
         lockout_minutes: small("lockout_minutes")?,
         session_idle_minutes: small("session_idle_minutes")?,
         session_max_hours: small("session_max_hours")?,
+        sign_in_ranges: row.try_get("sign_in_ranges")?,
+        regions: row.try_get("regions")?,
+        availability_zones: row.try_get("availability_zones")?,
     })
 }
 
@@ -108,7 +189,7 @@ pub(crate) async fn insert(
 ) -> Result<(), StoreError> {
     let p = &s.password_policy;
     sqlx::query(&format!(
-        "INSERT INTO account_settings ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
+        "INSERT INTO account_settings ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)
          ON CONFLICT (one_row) DO UPDATE SET
            minimum_password_length = EXCLUDED.minimum_password_length,
            require_symbols = EXCLUDED.require_symbols,
@@ -122,7 +203,10 @@ pub(crate) async fn insert(
            lockout_threshold = EXCLUDED.lockout_threshold,
            lockout_minutes = EXCLUDED.lockout_minutes,
            session_idle_minutes = EXCLUDED.session_idle_minutes,
-           session_max_hours = EXCLUDED.session_max_hours"
+           session_max_hours = EXCLUDED.session_max_hours,
+           sign_in_ranges = EXCLUDED.sign_in_ranges,
+           regions = EXCLUDED.regions,
+           availability_zones = EXCLUDED.availability_zones"
     ))
     .bind(i16::from(p.minimum_password_length))
     .bind(p.require_symbols)
@@ -137,6 +221,9 @@ pub(crate) async fn insert(
     .bind(s.lockout_minutes)
     .bind(s.session_idle_minutes)
     .bind(s.session_max_hours)
+    .bind(&s.sign_in_ranges)
+    .bind(&s.regions)
+    .bind(&s.availability_zones)
     .execute(conn)
     .await?;
     Ok(())

@@ -20,6 +20,9 @@ pub struct Me {
     pub root_needs_user: bool,
     /// The parts of the console this principal's policies let it open.
     pub menu: Menu,
+    /// The region the console acts in, and the account's regions to switch to.
+    pub region: String,
+    pub regions: Vec<String>,
 }
 
 /// Which console sections the signed-in principal may list (decided by the engine).
@@ -262,7 +265,41 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
         mfa_enabled: principal.user.mfa_enabled,
         root_needs_mfa,
         root_needs_user,
+        regions: state
+            .store
+            .settings()
+            .await
+            .map_err(crate::ssr::auth::internal)?
+            .regions,
+        region: principal.region.clone(),
     }))
+}
+
+/// Switches the console to one of the account's regions: every later request carries
+/// it as `aws:RequestedRegion`, so regional Deny statements apply as in AWS.
+#[server]
+pub async fn choose_region(region: String, back: String) -> Result<(), AppError> {
+    use crate::ssr::auth::{internal, session, signed_in, state, REGION_KEY};
+    use crate::ssr::respond;
+    signed_in().await?;
+    let settings = state()?.store.settings().await.map_err(internal)?;
+    if !settings.regions.contains(&region) {
+        return Err(respond(AppError::field(
+            "region",
+            format!("\"{region}\" is not one of this account's regions."),
+        )));
+    }
+    session()
+        .await?
+        .insert(REGION_KEY, region)
+        .await
+        .map_err(internal)?;
+    leptos_axum::redirect(if back.starts_with('/') && !back.starts_with("//") {
+        &back
+    } else {
+        "/"
+    });
+    Ok(())
 }
 
 /// First run: creates the account and its root user, and signs root in.
@@ -340,6 +377,30 @@ pub async fn sign_in(identity: String, password: String) -> Result<(), AppError>
         }
     }
     let settings = state.store.settings().await.map_err(internal)?;
+    // The account's network rule comes before any lookup, so it says nothing about
+    // which names exist.
+    if !settings.sign_in_ranges.is_empty()
+        && !settings
+            .sign_in_ranges
+            .iter()
+            .filter_map(|r| policy::condition::Cidr::parse(r))
+            .any(|r| r.contains(&ip))
+    {
+        state
+            .store
+            .audit(&server::entry(
+                &identity,
+                "signin:ConsoleLogin",
+                &ip,
+                Outcome::Denied,
+                "source address outside the allowed sign-in ranges",
+            ))
+            .await
+            .map_err(internal)?;
+        return Err(respond(AppError::Forbidden(format!(
+            "This account does not allow console sign-in from your network address ({ip}). Ask an administrator."
+        ))));
+    }
     let found = state
         .store
         .begin_sign_in(&identity, settings.lockout_threshold)

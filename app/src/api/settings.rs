@@ -23,6 +23,9 @@ pub mod store_types {
         pub lockout_minutes: i16,
         pub session_idle_minutes: i16,
         pub session_max_hours: i16,
+        pub sign_in_ranges: Vec<String>,
+        pub regions: Vec<String>,
+        pub availability_zones: Vec<String>,
     }
 }
 
@@ -37,7 +40,20 @@ pub async fn account_settings() -> Result<Settings, AppError> {
         lockout_minutes: s.lockout_minutes,
         session_idle_minutes: s.session_idle_minutes,
         session_max_hours: s.session_max_hours,
+        sign_in_ranges: s.sign_in_ranges,
+        regions: s.regions,
+        availability_zones: s.availability_zones,
     })
+}
+
+/// One entry per line (or comma), blanks dropped.
+#[cfg(feature = "ssr")]
+fn lines(text: &str) -> Vec<String> {
+    text.split(['\n', ','])
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// Parses a whole number field, naming the field when it is not one.
@@ -79,6 +95,9 @@ pub async fn update_account_settings(
     lockout_minutes: String,
     session_idle_minutes: String,
     session_max_hours: String,
+    sign_in_ranges: String,
+    regions: String,
+    availability_zones: String,
 ) -> Result<(), AppError> {
     use crate::ssr::auth::{internal, state};
     use crate::ssr::{client_ip, respond};
@@ -130,12 +149,36 @@ pub async fn update_account_settings(
             "Idle timeout",
         )?,
         session_max_hours: number("session_max_hours", &session_max_hours, "Session lifetime")?,
+        sign_in_ranges: lines(&sign_in_ranges),
+        regions: lines(&regions),
+        availability_zones: lines(&availability_zones),
     };
     if let Err(e) = settings.validate() {
         return Err(respond(AppError::field(&e.field, e.message)));
     }
+    let mut ranges = Vec::new();
+    for text in &settings.sign_in_ranges {
+        match policy::condition::Cidr::parse(text) {
+            Some(range) => ranges.push(range),
+            None => {
+                return Err(respond(AppError::field(
+                    "sign_in_ranges",
+                    format!(
+                        "\"{text}\" is not an IP range such as 203.0.113.0/24 or 2001:db8::/32."
+                    ),
+                )))
+            }
+        }
+    }
     let state = state()?;
     let ip = client_ip().await;
+    // Saving ranges that exclude the admin's own address would lock them out.
+    if !ranges.is_empty() && !ranges.iter().any(|r| r.contains(&ip)) {
+        return Err(respond(AppError::field(
+            "sign_in_ranges",
+            format!("Your own address, {ip}, is outside these ranges: you could not sign in again. Add a range that includes it."),
+        )));
+    }
     let audit = principal.audit(
         "iam:UpdateAccountPasswordPolicy",
         &format!("arn:aws:iam::{}:root", principal.account_id),

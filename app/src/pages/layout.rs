@@ -22,6 +22,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                                 <header class="topbar">
                                     <a class="brand" href="/">"Portcullis"</a>
                                     <span class="account">"Account " <code>{me.account_id.clone()}</code></span>
+                                    <RegionPicker region=me.region.clone() regions=me.regions.clone()/>
                                     <span class="whoami" data-testid="whoami">{me.name.clone()}</span>
                                     <ActionForm action=sign_out attr:class="signout">
                                         <button type="submit" class="link">"Sign out"</button>
@@ -51,6 +52,29 @@ pub fn ConsoleLayout() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The region switch: a plain form, so the whole page reloads in the new region.
+#[component]
+fn RegionPicker(region: String, regions: Vec<String>) -> impl IntoView {
+    use leptos::server_fn::ServerFn;
+    let location = leptos_router::hooks::use_location();
+    let back = move || location.pathname.get();
+    let options = regions
+        .into_iter()
+        .map(|r| {
+            let selected = r == region;
+            view! { <option value=r.clone() selected=selected>{r.clone()}</option> }
+        })
+        .collect_view();
+    view! {
+        <form class="region" method="post" action=crate::api::auth::ChooseRegion::url()>
+            <input type="hidden" name="back" value=back/>
+            <label for="region-picker">"Region"</label>
+            <select id="region-picker" name="region" onchange="this.form.submit()">{options}</select>
+            <button type="submit" class="link">"Switch"</button>
+        </form>
     }
 }
 

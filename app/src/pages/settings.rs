@@ -1,4 +1,4 @@
-//! Account settings: password policy, lockout, sessions.
+//! Account settings: password policy, lockout, sessions, sign-in ranges and regions.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -57,6 +57,21 @@ pub fn SettingsPage() -> impl IntoView {
                                     <h2>"Sessions"</h2>
                                     {number("session_idle_minutes", "Sign out after inactivity (minutes)", s.session_idle_minutes.to_string(), "5 to 1440.")}
                                     {number("session_max_hours", "Sign out after (hours), whatever the activity", s.session_max_hours.to_string(), "1 to 720.")}
+                                </section>
+                                <section class="panel">
+                                    <h2>"Network and regions"</h2>
+                                    <label for="sign_in_ranges">"Allow console sign-in only from these IP ranges"</label>
+                                    <textarea id="sign_in_ranges" name="sign_in_ranges" rows="3" placeholder="203.0.113.0/24">{s.sign_in_ranges.join("\n")}</textarea>
+                                    <p class="hint">"One CIDR range per line. Empty allows any address. Refused attempts are audited."</p>
+                                    <FieldError message=field(value, "sign_in_ranges")/>
+                                    <label for="regions">"Regions"</label>
+                                    <textarea id="regions" name="regions" rows="3">{s.regions.join("\n")}</textarea>
+                                    <p class="hint">"One per line. The console's region picker offers these; the chosen one is aws:RequestedRegion."</p>
+                                    <FieldError message=field(value, "regions")/>
+                                    <label for="availability_zones">"Availability zones"</label>
+                                    <textarea id="availability_zones" name="availability_zones" rows="3">{s.availability_zones.join("\n")}</textarea>
+                                    <p class="hint">"One per line, each in one of the regions above."</p>
+                                    <FieldError message=field(value, "availability_zones")/>
                                 </section>
                                 <FormError error=value/>
                                 <button type="submit" class="primary">"Save settings"</button>

@@ -15,6 +15,8 @@ use super::state::AppState;
 use crate::error::AppError;
 
 pub const SESSION_KEY: &str = "auth";
+/// The region the console is switched to, as `aws:RequestedRegion`.
+pub const REGION_KEY: &str = "region";
 
 /// Where a session stands in the sign-in flow.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -43,6 +45,8 @@ pub struct Principal {
     /// Whether this session passed MFA.
     pub mfa: bool,
     pub signed_in_at: i64,
+    /// The region chosen in the console (the account's first region until then).
+    pub region: String,
 }
 
 impl Principal {
@@ -84,12 +88,26 @@ pub async fn session() -> Result<Session, AppError> {
     })
 }
 
-/// The caller's address, from the socket.
+/// The caller's address: the socket's, or the one a trusted proxy forwarded.
 pub async fn client_ip() -> String {
-    match leptos_axum::extract::<ConnectInfo<SocketAddr>>().await {
-        Ok(ConnectInfo(addr)) => addr.ip().to_string(),
-        Err(_) => String::new(),
-    }
+    let Ok(ConnectInfo(addr)) = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await else {
+        return String::new();
+    };
+    let Some(state) = use_context::<AppState>() else {
+        return addr.ip().to_string();
+    };
+    let parts = use_context::<http::request::Parts>();
+    let forwarded: Vec<&str> = parts
+        .as_ref()
+        .map(|p| {
+            p.headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    state.proxies.client(addr.ip(), &forwarded).to_string()
 }
 
 pub fn internal(error: impl std::fmt::Display) -> AppError {
@@ -169,11 +187,17 @@ pub async fn current() -> Result<Principal, AppError> {
         .await
         .map_err(internal)?
         .unwrap_or_default();
+    let chosen: Option<String> = session.get(REGION_KEY).await.map_err(internal)?;
+    let region = chosen
+        .filter(|r| settings.regions.contains(r))
+        .or_else(|| settings.regions.first().cloned())
+        .unwrap_or_default();
     Ok(Principal {
         user,
         account_id,
         mfa,
         signed_in_at,
+        region,
     })
 }
 

@@ -137,6 +137,24 @@ async fn request(principal: &Principal, action: &str, resource: &str) -> Result<
     if !ip.is_empty() {
         context.insert("aws:SourceIp", ContextValue::Single(ip));
     }
+    if !principal.region.is_empty() {
+        context.insert(
+            "aws:RequestedRegion",
+            ContextValue::Single(principal.region.clone()),
+        );
+    }
+    if !principal.user.is_root {
+        context.insert(
+            "aws:username",
+            ContextValue::Single(principal.user.name.clone()),
+        );
+    }
+    for (key, value) in &principal.user.tags {
+        context.insert(
+            &format!("aws:PrincipalTag/{key}"),
+            ContextValue::Single(value.clone()),
+        );
+    }
     if principal.mfa {
         let age = (now.unix_timestamp() - principal.signed_in_at).max(0);
         context.insert(

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod authz;
+pub mod client;
 pub mod state;
 pub mod throttle;
 

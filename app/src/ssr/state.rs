@@ -10,6 +10,7 @@ use store::Store;
 use time::OffsetDateTime;
 
 use super::authz::PolicyCache;
+use super::client::TrustedProxies;
 use super::throttle::Throttle;
 
 /// The time source: real in production, steppable in tests (TOTP steps, lockout windows).
@@ -39,4 +40,6 @@ pub struct AppState {
     pub throttle: Throttle,
     pub clock: Clock,
     pub policies: PolicyCache,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub proxies: TrustedProxies,
 }

@@ -1,0 +1,103 @@
+//! Who the client is: the socket's address, or, only when the socket is a configured
+//! trusted proxy, the address that proxy (and any trusted proxies before it) reports
+//! in `X-Forwarded-For`. Anyone can send the header; only proxies we trust may set it.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use policy::condition::Cidr;
+
+#[derive(Clone, Default)]
+pub struct TrustedProxies(Arc<Vec<Cidr>>);
+
+impl TrustedProxies {
+    pub fn new(ranges: Vec<Cidr>) -> TrustedProxies {
+        TrustedProxies(Arc::new(ranges))
+    }
+
+    fn trusts(&self, ip: &IpAddr) -> bool {
+        let text = ip.to_string();
+        self.0.iter().any(|range| range.contains(&text))
+    }
+
+    /// The client's address: walking `X-Forwarded-For` from the nearest hop, the first
+    /// address that is not a trusted proxy. An unreadable entry ends the walk at the
+    /// last trusted hop, so a forged value can never be chosen over a proxy.
+    pub fn client(&self, socket: IpAddr, forwarded_for: &[&str]) -> IpAddr {
+        if !self.trusts(&socket) {
+            return socket;
+        }
+        let mut client = socket;
+        for entry in forwarded_for
+            .iter()
+            .flat_map(|header| header.split(','))
+            .map(str::trim)
+            .rev()
+        {
+            let Ok(hop) = entry.parse::<IpAddr>() else {
+                return client;
+            };
+            client = hop;
+            if !self.trusts(&hop) {
+                return hop;
+            }
+        }
+        client
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn proxies(ranges: &[&str]) -> TrustedProxies {
+        TrustedProxies::new(ranges.iter().filter_map(|r| Cidr::parse(r)).collect())
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    }
+
+    #[test]
+    fn the_header_counts_only_from_a_trusted_proxy() {
+        let none = proxies(&[]);
+        assert_eq!(
+            none.client(ip("10.0.0.5"), &["198.51.100.7"]),
+            ip("10.0.0.5")
+        );
+        let trusted = proxies(&["10.0.0.0/8"]);
+        assert_eq!(
+            trusted.client(ip("203.0.113.9"), &["198.51.100.7"]),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            trusted.client(ip("10.0.0.5"), &["198.51.100.7"]),
+            ip("198.51.100.7")
+        );
+        assert_eq!(trusted.client(ip("10.0.0.5"), &[]), ip("10.0.0.5"));
+    }
+
+    #[test]
+    fn a_forged_left_part_is_ignored() {
+        let trusted = proxies(&["10.0.0.0/8"]);
+        // The client sent "1.2.3.4" itself; the proxy appended the real address.
+        assert_eq!(
+            trusted.client(ip("10.0.0.5"), &["1.2.3.4, 198.51.100.7"]),
+            ip("198.51.100.7")
+        );
+        // Two trusted hops, in one header or two.
+        assert_eq!(
+            trusted.client(ip("10.0.0.5"), &["198.51.100.7, 10.1.1.1"]),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            trusted.client(ip("10.0.0.5"), &["198.51.100.7", "10.1.1.1"]),
+            ip("198.51.100.7")
+        );
+        // Garbage stops at the last trusted hop.
+        assert_eq!(
+            trusted.client(ip("10.0.0.5"), &["nonsense"]),
+            ip("10.0.0.5")
+        );
+    }
+}
