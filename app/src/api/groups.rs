@@ -56,23 +56,17 @@ pub async fn list_groups() -> Result<Vec<GroupRow>, AppError> {
 #[server]
 pub async fn create_group(name: String) -> Result<(), AppError> {
     use crate::ssr::auth::state;
-    use crate::ssr::{client_ip, respond};
-    let principal =
-        crate::ssr::authorize("iam:CreateGroup", crate::ssr::Target::Group(name.trim())).await?;
+    use crate::ssr::respond;
+    let permit =
+        crate::ssr::permit("iam:CreateGroup", crate::ssr::Target::Group(name.trim())).await?;
     let name = name.trim().to_string();
     if let Err(message) = crate::validate::group_name(&name) {
         return Err(respond(AppError::field("name", message)));
     }
     let state = state()?;
-    let ip = client_ip().await;
-    let arn = format!("arn:aws:iam::{}:group/{name}", principal.account_id);
     state
         .store
-        .create_group(
-            &principal.account_id,
-            &name,
-            &principal.audit("iam:CreateGroup", &arn, &ip, ""),
-        )
+        .create_group(&permit.principal.account_id, &name, &permit.audit(""))
         .await
         .map_err(|e| store_error(e, "name"))?;
     leptos_axum::redirect(&format!("/groups/{name}"));
@@ -117,28 +111,20 @@ pub async fn group_overview(name: String) -> Result<GroupDetail, AppError> {
 #[server]
 pub async fn rename_group(name: String, new_name: String) -> Result<(), AppError> {
     use crate::ssr::auth::state;
-    use crate::ssr::{client_ip, respond};
-    let principal =
-        crate::ssr::authorize("iam:UpdateGroup", crate::ssr::Target::Group(&name)).await?;
+    use crate::ssr::respond;
+    let permit = crate::ssr::permit("iam:UpdateGroup", crate::ssr::Target::Group(&name)).await?;
     let new_name = new_name.trim().to_string();
     if let Err(message) = crate::validate::group_name(&new_name) {
         return Err(respond(AppError::field("new_name", message)));
     }
     let state = state()?;
-    let ip = client_ip().await;
-    let arn = format!("arn:aws:iam::{}:group/{name}", principal.account_id);
     state
         .store
         .rename_group(
-            &principal.account_id,
+            &permit.principal.account_id,
             &name,
             &new_name,
-            &principal.audit(
-                "iam:UpdateGroup",
-                &arn,
-                &ip,
-                format!("renamed to {new_name}"),
-            ),
+            &permit.audit(format!("renamed to {new_name}")),
         )
         .await
         .map_err(|e| store_error(e, "new_name"))?;
@@ -149,9 +135,8 @@ pub async fn rename_group(name: String, new_name: String) -> Result<(), AppError
 #[server]
 pub async fn delete_group(name: String, confirm: String) -> Result<(), AppError> {
     use crate::ssr::auth::state;
-    use crate::ssr::{client_ip, respond};
-    let principal =
-        crate::ssr::authorize("iam:DeleteGroup", crate::ssr::Target::Group(&name)).await?;
+    use crate::ssr::respond;
+    let permit = crate::ssr::permit("iam:DeleteGroup", crate::ssr::Target::Group(&name)).await?;
     if confirm.trim() != name {
         return Err(respond(AppError::field(
             "confirm",
@@ -159,19 +144,9 @@ pub async fn delete_group(name: String, confirm: String) -> Result<(), AppError>
         )));
     }
     let state = state()?;
-    let ip = client_ip().await;
-    let arn = format!("arn:aws:iam::{}:group/{name}", principal.account_id);
     state
         .store
-        .delete_group(
-            &name,
-            &principal.audit(
-                "iam:DeleteGroup",
-                &arn,
-                &ip,
-                "group and memberships deleted",
-            ),
-        )
+        .delete_group(&name, &permit.audit("group and memberships deleted"))
         .await
         .map_err(|e| store_error(e, "confirm"))?;
     leptos_axum::redirect("/groups");
@@ -182,9 +157,9 @@ pub async fn delete_group(name: String, confirm: String) -> Result<(), AppError>
 #[server]
 pub async fn add_member(group: String, user: String, back: String) -> Result<(), AppError> {
     use crate::ssr::auth::state;
-    use crate::ssr::{client_ip, respond};
-    let principal =
-        crate::ssr::authorize("iam:AddUserToGroup", crate::ssr::Target::Group(&group)).await?;
+    use crate::ssr::respond;
+    let permit =
+        crate::ssr::permit("iam:AddUserToGroup", crate::ssr::Target::Group(&group)).await?;
     let user = user.trim().to_string();
     if user.is_empty() {
         return Err(respond(AppError::field(
@@ -196,15 +171,9 @@ pub async fn add_member(group: String, user: String, back: String) -> Result<(),
         return Err(respond(AppError::field("group", "Choose a group.")));
     }
     let state = state()?;
-    let ip = client_ip().await;
-    let arn = format!("arn:aws:iam::{}:group/{group}", principal.account_id);
     state
         .store
-        .add_member(
-            &group,
-            &user,
-            &principal.audit("iam:AddUserToGroup", &arn, &ip, format!("added {user}")),
-        )
+        .add_member(&group, &user, &permit.audit(format!("added {user}")))
         .await
         .map_err(|e| match e {
             store::StoreError::NotFound { what: "user", .. } => {
@@ -224,24 +193,12 @@ pub async fn add_member(group: String, user: String, back: String) -> Result<(),
 #[server]
 pub async fn remove_member(group: String, user: String, back: String) -> Result<(), AppError> {
     use crate::ssr::auth::state;
-    use crate::ssr::client_ip;
-    let principal =
-        crate::ssr::authorize("iam:RemoveUserFromGroup", crate::ssr::Target::Group(&group)).await?;
+    let permit =
+        crate::ssr::permit("iam:RemoveUserFromGroup", crate::ssr::Target::Group(&group)).await?;
     let state = state()?;
-    let ip = client_ip().await;
-    let arn = format!("arn:aws:iam::{}:group/{group}", principal.account_id);
     state
         .store
-        .remove_member(
-            &group,
-            &user,
-            &principal.audit(
-                "iam:RemoveUserFromGroup",
-                &arn,
-                &ip,
-                format!("removed {user}"),
-            ),
-        )
+        .remove_member(&group, &user, &permit.audit(format!("removed {user}")))
         .await
         .map_err(|e| store_error(e, "user"))?;
     leptos_axum::redirect(if back.starts_with('/') {

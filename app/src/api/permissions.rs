@@ -30,7 +30,7 @@ async fn change_attachment(
     attach: bool,
 ) -> Result<(), AppError> {
     use crate::ssr::auth::{internal, state};
-    use crate::ssr::{client_ip, respond, Target};
+    use crate::ssr::{respond, Target};
     use store::Holder;
     let (action, target, kind) = match (holder, attach) {
         ("user", true) => ("iam:AttachUserPolicy", Target::User(name), Holder::User),
@@ -50,12 +50,10 @@ async fn change_attachment(
             "Choose a policy to attach.",
         )));
     }
-    let principal = crate::ssr::authorize(action, target).await?;
+    let permit = crate::ssr::permit(action, target).await?;
     let state = state()?;
-    let ip = client_ip().await;
-    let arn = format!("arn:aws:iam::{}:{holder}/{name}", principal.account_id);
     let verb = if attach { "attached" } else { "detached" };
-    let audit = principal.audit(action, &arn, &ip, format!("{verb} {policy_arn}"));
+    let audit = permit.audit(format!("{verb} {policy_arn}"));
     let store = &state.store;
     let result = if attach {
         store.attach_policy(kind, name, policy_arn, &audit).await

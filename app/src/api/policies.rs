@@ -318,7 +318,7 @@ pub async fn create_policy(
     description: String,
     document: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::{client_ip, respond, Target};
+    use crate::ssr::{respond, Target};
     let name = name.trim().to_string();
     server::policy_name(&name)?;
     if crate::ssr::authz::templates()
@@ -336,19 +336,17 @@ pub async fn create_policy(
             "Descriptions have at most 1,000 characters.",
         )));
     }
-    let principal = crate::ssr::authorize("iam:CreatePolicy", Target::Policy(&name)).await?;
+    let permit = crate::ssr::permit("iam:CreatePolicy", Target::Policy(&name)).await?;
     server::validated(&document)?;
     let state = crate::ssr::auth::state()?;
-    let ip = client_ip().await;
-    let arn = format!("arn:aws:iam::{}:policy/{name}", principal.account_id);
     state
         .store
         .create_policy(
-            &principal.account_id,
+            &permit.principal.account_id,
             &name,
             description.trim(),
             &document,
-            &principal.audit("iam:CreatePolicy", &arn, &ip, ""),
+            &permit.audit(""),
         )
         .await
         .map_err(|e| server::store_error(e, "name"))?;
@@ -363,33 +361,25 @@ pub async fn create_policy_version(
     document: String,
     set_as_default: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::ssr::{client_ip, Target};
-    let principal = crate::ssr::authorize("iam:CreatePolicyVersion", Target::Policy(&name)).await?;
+    use crate::ssr::Target;
+    let permit = crate::ssr::permit("iam:CreatePolicyVersion", Target::Policy(&name)).await?;
     server::validated(&document)?;
     let state = crate::ssr::auth::state()?;
-    let ip = client_ip().await;
-    let arn = format!("arn:aws:iam::{}:policy/{name}", principal.account_id);
     let set_as_default = set_as_default.is_some();
-    let version = state
+    state
         .store
         .create_policy_version(
             &name,
             &document,
             set_as_default,
-            &principal.audit(
-                "iam:CreatePolicyVersion",
-                &arn,
-                &ip,
-                if set_as_default {
-                    "new default version"
-                } else {
-                    "new version"
-                },
-            ),
+            &permit.audit(if set_as_default {
+                "new default version"
+            } else {
+                "new version"
+            }),
         )
         .await
         .map_err(|e| server::store_error(e, "document"))?;
-    tracing::debug!("{arn} v{version}");
     leptos_axum::redirect(&format!("/policies/{name}"));
     Ok(())
 }
@@ -397,23 +387,15 @@ pub async fn create_policy_version(
 /// Makes a version the default: how a change is rolled back.
 #[server]
 pub async fn set_default_version(name: String, version: i32) -> Result<(), AppError> {
-    use crate::ssr::{client_ip, Target};
-    let principal =
-        crate::ssr::authorize("iam:SetDefaultPolicyVersion", Target::Policy(&name)).await?;
+    use crate::ssr::Target;
+    let permit = crate::ssr::permit("iam:SetDefaultPolicyVersion", Target::Policy(&name)).await?;
     let state = crate::ssr::auth::state()?;
-    let ip = client_ip().await;
-    let arn = format!("arn:aws:iam::{}:policy/{name}", principal.account_id);
     state
         .store
         .set_default_policy_version(
             &name,
             version,
-            &principal.audit(
-                "iam:SetDefaultPolicyVersion",
-                &arn,
-                &ip,
-                format!("v{version} is the default"),
-            ),
+            &permit.audit(format!("v{version} is the default")),
         )
         .await
         .map_err(|e| server::store_error(e, "version"))?;
@@ -423,23 +405,12 @@ pub async fn set_default_version(name: String, version: i32) -> Result<(), AppEr
 
 #[server]
 pub async fn delete_policy_version(name: String, version: i32) -> Result<(), AppError> {
-    use crate::ssr::{client_ip, Target};
-    let principal = crate::ssr::authorize("iam:DeletePolicyVersion", Target::Policy(&name)).await?;
+    use crate::ssr::Target;
+    let permit = crate::ssr::permit("iam:DeletePolicyVersion", Target::Policy(&name)).await?;
     let state = crate::ssr::auth::state()?;
-    let ip = client_ip().await;
-    let arn = format!("arn:aws:iam::{}:policy/{name}", principal.account_id);
     state
         .store
-        .delete_policy_version(
-            &name,
-            version,
-            &principal.audit(
-                "iam:DeletePolicyVersion",
-                &arn,
-                &ip,
-                format!("deleted v{version}"),
-            ),
-        )
+        .delete_policy_version(&name, version, &permit.audit(format!("deleted v{version}")))
         .await
         .map_err(|e| server::store_error(e, "version"))?;
     leptos_axum::redirect(&format!("/policies/{name}"));
@@ -449,8 +420,8 @@ pub async fn delete_policy_version(name: String, version: i32) -> Result<(), App
 /// Deletes a customer policy; refused while it is attached, naming where.
 #[server]
 pub async fn delete_policy(name: String, confirm: String) -> Result<(), AppError> {
-    use crate::ssr::{client_ip, respond, Target};
-    let principal = crate::ssr::authorize("iam:DeletePolicy", Target::Policy(&name)).await?;
+    use crate::ssr::{respond, Target};
+    let permit = crate::ssr::permit("iam:DeletePolicy", Target::Policy(&name)).await?;
     if crate::ssr::authz::templates()
         .values()
         .any(|(t, _)| t.name.eq_ignore_ascii_case(&name))
@@ -466,11 +437,9 @@ pub async fn delete_policy(name: String, confirm: String) -> Result<(), AppError
         )));
     }
     let state = crate::ssr::auth::state()?;
-    let ip = client_ip().await;
-    let arn = format!("arn:aws:iam::{}:policy/{name}", principal.account_id);
     state
         .store
-        .delete_policy(&name, &principal.audit("iam:DeletePolicy", &arn, &ip, ""))
+        .delete_policy(&name, &permit.audit(""))
         .await
         .map_err(|e| server::store_error(e, "confirm"))?;
     leptos_axum::redirect("/policies");

@@ -362,9 +362,8 @@ pub async fn user_overview(name: String) -> Result<UserDetail, AppError> {
 #[server]
 pub async fn delete_user(name: String, confirm: String) -> Result<(), AppError> {
     use crate::ssr::auth::{internal, state};
-    use crate::ssr::{client_ip, respond};
-    let principal =
-        crate::ssr::authorize("iam:DeleteUser", crate::ssr::Target::User(&name)).await?;
+    use crate::ssr::respond;
+    let permit = crate::ssr::permit("iam:DeleteUser", crate::ssr::Target::User(&name)).await?;
     if confirm.trim() != name {
         return Err(respond(AppError::field(
             "confirm",
@@ -372,14 +371,7 @@ pub async fn delete_user(name: String, confirm: String) -> Result<(), AppError> 
         )));
     }
     let state = state()?;
-    let ip = client_ip().await;
-    let arn = format!("arn:aws:iam::{}:user/{name}", principal.account_id);
-    let audit = principal.audit(
-        "iam:DeleteUser",
-        &arn,
-        &ip,
-        "user, memberships and credentials deleted",
-    );
+    let audit = permit.audit("user, memberships and credentials deleted");
     match state.store.delete_user(&name, &audit).await {
         Ok(()) => {}
         Err(e @ store::StoreError::NotFound { .. }) => {

@@ -12,7 +12,7 @@ use policy::{
     Context, ContextValue, Decision, Evaluator, PolicyDocument, PolicyKind, PolicySet, Request,
     Resource,
 };
-use store::{Outcome, Store};
+use store::{AuditEntry, Outcome, Store};
 
 use super::auth::{internal, signed_in, state, Principal};
 use super::{client_ip, respond};
@@ -118,8 +118,14 @@ impl Target<'_> {
 }
 
 /// Builds the engine's request for this principal with the request context AWS sets:
-/// source IP, MFA, time.
-async fn request(principal: &Principal, action: &str, resource: &str) -> Result<Request, AppError> {
+/// source IP, MFA, time, region. The engine derives the principal's own keys
+/// (`aws:username`, `aws:PrincipalTag/*`, …) from the principal itself.
+fn request(
+    principal: &Principal,
+    action: &str,
+    resource: &str,
+    ip: &str,
+) -> Result<Request, AppError> {
     let state = state()?;
     let now = state.clock.now();
     let mut context = Context::new()
@@ -133,26 +139,13 @@ async fn request(principal: &Principal, action: &str, resource: &str) -> Result<
             if principal.mfa { "true" } else { "false" },
         )
         .with("aws:SecureTransport", "false");
-    let ip = client_ip().await;
     if !ip.is_empty() {
-        context.insert("aws:SourceIp", ContextValue::Single(ip));
+        context.insert("aws:SourceIp", ContextValue::Single(ip.to_string()));
     }
     if !principal.region.is_empty() {
         context.insert(
             "aws:RequestedRegion",
             ContextValue::Single(principal.region.clone()),
-        );
-    }
-    if !principal.user.is_root {
-        context.insert(
-            "aws:username",
-            ContextValue::Single(principal.user.name.clone()),
-        );
-    }
-    for (key, value) in &principal.user.tags {
-        context.insert(
-            &format!("aws:PrincipalTag/{key}"),
-            ContextValue::Single(value.clone()),
         );
     }
     if principal.mfa {
@@ -194,24 +187,58 @@ pub async fn allowed(
     }
     let state = state()?;
     let set = state.policies.get(&state.store, &principal.user.id).await?;
-    let request = request(principal, action, &target.arn(&principal.account_id)).await?;
+    let ip = client_ip().await;
+    let request = request(principal, action, &target.arn(&principal.account_id), &ip)?;
     Ok(Evaluator::new(&set).decide(&request) == Decision::Allow)
+}
+
+/// What an authorized change needs for its audit row: who, the action, the ARN the
+/// decision was made on, and the caller's address.
+pub struct Permit {
+    pub principal: Principal,
+    pub action: &'static str,
+    pub resource: String,
+    pub ip: String,
+}
+
+impl Permit {
+    /// The audit entry of the permitted change, on the authorized resource.
+    pub fn audit(&self, detail: impl Into<String>) -> AuditEntry {
+        self.principal
+            .audit(self.action, &self.resource, &self.ip, detail)
+    }
 }
 
 /// Authorizes the signed-in principal for `action` on `target`, or refuses with the
 /// reason; a refusal is audited with the statement or layer that decided it.
 pub async fn authorize(action: &'static str, target: Target<'_>) -> Result<Principal, AppError> {
+    permit(action, target).await.map(|permit| permit.principal)
+}
+
+/// [`authorize`], keeping what the change's own audit row needs.
+pub async fn permit(action: &'static str, target: Target<'_>) -> Result<Permit, AppError> {
     let principal = signed_in().await?;
+    let resource = target.arn(&principal.account_id);
+    let ip = client_ip().await;
     if principal.user.is_root {
-        return Ok(principal);
+        return Ok(Permit {
+            principal,
+            action,
+            resource,
+            ip,
+        });
     }
     let state = state()?;
     let set = state.policies.get(&state.store, &principal.user.id).await?;
-    let resource = target.arn(&principal.account_id);
-    let request = request(&principal, action, &resource).await?;
+    let request = request(&principal, action, &resource, &ip)?;
     let explanation = Evaluator::new(&set).explain(&request);
     if explanation.decision == Decision::Allow {
-        return Ok(principal);
+        return Ok(Permit {
+            principal,
+            action,
+            resource,
+            ip,
+        });
     }
     let reason = match explanation.decision {
         Decision::ExplicitDeny => {
@@ -230,7 +257,6 @@ pub async fn authorize(action: &'static str, target: Target<'_>) -> Result<Princ
         }
         _ => "no policy attached to you or your groups allows it".into(),
     };
-    let ip = client_ip().await;
     let mut entry = principal.audit(action, &resource, &ip, format!("refused: {reason}"));
     entry.outcome = Outcome::Denied;
     state.store.audit(&entry).await.map_err(internal)?;
