@@ -294,11 +294,7 @@ pub async fn choose_region(region: String, back: String) -> Result<(), AppError>
         .insert(REGION_KEY, region)
         .await
         .map_err(internal)?;
-    leptos_axum::redirect(if back.starts_with('/') && !back.starts_with("//") {
-        &back
-    } else {
-        "/"
-    });
+    crate::ssr::auth::redirect_back(&back, "/");
     Ok(())
 }
 

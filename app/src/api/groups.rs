@@ -182,11 +182,7 @@ pub async fn add_member(group: String, user: String, back: String) -> Result<(),
             store::StoreError::NotFound { .. } => respond(AppError::field("group", e.to_string())),
             other => store_error(other, "user"),
         })?;
-    leptos_axum::redirect(if back.starts_with('/') {
-        &back
-    } else {
-        "/groups"
-    });
+    crate::ssr::auth::redirect_back(&back, "/groups");
     Ok(())
 }
 
@@ -201,10 +197,6 @@ pub async fn remove_member(group: String, user: String, back: String) -> Result<
         .remove_member(&group, &user, &permit.audit(format!("removed {user}")))
         .await
         .map_err(|e| store_error(e, "user"))?;
-    leptos_axum::redirect(if back.starts_with('/') {
-        &back
-    } else {
-        "/groups"
-    });
+    crate::ssr::auth::redirect_back(&back, "/groups");
     Ok(())
 }

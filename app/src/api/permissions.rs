@@ -84,11 +84,7 @@ pub async fn attach_policy(
     back: String,
 ) -> Result<(), AppError> {
     change_attachment(&holder, &name, &policy_arn, true).await?;
-    leptos_axum::redirect(if back.starts_with('/') {
-        &back
-    } else {
-        "/policies"
-    });
+    crate::ssr::auth::redirect_back(&back, "/policies");
     Ok(())
 }
 
@@ -101,10 +97,6 @@ pub async fn detach_policy(
     back: String,
 ) -> Result<(), AppError> {
     change_attachment(&holder, &name, &policy_arn, false).await?;
-    leptos_axum::redirect(if back.starts_with('/') {
-        &back
-    } else {
-        "/policies"
-    });
+    crate::ssr::auth::redirect_back(&back, "/policies");
     Ok(())
 }

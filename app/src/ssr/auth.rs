@@ -136,6 +136,20 @@ pub fn respond(error: AppError) -> AppError {
     error
 }
 
+/// Whether a form's return address is a path on this site: `//host` and `/\\host`
+/// would send the browser elsewhere.
+pub fn is_local_path(back: &str) -> bool {
+    back.starts_with('/')
+        && !back
+            .get(1..)
+            .is_some_and(|rest| rest.starts_with(['/', '\\']))
+}
+
+/// Redirects to `back` when it is a path on this site, else to `fallback`.
+pub fn redirect_back(back: &str, fallback: &str) {
+    leptos_axum::redirect(if is_local_path(back) { back } else { fallback });
+}
+
 pub async fn read_state(session: &Session) -> Result<Option<SessionState>, AppError> {
     session
         .get::<SessionState>(SESSION_KEY)
@@ -204,4 +218,22 @@ pub async fn current() -> Result<Principal, AppError> {
 /// [`current`] for server functions: a missing session answers 401 to scripts.
 pub async fn signed_in() -> Result<Principal, AppError> {
     current().await.map_err(respond)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn return_addresses_stay_on_the_site() {
+        assert!(super::is_local_path("/groups/readers"));
+        assert!(super::is_local_path("/"));
+        for elsewhere in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "",
+            "groups",
+        ] {
+            assert!(!super::is_local_path(elsewhere), "{elsewhere}");
+        }
+    }
 }
