@@ -2,7 +2,8 @@
 //! own transaction.
 
 use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, Row};
+use sqlx::postgres::PgArguments;
+use sqlx::{PgConnection, Postgres, Row, Transaction};
 use time::OffsetDateTime;
 
 use crate::{Store, StoreError};
@@ -68,19 +69,54 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
+/// Binds an entry's six columns, in `audit_log`'s order (actor, action, target,
+/// source_ip, outcome, detail), for statements that write the row alongside a change.
+pub(crate) fn bind_entry<'q>(
+    query: sqlx::query::Query<'q, Postgres, PgArguments>,
+    entry: &'q AuditEntry,
+) -> sqlx::query::Query<'q, Postgres, PgArguments> {
+    query
+        .bind(&entry.actor)
+        .bind(entry.action)
+        .bind(&entry.target)
+        .bind(&entry.source_ip)
+        .bind(entry.outcome.as_str())
+        .bind(&entry.detail)
+}
+
 /// Writes an entry on an open connection or transaction.
 pub async fn record(conn: &mut PgConnection, entry: &AuditEntry) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO audit_log (actor, action, target, source_ip, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+    bind_entry(
+        sqlx::query(
+            "INSERT INTO audit_log (actor, action, target, source_ip, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+        ),
+        entry,
     )
-    .bind(&entry.actor)
-    .bind(entry.action)
-    .bind(&entry.target)
-    .bind(&entry.source_ip)
-    .bind(entry.outcome.as_str())
-    .bind(&entry.detail)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Ends a change: its audit row in the change's own transaction, then the commit, so
+/// nothing is committed unaudited.
+pub(crate) async fn commit(
+    mut tx: Transaction<'_, Postgres>,
+    entry: &AuditEntry,
+) -> Result<(), StoreError> {
+    record(&mut tx, entry).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`commit`] for changes to what server processes cache (permissions, settings):
+/// the notification is delivered to every process when the commit lands.
+pub(crate) async fn commit_and_announce(
+    mut tx: Transaction<'_, Postgres>,
+    entry: &AuditEntry,
+) -> Result<(), StoreError> {
+    record(&mut tx, entry).await?;
+    crate::changes::notify(&mut tx).await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::audit::{record, AuditEntry};
+use crate::audit::{commit, commit_and_announce, AuditEntry};
 use crate::ids::unique_id;
 use crate::{Store, StoreError};
 
@@ -99,8 +99,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::unique(e, "group", name))?;
-        record(&mut tx, audit).await?;
-        tx.commit().await?;
+        commit(tx, audit).await?;
         Ok(())
     }
 
@@ -126,8 +125,7 @@ impl Store {
                 name: old.into(),
             });
         }
-        record(&mut tx, audit).await?;
-        tx.commit().await?;
+        commit(tx, audit).await?;
         Ok(())
     }
 
@@ -143,9 +141,7 @@ impl Store {
                 name: name.into(),
             });
         }
-        record(&mut tx, audit).await?;
-        crate::changes::notify(&mut tx).await?;
-        tx.commit().await?;
+        commit_and_announce(tx, audit).await?;
         Ok(())
     }
 
@@ -183,9 +179,7 @@ impl Store {
         .bind(&user_id)
         .execute(&mut *tx)
         .await?;
-        record(&mut tx, audit).await?;
-        crate::changes::notify(&mut tx).await?;
-        tx.commit().await?;
+        commit_and_announce(tx, audit).await?;
         Ok(())
     }
 
@@ -210,9 +204,7 @@ impl Store {
                 name: format!("{user} in {group}"),
             });
         }
-        record(&mut tx, audit).await?;
-        crate::changes::notify(&mut tx).await?;
-        tx.commit().await?;
+        commit_and_announce(tx, audit).await?;
         Ok(())
     }
 }

@@ -1,7 +1,7 @@
 //! Policy attachments. Every change that can alter what someone may do notifies every
 //! server process (see [`crate::changes`]), which drops its compiled policies.
 
-use crate::audit::{record, AuditEntry};
+use crate::audit::{commit_and_announce, AuditEntry};
 use crate::{Store, StoreError};
 
 /// The templates are named like AWS-managed policies and live in code.
@@ -50,6 +50,18 @@ impl Holder {
         }
     }
 
+    /// The id of the user or group `name`, or `NotFound` naming it.
+    async fn id_of(self, conn: &mut sqlx::PgConnection, name: &str) -> Result<String, StoreError> {
+        let id: Option<String> = sqlx::query_scalar(self.lookup())
+            .bind(name)
+            .fetch_optional(conn)
+            .await?;
+        id.ok_or_else(|| StoreError::NotFound {
+            what: self.what(),
+            name: name.into(),
+        })
+    }
+
     fn what(self) -> &'static str {
         match self {
             Holder::User => "user",
@@ -84,14 +96,7 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<(), AttachError> {
         let mut tx = self.pool().begin().await?;
-        let id: Option<String> = sqlx::query_scalar(holder.lookup())
-            .bind(name)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let id = id.ok_or_else(|| StoreError::NotFound {
-            what: holder.what(),
-            name: name.into(),
-        })?;
+        let id = holder.id_of(&mut tx, name).await?;
         if !arn.starts_with(TEMPLATE_ARN_PREFIX)
             && !crate::policies::hold_for_attach(&mut tx, arn).await?
         {
@@ -126,9 +131,7 @@ impl Store {
         if inserted.rows_affected() == 1 && count >= MAX_ATTACHED {
             return Err(AttachError::QuotaReached(holder.what()));
         }
-        record(&mut tx, audit).await?;
-        crate::changes::notify(&mut tx).await?;
-        tx.commit().await?;
+        commit_and_announce(tx, audit).await?;
         Ok(())
     }
 
@@ -141,14 +144,7 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        let id: Option<String> = sqlx::query_scalar(holder.lookup())
-            .bind(name)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let id = id.ok_or_else(|| StoreError::NotFound {
-            what: holder.what(),
-            name: name.into(),
-        })?;
+        let id = holder.id_of(&mut tx, name).await?;
         let removed = sqlx::query(&format!(
             "DELETE FROM {} WHERE {} = $1 AND policy_arn = $2",
             holder.table(),
@@ -164,9 +160,7 @@ impl Store {
                 name: arn.into(),
             });
         }
-        record(&mut tx, audit).await?;
-        crate::changes::notify(&mut tx).await?;
-        tx.commit().await?;
+        commit_and_announce(tx, audit).await?;
         Ok(())
     }
 

@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::audit::{record, AuditEntry};
-use crate::changes::notify;
+use crate::audit::{commit, commit_and_announce, record, AuditEntry};
 use crate::ids::unique_id;
 use crate::{Store, StoreError};
 
@@ -197,11 +196,12 @@ impl Store {
         .bind(document)
         .execute(&mut *tx)
         .await?;
-        record(&mut tx, audit).await?;
+        // A new default changes what applies; a version kept aside does not.
         if set_as_default {
-            notify(&mut tx).await?;
+            commit_and_announce(tx, audit).await?;
+        } else {
+            commit(tx, audit).await?;
         }
-        tx.commit().await?;
         Ok(version)
     }
 
@@ -228,9 +228,7 @@ impl Store {
                 name: format!("{name} v{version}"),
             });
         }
-        record(&mut tx, audit).await?;
-        notify(&mut tx).await?;
-        tx.commit().await?;
+        commit_and_announce(tx, audit).await?;
         Ok(())
     }
 
@@ -261,8 +259,7 @@ impl Store {
                 name: format!("{name} v{version}"),
             });
         }
-        record(&mut tx, audit).await?;
-        tx.commit().await?;
+        commit(tx, audit).await?;
         Ok(())
     }
 
@@ -281,8 +278,7 @@ impl Store {
             .bind(&id)
             .execute(&mut *tx)
             .await?;
-        record(&mut tx, audit).await?;
-        tx.commit().await?;
+        commit(tx, audit).await?;
         Ok(())
     }
 

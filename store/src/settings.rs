@@ -4,7 +4,7 @@ use identity::PasswordPolicy;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use crate::audit::{record, AuditEntry};
+use crate::audit::{commit_and_announce, AuditEntry};
 use crate::{Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -256,9 +256,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         insert(&mut tx, settings).await?;
-        record(&mut tx, audit).await?;
-        crate::changes::notify(&mut tx).await?;
-        tx.commit().await?;
+        commit_and_announce(tx, audit).await?;
         self.settings_cache.invalidate();
         Ok(())
     }

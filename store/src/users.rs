@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{postgres::PgRow, Row};
 use time::OffsetDateTime;
 
-use crate::audit::{record, AuditEntry};
+use crate::audit::{commit, commit_and_announce, record, AuditEntry};
 use crate::ids::{account_id, unique_id};
 use crate::settings::{insert as insert_settings, AccountSettings};
 use crate::{Page, Store, StoreError};
@@ -299,8 +299,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        record(&mut tx, audit).await?;
-        tx.commit().await?;
+        commit(tx, audit).await?;
         Ok(user_from_row(&row)?)
     }
 
@@ -318,9 +317,7 @@ impl Store {
                 name: name.into(),
             });
         }
-        record(&mut tx, audit).await?;
-        crate::changes::notify(&mut tx).await?;
-        tx.commit().await?;
+        commit_and_announce(tx, audit).await?;
         Ok(())
     }
 
@@ -368,8 +365,7 @@ impl Store {
             .bind(hash)
             .execute(&mut *tx)
             .await?;
-        record(&mut tx, audit).await?;
-        tx.commit().await?;
+        commit(tx, audit).await?;
         Ok(())
     }
 
@@ -428,7 +424,8 @@ impl Store {
         lock_minutes: i16,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
-        let locked: Option<bool> = sqlx::query_scalar(
+        let locked = crate::audit::bind_entry(
+            sqlx::query(
             "WITH failed AS (
                 UPDATE users SET locked_until = CASE WHEN failed_sign_ins >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END
                 WHERE id = $1 RETURNING locked_until IS NOT NULL AS locked
@@ -437,19 +434,18 @@ impl Store {
                 SELECT $4, $5, $6, $7, $8, $9 || CASE WHEN COALESCE((SELECT locked FROM failed), false) THEN '; account locked' ELSE '' END
              )
              SELECT locked FROM failed",
+            )
+            .bind(user_id)
+            .bind(i32::from(threshold))
+            .bind(i32::from(lock_minutes)),
+            audit,
         )
-        .bind(user_id)
-        .bind(i32::from(threshold))
-        .bind(i32::from(lock_minutes))
-        .bind(&audit.actor)
-        .bind(audit.action)
-        .bind(&audit.target)
-        .bind(&audit.source_ip)
-        .bind(audit.outcome.as_str())
-        .bind(&audit.detail)
         .fetch_optional(self.pool())
         .await?;
-        Ok(locked.unwrap_or(false))
+        Ok(match locked {
+            Some(row) => row.try_get::<bool, _>("locked")?,
+            None => false,
+        })
     }
 
     /// A right password: clears the counter, records the sign-in time and the audit
@@ -459,19 +455,16 @@ impl Store {
         user_id: &str,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "WITH signed_in AS (
-                UPDATE users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = now() WHERE id = $1
-             )
-             INSERT INTO audit_log (actor, action, target, source_ip, outcome, detail) VALUES ($2, $3, $4, $5, $6, $7)",
+        crate::audit::bind_entry(
+            sqlx::query(
+                "WITH signed_in AS (
+                    UPDATE users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = now() WHERE id = $7
+                 )
+                 INSERT INTO audit_log (actor, action, target, source_ip, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+            ),
+            audit,
         )
         .bind(user_id)
-        .bind(&audit.actor)
-        .bind(audit.action)
-        .bind(&audit.target)
-        .bind(&audit.source_ip)
-        .bind(audit.outcome.as_str())
-        .bind(&audit.detail)
         .execute(self.pool())
         .await?;
         Ok(())
@@ -484,8 +477,7 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        record(&mut tx, audit).await?;
-        tx.commit().await?;
+        commit(tx, audit).await?;
         Ok(())
     }
 
@@ -538,8 +530,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        record(&mut tx, audit).await?;
-        tx.commit().await?;
+        commit(tx, audit).await?;
         Ok(())
     }
 
@@ -595,8 +586,7 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        record(&mut tx, audit).await?;
-        tx.commit().await?;
+        commit(tx, audit).await?;
         Ok(())
     }
 
