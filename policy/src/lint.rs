@@ -11,7 +11,7 @@ use std::fmt;
 use crate::catalog::{catalog, ActionInfo, Service};
 use crate::condition::{Comparison, CompiledCondition, Family};
 use crate::document::{pointer_child, Effect, PolicyDocument, Statement, Version};
-use crate::error::{Location, PolicyKind};
+use crate::error::{Location, PolicyErrors, PolicyKind};
 use crate::json::Span;
 use crate::pattern::Pattern;
 use crate::request::NoVariables;
@@ -112,30 +112,38 @@ const SELF_ARN_SERVICES: &[&str] = &[
 
 /// Lints a policy document of the given kind.
 pub fn lint(text: &str, kind: PolicyKind) -> Vec<Finding> {
-    let document = match PolicyDocument::parse(text, kind) {
-        Ok(document) => document,
-        Err(errors) => {
-            return errors
-                .0
-                .into_iter()
-                .map(|e| Finding {
-                    severity: Severity::Error,
-                    code: "MALFORMED_POLICY",
-                    message: format!("{} {}", e.aws_message(), e.detail()),
-                    location: e.location,
-                })
-                .collect();
-        }
-    };
+    match PolicyDocument::parse(text, kind) {
+        Ok(document) => lint_document(text, kind, &document),
+        Err(errors) => malformed(errors),
+    }
+}
+
+/// The findings of a document already parsed from `text`, for callers that also need
+/// the document (the console's summary), so it is parsed once.
+pub fn lint_document(text: &str, kind: PolicyKind, document: &PolicyDocument) -> Vec<Finding> {
     let mut linter = Linter {
         text,
         kind,
         findings: Vec::new(),
     };
-    linter.document(&document);
+    linter.document(document);
     let mut findings = linter.findings;
     findings.sort_by_key(|f| (f.location.start, f.severity));
     findings
+}
+
+/// The reasons a document does not parse, as error findings.
+pub fn malformed(errors: PolicyErrors) -> Vec<Finding> {
+    errors
+        .0
+        .into_iter()
+        .map(|e| Finding {
+            severity: Severity::Error,
+            code: "MALFORMED_POLICY",
+            message: format!("{} {}", e.aws_message(), e.detail()),
+            location: e.location,
+        })
+        .collect()
 }
 
 struct Linter<'a> {

@@ -89,50 +89,46 @@ mod server {
     use policy::{PolicyDocument, PolicyKind};
 
     pub fn check(text: &str, kind: PolicyKind) -> PolicyCheck {
-        let findings = policy::lint::lint(text, kind)
-            .into_iter()
-            .map(|f| FindingRow {
-                severity: f.severity.as_str().to_string(),
-                code: f.code.to_string(),
-                message: f.message,
-                line: f.location.line,
-                column: f.location.column,
-                start: f.location.start,
-                end: f.location.end,
-            })
-            .collect();
-        let (summary, unrecognized) = match PolicyDocument::parse(text, kind) {
-            Ok(document) => {
-                let summary = policy::summary::summarize(&document);
-                (
-                    summary
-                        .services
-                        .iter()
-                        .map(|s| SummaryRow {
-                            effect: s.effect.as_str().to_string(),
-                            service: s.name.clone(),
-                            access: s.access(),
-                            resources: if s.resources.iter().any(|r| r == "*") {
-                                "All resources".into()
-                            } else {
-                                s.resources.join(", ")
-                            },
-                            conditions: if s.conditions.is_empty() {
-                                "None".into()
-                            } else {
-                                s.conditions.join("; ")
-                            },
-                        })
-                        .collect(),
-                    summary.unrecognized,
-                )
-            }
-            Err(_) => (Vec::new(), Vec::new()),
+        let (findings, summary) = match PolicyDocument::parse(text, kind) {
+            Ok(document) => (
+                policy::lint::lint_document(text, kind, &document),
+                policy::summary::summarize(&document),
+            ),
+            Err(errors) => (policy::lint::malformed(errors), Default::default()),
         };
         PolicyCheck {
-            findings,
-            summary,
-            unrecognized,
+            findings: findings
+                .into_iter()
+                .map(|f| FindingRow {
+                    severity: f.severity.as_str().to_string(),
+                    code: f.code.to_string(),
+                    message: f.message,
+                    line: f.location.line,
+                    column: f.location.column,
+                    start: f.location.start,
+                    end: f.location.end,
+                })
+                .collect(),
+            summary: summary
+                .services
+                .iter()
+                .map(|s| SummaryRow {
+                    effect: s.effect.as_str().to_string(),
+                    service: s.name.clone(),
+                    access: s.access(),
+                    resources: if s.resources.iter().any(|r| r == "*") {
+                        "All resources".into()
+                    } else {
+                        s.resources.join(", ")
+                    },
+                    conditions: if s.conditions.is_empty() {
+                        "None".into()
+                    } else {
+                        s.conditions.join("; ")
+                    },
+                })
+                .collect(),
+            unrecognized: summary.unrecognized,
             size: policy::document::policy_size(text),
             limit: kind.size_limit(),
         }
@@ -247,10 +243,7 @@ pub async fn policy_overview(name: String) -> Result<PolicyDetail, AppError> {
     use crate::ssr::{respond, Target};
     crate::ssr::authorize("iam:GetPolicy", Target::Policy(&name)).await?;
     let state = state()?;
-    if let Some((arn, (template, _))) = crate::ssr::authz::templates()
-        .iter()
-        .find(|(_, (t, _))| t.name.eq_ignore_ascii_case(&name))
-    {
+    if let Some((arn, (template, _))) = crate::ssr::authz::template_named(&name) {
         return Ok(PolicyDetail {
             row: PolicyRow {
                 name: template.name.to_string(),
@@ -321,10 +314,7 @@ pub async fn create_policy(
     use crate::ssr::{respond, Target};
     let name = name.trim().to_string();
     server::policy_name(&name)?;
-    if crate::ssr::authz::templates()
-        .values()
-        .any(|(t, _)| t.name.eq_ignore_ascii_case(&name))
-    {
+    if crate::ssr::authz::template_named(&name).is_some() {
         return Err(respond(AppError::field(
             "name",
             format!("\"{name}\" is the name of a built-in policy. Choose another name."),
@@ -422,10 +412,7 @@ pub async fn delete_policy_version(name: String, version: i32) -> Result<(), App
 pub async fn delete_policy(name: String, confirm: String) -> Result<(), AppError> {
     use crate::ssr::{respond, Target};
     let permit = crate::ssr::permit("iam:DeletePolicy", Target::Policy(&name)).await?;
-    if crate::ssr::authz::templates()
-        .values()
-        .any(|(t, _)| t.name.eq_ignore_ascii_case(&name))
-    {
+    if crate::ssr::authz::template_named(&name).is_some() {
         return Err(respond(AppError::Conflict(
             "Built-in policies cannot be deleted.".into(),
         )));

@@ -40,6 +40,18 @@ pub fn templates(
     })
 }
 
+/// A template by its name (case-insensitive, as policy names are), with its ARN.
+pub fn template_named(
+    name: &str,
+) -> Option<(
+    &'static String,
+    &'static (&'static policy::templates::Template, PolicyDocument),
+)> {
+    templates()
+        .iter()
+        .find(|(_, (template, _))| template.name.eq_ignore_ascii_case(name))
+}
+
 /// Adds an attached policy to a set: a template from code, or the default version of
 /// a customer-managed policy (validated when it was saved).
 pub fn add_attached(set: &mut PolicySet, policy: &store::EffectivePolicy) {
