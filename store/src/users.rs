@@ -35,6 +35,17 @@ pub struct User {
     pub created_at: OffsetDateTime,
 }
 
+impl User {
+    /// How the audit log names this user: `root`, or the IAM user name.
+    pub fn actor(&self) -> &str {
+        if self.is_root {
+            "root"
+        } else {
+            &self.name
+        }
+    }
+}
+
 /// A row of the users table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserSummary {

@@ -413,16 +413,9 @@ pub async fn sign_in(identity: String, password: String) -> Result<(), AppError>
         .verify(password, hash)
         .await
         .map_err(|e| respond(AppError::Busy(e.to_string())))?;
-    let actor = found.as_ref().map_or_else(
-        || identity.clone(),
-        |(u, _)| {
-            if u.is_root {
-                "root".into()
-            } else {
-                u.name.clone()
-            }
-        },
-    );
+    let actor = found
+        .as_ref()
+        .map_or_else(|| identity.clone(), |(u, _)| u.actor().to_string());
     let failure =
         |detail: &str| server::entry(&actor, "signin:ConsoleLogin", &ip, Outcome::Failure, detail);
     let user = match found {
@@ -536,11 +529,7 @@ pub async fn verify_mfa(code: String) -> Result<(), AppError> {
         .await
         .map_err(internal)?
         .ok_or(AppError::SignedOut)?;
-    let actor = if user.is_root {
-        "root".to_string()
-    } else {
-        user.name.clone()
-    };
+    let actor = user.actor().to_string();
     let code = code.trim().to_string();
     let accepted =
         if code.len() == identity::totp::DIGITS && code.bytes().all(|b| b.is_ascii_digit()) {
@@ -641,11 +630,7 @@ pub async fn change_required_password(password: String, confirm: String) -> Resu
         }
     }
     let hash = server::hash(&password).await?;
-    let actor = if user.is_root {
-        "root".to_string()
-    } else {
-        user.name.clone()
-    };
+    let actor = user.actor().to_string();
     let audit = server::entry(
         &actor,
         "iam:ChangePassword",

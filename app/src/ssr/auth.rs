@@ -52,11 +52,7 @@ pub struct Principal {
 impl Principal {
     /// How the audit log names this principal.
     pub fn actor(&self) -> String {
-        if self.user.is_root {
-            "root".into()
-        } else {
-            self.user.name.clone()
-        }
+        self.user.actor().to_string()
     }
 
     pub fn audit(
