@@ -49,7 +49,10 @@ pub async fn router(secure_cookies: bool, state: AppState) -> Result<Router, Box
             routes,
             {
                 let state = state.clone();
-                move || provide_context(state.clone())
+                move || {
+                    provide_context(state.clone());
+                    provide_context(app::ssr::auth::RequestPrincipal::default());
+                }
             },
             {
                 let options = options.clone();

@@ -153,9 +153,29 @@ pub async fn read_state(session: &Session) -> Result<Option<SessionState>, AppEr
         .map_err(internal)
 }
 
+/// The principal resolved once per request: a page render calls [`current`] from
+/// the layout and from the page, and both need the same session and user row.
+#[derive(Clone, Default)]
+pub struct RequestPrincipal(std::sync::Arc<std::sync::Mutex<Option<Principal>>>);
+
 /// The signed-in principal, after checking the idle and absolute session limits of
 /// the account settings; refreshes the idle timer at most once a minute.
 pub async fn current() -> Result<Principal, AppError> {
+    let memo = use_context::<RequestPrincipal>();
+    if let Some(principal) = memo
+        .as_ref()
+        .and_then(|m| m.0.lock().ok().and_then(|p| p.clone()))
+    {
+        return Ok(principal);
+    }
+    let principal = resolve().await?;
+    if let Some(Ok(mut slot)) = memo.as_ref().map(|m| m.0.lock()) {
+        *slot = Some(principal.clone());
+    }
+    Ok(principal)
+}
+
+async fn resolve() -> Result<Principal, AppError> {
     let state = state()?;
     let session = session().await?;
     let Some(SessionState::SignedIn {
