@@ -91,15 +91,36 @@ impl TestApp {
         path: &str,
         form: &[(&str, &str)],
     ) -> reqwest::Response {
-        client
+        self.call_via(client, path, form, None).await
+    }
+
+    /// [`TestApp::call`] through a proxy that reports `forwarded_for` as the client.
+    async fn call_via(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+        forwarded_for: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = client
             .post(format!("{}{path}", self.base))
             .header("Origin", &self.base)
-            .header("Accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+            .header("Accept", "application/json");
+        if let Some(address) = forwarded_for {
+            request = request.header("X-Forwarded-For", address);
+        }
+        request.form(form).send().await.unwrap()
     }
+}
+
+/// A server function that succeeded answers 200, or redirects a form.
+#[track_caller]
+fn assert_done(response: &reqwest::Response) {
+    let status = response.status();
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "expected success, got {status}"
+    );
 }
 
 const ROOT_PASSWORD: &str = "Root-Password-2026";
@@ -116,11 +137,7 @@ async fn set_up(app: &TestApp, client: &reqwest::Client) {
             ],
         )
         .await;
-    assert!(
-        response.status().is_success() || response.status().is_redirection(),
-        "{:?}",
-        response.status()
-    );
+    assert_done(&response);
 }
 
 #[tokio::test]
@@ -260,11 +277,7 @@ async fn bad_input_gets_a_4xx_with_the_field_never_a_500() {
             ],
         )
         .await;
-    assert!(
-        ok.status().is_success() || ok.status().is_redirection(),
-        "{}",
-        ok.status()
-    );
+    assert_done(&ok);
     let dup = app
         .call(
             &c,
@@ -316,7 +329,7 @@ async fn two_servers_share_sessions_through_postgresql() {
     assert!(body.contains("\"name\":\"root\""), "{body}");
     // Signing out on B ends the session on A.
     let out = b.call(&c, app::api::auth::SignOut::PATH, &[]).await;
-    assert!(out.status().is_success() || out.status().is_redirection());
+    assert_done(&out);
     let after = a.call(&c, app::api::auth::Whoami::PATH, &[]).await;
     assert_eq!(after.text().await.unwrap(), "null");
     // The session id changes at every sign-in, even for a browser that has one.
@@ -363,11 +376,7 @@ async fn a_permission_change_on_one_server_reaches_the_other_within_a_second() {
             ],
         )
         .await;
-    assert!(
-        created.status().is_redirection() || created.status().is_success(),
-        "{}",
-        created.status()
-    );
+    assert_done(&created);
     let grace = client();
     let signed = b
         .call(
@@ -376,11 +385,7 @@ async fn a_permission_change_on_one_server_reaches_the_other_within_a_second() {
             &[("identity", "grace"), ("password", password)],
         )
         .await;
-    assert!(
-        signed.status().is_redirection() || signed.status().is_success(),
-        "{}",
-        signed.status()
-    );
+    assert_done(&signed);
     let list = [
         ("search", ""),
         ("sort", "name"),
@@ -406,11 +411,7 @@ async fn a_permission_change_on_one_server_reaches_the_other_within_a_second() {
             ],
         )
         .await;
-    assert!(
-        attach.status().is_redirection() || attach.status().is_success(),
-        "{}",
-        attach.status()
-    );
+    assert_done(&attach);
     let started = std::time::Instant::now();
     loop {
         let status = b
@@ -447,72 +448,84 @@ async fn sign_in_ranges_use_the_forwarded_address_only_from_trusted_proxies() {
     let direct = spawn_app(store.clone(), &key).await;
     let root = client();
     set_up(&proxied, &root).await;
-    let settings = |from: &'static str, ranges: &'static str| {
-        let (proxied, root) = (&proxied, &root);
-        async move {
-            root.post(format!(
-                "{}{}",
-                proxied.base,
-                app::api::settings::UpdateAccountSettings::PATH
-            ))
-            .header("Origin", &proxied.base)
-            .header("Accept", "application/json")
-            .header("X-Forwarded-For", from)
-            .form(&[
-                ("minimum_password_length", "8"),
-                ("max_password_age", ""),
-                ("password_reuse_prevention", ""),
-                ("lockout_threshold", "5"),
-                ("lockout_minutes", "15"),
-                ("session_idle_minutes", "60"),
-                ("session_max_hours", "12"),
-                ("sign_in_ranges", ranges),
-                ("regions", "us-east-1\neu-west-1"),
-                ("availability_zones", "eu-west-1a"),
-            ])
-            .send()
-            .await
-            .unwrap()
-        }
+    let settings = |ranges: &'static str| {
+        [
+            ("minimum_password_length", "8"),
+            ("max_password_age", ""),
+            ("password_reuse_prevention", ""),
+            ("lockout_threshold", "5"),
+            ("lockout_minutes", "15"),
+            ("session_idle_minutes", "60"),
+            ("session_max_hours", "12"),
+            ("sign_in_ranges", ranges),
+            ("regions", "us-east-1\neu-west-1"),
+            ("availability_zones", "eu-west-1a"),
+        ]
     };
+    let update = app::api::settings::UpdateAccountSettings::PATH;
     // An admin cannot lock themselves out; a malformed range names itself.
-    let refused = settings("203.0.113.5", "198.51.100.0/24").await;
+    let refused = proxied
+        .call_via(
+            &root,
+            update,
+            &settings("198.51.100.0/24"),
+            Some("203.0.113.5"),
+        )
+        .await;
     assert_eq!(refused.status(), 400);
     let body = refused.text().await.unwrap();
     assert!(body.contains("Your own address, 203.0.113.5"), "{body}");
-    let bad = settings("198.51.100.9", "198.51.100.0/33").await;
+    let bad = proxied
+        .call_via(
+            &root,
+            update,
+            &settings("198.51.100.0/33"),
+            Some("198.51.100.9"),
+        )
+        .await;
     assert!(bad.text().await.unwrap().contains("198.51.100.0/33"));
-    let saved = settings("198.51.100.9", "198.51.100.0/24").await;
-    assert!(
-        saved.status().is_success() || saved.status().is_redirection(),
-        "{:?}",
-        saved.status()
-    );
+    let saved = proxied
+        .call_via(
+            &root,
+            update,
+            &settings("198.51.100.0/24"),
+            Some("198.51.100.9"),
+        )
+        .await;
+    assert_done(&saved);
 
-    let sign_in = |app: &TestApp, from: &'static str| {
-        let base = app.base.clone();
-        async move {
-            client()
-                .post(format!("{base}{}", app::api::auth::SignIn::PATH))
-                .header("Origin", &base)
-                .header("Accept", "application/json")
-                .header("X-Forwarded-For", from)
-                .form(&[
-                    ("identity", "root@example.com"),
-                    ("password", ROOT_PASSWORD),
-                ])
-                .send()
-                .await
-                .unwrap()
-        }
-    };
-    let outside = sign_in(&proxied, "203.0.113.5").await;
+    let root_form = [
+        ("identity", "root@example.com"),
+        ("password", ROOT_PASSWORD),
+    ];
+    let outside = proxied
+        .call_via(
+            &client(),
+            app::api::auth::SignIn::PATH,
+            &root_form,
+            Some("203.0.113.5"),
+        )
+        .await;
     assert_eq!(outside.status(), 403);
     assert!(outside.text().await.unwrap().contains("(203.0.113.5)"));
-    let inside = sign_in(&proxied, "198.51.100.20").await;
-    assert!(inside.status().is_success() || inside.status().is_redirection());
+    let inside = proxied
+        .call_via(
+            &client(),
+            app::api::auth::SignIn::PATH,
+            &root_form,
+            Some("198.51.100.20"),
+        )
+        .await;
+    assert_done(&inside);
     // Without trusted proxies the header is the client's own claim: ignored.
-    let spoofed = sign_in(&direct, "198.51.100.20").await;
+    let spoofed = direct
+        .call_via(
+            &client(),
+            app::api::auth::SignIn::PATH,
+            &root_form,
+            Some("198.51.100.20"),
+        )
+        .await;
     assert_eq!(spoofed.status(), 403);
     let log = store
         .audit_log(&store::AuditFilter {
