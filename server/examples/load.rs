@@ -44,6 +44,63 @@ async fn post(
         .unwrap_or(reqwest::StatusCode::SERVICE_UNAVAILABLE)
 }
 
+/// Signs `c` in, or stops the run.
+async fn sign_in(c: &reqwest::Client, base: &str, identity: &str, password: &str) {
+    let status = post(
+        c,
+        base,
+        app::api::auth::SignIn::PATH,
+        &[("identity", identity), ("password", password)],
+    )
+    .await;
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "sign-in of {identity} failed: {status}"
+    );
+}
+
+/// Creates a user with a console password (or none when `password` is empty).
+async fn create_user(root: &reqwest::Client, base: &str, name: &str, password: &str) {
+    let mode = if password.is_empty() {
+        "none"
+    } else {
+        "custom"
+    };
+    post(
+        root,
+        base,
+        app::api::users::CreateUser::PATH,
+        &[
+            ("name", name),
+            ("password_mode", mode),
+            ("password", password),
+            ("tags", ""),
+        ],
+    )
+    .await;
+}
+
+/// Times 200 page loads, sorted; each body must contain `expect`.
+async fn page_times(c: &reqwest::Client, url: &str, expect: &str) -> Vec<Duration> {
+    let mut times = Vec::new();
+    for _ in 0..200 {
+        let start = Instant::now();
+        let body = c
+            .get(url)
+            .header("Accept", "text/html")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        times.push(start.elapsed());
+        assert!(body.contains(expect), "{url} did not render");
+    }
+    times.sort();
+    times
+}
+
 fn peak_rss_mib(pid: &str) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
@@ -92,17 +149,7 @@ async fn main() {
     };
     let base = base.trim_end_matches('/').to_string();
     let root = client();
-    let status = post(
-        &root,
-        &base,
-        app::api::auth::SignIn::PATH,
-        &[("identity", email), ("password", password)],
-    )
-    .await;
-    assert!(
-        status.is_success() || status.is_redirection(),
-        "root sign-in failed: {status}"
-    );
+    sign_in(&root, &base, email, password).await;
 
     // 1. Peak memory (first, on a fresh server) with 200 concurrent sign-in attempts (unknown names: no lockout).
     let before = peak_rss_mib(pid);
@@ -137,18 +184,7 @@ async fn main() {
     let raw_before = raw_verifies_per_second(seconds / 2);
     let user = "load-user";
     let user_password = "Load-Test-Password-1";
-    post(
-        &root,
-        &base,
-        app::api::users::CreateUser::PATH,
-        &[
-            ("name", user),
-            ("password_mode", "custom"),
-            ("password", user_password),
-            ("tags", ""),
-        ],
-    )
-    .await;
+    create_user(&root, &base, user, user_password).await;
     let ok = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let workers: Vec<_> = (0..16)
@@ -204,18 +240,7 @@ async fn main() {
                 let (base, root) = (base.clone(), root.clone());
                 tokio::spawn(async move {
                     for name in chunk {
-                        post(
-                            &root,
-                            &base,
-                            app::api::users::CreateUser::PATH,
-                            &[
-                                ("name", &name),
-                                ("password_mode", "none"),
-                                ("password", ""),
-                                ("tags", ""),
-                            ],
-                        )
-                        .await;
+                        create_user(&root, &base, &name, "").await;
                     }
                 })
             })
@@ -232,20 +257,7 @@ async fn main() {
         ),
         ("search", "/users?search=user-07"),
     ] {
-        let mut times = Vec::new();
-        for _ in 0..200 {
-            let start = Instant::now();
-            let response = root
-                .get(format!("{base}{path}"))
-                .header("Accept", "text/html")
-                .send()
-                .await
-                .unwrap();
-            let body = response.text().await.unwrap();
-            times.push(start.elapsed());
-            assert!(body.contains("users"), "unexpected page");
-        }
-        times.sort();
+        let times = page_times(&root, &format!("{base}{path}"), "users").await;
         println!(
             "users page, {label}: p50 {:.1} ms, p90 {:.1} ms (200 requests, 10,001 users)",
             times[100].as_secs_f64() * 1000.0,
@@ -253,21 +265,10 @@ async fn main() {
         );
     }
 
-    // 4. Authorization overhead: the same page as root (never evaluated) and as a
-    //    ReadOnlyAccess user (every check through the engine), requests interleaved.
+    // 4. Authorization overhead: the users page as a ReadOnlyAccess user (every check
+    //    through the engine), against the measured cost of one check.
     let auditor = "load-auditor";
-    post(
-        &root,
-        &base,
-        app::api::users::CreateUser::PATH,
-        &[
-            ("name", auditor),
-            ("password_mode", "custom"),
-            ("password", user_password),
-            ("tags", ""),
-        ],
-    )
-    .await;
+    create_user(&root, &base, auditor, user_password).await;
     post(
         &root,
         &base,
@@ -281,36 +282,8 @@ async fn main() {
     )
     .await;
     let reader = client();
-    let status = post(
-        &reader,
-        &base,
-        app::api::auth::SignIn::PATH,
-        &[("identity", auditor), ("password", user_password)],
-    )
-    .await;
-    assert!(
-        status.is_success() || status.is_redirection(),
-        "auditor sign-in: {status}"
-    );
-    let mut page = Vec::new();
-    for _ in 0..200 {
-        let start = Instant::now();
-        let body = reader
-            .get(format!("{base}/users"))
-            .header("Accept", "text/html")
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        page.push(start.elapsed());
-        assert!(
-            body.contains("10002 users"),
-            "the users page did not render for ReadOnly"
-        );
-    }
-    page.sort();
+    sign_in(&reader, &base, auditor, user_password).await;
+    let page = page_times(&reader, &format!("{base}/users"), "10002 users").await;
     let page_p50 = page[100].as_secs_f64();
     // What the console does per check once the user's set is cached: the cache lookup,
     // the request with the console's context, the engine's explanation. A users page

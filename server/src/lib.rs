@@ -7,3 +7,4 @@ pub mod csrf;
 pub mod database;
 pub mod policy_cli;
 pub mod serve;
+pub mod sessions;

@@ -17,7 +17,6 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::config::Config;
 use crate::database;
@@ -26,8 +25,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Builds the application router on an opened database.
 pub async fn router(secure_cookies: bool, state: AppState) -> Result<Router, BoxError> {
-    let sessions = PostgresStore::new(state.store.pool().clone());
-    sessions.migrate().await?;
+    let sessions = crate::sessions::Sessions::open(state.store.pool().clone()).await?;
     tokio::spawn(
         sessions
             .clone()

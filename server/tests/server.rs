@@ -538,3 +538,31 @@ async fn sign_in_ranges_use_the_forwarded_address_only_from_trusted_proxies() {
     let sources: Vec<&str> = log.iter().map(|e| e.source_ip.as_str()).collect();
     assert_eq!(sources, vec!["127.0.0.1", "203.0.113.5"], "{log:?}");
 }
+
+#[tokio::test]
+async fn a_new_session_never_takes_an_existing_id() {
+    use tower_sessions::session::{Id, Record};
+    use tower_sessions::session_store::SessionStore;
+    let store = fresh_store().await;
+    let sessions = portcullis::sessions::Sessions::open(store.pool().clone())
+        .await
+        .unwrap();
+    let expiry = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    let mut first = Record {
+        id: Id::default(),
+        data: [("who".to_string(), serde_json::json!("first"))].into(),
+        expiry_date: expiry,
+    };
+    sessions.create(&mut first).await.unwrap();
+    let mut second = Record {
+        id: first.id,
+        data: [("who".to_string(), serde_json::json!("second"))].into(),
+        expiry_date: expiry,
+    };
+    sessions.create(&mut second).await.unwrap();
+    assert_ne!(second.id, first.id, "a clashing id is replaced");
+    let kept = sessions.load(&first.id).await.unwrap().unwrap();
+    assert_eq!(kept.data["who"], "first");
+    let created = sessions.load(&second.id).await.unwrap().unwrap();
+    assert_eq!(created.data["who"], "second");
+}
