@@ -248,12 +248,15 @@ impl Store {
         .bind(&pattern)
         .fetch_one(self.pool())
         .await?;
+        // The page is cut first and the group counts computed for its rows only: in one
+        // SELECT, PostgreSQL would count groups for every row the OFFSET skips.
         let rows = sqlx::query(&format!(
             "SELECT u.id, u.name, u.arn, u.password_hash IS NOT NULL AS has_password, u.mfa_enabled,
                     (SELECT count(*) FROM group_members m WHERE m.user_id = u.id) AS groups,
                     u.last_sign_in_at, u.password_changed_at, u.created_at
-             FROM users u WHERE NOT u.is_root AND u.name ILIKE $1
-             ORDER BY {order} LIMIT $2 OFFSET $3"
+             FROM (SELECT * FROM users u WHERE NOT u.is_root AND u.name ILIKE $1
+                   ORDER BY {order} LIMIT $2 OFFSET $3) u
+             ORDER BY {order}"
         ))
         .bind(&pattern)
         .bind(per_page)
