@@ -10,6 +10,7 @@ use app::{shell, App};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use identity::hashing::PasswordHasher;
 use leptos::prelude::*;
@@ -119,7 +120,15 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
     let cache = state.policies.clone();
     state.store.watch_changes(move || cache.clear());
     let app = router(config.secure_cookies, state).await?;
-    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    // Responses go out as soon as they are written: with Nagle's algorithm on, a kept-
+    // alive connection can wait for the browser's delayed ACK (40 ms) between segments.
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await?
+        .tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::warn!("TCP_NODELAY: {e}");
+            }
+        });
     tracing::info!("Portcullis is listening on http://{}", config.listen);
     axum::serve(
         listener,
