@@ -41,6 +41,12 @@ pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
     }
 }
 
+/// Why a page's data could not be loaded (not allowed, not found, …), announced.
+#[component]
+pub fn LoadError(error: AppError) -> impl IntoView {
+    view! { <p class="form-error" role="alert">{error.to_string()}</p> }
+}
+
 /// Each rule of the password policy, ticked as the password meets it.
 #[component]
 pub fn PasswordChecklist(policy: PasswordPolicy, password: ReadSignal<String>) -> impl IntoView {

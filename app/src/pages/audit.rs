@@ -1,6 +1,8 @@
 //! The audit log with filters (kept in the URL, so a filtered view can be shared).
 
 use leptos::prelude::*;
+
+use crate::components::LoadError;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -52,7 +54,7 @@ pub fn AuditPage() -> impl IntoView {
                             </tbody>
                         </table>
                     }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
         </Transition>

@@ -9,7 +9,7 @@ use crate::api::groups::{
     group_overview, list_groups, AddMember, CreateGroup, DeleteGroup, RemoveMember, RenameGroup,
 };
 use crate::api::permissions::{AttachPolicy, DetachPolicy};
-use crate::components::{action_error, field, FieldError, FormError};
+use crate::components::{action_error, field, FieldError, FormError, LoadError};
 
 #[component]
 pub fn GroupsPage() -> impl IntoView {
@@ -33,7 +33,7 @@ pub fn GroupsPage() -> impl IntoView {
                             </tbody>
                         </table>
                     }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
         </Transition>
@@ -150,7 +150,7 @@ pub fn GroupPage() -> impl IntoView {
                             </section>
                         }.into_any()
                     }
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
         </Transition>

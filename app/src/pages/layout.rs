@@ -2,6 +2,8 @@
 //! there is no session.
 
 use leptos::prelude::*;
+
+use crate::components::LoadError;
 use leptos_meta::Title;
 use leptos_router::components::{Outlet, Redirect, A};
 
@@ -48,7 +50,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                         .into_any()
                     }
                     Ok(None) => view! { <Redirect path="/signin"/> }.into_any(),
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
         </Suspense>

@@ -12,7 +12,7 @@ use crate::api::policies::{
     list_policies, policy_overview, CreatePolicy, CreatePolicyVersion, DeletePolicy,
     DeletePolicyVersion, SetDefaultVersion,
 };
-use crate::components::{action_error, field, FieldError, FormError};
+use crate::components::{action_error, field, FieldError, FormError, LoadError};
 
 #[component]
 pub fn PoliciesPage() -> impl IntoView {
@@ -43,7 +43,7 @@ pub fn PoliciesPage() -> impl IntoView {
                             </tbody>
                         </table>
                     }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
         </Transition>
@@ -201,7 +201,7 @@ pub fn PolicyPage() -> impl IntoView {
                             {editing}
                         }.into_any()
                     }
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
         </Transition>

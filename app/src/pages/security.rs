@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::credentials::{
     credentials_overview, BeginMfa, ChangePassword, ConfirmMfa, RemoveMfa,
 };
-use crate::components::{action_error, field, FieldError, FormError, NewPassword};
+use crate::components::{action_error, field, FieldError, FormError, LoadError, NewPassword};
 
 #[component]
 pub fn SecurityPage() -> impl IntoView {
@@ -109,7 +109,7 @@ pub fn SecurityPage() -> impl IntoView {
                             }}
                         </section>
                     }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
         </Transition>

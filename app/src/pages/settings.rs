@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::settings::{account_settings, UpdateAccountSettings};
-use crate::components::{action_error, field, FieldError, FormError};
+use crate::components::{action_error, field, FieldError, FormError, LoadError};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -78,7 +78,7 @@ pub fn SettingsPage() -> impl IntoView {
                             </ActionForm>
                         }.into_any()
                     }
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
         </Transition>

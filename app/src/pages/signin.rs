@@ -8,7 +8,7 @@ use crate::api::auth::{
     account_password_policy, current_stage, ChangeRequiredPassword, SetUpAccount, SignIn, Stage,
     VerifyMfa,
 };
-use crate::components::{action_error, field, FieldError, FormError, NewPassword};
+use crate::components::{action_error, field, FieldError, FormError, LoadError, NewPassword};
 
 /// Sends the browser where its stage belongs when it is not on `here`.
 fn redirect_unless(stage: Stage, here: Stage) -> Option<&'static str> {
@@ -69,7 +69,7 @@ pub fn SetUpPage() -> impl IntoView {
                                 <button type="submit" class="primary" disabled=move || action.pending().get()>"Create root user"</button>
                             </ActionForm>
                         }.into_any(),
-                        (Err(e), _) | (_, Err(e)) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                        (Err(e), _) | (_, Err(e)) => view! { <LoadError error=e/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -165,7 +165,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
                                 <button type="submit" class="primary" disabled=move || action.pending().get()>"Change password"</button>
                             </ActionForm>
                         }.into_any(),
-                        (Err(e), _) | (_, Err(e)) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                        (Err(e), _) | (_, Err(e)) => view! { <LoadError error=e/> }.into_any(),
                     }
                 })}
             </Suspense>

@@ -11,7 +11,7 @@ use crate::api::users::{
     list_users, user_overview, CreateUser, DeactivateUserMfa, DeleteUser, ResetUserPassword,
     UnlockUser,
 };
-use crate::components::{action_error, field, FieldError, FormError};
+use crate::components::{action_error, field, FieldError, FormError, LoadError};
 
 fn query_link(search: &str, sort: &str, descending: bool, page: i64) -> String {
     let mut link = format!("/users?sort={sort}&page={page}");
@@ -116,7 +116,7 @@ pub fn UsersPage() -> impl IntoView {
                             </nav>
                         }.into_any()
                     }
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
         </Transition>
@@ -290,7 +290,7 @@ pub fn UserPage() -> impl IntoView {
                             </section>
                         }.into_any()
                     }
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
         </Transition>
