@@ -286,7 +286,7 @@ async fn main() {
     let page = page_times(&reader, &format!("{base}/users"), "10002 users").await;
     let page_p50 = page[100].as_secs_f64();
     // What the console does per check once the user's set is cached: the cache lookup,
-    // the request with the console's context, the engine's explanation. A users page
+    // the request with the console's own context, the engine's explanation. A users page
     // makes 7 checks (6 for the menu, 1 for the list).
     let per_check = authorization_check_seconds();
     let overhead = 7.0 * per_check;
@@ -301,7 +301,7 @@ async fn main() {
 
 /// Mean time of one console authorization check against a cached ReadOnlyAccess set.
 fn authorization_check_seconds() -> f64 {
-    use policy::{Context, Evaluator, PolicyDocument, PolicyKind, PolicySet};
+    use policy::{Evaluator, PolicyDocument, PolicyKind, PolicySet};
     let template = policy::templates::templates()
         .iter()
         .find(|t| t.name == "ReadOnlyAccess")
@@ -332,14 +332,8 @@ fn authorization_check_seconds() -> f64 {
             .get("AIDAEXAMPLEUSERID0001")
             .cloned()
             .unwrap();
-        let context = Context::new()
-            .with("aws:CurrentTime", "2026-11-29T07:00:00Z")
-            .with("aws:EpochTime", "1795935600")
-            .with("aws:MultiFactorAuthPresent", "false")
-            .with("aws:SecureTransport", "false")
-            .with("aws:SourceIp", "127.0.0.1")
-            .with("aws:RequestedRegion", "us-east-1")
-            .with("aws:username", "load-auditor");
+        let context =
+            app::ssr::authz::console_context(1_795_935_600, false, None, "127.0.0.1", "us-east-1");
         let request = policy::Request::new(
             policy::Principal {
                 kind: policy::PrincipalKind::User,

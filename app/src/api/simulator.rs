@@ -29,7 +29,7 @@ pub async fn simulate_policies(
 ) -> Result<Vec<SimulationRow>, AppError> {
     use crate::ssr::auth::{internal, state};
     use crate::ssr::{respond, Target};
-    use policy::{Context, Evaluator, PolicyDocument, PolicyKind, PolicySet};
+    use policy::{Evaluator, PolicyDocument, PolicyKind, PolicySet};
     let user = user.trim();
     let principal = if user.is_empty() {
         crate::ssr::authorize("iam:SimulateCustomPolicy", Target::Any).await?
@@ -83,26 +83,19 @@ pub async fn simulate_policies(
     } else {
         resource.trim().to_string()
     };
-    let now = state.clock.now().unix_timestamp();
-    let mut context = Context::new()
-        .with("aws:CurrentTime", &policy::time::format_iso(now * 1000))
-        .with("aws:EpochTime", &now.to_string())
-        .with(
-            "aws:MultiFactorAuthPresent",
-            if mfa { "true" } else { "false" },
-        );
-    if !source_ip.trim().is_empty() {
-        if source_ip.trim().parse::<std::net::IpAddr>().is_err() {
-            return Err(respond(AppError::field(
-                "source_ip",
-                "Enter an IPv4 or IPv6 address, such as 203.0.113.7.",
-            )));
-        }
-        context = context.with("aws:SourceIp", source_ip.trim());
+    if !source_ip.trim().is_empty() && source_ip.trim().parse::<std::net::IpAddr>().is_err() {
+        return Err(respond(AppError::field(
+            "source_ip",
+            "Enter an IPv4 or IPv6 address, such as 203.0.113.7.",
+        )));
     }
-    if !region.trim().is_empty() {
-        context = context.with("aws:RequestedRegion", region.trim());
-    }
+    let context = crate::ssr::authz::console_context(
+        state.clock.now().unix_timestamp(),
+        mfa,
+        None,
+        source_ip.trim(),
+        region.trim(),
+    );
     let engine_principal = policy::Principal {
         kind: if subject.is_root {
             policy::PrincipalKind::Root

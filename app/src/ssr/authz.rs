@@ -129,44 +129,54 @@ impl Target<'_> {
     }
 }
 
-/// Builds the engine's request for this principal with the request context AWS sets:
-/// source IP, MFA, time, region. The engine derives the principal's own keys
-/// (`aws:username`, `aws:PrincipalTag/*`, …) from the principal itself.
+/// The context the console sets on every request: time, MFA (with its age when
+/// known), transport, source address and region; empty values are left out. The
+/// simulator uses it too, so it asks the engine what enforcement would.
+pub fn console_context(
+    now: i64,
+    mfa: bool,
+    mfa_age: Option<i64>,
+    ip: &str,
+    region: &str,
+) -> Context {
+    let mut context = Context::new()
+        .with("aws:CurrentTime", &policy::time::format_iso(now * 1000))
+        .with("aws:EpochTime", &now.to_string())
+        .with(
+            "aws:MultiFactorAuthPresent",
+            if mfa { "true" } else { "false" },
+        )
+        .with("aws:SecureTransport", "false");
+    if let Some(age) = mfa_age {
+        context.insert(
+            "aws:MultiFactorAuthAge",
+            ContextValue::Single(age.to_string()),
+        );
+    }
+    if !ip.is_empty() {
+        context.insert("aws:SourceIp", ContextValue::Single(ip.to_string()));
+    }
+    if !region.is_empty() {
+        context.insert(
+            "aws:RequestedRegion",
+            ContextValue::Single(region.to_string()),
+        );
+    }
+    context
+}
+
+/// Builds the engine's request for this principal with the console's context. The
+/// engine derives the principal's own keys (`aws:username`, `aws:PrincipalTag/*`, …)
+/// from the principal itself.
 fn request(
     principal: &Principal,
     action: &str,
     resource: &str,
     ip: &str,
 ) -> Result<Request, AppError> {
-    let state = state()?;
-    let now = state.clock.now();
-    let mut context = Context::new()
-        .with(
-            "aws:CurrentTime",
-            &policy::time::format_iso(now.unix_timestamp() * 1000),
-        )
-        .with("aws:EpochTime", &now.unix_timestamp().to_string())
-        .with(
-            "aws:MultiFactorAuthPresent",
-            if principal.mfa { "true" } else { "false" },
-        )
-        .with("aws:SecureTransport", "false");
-    if !ip.is_empty() {
-        context.insert("aws:SourceIp", ContextValue::Single(ip.to_string()));
-    }
-    if !principal.region.is_empty() {
-        context.insert(
-            "aws:RequestedRegion",
-            ContextValue::Single(principal.region.clone()),
-        );
-    }
-    if principal.mfa {
-        let age = (now.unix_timestamp() - principal.signed_in_at).max(0);
-        context.insert(
-            "aws:MultiFactorAuthAge",
-            ContextValue::Single(age.to_string()),
-        );
-    }
+    let now = state()?.clock.now().unix_timestamp();
+    let mfa_age = principal.mfa.then(|| (now - principal.signed_in_at).max(0));
+    let context = console_context(now, principal.mfa, mfa_age, ip, &principal.region);
     let engine_principal = policy::Principal {
         kind: policy::PrincipalKind::User,
         arn: principal.user.arn.clone(),
