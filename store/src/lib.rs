@@ -13,6 +13,7 @@ pub mod groups;
 pub mod ids;
 pub mod permissions;
 pub mod policies;
+pub mod roles;
 pub mod settings;
 pub mod users;
 
@@ -24,8 +25,9 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord, Outcome};
 pub use error::StoreError;
 pub use groups::{Group, GroupSummary};
-pub use permissions::{AttachError, EffectivePolicy, Holder};
+pub use permissions::{AttachError, EffectivePolicy, Holder, Permissions};
 pub use policies::{ManagedPolicy, PolicyVersion};
+pub use roles::Role;
 pub use settings::AccountSettings;
 pub use users::{NewUser, SignInRecord, User, UserQuery, UserSort, UserSummary};
 

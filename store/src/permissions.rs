@@ -10,48 +10,83 @@ pub const TEMPLATE_ARN_PREFIX: &str = "arn:aws:iam::aws:policy/";
 /// AWS's quota of managed policies per user or group.
 pub const MAX_ATTACHED: i64 = 10;
 
-/// Where an identity's policy comes from, for the console's "attached via" column.
+/// A policy that applies to an identity, and where it comes from.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EffectivePolicy {
-    pub policy_arn: String,
-    /// `user` or the group's name.
+    /// The managed policy's name, or the inline policy's.
+    pub name: String,
+    /// The managed policy's ARN; `None` for an inline policy.
+    pub policy_arn: Option<String>,
+    /// How it reaches the identity: `Attached directly`, `Group readers`,
+    /// `Role Auditor`, `Role Auditor through group readers`.
     pub via: String,
-    /// The default version's document of a customer-managed policy; `None` for the
-    /// templates, which live in code.
+    /// Whether it is attached to (or embedded in) the identity itself.
+    pub direct: bool,
+    /// The document: an inline policy's, or the default version of a customer-managed
+    /// policy; `None` for the templates, which live in code.
     pub document: Option<String>,
 }
 
-/// Who a managed policy is attached to.
+/// Everything that decides what an identity may do: its policies and, when set, its
+/// permissions boundary.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Permissions {
+    pub policies: Vec<EffectivePolicy>,
+    pub boundary: Option<EffectivePolicy>,
+}
+
+/// Who a policy is attached to or embedded in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Holder {
     User,
     Group,
+    Role,
 }
 
 impl Holder {
+    /// The form value (`user`, `group`, `role`) as a holder.
+    pub fn parse(text: &str) -> Option<Holder> {
+        match text {
+            "user" => Some(Holder::User),
+            "group" => Some(Holder::Group),
+            "role" => Some(Holder::Role),
+            _ => None,
+        }
+    }
+
     fn table(self) -> &'static str {
         match self {
             Holder::User => "user_policies",
             Holder::Group => "group_policies",
+            Holder::Role => "role_policies",
         }
     }
 
-    fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             Holder::User => "user_id",
             Holder::Group => "group_id",
+            Holder::Role => "role_id",
         }
     }
 
+    /// Finds the holder and locks its row, so changes to what it holds serialize.
     fn lookup(self) -> &'static str {
         match self {
-            Holder::User => "SELECT id FROM users WHERE NOT is_root AND lower(name) = lower($1)",
-            Holder::Group => "SELECT id FROM groups WHERE lower(name) = lower($1)",
+            Holder::User => {
+                "SELECT id FROM users WHERE NOT is_root AND lower(name) = lower($1) FOR UPDATE"
+            }
+            Holder::Group => "SELECT id FROM groups WHERE lower(name) = lower($1) FOR UPDATE",
+            Holder::Role => "SELECT id FROM roles WHERE lower(name) = lower($1) FOR UPDATE",
         }
     }
 
-    /// The id of the user or group `name`, or `NotFound` naming it.
-    async fn id_of(self, conn: &mut sqlx::PgConnection, name: &str) -> Result<String, StoreError> {
+    /// The id of the holder `name` (its row locked), or `NotFound` naming it.
+    pub(crate) async fn id_of(
+        self,
+        conn: &mut sqlx::PgConnection,
+        name: &str,
+    ) -> Result<String, StoreError> {
         let id: Option<String> = sqlx::query_scalar(self.lookup())
             .bind(name)
             .fetch_optional(conn)
@@ -62,10 +97,11 @@ impl Holder {
         })
     }
 
-    fn what(self) -> &'static str {
+    pub fn what(self) -> &'static str {
         match self {
             Holder::User => "user",
             Holder::Group => "group",
+            Holder::Role => "role",
         }
     }
 }
@@ -74,8 +110,16 @@ impl Holder {
 pub enum AttachError {
     #[error("A {0} can have at most {MAX_ATTACHED} managed policies attached. Detach one first.")]
     QuotaReached(&'static str),
+    #[error("A {what} can hold at most {limit} characters of inline policies (not counting white space); this one would bring it to {total}. Shorten it, or use a managed policy.")]
+    InlineQuota {
+        what: &'static str,
+        limit: usize,
+        total: usize,
+    },
     #[error("No policy {0} exists.")]
     NoSuchPolicy(String),
+    #[error("Groups have no permissions boundary; set one on the users or roles instead.")]
+    NoBoundary,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -97,20 +141,8 @@ impl Store {
     ) -> Result<(), AttachError> {
         let mut tx = self.pool().begin().await?;
         let id = holder.id_of(&mut tx, name).await?;
-        if !arn.starts_with(TEMPLATE_ARN_PREFIX)
-            && !crate::policies::hold_for_attach(&mut tx, arn).await?
-        {
-            return Err(AttachError::NoSuchPolicy(arn.into()));
-        }
-        // Lock the holder's attachments so two parallel attaches cannot pass the quota.
-        sqlx::query(&format!(
-            "SELECT 1 FROM {} WHERE {} = $1 FOR UPDATE",
-            holder.table(),
-            holder.key()
-        ))
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
+        hold_policy(&mut tx, arn).await?;
+        // The holder's row is locked, so two parallel attaches cannot pass the quota.
         let count: i64 = sqlx::query_scalar(&format!(
             "SELECT count(*) FROM {} WHERE {} = $1",
             holder.table(),
@@ -175,35 +207,271 @@ impl Store {
         .await?)
     }
 
-    /// Every policy that applies to a user: its own and its groups'.
-    pub async fn effective_policies(
+    /// Everything that applies to a user: its own policies, its groups', the roles
+    /// given to it or to its groups, and its permissions boundary.
+    pub async fn user_permissions(&self, user_id: &str) -> Result<Permissions, StoreError> {
+        self.permissions(USER_PERMISSIONS, user_id).await
+    }
+
+    /// What applies in a session of a role: the role's own policies and boundary.
+    pub async fn role_permissions(&self, role_id: &str) -> Result<Permissions, StoreError> {
+        self.permissions(ROLE_PERMISSIONS, role_id).await
+    }
+
+    /// The policies attached to or embedded in a user, group or role itself, and its
+    /// boundary (groups have none).
+    pub async fn own_permissions(
         &self,
-        user_id: &str,
-    ) -> Result<Vec<EffectivePolicy>, StoreError> {
-        let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
-            "WITH attached AS (
-                SELECT policy_arn, 'user' AS via FROM user_policies WHERE user_id = $1
-                UNION ALL
-                SELECT p.policy_arn, g.name FROM group_policies p
-                  JOIN group_members m ON m.group_id = p.group_id
-                  JOIN groups g ON g.id = p.group_id
-                WHERE m.user_id = $1
-             )
-             SELECT a.policy_arn, a.via, v.document FROM attached a
-               LEFT JOIN policies p ON p.arn = a.policy_arn
-               LEFT JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.default_version
-             ORDER BY 1, 2",
-        )
-        .bind(user_id)
-        .fetch_all(self.pool())
+        holder: Holder,
+        name: &str,
+    ) -> Result<Permissions, StoreError> {
+        let id: Option<String> = sqlx::query_scalar(match holder {
+            Holder::User => "SELECT id FROM users WHERE NOT is_root AND lower(name) = lower($1)",
+            Holder::Group => "SELECT id FROM groups WHERE lower(name) = lower($1)",
+            Holder::Role => "SELECT id FROM roles WHERE lower(name) = lower($1)",
+        })
+        .bind(name)
+        .fetch_optional(self.pool())
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(policy_arn, via, document)| EffectivePolicy {
+        let Some(id) = id else {
+            return Err(StoreError::NotFound {
+                what: holder.what(),
+                name: name.into(),
+            });
+        };
+        match holder {
+            Holder::User => self.user_permissions(&id).await.map(|mut p| {
+                p.policies.retain(|p| p.direct);
+                p
+            }),
+            Holder::Group => self.permissions(GROUP_PERMISSIONS, &id).await,
+            Holder::Role => self.role_permissions(&id).await,
+        }
+    }
+
+    async fn permissions(&self, sql: &str, id: &str) -> Result<Permissions, StoreError> {
+        let rows: Vec<(String, Option<String>, String, bool, bool, Option<String>)> =
+            sqlx::query_as(sql).bind(id).fetch_all(self.pool()).await?;
+        let mut permissions = Permissions::default();
+        for (name, policy_arn, via, direct, boundary, document) in rows {
+            let policy = EffectivePolicy {
+                name,
                 policy_arn,
                 via,
+                direct,
                 document,
-            })
-            .collect())
+            };
+            if boundary {
+                permissions.boundary = Some(policy);
+            } else {
+                permissions.policies.push(policy);
+            }
+        }
+        Ok(permissions)
+    }
+
+    /// Sets (`Some`) or removes (`None`) the permissions boundary of a user or role.
+    pub async fn set_boundary(
+        &self,
+        holder: Holder,
+        name: &str,
+        arn: Option<&str>,
+        audit: &AuditEntry,
+    ) -> Result<(), AttachError> {
+        let table = match holder {
+            Holder::User => "users",
+            Holder::Role => "roles",
+            Holder::Group => return Err(AttachError::NoBoundary),
+        };
+        let mut tx = self.pool().begin().await?;
+        let id = holder.id_of(&mut tx, name).await?;
+        if let Some(arn) = arn {
+            hold_policy(&mut tx, arn).await?;
+        }
+        sqlx::query(&format!(
+            "UPDATE {table} SET boundary_arn = $2 WHERE id = $1"
+        ))
+        .bind(&id)
+        .bind(arn)
+        .execute(&mut *tx)
+        .await?;
+        commit_and_announce(tx, audit).await?;
+        Ok(())
+    }
+
+    /// Adds or replaces an inline policy, keeping the holder's inline policies within
+    /// `limit` characters (not counting white space), as AWS counts them.
+    pub async fn put_inline_policy(
+        &self,
+        holder: Holder,
+        name: &str,
+        policy_name: &str,
+        document: &str,
+        limit: usize,
+        audit: &AuditEntry,
+    ) -> Result<(), AttachError> {
+        let mut tx = self.pool().begin().await?;
+        let id = holder.id_of(&mut tx, name).await?;
+        let others: i64 = sqlx::query_scalar(&format!(
+            "SELECT coalesce(sum(length(regexp_replace(document, '\\s', '', 'g'))), 0)::bigint
+             FROM inline_policies WHERE {} = $1 AND lower(name) <> lower($2)",
+            holder.key()
+        ))
+        .bind(&id)
+        .bind(policy_name)
+        .fetch_one(&mut *tx)
+        .await?;
+        let total = usize::try_from(others).unwrap_or(usize::MAX)
+            + document.chars().filter(|c| !c.is_whitespace()).count();
+        if total > limit {
+            return Err(AttachError::InlineQuota {
+                what: holder.what(),
+                limit,
+                total,
+            });
+        }
+        let updated = sqlx::query(&format!(
+            "UPDATE inline_policies SET document = $3, updated_at = now()
+             WHERE {} = $1 AND lower(name) = lower($2)",
+            holder.key()
+        ))
+        .bind(&id)
+        .bind(policy_name)
+        .bind(document)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            sqlx::query(&format!(
+                "INSERT INTO inline_policies ({}, name, document) VALUES ($1, $2, $3)",
+                holder.key()
+            ))
+            .bind(&id)
+            .bind(policy_name)
+            .bind(document)
+            .execute(&mut *tx)
+            .await?;
+        }
+        commit_and_announce(tx, audit).await?;
+        Ok(())
+    }
+
+    /// Deletes an inline policy.
+    pub async fn delete_inline_policy(
+        &self,
+        holder: Holder,
+        name: &str,
+        policy_name: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let id = holder.id_of(&mut tx, name).await?;
+        let deleted = sqlx::query(&format!(
+            "DELETE FROM inline_policies WHERE {} = $1 AND lower(name) = lower($2)",
+            holder.key()
+        ))
+        .bind(&id)
+        .bind(policy_name)
+        .execute(&mut *tx)
+        .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "inline policy",
+                name: policy_name.into(),
+            });
+        }
+        commit_and_announce(tx, audit).await?;
+        Ok(())
     }
 }
+
+/// Holds a customer policy against deletion until the transaction ends. Templates
+/// live in code: the caller checks their names.
+async fn hold_policy(conn: &mut sqlx::PgConnection, arn: &str) -> Result<(), AttachError> {
+    if arn.starts_with(TEMPLATE_ARN_PREFIX) || crate::policies::hold_for_attach(conn, arn).await? {
+        Ok(())
+    } else {
+        Err(AttachError::NoSuchPolicy(arn.into()))
+    }
+}
+
+/// The managed policy's name, from its ARN.
+macro_rules! managed_columns {
+    () => {
+        "split_part(a.policy_arn, '/', -1)"
+    };
+}
+
+/// Rows: name, ARN (managed only), via, direct, is-boundary, document. The document of
+/// a managed policy is its default version's; templates have none (they live in code).
+const USER_PERMISSIONS: &str = concat!(
+    "WITH my_groups AS (
+        SELECT g.id, g.name FROM group_members m JOIN groups g ON g.id = m.group_id
+        WHERE m.user_id = $1
+     ),
+     my_roles AS (
+        SELECT r.id, 'Role ' || r.name AS via FROM user_roles ur JOIN roles r ON r.id = ur.role_id
+        WHERE ur.user_id = $1
+        UNION ALL
+        SELECT r.id, 'Role ' || r.name || ' through group ' || g.name
+        FROM group_roles gr JOIN my_groups g ON g.id = gr.group_id JOIN roles r ON r.id = gr.role_id
+     ),
+     attached AS (
+        SELECT policy_arn, 'Attached directly' AS via, true AS direct, false AS boundary
+        FROM user_policies WHERE user_id = $1
+        UNION ALL
+        SELECT p.policy_arn, 'Group ' || g.name, false, false
+        FROM group_policies p JOIN my_groups g ON g.id = p.group_id
+        UNION ALL
+        SELECT p.policy_arn, r.via, false, false FROM role_policies p JOIN my_roles r ON r.id = p.role_id
+        UNION ALL
+        SELECT boundary_arn, 'Permissions boundary', true, true FROM users
+        WHERE id = $1 AND boundary_arn IS NOT NULL
+     )
+     SELECT ",
+    managed_columns!(),
+    ", a.policy_arn, a.via, a.direct, a.boundary, v.document FROM attached a
+       LEFT JOIN policies p ON p.arn = a.policy_arn
+       LEFT JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.default_version
+     UNION ALL
+     SELECT i.name, NULL, 'Inline', true, false, i.document FROM inline_policies i WHERE i.user_id = $1
+     UNION ALL
+     SELECT i.name, NULL, 'Inline in group ' || g.name, false, false, i.document
+     FROM inline_policies i JOIN my_groups g ON g.id = i.group_id
+     UNION ALL
+     SELECT i.name, NULL, 'Inline in ' || r.via, false, false, i.document
+     FROM inline_policies i JOIN my_roles r ON r.id = i.role_id
+     ORDER BY 4 DESC, 3, 1"
+);
+
+const GROUP_PERMISSIONS: &str = concat!(
+    "WITH attached AS (
+        SELECT policy_arn, 'Attached directly' AS via, true AS direct, false AS boundary
+        FROM group_policies WHERE group_id = $1
+     )
+     SELECT ",
+    managed_columns!(),
+    ", a.policy_arn, a.via, a.direct, a.boundary, v.document FROM attached a
+       LEFT JOIN policies p ON p.arn = a.policy_arn
+       LEFT JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.default_version
+     UNION ALL
+     SELECT i.name, NULL, 'Inline', true, false, i.document FROM inline_policies i WHERE i.group_id = $1
+     ORDER BY 4 DESC, 3, 1"
+);
+
+const ROLE_PERMISSIONS: &str = concat!(
+    "WITH attached AS (
+        SELECT policy_arn, 'Attached directly' AS via, true AS direct, false AS boundary
+        FROM role_policies WHERE role_id = $1
+        UNION ALL
+        SELECT boundary_arn, 'Permissions boundary', true, true FROM roles
+        WHERE id = $1 AND boundary_arn IS NOT NULL
+     )
+     SELECT ",
+    managed_columns!(),
+    ", a.policy_arn, a.via, a.direct, a.boundary, v.document FROM attached a
+       LEFT JOIN policies p ON p.arn = a.policy_arn
+       LEFT JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.default_version
+     UNION ALL
+     SELECT i.name, NULL, 'Inline', true, false, i.document FROM inline_policies i WHERE i.role_id = $1
+     ORDER BY 4 DESC, 3, 1"
+);

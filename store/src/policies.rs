@@ -24,7 +24,7 @@ pub struct ManagedPolicy {
     pub arn: String,
     pub description: String,
     pub default_version: i32,
-    /// Users and groups it is attached to.
+    /// Users, groups and roles it is attached to or bounds.
     pub attachments: i64,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
@@ -41,7 +41,10 @@ pub struct PolicyVersion {
 const POLICY_COLUMNS: &str =
     "p.id, p.name, p.arn, p.description, p.default_version, p.created_at, p.updated_at,
     (SELECT count(*) FROM user_policies u WHERE u.policy_arn = p.arn)
-      + (SELECT count(*) FROM group_policies g WHERE g.policy_arn = p.arn) AS attachments";
+      + (SELECT count(*) FROM group_policies g WHERE g.policy_arn = p.arn)
+      + (SELECT count(*) FROM role_policies r WHERE r.policy_arn = p.arn)
+      + (SELECT count(*) FROM users b WHERE b.boundary_arn = p.arn)
+      + (SELECT count(*) FROM roles b WHERE b.boundary_arn = p.arn) AS attachments";
 
 fn policy_from_row(row: &sqlx::postgres::PgRow) -> Result<ManagedPolicy, sqlx::Error> {
     Ok(ManagedPolicy {
@@ -282,7 +285,8 @@ impl Store {
         Ok(())
     }
 
-    /// Where a policy is attached: `user alice`, `group Builders`.
+    /// Where a policy is attached or bounds: `user alice`, `group Builders`,
+    /// `role Auditor`, `user bob (boundary)`.
     pub async fn policy_attachments(&self, arn: &str) -> Result<Vec<String>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         attachments_of(&mut conn, arn).await
@@ -297,6 +301,12 @@ async fn attachments_of(
         "SELECT 'user ' || u.name FROM user_policies p JOIN users u ON u.id = p.user_id WHERE p.policy_arn = $1
          UNION ALL
          SELECT 'group ' || g.name FROM group_policies p JOIN groups g ON g.id = p.group_id WHERE p.policy_arn = $1
+         UNION ALL
+         SELECT 'role ' || r.name FROM role_policies p JOIN roles r ON r.id = p.role_id WHERE p.policy_arn = $1
+         UNION ALL
+         SELECT 'user ' || name || ' (boundary)' FROM users WHERE boundary_arn = $1
+         UNION ALL
+         SELECT 'role ' || name || ' (boundary)' FROM roles WHERE boundary_arn = $1
          ORDER BY 1",
     )
     .bind(arn)

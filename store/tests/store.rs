@@ -491,8 +491,8 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
         )
         .await
         .unwrap();
-    let effective = store.effective_policies(&user.id).await.unwrap();
-    let pairs: Vec<(String, String)> = effective
+    let effective = store.user_permissions(&user.id).await.unwrap().policies;
+    let pairs: Vec<(Option<String>, String)> = effective
         .into_iter()
         .map(|p| (p.policy_arn, p.via))
         .collect();
@@ -500,10 +500,10 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
         pairs,
         vec![
             (
-                "arn:aws:iam::aws:policy/Billing".to_string(),
-                "user".to_string()
+                Some("arn:aws:iam::aws:policy/Billing".to_string()),
+                "Attached directly".to_string()
             ),
-            (read_only.to_string(), "readers".to_string()),
+            (Some(read_only.to_string()), "Group readers".to_string()),
         ]
     );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
@@ -705,7 +705,7 @@ async fn customer_policies_keep_five_versions_and_cannot_be_deleted_while_attach
         )
         .await
         .unwrap();
-    let effective = store.effective_policies(&user.id).await.unwrap();
+    let effective = store.user_permissions(&user.id).await.unwrap().policies;
     assert_eq!(effective[0].document.as_deref(), Some(doc(4).as_str()));
     store
         .set_default_policy_version(
@@ -715,7 +715,7 @@ async fn customer_policies_keep_five_versions_and_cannot_be_deleted_while_attach
         )
         .await
         .unwrap();
-    let effective = store.effective_policies(&user.id).await.unwrap();
+    let effective = store.user_permissions(&user.id).await.unwrap().policies;
     assert_eq!(effective[0].document.as_deref(), Some(doc(2).as_str()));
     assert!(matches!(
         store
@@ -762,4 +762,232 @@ async fn customer_policies_keep_five_versions_and_cannot_be_deleted_while_attach
             .await,
         Err(store::AttachError::NoSuchPolicy(_))
     ));
+}
+
+#[tokio::test]
+async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_quota() {
+    use store::{AttachError, Holder};
+    let store = fresh().await;
+    let account = set_up(&store).await;
+    let user = store
+        .create_user(
+            &account,
+            &new_user("hana"),
+            &audit("iam:CreateUser", "hana"),
+        )
+        .await
+        .unwrap();
+    store
+        .create_group(&account, "auditors", &audit("iam:CreateGroup", "auditors"))
+        .await
+        .unwrap();
+    store
+        .add_member("auditors", "hana", &audit("iam:AddUserToGroup", "auditors"))
+        .await
+        .unwrap();
+    let trust = r#"{"Version":"2012-10-17","Statement":[]}"#;
+    let role = store
+        .create_role(
+            &account,
+            "Auditor",
+            "",
+            trust,
+            3600,
+            &audit("iam:CreateRole", "Auditor"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(role.arn, format!("arn:aws:iam::{account}:role/Auditor"));
+    assert!(matches!(
+        store
+            .create_role(
+                &account,
+                "auditor",
+                "",
+                trust,
+                3600,
+                &audit("iam:CreateRole", "x")
+            )
+            .await,
+        Err(StoreError::Duplicate { .. })
+    ));
+    let read_only = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+    store
+        .attach_policy(
+            Holder::Role,
+            "Auditor",
+            read_only,
+            &audit("iam:AttachRolePolicy", "Auditor"),
+        )
+        .await
+        .unwrap();
+    let inline = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"billing:*","Resource":"*"}]}"#;
+    store
+        .put_inline_policy(
+            Holder::Role,
+            "Auditor",
+            "Billing",
+            inline,
+            10240,
+            &audit("iam:PutRolePolicy", "Auditor"),
+        )
+        .await
+        .unwrap();
+
+    // Given to the group, the role's policies (managed and inline) reach its member.
+    store
+        .give_role(
+            Holder::Group,
+            "auditors",
+            "Auditor",
+            &audit("iam:AttachGroupPolicy", "auditors"),
+        )
+        .await
+        .unwrap();
+    let effective = store.user_permissions(&user.id).await.unwrap();
+    let seen: Vec<(String, String)> = effective
+        .policies
+        .iter()
+        .map(|p| (p.name.clone(), p.via.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (
+                "Billing".to_string(),
+                "Inline in Role Auditor through group auditors".to_string()
+            ),
+            (
+                "ReadOnlyAccess".to_string(),
+                "Role Auditor through group auditors".to_string()
+            ),
+        ]
+    );
+    assert_eq!(effective.policies[0].document.as_deref(), Some(inline));
+    let role = store.role("auditor").await.unwrap().unwrap();
+    assert_eq!(role.holders, vec!["group auditors".to_string()]);
+
+    // Editing the role once changes every holder.
+    store
+        .detach_policy(
+            Holder::Role,
+            "Auditor",
+            read_only,
+            &audit("iam:DetachRolePolicy", "Auditor"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .user_permissions(&user.id)
+            .await
+            .unwrap()
+            .policies
+            .len(),
+        1
+    );
+
+    // Inline policies count together against the holder's quota; replacing one is
+    // measured without its old text, and nothing is written past the quota.
+    let big = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{}","Effect":"Allow","Action":"s3:*","Resource":"*"}}]}}"#,
+        "A".repeat(1900)
+    );
+    store
+        .put_inline_policy(
+            Holder::User,
+            "hana",
+            "Big",
+            &big,
+            2048,
+            &audit("iam:PutUserPolicy", "hana"),
+        )
+        .await
+        .unwrap();
+    store
+        .put_inline_policy(
+            Holder::User,
+            "hana",
+            "big",
+            &big,
+            2048,
+            &audit("iam:PutUserPolicy", "hana"),
+        )
+        .await
+        .unwrap();
+    let refused = store
+        .put_inline_policy(
+            Holder::User,
+            "hana",
+            "Second",
+            inline,
+            2048,
+            &audit("iam:PutUserPolicy", "hana"),
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(AttachError::InlineQuota { limit: 2048, .. })),
+        "{refused:?}"
+    );
+    let own = store.own_permissions(Holder::User, "hana").await.unwrap();
+    assert_eq!(
+        own.policies
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>(),
+        vec!["Big"]
+    );
+
+    // A boundary is reported apart from the policies, and a policy used as one
+    // cannot be deleted.
+    let policy = store
+        .create_policy(
+            &account,
+            "Ceiling",
+            "",
+            inline,
+            &audit("iam:CreatePolicy", "Ceiling"),
+        )
+        .await
+        .unwrap();
+    store
+        .set_boundary(
+            Holder::User,
+            "hana",
+            Some(&policy.arn),
+            &audit("iam:PutUserPermissionsBoundary", "hana"),
+        )
+        .await
+        .unwrap();
+    let effective = store.user_permissions(&user.id).await.unwrap();
+    assert_eq!(
+        effective.boundary.map(|b| b.name),
+        Some("Ceiling".to_string())
+    );
+    assert!(matches!(
+        store.delete_policy("Ceiling", &audit("iam:DeletePolicy", "Ceiling")).await,
+        Err(StoreError::InUse { attached_to, .. }) if attached_to == "user hana (boundary)"
+    ));
+    assert!(matches!(
+        store
+            .set_boundary(
+                Holder::Group,
+                "auditors",
+                Some(&policy.arn),
+                &audit("x:y", "auditors")
+            )
+            .await,
+        Err(AttachError::NoBoundary)
+    ));
+
+    // Deleting the role takes it from every holder.
+    store
+        .delete_role("Auditor", &audit("iam:DeleteRole", "Auditor"))
+        .await
+        .unwrap();
+    let effective = store.user_permissions(&user.id).await.unwrap();
+    assert!(effective
+        .policies
+        .iter()
+        .all(|p| !p.via.contains("Auditor")));
 }
