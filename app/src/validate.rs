@@ -34,6 +34,35 @@ pub fn group_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A role name: same characters, at most 64.
+pub fn role_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("Enter a role name.".into());
+    }
+    if name.chars().count() > 64 {
+        return Err("Role names have at most 64 characters.".into());
+    }
+    if !name_chars_ok(name) {
+        return Err("Use only letters, digits and + = , . @ _ - (no spaces).".into());
+    }
+    Ok(())
+}
+
+/// An ExternalId as AWS accepts it: 2 to 1,224 characters of `[\w+=,.@:/-]`.
+pub fn external_id(id: &str) -> Result<(), String> {
+    let length = id.chars().count();
+    if !(2..=1224).contains(&length) {
+        return Err("An external ID has 2 to 1,224 characters.".into());
+    }
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "+=,.@:/_-".contains(c))
+    {
+        return Err("Use only letters, digits and + = , . @ : / _ - in an external ID.".into());
+    }
+    Ok(())
+}
+
 /// A plausible email address for the root user.
 pub fn email(email: &str) -> Result<(), String> {
     let valid = email.len() <= 254

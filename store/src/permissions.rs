@@ -196,17 +196,6 @@ impl Store {
         Ok(())
     }
 
-    /// Policies attached directly to a group.
-    pub async fn group_policies(&self, group: &str) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT p.policy_arn FROM group_policies p JOIN groups g ON g.id = p.group_id
-             WHERE lower(g.name) = lower($1) ORDER BY p.policy_arn",
-        )
-        .bind(group)
-        .fetch_all(self.pool())
-        .await?)
-    }
-
     /// Everything that applies to a user: its own policies, its groups', the roles
     /// given to it or to its groups, and its permissions boundary.
     pub async fn user_permissions(&self, user_id: &str) -> Result<Permissions, StoreError> {
@@ -250,8 +239,7 @@ impl Store {
     }
 
     async fn permissions(&self, sql: &str, id: &str) -> Result<Permissions, StoreError> {
-        let rows: Vec<(String, Option<String>, String, bool, bool, Option<String>)> =
-            sqlx::query_as(sql).bind(id).fetch_all(self.pool()).await?;
+        let rows: Vec<PermissionRow> = sqlx::query_as(sql).bind(id).fetch_all(self.pool()).await?;
         let mut permissions = Permissions::default();
         for (name, policy_arn, via, direct, boundary, document) in rows {
             let policy = EffectivePolicy {
@@ -383,6 +371,9 @@ impl Store {
         Ok(())
     }
 }
+
+/// Name, ARN (managed only), via, direct, is-boundary, document.
+type PermissionRow = (String, Option<String>, String, bool, bool, Option<String>);
 
 /// Holds a customer policy against deletion until the transaction ends. Templates
 /// live in code: the caller checks their names.

@@ -559,7 +559,12 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
         )
         .await
         .unwrap();
-    assert!(store.group_policies("readers").await.unwrap().is_empty());
+    assert!(store
+        .own_permissions(store::Holder::Group, "readers")
+        .await
+        .unwrap()
+        .policies
+        .is_empty());
     assert!(matches!(
         store
             .detach_policy(

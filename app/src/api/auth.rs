@@ -23,6 +23,8 @@ pub struct Me {
     /// The region the console acts in, and the account's regions to switch to.
     pub region: String,
     pub regions: Vec<String>,
+    /// The role session the console acts in, if the user switched role.
+    pub role: Option<crate::api::roles::ActiveRole>,
 }
 
 /// Which console sections the signed-in principal may list (decided by the engine).
@@ -30,6 +32,7 @@ pub struct Me {
 pub struct Menu {
     pub users: bool,
     pub groups: bool,
+    pub roles: bool,
     pub policies: bool,
     pub simulator: bool,
     pub settings: bool,
@@ -251,14 +254,26 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
     let menu = Menu {
         users: allowed(&principal, "iam:ListUsers", Target::Users).await?,
         groups: allowed(&principal, "iam:ListGroups", Target::Groups).await?,
+        roles: allowed(&principal, "iam:ListRoles", Target::Roles).await?,
         policies: allowed(&principal, "iam:ListPolicies", Target::Any).await?,
         simulator: allowed(&principal, "iam:SimulateCustomPolicy", Target::Any).await?,
         settings: allowed(&principal, "iam:GetAccountPasswordPolicy", Target::Any).await?,
         audit: allowed(&principal, "cloudtrail:LookupEvents", Target::Any).await?,
     };
+    let role = principal.role.as_ref().map(|r| {
+        let ends = time::OffsetDateTime::from_unix_timestamp(r.expires)
+            .map(|t| format!("{:02}:{:02} UTC", t.hour(), t.minute()))
+            .unwrap_or_default();
+        crate::api::roles::ActiveRole {
+            role: r.role_name.clone(),
+            arn: principal.arn(),
+            ends,
+        }
+    });
     Ok(Some(Me {
         menu,
-        name: principal.actor(),
+        role,
+        name: principal.user.actor().to_string(),
         is_root: principal.user.is_root,
         account_id: principal.account_id.clone(),
         arn: principal.user.arn.clone(),

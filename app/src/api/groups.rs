@@ -18,10 +18,8 @@ pub struct GroupDetail {
     pub arn: String,
     pub created: String,
     pub members: Vec<String>,
-    /// Policies attached to the group (name, ARN); every member has them.
-    pub policies: Vec<(String, String)>,
-    /// Policies that can still be attached: (name, ARN).
-    pub available_policies: Vec<(String, String)>,
+    /// The group's policies and roles; every member has them.
+    pub access: crate::api::permissions::Access,
 }
 
 #[cfg(feature = "ssr")]
@@ -84,27 +82,24 @@ pub async fn group_overview(name: String) -> Result<GroupDetail, AppError> {
             "No group named \"{name}\" exists."
         ))));
     };
-    let attached = state
+    let permissions = state
         .store
-        .group_policies(&group.name)
+        .own_permissions(store::Holder::Group, &group.name)
         .await
         .map_err(internal)?;
-    let available_policies = crate::api::policies::all_policies(&state.store)
-        .await?
-        .into_iter()
-        .filter(|row| !attached.contains(&row.arn))
-        .map(|row| (row.name, row.arn))
-        .collect();
+    let access = crate::api::permissions::server::access(
+        &state.store,
+        store::Holder::Group,
+        &group.name,
+        permissions,
+    )
+    .await?;
     Ok(GroupDetail {
         name: group.name,
         arn: group.arn,
         created: crate::api::users::format::date(group.created_at),
         members: group.members,
-        policies: attached
-            .into_iter()
-            .map(|arn| (crate::api::permissions::policy_name(&arn), arn))
-            .collect(),
-        available_policies,
+        access,
     })
 }
 

@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod groups;
 pub mod permissions;
 pub mod policies;
+pub mod roles;
 pub mod settings;
 pub mod simulator;
 pub mod users;

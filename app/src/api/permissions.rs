@@ -1,18 +1,43 @@
-//! Attaching managed policies (templates and customer-managed) to users and groups.
+//! What a user, group or role is given: managed policies (templates and
+//! customer-managed), inline policies, roles given to users and groups, and the
+//! permissions boundary of users and roles.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// A policy that applies to a user or group, and where it comes from.
+/// A policy that applies to a user, group or role, and where it comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttachedPolicy {
     pub name: String,
-    pub arn: String,
-    /// `Attached directly` or `Group NAME`.
+    /// The managed policy's ARN; `None` for an inline policy.
+    pub arn: Option<String>,
+    /// `Attached directly`, `Group readers`, `Role Auditor through group readers`, …
     pub via: String,
+    /// Attached to or embedded in this identity itself, so it can be removed here.
     pub direct: bool,
+    /// An inline policy's document, to read and edit in place.
+    pub document: Option<String>,
+}
+
+/// Everything the console shows and offers about an identity's permissions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Access {
+    /// `user`, `group` or `role`.
+    pub holder: String,
+    pub name: String,
+    pub policies: Vec<AttachedPolicy>,
+    /// Managed policies that can still be attached: (name, ARN).
+    pub available_policies: Vec<(String, String)>,
+    /// The permissions boundary (name, ARN); users and roles only.
+    pub boundary: Option<(String, String)>,
+    /// Roles given to this user or group directly.
+    pub roles: Vec<String>,
+    /// Roles that can still be given.
+    pub available_roles: Vec<String>,
+    /// AWS's quota for this identity's inline policies, in characters.
+    pub inline_limit: usize,
 }
 
 /// Name of a policy from its ARN.
@@ -20,62 +45,147 @@ pub fn policy_name(arn: &str) -> String {
     arn.rsplit('/').next().unwrap_or(arn).to_string()
 }
 
-/// Attaches or detaches a managed policy on a user or a group, authorized as the
-/// matching IAM action and audited.
 #[cfg(feature = "ssr")]
-async fn change_attachment(
-    holder: &str,
-    name: &str,
-    policy_arn: &str,
-    attach: bool,
-) -> Result<(), AppError> {
-    use crate::ssr::auth::{internal, state};
+pub mod server {
+    use super::*;
+    use crate::ssr::auth::internal;
     use crate::ssr::{respond, Target};
-    use store::Holder;
-    let (action, target, kind) = match (holder, attach) {
-        ("user", true) => ("iam:AttachUserPolicy", Target::User(name), Holder::User),
-        ("user", false) => ("iam:DetachUserPolicy", Target::User(name), Holder::User),
-        ("group", true) => ("iam:AttachGroupPolicy", Target::Group(name), Holder::Group),
-        ("group", false) => ("iam:DetachGroupPolicy", Target::Group(name), Holder::Group),
-        _ => {
-            return Err(respond(AppError::field(
+    use store::{AttachError, Holder, StoreError};
+
+    /// The console's form value for a holder, or an error on `holder`.
+    pub fn parse_holder(text: &str) -> Result<Holder, AppError> {
+        Holder::parse(text).ok_or_else(|| {
+            respond(AppError::field(
                 "holder",
-                "Policies attach to users or groups.",
-            )))
-        }
-    };
-    if attach && policy_arn.trim().is_empty() {
-        return Err(respond(AppError::field(
-            "policy_arn",
-            "Choose a policy to attach.",
-        )));
+                "Policies belong to users, groups or roles.",
+            ))
+        })
     }
-    let permit = crate::ssr::permit(action, target).await?;
-    let state = state()?;
-    let verb = if attach { "attached" } else { "detached" };
-    let audit = permit.audit(format!("{verb} {policy_arn}"));
-    let store = &state.store;
-    let result = if attach {
-        store.attach_policy(kind, name, policy_arn, &audit).await
-    } else {
-        store
-            .detach_policy(kind, name, policy_arn, &audit)
-            .await
-            .map_err(Into::into)
-    };
-    match result {
-        Ok(()) => Ok(()),
-        Err(e @ (store::AttachError::QuotaReached(_) | store::AttachError::NoSuchPolicy(_))) => {
-            Err(respond(AppError::field("policy_arn", e.to_string())))
+
+    pub fn target(holder: Holder, name: &str) -> Target<'_> {
+        match holder {
+            Holder::User => Target::User(name),
+            Holder::Group => Target::Group(name),
+            Holder::Role => Target::Role(name),
         }
-        Err(store::AttachError::Store(e @ store::StoreError::NotFound { .. })) => {
-            Err(respond(AppError::NotFound(e.to_string())))
+    }
+
+    /// The engine's kind for an inline policy of this holder (sets its size quota).
+    pub fn inline_kind(holder: Holder) -> policy::PolicyKind {
+        match holder {
+            Holder::User => policy::PolicyKind::InlineUser,
+            Holder::Group => policy::PolicyKind::InlineGroup,
+            Holder::Role => policy::PolicyKind::InlineRole,
         }
-        Err(e) => Err(internal(e)),
+    }
+
+    /// IAM's action for a change on a holder: `(user, group, role)` spellings.
+    pub fn action(holder: Holder, actions: [&'static str; 3]) -> &'static str {
+        let [user, group, role] = actions;
+        match holder {
+            Holder::User => user,
+            Holder::Group => group,
+            Holder::Role => role,
+        }
+    }
+
+    /// A managed policy's ARN that names a template or a customer policy; `field`
+    /// carries the error.
+    pub fn known_policy(arn: &str, field: &str) -> Result<(), AppError> {
+        let arn = arn.trim();
+        if arn.is_empty() {
+            return Err(respond(AppError::field(field, "Choose a policy.")));
+        }
+        if arn.starts_with(store::permissions::TEMPLATE_ARN_PREFIX)
+            && !crate::ssr::authz::templates().contains_key(arn)
+        {
+            return Err(respond(AppError::field(
+                field,
+                format!("No policy {arn} exists."),
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn attach_error(e: AttachError, field: &str) -> AppError {
+        match e {
+            e @ (AttachError::QuotaReached(_)
+            | AttachError::NoSuchPolicy(_)
+            | AttachError::InlineQuota { .. }
+            | AttachError::NoBoundary) => respond(AppError::field(field, e.to_string())),
+            AttachError::Store(e) => store_error(e),
+        }
+    }
+
+    pub fn store_error(e: StoreError) -> AppError {
+        match e {
+            e @ StoreError::NotFound { .. } => respond(AppError::NotFound(e.to_string())),
+            other => internal(other),
+        }
+    }
+
+    /// Builds the permissions view of a holder from what applies to it.
+    pub async fn access(
+        store: &store::Store,
+        holder: Holder,
+        name: &str,
+        permissions: store::Permissions,
+    ) -> Result<Access, AppError> {
+        let policies: Vec<AttachedPolicy> = permissions
+            .policies
+            .into_iter()
+            .map(|p| AttachedPolicy {
+                document: if p.policy_arn.is_none() {
+                    p.document
+                } else {
+                    None
+                },
+                name: p.name,
+                arn: p.policy_arn,
+                via: p.via,
+                direct: p.direct,
+            })
+            .collect();
+        let available_policies = crate::api::policies::all_policies(store)
+            .await?
+            .into_iter()
+            .filter(|row| {
+                !policies
+                    .iter()
+                    .any(|p| p.direct && p.arn.as_deref() == Some(row.arn.as_str()))
+            })
+            .map(|row| (row.name, row.arn))
+            .collect();
+        let roles = store.roles_given(holder, name).await.map_err(internal)?;
+        let available_roles = if holder == Holder::Role {
+            Vec::new()
+        } else {
+            store
+                .roles()
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|r| r.name)
+                .filter(|r| !roles.contains(r))
+                .collect()
+        };
+        Ok(Access {
+            holder: holder.what().to_string(),
+            name: name.to_string(),
+            policies,
+            available_policies,
+            boundary: permissions
+                .boundary
+                .and_then(|b| b.policy_arn.map(|arn| (b.name, arn))),
+            roles,
+            available_roles,
+            inline_limit: inline_kind(holder).size_limit(),
+        })
     }
 }
 
-/// Attaches a managed policy to a user or a group (`holder`: `user` or `group`).
+/// Attaches a managed policy to a user, group or role (`holder`), as
+/// iam:Attach{User,Group,Role}Policy.
 #[server]
 pub async fn attach_policy(
     holder: String,
@@ -83,12 +193,38 @@ pub async fn attach_policy(
     policy_arn: String,
     back: String,
 ) -> Result<(), AppError> {
-    change_attachment(&holder, &name, &policy_arn, true).await?;
+    use server::*;
+    let holder = parse_holder(&holder)?;
+    known_policy(&policy_arn, "policy_arn")?;
+    let permit = crate::ssr::permit(
+        action(
+            holder,
+            [
+                "iam:AttachUserPolicy",
+                "iam:AttachGroupPolicy",
+                "iam:AttachRolePolicy",
+            ],
+        ),
+        target(holder, &name),
+    )
+    .await?;
+    let state = crate::ssr::auth::state()?;
+    let policy_arn = policy_arn.trim();
+    state
+        .store
+        .attach_policy(
+            holder,
+            &name,
+            policy_arn,
+            &permit.audit(format!("attached {policy_arn}")),
+        )
+        .await
+        .map_err(|e| attach_error(e, "policy_arn"))?;
     crate::ssr::auth::redirect_back(&back, "/policies");
     Ok(())
 }
 
-/// Detaches a managed policy from a user or a group.
+/// Detaches a managed policy from a user, group or role.
 #[server]
 pub async fn detach_policy(
     holder: String,
@@ -96,7 +232,233 @@ pub async fn detach_policy(
     policy_arn: String,
     back: String,
 ) -> Result<(), AppError> {
-    change_attachment(&holder, &name, &policy_arn, false).await?;
+    use server::*;
+    let holder = parse_holder(&holder)?;
+    let permit = crate::ssr::permit(
+        action(
+            holder,
+            [
+                "iam:DetachUserPolicy",
+                "iam:DetachGroupPolicy",
+                "iam:DetachRolePolicy",
+            ],
+        ),
+        target(holder, &name),
+    )
+    .await?;
+    let state = crate::ssr::auth::state()?;
+    state
+        .store
+        .detach_policy(
+            holder,
+            &name,
+            &policy_arn,
+            &permit.audit(format!("detached {policy_arn}")),
+        )
+        .await
+        .map_err(store_error)?;
     crate::ssr::auth::redirect_back(&back, "/policies");
+    Ok(())
+}
+
+/// Adds or replaces an inline policy, within AWS's quota for the holder's inline
+/// policies together (users 2,048, groups 5,120, roles 10,240 characters).
+#[server]
+pub async fn put_inline_policy(
+    holder: String,
+    name: String,
+    policy_name: String,
+    document: String,
+    back: String,
+) -> Result<(), AppError> {
+    use server::*;
+    let holder = parse_holder(&holder)?;
+    let policy_name = policy_name.trim().to_string();
+    crate::api::policies::server::policy_name(&policy_name)
+        .map_err(|_| respond_name_error(&policy_name))?;
+    let permit = crate::ssr::permit(
+        action(
+            holder,
+            [
+                "iam:PutUserPolicy",
+                "iam:PutGroupPolicy",
+                "iam:PutRolePolicy",
+            ],
+        ),
+        target(holder, &name),
+    )
+    .await?;
+    let kind = inline_kind(holder);
+    crate::api::policies::server::validated_as(&document, kind, "document")?;
+    let state = crate::ssr::auth::state()?;
+    state
+        .store
+        .put_inline_policy(
+            holder,
+            &name,
+            &policy_name,
+            &document,
+            kind.size_limit(),
+            &permit.audit(format!("put inline policy {policy_name}")),
+        )
+        .await
+        .map_err(|e| attach_error(e, "document"))?;
+    crate::ssr::auth::redirect_back(&back, "/");
+    Ok(())
+}
+
+/// The inline policy name's rules, on the form's `policy_name` field.
+#[cfg(feature = "ssr")]
+fn respond_name_error(name: &str) -> AppError {
+    let message = if name.is_empty() {
+        "Enter a name for the inline policy."
+    } else {
+        "Inline policy names have 1 to 128 letters, digits and + = , . @ _ - (no spaces)."
+    };
+    crate::ssr::respond(AppError::field("policy_name", message))
+}
+
+/// Deletes an inline policy.
+#[server]
+pub async fn delete_inline_policy(
+    holder: String,
+    name: String,
+    policy_name: String,
+    back: String,
+) -> Result<(), AppError> {
+    use server::*;
+    let holder = parse_holder(&holder)?;
+    let permit = crate::ssr::permit(
+        action(
+            holder,
+            [
+                "iam:DeleteUserPolicy",
+                "iam:DeleteGroupPolicy",
+                "iam:DeleteRolePolicy",
+            ],
+        ),
+        target(holder, &name),
+    )
+    .await?;
+    let state = crate::ssr::auth::state()?;
+    state
+        .store
+        .delete_inline_policy(
+            holder,
+            &name,
+            &policy_name,
+            &permit.audit(format!("deleted inline policy {policy_name}")),
+        )
+        .await
+        .map_err(store_error)?;
+    crate::ssr::auth::redirect_back(&back, "/");
+    Ok(())
+}
+
+/// Sets the permissions boundary of a user or role; an empty `policy_arn` removes it.
+#[server]
+pub async fn set_boundary(
+    holder: String,
+    name: String,
+    policy_arn: String,
+    back: String,
+) -> Result<(), AppError> {
+    use server::*;
+    let holder = parse_holder(&holder)?;
+    let policy_arn = policy_arn.trim();
+    let remove = policy_arn.is_empty();
+    if !remove {
+        known_policy(policy_arn, "boundary")?;
+    }
+    let actions = if remove {
+        [
+            "iam:DeleteUserPermissionsBoundary",
+            "iam:DeleteUserPermissionsBoundary",
+            "iam:DeleteRolePermissionsBoundary",
+        ]
+    } else {
+        [
+            "iam:PutUserPermissionsBoundary",
+            "iam:PutUserPermissionsBoundary",
+            "iam:PutRolePermissionsBoundary",
+        ]
+    };
+    let permit = crate::ssr::permit(action(holder, actions), target(holder, &name)).await?;
+    let state = crate::ssr::auth::state()?;
+    let detail = if remove {
+        "removed the permissions boundary".to_string()
+    } else {
+        format!("set the permissions boundary to {policy_arn}")
+    };
+    state
+        .store
+        .set_boundary(
+            holder,
+            &name,
+            (!remove).then_some(policy_arn),
+            &permit.audit(detail),
+        )
+        .await
+        .map_err(|e| attach_error(e, "boundary"))?;
+    crate::ssr::auth::redirect_back(&back, "/");
+    Ok(())
+}
+
+/// Gives a role to a user or group (`give` set) or takes it back: the role's policies
+/// apply to the holder. Changing what a user or group may do is permissions
+/// management, so it is authorized as attaching or detaching a policy on the holder.
+#[server]
+pub async fn grant_role(
+    holder: String,
+    name: String,
+    role: String,
+    give: bool,
+    back: String,
+) -> Result<(), AppError> {
+    use server::*;
+    let holder = parse_holder(&holder)?;
+    if holder == store::Holder::Role {
+        return Err(crate::ssr::respond(AppError::field(
+            "holder",
+            "Roles are given to users and groups.",
+        )));
+    }
+    let role = role.trim().to_string();
+    if role.is_empty() {
+        return Err(crate::ssr::respond(AppError::field(
+            "role",
+            "Choose a role.",
+        )));
+    }
+    let actions = if give {
+        [
+            "iam:AttachUserPolicy",
+            "iam:AttachGroupPolicy",
+            "iam:AttachGroupPolicy",
+        ]
+    } else {
+        [
+            "iam:DetachUserPolicy",
+            "iam:DetachGroupPolicy",
+            "iam:DetachGroupPolicy",
+        ]
+    };
+    let permit = crate::ssr::permit(action(holder, actions), target(holder, &name)).await?;
+    let state = crate::ssr::auth::state()?;
+    let store = &state.store;
+    let result = if give {
+        let audit = permit.audit(format!("gave role {role}"));
+        store.give_role(holder, &name, &role, &audit).await
+    } else {
+        let audit = permit.audit(format!("took back role {role}"));
+        store.take_role(holder, &name, &role, &audit).await
+    };
+    result.map_err(|e| match e {
+        e @ store::StoreError::NotFound { what: "role", .. } => {
+            crate::ssr::respond(AppError::field("role", e.to_string()))
+        }
+        other => store_error(other),
+    })?;
+    crate::ssr::auth::redirect_back(&back, "/");
     Ok(())
 }

@@ -83,7 +83,7 @@ pub struct PolicyDetail {
 }
 
 #[cfg(feature = "ssr")]
-mod server {
+pub mod server {
     use super::*;
     use crate::ssr::respond;
     use policy::{PolicyDocument, PolicyKind};
@@ -137,7 +137,12 @@ mod server {
     /// Parses a document to save; a fault is an error on the `document` field that
     /// names the place.
     pub fn validated(text: &str) -> Result<(), AppError> {
-        match PolicyDocument::parse(text, PolicyKind::Managed) {
+        validated_as(text, PolicyKind::Managed, "document")
+    }
+
+    /// [`validated`] for any kind of policy (inline, trust, …) and form field.
+    pub fn validated_as(text: &str, kind: PolicyKind, field: &str) -> Result<(), AppError> {
+        match PolicyDocument::parse(text, kind) {
             Ok(_) => Ok(()),
             Err(errors) => {
                 let first = errors
@@ -152,7 +157,7 @@ mod server {
                         )
                     })
                     .unwrap_or_else(|| "The policy document is not valid.".into());
-                Err(respond(AppError::field("document", first)))
+                Err(respond(AppError::field(field, first)))
             }
         }
     }

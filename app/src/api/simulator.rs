@@ -39,6 +39,7 @@ pub async fn simulate_policies(
     let state = state()?;
     let mut set = PolicySet::new();
     let mut subject = principal.user.clone();
+    let mut boundary = None;
     if !user.is_empty() {
         let Some(found) = state.store.user_by_name(user).await.map_err(internal)? else {
             return Err(respond(AppError::field(
@@ -46,14 +47,19 @@ pub async fn simulate_policies(
                 format!("No user named \"{user}\" exists."),
             )));
         };
-        for attached in state
+        let permissions = state
             .store
-            .effective_policies(&found.id)
+            .user_permissions(&found.id)
             .await
-            .map_err(internal)?
-        {
-            crate::ssr::authz::add_attached(&mut set, &attached);
+            .map_err(internal)?;
+        for attached in &permissions.policies {
+            crate::ssr::authz::add_attached(&mut set, attached);
         }
+        boundary = permissions.boundary.map(|b| {
+            let mut set = PolicySet::new();
+            crate::ssr::authz::add_attached(&mut set, &b);
+            set
+        });
         subject = found;
     }
     if !policy.trim().is_empty() {
@@ -120,7 +126,12 @@ pub async fn simulate_policies(
             context.clone(),
         )
         .map_err(|e| respond(AppError::field("actions", e.to_string())))?;
-        let explanation = Evaluator::new(&set).explain(&request);
+        let evaluator = Evaluator::new(&set);
+        let evaluator = match &boundary {
+            Some(b) => evaluator.with_boundary(b),
+            None => evaluator,
+        };
+        let explanation = evaluator.explain(&request);
         rows.push(SimulationRow {
             action: action.to_string(),
             decision: explanation.decision.as_str().to_string(),

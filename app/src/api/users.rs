@@ -53,10 +53,9 @@ pub struct UserDetail {
     pub activity: Vec<ActivityRow>,
     /// A generated password, shown once to the administrator who set it.
     pub generated_password: Option<String>,
-    /// Policies that apply to the user, directly or through groups.
-    pub policies: Vec<crate::api::permissions::AttachedPolicy>,
-    /// Policies that can still be attached directly: (name, ARN).
-    pub available_policies: Vec<(String, String)>,
+    /// What applies to the user (directly, through groups and roles), its roles
+    /// and its permissions boundary.
+    pub access: crate::api::permissions::Access,
 }
 
 pub const PER_PAGE: i64 = 25;
@@ -312,29 +311,18 @@ pub async fn user_overview(name: String) -> Result<UserDetail, AppError> {
         .remove::<String>(FLASH_PASSWORD)
         .await
         .map_err(internal)?;
-    let policies: Vec<crate::api::permissions::AttachedPolicy> = state
+    let permissions = state
         .store
-        .effective_policies(&user.id)
+        .user_permissions(&user.id)
         .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|p| crate::api::permissions::AttachedPolicy {
-            name: crate::api::permissions::policy_name(&p.policy_arn),
-            direct: p.via == "user",
-            via: if p.via == "user" {
-                "Attached directly".into()
-            } else {
-                format!("Group {}", p.via)
-            },
-            arn: p.policy_arn,
-        })
-        .collect();
-    let available_policies = crate::api::policies::all_policies(&state.store)
-        .await?
-        .into_iter()
-        .filter(|row| !policies.iter().any(|p| p.direct && p.arn == row.arn))
-        .map(|row| (row.name, row.arn))
-        .collect();
+        .map_err(internal)?;
+    let access = crate::api::permissions::server::access(
+        &state.store,
+        store::Holder::User,
+        &user.name,
+        permissions,
+    )
+    .await?;
     Ok(UserDetail {
         name: user.name.clone(),
         arn: user.arn.clone(),
@@ -353,8 +341,7 @@ pub async fn user_overview(name: String) -> Result<UserDetail, AppError> {
         tags: user.tags.into_iter().collect(),
         activity,
         generated_password,
-        policies,
-        available_policies,
+        access,
     })
 }
 

@@ -4,11 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::policies::PermissionsPanel;
+use super::access::{AccessActions, AccessPanels};
 use crate::api::groups::{
     group_overview, list_groups, AddMember, CreateGroup, DeleteGroup, RemoveMember, RenameGroup,
 };
-use crate::api::permissions::{AttachPolicy, DetachPolicy};
 use crate::components::{action_error, field, FieldError, FormError, LoadError};
 
 #[component]
@@ -58,16 +57,14 @@ pub fn GroupPage() -> impl IntoView {
     let remove = ServerAction::<RemoveMember>::new();
     let rename = ServerAction::<RenameGroup>::new();
     let delete = ServerAction::<DeleteGroup>::new();
-    let attach = ServerAction::<AttachPolicy>::new();
-    let detach = ServerAction::<DetachPolicy>::new();
+    let access = AccessActions::new();
     let detail = Resource::new(
         move || {
             (
                 name(),
                 add.version().get(),
                 remove.version().get(),
-                attach.version().get(),
-                detach.version().get(),
+                access.version(),
             )
         },
         |(name, ..)| group_overview(name),
@@ -103,8 +100,7 @@ pub fn GroupPage() -> impl IntoView {
                             }
                         }).collect_view();
                         let (add_group, rename_group, delete_group) = (g.name.clone(), g.name.clone(), g.name.clone());
-                        let attached = g.policies.iter().map(|(name, arn)| crate::api::permissions::AttachedPolicy { name: name.clone(), arn: arn.clone(), via: "Attached to the group".into(), direct: true }).collect::<Vec<_>>();
-                        let permissions = view! { <PermissionsPanel holder="group" name=g.name.clone() attached available=g.available_policies.clone() attach detach/> };
+                        let permissions = view! { <AccessPanels access=g.access.clone() actions=access/> };
                         view! {
                             <h1>{g.name.clone()}</h1>
                             <dl class="summary">

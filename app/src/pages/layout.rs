@@ -8,11 +8,13 @@ use leptos_meta::Title;
 use leptos_router::components::{Outlet, Redirect, A};
 
 use crate::api::auth::{whoami, Me, SignOut};
+use crate::api::roles::SwitchBack;
 
 #[component]
 pub fn ConsoleLayout() -> impl IntoView {
     let me = Resource::new_blocking(|| (), |_| whoami());
     let sign_out = ServerAction::<SignOut>::new();
+    let switch_back = ServerAction::<SwitchBack>::new();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -25,7 +27,20 @@ pub fn ConsoleLayout() -> impl IntoView {
                                     <a class="brand" href="/">"Portcullis"</a>
                                     <span class="account">"Account " <code>{me.account_id.clone()}</code></span>
                                     <RegionPicker region=me.region.clone() regions=me.regions.clone()/>
-                                    <span class="whoami" data-testid="whoami">{me.name.clone()}</span>
+                                    {match me.role.clone() {
+                                        Some(role) => view! {
+                                            <span class="role-session" data-testid="role-session" title=role.arn.clone()>
+                                                <strong>{role.role.clone()}</strong>" as "{me.name.clone()}" · ends "{role.ends.clone()}
+                                            </span>
+                                            <ActionForm action=switch_back attr:class="signout">
+                                                <button type="submit" class="link">{format!("Back to {}", me.name)}</button>
+                                            </ActionForm>
+                                        }.into_any(),
+                                        None => view! {
+                                            <span class="whoami" data-testid="whoami">{me.name.clone()}</span>
+                                            {(!me.is_root).then(|| view! { <a class="switch-role" href="/switch-role">"Switch role"</a> })}
+                                        }.into_any(),
+                                    }}
                                     <ActionForm action=sign_out attr:class="signout">
                                         <button type="submit" class="link">"Sign out"</button>
                                     </ActionForm>
@@ -35,6 +50,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                                         <A href="/" exact=true>"Dashboard"</A>
                                         {me.menu.users.then(|| view! { <A href="/users">"Users"</A> })}
                                         {me.menu.groups.then(|| view! { <A href="/groups">"Groups"</A> })}
+                                        {me.menu.roles.then(|| view! { <A href="/roles">"Roles"</A> })}
                                         {me.menu.policies.then(|| view! { <A href="/policies">"Policies"</A> })}
                                         {me.menu.simulator.then(|| view! { <A href="/simulator">"Policy simulator"</A> })}
                                         {me.menu.settings.then(|| view! { <A href="/settings">"Account settings"</A> })}

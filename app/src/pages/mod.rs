@@ -1,11 +1,13 @@
 //! The console's pages.
 
+mod access;
 mod audit;
 mod groups;
 mod home;
 mod layout;
 mod policies;
 mod policy_editor;
+mod roles;
 mod security;
 mod settings;
 mod signin;
@@ -16,7 +18,8 @@ pub use audit::AuditPage;
 pub use groups::{GroupPage, GroupsPage};
 pub use home::HomePage;
 pub use layout::{ConsoleLayout, NotFound};
-pub use policies::{NewPolicyPage, PermissionsPanel, PoliciesPage, PolicyPage};
+pub use policies::{NewPolicyPage, PoliciesPage, PolicyPage};
+pub use roles::{RolePage, RolesPage, SwitchRolePage};
 pub use security::SecurityPage;
 pub use settings::SettingsPage;
 pub use signin::{ChangePasswordPage, MfaPage, SetUpPage, SignInPage};

@@ -1,5 +1,4 @@
-//! Managed policies: the list, creating one, one policy's versions and summary, and
-//! the permissions panel that user and group pages share.
+//! Managed policies: the list, creating one, one policy's versions and summary.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -7,7 +6,6 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::policy_editor::{PolicyEditor, PolicySummary};
-use crate::api::permissions::{AttachPolicy, AttachedPolicy, DetachPolicy};
 use crate::api::policies::{
     list_policies, policy_overview, CreatePolicy, CreatePolicyVersion, DeletePolicy,
     DeletePolicyVersion, SetDefaultVersion,
@@ -205,59 +203,5 @@ pub fn PolicyPage() -> impl IntoView {
                 }
             })}
         </Transition>
-    }
-}
-
-/// Attached policies of a user or group, with attach and detach.
-#[component]
-pub fn PermissionsPanel(
-    holder: &'static str,
-    name: String,
-    attached: Vec<AttachedPolicy>,
-    available: Vec<(String, String)>,
-    attach: ServerAction<AttachPolicy>,
-    detach: ServerAction<DetachPolicy>,
-) -> impl IntoView {
-    let back = format!("/{holder}s/{name}");
-    let attach_error = action_error(attach.value());
-    let detach_error = action_error(detach.value());
-    let rows = attached
-        .into_iter()
-        .map(|p| {
-            let (name, back, label) = (name.clone(), back.clone(), p.name.clone());
-            let remove = p.direct.then(|| {
-                view! {
-                    <ActionForm action=detach attr:class="inline-form">
-                        <input type="hidden" name="holder" value=holder/>
-                        <input type="hidden" name="name" value=name/>
-                        <input type="hidden" name="policy_arn" value=p.arn.clone()/>
-                        <input type="hidden" name="back" value=back/>
-                        <button type="submit" class="link" aria-label=format!("Detach {label}")>"Detach"</button>
-                    </ActionForm>
-                }
-            });
-            view! { <tr><td><a href="/policies">{p.name.clone()}</a></td><td>{p.via.clone()}</td><td>{remove}</td></tr> }
-        })
-        .collect_view();
-    let options = available
-        .into_iter()
-        .map(|(label, arn)| view! { <option value=arn>{label}</option> })
-        .collect_view();
-    view! {
-        <section class="panel" data-testid="permissions">
-            <h2>"Permissions"</h2>
-            <table class="data"><thead><tr><th scope="col">"Policy"</th><th scope="col">"Applies through"</th><th scope="col"></th></tr></thead><tbody>{rows}</tbody></table>
-            <ActionForm action=attach attr:class="row-form">
-                <input type="hidden" name="holder" value=holder/>
-                <input type="hidden" name="name" value=name.clone()/>
-                <input type="hidden" name="back" value=back.clone()/>
-                <label for="attach-policy">"Attach policy"</label>
-                <select id="attach-policy" name="policy_arn">{options}</select>
-                <button type="submit">"Attach"</button>
-            </ActionForm>
-            <FieldError message=field(attach_error, "policy_arn")/>
-            <FormError error=attach_error/>
-            <FormError error=detach_error/>
-        </section>
     }
 }

@@ -4,9 +4,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::policies::PermissionsPanel;
+use super::access::{AccessActions, AccessPanels};
 use crate::api::groups::{AddMember, RemoveMember};
-use crate::api::permissions::{AttachPolicy, DetachPolicy};
 use crate::api::users::{
     list_users, user_overview, CreateUser, DeactivateUserMfa, DeleteUser, ResetUserPassword,
     UnlockUser,
@@ -159,8 +158,7 @@ pub fn UserPage() -> impl IntoView {
     let mfa = ServerAction::<DeactivateUserMfa>::new();
     let add = ServerAction::<AddMember>::new();
     let remove = ServerAction::<RemoveMember>::new();
-    let attach = ServerAction::<AttachPolicy>::new();
-    let detach = ServerAction::<DetachPolicy>::new();
+    let access = AccessActions::new();
     let detail = Resource::new(
         move || {
             (
@@ -170,8 +168,7 @@ pub fn UserPage() -> impl IntoView {
                 mfa.version().get(),
                 add.version().get(),
                 remove.version().get(),
-                attach.version().get(),
-                detach.version().get(),
+                access.version(),
             )
         },
         |(name, ..)| user_overview(name),
@@ -207,7 +204,7 @@ pub fn UserPage() -> impl IntoView {
                             <tr><td>{a.at}</td><td>{a.actor}</td><td>{a.action}</td><td class=a.outcome.clone()>{a.outcome.clone()}</td><td>{a.source_ip}</td></tr>
                         }).collect_view();
                         let (unlock_name, mfa_name) = (u.name.clone(), u.name.clone());
-                        let permissions = view! { <PermissionsPanel holder="user" name=u.name.clone() attached=u.policies.clone() available=u.available_policies.clone() attach detach/> };
+                        let permissions = view! { <AccessPanels access=u.access.clone() actions=access/> };
                         let (add_name, reset_name, delete_name) = (u.name.clone(), u.name.clone(), u.name.clone());
                         view! {
                             <h1>{u.name.clone()}</h1>

@@ -17,6 +17,8 @@ use crate::error::AppError;
 pub const SESSION_KEY: &str = "auth";
 /// The region the console is switched to, as `aws:RequestedRegion`.
 pub const REGION_KEY: &str = "region";
+/// The role session started by "Switch role", if any.
+pub const ROLE_KEY: &str = "role";
 
 /// Where a session stands in the sign-in flow.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -37,6 +39,19 @@ pub enum SessionState {
     },
 }
 
+/// A session of an assumed role: the console acts as the role until it ends or the
+/// user goes back to their own identity.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RoleSession {
+    /// Who switched; a session left behind by another sign-in is ignored.
+    pub user_id: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub role_arn: String,
+    pub started: i64,
+    pub expires: i64,
+}
+
 /// The signed-in identity.
 #[derive(Debug, Clone)]
 pub struct Principal {
@@ -47,12 +62,29 @@ pub struct Principal {
     pub signed_in_at: i64,
     /// The region chosen in the console (the account's first region until then).
     pub region: String,
+    /// The role the user switched to, while its session lasts.
+    pub role: Option<RoleSession>,
 }
 
 impl Principal {
-    /// How the audit log names this principal.
+    /// How the audit log names this principal: the user, or the role session as AWS
+    /// names it (`assumed-role/Auditor/alice`).
     pub fn actor(&self) -> String {
-        self.user.actor().to_string()
+        match &self.role {
+            Some(role) => format!("assumed-role/{}/{}", role.role_name, self.user.name),
+            None => self.user.actor().to_string(),
+        }
+    }
+
+    /// The ARN the engine sees: the user's, or the role session's.
+    pub fn arn(&self) -> String {
+        match &self.role {
+            Some(role) => format!(
+                "arn:aws:sts::{}:assumed-role/{}/{}",
+                self.account_id, role.role_name, self.user.name
+            ),
+            None => self.user.arn.clone(),
+        }
     }
 
     pub fn audit(
@@ -222,12 +254,16 @@ async fn resolve() -> Result<Principal, AppError> {
         .filter(|r| settings.regions.contains(r))
         .or_else(|| settings.regions.first().cloned())
         .unwrap_or_default();
+    let role: Option<RoleSession> = session.get(ROLE_KEY).await.map_err(internal)?;
+    // An ended role session returns the console to the user's own identity.
+    let role = role.filter(|r| r.user_id == user.id && r.expires > now);
     Ok(Principal {
         user,
         account_id,
         mfa,
         signed_in_at,
         region,
+        role,
     })
 }
 

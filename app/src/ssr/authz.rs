@@ -1,7 +1,7 @@
 //! Every console action is decided by the policy engine, as any API request would be.
 //!
-//! A principal's effective policies (its own attachments and its groups') are compiled
-//! once into a `PolicySet` and cached; the cache is emptied on every server process when
+//! A principal's effective policies (its own, its groups', its roles', and its
+//! permissions boundary; or a role session's) are compiled once and cached; the cache is emptied on every server process when
 //! PostgreSQL announces a permission change (see `store::permissions`). The root user is
 //! always allowed, as in AWS.
 
@@ -52,29 +52,64 @@ pub fn template_named(
         .find(|(_, (template, _))| template.name.eq_ignore_ascii_case(name))
 }
 
-/// Adds an attached policy to a set: a template from code, or the default version of
-/// a customer-managed policy (validated when it was saved).
+/// Adds a policy to a set: a template from code, the default version of a
+/// customer-managed policy, or an inline policy (both validated when saved).
 pub fn add_attached(set: &mut PolicySet, policy: &store::EffectivePolicy) {
-    match &policy.document {
-        Some(text) => match PolicyDocument::parse(text, PolicyKind::Managed) {
-            Ok(document) => set.add(
-                &crate::api::permissions::policy_name(&policy.policy_arn),
-                &document,
-            ),
-            Err(e) => tracing::error!("stored policy {} no longer parses: {e}", policy.policy_arn),
-        },
-        None => {
-            if let Some((template, document)) = templates().get(&policy.policy_arn) {
+    match (&policy.document, &policy.policy_arn) {
+        (Some(text), arn) => {
+            let kind = if arn.is_some() {
+                PolicyKind::Managed
+            } else {
+                PolicyKind::InlineRole
+            };
+            match PolicyDocument::parse(text, kind) {
+                Ok(document) => set.add(&policy.name, &document),
+                Err(e) => tracing::error!("stored policy {} no longer parses: {e}", policy.name),
+            }
+        }
+        (None, Some(arn)) => {
+            if let Some((template, document)) = templates().get(arn) {
                 set.add(template.name, document);
             }
+        }
+        (None, None) => {}
+    }
+}
+
+/// A principal's policies compiled for the engine: what it is given, and the ceiling
+/// its permissions boundary sets.
+pub struct Compiled {
+    pub identity: PolicySet,
+    pub boundary: Option<PolicySet>,
+}
+
+impl Compiled {
+    pub fn new(permissions: &store::Permissions) -> Compiled {
+        let mut identity = PolicySet::new();
+        for policy in &permissions.policies {
+            add_attached(&mut identity, policy);
+        }
+        let boundary = permissions.boundary.as_ref().map(|b| {
+            let mut set = PolicySet::new();
+            add_attached(&mut set, b);
+            set
+        });
+        Compiled { identity, boundary }
+    }
+
+    pub fn evaluator(&self) -> Evaluator<'_> {
+        let evaluator = Evaluator::new(&self.identity);
+        match &self.boundary {
+            Some(boundary) => evaluator.with_boundary(boundary),
+            None => evaluator,
         }
     }
 }
 
-/// Compiled policy sets by user id.
+/// Compiled policies by principal: `user:ID`, or `role:ID` for role sessions.
 #[derive(Clone, Default)]
 pub struct PolicyCache {
-    sets: Arc<Mutex<HashMap<String, Arc<PolicySet>>>>,
+    sets: Arc<Mutex<HashMap<String, Arc<Compiled>>>>,
 }
 
 impl PolicyCache {
@@ -89,20 +124,28 @@ impl PolicyCache {
         }
     }
 
-    async fn get(&self, store: &Store, user_id: &str) -> Result<Arc<PolicySet>, AppError> {
-        if let Some(set) = self.sets.lock().ok().and_then(|s| s.get(user_id).cloned()) {
+    pub(crate) async fn get(
+        &self,
+        store: &Store,
+        principal: &Principal,
+    ) -> Result<Arc<Compiled>, AppError> {
+        let key = match &principal.role {
+            Some(role) => format!("role:{}", role.role_id),
+            None => format!("user:{}", principal.user.id),
+        };
+        if let Some(set) = self.sets.lock().ok().and_then(|s| s.get(&key).cloned()) {
             return Ok(set);
         }
-        let attached = store.effective_policies(user_id).await.map_err(internal)?;
-        let mut set = PolicySet::new();
-        for policy in &attached {
-            add_attached(&mut set, policy);
+        let permissions = match &principal.role {
+            Some(role) => store.role_permissions(&role.role_id).await,
+            None => store.user_permissions(&principal.user.id).await,
         }
-        let set = Arc::new(set);
+        .map_err(internal)?;
+        let compiled = Arc::new(Compiled::new(&permissions));
         if let Ok(mut sets) = self.sets.lock() {
-            sets.insert(user_id.to_string(), set.clone());
+            sets.insert(key, compiled.clone());
         }
-        Ok(set)
+        Ok(compiled)
     }
 }
 
@@ -113,6 +156,8 @@ pub enum Target<'a> {
     Group(&'a str),
     Groups,
     Policy(&'a str),
+    Role(&'a str),
+    Roles,
     Any,
 }
 
@@ -124,6 +169,8 @@ impl Target<'_> {
             Target::Group(name) => format!("arn:aws:iam::{account}:group/{name}"),
             Target::Groups => format!("arn:aws:iam::{account}:group/*"),
             Target::Policy(name) => format!("arn:aws:iam::{account}:policy/{name}"),
+            Target::Role(name) => format!("arn:aws:iam::{account}:role/{name}"),
+            Target::Roles => format!("arn:aws:iam::{account}:role/*"),
             Target::Any => "*".into(),
         }
     }
@@ -165,10 +212,31 @@ pub fn console_context(
     context
 }
 
+/// The principal as the engine sees it: the user, or the role session (which carries
+/// no user tags, as in AWS).
+pub fn engine_principal(principal: &Principal) -> policy::Principal {
+    match &principal.role {
+        Some(role) => policy::Principal {
+            kind: policy::PrincipalKind::RoleSession,
+            arn: principal.arn(),
+            account: principal.account_id.clone(),
+            id: Some(format!("{}:{}", role.role_id, principal.user.name)),
+            tags: Default::default(),
+        },
+        None => policy::Principal {
+            kind: policy::PrincipalKind::User,
+            arn: principal.user.arn.clone(),
+            account: principal.account_id.clone(),
+            id: Some(principal.user.id.clone()),
+            tags: principal.user.tags.clone(),
+        },
+    }
+}
+
 /// Builds the engine's request for this principal with the console's context. The
 /// engine derives the principal's own keys (`aws:username`, `aws:PrincipalTag/*`, …)
 /// from the principal itself.
-fn request(
+pub(crate) fn request(
     principal: &Principal,
     action: &str,
     resource: &str,
@@ -177,15 +245,8 @@ fn request(
     let now = state()?.clock.now().unix_timestamp();
     let mfa_age = principal.mfa.then(|| (now - principal.signed_in_at).max(0));
     let context = console_context(now, principal.mfa, mfa_age, ip, &principal.region);
-    let engine_principal = policy::Principal {
-        kind: policy::PrincipalKind::User,
-        arn: principal.user.arn.clone(),
-        account: principal.account_id.clone(),
-        id: Some(principal.user.id.clone()),
-        tags: principal.user.tags.clone(),
-    };
     Request::new(
-        engine_principal,
+        engine_principal(principal),
         action,
         Resource {
             arn: resource.into(),
@@ -208,10 +269,10 @@ pub async fn allowed(
         return Ok(true);
     }
     let state = state()?;
-    let set = state.policies.get(&state.store, &principal.user.id).await?;
+    let compiled = state.policies.get(&state.store, principal).await?;
     let ip = client_ip().await;
     let request = request(principal, action, &target.arn(&principal.account_id), &ip)?;
-    Ok(Evaluator::new(&set).decide(&request) == Decision::Allow)
+    Ok(compiled.evaluator().decide(&request) == Decision::Allow)
 }
 
 /// What an authorized change needs for its audit row: who, the action, the ARN the
@@ -251,9 +312,9 @@ pub async fn permit(action: &'static str, target: Target<'_>) -> Result<Permit, 
         });
     }
     let state = state()?;
-    let set = state.policies.get(&state.store, &principal.user.id).await?;
+    let compiled = state.policies.get(&state.store, &principal).await?;
     let request = request(&principal, action, &resource, &ip)?;
-    let explanation = Evaluator::new(&set).explain(&request);
+    let explanation = compiled.evaluator().explain(&request);
     if explanation.decision == Decision::Allow {
         return Ok(Permit {
             principal,
@@ -277,7 +338,14 @@ pub async fn permit(action: &'static str, target: Target<'_>) -> Result<Permit, 
                 None => "explicitly denied".into(),
             }
         }
-        _ => "no policy attached to you or your groups allows it".into(),
+        _ if explanation
+            .blocked_by
+            .contains(&policy::Layer::PermissionsBoundary) =>
+        {
+            "your permissions boundary does not allow it".into()
+        }
+        _ if principal.role.is_some() => "no policy of the role allows it".into(),
+        _ => "no policy attached to you, your groups or your roles allows it".into(),
     };
     let mut entry = principal.audit(action, &resource, &ip, format!("refused: {reason}"));
     entry.outcome = Outcome::Denied;

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod authz;
 pub mod client;
+pub mod roles;
 pub mod state;
 pub mod throttle;
 

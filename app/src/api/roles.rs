@@ -1,0 +1,398 @@
+//! Roles: create, edit, delete; and switching to one (a role session) and back.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleRow {
+    pub name: String,
+    pub description: String,
+    /// Who may assume it, in short.
+    pub trusted: String,
+    pub max_session_hours: i32,
+    /// Users and groups it is given to.
+    pub holders: usize,
+    pub created: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleDetail {
+    pub name: String,
+    pub arn: String,
+    pub description: String,
+    pub created: String,
+    pub max_session_hours: i32,
+    pub trust_policy: String,
+    /// One line per trusted entity, with the conditions that apply to it.
+    pub trusted: Vec<String>,
+    /// `user alice`, `group auditors`.
+    pub holders: Vec<String>,
+    pub access: crate::api::permissions::Access,
+}
+
+/// The role session the console is acting in, for the top bar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActiveRole {
+    pub role: String,
+    pub arn: String,
+    /// When it ends, as `HH:MM UTC`.
+    pub ends: String,
+}
+
+#[cfg(feature = "ssr")]
+pub mod server {
+    use super::*;
+    use crate::ssr::respond;
+    use policy::{Effect, PolicyDocument, PolicyKind};
+
+    /// Who a trust policy admits, one line per Allow statement's principals and
+    /// conditions: `arn:aws:iam::…:user/auditor (StringEquals sts:ExternalId)`.
+    pub fn trusted(text: &str) -> Vec<String> {
+        let Ok(document) = PolicyDocument::parse(text, PolicyKind::Trust) else {
+            return vec!["The trust policy no longer parses.".into()];
+        };
+        document
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow)
+            .filter_map(|s| {
+                let clause = s.principal.as_ref()?;
+                let who = if clause.everyone {
+                    "Anyone".to_string()
+                } else {
+                    clause
+                        .entries
+                        .iter()
+                        .map(|(kind, value)| {
+                            let value = &value.value;
+                            match kind {
+                                policy::document::PrincipalType::Aws => value.clone(),
+                                other => format!("{} {value}", other.as_str()),
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let conditions: Vec<String> = s
+                    .conditions
+                    .iter()
+                    .map(|c| {
+                        let key = &c.key.value;
+                        let values: Vec<&str> = c.values.iter().map(|v| v.value.as_str()).collect();
+                        // The external ID is a shared secret: say that one is needed, not which.
+                        if key.eq_ignore_ascii_case("sts:ExternalId") {
+                            format!("{} {key}", c.operator_name.value)
+                        } else {
+                            format!("{} {key} = {}", c.operator_name.value, values.join(" | "))
+                        }
+                    })
+                    .collect();
+                Some(if conditions.is_empty() {
+                    who
+                } else {
+                    format!("{who} when {}", conditions.join(" and "))
+                })
+            })
+            .collect()
+    }
+
+    /// A trust policy built from the create form: the listed users (or, with none,
+    /// every user of the account whose own policies allow `sts:AssumeRole`), with an
+    /// external ID and MFA when asked for.
+    pub fn trust_policy(
+        account: &str,
+        users: &[String],
+        external_id: &str,
+        require_mfa: bool,
+    ) -> String {
+        let principals: Vec<String> = if users.is_empty() {
+            vec![format!("arn:aws:iam::{account}:root")]
+        } else {
+            users
+                .iter()
+                .map(|u| format!("arn:aws:iam::{account}:user/{u}"))
+                .collect()
+        };
+        let mut statement = serde_json::Map::new();
+        statement.insert("Effect".into(), "Allow".into());
+        statement.insert("Principal".into(), serde_json::json!({ "AWS": principals }));
+        statement.insert("Action".into(), "sts:AssumeRole".into());
+        let mut condition = serde_json::Map::new();
+        if !external_id.is_empty() {
+            condition.insert(
+                "StringEquals".into(),
+                serde_json::json!({ "sts:ExternalId": external_id }),
+            );
+        }
+        if require_mfa {
+            condition.insert(
+                "Bool".into(),
+                serde_json::json!({ "aws:MultiFactorAuthPresent": "true" }),
+            );
+        }
+        if !condition.is_empty() {
+            statement.insert("Condition".into(), serde_json::Value::Object(condition));
+        }
+        let document = serde_json::json!({ "Version": "2012-10-17", "Statement": [statement] });
+        serde_json::to_string_pretty(&document).unwrap_or_default()
+    }
+
+    /// Hours of a role's maximum session: AWS allows 1 to 12.
+    pub fn max_session(hours: i32) -> Result<i32, AppError> {
+        if (1..=12).contains(&hours) {
+            Ok(hours * 3600)
+        } else {
+            Err(respond(AppError::field(
+                "max_session_hours",
+                "The maximum session lasts 1 to 12 hours.",
+            )))
+        }
+    }
+
+    pub fn description(text: &str) -> Result<&str, AppError> {
+        let text = text.trim();
+        if text.chars().count() > 1000 {
+            return Err(respond(AppError::field(
+                "description",
+                "Descriptions have at most 1,000 characters.",
+            )));
+        }
+        Ok(text)
+    }
+
+    pub fn store_error(e: store::StoreError, field: &str) -> AppError {
+        match e {
+            e @ store::StoreError::Duplicate { .. } => {
+                respond(AppError::field(field, e.to_string()))
+            }
+            e @ store::StoreError::NotFound { .. } => respond(AppError::NotFound(e.to_string())),
+            other => crate::ssr::auth::internal(other),
+        }
+    }
+}
+
+#[server]
+pub async fn list_roles() -> Result<Vec<RoleRow>, AppError> {
+    use crate::ssr::auth::{internal, state};
+    crate::ssr::authorize("iam:ListRoles", crate::ssr::Target::Roles).await?;
+    Ok(state()?
+        .store
+        .roles()
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|r| RoleRow {
+            trusted: server::trusted(&r.trust_policy).join("; "),
+            name: r.name,
+            description: r.description,
+            max_session_hours: r.max_session_seconds / 3600,
+            holders: r.holders.len(),
+            created: crate::api::users::format::date(r.created_at),
+        })
+        .collect())
+}
+
+/// Creates a role. Its trust policy is the pasted document, or one built from the
+/// trusted users, external ID and MFA fields.
+#[server]
+#[allow(clippy::too_many_arguments)]
+pub async fn create_role(
+    name: String,
+    description: String,
+    trusted_users: String,
+    external_id: String,
+    require_mfa: Option<String>,
+    max_session_hours: i32,
+    trust_policy: String,
+) -> Result<(), AppError> {
+    use crate::ssr::{respond, Target};
+    let name = name.trim().to_string();
+    if let Err(message) = crate::validate::role_name(&name) {
+        return Err(respond(AppError::field("name", message)));
+    }
+    let description = server::description(&description)?.to_string();
+    let max_session = server::max_session(max_session_hours)?;
+    let permit = crate::ssr::permit("iam:CreateRole", Target::Role(&name)).await?;
+    let state = crate::ssr::auth::state()?;
+    let account = permit.principal.account_id.clone();
+    let document = if trust_policy.trim().is_empty() {
+        let external_id = external_id.trim();
+        if !external_id.is_empty() {
+            if let Err(message) = crate::validate::external_id(external_id) {
+                return Err(respond(AppError::field("external_id", message)));
+            }
+        }
+        let mut users = Vec::new();
+        for user in trusted_users
+            .split([',', ' ', '\n'])
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        {
+            match state
+                .store
+                .user_by_name(user)
+                .await
+                .map_err(crate::ssr::auth::internal)?
+            {
+                Some(found) if !found.is_root => users.push(found.name),
+                _ => {
+                    return Err(respond(AppError::field(
+                        "trusted_users",
+                        format!("No user named \"{user}\" exists."),
+                    )))
+                }
+            }
+        }
+        server::trust_policy(&account, &users, external_id, require_mfa.is_some())
+    } else {
+        trust_policy
+    };
+    crate::api::policies::server::validated_as(
+        &document,
+        policy::PolicyKind::Trust,
+        "trust_policy",
+    )?;
+    state
+        .store
+        .create_role(
+            &account,
+            &name,
+            &description,
+            &document,
+            max_session,
+            &permit.audit(""),
+        )
+        .await
+        .map_err(|e| server::store_error(e, "name"))?;
+    leptos_axum::redirect(&format!("/roles/{name}"));
+    Ok(())
+}
+
+#[server]
+pub async fn role_overview(name: String) -> Result<RoleDetail, AppError> {
+    use crate::ssr::auth::{internal, state};
+    use crate::ssr::respond;
+    crate::ssr::authorize("iam:GetRole", crate::ssr::Target::Role(&name)).await?;
+    let state = state()?;
+    let Some(role) = state.store.role(&name).await.map_err(internal)? else {
+        return Err(respond(AppError::NotFound(format!(
+            "No role named \"{name}\" exists."
+        ))));
+    };
+    let permissions = state
+        .store
+        .role_permissions(&role.id)
+        .await
+        .map_err(internal)?;
+    let access = crate::api::permissions::server::access(
+        &state.store,
+        store::Holder::Role,
+        &role.name,
+        permissions,
+    )
+    .await?;
+    Ok(RoleDetail {
+        trusted: server::trusted(&role.trust_policy),
+        name: role.name,
+        arn: role.arn,
+        description: role.description,
+        created: crate::api::users::format::date(role.created_at),
+        max_session_hours: role.max_session_seconds / 3600,
+        trust_policy: role.trust_policy,
+        holders: role.holders,
+        access,
+    })
+}
+
+/// Replaces who may assume the role.
+#[server]
+pub async fn update_trust_policy(name: String, trust_policy: String) -> Result<(), AppError> {
+    let permit = crate::ssr::permit(
+        "iam:UpdateAssumeRolePolicy",
+        crate::ssr::Target::Role(&name),
+    )
+    .await?;
+    crate::api::policies::server::validated_as(
+        &trust_policy,
+        policy::PolicyKind::Trust,
+        "trust_policy",
+    )?;
+    crate::ssr::auth::state()?
+        .store
+        .update_trust_policy(&name, &trust_policy, &permit.audit("trust policy replaced"))
+        .await
+        .map_err(|e| server::store_error(e, "trust_policy"))?;
+    leptos_axum::redirect(&format!("/roles/{name}"));
+    Ok(())
+}
+
+/// Changes the description and the maximum session.
+#[server]
+pub async fn update_role(
+    name: String,
+    description: String,
+    max_session_hours: i32,
+) -> Result<(), AppError> {
+    let description = server::description(&description)?.to_string();
+    let max_session = server::max_session(max_session_hours)?;
+    let permit = crate::ssr::permit("iam:UpdateRole", crate::ssr::Target::Role(&name)).await?;
+    crate::ssr::auth::state()?
+        .store
+        .update_role(
+            &name,
+            &description,
+            max_session,
+            &permit.audit(format!("maximum session {max_session_hours} h")),
+        )
+        .await
+        .map_err(|e| server::store_error(e, "description"))?;
+    leptos_axum::redirect(&format!("/roles/{name}"));
+    Ok(())
+}
+
+#[server]
+pub async fn delete_role(name: String, confirm: String) -> Result<(), AppError> {
+    use crate::ssr::respond;
+    let permit = crate::ssr::permit("iam:DeleteRole", crate::ssr::Target::Role(&name)).await?;
+    if confirm.trim() != name {
+        return Err(respond(AppError::field(
+            "confirm",
+            format!("Type {name} to confirm the deletion."),
+        )));
+    }
+    crate::ssr::auth::state()?
+        .store
+        .delete_role(
+            &name,
+            &permit.audit("role, its policies and grants deleted"),
+        )
+        .await
+        .map_err(|e| server::store_error(e, "confirm"))?;
+    leptos_axum::redirect("/roles");
+    Ok(())
+}
+
+/// Starts a session of `role` in this console, if its trust policy admits the
+/// signed-in user (with the external ID given, and the session's MFA), for
+/// `duration_hours` within the role's maximum. Decided by the engine as
+/// `sts:AssumeRole`, with the trust policy as the role's resource policy.
+#[server]
+pub async fn switch_role(
+    role: String,
+    external_id: String,
+    duration_hours: i32,
+) -> Result<(), AppError> {
+    crate::ssr::roles::switch(role.trim(), external_id.trim(), duration_hours).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Ends the role session: the console acts as the user again.
+#[server]
+pub async fn switch_back() -> Result<(), AppError> {
+    crate::ssr::roles::back().await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
