@@ -5,6 +5,21 @@ use leptos::prelude::*;
 
 use crate::error::{general_message, AppError};
 
+/// Loads `path` afresh once `action` succeeds. Switching identity (a role session or
+/// back) changes what every part of the page may show, so nothing rendered for the
+/// old identity is kept. Runs only in the browser (effects do not run on the server).
+pub fn reload_after<T>(action: ServerAction<T>, path: &'static str)
+where
+    T: leptos::server_fn::ServerFn<Output = ()> + Clone + Send + Sync + 'static,
+    T::Error: Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if action.value().with(|v| matches!(v, Some(Ok(())))) {
+            let _ = window().location().set_href(path);
+        }
+    });
+}
+
 /// The last error of an action, as a signal the form's messages read.
 pub fn action_error<T, W>(value: W) -> Signal<Option<AppError>>
 where

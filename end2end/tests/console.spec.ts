@@ -450,6 +450,130 @@ test.describe.serial("Portcullis console", () => {
     await expect(page.locator("h1")).toHaveText("Users");
     await expect(page.locator(".form-error")).toHaveCount(0);
   });
+
+  test("roles: given to a group reach its members; switch role with an external ID, and back", async ({ page }) => {
+    await signInAsRoot(page);
+    await page.goto("/roles");
+    await page.fill("#role-name", "Auditor");
+    await page.fill("#role-description", "Read-only access for the yearly audit");
+    await page.fill("#trusted-users", "audrey, nobody-here");
+    await page.fill("#external-id", "audit-2026-x");
+    await page.click("button:has-text('Create role')");
+    await expect(page.locator(".field-error")).toContainText('No user named "nobody-here" exists.');
+    await page.fill("#trusted-users", "audrey");
+    await page.fill("#external-id", "audit-2026-x");
+    await page.click("button:has-text('Create role')");
+    await expect(page).toHaveURL(/\/roles\/Auditor$/);
+    await expect(page.getByTestId("trust")).toContainText(":user/audrey when StringEquals sts:ExternalId");
+    const permissions = page.getByTestId("permissions");
+    await page.selectOption("#attach-policy", { label: "ReadOnlyAccess" });
+    await permissions.locator("form.row-form button[type=submit]").click();
+    await expect(permissions.locator("tbody")).toContainText("ReadOnlyAccess");
+
+    // Given to a group, the role's policies reach every member.
+    await page.goto("/groups/readers");
+    await page.selectOption("#give-role", "Auditor");
+    await page.click("button:has-text('Give role')");
+    await expect(page.getByTestId("roles-given")).toContainText("Auditor");
+    await signOut(page);
+    await signIn(page, "audrey", AUDREY_PASSWORD);
+    await expect(page.getByTestId("whoami")).toHaveText("audrey");
+    await page.goto("/users/audrey");
+    await expect(page.getByTestId("permissions")).toContainText("Role Auditor through group readers");
+    await page.goto("/roles");
+    await expect(page.getByTestId("roles-table")).toContainText("Auditor");
+    await signOut(page);
+
+    // Taken back, it stops applying at once.
+    await signInAsRoot(page);
+    await page.goto("/groups/readers");
+    await page.click("button[aria-label='Take back role Auditor']");
+    await expect(page.getByTestId("roles-given").locator("tbody")).not.toContainText("Auditor");
+    await signOut(page);
+
+    // The trust policy admits audrey only with the external ID.
+    await signIn(page, "audrey", AUDREY_PASSWORD);
+    await expect(page.getByTestId("whoami")).toHaveText("audrey");
+    await page.goto("/users");
+    await expect(page.locator(".form-error")).toContainText("not allowed to perform iam:ListUsers");
+    await page.goto("/switch-role?role=Auditor");
+    await page.click("button:has-text('Switch role')");
+    await expect(page.locator(".form-error")).toContainText("You cannot switch to role Auditor");
+    await page.fill("#switch-external-id", "wrong-guess");
+    await page.click("button:has-text('Switch role')");
+    await expect(page.locator(".form-error")).toContainText("You cannot switch to role Auditor");
+    await page.fill("#switch-external-id", "audit-2026-x");
+    await page.click("button:has-text('Switch role')");
+    const session = page.getByTestId("role-session");
+    await expect(session).toContainText("Auditor as audrey");
+    await expect(session).toContainText("ends");
+    await page.goto("/users");
+    await expect(page.locator("h1")).toHaveText("Users");
+    await expect(page.locator(".form-error")).toHaveCount(0);
+    await createUser(page, "mallory", null, false);
+    await expect(page.locator(".form-error")).toContainText("not allowed to perform iam:CreateUser");
+    await page.click("button:has-text('Back to audrey')");
+    await expect(page.getByTestId("whoami")).toHaveText("audrey");
+    await page.goto("/users");
+    await expect(page.locator(".form-error")).toContainText("not allowed to perform iam:ListUsers");
+    await signOut(page);
+
+    // Others are refused even with the right external ID.
+    await signIn(page, "paul", PAUL_PASSWORD);
+    await expect(page.getByTestId("whoami")).toHaveText("paul");
+    await page.goto("/switch-role?role=Auditor");
+    await page.fill("#switch-external-id", "audit-2026-x");
+    await page.click("button:has-text('Switch role')");
+    await expect(page.locator(".form-error")).toContainText("You cannot switch to role Auditor");
+    await expect(page.getByTestId("role-session")).toHaveCount(0);
+    await signOut(page);
+
+    // The audit log names the role session and the refusals.
+    await signInAsRoot(page);
+    await page.goto("/audit?actor=assumed-role/Auditor/audrey");
+    await expect(page.getByTestId("audit-table")).toContainText("iam:CreateUser");
+    await page.goto("/audit?action=sts:AssumeRole&outcome=denied");
+    await expect(page.getByTestId("audit-table")).toContainText("paul");
+  });
+
+  test("inline policies add to a user's access, and a boundary caps it", async ({ page }) => {
+    await signInAsRoot(page);
+    await page.goto("/users/paul");
+    const inline = page.getByTestId("inline-policies");
+    await inline.locator("summary:has-text('Add inline policy')").click();
+    await page.fill("#inline-name", "SeeGroups");
+    // Without a Resource the document is refused, and nothing is saved.
+    await page.fill("#inline-document", JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "iam:ListGroups" }] }));
+    await page.click("button:has-text('Save inline policy')");
+    await expect(inline.locator(".field-error")).toContainText("line 1");
+    await expect(page.getByTestId("permissions")).not.toContainText("SeeGroups");
+    await page.fill("#inline-name", "SeeGroups");
+    await page.fill("#inline-document", JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "iam:ListGroups", Resource: "*" }] }));
+    await page.click("button:has-text('Save inline policy')");
+    await expect(page.getByTestId("permissions")).toContainText("SeeGroups");
+    await signOut(page);
+
+    await signIn(page, "paul", PAUL_PASSWORD);
+    await expect(page.getByTestId("whoami")).toHaveText("paul");
+    await page.goto("/groups");
+    await expect(page.locator("h1")).toHaveText("Groups");
+    await expect(page.locator(".form-error")).toHaveCount(0);
+    await signOut(page);
+
+    // With PeopleOutsideIreland as boundary, only users can still be listed.
+    await signInAsRoot(page);
+    await page.goto("/users/paul");
+    await page.selectOption("#boundary-policy", { label: "PeopleOutsideIreland" });
+    await page.click("button:has-text('Set boundary')");
+    await expect(page.getByTestId("boundary")).toContainText("Boundary: PeopleOutsideIreland");
+    await signOut(page);
+    await signIn(page, "paul", PAUL_PASSWORD);
+    await expect(page.getByTestId("whoami")).toHaveText("paul");
+    await page.goto("/groups");
+    await expect(page.locator(".form-error")).toContainText("your permissions boundary does not allow it");
+    await page.goto("/users");
+    await expect(page.locator(".form-error")).toHaveCount(0);
+  });
 });
 
 async function newPage(browser: Browser): Promise<Page> {

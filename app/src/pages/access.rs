@@ -192,7 +192,7 @@ fn InlinePanel(access: Access, actions: AccessActions) -> impl IntoView {
             <h2>"Inline policies"</h2>
             <p class="hint">{format!("Embedded in this {} alone and deleted with it. Together at most {limit} characters, not counting white space.", access.holder)}</p>
             {existing}
-            <details class="inline-policy">
+            <details class="inline-policy" open=move || put_error.with(Option::is_some)>
                 <summary>"Add inline policy"</summary>
                 <ActionForm action=actions.put_inline>
                     <HolderFields who/>

@@ -15,6 +15,7 @@ pub fn ConsoleLayout() -> impl IntoView {
     let me = Resource::new_blocking(|| (), |_| whoami());
     let sign_out = ServerAction::<SignOut>::new();
     let switch_back = ServerAction::<SwitchBack>::new();
+    crate::components::reload_after(switch_back, "/");
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -8,7 +8,7 @@ use super::access::{AccessActions, AccessPanels};
 use crate::api::roles::{
     list_roles, role_overview, CreateRole, DeleteRole, SwitchRole, UpdateRole, UpdateTrustPolicy,
 };
-use crate::components::{action_error, field, FieldError, FormError, LoadError};
+use crate::components::{action_error, field, reload_after, FieldError, FormError, LoadError};
 
 /// The choices of a maximum or requested session, in hours.
 fn hour_options(selected: i32, up_to: i32) -> impl IntoView {
@@ -195,6 +195,7 @@ pub fn SwitchRolePage() -> impl IntoView {
     let query = use_query_map();
     let role = move || query.read().get("role").unwrap_or_default();
     let switch = ServerAction::<SwitchRole>::new();
+    reload_after(switch, "/");
     let error = action_error(switch.value());
     view! {
         <Title text="Switch role · Portcullis"/>

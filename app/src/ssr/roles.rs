@@ -3,7 +3,7 @@
 //! signed-in user, then keeps the role session in the browser session until it ends
 //! or the user goes back.
 
-use policy::{ContextValue, Decision, PolicyDocument, PolicyKind, PolicySet};
+use policy::{ContextValue, Decision, Effect, Layer, PolicyDocument, PolicyKind, PolicySet};
 use store::Outcome;
 
 use super::auth::{internal, session, signed_in, state, RoleSession, ROLE_KEY};
@@ -82,14 +82,28 @@ pub async fn switch(role_name: &str, external_id: &str, hours: i32) -> Result<()
         .evaluator()
         .with_resource_policy(&trust_set)
         .explain(&request);
-    if explanation.decision != Decision::Allow {
+    // Unlike most resource policies, a trust policy is never optional: whatever the
+    // user's own policies allow, the role must trust them.
+    let trusted = explanation
+        .matched
+        .iter()
+        .any(|m| m.layer == Layer::Resource && m.effect == Effect::Allow);
+    if explanation.decision != Decision::Allow || !trusted {
         let layers: Vec<&str> = explanation.blocked_by.iter().map(|l| l.as_str()).collect();
         state
             .store
             .audit(&deny(format!(
                 "refused: {} ({})",
-                explanation.decision,
-                layers.join(", ")
+                if trusted {
+                    explanation.decision.as_str()
+                } else {
+                    "not trusted"
+                },
+                if trusted {
+                    layers.join(", ")
+                } else {
+                    "trust policy".to_string()
+                }
             )))
             .await
             .map_err(internal)?;
