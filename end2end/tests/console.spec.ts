@@ -574,6 +574,41 @@ test.describe.serial("Portcullis console", () => {
     await page.goto("/users");
     await expect(page.locator(".form-error")).toHaveCount(0);
   });
+
+  test("the simulator takes users, groups and roles, highlights what decided, and finds who can", async ({ page }) => {
+    await signInAsRoot(page);
+    await page.goto("/simulator");
+    await page.selectOption("#sim-type", "role");
+    await page.fill("#sim-user", "Auditor");
+    await page.fill("#sim-actions", "iam:ListUsers\niam:CreateUser");
+    await page.click("button:has-text('Simulate')");
+    const simulation = page.getByTestId("simulation");
+    await expect(simulation.locator("tr", { hasText: "iam:ListUsers" })).toContainText("Allow: ReadOnlyAccess");
+    await expect(simulation.locator("tr", { hasText: "iam:CreateUser" })).toContainText("ImplicitDeny");
+    const decided = page.getByTestId("sim-policies");
+    await expect(decided).toContainText("ReadOnlyAccess");
+    await expect(decided.locator("mark.statement.allow")).toHaveCount(1);
+
+    // A boundary is a layer of its own.
+    await page.selectOption("#sim-type", "user");
+    await page.fill("#sim-user", "paul");
+    await page.fill("#sim-actions", "iam:ListGroups");
+    await page.click("button:has-text('Simulate')");
+    await expect(simulation.locator("tbody tr").first()).toContainText("permissions_boundary");
+
+    await page.selectOption("#sim-type", "group");
+    await page.fill("#sim-user", "nosuchgroup");
+    await page.click("button:has-text('Simulate')");
+    await expect(page.locator(".form-error")).toContainText('No group named "nosuchgroup" exists.');
+
+    await page.fill("#who-action", "iam:ListUsers");
+    await page.click("button:has-text('Find')");
+    const who = page.getByTestId("who-can");
+    await expect(who).toContainText("root user");
+    await expect(who.locator("tr", { hasText: "paul" })).toContainText("PeopleOutsideIreland (Attached directly)");
+    await expect(who.locator("tr", { hasText: "Auditor" })).toContainText("ReadOnlyAccess");
+    await expect(who).not.toContainText("audrey");
+  });
 });
 
 async function newPage(browser: Browser): Promise<Page> {

@@ -238,6 +238,41 @@ impl Store {
         }
     }
 
+    /// What applies to every IAM user and every role, by id, read in two statements
+    /// (for "who can do this?", which weighs everyone at once).
+    pub async fn everyones_permissions(
+        &self,
+    ) -> Result<std::collections::HashMap<String, Permissions>, StoreError> {
+        let mut everyone: std::collections::HashMap<String, Permissions> = Default::default();
+        for sql in [ALL_USER_PERMISSIONS, ALL_ROLE_PERMISSIONS] {
+            let rows: Vec<(
+                String,
+                String,
+                Option<String>,
+                String,
+                bool,
+                bool,
+                Option<String>,
+            )> = sqlx::query_as(sql).fetch_all(self.pool()).await?;
+            for (owner, name, policy_arn, via, direct, boundary, document) in rows {
+                let entry = everyone.entry(owner).or_default();
+                let policy = EffectivePolicy {
+                    name,
+                    policy_arn,
+                    via,
+                    direct,
+                    document,
+                };
+                if boundary {
+                    entry.boundary = Some(policy);
+                } else {
+                    entry.policies.push(policy);
+                }
+            }
+        }
+        Ok(everyone)
+    }
+
     async fn permissions(&self, sql: &str, id: &str) -> Result<Permissions, StoreError> {
         let rows: Vec<PermissionRow> = sqlx::query_as(sql).bind(id).fetch_all(self.pool()).await?;
         let mut permissions = Permissions::default();
@@ -435,9 +470,15 @@ const USER_PERMISSIONS: &str = concat!(
 );
 
 const GROUP_PERMISSIONS: &str = concat!(
-    "WITH attached AS (
+    "WITH my_roles AS (
+        SELECT r.id, 'Role ' || r.name AS via FROM group_roles gr JOIN roles r ON r.id = gr.role_id
+        WHERE gr.group_id = $1
+     ),
+     attached AS (
         SELECT policy_arn, 'Attached directly' AS via, true AS direct, false AS boundary
         FROM group_policies WHERE group_id = $1
+        UNION ALL
+        SELECT p.policy_arn, r.via, false, false FROM role_policies p JOIN my_roles r ON r.id = p.role_id
      )
      SELECT ",
     managed_columns!(),
@@ -446,6 +487,9 @@ const GROUP_PERMISSIONS: &str = concat!(
        LEFT JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.default_version
      UNION ALL
      SELECT i.name, NULL, 'Inline', true, false, i.document FROM inline_policies i WHERE i.group_id = $1
+     UNION ALL
+     SELECT i.name, NULL, 'Inline in ' || r.via, false, false, i.document
+     FROM inline_policies i JOIN my_roles r ON r.id = i.role_id
      ORDER BY 4 DESC, 3, 1"
 );
 
@@ -465,4 +509,66 @@ const ROLE_PERMISSIONS: &str = concat!(
      UNION ALL
      SELECT i.name, NULL, 'Inline', true, false, i.document FROM inline_policies i WHERE i.role_id = $1
      ORDER BY 4 DESC, 3, 1"
+);
+
+/// [`USER_PERMISSIONS`] for every user at once, the owner's id first.
+const ALL_USER_PERMISSIONS: &str = concat!(
+    "WITH my_groups AS (
+        SELECT m.user_id, g.id, g.name FROM group_members m JOIN groups g ON g.id = m.group_id
+     ),
+     my_roles AS (
+        SELECT ur.user_id, r.id, 'Role ' || r.name AS via
+        FROM user_roles ur JOIN roles r ON r.id = ur.role_id
+        UNION ALL
+        SELECT g.user_id, r.id, 'Role ' || r.name || ' through group ' || g.name
+        FROM group_roles gr JOIN my_groups g ON g.id = gr.group_id JOIN roles r ON r.id = gr.role_id
+     ),
+     attached AS (
+        SELECT user_id AS owner, policy_arn, 'Attached directly' AS via, true AS direct,
+               false AS boundary
+        FROM user_policies
+        UNION ALL
+        SELECT g.user_id, p.policy_arn, 'Group ' || g.name, false, false
+        FROM group_policies p JOIN my_groups g ON g.id = p.group_id
+        UNION ALL
+        SELECT r.user_id, p.policy_arn, r.via, false, false
+        FROM role_policies p JOIN my_roles r ON r.id = p.role_id
+        UNION ALL
+        SELECT id, boundary_arn, 'Permissions boundary', true, true FROM users
+        WHERE boundary_arn IS NOT NULL
+     )
+     SELECT a.owner, ",
+    managed_columns!(),
+    ", a.policy_arn, a.via, a.direct, a.boundary, v.document FROM attached a
+       LEFT JOIN policies p ON p.arn = a.policy_arn
+       LEFT JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.default_version
+     UNION ALL
+     SELECT i.user_id, i.name, NULL, 'Inline', true, false, i.document
+     FROM inline_policies i WHERE i.user_id IS NOT NULL
+     UNION ALL
+     SELECT g.user_id, i.name, NULL, 'Inline in group ' || g.name, false, false, i.document
+     FROM inline_policies i JOIN my_groups g ON g.id = i.group_id
+     UNION ALL
+     SELECT r.user_id, i.name, NULL, 'Inline in ' || r.via, false, false, i.document
+     FROM inline_policies i JOIN my_roles r ON r.id = i.role_id"
+);
+
+/// [`ROLE_PERMISSIONS`] for every role at once, the role's id first.
+const ALL_ROLE_PERMISSIONS: &str = concat!(
+    "WITH attached AS (
+        SELECT role_id AS owner, policy_arn, 'Attached directly' AS via, true AS direct,
+               false AS boundary
+        FROM role_policies
+        UNION ALL
+        SELECT id, boundary_arn, 'Permissions boundary', true, true FROM roles
+        WHERE boundary_arn IS NOT NULL
+     )
+     SELECT a.owner, ",
+    managed_columns!(),
+    ", a.policy_arn, a.via, a.direct, a.boundary, v.document FROM attached a
+       LEFT JOIN policies p ON p.arn = a.policy_arn
+       LEFT JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.default_version
+     UNION ALL
+     SELECT i.role_id, i.name, NULL, 'Inline', true, false, i.document
+     FROM inline_policies i WHERE i.role_id IS NOT NULL"
 );

@@ -213,6 +213,17 @@ impl Store {
         Ok(row.map(|r| user_from_row(&r)).transpose()?)
     }
 
+    /// Every IAM user, by name (for questions about everyone, such as "who can do
+    /// this?").
+    pub async fn all_users(&self) -> Result<Vec<User>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE NOT is_root ORDER BY lower(name)"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(user_from_row).collect::<Result<_, _>>()?)
+    }
+
     pub async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
         let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
             .bind(id)

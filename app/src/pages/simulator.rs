@@ -1,77 +1,126 @@
-//! The policy simulator page: a GET form, so a simulation is a link to share.
+//! The policy simulator page: GET forms, so a simulation is a link to share.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::simulator::simulate_policies;
+use crate::api::simulator::{simulate_policies, who_can, SimulationInput};
+use crate::error::AppError;
+
+/// An error of the simulator's forms, naming the field.
+fn problem(e: &AppError) -> String {
+    match e {
+        AppError::Invalid(fields) => fields
+            .iter()
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.to_string(),
+    }
+}
 
 #[component]
 pub fn SimulatorPage() -> impl IntoView {
     let query = use_query_map();
     let get = move |key: &'static str| move || query.read().get(key).unwrap_or_default();
-    let (user, policy, actions, resource, source_ip, region) = (
-        get("user"),
-        get("policy"),
-        get("actions"),
-        get("resource"),
-        get("source_ip"),
-        get("region"),
-    );
-    let mfa = move || query.read().get("mfa").is_some_and(|v| v == "on");
+    let input = move || {
+        let q = query.read();
+        let get = |key: &str| q.get(key).unwrap_or_default();
+        SimulationInput {
+            subject_type: get("subject_type"),
+            subject: get("subject"),
+            policy: get("policy"),
+            actions: get("actions"),
+            resource: get("resource"),
+            source_ip: get("source_ip"),
+            region: get("region"),
+            availability_zone: get("availability_zone"),
+            mfa: q.get("mfa").is_some_and(|v| v == "on"),
+            time: get("time"),
+            resource_tags: get("resource_tags"),
+        }
+    };
     let submitted = move || query.read().get("actions").is_some();
     let results = Resource::new(
-        move || {
-            (
-                submitted(),
-                user(),
-                policy(),
-                actions(),
-                resource(),
-                source_ip(),
-                region(),
-                mfa(),
-            )
-        },
-        |(submitted, user, policy, actions, resource, source_ip, region, mfa)| async move {
+        move || (submitted(), input()),
+        |(submitted, input)| async move {
             if submitted {
-                simulate_policies(user, policy, actions, resource, source_ip, region, mfa)
-                    .await
-                    .map(Some)
+                simulate_policies(input).await.map(Some)
             } else {
                 Ok(None)
             }
         },
     );
+    let who_action = get("who_action");
+    let who_resource = get("who_resource");
+    let who = Resource::new(
+        move || (who_action(), who_resource()),
+        |(action, resource)| async move {
+            if action.is_empty() {
+                return Ok(None);
+            }
+            who_can(SimulationInput {
+                actions: action,
+                resource,
+                ..Default::default()
+            })
+            .await
+            .map(Some)
+        },
+    );
+    let subject_type = get("subject_type");
+    let types = move || {
+        let chosen = subject_type();
+        [("user", "User"), ("group", "Group"), ("role", "Role")]
+            .into_iter()
+            .map(|(value, label)| {
+                let selected = chosen == value;
+                view! { <option value=value selected=selected>{label}</option> }
+            })
+            .collect_view()
+    };
+    let mfa = move || query.read().get("mfa").is_some_and(|v| v == "on");
     view! {
         <Title text="Policy simulator · Portcullis"/>
         <h1>"Policy simulator"</h1>
-        <p class="lead">"See what the policy engine decides for a user, a pasted policy, or both, and which statements decide it."</p>
+        <p class="lead">"See what the policy engine decides for a user, group or role, a pasted policy, or both, and which statements decide it."</p>
         <form method="get" action="/simulator" class="panel">
-            <label for="sim-user">"User"</label>
-            <input id="sim-user" type="text" name="user" prop:value=user placeholder="User name (their own and their groups' policies)"/>
+            <div class="row-form">
+                <label for="sim-type">"Simulate"</label>
+                <select id="sim-type" name="subject_type">{types}</select>
+                <input id="sim-user" type="text" name="subject" prop:value=get("subject") placeholder="Name (empty: only the pasted policy)"/>
+            </div>
             <label for="sim-policy">"Additional policy (JSON)"</label>
-            <textarea id="sim-policy" name="policy" rows="5" prop:value=policy></textarea>
+            <textarea id="sim-policy" name="policy" rows="5" prop:value=get("policy")></textarea>
             <label for="sim-actions">"Actions, one per line"</label>
-            <textarea id="sim-actions" name="actions" rows="3" prop:value=actions placeholder="iam:CreateUser"></textarea>
+            <textarea id="sim-actions" name="actions" rows="3" prop:value=get("actions") placeholder="iam:CreateUser"></textarea>
             <label for="sim-resource">"Resource ARN"</label>
-            <input id="sim-resource" type="text" name="resource" prop:value=resource placeholder="*"/>
-            <label for="sim-ip">"Source IP"</label>
-            <input id="sim-ip" type="text" name="source_ip" prop:value=source_ip placeholder="203.0.113.7"/>
-            <label for="sim-region">"Region"</label>
-            <input id="sim-region" type="text" name="region" prop:value=region placeholder="eu-west-1"/>
-            <label class="inline"><input type="checkbox" name="mfa" value="on" prop:checked=mfa/>" Signed in with MFA"</label>
+            <input id="sim-resource" type="text" name="resource" prop:value=get("resource") placeholder="*"/>
+            <label for="sim-tags">"Resource tags (key=value, one per line)"</label>
+            <textarea id="sim-tags" name="resource_tags" rows="2" prop:value=get("resource_tags")></textarea>
+            <fieldset>
+                <legend>"Context"</legend>
+                <label for="sim-ip">"Source IP"</label>
+                <input id="sim-ip" type="text" name="source_ip" prop:value=get("source_ip") placeholder="203.0.113.7"/>
+                <label for="sim-region">"Region"</label>
+                <input id="sim-region" type="text" name="region" prop:value=get("region") placeholder="eu-west-1"/>
+                <label for="sim-az">"Availability zone (ec2:AvailabilityZone)"</label>
+                <input id="sim-az" type="text" name="availability_zone" prop:value=get("availability_zone") placeholder="eu-west-1a"/>
+                <label for="sim-time">"Time"</label>
+                <input id="sim-time" type="text" name="time" prop:value=get("time") placeholder="Now, or 2026-12-24T18:00:00Z"/>
+                <label class="check"><input type="checkbox" name="mfa" value="on" prop:checked=mfa/>" Signed in with MFA"</label>
+            </fieldset>
             <div><button type="submit" class="primary">"Simulate"</button></div>
         </form>
         <Transition fallback=|| view! { <p>"Simulating…"</p> }>
             {move || Suspend::new(async move {
                 match results.await {
                     Ok(None) => ().into_any(),
-                    Ok(Some(rows)) => view! {
+                    Ok(Some(simulation)) => view! {
                         <table class="data" data-testid="simulation">
                             <thead><tr><th scope="col">"Action"</th><th scope="col">"Decision"</th><th scope="col">"Blocked by"</th><th scope="col">"Matching statements"</th></tr></thead>
                             <tbody>
-                                {rows.into_iter().map(|r| {
+                                {simulation.rows.into_iter().map(|r| {
                                     let class = if r.decision == "Allow" { "success" } else { "denied" };
                                     view! {
                                         <tr>
@@ -84,16 +133,52 @@ pub fn SimulatorPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
+                        <section data-testid="sim-policies">
+                            {simulation.policies.into_iter().map(|p| view! {
+                                <div class="panel">
+                                    <h3>{p.name.clone()}" "<span class="badge">{p.layer.clone()}</span>" "<span class="hint">{p.via.clone()}</span></h3>
+                                    <pre class="policy-text">
+                                        {p.pieces.into_iter().map(|(text, hit, effect)| if hit {
+                                            view! { <mark class=format!("statement {}", effect.to_lowercase())>{text}</mark> }.into_any()
+                                        } else {
+                                            view! { <span>{text}</span> }.into_any()
+                                        }).collect_view()}
+                                    </pre>
+                                </div>
+                            }).collect_view()}
+                        </section>
                     }.into_any(),
-                    Err(e) => {
-                        let message = match &e {
-                            crate::error::AppError::Invalid(fields) => fields.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join(" "),
-                            other => other.to_string(),
-                        };
-                        view! { <p class="form-error" role="alert">{message}</p> }.into_any()
-                    }
+                    Err(e) => view! { <p class="form-error" role="alert">{problem(&e)}</p> }.into_any(),
                 }
             })}
         </Transition>
+        <section class="panel">
+            <h2>"Who can do this?"</h2>
+            <form method="get" action="/simulator" class="row-form">
+                <label for="who-action">"Action"</label>
+                <input id="who-action" type="text" name="who_action" prop:value=get("who_action") placeholder="iam:CreateUser"/>
+                <label for="who-resource">"Resource ARN"</label>
+                <input id="who-resource" type="text" name="who_resource" prop:value=get("who_resource") placeholder="*"/>
+                <button type="submit">"Find"</button>
+            </form>
+            <Transition fallback=|| view! { <p>"Looking…"</p> }>
+                {move || Suspend::new(async move {
+                    match who.await {
+                        Ok(None) => ().into_any(),
+                        Ok(Some(rows)) => view! {
+                            <table class="data" data-testid="who-can">
+                                <thead><tr><th scope="col">"Who"</th><th scope="col">"Allowed by"</th></tr></thead>
+                                <tbody>
+                                    {rows.into_iter().map(|a| view! {
+                                        <tr><td><span class="badge">{a.kind}</span>" "{a.name}</td><td>{a.through}</td></tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{problem(&e)}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }
