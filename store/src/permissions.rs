@@ -245,15 +245,7 @@ impl Store {
     ) -> Result<std::collections::HashMap<String, Permissions>, StoreError> {
         let mut everyone: std::collections::HashMap<String, Permissions> = Default::default();
         for sql in [ALL_USER_PERMISSIONS, ALL_ROLE_PERMISSIONS] {
-            let rows: Vec<(
-                String,
-                String,
-                Option<String>,
-                String,
-                bool,
-                bool,
-                Option<String>,
-            )> = sqlx::query_as(sql).fetch_all(self.pool()).await?;
+            let rows: Vec<OwnedPermissionRow> = sqlx::query_as(sql).fetch_all(self.pool()).await?;
             for (owner, name, policy_arn, via, direct, boundary, document) in rows {
                 let entry = everyone.entry(owner).or_default();
                 let policy = EffectivePolicy {
@@ -409,6 +401,16 @@ impl Store {
 
 /// Name, ARN (managed only), via, direct, is-boundary, document.
 type PermissionRow = (String, Option<String>, String, bool, bool, Option<String>);
+/// The owner's id, then a [`PermissionRow`].
+type OwnedPermissionRow = (
+    String,
+    String,
+    Option<String>,
+    String,
+    bool,
+    bool,
+    Option<String>,
+);
 
 /// Holds a customer policy against deletion until the transaction ends. Templates
 /// live in code: the caller checks their names.
