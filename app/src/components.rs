@@ -106,3 +106,57 @@ pub fn NewPassword(
         <PasswordChecklist policy password/>
     }
 }
+
+/// A form the signed-in principal may not use: shown disabled, with the engine's
+/// reason. Hiding it would leave people guessing; the server refuses it regardless.
+/// A `compact` guard (a button in a table row) keeps the reason in its tooltip, so a
+/// long list does not repeat it on every row.
+#[component]
+pub fn Guard(
+    reason: Option<String>,
+    action: &'static str,
+    #[prop(optional)] compact: bool,
+    children: Children,
+) -> impl IntoView {
+    match reason {
+        Some(reason) => {
+            let message = format!("Not allowed ({action}): {reason}.");
+            let note = (!compact).then(|| {
+                view! { <p class="denied-reason" data-testid="denied-reason">{message.clone()}</p> }
+            });
+            view! {
+                <fieldset class="guard" disabled=true title=message>
+                    {children()}
+                    {note}
+                </fieldset>
+            }
+            .into_any()
+        }
+        None => children().into_any(),
+    }
+}
+
+/// [`Guard`] for a form outside the page's data: asks the engine, for this form's
+/// action on `resource` (`user/*`, `*`, …), before showing it.
+#[component]
+pub fn GuardFor(
+    action: &'static str,
+    resource: &'static str,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let refusals = Resource::new(
+        || (),
+        move |_| crate::api::permissions::my_refusals(vec![(action.into(), resource.into())]),
+    );
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    let reason = refusals.await.ok().and_then(|r| r.reason(action));
+                    view! { <Guard reason action>{children()}</Guard> }
+                })
+            }}
+        </Suspense>
+    }
+}

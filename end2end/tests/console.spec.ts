@@ -38,6 +38,11 @@ async function createUser(page: Page, name: string, password: string | null, req
   await page.click("section.panel button[type=submit]");
 }
 
+/** Undoes the console's disabling of refused controls, as a crafted request would. */
+async function enableGuardedControls(page: Page) {
+  await page.evaluate(() => document.querySelectorAll("fieldset.guard").forEach((f) => ((f as HTMLFieldSetElement).disabled = false)));
+}
+
 async function signInAsRoot(page: Page) {
   await signIn(page, ROOT_EMAIL, ROOT_PASSWORD);
   await expect(page.getByTestId("whoami")).toHaveText("root");
@@ -289,12 +294,23 @@ test.describe.serial("Portcullis console", () => {
       await expect(page.locator("h1")).toBeVisible();
       await expect(page.locator(".form-error")).toHaveCount(0);
     }
-    await createUser(page, "mallory", null, false);
-    await expect(page.locator(".form-error")).toContainText("not allowed to perform iam:CreateUser");
+    // Controls are shown disabled, with the engine's reason.
+    await page.goto("/users");
+    await expect(page.locator("#new-name")).toBeDisabled();
+    await expect(page.getByTestId("denied-reason")).toContainText("Not allowed (iam:CreateUser): no policy attached to you");
     await page.goto("/groups/developers");
+    await expect(page.locator("#member")).toBeDisabled();
+    await expect(page.getByTestId("denied-reason").first()).toContainText("iam:AddUserToGroup");
+    // Re-enabled by hand, the server still refuses.
+    await enableGuardedControls(page);
     await page.fill("#member", "audrey");
     await page.click("text=Add member");
     await expect(page.locator(".form-error")).toContainText("not allowed to perform iam:AddUserToGroup");
+    await page.goto("/users");
+    await enableGuardedControls(page);
+    await page.fill("#new-name", "mallory");
+    await page.click("section.panel button[type=submit]");
+    await expect(page.locator(".form-error")).toContainText("not allowed to perform iam:CreateUser");
     await signOut(page);
 
     // PowerUserAccess is everything but IAM.
@@ -510,7 +526,10 @@ test.describe.serial("Portcullis console", () => {
     await page.goto("/users");
     await expect(page.locator("h1")).toHaveText("Users");
     await expect(page.locator(".form-error")).toHaveCount(0);
-    await createUser(page, "mallory", null, false);
+    await expect(page.getByTestId("denied-reason")).toContainText("no policy of the role allows it");
+    await enableGuardedControls(page);
+    await page.fill("#new-name", "mallory");
+    await page.click("section.panel button[type=submit]");
     await expect(page.locator(".form-error")).toContainText("not allowed to perform iam:CreateUser");
     await page.click("button:has-text('Back to audrey')");
     await expect(page.getByTestId("whoami")).toHaveText("audrey");

@@ -20,6 +20,8 @@ pub struct GroupDetail {
     pub members: Vec<String>,
     /// The group's policies and roles; every member has them.
     pub access: crate::api::permissions::Access,
+    /// Changes on this page the signed-in principal may not make.
+    pub refusals: crate::api::permissions::Refusals,
 }
 
 #[cfg(feature = "ssr")]
@@ -75,7 +77,18 @@ pub async fn create_group(name: String) -> Result<(), AppError> {
 pub async fn group_overview(name: String) -> Result<GroupDetail, AppError> {
     use crate::ssr::auth::{internal, state};
     use crate::ssr::respond;
-    crate::ssr::authorize("iam:GetGroup", crate::ssr::Target::Group(&name)).await?;
+    use crate::ssr::Target;
+    let principal = crate::ssr::authorize("iam:GetGroup", Target::Group(&name)).await?;
+    let refusals = crate::ssr::authz::refusals(
+        &principal,
+        &[
+            ("iam:AddUserToGroup", Target::Group(&name)),
+            ("iam:RemoveUserFromGroup", Target::Group(&name)),
+            ("iam:UpdateGroup", Target::Group(&name)),
+            ("iam:DeleteGroup", Target::Group(&name)),
+        ],
+    )
+    .await?;
     let state = state()?;
     let Some(group) = state.store.group(&name).await.map_err(internal)? else {
         return Err(respond(AppError::NotFound(format!(
@@ -89,6 +102,7 @@ pub async fn group_overview(name: String) -> Result<GroupDetail, AppError> {
         .map_err(internal)?;
     let access = crate::api::permissions::server::access(
         &state.store,
+        &principal,
         store::Holder::Group,
         &group.name,
         permissions,
@@ -100,6 +114,7 @@ pub async fn group_overview(name: String) -> Result<GroupDetail, AppError> {
         created: crate::api::users::format::date(group.created_at),
         members: group.members,
         access,
+        refusals,
     })
 }
 

@@ -38,6 +38,36 @@ pub struct Access {
     pub available_roles: Vec<String>,
     /// AWS's quota for this identity's inline policies, in characters.
     pub inline_limit: usize,
+    /// The panels' changes the signed-in principal may not make.
+    pub refusals: Refusals,
+}
+
+/// The changes a page offers that the signed-in principal would be refused, by
+/// action, with the engine's reason; the page disables those controls and says why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusals(pub std::collections::BTreeMap<String, String>);
+
+impl Refusals {
+    pub fn reason(&self, action: &str) -> Option<String> {
+        self.0.get(action).cloned()
+    }
+}
+
+impl Access {
+    /// The IAM action for this holder among its `(user, group, role)` spellings.
+    pub fn action(&self, spellings: [&'static str; 3]) -> &'static str {
+        let [user, group, role] = spellings;
+        match self.holder.as_str() {
+            "user" => user,
+            "group" => group,
+            _ => role,
+        }
+    }
+
+    /// Why the signed-in principal may not make this change here, if it may not.
+    pub fn refused(&self, spellings: [&'static str; 3]) -> Option<String> {
+        self.refusals.reason(self.action(spellings))
+    }
 }
 
 /// Name of a policy from its ARN.
@@ -124,13 +154,87 @@ pub mod server {
         }
     }
 
-    /// Builds the permissions view of a holder from what applies to it.
+    /// Builds the permissions view of a holder from what applies to it, with what the
+    /// signed-in principal may not change there.
     pub async fn access(
         store: &store::Store,
+        principal: &crate::ssr::Principal,
         holder: Holder,
         name: &str,
         permissions: store::Permissions,
     ) -> Result<Access, AppError> {
+        let on = || target(holder, name);
+        let mut checks = vec![
+            (
+                action(
+                    holder,
+                    [
+                        "iam:AttachUserPolicy",
+                        "iam:AttachGroupPolicy",
+                        "iam:AttachRolePolicy",
+                    ],
+                ),
+                on(),
+            ),
+            (
+                action(
+                    holder,
+                    [
+                        "iam:DetachUserPolicy",
+                        "iam:DetachGroupPolicy",
+                        "iam:DetachRolePolicy",
+                    ],
+                ),
+                on(),
+            ),
+            (
+                action(
+                    holder,
+                    [
+                        "iam:PutUserPolicy",
+                        "iam:PutGroupPolicy",
+                        "iam:PutRolePolicy",
+                    ],
+                ),
+                on(),
+            ),
+            (
+                action(
+                    holder,
+                    [
+                        "iam:DeleteUserPolicy",
+                        "iam:DeleteGroupPolicy",
+                        "iam:DeleteRolePolicy",
+                    ],
+                ),
+                on(),
+            ),
+        ];
+        if holder != Holder::Group {
+            checks.push((
+                action(
+                    holder,
+                    [
+                        "iam:PutUserPermissionsBoundary",
+                        "",
+                        "iam:PutRolePermissionsBoundary",
+                    ],
+                ),
+                on(),
+            ));
+            checks.push((
+                action(
+                    holder,
+                    [
+                        "iam:DeleteUserPermissionsBoundary",
+                        "",
+                        "iam:DeleteRolePermissionsBoundary",
+                    ],
+                ),
+                on(),
+            ));
+        }
+        let refusals = crate::ssr::authz::refusals(principal, &checks).await?;
         let policies: Vec<AttachedPolicy> = permissions
             .policies
             .into_iter()
@@ -180,6 +284,7 @@ pub mod server {
             roles,
             available_roles,
             inline_limit: inline_kind(holder).size_limit(),
+            refusals,
         })
     }
 }
@@ -461,4 +566,29 @@ pub async fn grant_role(
     })?;
     crate::ssr::auth::redirect_back(&back, "/");
     Ok(())
+}
+
+/// What the signed-in principal would be refused among `checks` (action, resource
+/// path such as `user/*` or `*`), for pages that offer those changes.
+#[server]
+pub async fn my_refusals(checks: Vec<(String, String)>) -> Result<Refusals, AppError> {
+    use crate::ssr::Target;
+    let principal = crate::ssr::signed_in().await?;
+    let targets: Vec<(&str, Target<'_>)> = checks
+        .iter()
+        .map(|(action, path)| {
+            let target = match path.split_once('/') {
+                Some(("user", "*")) => Target::Users,
+                Some(("group", "*")) => Target::Groups,
+                Some(("role", "*")) => Target::Roles,
+                Some(("user", name)) => Target::User(name),
+                Some(("group", name)) => Target::Group(name),
+                Some(("role", name)) => Target::Role(name),
+                Some(("policy", name)) => Target::Policy(name),
+                _ => Target::Any,
+            };
+            (action.as_str(), target)
+        })
+        .collect();
+    crate::ssr::authz::refusals(&principal, &targets).await
 }

@@ -80,6 +80,8 @@ pub struct PolicyDetail {
     pub attached_to: Vec<String>,
     /// The default version's check.
     pub check: PolicyCheck,
+    /// Changes on this page the signed-in principal may not make.
+    pub refusals: crate::api::permissions::Refusals,
 }
 
 #[cfg(feature = "ssr")]
@@ -246,10 +248,11 @@ pub async fn check_policy(document: String) -> Result<PolicyCheck, AppError> {
 pub async fn policy_overview(name: String) -> Result<PolicyDetail, AppError> {
     use crate::ssr::auth::{internal, state};
     use crate::ssr::{respond, Target};
-    crate::ssr::authorize("iam:GetPolicy", Target::Policy(&name)).await?;
+    let principal = crate::ssr::authorize("iam:GetPolicy", Target::Policy(&name)).await?;
     let state = state()?;
     if let Some((arn, (template, _))) = crate::ssr::authz::template_named(&name) {
         return Ok(PolicyDetail {
+            refusals: Default::default(),
             row: PolicyRow {
                 name: template.name.to_string(),
                 arn: arn.clone(),
@@ -283,7 +286,18 @@ pub async fn policy_overview(name: String) -> Result<PolicyDetail, AppError> {
         .find(|v| v.is_default)
         .map(|v| v.document.clone())
         .unwrap_or_default();
+    let refusals = crate::ssr::authz::refusals(
+        &principal,
+        &[
+            ("iam:CreatePolicyVersion", Target::Policy(&name)),
+            ("iam:SetDefaultPolicyVersion", Target::Policy(&name)),
+            ("iam:DeletePolicyVersion", Target::Policy(&name)),
+            ("iam:DeletePolicy", Target::Policy(&name)),
+        ],
+    )
+    .await?;
     Ok(PolicyDetail {
+        refusals,
         attached_to: state
             .store
             .policy_attachments(&policy.arn)

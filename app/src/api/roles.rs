@@ -30,6 +30,8 @@ pub struct RoleDetail {
     /// `user alice`, `group auditors`.
     pub holders: Vec<String>,
     pub access: crate::api::permissions::Access,
+    /// Changes on this page the signed-in principal may not make.
+    pub refusals: crate::api::permissions::Refusals,
 }
 
 /// The role session the console is acting in, for the top bar.
@@ -274,7 +276,17 @@ pub async fn create_role(
 pub async fn role_overview(name: String) -> Result<RoleDetail, AppError> {
     use crate::ssr::auth::{internal, state};
     use crate::ssr::respond;
-    crate::ssr::authorize("iam:GetRole", crate::ssr::Target::Role(&name)).await?;
+    use crate::ssr::Target;
+    let principal = crate::ssr::authorize("iam:GetRole", Target::Role(&name)).await?;
+    let refusals = crate::ssr::authz::refusals(
+        &principal,
+        &[
+            ("iam:UpdateAssumeRolePolicy", Target::Role(&name)),
+            ("iam:UpdateRole", Target::Role(&name)),
+            ("iam:DeleteRole", Target::Role(&name)),
+        ],
+    )
+    .await?;
     let state = state()?;
     let Some(role) = state.store.role(&name).await.map_err(internal)? else {
         return Err(respond(AppError::NotFound(format!(
@@ -288,6 +300,7 @@ pub async fn role_overview(name: String) -> Result<RoleDetail, AppError> {
         .map_err(internal)?;
     let access = crate::api::permissions::server::access(
         &state.store,
+        &principal,
         store::Holder::Role,
         &role.name,
         permissions,
@@ -303,6 +316,7 @@ pub async fn role_overview(name: String) -> Result<RoleDetail, AppError> {
         trust_policy: role.trust_policy,
         holders: role.holders,
         access,
+        refusals,
     })
 }
 

@@ -26,13 +26,21 @@ pub mod store_types {
         pub sign_in_ranges: Vec<String>,
         pub regions: Vec<String>,
         pub availability_zones: Vec<String>,
+        /// Whether the signed-in principal may change them, and why not.
+        pub refusals: crate::api::permissions::Refusals,
     }
 }
 
 #[server]
 pub async fn account_settings() -> Result<Settings, AppError> {
     use crate::ssr::auth::{internal, state};
-    crate::ssr::authorize("iam:GetAccountPasswordPolicy", crate::ssr::Target::Any).await?;
+    use crate::ssr::Target;
+    let principal = crate::ssr::authorize("iam:GetAccountPasswordPolicy", Target::Any).await?;
+    let refusals = crate::ssr::authz::refusals(
+        &principal,
+        &[("iam:UpdateAccountPasswordPolicy", Target::Any)],
+    )
+    .await?;
     let s = state()?.store.settings().await.map_err(internal)?;
     Ok(Settings {
         password_policy: s.password_policy,
@@ -43,6 +51,7 @@ pub async fn account_settings() -> Result<Settings, AppError> {
         sign_in_ranges: s.sign_in_ranges,
         regions: s.regions,
         availability_zones: s.availability_zones,
+        refusals,
     })
 }
 

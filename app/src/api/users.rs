@@ -56,6 +56,8 @@ pub struct UserDetail {
     /// What applies to the user (directly, through groups and roles), its roles
     /// and its permissions boundary.
     pub access: crate::api::permissions::Access,
+    /// Changes on this page the signed-in principal may not make.
+    pub refusals: crate::api::permissions::Refusals,
 }
 
 pub const PER_PAGE: i64 = 25;
@@ -269,9 +271,21 @@ pub async fn create_user(
 #[server]
 pub async fn user_overview(name: String) -> Result<UserDetail, AppError> {
     use crate::ssr::auth::{internal, session, state};
-    crate::ssr::authorize("iam:GetUser", crate::ssr::Target::User(&name)).await?;
+    use crate::ssr::Target;
+    let principal = crate::ssr::authorize("iam:GetUser", Target::User(&name)).await?;
     let state = state()?;
     let user = existing_user(&state, &name).await?;
+    let refusals = crate::ssr::authz::refusals(
+        &principal,
+        &[
+            ("iam:DeleteUser", Target::User(&name)),
+            ("iam:UpdateLoginProfile", Target::User(&name)),
+            ("iam:DeactivateMFADevice", Target::User(&name)),
+            ("iam:AddUserToGroup", Target::Groups),
+            ("iam:RemoveUserFromGroup", Target::Groups),
+        ],
+    )
+    .await?;
     let now = state.clock.now();
     let groups = state
         .store
@@ -318,6 +332,7 @@ pub async fn user_overview(name: String) -> Result<UserDetail, AppError> {
         .map_err(internal)?;
     let access = crate::api::permissions::server::access(
         &state.store,
+        &principal,
         store::Holder::User,
         &user.name,
         permissions,
@@ -342,6 +357,7 @@ pub async fn user_overview(name: String) -> Result<UserDetail, AppError> {
         activity,
         generated_password,
         access,
+        refusals,
     })
 }
 

@@ -6,7 +6,38 @@ use leptos::prelude::*;
 use crate::api::permissions::{
     Access, AttachPolicy, DeleteInlinePolicy, DetachPolicy, GrantRole, PutInlinePolicy, SetBoundary,
 };
-use crate::components::{action_error, field, FieldError, FormError};
+use crate::components::{action_error, field, FieldError, FormError, Guard};
+
+const ATTACH: [&str; 3] = [
+    "iam:AttachUserPolicy",
+    "iam:AttachGroupPolicy",
+    "iam:AttachRolePolicy",
+];
+const DETACH: [&str; 3] = [
+    "iam:DetachUserPolicy",
+    "iam:DetachGroupPolicy",
+    "iam:DetachRolePolicy",
+];
+const PUT_INLINE: [&str; 3] = [
+    "iam:PutUserPolicy",
+    "iam:PutGroupPolicy",
+    "iam:PutRolePolicy",
+];
+const DELETE_INLINE: [&str; 3] = [
+    "iam:DeleteUserPolicy",
+    "iam:DeleteGroupPolicy",
+    "iam:DeleteRolePolicy",
+];
+const PUT_BOUNDARY: [&str; 3] = [
+    "iam:PutUserPermissionsBoundary",
+    "",
+    "iam:PutRolePermissionsBoundary",
+];
+const DELETE_BOUNDARY: [&str; 3] = [
+    "iam:DeleteUserPermissionsBoundary",
+    "",
+    "iam:DeleteRolePermissionsBoundary",
+];
 
 /// A starting point for a new inline policy.
 const INLINE_SKELETON: &str = r#"{
@@ -111,18 +142,22 @@ fn PoliciesPanel(access: Access, actions: AccessActions) -> impl IntoView {
             let label = p.name.clone();
             let remove = match (p.arn.clone(), p.direct) {
                 (Some(arn), true) => Some(view! {
-                    <ActionForm action=actions.detach attr:class="inline-form">
-                        <HolderFields who/>
-                        <input type="hidden" name="policy_arn" value=arn/>
-                        <button type="submit" class="link" aria-label=format!("Detach {label}")>"Detach"</button>
-                    </ActionForm>
+                    <Guard reason=access.refused(DETACH) action=access.action(DETACH) compact=true>
+                        <ActionForm action=actions.detach attr:class="inline-form">
+                            <HolderFields who/>
+                            <input type="hidden" name="policy_arn" value=arn/>
+                            <button type="submit" class="link" aria-label=format!("Detach {label}")>"Detach"</button>
+                        </ActionForm>
+                    </Guard>
                 }.into_any()),
                 (None, true) => Some(view! {
-                    <ActionForm action=actions.delete_inline attr:class="inline-form">
-                        <HolderFields who/>
-                        <input type="hidden" name="policy_name" value=label.clone()/>
-                        <button type="submit" class="link" aria-label=format!("Delete inline policy {label}")>"Delete"</button>
-                    </ActionForm>
+                    <Guard reason=access.refused(DELETE_INLINE) action=access.action(DELETE_INLINE) compact=true>
+                        <ActionForm action=actions.delete_inline attr:class="inline-form">
+                            <HolderFields who/>
+                            <input type="hidden" name="policy_name" value=label.clone()/>
+                            <button type="submit" class="link" aria-label=format!("Delete inline policy {label}")>"Delete"</button>
+                        </ActionForm>
+                    </Guard>
                 }.into_any()),
                 _ => None,
             };
@@ -146,12 +181,14 @@ fn PoliciesPanel(access: Access, actions: AccessActions) -> impl IntoView {
             <h2>"Permissions"</h2>
             {empty}
             <table class="data"><thead><tr><th scope="col">"Policy"</th><th scope="col">"Applies through"</th><th scope="col"></th></tr></thead><tbody>{rows}</tbody></table>
-            <ActionForm action=actions.attach attr:class="row-form">
-                <HolderFields who/>
-                <label for="attach-policy">"Attach policy"</label>
-                <select id="attach-policy" name="policy_arn">{options}</select>
-                <button type="submit">"Attach"</button>
-            </ActionForm>
+            <Guard reason=access.refused(ATTACH) action=access.action(ATTACH)>
+                <ActionForm action=actions.attach attr:class="row-form">
+                    <HolderFields who/>
+                    <label for="attach-policy">"Attach policy"</label>
+                    <select id="attach-policy" name="policy_arn">{options}</select>
+                    <button type="submit">"Attach"</button>
+                </ActionForm>
+            </Guard>
             <FieldError message=field(attach_error, "policy_arn")/>
             <FormError error=attach_error/>
             <FormError error=detach_error/>
@@ -187,10 +224,13 @@ fn InlinePanel(access: Access, actions: AccessActions) -> impl IntoView {
         })
         .collect_view();
     let limit = access.inline_limit;
+    let refused = access.refused(PUT_INLINE);
+    let put = access.action(PUT_INLINE);
     view! {
         <section class="panel" data-testid="inline-policies">
             <h2>"Inline policies"</h2>
             <p class="hint">{format!("Embedded in this {} alone and deleted with it. Together at most {limit} characters, not counting white space.", access.holder)}</p>
+            <Guard reason=refused action=put>
             {existing}
             <details class="inline-policy" open=move || put_error.with(Option::is_some)>
                 <summary>"Add inline policy"</summary>
@@ -204,6 +244,7 @@ fn InlinePanel(access: Access, actions: AccessActions) -> impl IntoView {
                     <button type="submit" class="primary">"Save inline policy"</button>
                 </ActionForm>
             </details>
+            </Guard>
             <FieldError message=field(put_error, "document")/>
             <FormError error=put_error/>
         </section>
@@ -218,11 +259,13 @@ fn BoundaryPanel(access: Access, action: ServerAction<SetBoundary>) -> impl Into
     let current = match &access.boundary {
         Some((name, _)) => view! {
             <p>"Boundary: "<a href=format!("/policies/{name}")><strong>{name.clone()}</strong></a>". Only what it also allows is allowed."</p>
-            <ActionForm action=action attr:class="inline-form">
-                <HolderFields who/>
-                <input type="hidden" name="policy_arn" value=""/>
-                <button type="submit" class="link">"Remove boundary"</button>
-            </ActionForm>
+            <Guard reason=access.refused(DELETE_BOUNDARY) action=access.action(DELETE_BOUNDARY) compact=true>
+                <ActionForm action=action attr:class="inline-form">
+                    <HolderFields who/>
+                    <input type="hidden" name="policy_arn" value=""/>
+                    <button type="submit" class="link">"Remove boundary"</button>
+                </ActionForm>
+            </Guard>
         }
         .into_any(),
         None => view! { <p>"No boundary: the policies above apply in full."</p> }.into_any(),
@@ -245,12 +288,14 @@ fn BoundaryPanel(access: Access, action: ServerAction<SetBoundary>) -> impl Into
         <section class="panel" data-testid="boundary">
             <h2>"Permissions boundary"</h2>
             {current}
-            <ActionForm action=action attr:class="row-form">
-                <HolderFields who/>
-                <label for="boundary-policy">"Set boundary"</label>
-                <select id="boundary-policy" name="policy_arn">{options}</select>
-                <button type="submit">"Set boundary"</button>
-            </ActionForm>
+            <Guard reason=access.refused(PUT_BOUNDARY) action=access.action(PUT_BOUNDARY)>
+                <ActionForm action=action attr:class="row-form">
+                    <HolderFields who/>
+                    <label for="boundary-policy">"Set boundary"</label>
+                    <select id="boundary-policy" name="policy_arn">{options}</select>
+                    <button type="submit">"Set boundary"</button>
+                </ActionForm>
+            </Guard>
             <FieldError message=field(error, "boundary")/>
             <FormError error=error/>
         </section>
@@ -271,12 +316,14 @@ fn RolesGivenPanel(access: Access, action: ServerAction<GrantRole>) -> impl Into
                 <tr>
                     <td><a href=format!("/roles/{role}")>{role.clone()}</a></td>
                     <td>
-                        <ActionForm action=action attr:class="inline-form">
-                            <HolderFields who/>
-                            <input type="hidden" name="role" value=role.clone()/>
-                            <input type="hidden" name="give" value="false"/>
-                            <button type="submit" class="link" aria-label=format!("Take back role {role}")>"Take back"</button>
-                        </ActionForm>
+                        <Guard reason=access.refused(DETACH) action=access.action(DETACH) compact=true>
+                            <ActionForm action=action attr:class="inline-form">
+                                <HolderFields who/>
+                                <input type="hidden" name="role" value=role.clone()/>
+                                <input type="hidden" name="give" value="false"/>
+                                <button type="submit" class="link" aria-label=format!("Take back role {role}")>"Take back"</button>
+                            </ActionForm>
+                        </Guard>
                     </td>
                 </tr>
             }
@@ -292,13 +339,15 @@ fn RolesGivenPanel(access: Access, action: ServerAction<GrantRole>) -> impl Into
             <h2>"Roles"</h2>
             <p class="hint">"A role's policies apply to everyone it is given to; edit the role once and all of them change."</p>
             <table class="data"><tbody>{rows}</tbody></table>
-            <ActionForm action=action attr:class="row-form">
-                <HolderFields who/>
-                <input type="hidden" name="give" value="true"/>
-                <label for="give-role">"Give role"</label>
-                <select id="give-role" name="role">{options}</select>
-                <button type="submit">"Give role"</button>
-            </ActionForm>
+            <Guard reason=access.refused(ATTACH) action=access.action(ATTACH)>
+                <ActionForm action=action attr:class="row-form">
+                    <HolderFields who/>
+                    <input type="hidden" name="give" value="true"/>
+                    <label for="give-role">"Give role"</label>
+                    <select id="give-role" name="role">{options}</select>
+                    <button type="submit">"Give role"</button>
+                </ActionForm>
+            </Guard>
             <FieldError message=field(error, "role")/>
             <FormError error=error/>
         </section>

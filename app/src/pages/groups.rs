@@ -8,7 +8,7 @@ use super::access::{AccessActions, AccessPanels};
 use crate::api::groups::{
     group_overview, list_groups, AddMember, CreateGroup, DeleteGroup, RemoveMember, RenameGroup,
 };
-use crate::components::{action_error, field, FieldError, FormError, LoadError};
+use crate::components::{action_error, field, FieldError, FormError, Guard, GuardFor, LoadError};
 
 #[component]
 pub fn GroupsPage() -> impl IntoView {
@@ -38,11 +38,13 @@ pub fn GroupsPage() -> impl IntoView {
         </Transition>
         <section class="panel">
             <h2>"Create group"</h2>
-            <ActionForm action=create attr:class="row-form">
-                <label for="group-name">"Group name"</label>
-                <input id="group-name" type="text" name="name" maxlength="128" required/>
-                <button type="submit" class="primary">"Create group"</button>
-            </ActionForm>
+            <GuardFor action="iam:CreateGroup" resource="group/*">
+                <ActionForm action=create attr:class="row-form">
+                    <label for="group-name">"Group name"</label>
+                    <input id="group-name" type="text" name="name" maxlength="128" required/>
+                    <button type="submit" class="primary">"Create group"</button>
+                </ActionForm>
+            </GuardFor>
             <FieldError message=field(value, "name")/>
             <FormError error=value/>
         </section>
@@ -83,18 +85,21 @@ pub fn GroupPage() -> impl IntoView {
                     Ok(g) => {
                         let back = format!("/groups/{}", g.name);
                         let member_count = g.members.len();
+                        let refused = |action: &str| g.refusals.reason(action);
                         let member_rows = g.members.iter().map(|m| {
                             let (group, back, m) = (g.name.clone(), back.clone(), m.clone());
                             view! {
                                 <tr>
                                     <td><a href=format!("/users/{m}")>{m.clone()}</a></td>
                                     <td>
-                                        <ActionForm action=remove attr:class="inline-form">
-                                            <input type="hidden" name="group" value=group/>
-                                            <input type="hidden" name="user" value=m.clone()/>
-                                            <input type="hidden" name="back" value=back/>
-                                            <button type="submit" class="link" aria-label=format!("Remove {m}")>"Remove"</button>
-                                        </ActionForm>
+                                        <Guard reason=refused("iam:RemoveUserFromGroup") action="iam:RemoveUserFromGroup" compact=true>
+                                            <ActionForm action=remove attr:class="inline-form">
+                                                <input type="hidden" name="group" value=group/>
+                                                <input type="hidden" name="user" value=m.clone()/>
+                                                <input type="hidden" name="back" value=back/>
+                                                <button type="submit" class="link" aria-label=format!("Remove {m}")>"Remove"</button>
+                                            </ActionForm>
+                                        </Guard>
                                     </td>
                                 </tr>
                             }
@@ -110,39 +115,45 @@ pub fn GroupPage() -> impl IntoView {
                             <section class="panel">
                                 <h2>{format!("Members ({member_count})")}</h2>
                                 <table class="data"><tbody>{member_rows}</tbody></table>
-                                <ActionForm action=add attr:class="row-form">
-                                    <input type="hidden" name="group" value=add_group/>
-                                    <input type="hidden" name="back" value=back.clone()/>
-                                    <label for="member">"Add user"</label>
-                                    <input id="member" type="text" name="user" placeholder="User name"/>
-                                    <button type="submit">"Add member"</button>
-                                </ActionForm>
+                                <Guard reason=refused("iam:AddUserToGroup") action="iam:AddUserToGroup">
+                                    <ActionForm action=add attr:class="row-form">
+                                        <input type="hidden" name="group" value=add_group/>
+                                        <input type="hidden" name="back" value=back.clone()/>
+                                        <label for="member">"Add user"</label>
+                                        <input id="member" type="text" name="user" placeholder="User name"/>
+                                        <button type="submit">"Add member"</button>
+                                    </ActionForm>
+                                </Guard>
                                 <FieldError message=field(add_value, "user")/>
                                 <FormError error=add_value/>
                             </section>
                             {permissions}
                             <section class="panel">
                                 <h2>"Rename"</h2>
-                                <ActionForm action=rename attr:class="row-form">
-                                    <input type="hidden" name="name" value=rename_group.clone()/>
-                                    <label for="new-name">"New name"</label>
-                                    <input id="new-name" type="text" name="new_name" value=rename_group/>
-                                    <button type="submit">"Rename"</button>
-                                </ActionForm>
+                                <Guard reason=refused("iam:UpdateGroup") action="iam:UpdateGroup">
+                                    <ActionForm action=rename attr:class="row-form">
+                                        <input type="hidden" name="name" value=rename_group.clone()/>
+                                        <label for="new-name">"New name"</label>
+                                        <input id="new-name" type="text" name="new_name" value=rename_group/>
+                                        <button type="submit">"Rename"</button>
+                                    </ActionForm>
+                                </Guard>
                                 <FieldError message=field(rename_value, "new_name")/>
                                 <FormError error=rename_value/>
                             </section>
                             <section class="panel danger-zone">
                                 <h2>"Delete group"</h2>
                                 <p>"Members stay as users; they only leave this group. Type the group name to confirm."</p>
-                                <ActionForm action=delete>
-                                    <input type="hidden" name="name" value=delete_group/>
-                                    <label for="confirm-delete">"Group name"</label>
-                                    <input id="confirm-delete" type="text" name="confirm" autocomplete="off"/>
-                                    <FieldError message=field(delete_value, "confirm")/>
-                                    <FormError error=delete_value/>
-                                    <button type="submit" class="danger">"Delete group"</button>
-                                </ActionForm>
+                                <Guard reason=refused("iam:DeleteGroup") action="iam:DeleteGroup">
+                                    <ActionForm action=delete>
+                                        <input type="hidden" name="name" value=delete_group/>
+                                        <label for="confirm-delete">"Group name"</label>
+                                        <input id="confirm-delete" type="text" name="confirm" autocomplete="off"/>
+                                        <FieldError message=field(delete_value, "confirm")/>
+                                        <FormError error=delete_value/>
+                                        <button type="submit" class="danger">"Delete group"</button>
+                                    </ActionForm>
+                                </Guard>
                             </section>
                         }.into_any()
                     }

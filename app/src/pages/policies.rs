@@ -10,7 +10,7 @@ use crate::api::policies::{
     list_policies, policy_overview, CreatePolicy, CreatePolicyVersion, DeletePolicy,
     DeletePolicyVersion, SetDefaultVersion,
 };
-use crate::components::{action_error, field, FieldError, FormError, LoadError};
+use crate::components::{action_error, field, FieldError, FormError, Guard, GuardFor, LoadError};
 
 #[component]
 pub fn PoliciesPage() -> impl IntoView {
@@ -68,6 +68,7 @@ pub fn NewPolicyPage() -> impl IntoView {
         <Title text="Create policy · Portcullis"/>
         <p class="crumbs"><a href="/policies">"Policies"</a>" / Create"</p>
         <h1>"Create policy"</h1>
+        <GuardFor action="iam:CreatePolicy" resource="policy/*">
         <ActionForm action=create>
             <label for="policy-name">"Policy name"</label>
             <input id="policy-name" type="text" name="name" maxlength="128" required/>
@@ -81,6 +82,7 @@ pub fn NewPolicyPage() -> impl IntoView {
             <FormError error=error/>
             <button type="submit" class="primary">"Create policy"</button>
         </ActionForm>
+        </GuardFor>
     }
 }
 
@@ -127,16 +129,20 @@ pub fn PolicyPage() -> impl IntoView {
                             let (n1, n2) = (policy_name.clone(), policy_name.clone());
                             let version = v.version;
                             let actions = (!p.row.template && !v.is_default).then(|| view! {
+                                <Guard reason=p.refusals.reason("iam:SetDefaultPolicyVersion") action="iam:SetDefaultPolicyVersion" compact=true>
                                 <ActionForm action=set_default attr:class="inline-form">
                                     <input type="hidden" name="name" value=n1/>
                                     <input type="hidden" name="version" value=version/>
                                     <button type="submit" class="link" aria-label=format!("Make v{version} the default")>"Make default"</button>
                                 </ActionForm>
+                                </Guard>
+                                <Guard reason=p.refusals.reason("iam:DeletePolicyVersion") action="iam:DeletePolicyVersion" compact=true>
                                 <ActionForm action=delete_version attr:class="inline-form">
                                     <input type="hidden" name="name" value=n2/>
                                     <input type="hidden" name="version" value=version/>
                                     <button type="submit" class="link" aria-label=format!("Delete v{version}")>"Delete"</button>
                                 </ActionForm>
+                                </Guard>
                             });
                             view! {
                                 <tr>
@@ -149,9 +155,14 @@ pub fn PolicyPage() -> impl IntoView {
                         }).collect_view();
                         let editing = (!p.row.template).then(|| {
                             let (edit_name, delete_name) = (policy_name.clone(), policy_name.clone());
+                            let (refused_version, refused_delete) = (
+                                p.refusals.reason("iam:CreatePolicyVersion"),
+                                p.refusals.reason("iam:DeletePolicy"),
+                            );
                             view! {
                                 <section class="panel">
                                     <h2>"Edit: save as a new version"</h2>
+                                    <Guard reason=refused_version action="iam:CreatePolicyVersion">
                                     <ActionForm action=new_version>
                                         <input type="hidden" name="name" value=edit_name/>
                                         <label for="document">"Policy document"</label>
@@ -161,10 +172,12 @@ pub fn PolicyPage() -> impl IntoView {
                                         <FormError error=version_error/>
                                         <button type="submit" class="primary">"Save new version"</button>
                                     </ActionForm>
+                                    </Guard>
                                 </section>
                                 <section class="panel danger-zone">
                                     <h2>"Delete policy"</h2>
                                     <p>"A policy can only be deleted once it is detached everywhere. Type the policy name to confirm."</p>
+                                    <Guard reason=refused_delete action="iam:DeletePolicy">
                                     <ActionForm action=delete>
                                         <input type="hidden" name="name" value=delete_name/>
                                         <label for="confirm-delete">"Policy name"</label>
@@ -173,6 +186,7 @@ pub fn PolicyPage() -> impl IntoView {
                                         <FormError error=delete_error/>
                                         <button type="submit" class="danger">"Delete policy"</button>
                                     </ActionForm>
+                                    </Guard>
                                 </section>
                             }
                         });

@@ -8,7 +8,9 @@ use super::access::{AccessActions, AccessPanels};
 use crate::api::roles::{
     list_roles, role_overview, CreateRole, DeleteRole, SwitchRole, UpdateRole, UpdateTrustPolicy,
 };
-use crate::components::{action_error, field, reload_after, FieldError, FormError, LoadError};
+use crate::components::{
+    action_error, field, reload_after, FieldError, FormError, Guard, GuardFor, LoadError,
+};
 
 /// The choices of a maximum or requested session, in hours.
 fn hour_options(selected: i32, up_to: i32) -> impl IntoView {
@@ -62,6 +64,7 @@ pub fn RolesPage() -> impl IntoView {
         </Transition>
         <section class="panel" data-testid="create-role">
             <h2>"Create role"</h2>
+            <GuardFor action="iam:CreateRole" resource="role/*">
             <ActionForm action=create>
                 <label for="role-name">"Role name"</label>
                 <input id="role-name" type="text" name="name" maxlength="64" required/>
@@ -91,6 +94,7 @@ pub fn RolesPage() -> impl IntoView {
                 <FormError error=error/>
                 <button type="submit" class="primary">"Create role"</button>
             </ActionForm>
+            </GuardFor>
         </section>
     }
 }
@@ -129,6 +133,7 @@ pub fn RolePage() -> impl IntoView {
                         let holders = if r.holders.is_empty() { "Nobody yet.".to_string() } else { r.holders.join(", ") };
                         let trusted = r.trusted.iter().map(|t| view! { <li>{t.clone()}</li> }).collect_view();
                         let (n1, n2, n3) = (r.name.clone(), r.name.clone(), r.name.clone());
+                        let refused = |action: &str| r.refusals.reason(action);
                         view! {
                             <div class="page-head">
                                 <h1>{r.name.clone()}</h1>
@@ -146,6 +151,7 @@ pub fn RolePage() -> impl IntoView {
                                 <h2>"Trust policy"</h2>
                                 <p class="hint">"Who may switch to this role. Naming the account (…:root) leaves it to each user's own policies to allow sts:AssumeRole on the role."</p>
                                 <ul>{trusted}</ul>
+                                <Guard reason=refused("iam:UpdateAssumeRolePolicy") action="iam:UpdateAssumeRolePolicy">
                                 <ActionForm action=trust>
                                     <input type="hidden" name="name" value=n1/>
                                     <label for="trust-document">"Document"</label>
@@ -154,9 +160,11 @@ pub fn RolePage() -> impl IntoView {
                                     <FormError error=trust_error/>
                                     <button type="submit">"Save trust policy"</button>
                                 </ActionForm>
+                                </Guard>
                             </section>
                             <section class="panel">
                                 <h2>"Settings"</h2>
+                                <Guard reason=refused("iam:UpdateRole") action="iam:UpdateRole">
                                 <ActionForm action=update>
                                     <input type="hidden" name="name" value=n2/>
                                     <label for="edit-description">"Description"</label>
@@ -168,10 +176,12 @@ pub fn RolePage() -> impl IntoView {
                                     <FormError error=update_error/>
                                     <button type="submit">"Save"</button>
                                 </ActionForm>
+                                </Guard>
                             </section>
                             <section class="panel danger-zone">
                                 <h2>"Delete role"</h2>
                                 <p>"Everyone it is given to loses its policies. Sessions already started lose them too. Type the role name to confirm."</p>
+                                <Guard reason=refused("iam:DeleteRole") action="iam:DeleteRole">
                                 <ActionForm action=delete>
                                     <input type="hidden" name="name" value=n3/>
                                     <label for="confirm-delete">"Role name"</label>
@@ -180,6 +190,7 @@ pub fn RolePage() -> impl IntoView {
                                     <FormError error=delete_error/>
                                     <button type="submit" class="danger">"Delete role"</button>
                                 </ActionForm>
+                                </Guard>
                             </section>
                         }.into_any()
                     }

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::settings::{account_settings, UpdateAccountSettings};
-use crate::components::{action_error, field, FieldError, FormError, LoadError};
+use crate::components::{action_error, field, FieldError, FormError, Guard, LoadError};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -35,6 +35,7 @@ pub fn SettingsPage() -> impl IntoView {
                     Ok(s) => {
                         let p = s.password_policy.clone();
                         view! {
+                            <Guard reason=s.refusals.reason("iam:UpdateAccountPasswordPolicy") action="iam:UpdateAccountPasswordPolicy">
                             <ActionForm action=update>
                                 <section class="panel">
                                     <h2>"Password policy"</h2>
@@ -76,6 +77,7 @@ pub fn SettingsPage() -> impl IntoView {
                                 <FormError error=value/>
                                 <button type="submit" class="primary">"Save settings"</button>
                             </ActionForm>
+                            </Guard>
                         }.into_any()
                     }
                     Err(e) => view! { <LoadError error=e/> }.into_any(),

@@ -10,7 +10,7 @@ use crate::api::users::{
     list_users, user_overview, CreateUser, DeactivateUserMfa, DeleteUser, ResetUserPassword,
     UnlockUser,
 };
-use crate::components::{action_error, field, FieldError, FormError, LoadError};
+use crate::components::{action_error, field, FieldError, FormError, Guard, GuardFor, LoadError};
 
 fn query_link(search: &str, sort: &str, descending: bool, page: i64) -> String {
     let mut link = format!("/users?sort={sort}&page={page}");
@@ -121,6 +121,7 @@ pub fn UsersPage() -> impl IntoView {
         </Transition>
         <section class="panel">
             <h2>"Create user"</h2>
+            <GuardFor action="iam:CreateUser" resource="user/*">
             <ActionForm action=create>
                 <label for="new-name">"User name"</label>
                 <input id="new-name" type="text" name="name" maxlength="64" required/>
@@ -144,6 +145,7 @@ pub fn UsersPage() -> impl IntoView {
                 <FormError error=value/>
                 <button type="submit" class="primary" disabled=move || create.pending().get()>"Create user"</button>
             </ActionForm>
+            </GuardFor>
         </section>
     }
 }
@@ -184,17 +186,20 @@ pub fn UserPage() -> impl IntoView {
                 match detail.await {
                     Ok(u) => {
                         let back = format!("/users/{}", u.name);
+                        let refused = |action: &str| u.refusals.reason(action);
                         let chips = u.groups.iter().map(|g| {
                             let (g, user, back) = (g.clone(), u.name.clone(), back.clone());
                             view! {
                                 <li>
                                     <a href=format!("/groups/{g}")>{g.clone()}</a>
-                                    <ActionForm action=remove attr:class="inline-form">
-                                        <input type="hidden" name="group" value=g.clone()/>
-                                        <input type="hidden" name="user" value=user/>
-                                        <input type="hidden" name="back" value=back/>
-                                        <button type="submit" class="link" aria-label=format!("Remove from {g}")>"Remove"</button>
-                                    </ActionForm>
+                                    <Guard reason=refused("iam:RemoveUserFromGroup") action="iam:RemoveUserFromGroup" compact=true>
+                                        <ActionForm action=remove attr:class="inline-form">
+                                            <input type="hidden" name="group" value=g.clone()/>
+                                            <input type="hidden" name="user" value=user/>
+                                            <input type="hidden" name="back" value=back/>
+                                            <button type="submit" class="link" aria-label=format!("Remove from {g}")>"Remove"</button>
+                                        </ActionForm>
+                                    </Guard>
                                 </li>
                             }
                         }).collect_view();
@@ -231,18 +236,21 @@ pub fn UserPage() -> impl IntoView {
                             <section class="panel" data-testid="groups">
                                 <h2>"Groups"</h2>
                                 <ul class="chips">{chips}</ul>
-                                <ActionForm action=add attr:class="row-form">
-                                    <input type="hidden" name="user" value=add_name/>
-                                    <input type="hidden" name="back" value=back.clone()/>
-                                    <label for="add-group">"Add to group"</label>
-                                    <select id="add-group" name="group">{options}</select>
-                                    <button type="submit">"Add"</button>
-                                </ActionForm>
+                                <Guard reason=refused("iam:AddUserToGroup") action="iam:AddUserToGroup">
+                                    <ActionForm action=add attr:class="row-form">
+                                        <input type="hidden" name="user" value=add_name/>
+                                        <input type="hidden" name="back" value=back.clone()/>
+                                        <label for="add-group">"Add to group"</label>
+                                        <select id="add-group" name="group">{options}</select>
+                                        <button type="submit">"Add"</button>
+                                    </ActionForm>
+                                </Guard>
                                 <FieldError message=field(add_value, "group")/>
                                 <FormError error=add_value/>
                             </section>
                             <section class="panel">
                                 <h2>"Console password"</h2>
+                                <Guard reason=refused("iam:UpdateLoginProfile") action="iam:UpdateLoginProfile">
                                 <ActionForm action=reset>
                                     <input type="hidden" name="name" value=reset_name/>
                                     <label class="inline"><input type="radio" name="password_mode" value="generated" checked/>" Autogenerate"</label>
@@ -258,11 +266,14 @@ pub fn UserPage() -> impl IntoView {
                                         <button type="submit">"Unlock sign-in"</button>
                                     </ActionForm>
                                 })}
+                                </Guard>
                                 {u.mfa_enabled.then(|| view! {
-                                    <ActionForm action=mfa>
-                                        <input type="hidden" name="name" value=mfa_name/>
-                                        <button type="submit" class="danger">"Deactivate MFA device"</button>
-                                    </ActionForm>
+                                    <Guard reason=refused("iam:DeactivateMFADevice") action="iam:DeactivateMFADevice">
+                                        <ActionForm action=mfa>
+                                            <input type="hidden" name="name" value=mfa_name/>
+                                            <button type="submit" class="danger">"Deactivate MFA device"</button>
+                                        </ActionForm>
+                                    </Guard>
                                 })}
                             </section>
                             <section class="panel">
@@ -276,14 +287,16 @@ pub fn UserPage() -> impl IntoView {
                             <section class="panel danger-zone">
                                 <h2>"Delete user"</h2>
                                 <p>"Deleting removes the user's group memberships and credentials. Type the user name to confirm."</p>
-                                <ActionForm action=delete>
-                                    <input type="hidden" name="name" value=delete_name/>
-                                    <label for="confirm-delete">"User name"</label>
-                                    <input id="confirm-delete" type="text" name="confirm" autocomplete="off"/>
-                                    <FieldError message=field(delete_value, "confirm")/>
-                                    <FormError error=delete_value/>
-                                    <button type="submit" class="danger">"Delete user"</button>
-                                </ActionForm>
+                                <Guard reason=refused("iam:DeleteUser") action="iam:DeleteUser">
+                                    <ActionForm action=delete>
+                                        <input type="hidden" name="name" value=delete_name/>
+                                        <label for="confirm-delete">"User name"</label>
+                                        <input id="confirm-delete" type="text" name="confirm" autocomplete="off"/>
+                                        <FieldError message=field(delete_value, "confirm")/>
+                                        <FormError error=delete_value/>
+                                        <button type="submit" class="danger">"Delete user"</button>
+                                    </ActionForm>
+                                </Guard>
                             </section>
                         }.into_any()
                     }

@@ -323,7 +323,19 @@ pub async fn permit(action: &'static str, target: Target<'_>) -> Result<Permit, 
             ip,
         });
     }
-    let reason = match explanation.decision {
+    let reason = refusal(&explanation, &principal);
+    let mut entry = principal.audit(action, &resource, &ip, format!("refused: {reason}"));
+    entry.outcome = Outcome::Denied;
+    state.store.audit(&entry).await.map_err(internal)?;
+    Err(respond(AppError::Forbidden(format!(
+        "You are not allowed to perform {action} on {resource}: {reason}."
+    ))))
+}
+
+/// Why the engine refused: the explicit Deny statement, the boundary, or nothing
+/// that allows it.
+fn refusal(explanation: &policy::Explanation, principal: &Principal) -> String {
+    match explanation.decision {
         Decision::ExplicitDeny => {
             let deny = explanation
                 .matched
@@ -346,11 +358,30 @@ pub async fn permit(action: &'static str, target: Target<'_>) -> Result<Permit, 
         }
         _ if principal.role.is_some() => "no policy of the role allows it".into(),
         _ => "no policy attached to you, your groups or your roles allows it".into(),
-    };
-    let mut entry = principal.audit(action, &resource, &ip, format!("refused: {reason}"));
-    entry.outcome = Outcome::Denied;
-    state.store.audit(&entry).await.map_err(internal)?;
-    Err(respond(AppError::Forbidden(format!(
-        "You are not allowed to perform {action} on {resource}: {reason}."
-    ))))
+    }
+}
+
+/// Which of `checks` the principal would be refused, with why: pages show those
+/// controls disabled with the reason (the server still decides on every call).
+pub async fn refusals(
+    principal: &Principal,
+    checks: &[(&str, Target<'_>)],
+) -> Result<crate::api::permissions::Refusals, AppError> {
+    let mut refusals = crate::api::permissions::Refusals::default();
+    if principal.user.is_root && principal.role.is_none() {
+        return Ok(refusals);
+    }
+    let state = state()?;
+    let compiled = state.policies.get(&state.store, principal).await?;
+    let ip = client_ip().await;
+    for (action, target) in checks {
+        let request = request(principal, action, &target.arn(&principal.account_id), &ip)?;
+        let explanation = compiled.evaluator().explain(&request);
+        if !explanation.decision.is_allowed() {
+            refusals
+                .0
+                .insert(action.to_string(), refusal(&explanation, principal));
+        }
+    }
+    Ok(refusals)
 }
