@@ -287,11 +287,11 @@ async fn main() {
     let page_p50 = page[100].as_secs_f64();
     // What the console does per check once the user's set is cached: the cache lookup,
     // the request with the console's own context, the engine's explanation. A users page
-    // makes 7 checks (6 for the menu, 1 for the list).
+    // makes 9 checks (7 for the menu, 1 for the list, 1 for the create form's guard).
     let per_check = authorization_check_seconds();
-    let overhead = 7.0 * per_check;
+    let overhead = 9.0 * per_check;
     println!(
-        "users page as ReadOnlyAccess: p50 {:.2} ms; authorization {:.1} µs per check × 7 = {:.1} µs = {:.2}% of the request",
+        "users page as ReadOnlyAccess: p50 {:.2} ms; authorization {:.1} µs per check × 9 = {:.1} µs = {:.2}% of the request",
         page_p50 * 1000.0,
         per_check * 1e6,
         overhead * 1e6,
@@ -316,6 +316,7 @@ fn authorization_check_seconds() -> f64 {
     let actions = [
         "iam:ListUsers",
         "iam:ListGroups",
+        "iam:ListRoles",
         "iam:ListPolicies",
         "iam:SimulateCustomPolicy",
         "iam:GetAccountPasswordPolicy",
@@ -332,8 +333,14 @@ fn authorization_check_seconds() -> f64 {
             .get("AIDAEXAMPLEUSERID0001")
             .cloned()
             .unwrap();
-        let context =
-            app::ssr::authz::console_context(1_795_935_600, false, None, "127.0.0.1", "us-east-1");
+        let context = app::ssr::authz::console_context(
+            1_795_935_600,
+            false,
+            None,
+            false,
+            "127.0.0.1",
+            "us-east-1",
+        );
         let request = policy::Request::new(
             policy::Principal {
                 kind: policy::PrincipalKind::User,

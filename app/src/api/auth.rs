@@ -276,7 +276,7 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
         name: principal.user.actor().to_string(),
         is_root: principal.user.is_root,
         account_id: principal.account_id.clone(),
-        arn: principal.user.arn.clone(),
+        arn: principal.arn(),
         mfa_enabled: principal.user.mfa_enabled,
         root_needs_mfa,
         root_needs_user,

@@ -22,6 +22,8 @@ pub struct SimulationInput {
     pub region: String,
     pub availability_zone: String,
     pub mfa: bool,
+    /// Whether the request came over TLS (`aws:SecureTransport`).
+    pub secure_transport: bool,
     /// ISO 8601 (`2026-12-24T18:00:00Z`); empty for now.
     pub time: String,
     /// `key=value` per line: the resource's tags.
@@ -114,7 +116,14 @@ mod server {
                 }
             },
         };
-        let mut context = console_context(at, input.mfa, None, ip, input.region.trim());
+        let mut context = console_context(
+            at,
+            input.mfa,
+            None,
+            input.secure_transport,
+            ip,
+            input.region.trim(),
+        );
         let zone = input.availability_zone.trim();
         if !zone.is_empty() {
             context.insert(

@@ -27,7 +27,10 @@ pub fn HomePage() -> impl IntoView {
                 <section class="cards">
                     <div class="card">
                         <h2>"Signed in as"</h2>
-                        <p class="big">{me.name.clone()}</p>
+                        <p class="big">{match &me.role {
+                            Some(role) => format!("{} (role session of {})", role.role, me.name),
+                            None => me.name.clone(),
+                        }}</p>
                         <p><code>{me.arn.clone()}</code></p>
                     </div>
                     <div class="card">
@@ -37,7 +40,11 @@ pub fn HomePage() -> impl IntoView {
                     {(!me.is_root && me.menu == Default::default()).then(|| view! {
                         <div class="card" data-testid="no-permissions">
                             <h2>"Permissions"</h2>
-                            <p>"No policy gives you access to anything yet. Ask an administrator to attach one to you or to one of your groups. You can still manage your own credentials."</p>
+                            <p>{if me.role.is_some() {
+                                "This role's policies give access to nothing in the console. Go back to your own identity from the top bar."
+                            } else {
+                                "No policy gives you access to anything yet. Ask an administrator to attach one to you or to one of your groups. You can still manage your own credentials."
+                            }}</p>
                         </div>
                     })}
                     <div class="card">

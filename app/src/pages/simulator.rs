@@ -36,6 +36,7 @@ pub fn SimulatorPage() -> impl IntoView {
             region: get("region"),
             availability_zone: get("availability_zone"),
             mfa: q.get("mfa").is_some_and(|v| v == "on"),
+            secure_transport: q.get("secure_transport").is_some_and(|v| v == "on"),
             time: get("time"),
             resource_tags: get("resource_tags"),
         }
@@ -80,6 +81,12 @@ pub fn SimulatorPage() -> impl IntoView {
             .collect_view()
     };
     let mfa = move || query.read().get("mfa").is_some_and(|v| v == "on");
+    let secure = move || {
+        query
+            .read()
+            .get("secure_transport")
+            .is_some_and(|v| v == "on")
+    };
     view! {
         <Title text="Policy simulator · Portcullis"/>
         <h1>"Policy simulator"</h1>
@@ -109,6 +116,7 @@ pub fn SimulatorPage() -> impl IntoView {
                 <label for="sim-time">"Time"</label>
                 <input id="sim-time" type="text" name="time" prop:value=get("time") placeholder="Now, or 2026-12-24T18:00:00Z"/>
                 <label class="check"><input type="checkbox" name="mfa" value="on" prop:checked=mfa/>" Signed in with MFA"</label>
+                <label class="check"><input type="checkbox" name="secure_transport" value="on" prop:checked=secure/>" Over HTTPS (aws:SecureTransport)"</label>
             </fieldset>
             <div><button type="submit" class="primary">"Simulate"</button></div>
         </form>

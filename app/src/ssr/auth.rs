@@ -138,6 +138,27 @@ pub async fn client_ip() -> String {
     state.proxies.client(addr.ip(), &forwarded).to_string()
 }
 
+/// Whether this request came over TLS, as a trusted proxy reports it
+/// (`aws:SecureTransport`).
+pub fn secure_transport() -> bool {
+    let (Some(state), Some(parts)) = (
+        use_context::<AppState>(),
+        use_context::<http::request::Parts>(),
+    ) else {
+        return false;
+    };
+    let Some(ConnectInfo(addr)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
+        return false;
+    };
+    let proto: Vec<&str> = parts
+        .headers
+        .get_all("x-forwarded-proto")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    state.proxies.secure(addr.ip(), &proto)
+}
+
 pub fn internal(error: impl std::fmt::Display) -> AppError {
     tracing::error!("{error}");
     AppError::Internal

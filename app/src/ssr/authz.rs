@@ -183,6 +183,7 @@ pub fn console_context(
     now: i64,
     mfa: bool,
     mfa_age: Option<i64>,
+    secure: bool,
     ip: &str,
     region: &str,
 ) -> Context {
@@ -193,7 +194,7 @@ pub fn console_context(
             "aws:MultiFactorAuthPresent",
             if mfa { "true" } else { "false" },
         )
-        .with("aws:SecureTransport", "false");
+        .with("aws:SecureTransport", if secure { "true" } else { "false" });
     if let Some(age) = mfa_age {
         context.insert(
             "aws:MultiFactorAuthAge",
@@ -244,7 +245,8 @@ pub(crate) fn request(
 ) -> Result<Request, AppError> {
     let now = state()?.clock.now().unix_timestamp();
     let mfa_age = principal.mfa.then(|| (now - principal.signed_in_at).max(0));
-    let context = console_context(now, principal.mfa, mfa_age, ip, &principal.region);
+    let secure = super::auth::secure_transport();
+    let context = console_context(now, principal.mfa, mfa_age, secure, ip, &principal.region);
     Request::new(
         engine_principal(principal),
         action,

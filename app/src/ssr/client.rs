@@ -20,6 +20,19 @@ impl TrustedProxies {
         self.0.iter().any(|range| range.contains(&text))
     }
 
+    /// Whether the client reached us over TLS: only a trusted proxy can say so, with
+    /// `X-Forwarded-Proto` (its own, the last value); the server itself speaks plain
+    /// HTTP.
+    pub fn secure(&self, socket: IpAddr, forwarded_proto: &[&str]) -> bool {
+        self.trusts(&socket)
+            && forwarded_proto
+                .iter()
+                .flat_map(|header| header.split(','))
+                .map(str::trim)
+                .next_back()
+                .is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
+    }
+
     /// The client's address: walking `X-Forwarded-For` from the nearest hop, the first
     /// address that is not a trusted proxy. An unreadable entry ends the walk at the
     /// last trusted hop, so a forged value can never be chosen over a proxy.
@@ -49,6 +62,16 @@ impl TrustedProxies {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_trusted_proxy_can_say_the_client_used_tls() {
+        let trusted = proxies(&["10.0.0.0/8"]);
+        assert!(trusted.secure(ip("10.0.0.2"), &["https"]));
+        assert!(trusted.secure(ip("10.0.0.2"), &["http, https"]));
+        assert!(!trusted.secure(ip("10.0.0.2"), &["https, http"]));
+        assert!(!trusted.secure(ip("10.0.0.2"), &[]));
+        assert!(!trusted.secure(ip("203.0.113.9"), &["https"]));
+    }
 
     fn proxies(ranges: &[&str]) -> TrustedProxies {
         TrustedProxies::new(ranges.iter().filter_map(|r| Cidr::parse(r)).collect())
