@@ -566,3 +566,208 @@ async fn a_new_session_never_takes_an_existing_id() {
     let created = sessions.load(&second.id).await.unwrap().unwrap();
     assert_eq!(created.data["who"], "second");
 }
+
+/// Polls `path` as `client` on `app` until it answers `expected`, failing after a
+/// second: how long a change may take to reach another server process.
+async fn await_status(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+    expected: u16,
+) {
+    let started = std::time::Instant::now();
+    loop {
+        let status = app.call(client, path, form).await.status();
+        if status == expected {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "still {status} instead of {expected} after {:?}",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn roles_given_and_assumed_apply_across_servers_and_trust_needs_the_external_id() {
+    let store = fresh_store().await;
+    let key = SecretBox::generate_key();
+    let a = spawn_app(store.clone(), &key).await;
+    let b = spawn_app(store, &key).await;
+    let root = client();
+    set_up(&a, &root).await;
+    let password = "Ivy-Password-12345";
+    for (path, form) in [
+        (
+            app::api::users::CreateUser::PATH,
+            vec![
+                ("name", "ivy"),
+                ("password_mode", "custom"),
+                ("password", password),
+                ("tags", ""),
+            ],
+        ),
+        (app::api::groups::CreateGroup::PATH, vec![("name", "ops")]),
+        (
+            app::api::groups::AddMember::PATH,
+            vec![("group", "ops"), ("user", "ivy"), ("back", "/")],
+        ),
+        (
+            app::api::roles::CreateRole::PATH,
+            vec![
+                ("name", "Reader"),
+                ("description", ""),
+                ("trusted_users", "ivy"),
+                ("external_id", "x-123"),
+                ("max_session_hours", "1"),
+                ("trust_policy", ""),
+            ],
+        ),
+        (
+            app::api::permissions::AttachPolicy::PATH,
+            vec![
+                ("holder", "role"),
+                ("name", "Reader"),
+                ("policy_arn", "arn:aws:iam::aws:policy/IAMReadOnlyAccess"),
+                ("back", "/"),
+            ],
+        ),
+    ] {
+        let response = a.call(&root, path, &form).await;
+        assert_done(&response);
+    }
+    let ivy = client();
+    assert_done(
+        &b.call(
+            &ivy,
+            app::api::auth::SignIn::PATH,
+            &[("identity", "ivy"), ("password", password)],
+        )
+        .await,
+    );
+    let list = [
+        ("search", ""),
+        ("sort", "name"),
+        ("descending", "false"),
+        ("page", "0"),
+    ];
+    let users = app::api::users::ListUsers::PATH;
+    await_status(&b, &ivy, users, &list, 403).await;
+
+    // Given to ivy's group on A, the role reaches ivy on B within a second; taken
+    // back, it leaves as fast.
+    let grant = |give: &'static str| {
+        [
+            ("holder", "group"),
+            ("name", "ops"),
+            ("role", "Reader"),
+            ("give", give),
+            ("back", "/"),
+        ]
+    };
+    assert_done(
+        &a.call(
+            &root,
+            app::api::permissions::GrantRole::PATH,
+            &grant("true"),
+        )
+        .await,
+    );
+    await_status(&b, &ivy, users, &list, 200).await;
+    assert_done(
+        &a.call(
+            &root,
+            app::api::permissions::GrantRole::PATH,
+            &grant("false"),
+        )
+        .await,
+    );
+    await_status(&b, &ivy, users, &list, 403).await;
+
+    // The trust policy admits ivy only with the external ID; root never switches.
+    let switch = app::api::roles::SwitchRole::PATH;
+    let with_id = |id: &'static str| {
+        [
+            ("role", "Reader"),
+            ("external_id", id),
+            ("duration_hours", "1"),
+        ]
+    };
+    let refused = b.call(&ivy, switch, &with_id("")).await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(b.call(&ivy, switch, &with_id("x-999")).await.status(), 403);
+    let unknown = b
+        .call(
+            &ivy,
+            switch,
+            &[
+                ("role", "Nope"),
+                ("external_id", "x-123"),
+                ("duration_hours", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        unknown.status(),
+        403,
+        "an unknown role answers like a refusal"
+    );
+    let too_long = b
+        .call(
+            &ivy,
+            switch,
+            &[
+                ("role", "Reader"),
+                ("external_id", "x-123"),
+                ("duration_hours", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(too_long.status(), 400);
+    assert!(too_long.text().await.unwrap().contains("at most 1 hours"));
+    assert_eq!(a.call(&root, switch, &with_id("x-123")).await.status(), 400);
+    assert_done(&b.call(&ivy, switch, &with_id("x-123")).await);
+    await_status(&b, &ivy, users, &list, 200).await;
+    // Read-only as the role: a change is refused, and audited as the role session.
+    let create = a
+        .call(&ivy, app::api::groups::CreateGroup::PATH, &[("name", "x")])
+        .await;
+    assert_eq!(create.status(), 403);
+    assert!(create
+        .text()
+        .await
+        .unwrap()
+        .contains("no policy of the role allows it"));
+
+    // Editing the role on A changes the running session on B.
+    assert_done(
+        &a.call(
+            &root,
+            app::api::permissions::DetachPolicy::PATH,
+            &[
+                ("holder", "role"),
+                ("name", "Reader"),
+                ("policy_arn", "arn:aws:iam::aws:policy/IAMReadOnlyAccess"),
+                ("back", "/"),
+            ],
+        )
+        .await,
+    );
+    await_status(&b, &ivy, users, &list, 403).await;
+    assert_done(&b.call(&ivy, app::api::roles::SwitchBack::PATH, &[]).await);
+    let denied = a
+        .store
+        .audit_log(&store::AuditFilter {
+            actor: "assumed-role/Reader/ivy".into(),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(denied
+        .iter()
+        .any(|r| r.action == "iam:CreateGroup" && r.outcome == store::Outcome::Denied));
+}
