@@ -621,6 +621,7 @@ async fn roles_given_and_assumed_apply_across_servers_and_trust_needs_the_extern
                 ("name", "Reader"),
                 ("description", ""),
                 ("trusted_users", "ivy"),
+                ("trusted_accounts", ""),
                 ("external_id", "x-123"),
                 ("max_session_hours", "1"),
                 ("trust_policy", ""),
@@ -757,6 +758,50 @@ async fn roles_given_and_assumed_apply_across_servers_and_trust_needs_the_extern
         .await,
     );
     await_status(&b, &ivy, users, &list, 403).await;
+    assert_done(&b.call(&ivy, app::api::roles::SwitchBack::PATH, &[]).await);
+
+    // A trust policy that names the account leaves it to the user's own policies:
+    // a group's inline policy admits its members.
+    assert_done(
+        &a.call(
+            &root,
+            app::api::roles::CreateRole::PATH,
+            &[
+                ("name", "OpsRole"),
+                ("description", ""),
+                ("trusted_users", ""),
+                ("trusted_accounts", ""),
+                ("external_id", ""),
+                ("max_session_hours", "1"),
+                ("trust_policy", ""),
+            ],
+        )
+        .await,
+    );
+    let ops = [
+        ("role", "OpsRole"),
+        ("external_id", ""),
+        ("duration_hours", "1"),
+    ];
+    assert_eq!(b.call(&ivy, switch, &ops).await.status(), 403);
+    assert_done(
+        &a.call(
+            &root,
+            app::api::permissions::PutInlinePolicy::PATH,
+            &[
+                ("holder", "group"),
+                ("name", "ops"),
+                ("policy_name", "AssumeOps"),
+                (
+                    "document",
+                    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::*:role/OpsRole"}]}"#,
+                ),
+                ("back", "/"),
+            ],
+        )
+        .await,
+    );
+    assert_done(&b.call(&ivy, switch, &ops).await);
     assert_done(&b.call(&ivy, app::api::roles::SwitchBack::PATH, &[]).await);
     let denied = a
         .store

@@ -100,23 +100,25 @@ pub mod server {
             .collect()
     }
 
-    /// A trust policy built from the create form: the listed users (or, with none,
-    /// every user of the account whose own policies allow `sts:AssumeRole`), with an
-    /// external ID and MFA when asked for.
+    /// A trust policy built from the create form: the listed users and other
+    /// accounts (a third party's auditors, say), or with neither every user of this
+    /// account whose own policies allow `sts:AssumeRole`; with an external ID and MFA
+    /// when asked for.
     pub fn trust_policy(
         account: &str,
         users: &[String],
+        accounts: &[String],
         external_id: &str,
         require_mfa: bool,
     ) -> String {
-        let principals: Vec<String> = if users.is_empty() {
-            vec![format!("arn:aws:iam::{account}:root")]
-        } else {
-            users
-                .iter()
-                .map(|u| format!("arn:aws:iam::{account}:user/{u}"))
-                .collect()
-        };
+        let mut principals: Vec<String> = users
+            .iter()
+            .map(|u| format!("arn:aws:iam::{account}:user/{u}"))
+            .chain(accounts.iter().map(|a| format!("arn:aws:iam::{a}:root")))
+            .collect();
+        if principals.is_empty() {
+            principals.push(format!("arn:aws:iam::{account}:root"));
+        }
         let mut statement = serde_json::Map::new();
         statement.insert("Effect".into(), "Allow".into());
         statement.insert("Principal".into(), serde_json::json!({ "AWS": principals }));
@@ -204,6 +206,7 @@ pub async fn create_role(
     name: String,
     description: String,
     trusted_users: String,
+    trusted_accounts: String,
     external_id: String,
     require_mfa: Option<String>,
     max_session_hours: i32,
@@ -247,7 +250,27 @@ pub async fn create_role(
                 }
             }
         }
-        server::trust_policy(&account, &users, external_id, require_mfa.is_some())
+        let mut accounts = Vec::new();
+        for other in trusted_accounts
+            .split([',', ' ', '\n'])
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
+            if other.len() != 12 || !other.chars().all(|c| c.is_ascii_digit()) {
+                return Err(respond(AppError::field(
+                    "trusted_accounts",
+                    format!("\"{other}\" is not an account ID: account IDs are 12 digits."),
+                )));
+            }
+            accounts.push(other.to_string());
+        }
+        server::trust_policy(
+            &account,
+            &users,
+            &accounts,
+            external_id,
+            require_mfa.is_some(),
+        )
     } else {
         trust_policy
     };

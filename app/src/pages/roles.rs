@@ -75,8 +75,12 @@ pub fn RolesPage() -> impl IntoView {
                 <fieldset>
                     <legend>"Who may switch to it"</legend>
                     <label for="trusted-users">"Users (names, separated by commas)"</label>
-                    <input id="trusted-users" type="text" name="trusted_users" placeholder="Empty: any user whose own policies allow sts:AssumeRole on it"/>
+                    <input id="trusted-users" type="text" name="trusted_users"/>
+                    <p class="hint">"With no users and no accounts, any user of this account whose own policies (or groups') allow sts:AssumeRole on the role may switch to it: that is how a group's members are trusted."</p>
                     <FieldError message=field(error, "trusted_users")/>
+                    <label for="trusted-accounts">"Other accounts (12-digit IDs, for third parties)"</label>
+                    <input id="trusted-accounts" type="text" name="trusted_accounts" inputmode="numeric"/>
+                    <FieldError message=field(error, "trusted_accounts")/>
                     <label for="external-id">"External ID (optional, for third parties such as auditors)"</label>
                     <input id="external-id" type="text" name="external_id" autocomplete="off"/>
                     <FieldError message=field(error, "external_id")/>
