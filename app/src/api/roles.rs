@@ -119,28 +119,34 @@ pub mod server {
         if principals.is_empty() {
             principals.push(format!("arn:aws:iam::{account}:root"));
         }
-        let mut statement = serde_json::Map::new();
-        statement.insert("Effect".into(), "Allow".into());
-        statement.insert("Principal".into(), serde_json::json!({ "AWS": principals }));
-        statement.insert("Action".into(), "sts:AssumeRole".into());
-        let mut condition = serde_json::Map::new();
+        // Written by hand to keep AWS's element order (serde_json would sort keys).
+        let quote = |text: &str| serde_json::Value::from(text).to_string();
+        let aws = principals
+            .iter()
+            .map(|p| quote(p))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut conditions = Vec::new();
         if !external_id.is_empty() {
-            condition.insert(
-                "StringEquals".into(),
-                serde_json::json!({ "sts:ExternalId": external_id }),
-            );
+            conditions.push(format!(
+                "\"StringEquals\": {{ \"sts:ExternalId\": {} }}",
+                quote(external_id)
+            ));
         }
         if require_mfa {
-            condition.insert(
-                "Bool".into(),
-                serde_json::json!({ "aws:MultiFactorAuthPresent": "true" }),
-            );
+            conditions.push("\"Bool\": { \"aws:MultiFactorAuthPresent\": \"true\" }".into());
         }
-        if !condition.is_empty() {
-            statement.insert("Condition".into(), serde_json::Value::Object(condition));
-        }
-        let document = serde_json::json!({ "Version": "2012-10-17", "Statement": [statement] });
-        serde_json::to_string_pretty(&document).unwrap_or_default()
+        let condition = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ",\n      \"Condition\": {{\n        {}\n      }}",
+                conditions.join(",\n        ")
+            )
+        };
+        format!(
+            "{{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {{\n      \"Effect\": \"Allow\",\n      \"Principal\": {{ \"AWS\": [{aws}] }},\n      \"Action\": \"sts:AssumeRole\"{condition}\n    }}\n  ]\n}}"
+        )
     }
 
     /// Hours of a role's maximum session: AWS allows 1 to 12.
@@ -432,4 +438,73 @@ pub async fn switch_back() -> Result<(), AppError> {
     crate::ssr::roles::back().await?;
     leptos_axum::redirect("/");
     Ok(())
+}
+
+#[cfg(all(test, feature = "ssr"))]
+#[allow(clippy::panic)]
+mod tests {
+    use policy::{
+        Context, Decision, Evaluator, PolicyDocument, PolicyKind, PolicySet, Principal,
+        PrincipalKind, Request, Resource,
+    };
+
+    fn assume(trust: &str, user: &str, external_id: Option<&str>) -> Decision {
+        let document = PolicyDocument::parse(trust, PolicyKind::Trust).unwrap_or_else(|e| {
+            panic!("{e}\n{trust}");
+        });
+        let mut trust_set = PolicySet::new();
+        trust_set.add("trust", &document);
+        let identity = PolicySet::new();
+        let mut context = Context::new();
+        if let Some(id) = external_id {
+            context = context.with("sts:ExternalId", id);
+        }
+        let request = Request::new(
+            Principal {
+                kind: PrincipalKind::User,
+                arn: format!("arn:aws:iam::111122223333:user/{user}"),
+                account: "111122223333".into(),
+                id: None,
+                tags: Default::default(),
+            },
+            "sts:AssumeRole",
+            Resource {
+                arn: "arn:aws:iam::111122223333:role/Auditor".into(),
+                account: None,
+                tags: Default::default(),
+            },
+            context,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        Evaluator::new(&identity)
+            .with_resource_policy(&trust_set)
+            .decide(&request)
+    }
+
+    #[test]
+    fn built_trust_policies_admit_the_named_users_with_the_external_id() {
+        let trust = super::server::trust_policy(
+            "111122223333",
+            &["audrey".into()],
+            &["444455556666".into()],
+            "a\"b-1",
+            false,
+        );
+        assert!(
+            trust.find("\"Effect\"") < trust.find("\"Principal\""),
+            "{trust}"
+        );
+        assert_eq!(assume(&trust, "audrey", Some("a\"b-1")), Decision::Allow);
+        assert_eq!(
+            assume(&trust, "audrey", Some("other")),
+            Decision::ImplicitDeny
+        );
+        assert_eq!(assume(&trust, "audrey", None), Decision::ImplicitDeny);
+        assert_eq!(
+            assume(&trust, "paul", Some("a\"b-1")),
+            Decision::ImplicitDeny
+        );
+        let mfa = super::server::trust_policy("111122223333", &["audrey".into()], &[], "", true);
+        assert_eq!(assume(&mfa, "audrey", None), Decision::ImplicitDeny);
+    }
 }
