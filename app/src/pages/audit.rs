@@ -22,9 +22,9 @@ pub fn AuditPage() -> impl IntoView {
         <Title text="Audit log · Portcullis"/>
         <h1>"Audit log"</h1>
         <form method="get" action="/audit" class="toolbar filters" role="search">
-            <label>"Who "<input type="text" name="actor" prop:value=actor/></label>
-            <label>"Action "<input type="text" name="action" prop:value=action/></label>
-            <label>"Target "<input type="text" name="target" prop:value=target/></label>
+            <label>"Who "<input type="text" name="actor" value=actor/></label>
+            <label>"Action "<input type="text" name="action" value=action/></label>
+            <label>"Target "<input type="text" name="target" value=target/></label>
             <label>"Result "
                 <select name="outcome">
                     <option value="" selected=move || outcome().is_empty()>"Any"</option>

@@ -3,15 +3,21 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::layout::me;
+use super::layout::MeResource;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let me = me();
+    let me = use_context::<MeResource>();
     view! {
         <Title text="Dashboard · Portcullis"/>
         <h1>"Dashboard"</h1>
-        {me.map(|me| {
+        <Suspense fallback=|| ()>
+        {move || Suspend::new(async move {
+            let me = match me {
+                Some(MeResource(me)) => me.await.ok().flatten(),
+                None => None,
+            };
+            me.map(|me| {
             let banner = (me.is_root && (me.root_needs_mfa || me.root_needs_user)).then(|| view! {
                 <section class="banner warning" data-testid="root-banner" role="status">
                     <h2>"Secure your root user"</h2>
@@ -54,6 +60,8 @@ pub fn HomePage() -> impl IntoView {
                     </div>
                 </section>
             }
+        })
         })}
+        </Suspense>
     }
 }

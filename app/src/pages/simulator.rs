@@ -95,28 +95,28 @@ pub fn SimulatorPage() -> impl IntoView {
             <div class="row-form">
                 <label for="sim-type">"Simulate"</label>
                 <select id="sim-type" name="subject_type">{types}</select>
-                <input id="sim-user" type="text" name="subject" value=get("subject") prop:value=get("subject") placeholder="Name (empty: only the pasted policy)"/>
+                <input id="sim-user" type="text" name="subject" value=get("subject") placeholder="Name (empty: only the pasted policy)"/>
             </div>
             <label for="sim-policy">"Additional policy (JSON)"</label>
-            <textarea id="sim-policy" name="policy" rows="5" prop:value=get("policy")>{get("policy")}</textarea>
+            <textarea id="sim-policy" name="policy" rows="5">{get("policy")}</textarea>
             <label for="sim-actions">"Actions, one per line"</label>
-            <textarea id="sim-actions" name="actions" rows="3" prop:value=get("actions") placeholder="iam:CreateUser">{get("actions")}</textarea>
+            <textarea id="sim-actions" name="actions" rows="3" placeholder="iam:CreateUser">{get("actions")}</textarea>
             <label for="sim-resource">"Resource ARN"</label>
-            <input id="sim-resource" type="text" name="resource" value=get("resource") prop:value=get("resource") placeholder="*"/>
+            <input id="sim-resource" type="text" name="resource" value=get("resource") placeholder="*"/>
             <label for="sim-tags">"Resource tags (key=value, one per line)"</label>
-            <textarea id="sim-tags" name="resource_tags" rows="2" prop:value=get("resource_tags")>{get("resource_tags")}</textarea>
+            <textarea id="sim-tags" name="resource_tags" rows="2">{get("resource_tags")}</textarea>
             <fieldset>
                 <legend>"Context"</legend>
                 <label for="sim-ip">"Source IP"</label>
-                <input id="sim-ip" type="text" name="source_ip" value=get("source_ip") prop:value=get("source_ip") placeholder="203.0.113.7"/>
+                <input id="sim-ip" type="text" name="source_ip" value=get("source_ip") placeholder="203.0.113.7"/>
                 <label for="sim-region">"Region"</label>
-                <input id="sim-region" type="text" name="region" value=get("region") prop:value=get("region") placeholder="eu-west-1"/>
+                <input id="sim-region" type="text" name="region" value=get("region") placeholder="eu-west-1"/>
                 <label for="sim-az">"Availability zone (ec2:AvailabilityZone)"</label>
-                <input id="sim-az" type="text" name="availability_zone" value=get("availability_zone") prop:value=get("availability_zone") placeholder="eu-west-1a"/>
+                <input id="sim-az" type="text" name="availability_zone" value=get("availability_zone") placeholder="eu-west-1a"/>
                 <label for="sim-time">"Time"</label>
-                <input id="sim-time" type="text" name="time" value=get("time") prop:value=get("time") placeholder="Now, or 2026-12-24T18:00:00Z"/>
-                <label class="check"><input type="checkbox" name="mfa" value="on" checked=mfa prop:checked=mfa/>" Signed in with MFA"</label>
-                <label class="check"><input type="checkbox" name="secure_transport" value="on" checked=secure prop:checked=secure/>" Over HTTPS (aws:SecureTransport)"</label>
+                <input id="sim-time" type="text" name="time" value=get("time") placeholder="Now, or 2026-12-24T18:00:00Z"/>
+                <label class="check"><input type="checkbox" name="mfa" value="on" checked=mfa/>" Signed in with MFA"</label>
+                <label class="check"><input type="checkbox" name="secure_transport" value="on" checked=secure/>" Over HTTPS (aws:SecureTransport)"</label>
             </fieldset>
             <div><button type="submit" class="primary">"Simulate"</button></div>
         </form>
@@ -164,9 +164,9 @@ pub fn SimulatorPage() -> impl IntoView {
             <h2>"Who can do this?"</h2>
             <form method="get" action="/simulator" class="row-form">
                 <label for="who-action">"Action"</label>
-                <input id="who-action" type="text" name="who_action" value=get("who_action") prop:value=get("who_action") placeholder="iam:CreateUser"/>
+                <input id="who-action" type="text" name="who_action" value=get("who_action") placeholder="iam:CreateUser"/>
                 <label for="who-resource">"Resource ARN"</label>
-                <input id="who-resource" type="text" name="who_resource" value=get("who_resource") prop:value=get("who_resource") placeholder="*"/>
+                <input id="who-resource" type="text" name="who_resource" value=get("who_resource") placeholder="*"/>
                 <button type="submit">"Find"</button>
             </form>
             <Transition fallback=|| view! { <p>"Looking…"</p> }>

@@ -64,8 +64,8 @@ pub fn UsersPage() -> impl IntoView {
         <h1>"Users"</h1>
         <form method="get" action="/users" class="toolbar" role="search">
             <label for="search" class="visually-hidden">"Search users"</label>
-            <input id="search" type="search" name="search" placeholder="Search by name" prop:value=search/>
-            <input type="hidden" name="sort" prop:value=sort/>
+            <input id="search" type="search" name="search" placeholder="Search by name" value=search/>
+            <input type="hidden" name="sort" value=sort/>
             <button type="submit">"Search"</button>
         </form>
         <Transition fallback=|| view! { <p>"Loading users…"</p> }>

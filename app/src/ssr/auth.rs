@@ -206,26 +206,19 @@ pub async fn read_state(session: &Session) -> Result<Option<SessionState>, AppEr
         .map_err(internal)
 }
 
-/// The principal resolved once per request: a page render calls [`current`] from
-/// the layout and from the page, and both need the same session and user row.
+/// The principal resolved once per request: a page render asks from the layout, the
+/// page and its guards at the same time, and all of them need the same session and
+/// user row. Concurrent askers wait for the one lookup instead of racing it.
 #[derive(Clone, Default)]
-pub struct RequestPrincipal(std::sync::Arc<std::sync::Mutex<Option<Principal>>>);
+pub struct RequestPrincipal(std::sync::Arc<tokio::sync::OnceCell<Result<Principal, AppError>>>);
 
 /// The signed-in principal, after checking the idle and absolute session limits of
 /// the account settings; refreshes the idle timer at most once a minute.
 pub async fn current() -> Result<Principal, AppError> {
-    let memo = use_context::<RequestPrincipal>();
-    if let Some(principal) = memo
-        .as_ref()
-        .and_then(|m| m.0.lock().ok().and_then(|p| p.clone()))
-    {
-        return Ok(principal);
+    match use_context::<RequestPrincipal>() {
+        Some(memo) => memo.0.get_or_init(resolve).await.clone(),
+        None => resolve().await,
     }
-    let principal = resolve().await?;
-    if let Some(Ok(mut slot)) = memo.as_ref().map(|m| m.0.lock()) {
-        *slot = Some(principal.clone());
-    }
-    Ok(principal)
 }
 
 async fn resolve() -> Result<Principal, AppError> {
