@@ -199,12 +199,12 @@ impl Store {
     /// Everything that applies to a user: its own policies, its groups', the roles
     /// given to it or to its groups, and its permissions boundary.
     pub async fn user_permissions(&self, user_id: &str) -> Result<Permissions, StoreError> {
-        self.permissions(USER_PERMISSIONS, user_id).await
+        self.permissions(&ONE_USER, user_id).await
     }
 
     /// What applies in a session of a role: the role's own policies and boundary.
     pub async fn role_permissions(&self, role_id: &str) -> Result<Permissions, StoreError> {
-        self.permissions(ROLE_PERMISSIONS, role_id).await
+        self.permissions(&ONE_ROLE, role_id).await
     }
 
     /// The policies attached to or embedded in a user, group or role itself, and its
@@ -244,8 +244,8 @@ impl Store {
         &self,
     ) -> Result<std::collections::HashMap<String, Permissions>, StoreError> {
         let mut everyone: std::collections::HashMap<String, Permissions> = Default::default();
-        for sql in [ALL_USER_PERMISSIONS, ALL_ROLE_PERMISSIONS] {
-            let rows: Vec<OwnedPermissionRow> = sqlx::query_as(sql).fetch_all(self.pool()).await?;
+        for sql in [EVERY_USER.as_str(), EVERY_ROLE.as_str()] {
+            let rows: Vec<PermissionRow> = sqlx::query_as(sql).fetch_all(self.pool()).await?;
             for (owner, name, policy_arn, via, direct, boundary, document) in rows {
                 let entry = everyone.entry(owner).or_default();
                 let policy = EffectivePolicy {
@@ -268,7 +268,7 @@ impl Store {
     async fn permissions(&self, sql: &str, id: &str) -> Result<Permissions, StoreError> {
         let rows: Vec<PermissionRow> = sqlx::query_as(sql).bind(id).fetch_all(self.pool()).await?;
         let mut permissions = Permissions::default();
-        for (name, policy_arn, via, direct, boundary, document) in rows {
+        for (_, name, policy_arn, via, direct, boundary, document) in rows {
             let policy = EffectivePolicy {
                 name,
                 policy_arn,
@@ -399,10 +399,8 @@ impl Store {
     }
 }
 
-/// Name, ARN (managed only), via, direct, is-boundary, document.
-type PermissionRow = (String, Option<String>, String, bool, bool, Option<String>);
-/// The owner's id, then a [`PermissionRow`].
-type OwnedPermissionRow = (
+/// Owner, name, ARN (managed only), via, direct, is-boundary, document.
+type PermissionRow = (
     String,
     String,
     Option<String>,
@@ -422,155 +420,132 @@ async fn hold_policy(conn: &mut sqlx::PgConnection, arn: &str) -> Result<(), Att
     }
 }
 
-/// The managed policy's name, from its ARN.
-macro_rules! managed_columns {
-    () => {
-        "split_part(a.policy_arn, '/', -1)"
+/// What applies to users: their own policies, their groups', the roles given to them
+/// or their groups (managed and inline) and their boundary. Rows: owner, name, ARN
+/// (managed only), via, direct, is-boundary, document (a managed policy's default
+/// version; none for templates, which live in code). With `one`, only the user `$1`.
+fn user_permissions_sql(one: bool) -> String {
+    let only = |column: &str| {
+        if one {
+            format!("AND {column} = $1")
+        } else {
+            String::new()
+        }
     };
+    format!(
+        "WITH my_groups AS (
+            SELECT m.user_id, g.id, g.name FROM group_members m JOIN groups g ON g.id = m.group_id
+            WHERE TRUE {members}
+         ),
+         my_roles AS (
+            SELECT ur.user_id, r.id, 'Role ' || r.name AS via
+            FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE TRUE {grants}
+            UNION ALL
+            SELECT g.user_id, r.id, 'Role ' || r.name || ' through group ' || g.name
+            FROM group_roles gr JOIN my_groups g ON g.id = gr.group_id JOIN roles r ON r.id = gr.role_id
+         ),
+         attached AS (
+            SELECT user_id AS owner, policy_arn, 'Attached directly' AS via, true AS direct,
+                   false AS boundary
+            FROM user_policies WHERE TRUE {attached}
+            UNION ALL
+            SELECT g.user_id, p.policy_arn, 'Group ' || g.name, false, false
+            FROM group_policies p JOIN my_groups g ON g.id = p.group_id
+            UNION ALL
+            SELECT r.user_id, p.policy_arn, r.via, false, false
+            FROM role_policies p JOIN my_roles r ON r.id = p.role_id
+            UNION ALL
+            SELECT id, boundary_arn, 'Permissions boundary', true, true FROM users
+            WHERE boundary_arn IS NOT NULL {bounded}
+         )
+         {MANAGED}
+         UNION ALL
+         SELECT i.user_id, i.name, NULL, 'Inline', true, false, i.document
+         FROM inline_policies i WHERE i.user_id IS NOT NULL {inline}
+         UNION ALL
+         SELECT g.user_id, i.name, NULL, 'Inline in group ' || g.name, false, false, i.document
+         FROM inline_policies i JOIN my_groups g ON g.id = i.group_id
+         UNION ALL
+         SELECT r.user_id, i.name, NULL, 'Inline in ' || r.via, false, false, i.document
+         FROM inline_policies i JOIN my_roles r ON r.id = i.role_id
+         {ORDER}",
+        members = only("m.user_id"),
+        grants = only("ur.user_id"),
+        attached = only("user_id"),
+        bounded = only("id"),
+        inline = only("i.user_id"),
+    )
 }
 
-/// Rows: name, ARN (managed only), via, direct, is-boundary, document. The document of
-/// a managed policy is its default version's; templates have none (they live in code).
-const USER_PERMISSIONS: &str = concat!(
-    "WITH my_groups AS (
-        SELECT g.id, g.name FROM group_members m JOIN groups g ON g.id = m.group_id
-        WHERE m.user_id = $1
-     ),
-     my_roles AS (
-        SELECT r.id, 'Role ' || r.name AS via FROM user_roles ur JOIN roles r ON r.id = ur.role_id
-        WHERE ur.user_id = $1
-        UNION ALL
-        SELECT r.id, 'Role ' || r.name || ' through group ' || g.name
-        FROM group_roles gr JOIN my_groups g ON g.id = gr.group_id JOIN roles r ON r.id = gr.role_id
-     ),
-     attached AS (
-        SELECT policy_arn, 'Attached directly' AS via, true AS direct, false AS boundary
-        FROM user_policies WHERE user_id = $1
-        UNION ALL
-        SELECT p.policy_arn, 'Group ' || g.name, false, false
-        FROM group_policies p JOIN my_groups g ON g.id = p.group_id
-        UNION ALL
-        SELECT p.policy_arn, r.via, false, false FROM role_policies p JOIN my_roles r ON r.id = p.role_id
-        UNION ALL
-        SELECT boundary_arn, 'Permissions boundary', true, true FROM users
-        WHERE id = $1 AND boundary_arn IS NOT NULL
-     )
-     SELECT ",
-    managed_columns!(),
-    ", a.policy_arn, a.via, a.direct, a.boundary, v.document FROM attached a
-       LEFT JOIN policies p ON p.arn = a.policy_arn
-       LEFT JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.default_version
-     UNION ALL
-     SELECT i.name, NULL, 'Inline', true, false, i.document FROM inline_policies i WHERE i.user_id = $1
-     UNION ALL
-     SELECT i.name, NULL, 'Inline in group ' || g.name, false, false, i.document
-     FROM inline_policies i JOIN my_groups g ON g.id = i.group_id
-     UNION ALL
-     SELECT i.name, NULL, 'Inline in ' || r.via, false, false, i.document
-     FROM inline_policies i JOIN my_roles r ON r.id = i.role_id
-     ORDER BY 4 DESC, 3, 1"
-);
+/// What applies in a role's sessions: its own policies and boundary. Rows as
+/// [`user_permissions_sql`].
+fn role_permissions_sql(one: bool) -> String {
+    let only = |column: &str| {
+        if one {
+            format!("AND {column} = $1")
+        } else {
+            String::new()
+        }
+    };
+    format!(
+        "WITH attached AS (
+            SELECT role_id AS owner, policy_arn, 'Attached directly' AS via, true AS direct,
+                   false AS boundary
+            FROM role_policies WHERE TRUE {attached}
+            UNION ALL
+            SELECT id, boundary_arn, 'Permissions boundary', true, true FROM roles
+            WHERE boundary_arn IS NOT NULL {bounded}
+         )
+         {MANAGED}
+         UNION ALL
+         SELECT i.role_id, i.name, NULL, 'Inline', true, false, i.document
+         FROM inline_policies i WHERE i.role_id IS NOT NULL {inline}
+         {ORDER}",
+        attached = only("role_id"),
+        bounded = only("id"),
+        inline = only("i.role_id"),
+    )
+}
 
-const GROUP_PERMISSIONS: &str = concat!(
-    "WITH my_roles AS (
+/// A group's own policies and those of the roles given to it. Rows as
+/// [`user_permissions_sql`].
+const GROUP_PERMISSIONS: &str = "WITH my_roles AS (
         SELECT r.id, 'Role ' || r.name AS via FROM group_roles gr JOIN roles r ON r.id = gr.role_id
         WHERE gr.group_id = $1
      ),
      attached AS (
-        SELECT policy_arn, 'Attached directly' AS via, true AS direct, false AS boundary
+        SELECT group_id AS owner, policy_arn, 'Attached directly' AS via, true AS direct,
+               false AS boundary
         FROM group_policies WHERE group_id = $1
         UNION ALL
-        SELECT p.policy_arn, r.via, false, false FROM role_policies p JOIN my_roles r ON r.id = p.role_id
+        SELECT $1, p.policy_arn, r.via, false, false FROM role_policies p JOIN my_roles r ON r.id = p.role_id
      )
-     SELECT ",
-    managed_columns!(),
-    ", a.policy_arn, a.via, a.direct, a.boundary, v.document FROM attached a
+     SELECT a.owner, split_part(a.policy_arn, '/', -1), a.policy_arn, a.via, a.direct, a.boundary, v.document
+     FROM attached a
        LEFT JOIN policies p ON p.arn = a.policy_arn
        LEFT JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.default_version
      UNION ALL
-     SELECT i.name, NULL, 'Inline', true, false, i.document FROM inline_policies i WHERE i.group_id = $1
+     SELECT $1, i.name, NULL, 'Inline', true, false, i.document FROM inline_policies i WHERE i.group_id = $1
      UNION ALL
-     SELECT i.name, NULL, 'Inline in ' || r.via, false, false, i.document
+     SELECT $1, i.name, NULL, 'Inline in ' || r.via, false, false, i.document
      FROM inline_policies i JOIN my_roles r ON r.id = i.role_id
-     ORDER BY 4 DESC, 3, 1"
-);
+     ORDER BY 5 DESC, 4, 2";
 
-const ROLE_PERMISSIONS: &str = concat!(
-    "WITH attached AS (
-        SELECT policy_arn, 'Attached directly' AS via, true AS direct, false AS boundary
-        FROM role_policies WHERE role_id = $1
-        UNION ALL
-        SELECT boundary_arn, 'Permissions boundary', true, true FROM roles
-        WHERE id = $1 AND boundary_arn IS NOT NULL
-     )
-     SELECT ",
-    managed_columns!(),
-    ", a.policy_arn, a.via, a.direct, a.boundary, v.document FROM attached a
+/// The managed rows of a query whose `attached` lists owner and policy ARN.
+const MANAGED: &str = "SELECT a.owner, split_part(a.policy_arn, '/', -1), a.policy_arn, a.via,
+            a.direct, a.boundary, v.document
+     FROM attached a
        LEFT JOIN policies p ON p.arn = a.policy_arn
-       LEFT JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.default_version
-     UNION ALL
-     SELECT i.name, NULL, 'Inline', true, false, i.document FROM inline_policies i WHERE i.role_id = $1
-     ORDER BY 4 DESC, 3, 1"
-);
+       LEFT JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.default_version";
 
-/// [`USER_PERMISSIONS`] for every user at once, the owner's id first.
-const ALL_USER_PERMISSIONS: &str = concat!(
-    "WITH my_groups AS (
-        SELECT m.user_id, g.id, g.name FROM group_members m JOIN groups g ON g.id = m.group_id
-     ),
-     my_roles AS (
-        SELECT ur.user_id, r.id, 'Role ' || r.name AS via
-        FROM user_roles ur JOIN roles r ON r.id = ur.role_id
-        UNION ALL
-        SELECT g.user_id, r.id, 'Role ' || r.name || ' through group ' || g.name
-        FROM group_roles gr JOIN my_groups g ON g.id = gr.group_id JOIN roles r ON r.id = gr.role_id
-     ),
-     attached AS (
-        SELECT user_id AS owner, policy_arn, 'Attached directly' AS via, true AS direct,
-               false AS boundary
-        FROM user_policies
-        UNION ALL
-        SELECT g.user_id, p.policy_arn, 'Group ' || g.name, false, false
-        FROM group_policies p JOIN my_groups g ON g.id = p.group_id
-        UNION ALL
-        SELECT r.user_id, p.policy_arn, r.via, false, false
-        FROM role_policies p JOIN my_roles r ON r.id = p.role_id
-        UNION ALL
-        SELECT id, boundary_arn, 'Permissions boundary', true, true FROM users
-        WHERE boundary_arn IS NOT NULL
-     )
-     SELECT a.owner, ",
-    managed_columns!(),
-    ", a.policy_arn, a.via, a.direct, a.boundary, v.document FROM attached a
-       LEFT JOIN policies p ON p.arn = a.policy_arn
-       LEFT JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.default_version
-     UNION ALL
-     SELECT i.user_id, i.name, NULL, 'Inline', true, false, i.document
-     FROM inline_policies i WHERE i.user_id IS NOT NULL
-     UNION ALL
-     SELECT g.user_id, i.name, NULL, 'Inline in group ' || g.name, false, false, i.document
-     FROM inline_policies i JOIN my_groups g ON g.id = i.group_id
-     UNION ALL
-     SELECT r.user_id, i.name, NULL, 'Inline in ' || r.via, false, false, i.document
-     FROM inline_policies i JOIN my_roles r ON r.id = i.role_id"
-);
+/// Direct ones first, then by where they come from and name.
+const ORDER: &str = "ORDER BY 5 DESC, 4, 2";
 
-/// [`ROLE_PERMISSIONS`] for every role at once, the role's id first.
-const ALL_ROLE_PERMISSIONS: &str = concat!(
-    "WITH attached AS (
-        SELECT role_id AS owner, policy_arn, 'Attached directly' AS via, true AS direct,
-               false AS boundary
-        FROM role_policies
-        UNION ALL
-        SELECT id, boundary_arn, 'Permissions boundary', true, true FROM roles
-        WHERE boundary_arn IS NOT NULL
-     )
-     SELECT a.owner, ",
-    managed_columns!(),
-    ", a.policy_arn, a.via, a.direct, a.boundary, v.document FROM attached a
-       LEFT JOIN policies p ON p.arn = a.policy_arn
-       LEFT JOIN policy_versions v ON v.policy_id = p.id AND v.version = p.default_version
-     UNION ALL
-     SELECT i.role_id, i.name, NULL, 'Inline', true, false, i.document
-     FROM inline_policies i WHERE i.role_id IS NOT NULL"
-);
+static ONE_USER: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| user_permissions_sql(true));
+static EVERY_USER: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| user_permissions_sql(false));
+static ONE_ROLE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| role_permissions_sql(true));
+static EVERY_ROLE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| role_permissions_sql(false));

@@ -212,52 +212,38 @@ impl Store {
         Ok(())
     }
 
-    /// Gives a role to a user or group: its policies apply to them from now on.
-    /// Giving it again changes nothing.
-    pub async fn give_role(
+    /// Gives a role to a user or group (`give`), so its policies apply to them from
+    /// now on, or takes it back. Giving it again changes nothing; taking back a role
+    /// not given is `NotFound`.
+    pub async fn grant_role(
         &self,
         holder: Holder,
         holder_name: &str,
         role: &str,
+        give: bool,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let table = grant_table(holder)?;
         let mut tx = self.pool().begin().await?;
         let holder_id = holder.id_of(&mut tx, holder_name).await?;
         let role_id = Holder::Role.id_of(&mut tx, role).await?;
-        sqlx::query(&format!(
-            "INSERT INTO {table} ({}, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            holder.key()
-        ))
-        .bind(&holder_id)
-        .bind(&role_id)
-        .execute(&mut *tx)
-        .await?;
-        commit_and_announce(tx, audit).await?;
-        Ok(())
-    }
-
-    /// Takes a role back from a user or group.
-    pub async fn take_role(
-        &self,
-        holder: Holder,
-        holder_name: &str,
-        role: &str,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        let table = grant_table(holder)?;
-        let mut tx = self.pool().begin().await?;
-        let holder_id = holder.id_of(&mut tx, holder_name).await?;
-        let role_id = Holder::Role.id_of(&mut tx, role).await?;
-        let removed = sqlx::query(&format!(
-            "DELETE FROM {table} WHERE {} = $1 AND role_id = $2",
-            holder.key()
-        ))
-        .bind(&holder_id)
-        .bind(&role_id)
-        .execute(&mut *tx)
-        .await?;
-        if removed.rows_affected() == 0 {
+        let sql = if give {
+            format!(
+                "INSERT INTO {table} ({}, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                holder.key()
+            )
+        } else {
+            format!(
+                "DELETE FROM {table} WHERE {} = $1 AND role_id = $2",
+                holder.key()
+            )
+        };
+        let changed = sqlx::query(&sql)
+            .bind(&holder_id)
+            .bind(&role_id)
+            .execute(&mut *tx)
+            .await?;
+        if !give && changed.rows_affected() == 0 {
             return Err(StoreError::NotFound {
                 what: "role given to this holder",
                 name: role.into(),

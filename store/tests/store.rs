@@ -841,10 +841,11 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
 
     // Given to the group, the role's policies (managed and inline) reach its member.
     store
-        .give_role(
+        .grant_role(
             Holder::Group,
             "auditors",
             "Auditor",
+            true,
             &audit("iam:AttachGroupPolicy", "auditors"),
         )
         .await
@@ -869,6 +870,14 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
         ]
     );
     assert_eq!(effective.policies[0].document.as_deref(), Some(inline));
+    // Everyone's permissions at once agree with one user's.
+    let everyone = store.everyones_permissions().await.unwrap();
+    assert_eq!(everyone.get(&user.id), Some(&effective));
+    assert_eq!(
+        everyone.get(&role.id).map(|p| p.policies.len()),
+        Some(2),
+        "the role's own policies"
+    );
     let role = store.role("auditor").await.unwrap().unwrap();
     assert_eq!(role.holders, vec!["group auditors".to_string()]);
 

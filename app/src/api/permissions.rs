@@ -7,6 +7,42 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
+/// IAM's spellings of each change for a user, a group and a role, in that order
+/// (groups have no permissions boundary).
+pub mod actions {
+    pub type Spellings = [&'static str; 3];
+    pub const ATTACH: Spellings = [
+        "iam:AttachUserPolicy",
+        "iam:AttachGroupPolicy",
+        "iam:AttachRolePolicy",
+    ];
+    pub const DETACH: Spellings = [
+        "iam:DetachUserPolicy",
+        "iam:DetachGroupPolicy",
+        "iam:DetachRolePolicy",
+    ];
+    pub const PUT_INLINE: Spellings = [
+        "iam:PutUserPolicy",
+        "iam:PutGroupPolicy",
+        "iam:PutRolePolicy",
+    ];
+    pub const DELETE_INLINE: Spellings = [
+        "iam:DeleteUserPolicy",
+        "iam:DeleteGroupPolicy",
+        "iam:DeleteRolePolicy",
+    ];
+    pub const PUT_BOUNDARY: Spellings = [
+        "iam:PutUserPermissionsBoundary",
+        "",
+        "iam:PutRolePermissionsBoundary",
+    ];
+    pub const DELETE_BOUNDARY: Spellings = [
+        "iam:DeleteUserPermissionsBoundary",
+        "",
+        "iam:DeleteRolePermissionsBoundary",
+    ];
+}
+
 /// A policy that applies to a user, group or role, and where it comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttachedPolicy {
@@ -55,7 +91,7 @@ impl Refusals {
 
 impl Access {
     /// The IAM action for this holder among its `(user, group, role)` spellings.
-    pub fn action(&self, spellings: [&'static str; 3]) -> &'static str {
+    pub fn action(&self, spellings: actions::Spellings) -> &'static str {
         let [user, group, role] = spellings;
         match self.holder.as_str() {
             "user" => user,
@@ -65,7 +101,7 @@ impl Access {
     }
 
     /// Why the signed-in principal may not make this change here, if it may not.
-    pub fn refused(&self, spellings: [&'static str; 3]) -> Option<String> {
+    pub fn refused(&self, spellings: actions::Spellings) -> Option<String> {
         self.refusals.reason(self.action(spellings))
     }
 }
@@ -109,14 +145,23 @@ pub mod server {
         }
     }
 
-    /// IAM's action for a change on a holder: `(user, group, role)` spellings.
-    pub fn action(holder: Holder, actions: [&'static str; 3]) -> &'static str {
-        let [user, group, role] = actions;
+    /// IAM's action for a change on a holder, among its spellings.
+    pub fn action(holder: Holder, spellings: actions::Spellings) -> &'static str {
+        let [user, group, role] = spellings;
         match holder {
             Holder::User => user,
             Holder::Group => group,
             Holder::Role => role,
         }
+    }
+
+    /// Authorizes the change `spellings` names on the holder `name`.
+    pub async fn permit_on(
+        holder: Holder,
+        name: &str,
+        spellings: actions::Spellings,
+    ) -> Result<crate::ssr::Permit, AppError> {
+        crate::ssr::permit(action(holder, spellings), target(holder, name)).await
     }
 
     /// A managed policy's ARN that names a template or a customer policy; `field`
@@ -163,77 +208,15 @@ pub mod server {
         name: &str,
         permissions: store::Permissions,
     ) -> Result<Access, AppError> {
-        let on = || target(holder, name);
-        let mut checks = vec![
-            (
-                action(
-                    holder,
-                    [
-                        "iam:AttachUserPolicy",
-                        "iam:AttachGroupPolicy",
-                        "iam:AttachRolePolicy",
-                    ],
-                ),
-                on(),
-            ),
-            (
-                action(
-                    holder,
-                    [
-                        "iam:DetachUserPolicy",
-                        "iam:DetachGroupPolicy",
-                        "iam:DetachRolePolicy",
-                    ],
-                ),
-                on(),
-            ),
-            (
-                action(
-                    holder,
-                    [
-                        "iam:PutUserPolicy",
-                        "iam:PutGroupPolicy",
-                        "iam:PutRolePolicy",
-                    ],
-                ),
-                on(),
-            ),
-            (
-                action(
-                    holder,
-                    [
-                        "iam:DeleteUserPolicy",
-                        "iam:DeleteGroupPolicy",
-                        "iam:DeleteRolePolicy",
-                    ],
-                ),
-                on(),
-            ),
-        ];
+        use actions::*;
+        let mut spellings = vec![ATTACH, DETACH, PUT_INLINE, DELETE_INLINE];
         if holder != Holder::Group {
-            checks.push((
-                action(
-                    holder,
-                    [
-                        "iam:PutUserPermissionsBoundary",
-                        "",
-                        "iam:PutRolePermissionsBoundary",
-                    ],
-                ),
-                on(),
-            ));
-            checks.push((
-                action(
-                    holder,
-                    [
-                        "iam:DeleteUserPermissionsBoundary",
-                        "",
-                        "iam:DeleteRolePermissionsBoundary",
-                    ],
-                ),
-                on(),
-            ));
+            spellings.extend([PUT_BOUNDARY, DELETE_BOUNDARY]);
         }
+        let checks: Vec<_> = spellings
+            .into_iter()
+            .map(|s| (action(holder, s), target(holder, name)))
+            .collect();
         let refusals = crate::ssr::authz::refusals(principal, &checks).await?;
         let policies: Vec<AttachedPolicy> = permissions
             .policies
@@ -301,18 +284,7 @@ pub async fn attach_policy(
     use server::*;
     let holder = parse_holder(&holder)?;
     known_policy(&policy_arn, "policy_arn")?;
-    let permit = crate::ssr::permit(
-        action(
-            holder,
-            [
-                "iam:AttachUserPolicy",
-                "iam:AttachGroupPolicy",
-                "iam:AttachRolePolicy",
-            ],
-        ),
-        target(holder, &name),
-    )
-    .await?;
+    let permit = permit_on(holder, &name, actions::ATTACH).await?;
     let state = crate::ssr::auth::state()?;
     let policy_arn = policy_arn.trim();
     state
@@ -339,18 +311,7 @@ pub async fn detach_policy(
 ) -> Result<(), AppError> {
     use server::*;
     let holder = parse_holder(&holder)?;
-    let permit = crate::ssr::permit(
-        action(
-            holder,
-            [
-                "iam:DetachUserPolicy",
-                "iam:DetachGroupPolicy",
-                "iam:DetachRolePolicy",
-            ],
-        ),
-        target(holder, &name),
-    )
-    .await?;
+    let permit = permit_on(holder, &name, actions::DETACH).await?;
     let state = crate::ssr::auth::state()?;
     state
         .store
@@ -381,18 +342,7 @@ pub async fn put_inline_policy(
     let policy_name = policy_name.trim().to_string();
     crate::api::policies::server::policy_name(&policy_name)
         .map_err(|_| respond_name_error(&policy_name))?;
-    let permit = crate::ssr::permit(
-        action(
-            holder,
-            [
-                "iam:PutUserPolicy",
-                "iam:PutGroupPolicy",
-                "iam:PutRolePolicy",
-            ],
-        ),
-        target(holder, &name),
-    )
-    .await?;
+    let permit = permit_on(holder, &name, actions::PUT_INLINE).await?;
     let kind = inline_kind(holder);
     crate::api::policies::server::validated_as(&document, kind, "document")?;
     let state = crate::ssr::auth::state()?;
@@ -433,18 +383,7 @@ pub async fn delete_inline_policy(
 ) -> Result<(), AppError> {
     use server::*;
     let holder = parse_holder(&holder)?;
-    let permit = crate::ssr::permit(
-        action(
-            holder,
-            [
-                "iam:DeleteUserPolicy",
-                "iam:DeleteGroupPolicy",
-                "iam:DeleteRolePolicy",
-            ],
-        ),
-        target(holder, &name),
-    )
-    .await?;
+    let permit = permit_on(holder, &name, actions::DELETE_INLINE).await?;
     let state = crate::ssr::auth::state()?;
     state
         .store
@@ -475,20 +414,15 @@ pub async fn set_boundary(
     if !remove {
         known_policy(policy_arn, "boundary")?;
     }
-    let actions = if remove {
-        [
-            "iam:DeleteUserPermissionsBoundary",
-            "iam:DeleteUserPermissionsBoundary",
-            "iam:DeleteRolePermissionsBoundary",
-        ]
+    if holder == store::Holder::Group {
+        return Err(attach_error(store::AttachError::NoBoundary, "boundary"));
+    }
+    let spellings = if remove {
+        actions::DELETE_BOUNDARY
     } else {
-        [
-            "iam:PutUserPermissionsBoundary",
-            "iam:PutUserPermissionsBoundary",
-            "iam:PutRolePermissionsBoundary",
-        ]
+        actions::PUT_BOUNDARY
     };
-    let permit = crate::ssr::permit(action(holder, actions), target(holder, &name)).await?;
+    let permit = permit_on(holder, &name, spellings).await?;
     let state = crate::ssr::auth::state()?;
     let detail = if remove {
         "removed the permissions boundary".to_string()
@@ -535,29 +469,22 @@ pub async fn grant_role(
             "Choose a role.",
         )));
     }
-    let actions = if give {
-        [
-            "iam:AttachUserPolicy",
-            "iam:AttachGroupPolicy",
-            "iam:AttachGroupPolicy",
-        ]
+    let spellings = if give {
+        actions::ATTACH
     } else {
-        [
-            "iam:DetachUserPolicy",
-            "iam:DetachGroupPolicy",
-            "iam:DetachGroupPolicy",
-        ]
+        actions::DETACH
     };
-    let permit = crate::ssr::permit(action(holder, actions), target(holder, &name)).await?;
+    let permit = permit_on(holder, &name, spellings).await?;
     let state = crate::ssr::auth::state()?;
     let store = &state.store;
-    let result = if give {
-        let audit = permit.audit(format!("gave role {role}"));
-        store.give_role(holder, &name, &role, &audit).await
+    let detail = if give {
+        format!("gave role {role}")
     } else {
-        let audit = permit.audit(format!("took back role {role}"));
-        store.take_role(holder, &name, &role, &audit).await
+        format!("took back role {role}")
     };
+    let result = store
+        .grant_role(holder, &name, &role, give, &permit.audit(detail))
+        .await;
     result.map_err(|e| match e {
         e @ store::StoreError::NotFound { what: "role", .. } => {
             crate::ssr::respond(AppError::field("role", e.to_string()))

@@ -3,41 +3,13 @@
 
 use leptos::prelude::*;
 
+use crate::api::permissions::actions::{
+    ATTACH, DELETE_BOUNDARY, DELETE_INLINE, DETACH, PUT_BOUNDARY, PUT_INLINE,
+};
 use crate::api::permissions::{
     Access, AttachPolicy, DeleteInlinePolicy, DetachPolicy, GrantRole, PutInlinePolicy, SetBoundary,
 };
 use crate::components::{action_error, field, FieldError, FormError, Guard};
-
-const ATTACH: [&str; 3] = [
-    "iam:AttachUserPolicy",
-    "iam:AttachGroupPolicy",
-    "iam:AttachRolePolicy",
-];
-const DETACH: [&str; 3] = [
-    "iam:DetachUserPolicy",
-    "iam:DetachGroupPolicy",
-    "iam:DetachRolePolicy",
-];
-const PUT_INLINE: [&str; 3] = [
-    "iam:PutUserPolicy",
-    "iam:PutGroupPolicy",
-    "iam:PutRolePolicy",
-];
-const DELETE_INLINE: [&str; 3] = [
-    "iam:DeleteUserPolicy",
-    "iam:DeleteGroupPolicy",
-    "iam:DeleteRolePolicy",
-];
-const PUT_BOUNDARY: [&str; 3] = [
-    "iam:PutUserPermissionsBoundary",
-    "",
-    "iam:PutRolePermissionsBoundary",
-];
-const DELETE_BOUNDARY: [&str; 3] = [
-    "iam:DeleteUserPermissionsBoundary",
-    "",
-    "iam:DeleteRolePermissionsBoundary",
-];
 
 /// A starting point for a new inline policy.
 const INLINE_SKELETON: &str = r#"{
