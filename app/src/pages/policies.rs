@@ -121,7 +121,7 @@ pub fn PolicyPage() -> impl IntoView {
                         let policy_name = p.row.name.clone();
                         let default_document = p.versions.iter().find(|v| v.is_default).map(|v| v.document.clone()).unwrap_or_default();
                         let attached = if p.attached_to.is_empty() {
-                            "Not attached to any user or group.".to_string()
+                            "Not attached to any user, group or role, nor used as a boundary.".to_string()
                         } else {
                             format!("Attached to {}.", p.attached_to.join(", "))
                         };

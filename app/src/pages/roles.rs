@@ -134,7 +134,15 @@ pub fn RolePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(r) => {
-                        let holders = if r.holders.is_empty() { "Nobody yet.".to_string() } else { r.holders.join(", ") };
+                        let holders = if r.holders.is_empty() {
+                            view! { "Nobody yet." }.into_any()
+                        } else {
+                            r.holders.iter().map(|h| {
+                                // `user alice` or `group auditors`: link to their page.
+                                let (kind, name) = h.split_once(' ').unwrap_or(("user", h));
+                                view! { <a class="chip" href=format!("/{kind}s/{name}")>{h.clone()}</a>" " }
+                            }).collect_view().into_any()
+                        };
                         let trusted = r.trusted.iter().map(|t| view! { <li>{t.clone()}</li> }).collect_view();
                         let (n1, n2, n3) = (r.name.clone(), r.name.clone(), r.name.clone());
                         let refused = |action: &str| r.refusals.reason(action);
