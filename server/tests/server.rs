@@ -816,3 +816,111 @@ async fn roles_given_and_assumed_apply_across_servers_and_trust_needs_the_extern
         .iter()
         .any(|r| r.action == "iam:CreateGroup" && r.outcome == store::Outcome::Denied));
 }
+
+#[tokio::test]
+async fn a_deny_outside_an_ip_range_and_over_plain_http_applies_to_console_requests() {
+    let store = fresh_store().await;
+    let key = SecretBox::generate_key();
+    let app = spawn_app_behind(store, &key, &["127.0.0.0/8"]).await;
+    let root = client();
+    set_up(&app, &root).await;
+    let password = "Olga-Password-12345";
+    let policy = r#"{
+      "Version": "2012-10-17",
+      "Statement": [
+        {"Sid": "People", "Effect": "Allow", "Action": ["iam:ListUsers", "iam:ListGroups"], "Resource": "*"},
+        {"Sid": "OfficeOnly", "Effect": "Deny", "Action": "*", "Resource": "*",
+         "Condition": {"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}},
+        {"Sid": "HttpsForGroups", "Effect": "Deny", "Action": "iam:ListGroups", "Resource": "*",
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+      ]
+    }"#;
+    for (path, form) in [
+        (
+            app::api::users::CreateUser::PATH,
+            vec![
+                ("name", "olga"),
+                ("password_mode", "custom"),
+                ("password", password),
+                ("tags", ""),
+            ],
+        ),
+        (
+            app::api::policies::CreatePolicy::PATH,
+            vec![
+                ("name", "Office"),
+                ("description", ""),
+                ("document", policy),
+            ],
+        ),
+    ] {
+        assert_done(&app.call(&root, path, &form).await);
+    }
+    let attach = app
+        .call(
+            &root,
+            app::api::permissions::AttachPolicy::PATH,
+            &[
+                ("holder", "user"),
+                ("name", "olga"),
+                (
+                    "policy_arn",
+                    &format!("{}:policy/Office", account_arn(&app).await),
+                ),
+                ("back", "/"),
+            ],
+        )
+        .await;
+    assert_done(&attach);
+    let olga = client();
+    assert_done(
+        &app.call_via(
+            &olga,
+            app::api::auth::SignIn::PATH,
+            &[("identity", "olga"), ("password", password)],
+            Some("10.1.2.3"),
+        )
+        .await,
+    );
+    let list = [
+        ("search", ""),
+        ("sort", "name"),
+        ("descending", "false"),
+        ("page", "0"),
+    ];
+    let users = app::api::users::ListUsers::PATH;
+    assert_eq!(
+        app.call_via(&olga, users, &list, Some("10.1.2.3"))
+            .await
+            .status(),
+        200
+    );
+    let outside = app.call_via(&olga, users, &list, Some("203.0.113.9")).await;
+    assert_eq!(outside.status(), 403);
+    assert!(outside
+        .text()
+        .await
+        .unwrap()
+        .contains("explicitly denied by statement OfficeOnly of Office"));
+
+    // aws:SecureTransport is true only when a trusted proxy says the client used TLS.
+    let groups = app::api::groups::ListGroups::PATH;
+    let plain = app.call_via(&olga, groups, &[], Some("10.1.2.3")).await;
+    assert_eq!(plain.status(), 403);
+    let tls = olga
+        .post(format!("{}{groups}", app.base))
+        .header("Origin", &app.base)
+        .header("Accept", "application/json")
+        .header("X-Forwarded-For", "10.1.2.3")
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tls.status(), 200);
+}
+
+/// `arn:aws:iam::ACCOUNT` of the app's account.
+async fn account_arn(app: &TestApp) -> String {
+    let account = app.store.account_id().await.unwrap().unwrap();
+    format!("arn:aws:iam::{account}")
+}
