@@ -301,6 +301,9 @@ fn RolesGivenPanel(access: Access, action: ServerAction<GrantRole>) -> impl Into
             }
         })
         .collect_view();
+    let none_left = access.available_roles.is_empty().then(|| {
+        view! { <option value="" disabled=true selected=true>"No other roles"</option> }
+    });
     let options = access
         .available_roles
         .iter()
@@ -316,7 +319,7 @@ fn RolesGivenPanel(access: Access, action: ServerAction<GrantRole>) -> impl Into
                     <HolderFields who/>
                     <input type="hidden" name="give" value="true"/>
                     <label for="give-role">"Give role"</label>
-                    <select id="give-role" name="role">{options}</select>
+                    <select id="give-role" name="role">{none_left}{options}</select>
                     <button type="submit">"Give role"</button>
                 </ActionForm>
             </Guard>

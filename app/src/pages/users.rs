@@ -203,7 +203,9 @@ pub fn UserPage() -> impl IntoView {
                                 </li>
                             }
                         }).collect_view();
-                        let options = u.all_groups.iter().filter(|g| !u.groups.contains(g)).map(|g| view! { <option value=g.clone()>{g.clone()}</option> }).collect_view();
+                        let joinable: Vec<String> = u.all_groups.iter().filter(|g| !u.groups.contains(g)).cloned().collect();
+                        let none_left = joinable.is_empty().then(|| view! { <option value="" disabled=true selected=true>"No other groups"</option> });
+                        let options = joinable.into_iter().map(|g| view! { <option value=g.clone()>{g.clone()}</option> }).collect_view();
                         let tags = if u.tags.is_empty() { "None".to_string() } else { u.tags.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ") };
                         let activity = u.activity.iter().cloned().map(|a| view! {
                             <tr><td>{a.at}</td><td>{a.actor}</td><td>{a.action}</td><td class=a.outcome.clone()>{a.outcome.clone()}</td><td>{a.source_ip}</td></tr>
@@ -241,7 +243,7 @@ pub fn UserPage() -> impl IntoView {
                                         <input type="hidden" name="user" value=add_name/>
                                         <input type="hidden" name="back" value=back.clone()/>
                                         <label for="add-group">"Add to group"</label>
-                                        <select id="add-group" name="group">{options}</select>
+                                        <select id="add-group" name="group">{none_left}{options}</select>
                                         <button type="submit">"Add"</button>
                                     </ActionForm>
                                 </Guard>
