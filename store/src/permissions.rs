@@ -35,6 +35,25 @@ pub struct Permissions {
     pub boundary: Option<EffectivePolicy>,
 }
 
+impl Permissions {
+    /// Adds one row of the permission queries: a policy, or the boundary.
+    fn push_row(&mut self, row: PermissionRow) {
+        let (_, name, policy_arn, via, direct, boundary, document) = row;
+        let policy = EffectivePolicy {
+            name,
+            policy_arn,
+            via,
+            direct,
+            document,
+        };
+        if boundary {
+            self.boundary = Some(policy);
+        } else {
+            self.policies.push(policy);
+        }
+    }
+}
+
 /// Who a policy is attached to or embedded in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Holder {
@@ -246,20 +265,8 @@ impl Store {
         let mut everyone: std::collections::HashMap<String, Permissions> = Default::default();
         for sql in [EVERY_USER.as_str(), EVERY_ROLE.as_str()] {
             let rows: Vec<PermissionRow> = sqlx::query_as(sql).fetch_all(self.pool()).await?;
-            for (owner, name, policy_arn, via, direct, boundary, document) in rows {
-                let entry = everyone.entry(owner).or_default();
-                let policy = EffectivePolicy {
-                    name,
-                    policy_arn,
-                    via,
-                    direct,
-                    document,
-                };
-                if boundary {
-                    entry.boundary = Some(policy);
-                } else {
-                    entry.policies.push(policy);
-                }
+            for row in rows {
+                everyone.entry(row.0.clone()).or_default().push_row(row);
             }
         }
         Ok(everyone)
@@ -268,19 +275,8 @@ impl Store {
     async fn permissions(&self, sql: &str, id: &str) -> Result<Permissions, StoreError> {
         let rows: Vec<PermissionRow> = sqlx::query_as(sql).bind(id).fetch_all(self.pool()).await?;
         let mut permissions = Permissions::default();
-        for (_, name, policy_arn, via, direct, boundary, document) in rows {
-            let policy = EffectivePolicy {
-                name,
-                policy_arn,
-                via,
-                direct,
-                document,
-            };
-            if boundary {
-                permissions.boundary = Some(policy);
-            } else {
-                permissions.policies.push(policy);
-            }
+        for row in rows {
+            permissions.push_row(row);
         }
         Ok(permissions)
     }
