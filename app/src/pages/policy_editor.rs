@@ -59,8 +59,17 @@ pub fn PolicyEditor(initial: String) -> impl IntoView {
             checked.set(Some((document, result)));
         }
     });
-    // Check the starting document once the page is live.
+    let area = NodeRef::<html::Textarea>::new();
+    // Check the document once the page is live: what was typed before the wasm
+    // loaded, or the starting document. The textarea is never overwritten, so
+    // hydration cannot undo early typing.
     Effect::new(move |_| {
+        if let Some(area) = area.get() {
+            let typed = area.value();
+            if typed != text.get_untracked() {
+                text.set(typed);
+            }
+        }
         check.dispatch(text.get_untracked());
     });
     let mut later = leptos::leptos_dom::helpers::debounce(
@@ -118,7 +127,7 @@ pub fn PolicyEditor(initial: String) -> impl IntoView {
                 autocomplete="off"
                 rows="18"
                 aria-describedby="document-help"
-                prop:value=move || text.get()
+                node_ref=area
                 on:input=move |ev| {
                     let value = event_target_value(&ev);
                     text.set(value.clone());
