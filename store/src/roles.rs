@@ -10,9 +10,15 @@ use crate::ids::unique_id;
 use crate::permissions::Holder;
 use crate::{Store, StoreError};
 
-/// AWS's bounds on a role's maximum session duration, in seconds.
+/// AWS's bounds on a role's maximum session duration, in seconds (the table's
+/// CHECK says the same).
 pub const MIN_SESSION_SECONDS: i32 = 3600;
 pub const MAX_SESSION_SECONDS: i32 = 43200;
+
+/// Whether `hours` is a session length a role may allow or a switch may ask for.
+pub fn session_hours_allowed(hours: i32) -> bool {
+    (MIN_SESSION_SECONDS / 3600..=MAX_SESSION_SECONDS / 3600).contains(&hours)
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Role {
@@ -115,16 +121,6 @@ impl Store {
             "SELECT {ROLE_COLUMNS} FROM roles r WHERE lower(r.name) = lower($1)"
         ))
         .bind(name)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.as_ref().map(role_from_row).transpose()?)
-    }
-
-    pub async fn role_by_id(&self, id: &str) -> Result<Option<Role>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {ROLE_COLUMNS} FROM roles r WHERE r.id = $1"
-        ))
-        .bind(id)
         .fetch_optional(self.pool())
         .await?;
         Ok(row.as_ref().map(role_from_row).transpose()?)

@@ -155,7 +155,7 @@ pub mod server {
 
     /// Hours of a role's maximum session: AWS allows 1 to 12.
     pub fn max_session(hours: i32) -> Result<i32, AppError> {
-        if (1..=12).contains(&hours) {
+        if store::roles::session_hours_allowed(hours) {
             Ok(hours * 3600)
         } else {
             Err(respond(AppError::field(

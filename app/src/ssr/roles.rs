@@ -41,7 +41,7 @@ pub async fn switch(role_name: &str, external_id: &str, hours: i32) -> Result<()
             return Err(respond(AppError::field("external_id", message)));
         }
     }
-    if !(1..=12).contains(&hours) {
+    if !store::roles::session_hours_allowed(hours) {
         return Err(respond(AppError::field(
             "duration_hours",
             "A role session lasts 1 to 12 hours.",
