@@ -250,15 +250,29 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
     } else {
         (false, false)
     };
-    use crate::ssr::{allowed, Target};
+    use crate::ssr::Target;
+    let refused = crate::ssr::authz::refusals(
+        &principal,
+        &[
+            ("iam:ListUsers", Target::Users),
+            ("iam:ListGroups", Target::Groups),
+            ("iam:ListRoles", Target::Roles),
+            ("iam:ListPolicies", Target::Any),
+            ("iam:SimulateCustomPolicy", Target::Any),
+            ("iam:GetAccountPasswordPolicy", Target::Any),
+            ("cloudtrail:LookupEvents", Target::Any),
+        ],
+    )
+    .await?;
+    let opens = |action: &str| refused.reason(action).is_none();
     let menu = Menu {
-        users: allowed(&principal, "iam:ListUsers", Target::Users).await?,
-        groups: allowed(&principal, "iam:ListGroups", Target::Groups).await?,
-        roles: allowed(&principal, "iam:ListRoles", Target::Roles).await?,
-        policies: allowed(&principal, "iam:ListPolicies", Target::Any).await?,
-        simulator: allowed(&principal, "iam:SimulateCustomPolicy", Target::Any).await?,
-        settings: allowed(&principal, "iam:GetAccountPasswordPolicy", Target::Any).await?,
-        audit: allowed(&principal, "cloudtrail:LookupEvents", Target::Any).await?,
+        users: opens("iam:ListUsers"),
+        groups: opens("iam:ListGroups"),
+        roles: opens("iam:ListRoles"),
+        policies: opens("iam:ListPolicies"),
+        simulator: opens("iam:SimulateCustomPolicy"),
+        settings: opens("iam:GetAccountPasswordPolicy"),
+        audit: opens("cloudtrail:LookupEvents"),
     };
     let role = principal.role.as_ref().map(|r| {
         let ends = time::OffsetDateTime::from_unix_timestamp(r.expires)

@@ -266,13 +266,7 @@ pub async fn simulate_policies(input: SimulationInput) -> Result<Simulation, App
                     .await
                     .map_err(internal)?
                     .ok_or_else(not_found)?;
-                engine_principal = policy::Principal {
-                    kind: policy::PrincipalKind::User,
-                    arn: user.arn.clone(),
-                    account: account.clone(),
-                    id: Some(user.id.clone()),
-                    tags: user.tags.clone(),
-                };
+                engine_principal = crate::ssr::authz::user_principal(&user, &account);
                 state
                     .store
                     .user_permissions(&user.id)
@@ -307,16 +301,12 @@ pub async fn simulate_policies(input: SimulationInput) -> Result<Simulation, App
                     .await
                     .map_err(internal)?
                     .ok_or_else(not_found)?;
-                engine_principal = policy::Principal {
-                    kind: policy::PrincipalKind::RoleSession,
-                    arn: format!(
-                        "arn:aws:sts::{account}:assumed-role/{}/simulation",
-                        role.name
-                    ),
-                    account: account.clone(),
-                    id: Some(format!("{}:simulation", role.id)),
-                    tags: Default::default(),
-                };
+                engine_principal = crate::ssr::authz::role_session_principal(
+                    &account,
+                    &role.id,
+                    &role.name,
+                    "simulation",
+                );
                 state
                     .store
                     .role_permissions(&role.id)
@@ -460,13 +450,7 @@ pub async fn who_can(input: SimulationInput) -> Result<Vec<Allowed>, AppError> {
     }];
     for user in state.store.all_users().await.map_err(internal)? {
         let permissions = everyone.get(&user.id).unwrap_or(&empty);
-        let who = policy::Principal {
-            kind: policy::PrincipalKind::User,
-            arn: user.arn.clone(),
-            account: account.clone(),
-            id: Some(user.id.clone()),
-            tags: user.tags.clone(),
-        };
+        let who = crate::ssr::authz::user_principal(&user, &account);
         if let Some(through) = decide(permissions, who)? {
             allowed.push(Allowed {
                 kind: "user".into(),
@@ -477,13 +461,8 @@ pub async fn who_can(input: SimulationInput) -> Result<Vec<Allowed>, AppError> {
     }
     for role in state.store.roles().await.map_err(internal)? {
         let permissions = everyone.get(&role.id).unwrap_or(&empty);
-        let who = policy::Principal {
-            kind: policy::PrincipalKind::RoleSession,
-            arn: format!("arn:aws:sts::{account}:assumed-role/{}/session", role.name),
-            account: account.clone(),
-            id: Some(format!("{}:session", role.id)),
-            tags: Default::default(),
-        };
+        let who =
+            crate::ssr::authz::role_session_principal(&account, &role.id, &role.name, "session");
         if let Some(through) = decide(permissions, who)? {
             allowed.push(Allowed {
                 kind: "role".into(),

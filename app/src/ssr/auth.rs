@@ -52,6 +52,11 @@ pub struct RoleSession {
     pub expires: i64,
 }
 
+/// How AWS names a role session: `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`.
+pub fn role_session_arn(account: &str, role: &str, session: &str) -> String {
+    format!("arn:aws:sts::{account}:assumed-role/{role}/{session}")
+}
+
 /// The signed-in identity.
 #[derive(Debug, Clone)]
 pub struct Principal {
@@ -79,10 +84,7 @@ impl Principal {
     /// The ARN the engine sees: the user's, or the role session's.
     pub fn arn(&self) -> String {
         match &self.role {
-            Some(role) => format!(
-                "arn:aws:sts::{}:assumed-role/{}/{}",
-                self.account_id, role.role_name, self.user.name
-            ),
+            Some(role) => role_session_arn(&self.account_id, &role.role_name, &self.user.name),
             None => self.user.arn.clone(),
         }
     }

@@ -217,20 +217,40 @@ pub fn console_context(
 /// no user tags, as in AWS).
 pub fn engine_principal(principal: &Principal) -> policy::Principal {
     match &principal.role {
-        Some(role) => policy::Principal {
-            kind: policy::PrincipalKind::RoleSession,
-            arn: principal.arn(),
-            account: principal.account_id.clone(),
-            id: Some(format!("{}:{}", role.role_id, principal.user.name)),
-            tags: Default::default(),
-        },
-        None => policy::Principal {
-            kind: policy::PrincipalKind::User,
-            arn: principal.user.arn.clone(),
-            account: principal.account_id.clone(),
-            id: Some(principal.user.id.clone()),
-            tags: principal.user.tags.clone(),
-        },
+        Some(role) => role_session_principal(
+            &principal.account_id,
+            &role.role_id,
+            &role.role_name,
+            &principal.user.name,
+        ),
+        None => user_principal(&principal.user, &principal.account_id),
+    }
+}
+
+/// An IAM user as the engine sees it, with its tags.
+pub fn user_principal(user: &store::User, account: &str) -> policy::Principal {
+    policy::Principal {
+        kind: policy::PrincipalKind::User,
+        arn: user.arn.clone(),
+        account: account.to_string(),
+        id: Some(user.id.clone()),
+        tags: user.tags.clone(),
+    }
+}
+
+/// A session named `session` of a role, as the engine sees it.
+pub fn role_session_principal(
+    account: &str,
+    role_id: &str,
+    role_name: &str,
+    session: &str,
+) -> policy::Principal {
+    policy::Principal {
+        kind: policy::PrincipalKind::RoleSession,
+        arn: super::auth::role_session_arn(account, role_name, session),
+        account: account.to_string(),
+        id: Some(format!("{role_id}:{session}")),
+        tags: Default::default(),
     }
 }
 
@@ -258,23 +278,6 @@ pub(crate) fn request(
         context,
     )
     .map_err(internal)
-}
-
-/// Whether the signed-in principal may do `action` on `target` (no audit; for showing
-/// or hiding parts of a page).
-pub async fn allowed(
-    principal: &Principal,
-    action: &str,
-    target: Target<'_>,
-) -> Result<bool, AppError> {
-    if principal.user.is_root {
-        return Ok(true);
-    }
-    let state = state()?;
-    let compiled = state.policies.get(&state.store, principal).await?;
-    let ip = client_ip().await;
-    let request = request(principal, action, &target.arn(&principal.account_id), &ip)?;
-    Ok(compiled.evaluator().decide(&request) == Decision::Allow)
 }
 
 /// What an authorized change needs for its audit row: who, the action, the ARN the
@@ -363,8 +366,9 @@ fn refusal(explanation: &policy::Explanation, principal: &Principal) -> String {
     }
 }
 
-/// Which of `checks` the principal would be refused, with why: pages show those
-/// controls disabled with the reason (the server still decides on every call).
+/// Which of `checks` the principal would be refused, with why: the menu leaves those
+/// sections out and pages show those controls disabled with the reason (the server
+/// still decides on every call). One cache lookup serves all the checks.
 pub async fn refusals(
     principal: &Principal,
     checks: &[(&str, Target<'_>)],

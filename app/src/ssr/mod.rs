@@ -9,5 +9,5 @@ pub mod state;
 pub mod throttle;
 
 pub use auth::{client_ip, current, respond, signed_in, Principal, SessionState};
-pub use authz::{allowed, authorize, permit, Permit, PolicyCache, Target};
+pub use authz::{authorize, permit, Permit, PolicyCache, Target};
 pub use state::{AppState, Clock};
