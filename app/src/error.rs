@@ -88,3 +88,30 @@ pub fn general_message(error: &AppError) -> Option<String> {
         other => Some(other.to_string()),
     }
 }
+
+#[cfg(feature = "ssr")]
+impl From<service::ServiceError> for AppError {
+    fn from(error: service::ServiceError) -> Self {
+        use service::ServiceError as E;
+        match error {
+            E::Invalid { field, message }
+            | E::MalformedPolicy { field, message }
+            | E::AlreadyExists { field, message }
+            | E::LimitExceeded { field, message } => AppError::field(field, message),
+            E::NotFound {
+                field: Some(field),
+                message,
+            } => AppError::field(field, message),
+            E::NotFound {
+                field: None,
+                message,
+            } => AppError::NotFound(message),
+            E::DeleteConflict(message) | E::Conflict(message) => AppError::Conflict(message),
+            E::AccessDenied(denial) => AppError::Forbidden(denial.to_string()),
+            E::Refused(message) => AppError::Forbidden(message),
+            E::SignedOut => AppError::SignedOut,
+            E::Throttled(message) => AppError::Busy(message),
+            E::Internal => AppError::Internal,
+        }
+    }
+}

@@ -9,7 +9,6 @@ pub mod error;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
-pub mod validate;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

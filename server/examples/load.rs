@@ -333,7 +333,7 @@ fn authorization_check_seconds() -> f64 {
             .get("AIDAEXAMPLEUSERID0001")
             .cloned()
             .unwrap();
-        let context = app::ssr::authz::console_context(
+        let context = service::authz::request_context(
             1_795_935_600,
             false,
             None,

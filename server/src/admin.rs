@@ -1,9 +1,10 @@
-//! Shell commands for operators: migrations and root password recovery.
+//! Shell commands for operators: migrations and root password recovery. They call
+//! the same service as the console, so the same rules and audit apply.
 
 use std::io::BufRead;
 
 use identity::hashing::PasswordHasher;
-use store::{AuditEntry, Outcome};
+use service::{Clock, Options, Service};
 
 use crate::config::Config;
 use crate::database;
@@ -19,59 +20,27 @@ pub async fn migrate(config: &Config) -> Result<(), BoxError> {
 }
 
 /// Sets root's password from standard input (never from the command line, which other
-/// users can read), after checking it against the account password policy.
+/// users can read), under the account password policy; root's sessions end.
 pub async fn reset_root_password(config: &Config, remove_mfa: bool) -> Result<(), BoxError> {
     let mut db = database::open(config).await?;
     let result = async {
-        let Some(account) = db.store.account_id().await? else {
-            return Err::<(), BoxError>(
-                "the account is not set up yet: open the console to create the root user".into(),
-            );
-        };
+        let service = Service::new(
+            db.store.clone(),
+            PasswordHasher::for_this_machine()?,
+            database::secret_box(config)?,
+            Clock::system(),
+            Options::default(),
+        );
         eprintln!("New root password (read from standard input):");
         let mut password = String::new();
         std::io::stdin().lock().read_line(&mut password)?;
         let password = password.trim_end_matches(['\n', '\r']).to_string();
-        let policy = db.store.settings().await?.password_policy;
-        let unmet = policy.unmet(&password);
-        if !unmet.is_empty() {
-            let rules: Vec<String> = unmet.iter().map(|r| r.to_string()).collect();
-            return Err(format!(
-                "the password does not meet the policy: {}",
-                rules.join("; ")
-            )
-            .into());
-        }
-        let hash = PasswordHasher::for_this_machine()?.hash(password).await?;
-        let entry = |action: &'static str, detail: &str| AuditEntry {
-            actor: "shell".into(),
-            action,
-            target: format!("arn:aws:iam::{account}:root"),
-            source_ip: "local".into(),
-            outcome: Outcome::Success,
-            detail: detail.into(),
-        };
-        db.store
-            .set_password(
-                &account,
-                &hash,
-                false,
-                &entry("portcullis:ResetRootPassword", "reset from the shell"),
-            )
-            .await?;
-        if remove_mfa {
-            db.store
-                .disable_mfa(
-                    &account,
-                    &entry("iam:DeactivateMFADevice", "root MFA removed from the shell"),
-                )
-                .await?;
-        }
+        service.reset_root_password(&password, remove_mfa).await?;
         println!(
-            "root password reset{}",
+            "root password reset; its sessions ended{}",
             if remove_mfa { "; MFA removed" } else { "" }
         );
-        Ok(())
+        Ok::<(), BoxError>(())
     }
     .await;
     if let Some(cluster) = db.cluster.as_mut() {

@@ -37,6 +37,8 @@ pub struct Config {
     pub sign_in_rate: u32,
     /// Proxies (CIDR ranges) whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<policy::condition::Cidr>,
+    /// The 12-digit account id a new installation gets (random when unset).
+    pub account_id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -125,7 +127,18 @@ impl Config {
                 }
             }
         }
+        let account_id = env("PORTCULLIS_ACCOUNT_ID");
+        if let Some(id) = &account_id {
+            if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ConfigError::Value {
+                    name: "PORTCULLIS_ACCOUNT_ID",
+                    value: id.clone(),
+                    why: "expected a 12-digit account id such as 123456789012",
+                });
+            }
+        }
         Ok(Config {
+            account_id,
             trusted_proxies,
             sign_in_rate,
             listen,

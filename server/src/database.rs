@@ -32,7 +32,10 @@ pub async fn open(config: &Config) -> Result<Database, StartError> {
     let (store, cluster) = match &config.database_url {
         Some(url) => (Store::connect(url, 20).await?, None),
         None => {
-            let dir = config.data_dir.join("postgres");
+            let (dir, note) = store::cluster::location(&config.data_dir)?;
+            if let Some(note) = note {
+                tracing::warn!("{note}");
+            }
             tracing::info!(dir = %dir.display(), "starting the embedded PostgreSQL");
             let cluster = tokio::task::spawn_blocking(move || Cluster::start(&dir))
                 .await

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod config;
 pub mod csrf;
 pub mod database;
+pub mod headers;
 pub mod policy_cli;
 pub mod serve;
 pub mod sessions;

@@ -3,11 +3,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use app::ssr::state::{AppState, Clock};
-use app::ssr::throttle::Throttle;
-use app::ssr::PolicyCache;
+use app::ssr::session::RequestCaller;
+use app::ssr::AppState;
 use app::{shell, App};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::serve::ListenerExt;
@@ -15,6 +14,7 @@ use axum::Router;
 use identity::hashing::PasswordHasher;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use service::{Clock, Options, Service, SetupAccess};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -24,9 +24,30 @@ use crate::database;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// What every request's Leptos context holds: the state, the caller resolved by the
+/// page guard (or an empty slot to resolve it once), and the CSP nonce.
+fn request_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+    let state = state.clone();
+    move || {
+        provide_context(state.clone());
+        let parts = use_context::<http::request::Parts>();
+        let caller = parts
+            .as_ref()
+            .and_then(|p| p.extensions.get::<RequestCaller>().cloned())
+            .unwrap_or_default();
+        provide_context(caller);
+        if let Some(nonce) = parts
+            .as_ref()
+            .and_then(|p| p.extensions.get::<leptos::nonce::Nonce>().cloned())
+        {
+            provide_context(nonce);
+        }
+    }
+}
+
 /// Builds the application router on an opened database.
 pub async fn router(secure_cookies: bool, state: AppState) -> Result<Router, BoxError> {
-    let sessions = crate::sessions::Sessions::open(state.store.pool().clone()).await?;
+    let sessions = crate::sessions::Sessions::open(state.service.store().pool().clone()).await?;
     tokio::spawn(
         sessions
             .clone()
@@ -41,27 +62,27 @@ pub async fn router(secure_cookies: bool, state: AppState) -> Result<Router, Box
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(24)));
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    let ready_store = state.store.clone();
+    let ready_store = state.service.store().clone();
+    let context = request_context(&state);
     let app = Router::new()
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            {
-                let state = state.clone();
-                move || {
-                    provide_context(state.clone());
-                    provide_context(app::ssr::auth::RequestPrincipal::default());
-                }
-            },
-            {
-                let options = options.clone();
-                move || shell(options.clone())
-            },
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            app::ssr::pages::guard_pages,
+        ))
         .layer(session_layer)
         .layer(axum::middleware::from_fn(crate::csrf::same_origin_only))
-        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            crate::headers::Headers::new(secure_cookies, &options),
+            crate::headers::security_headers,
+        ))
         .route("/healthz", get(|| async { "ok" }))
         .route(
             "/readyz",
@@ -80,21 +101,6 @@ pub async fn router(secure_cookies: bool, state: AppState) -> Result<Router, Box
     Ok(app)
 }
 
-async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
-    let headers = response.headers_mut();
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    // Same-origin referrers let forms posted without JavaScript come back with errors.
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    response
-}
-
 /// The Leptos options, with the site address and output name of this binary.
 pub fn leptos_options(config: &Config) -> Result<LeptosOptions, BoxError> {
     let conf = get_configuration(None)?;
@@ -104,21 +110,52 @@ pub fn leptos_options(config: &Config) -> Result<LeptosOptions, BoxError> {
     Ok(options)
 }
 
+/// Who may run first-run setup: on a loopback address only this machine can reach
+/// the console; beyond it, whoever reads the server log (the token).
+async fn setup_access(
+    config: &Config,
+    service_store: &store::Store,
+) -> Result<SetupAccess, BoxError> {
+    if config.listen.ip().is_loopback() {
+        return Ok(SetupAccess::Loopback);
+    }
+    let token = identity::secret_box::SecretBox::generate_key()
+        .get(..24)
+        .unwrap_or_default()
+        .to_string();
+    if service_store.account_id().await?.is_none() {
+        tracing::warn!(
+            "Portcullis listens on {} (reachable from other machines). First-run setup token: {token}",
+            config.listen
+        );
+        eprintln!("First-run setup token (enter it on the setup page): {token}");
+    }
+    Ok(SetupAccess::Token(token))
+}
+
 pub async fn serve(config: Config) -> Result<(), BoxError> {
     let mut db = database::open(&config).await?;
     let secrets = database::secret_box(&config)?;
+    let options = Options {
+        sign_in_rate: config.sign_in_rate,
+        sign_in_window_seconds: 300,
+        setup: setup_access(&config, &db.store).await?,
+        account_id: config.account_id.clone(),
+    };
+    let service = Service::new(
+        db.store.clone(),
+        PasswordHasher::for_this_machine()?,
+        secrets,
+        Clock::system(),
+        options,
+    );
+    service.watch_changes();
+    prune_sign_in_attempts(service.clone());
     let state = AppState {
         leptos_options: leptos_options(&config)?,
-        store: db.store.clone(),
-        hasher: PasswordHasher::for_this_machine()?,
-        secrets,
-        throttle: Throttle::new(config.sign_in_rate, Duration::from_secs(300)),
-        clock: Clock::system(),
-        policies: PolicyCache::new(),
-        proxies: app::ssr::client::TrustedProxies::new(config.trusted_proxies.clone()),
+        service,
+        proxies: service::proxies::TrustedProxies::new(config.trusted_proxies.clone()),
     };
-    let cache = state.policies.clone();
-    state.store.watch_changes(move || cache.clear());
     let app = router(config.secure_cookies, state).await?;
     // Responses go out as soon as they are written: with Nagle's algorithm on, a kept-
     // alive connection can wait for the browser's delayed ACK (40 ms) between segments.
@@ -142,6 +179,19 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
         tokio::task::block_in_place(|| cluster.stop());
     }
     Ok(())
+}
+
+/// Forgets ended sign-in windows every few minutes, so the throttle table stays small.
+fn prune_sign_in_attempts(service: Service) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(300)).await;
+            let now = service.clock().now();
+            if let Err(e) = service.store().prune_sign_in_attempts(300, now).await {
+                tracing::warn!("pruning sign-in attempts: {e}");
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -36,7 +36,10 @@ impl Outcome {
 /// What to record.
 #[derive(Debug, Clone)]
 pub struct AuditEntry {
-    /// Who: `root`, a user name, or `anonymous`.
+    /// When, from the service's clock (so tests that move time see it too).
+    pub at: OffsetDateTime,
+    /// Who, by ARN (`arn:aws:iam::…:user/alice`, `…:root`, a role session's), or
+    /// the name typed at a failed sign-in, or `shell` for operator commands.
     pub actor: String,
     /// What, as a catalogue action: `iam:CreateUser`, `signin:ConsoleLogin`.
     pub action: &'static str,
@@ -69,8 +72,8 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
-/// Binds an entry's six columns, in `audit_log`'s order (actor, action, target,
-/// source_ip, outcome, detail), for statements that write the row alongside a change.
+/// Binds an entry's seven columns (actor, action, target, source_ip, outcome, detail,
+/// at: `audit_log`'s order) for statements that write the row alongside a change.
 pub(crate) fn bind_entry<'q>(
     query: sqlx::query::Query<'q, Postgres, PgArguments>,
     entry: &'q AuditEntry,
@@ -82,13 +85,14 @@ pub(crate) fn bind_entry<'q>(
         .bind(&entry.source_ip)
         .bind(entry.outcome.as_str())
         .bind(&entry.detail)
+        .bind(entry.at)
 }
 
 /// Writes an entry on an open connection or transaction.
 pub async fn record(conn: &mut PgConnection, entry: &AuditEntry) -> Result<(), StoreError> {
     bind_entry(
         sqlx::query(
-            "INSERT INTO audit_log (actor, action, target, source_ip, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO audit_log (actor, action, target, source_ip, outcome, detail, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         ),
         entry,
     )
@@ -127,6 +131,23 @@ impl Store {
         record(&mut conn, entry).await
     }
 
+    /// The newest entries whose target is exactly `target` (an ARN), for a user's page.
+    pub async fn audit_about(
+        &self,
+        target: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor, action, target, source_ip, outcome, detail FROM audit_log
+             WHERE target = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(target)
+        .bind(limit.clamp(1, 1000))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
     /// The newest entries matching the filter.
     pub async fn audit_log(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
         let like = |s: &str| {
@@ -154,19 +175,19 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        rows.into_iter()
-            .map(|row| {
-                Ok(AuditRecord {
-                    id: row.try_get("id")?,
-                    at: row.try_get("at")?,
-                    actor: row.try_get("actor")?,
-                    action: row.try_get("action")?,
-                    target: row.try_get("target")?,
-                    source_ip: row.try_get("source_ip")?,
-                    outcome: Outcome::parse(row.try_get::<&str, _>("outcome")?),
-                    detail: row.try_get("detail")?,
-                })
-            })
-            .collect()
+        rows.iter().map(record_from_row).collect()
     }
+}
+
+fn record_from_row(row: &sqlx::postgres::PgRow) -> Result<AuditRecord, StoreError> {
+    Ok(AuditRecord {
+        id: row.try_get("id")?,
+        at: row.try_get("at")?,
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        target: row.try_get("target")?,
+        source_ip: row.try_get("source_ip")?,
+        outcome: Outcome::parse(row.try_get::<&str, _>("outcome")?),
+        detail: row.try_get("detail")?,
+    })
 }

@@ -45,6 +45,67 @@ pub struct Cluster {
 /// The database user the embedded cluster is created with.
 pub const SUPERUSER: &str = "portcullis";
 
+/// Where the cluster of a data folder lives: `DATA/postgres`, unless we run as root
+/// and the `postgres` user cannot reach that folder (a private home such as
+/// `/root/portcullis`, mode 0700). Then it lives under `/var/lib/portcullis/`, in a
+/// folder named after the data folder's path, and the second value says so for the
+/// log.
+pub fn location(data_dir: &Path) -> Result<(PathBuf, Option<String>), ClusterError> {
+    std::fs::create_dir_all(data_dir)?;
+    let data_dir = data_dir.canonicalize()?;
+    let inside = data_dir.join("postgres");
+    if !is_root() {
+        return Ok((inside, None));
+    }
+    let (uid, gid) = postgres_user()?;
+    if reachable_by(&data_dir, uid, gid) {
+        return Ok((inside, None));
+    }
+    let outside = PathBuf::from("/var/lib/portcullis").join(format!(
+        "{}-{:016x}",
+        data_dir
+            .file_name()
+            .map(|n| n
+                .to_string_lossy()
+                .replace(|c: char| !c.is_ascii_alphanumeric(), "_"))
+            .unwrap_or_default(),
+        fnv1a(data_dir.as_os_str().as_encoded_bytes())
+    ));
+    std::fs::create_dir_all(&outside)?;
+    std::fs::set_permissions(
+        "/var/lib/portcullis",
+        std::fs::Permissions::from_mode(0o711),
+    )?;
+    let note = format!(
+        "the data folder {} is not reachable by the postgres user, so the embedded PostgreSQL keeps its files in {}",
+        data_dir.display(),
+        outside.display()
+    );
+    Ok((outside, Some(note)))
+}
+
+/// Whether every folder from `/` down to `dir` lets `uid`/`gid` through.
+fn reachable_by(dir: &Path, uid: u32, gid: u32) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    dir.ancestors()
+        .all(|folder| match std::fs::metadata(folder) {
+            Ok(meta) => {
+                let mode = meta.mode();
+                (meta.uid() == uid && mode & 0o100 != 0)
+                    || (meta.gid() == gid && mode & 0o010 != 0)
+                    || mode & 0o001 != 0
+            }
+            Err(_) => false,
+        })
+}
+
+/// A stable name for a path (not a secret): 64-bit FNV-1a.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 impl Cluster {
     /// Finds the server binaries: `PORTCULLIS_PG_BIN`, else the newest
     /// `/usr/lib/postgresql/*/bin`, else `pg_config --bindir`.

@@ -49,11 +49,20 @@ impl Store {
             .map_err(Into::into)
     }
 
+    /// A group by name (case-insensitive), with its members.
     pub async fn group(&self, name: &str) -> Result<Option<Group>, StoreError> {
-        let Some(row) = sqlx::query(
-            "SELECT id, name, arn, created_at FROM groups WHERE lower(name) = lower($1)",
-        )
-        .bind(name)
+        self.group_where("lower(name) = lower($1)", name).await
+    }
+
+    pub async fn group_by_id(&self, id: &str) -> Result<Option<Group>, StoreError> {
+        self.group_where("id = $1", id).await
+    }
+
+    async fn group_where(&self, condition: &str, value: &str) -> Result<Option<Group>, StoreError> {
+        let Some(row) = sqlx::query(&format!(
+            "SELECT id, name, arn, created_at FROM groups WHERE {condition}"
+        ))
+        .bind(value)
         .fetch_optional(self.pool())
         .await?
         else {
@@ -90,55 +99,65 @@ impl Store {
         account: &str,
         name: &str,
         audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Group, StoreError> {
         let mut tx = self.pool().begin().await?;
-        sqlx::query("INSERT INTO groups (id, name, arn) VALUES ($1, $2, $3)")
-            .bind(unique_id("AGPA"))
-            .bind(name)
-            .bind(format!("arn:aws:iam::{account}:group/{name}"))
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::unique(e, "group", name))?;
+        let id = unique_id("AGPA");
+        let arn = format!("arn:aws:iam::{account}:group/{name}");
+        let created_at: OffsetDateTime = sqlx::query_scalar(
+            "INSERT INTO groups (id, name, arn) VALUES ($1, $2, $3) RETURNING created_at",
+        )
+        .bind(&id)
+        .bind(name)
+        .bind(&arn)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| StoreError::unique(e, "group", name))?;
         commit(tx, audit).await?;
-        Ok(())
+        Ok(Group {
+            id,
+            name: name.into(),
+            arn,
+            created_at,
+            members: Vec::new(),
+        })
     }
 
+    /// Renames the group `id`; its ARN follows the name.
     pub async fn rename_group(
         &self,
+        id: &str,
         account: &str,
-        old: &str,
         new: &str,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        let updated =
-            sqlx::query("UPDATE groups SET name = $2, arn = $3 WHERE lower(name) = lower($1)")
-                .bind(old)
-                .bind(new)
-                .bind(format!("arn:aws:iam::{account}:group/{new}"))
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| StoreError::unique(e, "group", new))?;
+        let updated = sqlx::query("UPDATE groups SET name = $2, arn = $3 WHERE id = $1")
+            .bind(id)
+            .bind(new)
+            .bind(format!("arn:aws:iam::{account}:group/{new}"))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "group", new))?;
         if updated.rows_affected() == 0 {
             return Err(StoreError::NotFound {
                 what: "group",
-                name: old.into(),
+                name: id.into(),
             });
         }
         commit(tx, audit).await?;
         Ok(())
     }
 
-    pub async fn delete_group(&self, name: &str, audit: &AuditEntry) -> Result<(), StoreError> {
+    pub async fn delete_group(&self, id: &str, audit: &AuditEntry) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        let deleted = sqlx::query("DELETE FROM groups WHERE lower(name) = lower($1)")
-            .bind(name)
+        let deleted = sqlx::query("DELETE FROM groups WHERE id = $1")
+            .bind(id)
             .execute(&mut *tx)
             .await?;
         if deleted.rows_affected() == 0 {
             return Err(StoreError::NotFound {
                 what: "group",
-                name: name.into(),
+                name: id.into(),
             });
         }
         commit_and_announce(tx, audit).await?;
@@ -148,60 +167,39 @@ impl Store {
     /// Adds a user to a group; adding an existing member changes nothing.
     pub async fn add_member(
         &self,
-        group: &str,
-        user: &str,
+        group_id: &str,
+        user_id: &str,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        let group_id: Option<String> =
-            sqlx::query_scalar("SELECT id FROM groups WHERE lower(name) = lower($1)")
-                .bind(group)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let group_id = group_id.ok_or_else(|| StoreError::NotFound {
-            what: "group",
-            name: group.into(),
-        })?;
-        let user_id: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM users WHERE NOT is_root AND lower(name) = lower($1)",
-        )
-        .bind(user)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let user_id = user_id.ok_or_else(|| StoreError::NotFound {
-            what: "user",
-            name: user.into(),
-        })?;
         sqlx::query(
             "INSERT INTO group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
-        .bind(&group_id)
-        .bind(&user_id)
+        .bind(group_id)
+        .bind(user_id)
         .execute(&mut *tx)
         .await?;
         commit_and_announce(tx, audit).await?;
         Ok(())
     }
 
+    /// Takes a user out of a group; `NotFound` when they were not in it.
     pub async fn remove_member(
         &self,
-        group: &str,
-        user: &str,
+        group_id: &str,
+        user_id: &str,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        let removed = sqlx::query(
-            "DELETE FROM group_members m USING groups g, users u
-             WHERE m.group_id = g.id AND m.user_id = u.id AND lower(g.name) = lower($1) AND lower(u.name) = lower($2)",
-        )
-        .bind(group)
-        .bind(user)
-        .execute(&mut *tx)
-        .await?;
+        let removed = sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
+            .bind(group_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         if removed.rows_affected() == 0 {
             return Err(StoreError::NotFound {
                 what: "member",
-                name: format!("{user} in {group}"),
+                name: user_id.into(),
             });
         }
         commit_and_announce(tx, audit).await?;

@@ -15,6 +15,7 @@ pub mod permissions;
 pub mod policies;
 pub mod roles;
 pub mod settings;
+pub mod throttle;
 pub mod users;
 
 use std::sync::atomic::AtomicBool;
@@ -29,7 +30,8 @@ pub use permissions::{AttachError, EffectivePolicy, Holder, Permissions};
 pub use policies::{ManagedPolicy, PolicyVersion};
 pub use roles::Role;
 pub use settings::AccountSettings;
-pub use users::{NewUser, SignInRecord, User, UserQuery, UserSort, UserSummary};
+pub use throttle::Throttled;
+pub use users::{MfaFactor, NewUser, SignInRecord, User, UserQuery, UserSort, UserSummary};
 
 /// The migrations in `migrations/`, compiled in.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
@@ -86,6 +88,12 @@ impl Store {
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Whether this process hears change notifications: caches may keep copies only
+    /// while it does (see [`changes`]).
+    pub fn is_listening(&self) -> bool {
+        self.listening.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Applies pending migrations; safe to run from several servers at once

@@ -54,80 +54,50 @@ impl Permissions {
     }
 }
 
-/// Who a policy is attached to or embedded in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Holder {
-    User,
-    Group,
-    Role,
+pub use model::Holder;
+
+fn table(holder: Holder) -> &'static str {
+    match holder {
+        Holder::User => "user_policies",
+        Holder::Group => "group_policies",
+        Holder::Role => "role_policies",
+    }
 }
 
-impl Holder {
-    /// The form value (`user`, `group`, `role`) as a holder.
-    pub fn parse(text: &str) -> Option<Holder> {
-        match text {
-            "user" => Some(Holder::User),
-            "group" => Some(Holder::Group),
-            "role" => Some(Holder::Role),
-            _ => None,
-        }
+/// The column that names a holder in its link tables.
+pub(crate) fn key(holder: Holder) -> &'static str {
+    match holder {
+        Holder::User => "user_id",
+        Holder::Group => "group_id",
+        Holder::Role => "role_id",
     }
+}
 
-    fn table(self) -> &'static str {
-        match self {
-            Holder::User => "user_policies",
-            Holder::Group => "group_policies",
-            Holder::Role => "role_policies",
-        }
-    }
-
-    pub(crate) fn key(self) -> &'static str {
-        match self {
-            Holder::User => "user_id",
-            Holder::Group => "group_id",
-            Holder::Role => "role_id",
-        }
-    }
-
-    /// Finds the holder and locks its row, so changes to what it holds serialize.
-    fn lookup(self) -> &'static str {
-        match self {
-            Holder::User => {
-                "SELECT id FROM users WHERE NOT is_root AND lower(name) = lower($1) FOR UPDATE"
-            }
-            Holder::Group => "SELECT id FROM groups WHERE lower(name) = lower($1) FOR UPDATE",
-            Holder::Role => "SELECT id FROM roles WHERE lower(name) = lower($1) FOR UPDATE",
-        }
-    }
-
-    /// The id of the holder `name` (its row locked), or `NotFound` naming it.
-    pub(crate) async fn id_of(
-        self,
-        conn: &mut sqlx::PgConnection,
-        name: &str,
-    ) -> Result<String, StoreError> {
-        let id: Option<String> = sqlx::query_scalar(self.lookup())
-            .bind(name)
-            .fetch_optional(conn)
-            .await?;
-        id.ok_or_else(|| StoreError::NotFound {
-            what: self.what(),
-            name: name.into(),
-        })
-    }
-
-    pub fn what(self) -> &'static str {
-        match self {
-            Holder::User => "user",
-            Holder::Group => "group",
-            Holder::Role => "role",
-        }
-    }
+/// Locks the holder's row, so changes to what it holds serialize (quotas stay
+/// exact under parallel requests); `NotFound` when it is gone.
+pub(crate) async fn lock_holder(
+    conn: &mut sqlx::PgConnection,
+    holder: Holder,
+    id: &str,
+) -> Result<(), StoreError> {
+    let sql = match holder {
+        Holder::User => "SELECT id FROM users WHERE NOT is_root AND id = $1 FOR UPDATE",
+        Holder::Group => "SELECT id FROM groups WHERE id = $1 FOR UPDATE",
+        Holder::Role => "SELECT id FROM roles WHERE id = $1 FOR UPDATE",
+    };
+    let found: Option<String> = sqlx::query_scalar(sql)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    found.map(|_| ()).ok_or_else(|| StoreError::NotFound {
+        what: holder.what(),
+        name: id.into(),
+    })
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum AttachError {
-    #[error("A {0} can have at most {MAX_ATTACHED} managed policies attached. Detach one first.")]
+    #[error("Cannot exceed quota for PoliciesPerUser: {MAX_ATTACHED}. A {0} can have at most {MAX_ATTACHED} managed policies attached; detach one first.")]
     QuotaReached(&'static str),
     #[error("A {what} can hold at most {limit} characters of inline policies (not counting white space); this one would bring it to {total}. Shorten it, or use a managed policy.")]
     InlineQuota {
@@ -135,7 +105,7 @@ pub enum AttachError {
         limit: usize,
         total: usize,
     },
-    #[error("No policy {0} exists.")]
+    #[error("Policy {0} does not exist or is not attachable.")]
     NoSuchPolicy(String),
     #[error("Groups have no permissions boundary; set one on the users or roles instead.")]
     NoBoundary,
@@ -150,32 +120,32 @@ impl From<sqlx::Error> for AttachError {
 }
 
 impl Store {
-    /// Attaches `arn` to the user or group `name`, within AWS's quota.
+    /// Attaches `arn` to the user, group or role `id`, within AWS's quota.
     pub async fn attach_policy(
         &self,
         holder: Holder,
-        name: &str,
+        id: &str,
         arn: &str,
         audit: &AuditEntry,
     ) -> Result<(), AttachError> {
         let mut tx = self.pool().begin().await?;
-        let id = holder.id_of(&mut tx, name).await?;
+        lock_holder(&mut tx, holder, id).await?;
         hold_policy(&mut tx, arn).await?;
         // The holder's row is locked, so two parallel attaches cannot pass the quota.
         let count: i64 = sqlx::query_scalar(&format!(
             "SELECT count(*) FROM {} WHERE {} = $1",
-            holder.table(),
-            holder.key()
+            table(holder),
+            key(holder)
         ))
-        .bind(&id)
+        .bind(id)
         .fetch_one(&mut *tx)
         .await?;
         let inserted = sqlx::query(&format!(
             "INSERT INTO {} ({}, policy_arn) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            holder.table(),
-            holder.key()
+            table(holder),
+            key(holder)
         ))
-        .bind(&id)
+        .bind(id)
         .bind(arn)
         .execute(&mut *tx)
         .await?;
@@ -186,22 +156,22 @@ impl Store {
         Ok(())
     }
 
-    /// Detaches `arn` from the user or group `name`.
+    /// Detaches `arn` from the user, group or role `id`.
     pub async fn detach_policy(
         &self,
         holder: Holder,
-        name: &str,
+        id: &str,
         arn: &str,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        let id = holder.id_of(&mut tx, name).await?;
+        lock_holder(&mut tx, holder, id).await?;
         let removed = sqlx::query(&format!(
             "DELETE FROM {} WHERE {} = $1 AND policy_arn = $2",
-            holder.table(),
-            holder.key()
+            table(holder),
+            key(holder)
         ))
-        .bind(&id)
+        .bind(id)
         .bind(arn)
         .execute(&mut *tx)
         .await?;
@@ -226,34 +196,20 @@ impl Store {
         self.permissions(&ONE_ROLE, role_id).await
     }
 
-    /// The policies attached to or embedded in a user, group or role itself, and its
-    /// boundary (groups have none).
+    /// The policies attached to or embedded in the user, group or role `id` itself,
+    /// and its boundary (groups have none).
     pub async fn own_permissions(
         &self,
         holder: Holder,
-        name: &str,
+        id: &str,
     ) -> Result<Permissions, StoreError> {
-        let id: Option<String> = sqlx::query_scalar(match holder {
-            Holder::User => "SELECT id FROM users WHERE NOT is_root AND lower(name) = lower($1)",
-            Holder::Group => "SELECT id FROM groups WHERE lower(name) = lower($1)",
-            Holder::Role => "SELECT id FROM roles WHERE lower(name) = lower($1)",
-        })
-        .bind(name)
-        .fetch_optional(self.pool())
-        .await?;
-        let Some(id) = id else {
-            return Err(StoreError::NotFound {
-                what: holder.what(),
-                name: name.into(),
-            });
-        };
         match holder {
-            Holder::User => self.user_permissions(&id).await.map(|mut p| {
+            Holder::User => self.user_permissions(id).await.map(|mut p| {
                 p.policies.retain(|p| p.direct);
                 p
             }),
-            Holder::Group => self.permissions(GROUP_PERMISSIONS, &id).await,
-            Holder::Role => self.role_permissions(&id).await,
+            Holder::Group => self.permissions(GROUP_PERMISSIONS, id).await,
+            Holder::Role => self.role_permissions(id).await,
         }
     }
 
@@ -281,11 +237,12 @@ impl Store {
         Ok(permissions)
     }
 
-    /// Sets (`Some`) or removes (`None`) the permissions boundary of a user or role.
+    /// Sets (`Some`) or removes (`None`) the permissions boundary of the user or
+    /// role `id`.
     pub async fn set_boundary(
         &self,
         holder: Holder,
-        name: &str,
+        id: &str,
         arn: Option<&str>,
         audit: &AuditEntry,
     ) -> Result<(), AttachError> {
@@ -295,14 +252,14 @@ impl Store {
             Holder::Group => return Err(AttachError::NoBoundary),
         };
         let mut tx = self.pool().begin().await?;
-        let id = holder.id_of(&mut tx, name).await?;
+        lock_holder(&mut tx, holder, id).await?;
         if let Some(arn) = arn {
             hold_policy(&mut tx, arn).await?;
         }
         sqlx::query(&format!(
             "UPDATE {table} SET boundary_arn = $2 WHERE id = $1"
         ))
-        .bind(&id)
+        .bind(id)
         .bind(arn)
         .execute(&mut *tx)
         .await?;
@@ -315,20 +272,20 @@ impl Store {
     pub async fn put_inline_policy(
         &self,
         holder: Holder,
-        name: &str,
+        id: &str,
         policy_name: &str,
         document: &str,
         limit: usize,
         audit: &AuditEntry,
     ) -> Result<(), AttachError> {
         let mut tx = self.pool().begin().await?;
-        let id = holder.id_of(&mut tx, name).await?;
+        lock_holder(&mut tx, holder, id).await?;
         let others: i64 = sqlx::query_scalar(&format!(
             "SELECT coalesce(sum(length(regexp_replace(document, '\\s', '', 'g'))), 0)::bigint
              FROM inline_policies WHERE {} = $1 AND lower(name) <> lower($2)",
-            holder.key()
+            key(holder)
         ))
-        .bind(&id)
+        .bind(id)
         .bind(policy_name)
         .fetch_one(&mut *tx)
         .await?;
@@ -342,23 +299,25 @@ impl Store {
             });
         }
         let updated = sqlx::query(&format!(
-            "UPDATE inline_policies SET document = $3, updated_at = now()
+            "UPDATE inline_policies SET document = $3, updated_at = $4
              WHERE {} = $1 AND lower(name) = lower($2)",
-            holder.key()
+            key(holder)
         ))
-        .bind(&id)
+        .bind(id)
         .bind(policy_name)
         .bind(document)
+        .bind(audit.at)
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
             sqlx::query(&format!(
-                "INSERT INTO inline_policies ({}, name, document) VALUES ($1, $2, $3)",
-                holder.key()
+                "INSERT INTO inline_policies ({}, name, document, updated_at) VALUES ($1, $2, $3, $4)",
+                key(holder)
             ))
-            .bind(&id)
+            .bind(id)
             .bind(policy_name)
             .bind(document)
+            .bind(audit.at)
             .execute(&mut *tx)
             .await?;
         }
@@ -366,21 +325,21 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes an inline policy.
+    /// Deletes an inline policy of the user, group or role `id`.
     pub async fn delete_inline_policy(
         &self,
         holder: Holder,
-        name: &str,
+        id: &str,
         policy_name: &str,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        let id = holder.id_of(&mut tx, name).await?;
+        lock_holder(&mut tx, holder, id).await?;
         let deleted = sqlx::query(&format!(
             "DELETE FROM inline_policies WHERE {} = $1 AND lower(name) = lower($2)",
-            holder.key()
+            key(holder)
         ))
-        .bind(&id)
+        .bind(id)
         .bind(policy_name)
         .execute(&mut *tx)
         .await?;
@@ -409,11 +368,19 @@ type PermissionRow = (
 /// Holds a customer policy against deletion until the transaction ends. Templates
 /// live in code: the caller checks their names.
 async fn hold_policy(conn: &mut sqlx::PgConnection, arn: &str) -> Result<(), AttachError> {
-    if arn.starts_with(TEMPLATE_ARN_PREFIX) || crate::policies::hold_for_attach(conn, arn).await? {
+    if policy_exists(conn, arn).await? {
         Ok(())
     } else {
         Err(AttachError::NoSuchPolicy(arn.into()))
     }
+}
+
+/// [`hold_policy`] as a yes or no.
+pub(crate) async fn policy_exists(
+    conn: &mut sqlx::PgConnection,
+    arn: &str,
+) -> Result<bool, StoreError> {
+    Ok(arn.starts_with(TEMPLATE_ARN_PREFIX) || crate::policies::hold_for_attach(conn, arn).await?)
 }
 
 /// What applies to users: their own policies, their groups', the roles given to them

@@ -59,21 +59,17 @@ fn policy_from_row(row: &sqlx::postgres::PgRow) -> Result<ManagedPolicy, sqlx::E
     })
 }
 
-/// Locks a policy row for the rest of the transaction and returns its id, default
-/// version and ARN.
-async fn lock(
-    tx: &mut sqlx::PgConnection,
-    name: &str,
-) -> Result<(String, i32, String), StoreError> {
-    let row: Option<(String, i32, String)> = sqlx::query_as(
-        "SELECT id, default_version, arn FROM policies WHERE lower(name) = lower($1) FOR UPDATE",
-    )
-    .bind(name)
-    .fetch_optional(&mut *tx)
-    .await?;
+/// Locks the policy `id` for the rest of the transaction and returns its name,
+/// default version and ARN.
+async fn lock(tx: &mut sqlx::PgConnection, id: &str) -> Result<(String, i32, String), StoreError> {
+    let row: Option<(String, i32, String)> =
+        sqlx::query_as("SELECT name, default_version, arn FROM policies WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
     row.ok_or_else(|| StoreError::NotFound {
         what: "policy",
-        name: name.into(),
+        name: id.into(),
     })
 }
 
@@ -165,36 +161,35 @@ impl Store {
     /// Adds a version, within the quota of five; returns its number.
     pub async fn create_policy_version(
         &self,
-        name: &str,
+        id: &str,
         document: &str,
         set_as_default: bool,
         audit: &AuditEntry,
     ) -> Result<i32, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let (id, _, _) = lock(&mut tx, name).await?;
+        let (name, _, _) = lock(&mut tx, id).await?;
         let count: i64 =
             sqlx::query_scalar("SELECT count(*) FROM policy_versions WHERE policy_id = $1")
-                .bind(&id)
+                .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
         if count >= MAX_VERSIONS {
-            return Err(StoreError::VersionLimit {
-                policy: name.into(),
-            });
+            return Err(StoreError::VersionLimit { policy: name });
         }
         let version: i32 = sqlx::query_scalar(
-            "UPDATE policies SET next_version = next_version + 1, updated_at = now(),
+            "UPDATE policies SET next_version = next_version + 1, updated_at = $3,
                 default_version = CASE WHEN $2 THEN next_version ELSE default_version END
              WHERE id = $1 RETURNING next_version - 1",
         )
-        .bind(&id)
+        .bind(id)
         .bind(set_as_default)
+        .bind(audit.at)
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query(
             "INSERT INTO policy_versions (policy_id, version, document) VALUES ($1, $2, $3)",
         )
-        .bind(&id)
+        .bind(id)
         .bind(version)
         .bind(document)
         .execute(&mut *tx)
@@ -211,18 +206,19 @@ impl Store {
     /// Makes `version` the one that applies (also how a change is rolled back).
     pub async fn set_default_policy_version(
         &self,
-        name: &str,
+        id: &str,
         version: i32,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        let (id, _, _) = lock(&mut tx, name).await?;
+        let (name, _, _) = lock(&mut tx, id).await?;
         let updated = sqlx::query(
-            "UPDATE policies SET default_version = $2, updated_at = now()
+            "UPDATE policies SET default_version = $2, updated_at = $3
              WHERE id = $1 AND EXISTS (SELECT 1 FROM policy_versions WHERE policy_id = $1 AND version = $2)",
         )
-        .bind(&id)
+        .bind(id)
         .bind(version)
+        .bind(audit.at)
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
@@ -238,21 +234,21 @@ impl Store {
     /// Deletes a version that is not the default.
     pub async fn delete_policy_version(
         &self,
-        name: &str,
+        id: &str,
         version: i32,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        let (id, default_version, _) = lock(&mut tx, name).await?;
+        let (name, default_version, _) = lock(&mut tx, id).await?;
         if version == default_version {
             return Err(StoreError::DefaultVersion {
-                policy: name.into(),
+                policy: name,
                 version,
             });
         }
         let deleted =
             sqlx::query("DELETE FROM policy_versions WHERE policy_id = $1 AND version = $2")
-                .bind(&id)
+                .bind(id)
                 .bind(version)
                 .execute(&mut *tx)
                 .await?;
@@ -267,18 +263,18 @@ impl Store {
     }
 
     /// Deletes a policy with its versions, unless it is attached anywhere.
-    pub async fn delete_policy(&self, name: &str, audit: &AuditEntry) -> Result<(), StoreError> {
+    pub async fn delete_policy(&self, id: &str, audit: &AuditEntry) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        let (id, _, arn) = lock(&mut tx, name).await?;
+        let (name, _, arn) = lock(&mut tx, id).await?;
         let holders = attachments_of(&mut tx, &arn).await?;
         if !holders.is_empty() {
             return Err(StoreError::InUse {
-                policy: name.into(),
+                policy: name,
                 attached_to: holders.join(", "),
             });
         }
         sqlx::query("DELETE FROM policies WHERE id = $1")
-            .bind(&id)
+            .bind(id)
             .execute(&mut *tx)
             .await?;
         commit(tx, audit).await?;

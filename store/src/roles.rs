@@ -58,6 +58,20 @@ fn role_from_row(row: &sqlx::postgres::PgRow) -> Result<Role, sqlx::Error> {
     })
 }
 
+/// A recorded session of a role (times in Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleSessionRecord {
+    pub id: String,
+    pub user_id: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub role_arn: String,
+    pub session_name: String,
+    pub started: i64,
+    pub expires: i64,
+    pub ended: bool,
+}
+
 /// What a role is given to.
 fn grant_table(holder: Holder) -> Result<&'static str, StoreError> {
     match holder {
@@ -126,31 +140,52 @@ impl Store {
         Ok(row.as_ref().map(role_from_row).transpose()?)
     }
 
-    /// Replaces who may assume the role. Sessions already started keep running until
-    /// they end, as in AWS.
+    pub async fn role_by_id(&self, id: &str) -> Result<Option<Role>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {ROLE_COLUMNS} FROM roles r WHERE r.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(role_from_row).transpose()?)
+    }
+
+    /// Replaces who may assume the role `id`. Sessions already started keep running
+    /// until they end, as in AWS.
     pub async fn update_trust_policy(
         &self,
-        name: &str,
+        id: &str,
         trust_policy: &str,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        self.update_role_column(name, "trust_policy", trust_policy, audit)
-            .await
+        let mut tx = self.pool().begin().await?;
+        let updated = sqlx::query("UPDATE roles SET trust_policy = $2 WHERE id = $1")
+            .bind(id)
+            .bind(trust_policy)
+            .execute(&mut *tx)
+            .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "role",
+                name: id.into(),
+            });
+        }
+        commit(tx, audit).await?;
+        Ok(())
     }
 
     pub async fn update_role(
         &self,
-        name: &str,
+        id: &str,
         description: &str,
         max_session_seconds: i32,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         let updated = sqlx::query(
-            "UPDATE roles SET description = $2, max_session_seconds = $3
-             WHERE lower(name) = lower($1)",
+            "UPDATE roles SET description = $2, max_session_seconds = $3 WHERE id = $1",
         )
-        .bind(name)
+        .bind(id)
         .bind(description)
         .bind(max_session_seconds)
         .execute(&mut *tx)
@@ -158,32 +193,7 @@ impl Store {
         if updated.rows_affected() == 0 {
             return Err(StoreError::NotFound {
                 what: "role",
-                name: name.into(),
-            });
-        }
-        commit(tx, audit).await?;
-        Ok(())
-    }
-
-    async fn update_role_column(
-        &self,
-        name: &str,
-        column: &str,
-        value: &str,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let updated = sqlx::query(&format!(
-            "UPDATE roles SET {column} = $2 WHERE lower(name) = lower($1)"
-        ))
-        .bind(name)
-        .bind(value)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                what: "role",
-                name: name.into(),
+                name: id.into(),
             });
         }
         commit(tx, audit).await?;
@@ -192,85 +202,148 @@ impl Store {
 
     /// Deletes a role with its attachments, inline policies and grants; its holders
     /// lose its policies at once.
-    pub async fn delete_role(&self, name: &str, audit: &AuditEntry) -> Result<(), StoreError> {
+    pub async fn delete_role(&self, id: &str, audit: &AuditEntry) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        let deleted = sqlx::query("DELETE FROM roles WHERE lower(name) = lower($1)")
-            .bind(name)
+        let deleted = sqlx::query("DELETE FROM roles WHERE id = $1")
+            .bind(id)
             .execute(&mut *tx)
             .await?;
         if deleted.rows_affected() == 0 {
             return Err(StoreError::NotFound {
                 what: "role",
-                name: name.into(),
+                name: id.into(),
             });
         }
         commit_and_announce(tx, audit).await?;
         Ok(())
     }
 
-    /// Gives a role to a user or group (`give`), so its policies apply to them from
-    /// now on, or takes it back. Giving it again changes nothing; taking back a role
-    /// not given is `NotFound`.
+    /// Gives the role `role_id` to a user or group (`give`), so its policies apply to
+    /// them from now on, or takes it back. Giving it again changes nothing; taking
+    /// back a role not given is `NotFound`.
     pub async fn grant_role(
         &self,
         holder: Holder,
-        holder_name: &str,
-        role: &str,
+        holder_id: &str,
+        role_id: &str,
         give: bool,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let table = grant_table(holder)?;
         let mut tx = self.pool().begin().await?;
-        let holder_id = holder.id_of(&mut tx, holder_name).await?;
-        let role_id = Holder::Role.id_of(&mut tx, role).await?;
+        crate::permissions::lock_holder(&mut tx, holder, holder_id).await?;
         let sql = if give {
             format!(
                 "INSERT INTO {table} ({}, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                holder.key()
+                crate::permissions::key(holder)
             )
         } else {
             format!(
                 "DELETE FROM {table} WHERE {} = $1 AND role_id = $2",
-                holder.key()
+                crate::permissions::key(holder)
             )
         };
         let changed = sqlx::query(&sql)
-            .bind(&holder_id)
-            .bind(&role_id)
+            .bind(holder_id)
+            .bind(role_id)
             .execute(&mut *tx)
             .await?;
         if !give && changed.rows_affected() == 0 {
             return Err(StoreError::NotFound {
                 what: "role given to this holder",
-                name: role.into(),
+                name: role_id.into(),
             });
         }
         commit_and_announce(tx, audit).await?;
         Ok(())
     }
 
-    /// Names of the roles given to a user or group directly.
+    /// Names of the roles given to the user or group `holder_id` directly.
     pub async fn roles_given(
         &self,
         holder: Holder,
-        holder_name: &str,
+        holder_id: &str,
     ) -> Result<Vec<String>, StoreError> {
         let sql = match holder {
             Holder::User => {
                 "SELECT r.name FROM user_roles x JOIN roles r ON r.id = x.role_id
-                 JOIN users h ON h.id = x.user_id
-                 WHERE NOT h.is_root AND lower(h.name) = lower($1) ORDER BY lower(r.name)"
+                 WHERE x.user_id = $1 ORDER BY lower(r.name)"
             }
             Holder::Group => {
                 "SELECT r.name FROM group_roles x JOIN roles r ON r.id = x.role_id
-                 JOIN groups h ON h.id = x.group_id
-                 WHERE lower(h.name) = lower($1) ORDER BY lower(r.name)"
+                 WHERE x.group_id = $1 ORDER BY lower(r.name)"
             }
             Holder::Role => return Ok(Vec::new()),
         };
         Ok(sqlx::query_scalar(sql)
-            .bind(holder_name)
+            .bind(holder_id)
             .fetch_all(self.pool())
             .await?)
+    }
+
+    /// Records a new session of a role with its audit row; returns its id.
+    pub async fn start_role_session(
+        &self,
+        user_id: &str,
+        role_id: &str,
+        session_name: &str,
+        started: i64,
+        expires: i64,
+        audit: &AuditEntry,
+    ) -> Result<String, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let id = unique_id("ARS");
+        sqlx::query(
+            "INSERT INTO role_sessions (id, user_id, role_id, session_name, started_at, expires_at)
+             VALUES ($1, $2, $3, $4, to_timestamp($5), to_timestamp($6))",
+        )
+        .bind(&id)
+        .bind(user_id)
+        .bind(role_id)
+        .bind(session_name)
+        .bind(started as f64)
+        .bind(expires as f64)
+        .execute(&mut *tx)
+        .await?;
+        commit(tx, audit).await?;
+        Ok(id)
+    }
+
+    /// A role session with its role's current name and ARN.
+    pub async fn role_session(&self, id: &str) -> Result<Option<RoleSessionRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT s.id, s.user_id, s.role_id, r.name, r.arn, s.session_name,
+                    extract(epoch FROM s.started_at)::bigint AS started,
+                    extract(epoch FROM s.expires_at)::bigint AS expires,
+                    s.ended_at IS NOT NULL AS ended
+             FROM role_sessions s JOIN roles r ON r.id = s.role_id WHERE s.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(RoleSessionRecord {
+            id: row.try_get("id")?,
+            user_id: row.try_get("user_id")?,
+            role_id: row.try_get("role_id")?,
+            role_name: row.try_get("name")?,
+            role_arn: row.try_get("arn")?,
+            session_name: row.try_get("session_name")?,
+            started: row.try_get("started")?,
+            expires: row.try_get("expires")?,
+            ended: row.try_get("ended")?,
+        }))
+    }
+
+    /// Ends a role session, with its audit row.
+    pub async fn end_role_session(&self, id: &str, audit: &AuditEntry) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE role_sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL")
+            .bind(id)
+            .bind(audit.at)
+            .execute(&mut *tx)
+            .await?;
+        commit(tx, audit).await?;
+        Ok(())
     }
 }

@@ -248,6 +248,34 @@ impl Store {
         Ok(settings)
     }
 
+    /// Changes the settings under a row lock, so two areas changed at once (say,
+    /// sessions and regions) both land: `change` gets the current settings and
+    /// returns the new ones, or refuses.
+    pub async fn change_settings<E>(
+        &self,
+        change: impl FnOnce(AccountSettings) -> Result<AccountSettings, E>,
+        audit: &AuditEntry,
+    ) -> Result<Result<(), E>, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM account_settings FOR UPDATE"
+        ))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let current = match row {
+            Some(row) => from_row(&row)?,
+            None => AccountSettings::default(),
+        };
+        let changed = match change(current) {
+            Ok(changed) => changed,
+            Err(e) => return Ok(Err(e)),
+        };
+        insert(&mut tx, &changed).await?;
+        commit_and_announce(tx, audit).await?;
+        self.settings_cache.invalidate();
+        Ok(Ok(()))
+    }
+
     /// Replaces the settings; validated by the caller.
     pub async fn update_settings(
         &self,

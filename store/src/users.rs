@@ -8,7 +8,7 @@ use sqlx::{postgres::PgRow, Row};
 use time::OffsetDateTime;
 
 use crate::audit::{commit, commit_and_announce, record, AuditEntry};
-use crate::ids::{account_id, unique_id};
+use crate::ids::unique_id;
 use crate::settings::{insert as insert_settings, AccountSettings};
 use crate::{Page, Store, StoreError};
 
@@ -32,12 +32,17 @@ pub struct User {
     pub mfa_ciphertext: Option<Vec<u8>>,
     pub mfa_last_step: Option<i64>,
     pub tags: BTreeMap<String, String>,
+    /// The permissions boundary's ARN, if set.
+    pub boundary_arn: Option<String>,
+    /// Raised whenever the password or MFA changes (and by "sign out everywhere"):
+    /// a console session started under an older epoch is over.
+    pub session_epoch: i64,
     pub created_at: OffsetDateTime,
 }
 
 impl User {
-    /// How the audit log names this user: `root`, or the IAM user name.
-    pub fn actor(&self) -> &str {
+    /// How pages name this user: `root`, or the IAM user name.
+    pub fn display_name(&self) -> &str {
         if self.is_root {
             "root"
         } else {
@@ -60,13 +65,7 @@ pub struct UserSummary {
     pub created_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum UserSort {
-    #[default]
-    Name,
-    Created,
-    LastSignIn,
-}
+pub use model::users::UserSort;
 
 /// Search, sort and page for the users list.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -86,6 +85,17 @@ pub struct NewUser {
     pub password_hash: Option<String>,
     pub password_reset_required: bool,
     pub tags: BTreeMap<String, String>,
+    /// A permissions boundary set at creation (AWS's `CreateUser` takes one).
+    pub boundary_arn: Option<String>,
+}
+
+/// A second factor offered at sign-in or to remove a device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MfaFactor {
+    /// A TOTP code, as its time step (accepted only if newer than the last one).
+    Step(i64),
+    /// A recovery code, as its digest (accepted once).
+    RecoveryCode(String),
 }
 
 /// What a sign-in attempt may do, decided atomically before the password is checked.
@@ -99,7 +109,7 @@ pub enum SignInRecord {
 
 const USER_COLUMNS: &str = "id, is_root, name, email, arn, password_hash, password_changed_at, password_reset_required,
     failed_sign_ins, locked_until, last_sign_in_at, mfa_enabled, mfa_key_id, mfa_nonce, mfa_ciphertext,
-    mfa_last_step, tags, created_at";
+    mfa_last_step, tags, boundary_arn, session_epoch, created_at";
 
 fn user_from_row(row: &PgRow) -> Result<User, sqlx::Error> {
     let tags: serde_json::Value = row.try_get("tags")?;
@@ -121,6 +131,8 @@ fn user_from_row(row: &PgRow) -> Result<User, sqlx::Error> {
         mfa_ciphertext: row.try_get("mfa_ciphertext")?,
         mfa_last_step: row.try_get("mfa_last_step")?,
         tags: serde_json::from_value(tags).unwrap_or_default(),
+        boundary_arn: row.try_get("boundary_arn")?,
+        session_epoch: row.try_get("session_epoch")?,
         created_at: row.try_get("created_at")?,
     })
 }
@@ -140,14 +152,16 @@ impl Store {
         Ok(id)
     }
 
-    /// First run: creates the account, its settings and the root user, in one
-    /// transaction; a second attempt (another tab, another server) is refused.
+    /// First run: creates the account `account`, its settings and the root user, in
+    /// one transaction; a second attempt (another tab, another server) is refused.
     pub async fn set_up(
         &self,
+        account: &str,
         email: &str,
         password_hash: &str,
-        source_ip: &str,
-    ) -> Result<String, StoreError> {
+        now: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> Result<User, StoreError> {
         let mut tx = self.pool().begin().await?;
         // Serialize concurrent setups.
         sqlx::query("LOCK TABLE account IN EXCLUSIVE MODE")
@@ -159,36 +173,31 @@ impl Store {
         if exists.is_some() {
             return Err(StoreError::AlreadySetUp);
         }
-        let account = account_id();
         sqlx::query("INSERT INTO account (id) VALUES ($1)")
-            .bind(&account)
+            .bind(account)
             .execute(&mut *tx)
             .await?;
         insert_settings(&mut tx, &AccountSettings::default()).await?;
-        sqlx::query(
+        let row = sqlx::query(&format!(
             "INSERT INTO users (id, is_root, name, email, arn, password_hash, password_changed_at)
-             VALUES ($1, TRUE, 'root', $2, $3, $4, now())",
-        )
-        .bind(&account)
+             VALUES ($1, TRUE, 'root', $2, $3, $4, $5) RETURNING {USER_COLUMNS}"
+        ))
+        .bind(account)
         .bind(email)
         .bind(format!("arn:aws:iam::{account}:root"))
         .bind(password_hash)
-        .execute(&mut *tx)
+        .bind(now)
+        .fetch_one(&mut *tx)
         .await?;
-        record(
-            &mut tx,
-            &AuditEntry {
-                actor: "root".into(),
-                action: "portcullis:SetUpAccount",
-                target: format!("arn:aws:iam::{account}:root"),
-                source_ip: source_ip.into(),
-                outcome: crate::Outcome::Success,
-                detail: format!("account {account} created for {email}"),
-            },
-        )
-        .await?;
+        sqlx::query("INSERT INTO password_history (user_id, hash, created_at) VALUES ($1, $2, $3)")
+            .bind(account)
+            .bind(password_hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        record(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(account)
+        Ok(user_from_row(&row)?)
     }
 
     /// The root user, by email (case-insensitive).
@@ -199,6 +208,14 @@ impl Store {
         .bind(email)
         .fetch_optional(self.pool())
         .await?;
+        Ok(row.map(|r| user_from_row(&r)).transpose()?)
+    }
+
+    /// The root user, once set up.
+    pub async fn root(&self) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE is_root"))
+            .fetch_optional(self.pool())
+            .await?;
         Ok(row.map(|r| user_from_row(&r)).transpose()?)
     }
 
@@ -298,14 +315,23 @@ impl Store {
         &self,
         account: &str,
         user: &NewUser,
+        now: OffsetDateTime,
         audit: &AuditEntry,
     ) -> Result<User, StoreError> {
         let mut tx = self.pool().begin().await?;
+        if let Some(boundary) = &user.boundary_arn {
+            if !crate::permissions::policy_exists(&mut tx, boundary).await? {
+                return Err(StoreError::NotFound {
+                    what: "policy",
+                    name: boundary.clone(),
+                });
+            }
+        }
         let id = unique_id("AIDA");
         let arn = format!("arn:aws:iam::{account}:user/{}", user.name);
         let row = sqlx::query(&format!(
-            "INSERT INTO users (id, name, arn, password_hash, password_changed_at, password_reset_required, tags)
-             VALUES ($1, $2, $3, $4, CASE WHEN $4::text IS NULL THEN NULL ELSE now() END, $5, $6)
+            "INSERT INTO users (id, name, arn, password_hash, password_changed_at, password_reset_required, tags, boundary_arn)
+             VALUES ($1, $2, $3, $4, CASE WHEN $4::text IS NULL THEN NULL ELSE $7 END, $5, $6, $8)
              RETURNING {USER_COLUMNS}"
         ))
         .bind(&id)
@@ -314,32 +340,40 @@ impl Store {
         .bind(&user.password_hash)
         .bind(user.password_reset_required)
         .bind(serde_json::to_value(&user.tags).unwrap_or_default())
+        .bind(now)
+        .bind(&user.boundary_arn)
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| StoreError::unique(e, "user", &user.name))?;
         if let Some(hash) = &user.password_hash {
-            sqlx::query("INSERT INTO password_history (user_id, hash) VALUES ($1, $2)")
-                .bind(&id)
-                .bind(hash)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO password_history (user_id, hash, created_at) VALUES ($1, $2, $3)",
+            )
+            .bind(&id)
+            .bind(hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         }
-        commit(tx, audit).await?;
+        if user.boundary_arn.is_some() {
+            commit_and_announce(tx, audit).await?;
+        } else {
+            commit(tx, audit).await?;
+        }
         Ok(user_from_row(&row)?)
     }
 
     /// Deletes a user with its memberships and credentials (cascading), audited.
-    pub async fn delete_user(&self, name: &str, audit: &AuditEntry) -> Result<(), StoreError> {
+    pub async fn delete_user(&self, id: &str, audit: &AuditEntry) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        let deleted =
-            sqlx::query("DELETE FROM users WHERE NOT is_root AND lower(name) = lower($1)")
-                .bind(name)
-                .execute(&mut *tx)
-                .await?;
+        let deleted = sqlx::query("DELETE FROM users WHERE NOT is_root AND id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         if deleted.rows_affected() == 0 {
             return Err(StoreError::NotFound {
                 what: "user",
-                name: name.into(),
+                name: id.into(),
             });
         }
         commit_and_announce(tx, audit).await?;
@@ -361,37 +395,61 @@ impl Store {
         .await?)
     }
 
-    /// Sets a new password hash, remembers it, and sets whether a change is required.
+    /// Sets a new password hash, remembers it, sets whether a change is required,
+    /// clears the lockout and ends the user's other sessions; returns the new session
+    /// epoch (for the session that made the change itself, if it goes on).
     pub async fn set_password(
         &self,
         user_id: &str,
         hash: &str,
         reset_required: bool,
+        now: OffsetDateTime,
         audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
+    ) -> Result<i64, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let updated = sqlx::query(
-            "UPDATE users SET password_hash = $2, password_changed_at = now(), password_reset_required = $3,
-                 failed_sign_ins = 0, locked_until = NULL WHERE id = $1",
+        let epoch: Option<i64> = sqlx::query_scalar(
+            "UPDATE users SET password_hash = $2, password_changed_at = $4, password_reset_required = $3,
+                 failed_sign_ins = 0, locked_until = NULL, session_epoch = session_epoch + 1
+             WHERE id = $1 RETURNING session_epoch",
         )
         .bind(user_id)
         .bind(hash)
         .bind(reset_required)
-        .execute(&mut *tx)
+        .bind(now)
+        .fetch_optional(&mut *tx)
         .await?;
-        if updated.rows_affected() == 0 {
+        let Some(epoch) = epoch else {
             return Err(StoreError::NotFound {
                 what: "user",
                 name: user_id.into(),
             });
-        }
-        sqlx::query("INSERT INTO password_history (user_id, hash) VALUES ($1, $2)")
+        };
+        sqlx::query("INSERT INTO password_history (user_id, hash, created_at) VALUES ($1, $2, $3)")
             .bind(user_id)
             .bind(hash)
+            .bind(now)
             .execute(&mut *tx)
             .await?;
         commit(tx, audit).await?;
-        Ok(())
+        Ok(epoch)
+    }
+
+    /// Ends every console session of a user ("sign out everywhere"); returns the new
+    /// epoch.
+    pub async fn end_sessions(&self, user_id: &str, audit: &AuditEntry) -> Result<i64, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let epoch: Option<i64> = sqlx::query_scalar(
+            "UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1 RETURNING session_epoch",
+        )
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let epoch = epoch.ok_or_else(|| StoreError::NotFound {
+            what: "user",
+            name: user_id.into(),
+        })?;
+        commit(tx, audit).await?;
+        Ok(epoch)
     }
 
     /// Finds who is signing in (the root by email when `identity` is an address, else
@@ -404,6 +462,7 @@ impl Store {
         &self,
         identity: &str,
         threshold: i16,
+        now: OffsetDateTime,
     ) -> Result<Option<(User, SignInRecord)>, StoreError> {
         let row = sqlx::query(&format!(
             "WITH target AS (
@@ -411,23 +470,14 @@ impl Store {
                 UNION ALL
                 (SELECT id, 1 AS rank FROM users WHERE NOT is_root AND lower(name) = lower($1))
                 ORDER BY rank LIMIT 1
-             ), counted AS (
-                UPDATE users u SET
-                    failed_sign_ins = CASE WHEN u.locked_until IS NOT NULL AND u.locked_until <= now() THEN 1 ELSE u.failed_sign_ins + 1 END,
-                    locked_until = CASE WHEN u.locked_until IS NOT NULL AND u.locked_until <= now() THEN NULL ELSE u.locked_until END
-                FROM target
-                WHERE u.id = target.id
-                  AND u.password_hash IS NOT NULL
-                  AND (u.locked_until IS NULL OR u.locked_until <= now())
-                  AND (u.failed_sign_ins < $2 OR (u.locked_until IS NOT NULL AND u.locked_until <= now()))
-                RETURNING u.id
-             )
+             ), counted AS ({COUNT_ATTEMPT} FROM target WHERE u.id = target.id {COUNT_GUARD} RETURNING u.id)
              SELECT {USER_COLUMNS}, EXISTS (SELECT 1 FROM counted) AS counted
              FROM users WHERE id = (SELECT id FROM target)"
         ))
         .bind(identity)
         .bind(i32::from(threshold))
         .bind(identity.contains('@'))
+        .bind(now)
         .fetch_optional(self.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };
@@ -439,9 +489,35 @@ impl Store {
         Ok(Some((user_from_row(&row)?, record)))
     }
 
-    /// A wrong password: the attempt stays counted; at the threshold the user locks.
-    /// Records the audit entry in the same statement (its detail gains "; account
-    /// locked" when this failure locked the user); returns whether it did.
+    /// Counts one more attempt at a user's credentials (a second factor, or the
+    /// current password before a change) exactly as [`Store::begin_sign_in`] counts a
+    /// password: atomically, refused when locked or at the threshold. Wrong guesses
+    /// then go to [`Store::fail_sign_in`], so every kind of guess feeds one lockout.
+    pub async fn begin_attempt(
+        &self,
+        user_id: &str,
+        threshold: i16,
+        now: OffsetDateTime,
+    ) -> Result<SignInRecord, StoreError> {
+        let counted: Option<String> = sqlx::query_scalar(&format!(
+            "{COUNT_ATTEMPT} WHERE u.id = $1 {COUNT_GUARD} RETURNING u.id"
+        ))
+        .bind(user_id)
+        .bind(i32::from(threshold))
+        .bind(false)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(if counted.is_some() {
+            SignInRecord::Counted
+        } else {
+            SignInRecord::Locked
+        })
+    }
+
+    /// A wrong password or code: the attempt stays counted; at the threshold the user
+    /// locks. Records the audit entry in the same statement (its detail gains
+    /// "; account locked" when this failure locked the user); returns whether it did.
     pub async fn fail_sign_in(
         &self,
         user_id: &str,
@@ -452,19 +528,19 @@ impl Store {
         let locked = crate::audit::bind_entry(
             sqlx::query(
             "WITH failed AS (
-                UPDATE users SET locked_until = CASE WHEN failed_sign_ins >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END
-                WHERE id = $1 RETURNING locked_until IS NOT NULL AS locked
+                UPDATE users SET locked_until = CASE WHEN failed_sign_ins >= $9 THEN $7 + make_interval(mins => $10) ELSE locked_until END
+                WHERE id = $8 RETURNING locked_until IS NOT NULL AND locked_until > $7 AS locked
              ), logged AS (
-                INSERT INTO audit_log (actor, action, target, source_ip, outcome, detail)
-                SELECT $4, $5, $6, $7, $8, $9 || CASE WHEN COALESCE((SELECT locked FROM failed), false) THEN '; account locked' ELSE '' END
+                INSERT INTO audit_log (actor, action, target, source_ip, outcome, detail, at)
+                SELECT $1, $2, $3, $4, $5, $6 || CASE WHEN COALESCE((SELECT locked FROM failed), false) THEN '; account locked' ELSE '' END, $7
              )
              SELECT locked FROM failed",
-            )
-            .bind(user_id)
-            .bind(i32::from(threshold))
-            .bind(i32::from(lock_minutes)),
+            ),
             audit,
         )
+        .bind(user_id)
+        .bind(i32::from(threshold))
+        .bind(i32::from(lock_minutes))
         .fetch_optional(self.pool())
         .await?;
         Ok(match locked {
@@ -473,7 +549,7 @@ impl Store {
         })
     }
 
-    /// A right password: clears the counter, records the sign-in time and the audit
+    /// A completed sign-in: clears the counter, records the sign-in time and the audit
     /// entry, in one statement.
     pub async fn succeed_sign_in(
         &self,
@@ -483,9 +559,9 @@ impl Store {
         crate::audit::bind_entry(
             sqlx::query(
                 "WITH signed_in AS (
-                    UPDATE users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = now() WHERE id = $7
+                    UPDATE users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = $7 WHERE id = $8
                  )
-                 INSERT INTO audit_log (actor, action, target, source_ip, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+                 INSERT INTO audit_log (actor, action, target, source_ip, outcome, detail, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             ),
             audit,
         )
@@ -493,6 +569,55 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(())
+    }
+
+    /// A right password while a second factor is still due: this attempt's count is
+    /// taken back (a right password is not a failure), but earlier failures stay, so
+    /// wrong codes and wrong passwords keep adding up to one lockout. Writes the audit
+    /// entry in the same statement.
+    pub async fn password_accepted(
+        &self,
+        user_id: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        crate::audit::bind_entry(
+            sqlx::query(
+                "WITH released AS (
+                    UPDATE users SET failed_sign_ins = greatest(failed_sign_ins - 1, 0) WHERE id = $8
+                 )
+                 INSERT INTO audit_log (actor, action, target, source_ip, outcome, detail, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            ),
+            audit,
+        )
+        .bind(user_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The second factor of a sign-in: consumes the TOTP step (only if newer than the
+    /// last one) or the recovery code, and completes the sign-in (counter cleared,
+    /// sign-in time, audit row), all in one transaction. `false`, with nothing
+    /// written, when the factor was already used.
+    pub async fn complete_mfa_sign_in(
+        &self,
+        user_id: &str,
+        factor: &MfaFactor,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        if !consume_factor(&mut tx, user_id, factor, audit.at).await? {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = $2 WHERE id = $1",
+        )
+        .bind(user_id)
+        .bind(audit.at)
+        .execute(&mut *tx)
+        .await?;
+        commit(tx, audit).await?;
+        Ok(true)
     }
 
     /// Unlocks a user (admin action).
@@ -506,15 +631,17 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a sealed, not yet confirmed TOTP seed.
+    /// Stores a sealed, not yet confirmed TOTP seed, audited.
     pub async fn stage_mfa(
         &self,
         user_id: &str,
         key_id: &str,
         nonce: &[u8],
         ciphertext: &[u8],
+        audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        sqlx::query(
+        let mut tx = self.pool().begin().await?;
+        let staged = sqlx::query(
             "UPDATE users SET mfa_key_id = $2, mfa_nonce = $3, mfa_ciphertext = $4, mfa_last_step = NULL
              WHERE id = $1 AND NOT mfa_enabled",
         )
@@ -522,70 +649,57 @@ impl Store {
         .bind(key_id)
         .bind(nonce)
         .bind(ciphertext)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        if staged.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "user without an MFA device",
+                name: user_id.into(),
+            });
+        }
+        commit(tx, audit).await?;
         Ok(())
     }
 
-    /// Turns MFA on with its first accepted step and stores the recovery code hashes.
+    /// Turns MFA on with its first accepted step, stores the recovery code hashes and
+    /// ends the user's other sessions; returns the new session epoch.
     pub async fn enable_mfa(
         &self,
         user_id: &str,
         step: i64,
         recovery_hashes: &[String],
         audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
+    ) -> Result<i64, StoreError> {
         let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "UPDATE users SET mfa_enabled = TRUE, mfa_enabled_at = now(), mfa_last_step = $2
-             WHERE id = $1 AND mfa_ciphertext IS NOT NULL",
+        let epoch: Option<i64> = sqlx::query_scalar(
+            "UPDATE users SET mfa_enabled = TRUE, mfa_enabled_at = $3, mfa_last_step = $2,
+                 session_epoch = session_epoch + 1
+             WHERE id = $1 AND mfa_ciphertext IS NOT NULL AND NOT mfa_enabled RETURNING session_epoch",
         )
         .bind(user_id)
         .bind(step)
-        .execute(&mut *tx)
+        .bind(audit.at)
+        .fetch_optional(&mut *tx)
         .await?;
+        let Some(epoch) = epoch else {
+            return Err(StoreError::NotFound {
+                what: "MFA enrolment",
+                name: user_id.into(),
+            });
+        };
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        for hash in recovery_hashes {
-            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-                .bind(user_id)
-                .bind(hash)
-                .execute(&mut *tx)
-                .await?;
-        }
+        sqlx::query(
+            "INSERT INTO recovery_codes (user_id, code_hash) SELECT $1, unnest($2::text[])",
+        )
+        .bind(user_id)
+        .bind(recovery_hashes)
+        .execute(&mut *tx)
+        .await?;
         commit(tx, audit).await?;
-        Ok(())
-    }
-
-    /// Accepts a TOTP step only if it is newer than the last accepted one, atomically,
-    /// so one code cannot be used twice even by parallel requests.
-    pub async fn accept_mfa_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE users SET mfa_last_step = $2 WHERE id = $1 AND mfa_enabled AND (mfa_last_step IS NULL OR mfa_last_step < $2)",
-        )
-        .bind(user_id)
-        .bind(step)
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    /// Uses a recovery code (by hash) once.
-    pub async fn use_recovery_code(
-        &self,
-        user_id: &str,
-        code_hash: &str,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE recovery_codes SET used_at = now() WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
-        )
-        .bind(user_id)
-        .bind(code_hash)
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() >= 1)
+        Ok(epoch)
     }
 
     pub async fn unused_recovery_codes(&self, user_id: &str) -> Result<i64, StoreError> {
@@ -597,22 +711,35 @@ impl Store {
         .await?)
     }
 
-    /// Removes a user's MFA device and recovery codes.
-    pub async fn disable_mfa(&self, user_id: &str, audit: &AuditEntry) -> Result<(), StoreError> {
+    /// Removes a user's MFA device and recovery codes, and ends their sessions
+    /// (an administrator's action, or root's recovery from the shell); returns the
+    /// new session epoch.
+    pub async fn disable_mfa(&self, user_id: &str, audit: &AuditEntry) -> Result<i64, StoreError> {
         let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "UPDATE users SET mfa_enabled = FALSE, mfa_enabled_at = NULL, mfa_key_id = NULL, mfa_nonce = NULL,
-                 mfa_ciphertext = NULL, mfa_last_step = NULL WHERE id = $1",
-        )
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        let epoch = disable_mfa_in(&mut tx, user_id).await?;
+        commit(tx, audit).await?;
+        Ok(epoch)
+    }
+
+    /// Removes one's own MFA device, proven with a current code that is consumed in
+    /// the same transaction; `None`, with nothing changed, when the code was used.
+    pub async fn remove_own_mfa(
+        &self,
+        user_id: &str,
+        factor: &MfaFactor,
+        audit: &AuditEntry,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        if !consume_factor(&mut tx, user_id, factor, audit.at).await? {
+            return Ok(None);
+        }
+        sqlx::query("UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1")
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        let epoch = disable_mfa_in(&mut tx, user_id).await?;
         commit(tx, audit).await?;
-        Ok(())
+        Ok(Some(epoch))
     }
 
     /// IAM users with a console password, for root's best-practice banner (root should
@@ -624,4 +751,63 @@ impl Store {
         .fetch_one(self.pool())
         .await?)
     }
+}
+
+/// Counts an attempt on the users row `u` (bind $2 threshold, $4 now): a lock that
+/// has run out starts a new count; a locked user, or one at the threshold, is not
+/// counted (the caller adds `WHERE`/`FROM` before [`COUNT_GUARD`]).
+const COUNT_ATTEMPT: &str = "UPDATE users u SET
+    failed_sign_ins = CASE WHEN u.locked_until IS NOT NULL AND u.locked_until <= $4 THEN 1 ELSE u.failed_sign_ins + 1 END,
+    locked_until = CASE WHEN u.locked_until IS NOT NULL AND u.locked_until <= $4 THEN NULL ELSE u.locked_until END";
+
+const COUNT_GUARD: &str = "AND u.password_hash IS NOT NULL
+    AND (u.locked_until IS NULL OR u.locked_until <= $4)
+    AND (u.failed_sign_ins < $2 OR (u.locked_until IS NOT NULL AND u.locked_until <= $4))";
+
+/// Uses a second factor once: a TOTP step newer than the last accepted one, or an
+/// unused recovery code.
+async fn consume_factor(
+    conn: &mut sqlx::PgConnection,
+    user_id: &str,
+    factor: &MfaFactor,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let done = match factor {
+        MfaFactor::Step(step) => sqlx::query(
+            "UPDATE users SET mfa_last_step = $2 WHERE id = $1 AND mfa_enabled AND (mfa_last_step IS NULL OR mfa_last_step < $2)",
+        )
+        .bind(user_id)
+        .bind(step)
+        .execute(&mut *conn)
+        .await?,
+        MfaFactor::RecoveryCode(hash) => sqlx::query(
+            "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(hash)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?,
+    };
+    Ok(done.rows_affected() >= 1)
+}
+
+async fn disable_mfa_in(conn: &mut sqlx::PgConnection, user_id: &str) -> Result<i64, StoreError> {
+    let epoch: Option<i64> = sqlx::query_scalar(
+        "UPDATE users SET mfa_enabled = FALSE, mfa_enabled_at = NULL, mfa_key_id = NULL, mfa_nonce = NULL,
+             mfa_ciphertext = NULL, mfa_last_step = NULL, session_epoch = session_epoch + 1
+         WHERE id = $1 RETURNING session_epoch",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let epoch = epoch.ok_or_else(|| StoreError::NotFound {
+        what: "user",
+        name: user_id.into(),
+    })?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(epoch)
 }

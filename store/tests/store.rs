@@ -20,8 +20,13 @@ async fn fresh() -> Store {
         .unwrap()
 }
 
+fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
 fn audit(action: &'static str, target: &str) -> AuditEntry {
     AuditEntry {
+        at: now(),
         actor: "root".into(),
         action,
         target: target.into(),
@@ -37,14 +42,35 @@ fn new_user(name: &str) -> NewUser {
         password_hash: Some("$argon2id$fake".into()),
         password_reset_required: true,
         tags: BTreeMap::from([("team".to_string(), "blue".to_string())]),
+        boundary_arn: None,
     }
+}
+
+/// The id of the user, group or role `name`.
+async fn holder_id(store: &Store, holder: store::Holder, name: &str) -> String {
+    match holder {
+        store::Holder::User => store.user_by_name(name).await.unwrap().unwrap().id,
+        store::Holder::Group => store.group(name).await.unwrap().unwrap().id,
+        store::Holder::Role => store.role(name).await.unwrap().unwrap().id,
+    }
+}
+
+async fn policy_id(store: &Store, name: &str) -> String {
+    store.customer_policy(name).await.unwrap().unwrap().0.id
 }
 
 async fn set_up(store: &Store) -> String {
     store
-        .set_up("root@example.com", "$argon2id$root", "127.0.0.1")
+        .set_up(
+            &store::ids::account_id(),
+            "root@example.com",
+            "$argon2id$root",
+            now(),
+            &audit("portcullis:SetUpAccount", "root"),
+        )
         .await
         .unwrap()
+        .id
 }
 
 #[tokio::test]
@@ -55,8 +81,14 @@ async fn setup_happens_once_even_when_raced() {
         .map(|i| {
             let s = store.clone();
             tokio::spawn(async move {
-                s.set_up(&format!("root{i}@example.com"), "$argon2id$x", "127.0.0.1")
-                    .await
+                s.set_up(
+                    &store::ids::account_id(),
+                    &format!("root{i}@example.com"),
+                    "$argon2id$x",
+                    now(),
+                    &audit("portcullis:SetUpAccount", "root"),
+                )
+                .await
             })
         })
         .collect();
@@ -84,6 +116,7 @@ async fn user_names_are_unique_case_insensitively_and_failures_write_nothing() {
         .create_user(
             &account,
             &new_user("Alice"),
+            now(),
             &audit("iam:CreateUser", "Alice"),
         )
         .await
@@ -95,6 +128,7 @@ async fn user_names_are_unique_case_insensitively_and_failures_write_nothing() {
         .create_user(
             &account,
             &new_user("alice"),
+            now(),
             &audit("iam:CreateUser", "alice"),
         )
         .await
@@ -135,13 +169,18 @@ async fn parallel_sign_in_attempts_cannot_pass_the_lockout_threshold() {
     let store = fresh().await;
     let account = set_up(&store).await;
     let user = store
-        .create_user(&account, &new_user("bob"), &audit("iam:CreateUser", "bob"))
+        .create_user(
+            &account,
+            &new_user("bob"),
+            now(),
+            &audit("iam:CreateUser", "bob"),
+        )
         .await
         .unwrap();
     let attempts: Vec<_> = (0..25)
         .map(|_| {
             let s = store.clone();
-            tokio::spawn(async move { s.begin_sign_in("BOB", 3).await.unwrap().unwrap().1 })
+            tokio::spawn(async move { s.begin_sign_in("BOB", 3, now()).await.unwrap().unwrap().1 })
         })
         .collect();
     let mut counted = 0;
@@ -171,21 +210,31 @@ async fn parallel_sign_in_attempts_cannot_pass_the_lockout_threshold() {
         format!("{}; account locked", failed.detail)
     );
     assert_eq!(
-        store.begin_sign_in("bob", 3).await.unwrap().unwrap().1,
+        store
+            .begin_sign_in("bob", 3, now())
+            .await
+            .unwrap()
+            .unwrap()
+            .1,
         SignInRecord::Locked
     );
-    assert!(store.begin_sign_in("nobody", 3).await.unwrap().is_none());
+    assert!(store
+        .begin_sign_in("nobody", 3, now())
+        .await
+        .unwrap()
+        .is_none());
     // The root signs in by email, even when an IAM user has the same name.
     store
         .create_user(
             &account,
             &new_user("root@example.com"),
+            now(),
             &audit("iam:CreateUser", "root@example.com"),
         )
         .await
         .unwrap();
     let (root, _) = store
-        .begin_sign_in("ROOT@example.com", 3)
+        .begin_sign_in("ROOT@example.com", 3, now())
         .await
         .unwrap()
         .unwrap();
@@ -196,7 +245,12 @@ async fn parallel_sign_in_attempts_cannot_pass_the_lockout_threshold() {
         .await
         .unwrap();
     assert_eq!(
-        store.begin_sign_in("bob", 3).await.unwrap().unwrap().1,
+        store
+            .begin_sign_in("bob", 3, now())
+            .await
+            .unwrap()
+            .unwrap()
+            .1,
         SignInRecord::Counted
     );
     store
@@ -216,17 +270,29 @@ async fn a_totp_step_is_accepted_once() {
         .create_user(
             &account,
             &new_user("carol"),
+            now(),
             &audit("iam:CreateUser", "carol"),
         )
         .await
         .unwrap();
     store
-        .stage_mfa(&user.id, "k1", &[1; 24], &[2; 30])
+        .stage_mfa(
+            &user.id,
+            "k1",
+            &[1; 24],
+            &[2; 30],
+            &audit("iam:CreateVirtualMFADevice", "carol"),
+        )
         .await
         .unwrap();
+    let factor = |step| store::MfaFactor::Step(step);
+    let verified = || audit("signin:MFAVerify", "carol");
     // Not yet enabled: steps are not accepted.
-    assert!(!store.accept_mfa_step(&user.id, 10).await.unwrap());
-    store
+    assert!(!store
+        .complete_mfa_sign_in(&user.id, &factor(10), &verified())
+        .await
+        .unwrap());
+    let epoch = store
         .enable_mfa(
             &user.id,
             100,
@@ -235,12 +301,28 @@ async fn a_totp_step_is_accepted_once() {
         )
         .await
         .unwrap();
-    assert!(!store.accept_mfa_step(&user.id, 100).await.unwrap());
+    assert_eq!(
+        epoch,
+        user.session_epoch + 1,
+        "enabling MFA ends other sessions"
+    );
+    assert!(!store
+        .complete_mfa_sign_in(&user.id, &factor(100), &verified())
+        .await
+        .unwrap());
     let racers: Vec<_> = (0..10)
         .map(|_| {
             let s = store.clone();
             let id = user.id.clone();
-            tokio::spawn(async move { s.accept_mfa_step(&id, 101).await.unwrap() })
+            tokio::spawn(async move {
+                s.complete_mfa_sign_in(
+                    &id,
+                    &store::MfaFactor::Step(101),
+                    &audit("signin:MFAVerify", "carol"),
+                )
+                .await
+                .unwrap()
+            })
         })
         .collect();
     let mut accepted = 0;
@@ -248,8 +330,25 @@ async fn a_totp_step_is_accepted_once() {
         accepted += usize::from(r.await.unwrap());
     }
     assert_eq!(accepted, 1);
-    assert!(store.use_recovery_code(&user.id, "h1").await.unwrap());
-    assert!(!store.use_recovery_code(&user.id, "h1").await.unwrap());
+    let recovery = store::MfaFactor::RecoveryCode("h1".into());
+    assert!(store
+        .complete_mfa_sign_in(&user.id, &recovery, &verified())
+        .await
+        .unwrap());
+    assert!(!store
+        .complete_mfa_sign_in(&user.id, &recovery, &verified())
+        .await
+        .unwrap());
+    // Each accepted factor wrote its audit row in its own transaction; refused ones
+    // wrote none.
+    let rows = store
+        .audit_log(&AuditFilter {
+            action: "signin:MFAVerify".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
     assert_eq!(store.unused_recovery_codes(&user.id).await.unwrap(), 1);
     store
         .disable_mfa(&user.id, &audit("iam:DeactivateMFADevice", "carol"))
@@ -272,7 +371,12 @@ async fn users_search_sort_and_page() {
     let account = set_up(&store).await;
     for name in ["delta", "alpha", "charlie", "bravo", "alpha2", "a_b"] {
         store
-            .create_user(&account, &new_user(name), &audit("iam:CreateUser", name))
+            .create_user(
+                &account,
+                &new_user(name),
+                now(),
+                &audit("iam:CreateUser", name),
+            )
             .await
             .unwrap();
     }
@@ -314,7 +418,12 @@ async fn groups_and_memberships() {
     let account = set_up(&store).await;
     for name in ["dana", "eve"] {
         store
-            .create_user(&account, &new_user(name), &audit("iam:CreateUser", name))
+            .create_user(
+                &account,
+                &new_user(name),
+                now(),
+                &audit("iam:CreateUser", name),
+            )
             .await
             .unwrap();
     }
@@ -342,39 +451,37 @@ async fn groups_and_memberships() {
     ));
     store
         .add_member(
-            "developers",
-            "DANA",
+            &holder_id(&store, store::Holder::Group, "developers").await,
+            &holder_id(&store, store::Holder::User, "DANA").await,
             &audit("iam:AddUserToGroup", "Developers"),
         )
         .await
         .unwrap();
     store
         .add_member(
-            "Developers",
-            "eve",
+            &holder_id(&store, store::Holder::Group, "Developers").await,
+            &holder_id(&store, store::Holder::User, "eve").await,
             &audit("iam:AddUserToGroup", "Developers"),
         )
         .await
         .unwrap();
     store
-        .add_member("Auditors", "eve", &audit("iam:AddUserToGroup", "Auditors"))
+        .add_member(
+            &holder_id(&store, store::Holder::Group, "Auditors").await,
+            &holder_id(&store, store::Holder::User, "eve").await,
+            &audit("iam:AddUserToGroup", "Auditors"),
+        )
         .await
         .unwrap();
     // Adding twice is harmless.
     store
-        .add_member("Auditors", "eve", &audit("iam:AddUserToGroup", "Auditors"))
+        .add_member(
+            &holder_id(&store, store::Holder::Group, "Auditors").await,
+            &holder_id(&store, store::Holder::User, "eve").await,
+            &audit("iam:AddUserToGroup", "Auditors"),
+        )
         .await
         .unwrap();
-    assert!(matches!(
-        store
-            .add_member(
-                "Auditors",
-                "nobody",
-                &audit("iam:AddUserToGroup", "Auditors")
-            )
-            .await,
-        Err(StoreError::NotFound { what: "user", .. })
-    ));
     let dev = store.group("Developers").await.unwrap().unwrap();
     assert_eq!(dev.members, ["dana", "eve"]);
     let eve = store.user_by_name("eve").await.unwrap().unwrap();
@@ -384,8 +491,8 @@ async fn groups_and_memberships() {
     );
     store
         .rename_group(
+            &holder_id(&store, store::Holder::Group, "Developers").await,
             &account,
-            "Developers",
             "Builders",
             &audit("iam:UpdateGroup", "Developers"),
         )
@@ -397,21 +504,27 @@ async fn groups_and_memberships() {
     );
     store
         .remove_member(
-            "Builders",
-            "dana",
+            &holder_id(&store, store::Holder::Group, "Builders").await,
+            &holder_id(&store, store::Holder::User, "dana").await,
             &audit("iam:RemoveUserFromGroup", "Builders"),
         )
         .await
         .unwrap();
     // Deleting a user removes its memberships.
     store
-        .delete_user("eve", &audit("iam:DeleteUser", "eve"))
+        .delete_user(
+            &holder_id(&store, store::Holder::User, "eve").await,
+            &audit("iam:DeleteUser", "eve"),
+        )
         .await
         .unwrap();
     let groups = store.list_groups().await.unwrap();
     assert!(groups.iter().all(|g| g.members == 0), "{groups:?}");
     store
-        .delete_group("Auditors", &audit("iam:DeleteGroup", "Auditors"))
+        .delete_group(
+            &holder_id(&store, store::Holder::Group, "Auditors").await,
+            &audit("iam:DeleteGroup", "Auditors"),
+        )
         .await
         .unwrap();
     assert_eq!(store.list_groups().await.unwrap().len(), 1);
@@ -450,6 +563,7 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
         .create_user(
             &account,
             &new_user("frank"),
+            now(),
             &audit("iam:CreateUser", "frank"),
         )
         .await
@@ -459,7 +573,11 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
         .await
         .unwrap();
     store
-        .add_member("readers", "frank", &audit("iam:AddUserToGroup", "readers"))
+        .add_member(
+            &holder_id(&store, store::Holder::Group, "readers").await,
+            &holder_id(&store, store::Holder::User, "frank").await,
+            &audit("iam:AddUserToGroup", "readers"),
+        )
         .await
         .unwrap();
 
@@ -476,7 +594,7 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
     store
         .attach_policy(
             store::Holder::Group,
-            "readers",
+            &holder_id(&store, store::Holder::Group, "readers").await,
             read_only,
             &audit("iam:AttachGroupPolicy", "readers"),
         )
@@ -485,7 +603,7 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
     store
         .attach_policy(
             store::Holder::User,
-            "frank",
+            &holder_id(&store, store::Holder::User, "frank").await,
             "arn:aws:iam::aws:policy/Billing",
             &audit("iam:AttachUserPolicy", "frank"),
         )
@@ -519,7 +637,7 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
         store
             .attach_policy(
                 store::Holder::User,
-                "frank",
+                &holder_id(&store, store::Holder::User, "frank").await,
                 &format!("arn:aws:iam::aws:policy/P{i}"),
                 &audit("iam:AttachUserPolicy", "frank"),
             )
@@ -529,7 +647,7 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
     let err = store
         .attach_policy(
             store::Holder::User,
-            "frank",
+            &holder_id(&store, store::Holder::User, "frank").await,
             "arn:aws:iam::aws:policy/Eleventh",
             &audit("iam:AttachUserPolicy", "frank"),
         )
@@ -543,7 +661,7 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
     store
         .attach_policy(
             store::Holder::User,
-            "frank",
+            &holder_id(&store, store::Holder::User, "frank").await,
             "arn:aws:iam::aws:policy/P0",
             &audit("iam:AttachUserPolicy", "frank"),
         )
@@ -553,14 +671,17 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
     store
         .detach_policy(
             store::Holder::Group,
-            "readers",
+            &holder_id(&store, store::Holder::Group, "readers").await,
             read_only,
             &audit("iam:DetachGroupPolicy", "readers"),
         )
         .await
         .unwrap();
     assert!(store
-        .own_permissions(store::Holder::Group, "readers")
+        .own_permissions(
+            store::Holder::Group,
+            &holder_id(&store, store::Holder::Group, "readers").await
+        )
         .await
         .unwrap()
         .policies
@@ -569,7 +690,7 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
         store
             .detach_policy(
                 store::Holder::Group,
-                "readers",
+                &holder_id(&store, store::Holder::Group, "readers").await,
                 read_only,
                 &audit("iam:DetachGroupPolicy", "readers")
             )
@@ -642,7 +763,7 @@ async fn customer_policies_keep_five_versions_and_cannot_be_deleted_while_attach
     for n in 2..=5 {
         let v = store
             .create_policy_version(
-                "reports",
+                &policy_id(&store, "reports").await,
                 &doc(n),
                 n % 2 == 0,
                 &audit("iam:CreatePolicyVersion", "Reports"),
@@ -654,7 +775,7 @@ async fn customer_policies_keep_five_versions_and_cannot_be_deleted_while_attach
     // The sixth is refused, with nothing written.
     let sixth = store
         .create_policy_version(
-            "Reports",
+            &policy_id(&store, "Reports").await,
             &doc(6),
             true,
             &audit("iam:CreatePolicyVersion", "Reports"),
@@ -673,17 +794,25 @@ async fn customer_policies_keep_five_versions_and_cannot_be_deleted_while_attach
     // The default version cannot be deleted; another can, and numbers are not reused.
     assert!(matches!(
         store
-            .delete_policy_version("Reports", 4, &audit("iam:DeletePolicyVersion", "Reports"))
+            .delete_policy_version(
+                &policy_id(&store, "Reports").await,
+                4,
+                &audit("iam:DeletePolicyVersion", "Reports")
+            )
             .await,
         Err(StoreError::DefaultVersion { .. })
     ));
     store
-        .delete_policy_version("Reports", 1, &audit("iam:DeletePolicyVersion", "Reports"))
+        .delete_policy_version(
+            &policy_id(&store, "Reports").await,
+            1,
+            &audit("iam:DeletePolicyVersion", "Reports"),
+        )
         .await
         .unwrap();
     let v6 = store
         .create_policy_version(
-            "Reports",
+            &policy_id(&store, "Reports").await,
             &doc(6),
             false,
             &audit("iam:CreatePolicyVersion", "Reports"),
@@ -697,6 +826,7 @@ async fn customer_policies_keep_five_versions_and_cannot_be_deleted_while_attach
         .create_user(
             &account,
             &new_user("gina"),
+            now(),
             &audit("iam:CreateUser", "gina"),
         )
         .await
@@ -704,7 +834,7 @@ async fn customer_policies_keep_five_versions_and_cannot_be_deleted_while_attach
     store
         .attach_policy(
             store::Holder::User,
-            "gina",
+            &holder_id(&store, store::Holder::User, "gina").await,
             &policy.arn,
             &audit("iam:AttachUserPolicy", "gina"),
         )
@@ -714,7 +844,7 @@ async fn customer_policies_keep_five_versions_and_cannot_be_deleted_while_attach
     assert_eq!(effective[0].document.as_deref(), Some(doc(4).as_str()));
     store
         .set_default_policy_version(
-            "Reports",
+            &policy_id(&store, "Reports").await,
             2,
             &audit("iam:SetDefaultPolicyVersion", "Reports"),
         )
@@ -725,7 +855,7 @@ async fn customer_policies_keep_five_versions_and_cannot_be_deleted_while_attach
     assert!(matches!(
         store
             .set_default_policy_version(
-                "Reports",
+                &policy_id(&store, "Reports").await,
                 1,
                 &audit("iam:SetDefaultPolicyVersion", "Reports")
             )
@@ -735,7 +865,10 @@ async fn customer_policies_keep_five_versions_and_cannot_be_deleted_while_attach
 
     // In use: deletion names where it is attached.
     match store
-        .delete_policy("Reports", &audit("iam:DeletePolicy", "Reports"))
+        .delete_policy(
+            &policy_id(&store, "Reports").await,
+            &audit("iam:DeletePolicy", "Reports"),
+        )
         .await
     {
         Err(e @ StoreError::InUse { .. }) => assert!(e.to_string().contains("user gina"), "{e}"),
@@ -744,14 +877,17 @@ async fn customer_policies_keep_five_versions_and_cannot_be_deleted_while_attach
     store
         .detach_policy(
             store::Holder::User,
-            "gina",
+            &holder_id(&store, store::Holder::User, "gina").await,
             &policy.arn,
             &audit("iam:DetachUserPolicy", "gina"),
         )
         .await
         .unwrap();
     store
-        .delete_policy("Reports", &audit("iam:DeletePolicy", "Reports"))
+        .delete_policy(
+            &policy_id(&store, "Reports").await,
+            &audit("iam:DeletePolicy", "Reports"),
+        )
         .await
         .unwrap();
     assert!(store.customer_policy("Reports").await.unwrap().is_none());
@@ -760,7 +896,7 @@ async fn customer_policies_keep_five_versions_and_cannot_be_deleted_while_attach
         store
             .attach_policy(
                 store::Holder::User,
-                "gina",
+                &holder_id(&store, store::Holder::User, "gina").await,
                 &policy.arn,
                 &audit("iam:AttachUserPolicy", "gina")
             )
@@ -778,6 +914,7 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
         .create_user(
             &account,
             &new_user("hana"),
+            now(),
             &audit("iam:CreateUser", "hana"),
         )
         .await
@@ -787,7 +924,11 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
         .await
         .unwrap();
     store
-        .add_member("auditors", "hana", &audit("iam:AddUserToGroup", "auditors"))
+        .add_member(
+            &holder_id(&store, store::Holder::Group, "auditors").await,
+            &holder_id(&store, store::Holder::User, "hana").await,
+            &audit("iam:AddUserToGroup", "auditors"),
+        )
         .await
         .unwrap();
     let trust = r#"{"Version":"2012-10-17","Statement":[]}"#;
@@ -820,7 +961,7 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
     store
         .attach_policy(
             Holder::Role,
-            "Auditor",
+            &holder_id(&store, store::Holder::Role, "Auditor").await,
             read_only,
             &audit("iam:AttachRolePolicy", "Auditor"),
         )
@@ -830,7 +971,7 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
     store
         .put_inline_policy(
             Holder::Role,
-            "Auditor",
+            &holder_id(&store, store::Holder::Role, "Auditor").await,
             "Billing",
             inline,
             10240,
@@ -843,8 +984,8 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
     store
         .grant_role(
             Holder::Group,
-            "auditors",
-            "Auditor",
+            &holder_id(&store, store::Holder::Group, "auditors").await,
+            &holder_id(&store, store::Holder::Role, "Auditor").await,
             true,
             &audit("iam:AttachGroupPolicy", "auditors"),
         )
@@ -885,7 +1026,7 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
     store
         .detach_policy(
             Holder::Role,
-            "Auditor",
+            &holder_id(&store, store::Holder::Role, "Auditor").await,
             read_only,
             &audit("iam:DetachRolePolicy", "Auditor"),
         )
@@ -910,7 +1051,7 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
     store
         .put_inline_policy(
             Holder::User,
-            "hana",
+            &holder_id(&store, store::Holder::User, "hana").await,
             "Big",
             &big,
             2048,
@@ -921,7 +1062,7 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
     store
         .put_inline_policy(
             Holder::User,
-            "hana",
+            &holder_id(&store, store::Holder::User, "hana").await,
             "big",
             &big,
             2048,
@@ -932,7 +1073,7 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
     let refused = store
         .put_inline_policy(
             Holder::User,
-            "hana",
+            &holder_id(&store, store::Holder::User, "hana").await,
             "Second",
             inline,
             2048,
@@ -943,7 +1084,13 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
         matches!(refused, Err(AttachError::InlineQuota { limit: 2048, .. })),
         "{refused:?}"
     );
-    let own = store.own_permissions(Holder::User, "hana").await.unwrap();
+    let own = store
+        .own_permissions(
+            Holder::User,
+            &holder_id(&store, store::Holder::User, "hana").await,
+        )
+        .await
+        .unwrap();
     assert_eq!(
         own.policies
             .iter()
@@ -967,7 +1114,7 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
     store
         .set_boundary(
             Holder::User,
-            "hana",
+            &holder_id(&store, store::Holder::User, "hana").await,
             Some(&policy.arn),
             &audit("iam:PutUserPermissionsBoundary", "hana"),
         )
@@ -979,14 +1126,14 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
         Some("Ceiling".to_string())
     );
     assert!(matches!(
-        store.delete_policy("Ceiling", &audit("iam:DeletePolicy", "Ceiling")).await,
+        store.delete_policy(&policy_id(&store, "Ceiling").await, &audit("iam:DeletePolicy", "Ceiling")).await,
         Err(StoreError::InUse { attached_to, .. }) if attached_to == "user hana (boundary)"
     ));
     assert!(matches!(
         store
             .set_boundary(
                 Holder::Group,
-                "auditors",
+                &holder_id(&store, store::Holder::Group, "auditors").await,
                 Some(&policy.arn),
                 &audit("x:y", "auditors")
             )
@@ -996,7 +1143,10 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
 
     // Deleting the role takes it from every holder.
     store
-        .delete_role("Auditor", &audit("iam:DeleteRole", "Auditor"))
+        .delete_role(
+            &holder_id(&store, store::Holder::Role, "Auditor").await,
+            &audit("iam:DeleteRole", "Auditor"),
+        )
         .await
         .unwrap();
     let effective = store.user_permissions(&user.id).await.unwrap();

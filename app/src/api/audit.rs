@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::api::users::ActivityRow;
 use crate::error::AppError;
+pub use model::audit::ActivityRow;
 
 #[server]
 pub async fn audit_log(
@@ -11,37 +11,18 @@ pub async fn audit_log(
     action: String,
     target: String,
     outcome: String,
-) -> Result<Vec<(ActivityRow, String)>, AppError> {
-    use crate::ssr::auth::{internal, state};
-    crate::ssr::authorize("cloudtrail:LookupEvents", crate::ssr::Target::Any).await?;
-    let outcome = match outcome.as_str() {
-        "success" => Some(store::Outcome::Success),
-        "failure" => Some(store::Outcome::Failure),
-        "denied" => Some(store::Outcome::Denied),
-        _ => None,
-    };
-    let filter = store::AuditFilter {
+) -> Result<Vec<ActivityRow>, AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    let query = model::audit::AuditQuery {
         actor,
         action,
         target,
         outcome,
-        limit: 500,
     };
-    let rows = state()?.store.audit_log(&filter).await.map_err(internal)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            (
-                ActivityRow {
-                    at: crate::api::users::format::date(r.at),
-                    actor: r.actor,
-                    action: r.action,
-                    outcome: r.outcome.as_str().into(),
-                    source_ip: r.source_ip,
-                    detail: r.detail,
-                },
-                r.target,
-            )
-        })
-        .collect())
+    state()?
+        .service
+        .audit_log(&caller, &query)
+        .await
+        .map_err(respond)
 }

@@ -7,7 +7,8 @@ use crate::api::permissions::actions::{
     ATTACH, DELETE_BOUNDARY, DELETE_INLINE, DETACH, PUT_BOUNDARY, PUT_INLINE,
 };
 use crate::api::permissions::{
-    Access, AttachPolicy, DeleteInlinePolicy, DetachPolicy, GrantRole, PutInlinePolicy, SetBoundary,
+    Access, AttachPolicy, DeleteInlinePolicy, DetachPolicy, GrantRole, Holder, PutInlinePolicy,
+    SetBoundary,
 };
 use crate::components::{action_error, field, FieldError, FormError, Guard};
 
@@ -67,7 +68,7 @@ impl Default for AccessActions {
 type Who = StoredValue<(String, String)>;
 
 fn who(access: &Access) -> Who {
-    StoredValue::new((access.holder.clone(), access.name.clone()))
+    StoredValue::new((access.holder.what().to_string(), access.name.clone()))
 }
 
 /// Hidden fields naming the holder and where to come back to.
@@ -84,10 +85,10 @@ fn HolderFields(who: Who) -> impl IntoView {
 
 #[component]
 pub fn AccessPanels(access: Access, actions: AccessActions) -> impl IntoView {
-    let boundary = (access.holder != "group").then(|| {
+    let boundary = (access.holder != Holder::Group).then(|| {
         view! { <BoundaryPanel access=access.clone() action=actions.boundary/> }
     });
-    let roles = (access.holder != "role").then(|| {
+    let roles = (access.holder != Holder::Role).then(|| {
         view! { <RolesGivenPanel access=access.clone() action=actions.grant/> }
     });
     view! {
@@ -201,7 +202,7 @@ fn InlinePanel(access: Access, actions: AccessActions) -> impl IntoView {
     view! {
         <section class="panel" data-testid="inline-policies">
             <h2>"Inline policies"</h2>
-            <p class="hint">{format!("Embedded in this {} alone and deleted with it. Together at most {limit} characters, not counting white space.", access.holder)}</p>
+            <p class="hint">{format!("Embedded in this {} alone and deleted with it. Together at most {limit} characters, not counting white space.", access.holder.what())}</p>
             <Guard reason=refused action=put>
             {existing}
             <details class="inline-policy" open=move || put_error.with(Option::is_some)>

@@ -45,9 +45,9 @@ pub fn AuditPage() -> impl IntoView {
                                 <th scope="col">"Target"</th><th scope="col">"Result"</th><th scope="col">"Source IP"</th><th scope="col">"Detail"</th>
                             </tr></thead>
                             <tbody>
-                                {rows.into_iter().map(|(r, target)| view! {
+                                {rows.into_iter().map(|r| view! {
                                     <tr>
-                                        <td>{r.at}</td><td>{r.actor}</td><td>{r.action}</td><td><code>{target}</code></td>
+                                        <td>{r.at}</td><td><code>{r.actor}</code></td><td>{r.action}</td><td><code>{r.target}</code></td>
                                         <td class=r.outcome.clone()>{r.outcome.clone()}</td><td>{r.source_ip}</td><td>{r.detail}</td>
                                     </tr>
                                 }).collect_view()}

@@ -103,7 +103,11 @@ fn RegionPicker(region: String, regions: Vec<String>) -> impl IntoView {
         <form class="region" method="post" action=crate::api::auth::ChooseRegion::url()>
             <input type="hidden" name="back" value=back/>
             <label for="region-picker">"Region"</label>
-            <select id="region-picker" name="region" onchange="this.form.submit()">{options}</select>
+            <select id="region-picker" name="region" on:change:target=|ev| {
+                if let Some(form) = ev.target().form() {
+                    let _ = form.submit();
+                }
+            }>{options}</select>
             <button type="submit" class="link">"Switch"</button>
         </form>
     }

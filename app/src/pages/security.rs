@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::api::auth::SignOutEverywhere;
 use crate::api::credentials::{
     credentials_overview, BeginMfa, ChangePassword, ConfirmMfa, RemoveMfa,
 };
@@ -15,6 +16,8 @@ pub fn SecurityPage() -> impl IntoView {
     let begin = ServerAction::<BeginMfa>::new();
     let confirm = ServerAction::<ConfirmMfa>::new();
     let remove = ServerAction::<RemoveMfa>::new();
+    let everywhere = ServerAction::<SignOutEverywhere>::new();
+    let everywhere_error = action_error(everywhere.value());
     let query = use_query_map();
     let creds = Resource::new(
         move || {
@@ -41,6 +44,9 @@ pub fn SecurityPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match creds.await {
                     Ok(c) => view! {
+                        {c.in_role_session.then(|| view! {
+                            <p class="banner" role="status" data-testid="role-session-credentials">"You are in a role session: your own password and MFA device can be changed only as yourself. Go back to your own identity first."</p>
+                        })}
                         <section class="panel">
                             <h2>"Multi-factor authentication (MFA)"</h2>
                             {(!c.new_recovery_codes.is_empty()).then(|| view! {
@@ -107,6 +113,14 @@ pub fn SecurityPage() -> impl IntoView {
                             } else {
                                 view! { <p>"The account password policy does not let users change their own password. Ask an administrator."</p> }.into_any()
                             }}
+                        </section>
+                        <section class="panel" data-testid="sign-out-everywhere">
+                            <h2>"Sessions"</h2>
+                            <p>"Signs you out on every browser and device, this one included. Changing your password or MFA device does this for your other sessions already."</p>
+                            <ActionForm action=everywhere>
+                                <button type="submit" class="danger">"Sign out everywhere"</button>
+                            </ActionForm>
+                            <FormError error=everywhere_error/>
                         </section>
                     }.into_any(),
                     Err(e) => view! { <LoadError error=e/> }.into_any(),

@@ -5,8 +5,8 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use crate::api::auth::{
-    account_password_policy, current_stage, ChangeRequiredPassword, SetUpAccount, SignIn, Stage,
-    VerifyMfa,
+    account_password_policy, current_stage, setup_needs, ChangeRequiredPassword, SetUpAccount,
+    SignIn, Stage, VerifyMfa,
 };
 use crate::components::{action_error, field, FieldError, FormError, LoadError, NewPassword};
 
@@ -42,6 +42,7 @@ fn Card(title: &'static str, children: Children) -> impl IntoView {
 pub fn SetUpPage() -> impl IntoView {
     let stage = Resource::new_blocking(|| (), |_| current_stage());
     let policy = Resource::new_blocking(|| (), |_| account_password_policy());
+    let needs = Resource::new_blocking(|| (), |_| setup_needs());
     let action = ServerAction::<SetUpAccount>::new();
     let value = action_error(action.value());
     view! {
@@ -50,6 +51,7 @@ pub fn SetUpPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let stage = stage.await;
                     let policy = policy.await;
+                    let token_required = needs.await.map(|n| n.token_required).unwrap_or(true);
                     match (stage, policy) {
                         (Ok(stage), _) if redirect_unless(stage, Stage::SetUp).is_some() => {
                             let path = redirect_unless(stage, Stage::SetUp).unwrap_or("/");
@@ -58,6 +60,12 @@ pub fn SetUpPage() -> impl IntoView {
                         (Ok(_), Ok(policy)) => view! {
                             <p class="lead">"Create the root user. It can do everything, so keep its password safe and use it only to set up administrators."</p>
                             <ActionForm action=action>
+                                {token_required.then(|| view! {
+                                    <label for="token">"Setup token"</label>
+                                    <input id="token" type="text" name="token" autocomplete="off" required/>
+                                    <p class="hint">"Portcullis printed this one-time token in its log when it started. It proves you run this server."</p>
+                                    <FieldError message=field(value, "token")/>
+                                })}
                                 <label for="email">"Root email address"</label>
                                 <input id="email" type="email" name="email" autocomplete="username" required/>
                                 <FieldError message=field(value, "email")/>

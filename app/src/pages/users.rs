@@ -8,7 +8,7 @@ use super::access::{AccessActions, AccessPanels};
 use crate::api::groups::{AddMember, RemoveMember};
 use crate::api::users::{
     list_users, user_overview, CreateUser, DeactivateUserMfa, DeleteUser, ResetUserPassword,
-    UnlockUser,
+    SignOutUser, UnlockUser,
 };
 use crate::components::{action_error, field, FieldError, FormError, Guard, GuardFor, LoadError};
 
@@ -142,6 +142,11 @@ pub fn UsersPage() -> impl IntoView {
                 <label for="new-tags">"Tags (one key=value per line)"</label>
                 <textarea id="new-tags" name="tags" rows="2"></textarea>
                 <FieldError message=field(value, "tags")/>
+                <label for="new-boundary">"Permissions boundary (optional)"</label>
+                <input id="new-boundary" type="text" name="boundary" placeholder="arn:aws:iam::aws:policy/PowerUserAccess"/>
+                <p class="hint">"The ARN of a managed policy: the most this user may ever be allowed, whatever is attached later."</p>
+                <FieldError message=field(value, "boundary")/>
+                <FieldError message=field(value, "tags")/>
                 <FormError error=value/>
                 <button type="submit" class="primary" disabled=move || create.pending().get()>"Create user"</button>
             </ActionForm>
@@ -158,6 +163,7 @@ pub fn UserPage() -> impl IntoView {
     let reset = ServerAction::<ResetUserPassword>::new();
     let unlock = ServerAction::<UnlockUser>::new();
     let mfa = ServerAction::<DeactivateUserMfa>::new();
+    let sign_out = ServerAction::<SignOutUser>::new();
     let add = ServerAction::<AddMember>::new();
     let remove = ServerAction::<RemoveMember>::new();
     let access = AccessActions::new();
@@ -168,6 +174,7 @@ pub fn UserPage() -> impl IntoView {
                 reset.version().get(),
                 unlock.version().get(),
                 mfa.version().get(),
+                sign_out.version().get(),
                 add.version().get(),
                 remove.version().get(),
                 access.version(),
@@ -210,7 +217,7 @@ pub fn UserPage() -> impl IntoView {
                         let activity = u.activity.iter().cloned().map(|a| view! {
                             <tr><td>{a.at}</td><td>{a.actor}</td><td>{a.action}</td><td class=a.outcome.clone()>{a.outcome.clone()}</td><td>{a.source_ip}</td></tr>
                         }).collect_view();
-                        let (unlock_name, mfa_name) = (u.name.clone(), u.name.clone());
+                        let (unlock_name, mfa_name, sign_out_name) = (u.name.clone(), u.name.clone(), u.name.clone());
                         let permissions = view! { <AccessPanels access=u.access.clone() actions=access/> };
                         let (add_name, reset_name, delete_name) = (u.name.clone(), u.name.clone(), u.name.clone());
                         view! {
@@ -278,13 +285,28 @@ pub fn UserPage() -> impl IntoView {
                                     </Guard>
                                 })}
                             </section>
-                            <section class="panel">
+                            <section class="panel" data-testid="user-sessions">
+                                <h2>"Sessions"</h2>
+                                <p>"Signs the user out of every browser, for a lost laptop or a leaver. Resetting the password or removing the MFA device does this too."</p>
+                                <Guard reason=refused("portcullis:SignOutUser") action="portcullis:SignOutUser">
+                                    <ActionForm action=sign_out>
+                                        <input type="hidden" name="name" value=sign_out_name/>
+                                        <button type="submit" class="danger">"Sign out everywhere"</button>
+                                    </ActionForm>
+                                </Guard>
+                            </section>
+                            <section class="panel" data-testid="user-activity">
                                 <h2>"Recent activity"</h2>
-                                <table class="data">
-                                    <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Result"</th><th scope="col">"Source IP"</th></tr></thead>
-                                    <tbody>{activity}
-                                    </tbody>
-                                </table>
+                                {match u.activity_refused.clone() {
+                                    Some(reason) => view! { <p class="denied-reason">{reason}</p> }.into_any(),
+                                    None => view! {
+                                        <table class="data">
+                                            <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Result"</th><th scope="col">"Source IP"</th></tr></thead>
+                                            <tbody>{activity}
+                                            </tbody>
+                                        </table>
+                                    }.into_any(),
+                                }}
                             </section>
                             <section class="panel danger-zone">
                                 <h2>"Delete user"</h2>

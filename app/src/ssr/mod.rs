@@ -1,13 +1,29 @@
-//! Server-only parts of the console: shared state, the signed-in principal, request
-//! details and throttling. Server functions reach all of it through Leptos context.
+//! The console's side of the server: the state requests share, the browser session,
+//! the request's facts and the one mapping of service errors to responses. Server
+//! functions reach it through Leptos context; every rule lives in `service`.
 
-pub mod auth;
-pub mod authz;
-pub mod client;
-pub mod roles;
+pub mod pages;
+pub mod session;
 pub mod state;
-pub mod throttle;
 
-pub use auth::{client_ip, current, respond, signed_in, Principal, SessionState};
-pub use authz::{authorize, permit, Permit, PolicyCache, Target};
-pub use state::{AppState, Clock};
+pub use session::{caller, flash, respond, take_flash, RequestCaller};
+pub use state::AppState;
+
+use crate::error::AppError;
+
+/// The state every request shares.
+pub fn state() -> Result<AppState, AppError> {
+    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("the console state is missing from the request context");
+        AppError::Internal
+    })
+}
+
+/// Sends the browser to `back` when it is a path on this site, else to `fallback`.
+pub fn redirect_back(back: &str, fallback: &str) {
+    leptos_axum::redirect(if model::validate::is_local_path(back) {
+        back
+    } else {
+        fallback
+    });
+}

@@ -17,6 +17,10 @@ pub fn user_name(name: &str) -> Result<(), String> {
     if !name_chars_ok(name) {
         return Err("Use only letters, digits and + = , . @ _ - (no spaces).".into());
     }
+    // The console and the audit log call the account's root user "root".
+    if name.eq_ignore_ascii_case("root") {
+        return Err("\"root\" is the name of the account's root user. Choose another name.".into());
+    }
     Ok(())
 }
 
@@ -114,6 +118,16 @@ pub fn tags(text: &str) -> Result<std::collections::BTreeMap<String, String>, St
     Ok(tags)
 }
 
+/// Whether a form's return address is a path on this site: `//host` and `/\\host`
+/// would send the browser elsewhere, and control characters could split a header.
+pub fn is_local_path(back: &str) -> bool {
+    back.starts_with('/')
+        && !back
+            .get(1..)
+            .is_some_and(|rest| rest.starts_with(['/', '\\']))
+        && !back.chars().any(char::is_control)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +141,26 @@ mod tests {
         assert!(user_name(&"a".repeat(64)).is_ok());
         assert!(group_name(&"g".repeat(128)).is_ok());
         assert!(group_name("ops/team").is_err());
+        assert!(user_name("root").is_err());
+        assert!(user_name("ROOT").is_err());
+        assert!(user_name("rooted").is_ok());
+    }
+
+    #[test]
+    fn return_addresses_stay_on_the_site() {
+        assert!(is_local_path("/groups/readers"));
+        assert!(is_local_path("/"));
+        for elsewhere in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "",
+            "groups",
+            "/users\r\nSet-Cookie: x=1",
+            "/users\u{7f}",
+        ] {
+            assert!(!is_local_path(elsewhere), "{elsewhere:?}");
+        }
     }
 
     #[test]

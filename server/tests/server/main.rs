@@ -12,46 +12,82 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use app::ssr::state::{AppState, Clock};
-use app::ssr::throttle::Throttle;
+use app::ssr::AppState;
 use identity::hashing::PasswordHasher;
 use identity::secret_box::SecretBox;
 use leptos::server_fn::ServerFn;
+use service::{Clock, Options, Service, SetupAccess};
 use store::Store;
+
+mod holes;
+mod inventory;
 
 /// A running server on a random port.
 struct TestApp {
     base: String,
     store: Store,
+    service: Service,
 }
 
 async fn spawn_app(store: Store, key: &str) -> TestApp {
-    spawn_app_behind(store, key, &[]).await
+    spawn_app_with(store, key, &[], Options::default(), Clock::system()).await
 }
 
 /// A server that takes `X-Forwarded-For` from proxies in `proxies`.
 async fn spawn_app_behind(store: Store, key: &str, proxies: &[&str]) -> TestApp {
-    let mut options = leptos::prelude::get_configuration(None)
+    spawn_app_with(store, key, proxies, Options::default(), Clock::system()).await
+}
+
+/// A server with its own service options and clock.
+async fn spawn_app_with(
+    store: Store,
+    key: &str,
+    proxies: &[&str],
+    options: Options,
+    clock: Clock,
+) -> TestApp {
+    spawn_app_inner(store, key, proxies, options, clock, true).await
+}
+
+async fn spawn_app_inner(
+    store: Store,
+    key: &str,
+    proxies: &[&str],
+    options: Options,
+    clock: Clock,
+    listen: bool,
+) -> TestApp {
+    let mut leptos_options = leptos::prelude::get_configuration(None)
         .unwrap()
         .leptos_options;
-    options.output_name = "portcullis".into();
+    leptos_options.output_name = "portcullis".into();
+    let service = Service::new(
+        store.clone(),
+        PasswordHasher::new(2, 64).unwrap(),
+        SecretBox::new(&[("k1".into(), key.into())]).unwrap(),
+        clock,
+        Options {
+            sign_in_rate: if options.sign_in_rate == Options::default().sign_in_rate {
+                1000
+            } else {
+                options.sign_in_rate
+            },
+            ..options
+        },
+    );
+    if listen {
+        service.watch_changes();
+    }
     let state = AppState {
-        leptos_options: options,
-        store: store.clone(),
-        hasher: PasswordHasher::new(2, 64).unwrap(),
-        secrets: SecretBox::new(&[("k1".into(), key.into())]).unwrap(),
-        throttle: Throttle::new(1000, Duration::from_secs(300)),
-        clock: Clock::system(),
-        policies: app::ssr::PolicyCache::new(),
-        proxies: app::ssr::client::TrustedProxies::new(
+        leptos_options,
+        service: service.clone(),
+        proxies: service::proxies::TrustedProxies::new(
             proxies
                 .iter()
                 .filter_map(|p| policy::condition::Cidr::parse(p))
                 .collect(),
         ),
     };
-    let cache = state.policies.clone();
-    store.watch_changes(move || cache.clear());
     let router = portcullis::serve::router(false, state).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -66,7 +102,13 @@ async fn spawn_app_behind(store: Store, key: &str, proxies: &[&str]) -> TestApp 
     TestApp {
         base: format!("http://{addr}"),
         store,
+        service,
     }
+}
+
+/// A server that never hears change announcements (its listener is not started).
+async fn spawn_app_deaf(store: Store, key: &str) -> TestApp {
+    spawn_app_inner(store, key, &[], Options::default(), Clock::system(), false).await
 }
 
 async fn fresh_store() -> Store {
@@ -448,21 +490,8 @@ async fn sign_in_ranges_use_the_forwarded_address_only_from_trusted_proxies() {
     let direct = spawn_app(store.clone(), &key).await;
     let root = client();
     set_up(&proxied, &root).await;
-    let settings = |ranges: &'static str| {
-        [
-            ("minimum_password_length", "8"),
-            ("max_password_age", ""),
-            ("password_reuse_prevention", ""),
-            ("lockout_threshold", "5"),
-            ("lockout_minutes", "15"),
-            ("session_idle_minutes", "60"),
-            ("session_max_hours", "12"),
-            ("sign_in_ranges", ranges),
-            ("regions", "us-east-1\neu-west-1"),
-            ("availability_zones", "eu-west-1a"),
-        ]
-    };
-    let update = app::api::settings::UpdateAccountSettings::PATH;
+    let settings = |ranges: &'static str| [("sign_in_ranges", ranges)];
+    let update = app::api::settings::UpdateSignInRanges::PATH;
     // An admin cannot lock themselves out; a malformed range names itself.
     let refused = proxied
         .call_via(

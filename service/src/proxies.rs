@@ -1,6 +1,7 @@
 //! Who the client is: the socket's address, or, only when the socket is a configured
 //! trusted proxy, the address that proxy (and any trusted proxies before it) reports
 //! in `X-Forwarded-For`. Anyone can send the header; only proxies we trust may set it.
+//! Every door (console, API) reads the client's address through this.
 
 use std::net::IpAddr;
 use std::sync::Arc;

@@ -1,0 +1,174 @@
+//! Every server function is a public POST endpoint. Apart from the few that serve
+//! sign-in itself, each must need a signed-in caller, and (apart from one's own
+//! credentials and identity) each must be decided by the policy engine: a user with
+//! no policy is refused. New server functions are picked up from the registry, so
+//! one that skips the service's authorization fails here.
+
+use leptos::server_fn::ServerFn;
+
+use super::*;
+
+/// Before sign-in: where the browser stands, setup, the sign-in steps, sign-out.
+fn before_sign_in() -> Vec<&'static str> {
+    vec![
+        app::api::auth::CurrentStage::PATH,
+        app::api::auth::SetupNeeds::PATH,
+        app::api::auth::AccountPasswordPolicy::PATH,
+        app::api::auth::Whoami::PATH,
+        app::api::auth::SetUpAccount::PATH,
+        app::api::auth::SignIn::PATH,
+        app::api::auth::VerifyMfa::PATH,
+        app::api::auth::ChangeRequiredPassword::PATH,
+        app::api::auth::SignOut::PATH,
+    ]
+}
+
+/// Signed in, but about oneself: one's identity, region, own credentials, the
+/// editor's stateless check, role switching (the trust policy decides), and the
+/// question of what one may do.
+fn about_oneself() -> Vec<&'static str> {
+    vec![
+        app::api::auth::ChooseRegion::PATH,
+        app::api::auth::SignOutEverywhere::PATH,
+        app::api::credentials::CredentialsOverview::PATH,
+        app::api::credentials::ChangePassword::PATH,
+        app::api::credentials::BeginMfa::PATH,
+        app::api::credentials::ConfirmMfa::PATH,
+        app::api::credentials::RemoveMfa::PATH,
+        app::api::policies::CheckPolicy::PATH,
+        app::api::permissions::MyRefusals::PATH,
+        app::api::roles::SwitchRole::PATH,
+        app::api::roles::SwitchBack::PATH,
+    ]
+}
+
+/// One form that every server function can read: each takes the fields it needs
+/// and ignores the rest.
+fn every_field() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("name", "inventory"),
+        ("new_name", "inventory2"),
+        ("confirm", "inventory"),
+        ("user", "inventory"),
+        ("group", "inventory"),
+        ("role", "inventory"),
+        ("holder", "user"),
+        ("back", "/"),
+        ("policy_arn", "arn:aws:iam::aws:policy/ReadOnlyAccess"),
+        ("policy_name", "inventory"),
+        (
+            "document",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
+        ),
+        ("trust_policy", ""),
+        ("description", ""),
+        ("trusted_users", ""),
+        ("trusted_accounts", ""),
+        ("external_id", ""),
+        ("max_session_hours", "1"),
+        ("duration_hours", "1"),
+        ("version", "1"),
+        ("give", "true"),
+        ("password_mode", "none"),
+        ("password", ""),
+        ("current", "x"),
+        ("tags", ""),
+        ("boundary", ""),
+        ("search", ""),
+        ("sort", "name"),
+        ("descending", "false"),
+        ("page", "0"),
+        ("actor", ""),
+        ("action", ""),
+        ("target", ""),
+        ("outcome", ""),
+        ("code", "000000"),
+        ("region", "us-east-1"),
+        ("identity", "x"),
+        ("email", "x"),
+        ("minimum_password_length", "8"),
+        ("max_password_age", ""),
+        ("password_reuse_prevention", ""),
+        ("lockout_threshold", "5"),
+        ("lockout_minutes", "15"),
+        ("session_idle_minutes", "60"),
+        ("session_max_hours", "12"),
+        ("sign_in_ranges", ""),
+        ("regions", "us-east-1"),
+        ("availability_zones", ""),
+        ("input[subject_type]", "user"),
+        ("input[subject]", "inventory"),
+        ("input[policy]", ""),
+        ("input[actions]", "iam:GetUser"),
+        ("input[resource]", ""),
+        ("input[source_ip]", ""),
+        ("input[region]", ""),
+        ("input[availability_zone]", ""),
+        ("input[mfa]", "false"),
+        ("input[secure_transport]", "false"),
+        ("input[time]", ""),
+        ("input[resource_tags]", ""),
+        ("checks[0][0]", "iam:GetUser"),
+        ("checks[0][1]", "user/inventory"),
+    ]
+}
+
+#[tokio::test]
+async fn every_server_function_needs_a_caller_and_the_engine_decides() {
+    let app = spawn_app(fresh_store().await, &SecretBox::generate_key()).await;
+    let root = client();
+    set_up(&app, &root).await;
+    let password = "Nobody-Password-1234";
+    assert_done(
+        &app.call(
+            &root,
+            app::api::users::CreateUser::PATH,
+            &[
+                ("name", "nobody"),
+                ("password_mode", "custom"),
+                ("password", password),
+                ("tags", ""),
+            ],
+        )
+        .await,
+    );
+    let nobody = client();
+    assert_done(
+        &app.call(
+            &nobody,
+            app::api::auth::SignIn::PATH,
+            &[("identity", "nobody"), ("password", password)],
+        )
+        .await,
+    );
+    let form = every_field();
+    let open = before_sign_in();
+    let own = about_oneself();
+    let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_string())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    assert!(paths.len() > 50, "{paths:?}");
+    let mut checked = 0;
+    for path in &paths {
+        if open.contains(&path.as_str()) {
+            continue;
+        }
+        let anonymous = app.call(&client(), path, &form).await;
+        assert_eq!(anonymous.status(), 401, "{path} without a session");
+        if own.contains(&path.as_str()) {
+            continue;
+        }
+        let refused = app.call(&nobody, path, &form).await;
+        let status = refused.status();
+        let body = refused.text().await.unwrap();
+        assert_eq!(status, 403, "{path} for a user with no policy: {body}");
+        assert!(body.contains("not allowed to perform"), "{path}: {body}");
+        checked += 1;
+    }
+    assert!(checked > 35, "only {checked} checked");
+    // Nothing the refused calls named was created.
+    assert!(app.store.user_by_name("inventory").await.unwrap().is_none());
+    assert!(app.store.group("inventory").await.unwrap().is_none());
+}

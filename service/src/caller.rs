@@ -1,0 +1,99 @@
+//! Who is asking, and the facts of their request that policies can test.
+//!
+//! Every door builds a [`Caller`] once per request (the console from its session,
+//! the API from a signature) and hands it to the operations, which never read headers
+//! or sessions themselves.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+use store::{AuditEntry, Outcome, User};
+use time::OffsetDateTime;
+
+/// What the door knows about the request itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestFacts {
+    /// The client's address (a trusted proxy's `X-Forwarded-For`, or the socket's).
+    pub source_ip: Option<IpAddr>,
+    /// Whether the client reached us over TLS (`aws:SecureTransport`).
+    pub secure_transport: bool,
+}
+
+impl RequestFacts {
+    /// The address as the audit log writes it; empty when unknown.
+    pub fn ip_text(&self) -> String {
+        self.source_ip.map(|ip| ip.to_string()).unwrap_or_default()
+    }
+}
+
+/// A session of an assumed role: requests act as the role until it ends. Recorded
+/// in the database (so it can be ended and audited); a browser keeps only its id.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RoleSession {
+    pub id: String,
+    /// Who assumed it; a role session left behind by another sign-in is ignored.
+    pub user_id: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub role_arn: String,
+    pub started: i64,
+    pub expires: i64,
+}
+
+/// How AWS names a role session: `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`.
+pub fn role_session_arn(account: &str, role: &str, session: &str) -> String {
+    format!("arn:aws:sts::{account}:assumed-role/{role}/{session}")
+}
+
+/// A signed-in principal making one request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The signed-in user (root or an IAM user), read afresh for this request.
+    pub user: User,
+    /// The role session it acts in, if any.
+    pub role: Option<RoleSession>,
+    pub account_id: String,
+    /// Whether this sign-in passed MFA.
+    pub mfa: bool,
+    /// When the sign-in happened (MFA age is measured from it), Unix seconds.
+    pub authenticated_at: i64,
+    /// The region the request is for (`aws:RequestedRegion`).
+    pub region: String,
+    pub facts: RequestFacts,
+    /// The moment of this request, from the service's clock.
+    pub now: OffsetDateTime,
+}
+
+impl Caller {
+    /// Root acting as itself: always allowed, as in AWS.
+    pub fn is_root(&self) -> bool {
+        self.user.is_root && self.role.is_none()
+    }
+
+    /// The ARN the engine and the audit log see: the user's, or the role session's.
+    pub fn arn(&self) -> String {
+        match &self.role {
+            Some(role) => role_session_arn(&self.account_id, &role.role_name, &self.user.name),
+            None => self.user.arn.clone(),
+        }
+    }
+
+    /// The audit row of something this caller did.
+    pub fn audit(
+        &self,
+        action: &'static str,
+        target: &str,
+        outcome: Outcome,
+        detail: impl Into<String>,
+    ) -> AuditEntry {
+        AuditEntry {
+            at: self.now,
+            actor: self.arn(),
+            action,
+            target: target.into(),
+            source_ip: self.facts.ip_text(),
+            outcome,
+            detail: detail.into(),
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! Every rule of Portcullis behind one door.
+//!
+//! The console's server functions, the AWS-compatible API and the command line all
+//! build a [`Caller`] and call an operation here; none of them builds an ARN, reads a
+//! header or decides anything itself. An operation looks its target up first,
+//! authorizes on the target's stored ARN with the context keys AWS would send, then
+//! changes it in one transaction with its audit row. Errors are one type,
+//! [`ServiceError`], which each door maps once.
+//!
+//! Time is a parameter ([`Clock`]): lockout windows, password ages, TOTP steps,
+//! session limits and role-session expiry are all decided against it.
+
+pub mod audit;
+pub mod authz;
+pub mod caller;
+pub mod clock;
+pub mod console;
+pub mod credentials;
+pub mod error;
+pub mod format;
+pub mod groups;
+pub mod passwords;
+pub mod permissions;
+pub mod policies;
+pub mod proxies;
+pub mod roles;
+pub mod settings;
+pub mod signin;
+pub mod simulator;
+pub mod users;
+
+use std::sync::Arc;
+
+use identity::hashing::PasswordHasher;
+use identity::secret_box::SecretBox;
+use store::Store;
+
+pub use authz::{Extra, Permit, PolicyCache};
+pub use caller::{Caller, RequestFacts, RoleSession};
+pub use clock::{Clock, ManualClock};
+pub use error::{Denial, DenialReason, OnField, ServiceError};
+pub use signin::{SessionChange, SessionState, Transition};
+
+/// Who may complete first-run setup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetupAccess {
+    /// The console listens on this machine only: setup must come to a loopback host
+    /// name (a page of another site that resolves its name to 127.0.0.1 is refused).
+    Loopback,
+    /// The console is reachable from other machines: setup needs this one-time token,
+    /// printed in the server log at start.
+    Token(String),
+}
+
+/// Settings of the service itself (not of the account, which live in the database).
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Sign-in attempts allowed per client network per window.
+    pub sign_in_rate: u32,
+    pub sign_in_window_seconds: i64,
+    pub setup: SetupAccess,
+    /// The account id a new installation gets; random when `None`.
+    pub account_id: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            sign_in_rate: 60,
+            sign_in_window_seconds: 300,
+            setup: SetupAccess::Loopback,
+            account_id: None,
+        }
+    }
+}
+
+/// The service: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct Service {
+    pub(crate) store: Store,
+    pub(crate) hasher: PasswordHasher,
+    pub(crate) secrets: SecretBox,
+    pub(crate) policies: PolicyCache,
+    pub(crate) clock: Clock,
+    pub(crate) options: Arc<Options>,
+}
+
+impl Service {
+    pub fn new(
+        store: Store,
+        hasher: PasswordHasher,
+        secrets: SecretBox,
+        clock: Clock,
+        options: Options,
+    ) -> Service {
+        Service {
+            store,
+            hasher,
+            secrets,
+            policies: PolicyCache::default(),
+            clock,
+            options: Arc::new(options),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The compiled-policy cache (tests look at it).
+    pub fn policy_cache(&self) -> &PolicyCache {
+        &self.policies
+    }
+
+    /// Empties this process's caches whenever any process announces a change, and
+    /// keeps nothing while the announcements cannot be heard.
+    pub fn watch_changes(&self) {
+        let cache = self.policies.clone();
+        self.store.watch_changes(move || cache.invalidate());
+    }
+
+    /// Whether first-run setup needs the token from the server log.
+    pub fn setup_token_required(&self) -> bool {
+        matches!(self.options.setup, SetupAccess::Token(_))
+    }
+}

@@ -1,0 +1,50 @@
+//! The compiled-policy cache keeps nothing read before a change was announced.
+
+use std::time::Duration;
+
+use super::*;
+
+#[tokio::test]
+async fn a_change_announced_during_a_read_is_not_lost() {
+    let world = world().await;
+    let root = world.set_up().await;
+    world.user(&root, "ava", "Ava-Password-123456").await;
+    let store = world.service.store().clone();
+    world.service.watch_changes();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !store.is_listening() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the listener never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let cache = world.service.policy_cache().clone();
+    let ava = store.user_by_name("ava").await.unwrap().unwrap();
+    // The read happens, then a change is announced before the result is stored.
+    let racing = cache.clone();
+    let id = ava.id.clone();
+    let reader = store.clone();
+    cache
+        .get_or_load(&store, format!("user:{id}"), || async move {
+            let read = reader.user_permissions(&id).await;
+            racing.invalidate();
+            read
+        })
+        .await
+        .unwrap();
+    assert!(
+        cache.is_empty(),
+        "what was read before the change is not kept"
+    );
+    // Without a change in between, it is kept.
+    let id = ava.id.clone();
+    let reader = store.clone();
+    cache
+        .get_or_load(&store, format!("user:{id}"), || async move {
+            reader.user_permissions(&id).await
+        })
+        .await
+        .unwrap();
+    assert_eq!(cache.len(), 1);
+}
