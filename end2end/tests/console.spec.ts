@@ -132,13 +132,14 @@ test.describe.serial("Portcullis console", () => {
     await createUser(page, "dave", null, true);
     await expect(page.getByTestId("generated-password")).toBeVisible();
 
+    // Each settings area is its own form and its own action.
     await page.goto("/settings");
     await page.fill("#minimum_password_length", "4");
-    await page.click("button.primary");
+    await page.getByTestId("settings-password").locator("button.primary").click();
     await expect(page.locator(".field-error")).toContainText("between 6 and 128");
     await page.goto("/settings");
     await page.fill("#lockout_threshold", "3");
-    await page.click("button.primary");
+    await page.getByTestId("settings-lockout").locator("button.primary").click();
     await expect(page.locator(".banner.success")).toContainText("Settings saved");
     await page.goto("/settings");
     await expect(page.locator("#lockout_threshold")).toHaveValue("3");
@@ -475,7 +476,7 @@ test.describe.serial("Portcullis console", () => {
     await page.fill("#trusted-users", "audrey, nobody-here");
     await page.fill("#external-id", "audit-2026-x");
     await page.click("button:has-text('Create role')");
-    await expect(page.locator(".field-error")).toContainText('No user named "nobody-here" exists.');
+    await expect(page.locator(".field-error")).toContainText('The user with name nobody-here cannot be found.');
     await page.fill("#trusted-users", "audrey");
     await page.fill("#external-id", "audit-2026-x");
     await page.click("button:has-text('Create role')");
@@ -618,7 +619,7 @@ test.describe.serial("Portcullis console", () => {
     await page.selectOption("#sim-type", "group");
     await page.fill("#sim-user", "nosuchgroup");
     await page.click("button:has-text('Simulate')");
-    await expect(page.locator(".form-error")).toContainText('No group named "nosuchgroup" exists.');
+    await expect(page.locator(".form-error")).toContainText('The group with name nosuchgroup cannot be found.');
 
     await page.fill("#who-action", "iam:ListUsers");
     await page.click("button:has-text('Find')");
@@ -627,6 +628,57 @@ test.describe.serial("Portcullis console", () => {
     await expect(who.locator("tr", { hasText: "paul" })).toContainText("PeopleOutsideIreland (Attached directly)");
     await expect(who.locator("tr", { hasText: "Auditor" })).toContainText("ReadOnlyAccess");
     await expect(who).not.toContainText("audrey");
+  });
+
+  test("a changed password ends the other sessions, and sign out everywhere ends all", async ({ browser, page }) => {
+    const ERIN = "Erin-Password-123456";
+    const ERIN_NEW = "Erin-Changed-6543210";
+    await signInAsRoot(page);
+    await createUser(page, "erin", ERIN, false);
+    await expect(page).toHaveURL(/\/users\/erin$/);
+    await signOut(page);
+
+    const laptop = await newPage(browser);
+    await signIn(laptop, "erin", ERIN);
+    await expect(laptop.getByTestId("whoami")).toHaveText("erin");
+    const phone = await newPage(browser);
+    await signIn(phone, "erin", ERIN);
+    await expect(phone.getByTestId("whoami")).toHaveText("erin");
+
+    await laptop.goto("/security");
+    await laptop.fill("#current", ERIN);
+    await laptop.fill("#password", ERIN_NEW);
+    await laptop.fill("#confirm", ERIN_NEW);
+    await laptop.click("button:has-text('Change password')");
+    await expect(laptop.locator(".banner.success")).toContainText("Your password was changed");
+    // The phone's session ended; the laptop's goes on.
+    await phone.goto("/users");
+    await expect(phone).toHaveURL(/\/signin$/);
+    await laptop.goto("/");
+    await expect(laptop.getByTestId("whoami")).toHaveText("erin");
+
+    await signIn(phone, "erin", ERIN_NEW);
+    await expect(phone.getByTestId("whoami")).toHaveText("erin");
+    await laptop.goto("/security");
+    await laptop.click("button:has-text('Sign out everywhere')");
+    await expect(laptop).toHaveURL(/\/signin$/);
+    await phone.goto("/");
+    await expect(phone).toHaveURL(/\/signin$/);
+  });
+
+  test("without JavaScript, every page is a real redirect or a real form", async ({ browser }) => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    const first = await page.goto("/users");
+    await expect(page).toHaveURL(/\/signin$/);
+    expect(first?.status()).toBe(200);
+    await page.fill("#identity", ROOT_EMAIL);
+    await page.fill("#password", ROOT_PASSWORD);
+    await page.click("button[type=submit]");
+    await expect(page).toHaveURL(/\/$/);
+    await page.goto("/users");
+    await expect(page.getByTestId("user-count")).toBeVisible();
+    await context.close();
   });
 });
 

@@ -11,6 +11,9 @@ use crate::pattern::Pattern;
 use crate::request::NoVariables;
 
 const SOURCE: &str = include_str!("../catalog/catalog.tsv");
+/// Portcullis's own actions (account settings areas, ending sessions), in the same
+/// format; kept apart so regenerating AWS's catalogue leaves them alone.
+const OWN: &str = include_str!("../catalog/portcullis.tsv");
 
 /// AWS's access levels, used by templates (ReadOnly = List + Read) and summaries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -173,7 +176,7 @@ impl Catalog {
 /// The catalogue, parsed on first use.
 pub fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| Catalog::parse(SOURCE))
+    CATALOG.get_or_init(|| Catalog::parse(&format!("{SOURCE}{OWN}")))
 }
 
 #[cfg(test)]
@@ -198,6 +201,10 @@ mod tests {
         );
         assert!(catalog().service("billing").is_some());
         assert!(catalog().action("s3:NoSuchThing").is_none());
+        assert_eq!(
+            catalog().action("portcullis:UpdateSessionPolicy").unwrap().1.level,
+            AccessLevel::Write
+        );
         assert!(catalog().service("s3").unwrap().matching("Get*").count() > 10);
     }
 }

@@ -167,7 +167,7 @@ fn build() -> Vec<Template> {
     let power_user = document(vec![
         json!({
             "Effect": "Allow",
-            "NotAction": ["iam:*", "organizations:*", "account:*"],
+            "NotAction": ["iam:*", "organizations:*", "account:*", "portcullis:*"],
             "Resource": "*"
         }),
         json!({

@@ -1155,3 +1155,38 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
         .iter()
         .all(|p| !p.via.contains("Auditor")));
 }
+
+/// As root, from a folder the `postgres` user cannot enter (a home directory is
+/// 0700 in most containers), the embedded cluster lives under /var/lib/portcullis
+/// and says so; it starts and answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_cluster_starts_from_a_private_folder() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    if std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(1) != 0 {
+        eprintln!("skipped: only root moves the cluster out of a private folder");
+        return;
+    }
+    let private = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("private-{}", store::ids::unique_id("").to_lowercase()));
+    std::fs::create_dir_all(&private).unwrap();
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let data = private.join("data");
+    let (location, note) = store::cluster::location(&data).unwrap();
+    assert!(location.starts_with("/var/lib/portcullis"), "{location:?}");
+    assert!(note.unwrap().contains("not reachable by the postgres user"));
+    // The same folder always maps to the same place.
+    assert_eq!(store::cluster::location(&data).unwrap().0, location);
+    let started = location.clone();
+    let mut cluster = tokio::task::spawn_blocking(move || store::cluster::Cluster::start(&started))
+        .await
+        .unwrap()
+        .unwrap();
+    cluster.ensure_database("portcullis").await.unwrap();
+    let store = Store::connect_with(cluster.options("portcullis"), 2).await.unwrap();
+    assert!(store.ping().await);
+    store.pool().close().await;
+    tokio::task::block_in_place(|| cluster.stop());
+    drop(cluster);
+    std::fs::remove_dir_all(&location).unwrap();
+    std::fs::remove_dir_all(&private).unwrap();
+}
