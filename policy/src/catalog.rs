@@ -202,7 +202,11 @@ mod tests {
         assert!(catalog().service("billing").is_some());
         assert!(catalog().action("s3:NoSuchThing").is_none());
         assert_eq!(
-            catalog().action("portcullis:UpdateSessionPolicy").unwrap().1.level,
+            catalog()
+                .action("portcullis:UpdateSessionPolicy")
+                .unwrap()
+                .1
+                .level,
             AccessLevel::Write
         );
         assert!(catalog().service("s3").unwrap().matching("Get*").count() > 10);

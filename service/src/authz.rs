@@ -347,7 +347,7 @@ impl Permit {
 
 /// Why the engine refused: the explicit Deny statement, the boundary, or nothing
 /// that allows it.
-fn denial_reason(explanation: &policy::Explanation, caller: &Caller) -> DenialReason {
+pub(crate) fn denial_reason(explanation: &policy::Explanation, caller: &Caller) -> DenialReason {
     if explanation.decision == Decision::ExplicitDeny {
         if let Some(m) = explanation
             .matched

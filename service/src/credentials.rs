@@ -78,20 +78,7 @@ impl Service {
             Decision::Allow => Ok(permit),
             Decision::ImplicitDeny if baseline => Ok(permit),
             _ => {
-                let reason = match explanation
-                    .matched
-                    .iter()
-                    .find(|m| m.effect == policy::Effect::Deny)
-                {
-                    Some(m) => DenialReason::ExplicitDeny {
-                        layer: m.layer,
-                        policy: m.policy.clone(),
-                        statement: m.sid.clone().unwrap_or_else(|| format!("#{}", m.statement)),
-                    },
-                    None => DenialReason::NoIdentityAllow {
-                        role_session: false,
-                    },
-                };
+                let reason = crate::authz::denial_reason(&explanation, caller);
                 Err(self.refuse(caller, action, resource, reason).await)
             }
         }

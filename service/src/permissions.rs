@@ -139,29 +139,13 @@ impl Service {
         name: &str,
         policy_arn: &str,
     ) -> Result<(), ServiceError> {
-        let policy_arn = policy_arn.trim();
-        self.known_policy(policy_arn, "policy_arn")?;
-        let (row, permit) = self
-            .holder_for(
-                caller,
-                holder,
-                name,
-                actions::ATTACH,
-                Extra::new().with("iam:PolicyARN", policy_arn),
-            )
-            .await?;
-        self.store
-            .attach_policy(
-                holder,
-                &row.id,
-                policy_arn,
-                &permit.audit(caller, format!("attached {policy_arn}")),
-            )
+        self.known_policy(policy_arn.trim(), "policy_arn")?;
+        self.change_attachment(caller, holder, name, policy_arn, true)
             .await
-            .on_field("policy_arn")?;
-        Ok(())
     }
 
+    /// Detaches a managed policy, as `iam:Detach{User,Group,Role}Policy` with
+    /// `iam:PolicyARN`.
     pub async fn detach_policy(
         &self,
         caller: &Caller,
@@ -169,26 +153,46 @@ impl Service {
         name: &str,
         policy_arn: &str,
     ) -> Result<(), ServiceError> {
+        self.change_attachment(caller, holder, name, policy_arn, false)
+            .await
+    }
+
+    async fn change_attachment(
+        &self,
+        caller: &Caller,
+        holder: Holder,
+        name: &str,
+        policy_arn: &str,
+        attach: bool,
+    ) -> Result<(), ServiceError> {
         let policy_arn = policy_arn.trim();
+        let spellings = if attach {
+            actions::ATTACH
+        } else {
+            actions::DETACH
+        };
         let (row, permit) = self
             .holder_for(
                 caller,
                 holder,
                 name,
-                actions::DETACH,
+                spellings,
                 Extra::new().with("iam:PolicyARN", policy_arn),
             )
             .await?;
-        self.store
-            .detach_policy(
-                holder,
-                &row.id,
-                policy_arn,
-                &permit.audit(caller, format!("detached {policy_arn}")),
-            )
-            .await
-            .on_field("policy_arn")?;
-        Ok(())
+        if attach {
+            let audit = permit.audit(caller, format!("attached {policy_arn}"));
+            self.store
+                .attach_policy(holder, &row.id, policy_arn, &audit)
+                .await
+                .on_field("policy_arn")
+        } else {
+            let audit = permit.audit(caller, format!("detached {policy_arn}"));
+            self.store
+                .detach_policy(holder, &row.id, policy_arn, &audit)
+                .await
+                .on_field("policy_arn")
+        }
     }
 
     /// Adds or replaces an inline policy, within AWS's quota for the holder's inline

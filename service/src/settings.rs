@@ -68,16 +68,8 @@ impl Service {
             .map(|area| (area.action(), "*".to_string()))
             .collect();
         let refusals = self.refusals(caller, &checks).await?;
-        let s = self.store.settings().await?;
         Ok(Settings {
-            password_policy: s.password_policy,
-            lockout_threshold: s.lockout_threshold,
-            lockout_minutes: s.lockout_minutes,
-            session_idle_minutes: s.session_idle_minutes,
-            session_max_hours: s.session_max_hours,
-            sign_in_ranges: s.sign_in_ranges,
-            regions: s.regions,
-            availability_zones: s.availability_zones,
+            account: self.store.settings().await?,
             refusals,
         })
     }

@@ -464,13 +464,13 @@ impl Service {
             return Transition::fail(SessionChange::End, ServiceError::SignedOut);
         };
         let now = self.clock.now();
-        if now.unix_timestamp() - started > MFA_PENDING_SECONDS {
-            return Transition::fail(SessionChange::End, ServiceError::SignedOut);
-        }
-        let user = match self.store.user_by_id(&user_id).await {
-            Ok(Some(user)) if user.session_epoch == epoch && user.mfa_enabled => user,
+        let user = match self
+            .pending_user(&user_id, epoch, started, MFA_PENDING_SECONDS)
+            .await
+        {
+            Ok(user) if user.mfa_enabled => user,
             Ok(_) => return Transition::fail(SessionChange::End, ServiceError::SignedOut),
-            Err(e) => return ServiceError::from(e).into(),
+            Err(ended) => return ended,
         };
         match self.check_second_factor(facts, &user, code, now).await {
             Ok(()) => {}
@@ -506,6 +506,26 @@ impl Service {
         match self.finish(&user, true, SessionChange::Set).await {
             Ok(transition) => transition,
             Err(e) => e.into(),
+        }
+    }
+
+    /// The user of a half-done sign-in, while its stage lasts (`window` seconds from
+    /// `started`) and no credential change has ended it; else the end of the session.
+    async fn pending_user(
+        &self,
+        user_id: &str,
+        epoch: i64,
+        started: i64,
+        window: i64,
+    ) -> Result<User, Transition> {
+        let signed_out = || Transition::fail(SessionChange::End, ServiceError::SignedOut);
+        if self.clock.now().unix_timestamp() - started > window {
+            return Err(signed_out());
+        }
+        match self.store.user_by_id(user_id).await {
+            Ok(Some(user)) if user.session_epoch == epoch => Ok(user),
+            Ok(_) => Err(signed_out()),
+            Err(e) => Err(ServiceError::from(e).into()),
         }
     }
 
@@ -627,13 +647,12 @@ impl Service {
             return Transition::fail(SessionChange::End, ServiceError::SignedOut);
         };
         let now = self.clock.now();
-        if now.unix_timestamp() - started > PASSWORD_CHANGE_SECONDS {
-            return Transition::fail(SessionChange::End, ServiceError::SignedOut);
-        }
-        let user = match self.store.user_by_id(&user_id).await {
-            Ok(Some(user)) if user.session_epoch == epoch => user,
-            Ok(_) => return Transition::fail(SessionChange::End, ServiceError::SignedOut),
-            Err(e) => return ServiceError::from(e).into(),
+        let user = match self
+            .pending_user(&user_id, epoch, started, PASSWORD_CHANGE_SECONDS)
+            .await
+        {
+            Ok(user) => user,
+            Err(ended) => return ended,
         };
         let result = async {
             let policy = self.store.settings().await?.password_policy;

@@ -1162,12 +1162,18 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_embedded_cluster_starts_from_a_private_folder() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    if std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(1) != 0 {
+    if std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(1)
+        != 0
+    {
         eprintln!("skipped: only root moves the cluster out of a private folder");
         return;
     }
-    let private = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("private-{}", store::ids::unique_id("").to_lowercase()));
+    let private = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "private-{}",
+        store::ids::unique_id("").to_lowercase()
+    ));
     std::fs::create_dir_all(&private).unwrap();
     std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).unwrap();
     let data = private.join("data");
@@ -1182,7 +1188,9 @@ async fn the_embedded_cluster_starts_from_a_private_folder() {
         .unwrap()
         .unwrap();
     cluster.ensure_database("portcullis").await.unwrap();
-    let store = Store::connect_with(cluster.options("portcullis"), 2).await.unwrap();
+    let store = Store::connect_with(cluster.options("portcullis"), 2)
+        .await
+        .unwrap();
     assert!(store.ping().await);
     store.pool().close().await;
     tokio::task::block_in_place(|| cluster.stop());

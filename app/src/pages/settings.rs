@@ -67,9 +67,10 @@ pub fn SettingsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match settings.await {
-                    Ok(s) => {
+                    Ok(page) => {
+                        let s = page.account.clone();
                         let p = s.password_policy.clone();
-                        let guard = |area: SettingsArea| (s.refusals.reason(area.action()), area.action());
+                        let guard = |area: SettingsArea| (page.refusals.reason(area.action()), area.action());
                         let (password_refused, password_action) = guard(SettingsArea::PasswordPolicy);
                         let (lockout_refused, lockout_action) = guard(SettingsArea::Lockout);
                         let (sessions_refused, sessions_action) = guard(SettingsArea::Sessions);
