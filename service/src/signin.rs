@@ -303,33 +303,6 @@ impl Service {
         }
         let now = self.clock.now();
         const LOGIN: &str = "signin:ConsoleLogin";
-        if let Some(ip) = facts.source_ip {
-            let counted = self
-                .store
-                .count_sign_in_attempt(
-                    ip,
-                    self.options.sign_in_rate,
-                    self.options.sign_in_window_seconds,
-                    now,
-                )
-                .await?;
-            if counted.is_err() {
-                self.store
-                    .audit(&entry(
-                        identity,
-                        LOGIN,
-                        facts,
-                        Outcome::Denied,
-                        "too many attempts from this network",
-                        now,
-                    ))
-                    .await?;
-                return Err(ServiceError::Throttled(
-                    "Too many sign-in attempts from your network. Wait a few minutes and try again."
-                        .into(),
-                ));
-            }
-        }
         let settings = self.store.settings().await?;
         // The account's network rule comes before any lookup, so it says nothing about
         // which names exist.
@@ -355,10 +328,32 @@ impl Service {
                 "This account does not allow console sign-in from your network address ({ip}). Ask an administrator."
             )));
         }
-        let found = self
+        let limit = store::SignInLimit {
+            network: facts.source_ip.map(store::throttle::network_of),
+            limit: self.options.sign_in_rate,
+            window_seconds: self.options.sign_in_window_seconds,
+        };
+        let start = self
             .store
-            .begin_sign_in(identity, settings.lockout_threshold, now)
+            .begin_sign_in(identity, settings.lockout_threshold, &limit, now)
             .await?;
+        if start.throttled {
+            self.store
+                .audit(&entry(
+                    identity,
+                    LOGIN,
+                    facts,
+                    Outcome::Denied,
+                    "too many attempts from this network",
+                    now,
+                ))
+                .await?;
+            return Err(ServiceError::Throttled(
+                "Too many sign-in attempts from your network. Wait a few minutes and try again."
+                    .into(),
+            ));
+        }
+        let found = start.found;
         // Always verify, against a dummy hash when there is nothing to check, so
         // unknown, locked and password-less users take as long as a wrong password.
         let hash = match &found {

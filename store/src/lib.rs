@@ -30,8 +30,10 @@ pub use permissions::{AttachError, EffectivePolicy, Holder, Permissions};
 pub use policies::{ManagedPolicy, PolicyVersion};
 pub use roles::Role;
 pub use settings::AccountSettings;
-pub use throttle::Throttled;
-pub use users::{MfaFactor, NewUser, SignInRecord, User, UserQuery, UserSort, UserSummary};
+pub use users::{
+    MfaFactor, NewUser, SignInLimit, SignInRecord, SignInStart, User, UserQuery, UserSort,
+    UserSummary,
+};
 
 /// The migrations in `migrations/`, compiled in.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");

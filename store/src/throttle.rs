@@ -1,5 +1,6 @@
-//! Sign-in attempts per client network, counted in PostgreSQL so every server
-//! process applies one limit. An IPv6 client is counted per /64: one host usually
+//! Sign-in attempts per client network, counted in PostgreSQL (by
+//! [`Store::begin_sign_in`], in the statement that counts the user's attempt) so every
+//! server process applies one limit. An IPv6 client is counted per /64: one host usually
 //! holds the whole /64, so counting /128s would give it billions of budgets.
 
 use std::net::IpAddr;
@@ -7,10 +8,6 @@ use std::net::IpAddr;
 use time::OffsetDateTime;
 
 use crate::{Store, StoreError};
-
-/// The attempt was over the limit for its network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Throttled;
 
 /// The network an address is counted in: the IPv4 address, or the IPv6 /64.
 pub fn network_of(ip: IpAddr) -> String {
@@ -27,34 +24,6 @@ pub fn network_of(ip: IpAddr) -> String {
 }
 
 impl Store {
-    /// Counts an attempt from `ip` in the window of `window_seconds` that its network
-    /// is in, atomically; `Err(Throttled)` past `limit` attempts.
-    pub async fn count_sign_in_attempt(
-        &self,
-        ip: IpAddr,
-        limit: u32,
-        window_seconds: i64,
-        now: OffsetDateTime,
-    ) -> Result<Result<(), Throttled>, StoreError> {
-        let attempts: i32 = sqlx::query_scalar(
-            "INSERT INTO sign_in_throttle AS t (network, window_start, attempts) VALUES ($1, $2, 1)
-             ON CONFLICT (network) DO UPDATE SET
-               attempts = CASE WHEN t.window_start <= $2 - make_interval(secs => $3) THEN 1 ELSE t.attempts + 1 END,
-               window_start = CASE WHEN t.window_start <= $2 - make_interval(secs => $3) THEN $2 ELSE t.window_start END
-             RETURNING attempts",
-        )
-        .bind(network_of(ip))
-        .bind(now)
-        .bind(window_seconds as f64)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(if u32::try_from(attempts).unwrap_or(u32::MAX) <= limit {
-            Ok(())
-        } else {
-            Err(Throttled)
-        })
-    }
-
     /// Forgets windows that ended, so the table stays small.
     pub async fn prune_sign_in_attempts(
         &self,

@@ -98,6 +98,23 @@ pub enum MfaFactor {
     RecoveryCode(String),
 }
 
+/// The budget of sign-in attempts of the client's network (see [`crate::throttle`]).
+#[derive(Debug, Clone, Default)]
+pub struct SignInLimit {
+    /// The network an attempt counts against; `None` counts nothing.
+    pub network: Option<String>,
+    pub limit: u32,
+    pub window_seconds: i64,
+}
+
+/// The start of a sign-in: whether the network is over its budget, and who is
+/// signing in with what the attempt may do.
+#[derive(Debug, Clone)]
+pub struct SignInStart {
+    pub throttled: bool,
+    pub found: Option<(User, SignInRecord)>,
+}
+
 /// What a sign-in attempt may do, decided atomically before the password is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignInRecord {
@@ -453,40 +470,62 @@ impl Store {
     }
 
     /// Finds who is signing in (the root by email when `identity` is an address, else
-    /// an IAM user by name) and counts the attempt, in one round trip. Counting happens
-    /// before the password is checked, in one atomic statement: a locked user, or one
-    /// whose attempts in flight already reach the threshold, is refused, so parallel
-    /// attempts cannot exceed the limit. Users without a console password are never
-    /// counted.
+    /// an IAM user by name) and counts the attempt, in one round trip and one commit:
+    /// first against the client network's budget (`limit`), then against the user's
+    /// lockout. Counting happens before the password is checked, in one atomic
+    /// statement: a locked user, or one whose attempts in flight already reach the
+    /// threshold, is refused, so parallel attempts cannot exceed the limit. Users
+    /// without a console password are never counted, and nothing is counted for a
+    /// throttled network.
     pub async fn begin_sign_in(
         &self,
         identity: &str,
         threshold: i16,
+        limit: &SignInLimit,
         now: OffsetDateTime,
-    ) -> Result<Option<(User, SignInRecord)>, StoreError> {
+    ) -> Result<SignInStart, StoreError> {
         let row = sqlx::query(&format!(
-            "WITH target AS (
+            "WITH throttle AS (
+                INSERT INTO sign_in_throttle AS t (network, window_start, attempts)
+                SELECT $5, $4, 1 WHERE $5::text IS NOT NULL
+                ON CONFLICT (network) DO UPDATE SET
+                  attempts = CASE WHEN t.window_start <= $4 - make_interval(secs => $7) THEN 1 ELSE t.attempts + 1 END,
+                  window_start = CASE WHEN t.window_start <= $4 - make_interval(secs => $7) THEN $4 ELSE t.window_start END
+                RETURNING attempts
+             ), allowed AS (
+                SELECT coalesce((SELECT attempts FROM throttle), 0) <= $6 AS ok
+             ), target AS (
                 (SELECT id, 0 AS rank FROM users WHERE $3 AND is_root AND lower(email) = lower($1))
                 UNION ALL
                 (SELECT id, 1 AS rank FROM users WHERE NOT is_root AND lower(name) = lower($1))
                 ORDER BY rank LIMIT 1
-             ), counted AS ({COUNT_ATTEMPT} FROM target WHERE u.id = target.id {COUNT_GUARD} RETURNING u.id)
-             SELECT {USER_COLUMNS}, EXISTS (SELECT 1 FROM counted) AS counted
-             FROM users WHERE id = (SELECT id FROM target)"
+             ), counted AS ({COUNT_ATTEMPT} FROM target WHERE u.id = target.id {COUNT_GUARD}
+                 AND (SELECT ok FROM allowed) RETURNING u.id)
+             SELECT a.ok AS allowed, EXISTS (SELECT 1 FROM counted) AS counted, u.*
+             FROM allowed a LEFT JOIN (SELECT {USER_COLUMNS} FROM users WHERE id = (SELECT id FROM target)) u ON TRUE"
         ))
         .bind(identity)
         .bind(i32::from(threshold))
         .bind(identity.contains('@'))
         .bind(now)
-        .fetch_optional(self.pool())
+        .bind(&limit.network)
+        .bind(i64::from(limit.limit))
+        .bind(limit.window_seconds as f64)
+        .fetch_one(self.pool())
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let record = if row.try_get::<bool, _>("counted")? {
-            SignInRecord::Counted
-        } else {
-            SignInRecord::Locked
+        let throttled = !row.try_get::<bool, _>("allowed")?;
+        let found = match row.try_get::<Option<String>, _>("id")? {
+            None => None,
+            Some(_) => {
+                let record = if row.try_get::<bool, _>("counted")? {
+                    SignInRecord::Counted
+                } else {
+                    SignInRecord::Locked
+                };
+                Some((user_from_row(&row)?, record))
+            }
         };
-        Ok(Some((user_from_row(&row)?, record)))
+        Ok(SignInStart { throttled, found })
     }
 
     /// Counts one more attempt at a user's credentials (a second factor, or the

@@ -180,7 +180,14 @@ async fn parallel_sign_in_attempts_cannot_pass_the_lockout_threshold() {
     let attempts: Vec<_> = (0..25)
         .map(|_| {
             let s = store.clone();
-            tokio::spawn(async move { s.begin_sign_in("BOB", 3, now()).await.unwrap().unwrap().1 })
+            tokio::spawn(async move {
+                s.begin_sign_in("BOB", 3, &store::SignInLimit::default(), now())
+                    .await
+                    .unwrap()
+                    .found
+                    .unwrap()
+                    .1
+            })
         })
         .collect();
     let mut counted = 0;
@@ -211,17 +218,19 @@ async fn parallel_sign_in_attempts_cannot_pass_the_lockout_threshold() {
     );
     assert_eq!(
         store
-            .begin_sign_in("bob", 3, now())
+            .begin_sign_in("bob", 3, &store::SignInLimit::default(), now())
             .await
             .unwrap()
+            .found
             .unwrap()
             .1,
         SignInRecord::Locked
     );
     assert!(store
-        .begin_sign_in("nobody", 3, now())
+        .begin_sign_in("nobody", 3, &store::SignInLimit::default(), now())
         .await
         .unwrap()
+        .found
         .is_none());
     // The root signs in by email, even when an IAM user has the same name.
     store
@@ -234,9 +243,10 @@ async fn parallel_sign_in_attempts_cannot_pass_the_lockout_threshold() {
         .await
         .unwrap();
     let (root, _) = store
-        .begin_sign_in("ROOT@example.com", 3, now())
+        .begin_sign_in("ROOT@example.com", 3, &store::SignInLimit::default(), now())
         .await
         .unwrap()
+        .found
         .unwrap();
     assert!(root.is_root);
     // An administrator unlocks.
@@ -246,9 +256,10 @@ async fn parallel_sign_in_attempts_cannot_pass_the_lockout_threshold() {
         .unwrap();
     assert_eq!(
         store
-            .begin_sign_in("bob", 3, now())
+            .begin_sign_in("bob", 3, &store::SignInLimit::default(), now())
             .await
             .unwrap()
+            .found
             .unwrap()
             .1,
         SignInRecord::Counted

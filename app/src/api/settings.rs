@@ -1,5 +1,9 @@
 //! Account settings, one form per area: password policy, lockout, sessions,
 //! sign-in networks, regions.
+// The password policy form posts each field as its own argument so that it works as a
+// plain HTML form before the wasm loads; `#[server]` copies those nine arguments into
+// client code that an item-level `allow` does not reach.
+#![allow(clippy::too_many_arguments)]
 
 use leptos::prelude::*;
 
@@ -17,9 +21,6 @@ pub async fn account_settings() -> Result<Settings, AppError> {
         .map_err(respond)
 }
 
-// The password policy form posts each field as its own argument, so that it works as
-// a plain HTML form before the wasm loads.
-#[allow(clippy::too_many_arguments)]
 #[server]
 pub async fn update_password_policy(
     minimum_password_length: String,
