@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod costs;
 pub mod credentials;
 pub mod groups;
 pub mod holder;

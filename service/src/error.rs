@@ -56,6 +56,9 @@ pub enum ServiceError {
     /// Too many attempts, or the hashing pool is full: try again later.
     #[error("{0}")]
     Throttled(String),
+    /// A billing file refused whole, with its bad rows; nothing was imported.
+    #[error("{0}")]
+    BadBillingFile(Box<crate::costs::FileRefusal>),
     /// Something on our side; the details went to the log, not to the caller.
     #[error(
         "Something went wrong on the server. Try again; if it persists, check the server log."
@@ -133,6 +136,7 @@ impl From<store::StoreError> for ServiceError {
             E::AlreadySetUp => {
                 ServiceError::Conflict("This Portcullis is already set up. Sign in instead.".into())
             }
+            e @ E::ImportNotActive { .. } => ServiceError::Conflict(e.to_string()),
             other => ServiceError::internal(other),
         }
     }

@@ -15,6 +15,7 @@ pub mod authz;
 pub mod caller;
 pub mod clock;
 pub mod console;
+pub mod costs;
 pub mod credentials;
 pub mod error;
 pub mod format;

@@ -14,6 +14,12 @@ pub enum StoreError {
     InUse { policy: String, attached_to: String },
     #[error("The account is already set up.")]
     AlreadySetUp,
+    #[error("The import was stopped before its end; nothing was written.")]
+    ImportStopped,
+    #[error("Import #{id} is {state}, not active; only an active import can be rolled back.")]
+    ImportNotActive { id: i64, state: String },
+    #[error("cannot encode billing data: {0}")]
+    Encoding(String),
     #[error("database migration failed: {0}")]
     Migration(String),
     #[error("database error: {0}")]

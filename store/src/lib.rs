@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod changes;
 pub mod cluster;
+pub mod costs;
 pub mod error;
 pub mod groups;
 pub mod ids;

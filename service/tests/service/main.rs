@@ -9,6 +9,7 @@
 )]
 
 mod cache;
+mod costs;
 mod time_rules;
 
 use identity::hashing::PasswordHasher;

@@ -1,0 +1,876 @@
+//! Spend: importing billing data, allocating it to groups, and showing each caller
+//! exactly the groups' spend their policies let them see.
+//!
+//! Seeing a group's spend is `ce:GetCostAndUsage` on the group's ARN, so a policy
+//! names the groups a project manager sees (`group/Marketing*`, or through
+//! `${aws:PrincipalTag/team}`); Unallocated spend is
+//! `arn:aws:ce::ACCOUNT:costcategory/Unallocated`. The allocation rules are the cost
+//! category `GroupAllocation`, read with `ce:DescribeCostCategoryDefinition` and
+//! changed with `ce:UpdateCostCategoryDefinition`. Importing and rolling back are
+//! Portcullis's own `portcullis:ImportCosts`, `portcullis:ListCostImports` and
+//! `portcullis:RollBackCostImport` on the account.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use model::costs::{
+    CostLine, GroupChange, GroupSpend, ImportRow, ImportsPage, RulesPage, SpendOverview,
+    UNALLOCATED,
+};
+use spend::{FileError, FormatChoice, Reader, RowError, RuleSet, To};
+use store::costs::{
+    AllocationInputs, AllocationRow, Chunk, CostDimension, CostQuery, GroupScope, NewImport,
+    StagingWriter,
+};
+use store::Outcome;
+use time::{Date, Duration};
+
+use crate::caller::Caller;
+use crate::error::ServiceError;
+use crate::Service;
+
+pub const VIEW: &str = "ce:GetCostAndUsage";
+pub const DESCRIBE_RULES: &str = "ce:DescribeCostCategoryDefinition";
+pub const UPDATE_RULES: &str = "ce:UpdateCostCategoryDefinition";
+pub const IMPORT: &str = "portcullis:ImportCosts";
+pub const LIST_IMPORTS: &str = "portcullis:ListCostImports";
+pub const ROLL_BACK: &str = "portcullis:RollBackCostImport";
+
+/// ARNs of spend resources.
+pub mod arn {
+    pub fn unallocated(account: &str) -> String {
+        format!("arn:aws:ce::{account}:costcategory/Unallocated")
+    }
+    pub fn rules(account: &str) -> String {
+        format!("arn:aws:ce::{account}:costcategory/GroupAllocation")
+    }
+}
+
+/// Who starts an import: a signed-in caller, or an operator at the server's shell
+/// (who can reach the database anyway).
+pub enum Importer<'a> {
+    Caller(&'a Caller),
+    Shell,
+}
+
+/// One file to import.
+pub struct ImportSource {
+    pub name: String,
+    pub bytes: Box<dyn Read + Send>,
+}
+
+/// Limits on one import.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportLimits {
+    pub max_rows: u64,
+    pub max_bytes: u64,
+}
+
+impl Default for ImportLimits {
+    fn default() -> Self {
+        ImportLimits {
+            max_rows: 50_000_000,
+            max_bytes: 20 * 1024 * 1024 * 1024,
+        }
+    }
+}
+
+/// Lets a caller watch and stop an import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportControl {
+    pub rows: Arc<AtomicU64>,
+    pub cancel: Arc<AtomicBool>,
+}
+
+/// Why a billing file was refused; nothing of it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRefusal {
+    pub summary: String,
+    /// The first bad rows (at most 100).
+    pub rows: Vec<RowError>,
+    /// How many rows were bad in all.
+    pub bad_rows: u64,
+}
+
+impl std::fmt::Display for FileRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.summary)
+    }
+}
+
+const FIRST_ERRORS: usize = 100;
+const CHUNK_BYTES: usize = 1 << 20;
+
+enum ReadFailure {
+    File(FileError),
+    Rows(Vec<RowError>, u64),
+    NoRows,
+    Cancelled,
+    Stopped,
+}
+
+/// Fails reads past a byte limit with a message that names it.
+struct Limited<R> {
+    inner: R,
+    left: u64,
+    limit: u64,
+}
+
+impl<R: Read> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            return Err(std::io::Error::other(format!(
+                "larger than the import limit of {} bytes (PORTCULLIS_COST_MAX_BYTES)",
+                self.limit
+            )));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+impl Service {
+    /// Imports billing files as one all-or-nothing change: any bad row refuses the
+    /// lot with the rows and rules broken, and importing a (billing account, period)
+    /// again replaces it. Allocation then runs over the new keys.
+    pub async fn import_costs(
+        &self,
+        importer: Importer<'_>,
+        sources: Vec<ImportSource>,
+        choice: FormatChoice,
+        limits: ImportLimits,
+        control: ImportControl,
+    ) -> Result<ImportRow, ServiceError> {
+        let now = self.clock.now();
+        let (actor, source_ip) = match &importer {
+            Importer::Caller(caller) => {
+                self.authorize(
+                    caller,
+                    IMPORT,
+                    &crate::authz::arn::account(&caller.account_id),
+                )
+                .await?;
+                (caller.arn(), caller.facts.ip_text())
+            }
+            Importer::Shell => ("shell".to_string(), String::new()),
+        };
+        if sources.is_empty() {
+            return Err(ServiceError::invalid(
+                "file",
+                "Choose at least one billing file.",
+            ));
+        }
+        let files: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
+        let (sender, receiver) = tokio::sync::mpsc::channel::<Chunk>(4);
+        let reading = tokio::task::spawn_blocking(move || {
+            read_into(sources, choice, limits, &control, &sender)
+        });
+        let new_import = NewImport {
+            by: actor.clone(),
+            files: files.join(", "),
+            format: match choice {
+                FormatChoice::Auto => "auto".into(),
+                FormatChoice::Exactly(f) => f.as_str().into(),
+            },
+            at: now,
+        };
+        let account = self.store.account_id().await?.unwrap_or_default();
+        let stored = self
+            .store
+            .import_costs(&new_import, receiver, |summary| store::AuditEntry {
+                at: now,
+                actor: actor.clone(),
+                action: IMPORT,
+                target: crate::authz::arn::account(&account),
+                source_ip: source_ip.clone(),
+                outcome: Outcome::Success,
+                detail: format!(
+                    "import #{}: {} ({} line items, billed {} {}, periods {}{})",
+                    summary.id,
+                    summary.files,
+                    summary.line_items,
+                    summary.billed_total,
+                    summary.currencies,
+                    periods(summary.period_first, summary.period_last),
+                    if summary.replaced.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "; replaced import {}",
+                            summary
+                                .replaced
+                                .iter()
+                                .map(|r| format!("#{r}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    }
+                ),
+            })
+            .await;
+        let read = reading.await.map_err(ServiceError::internal)?;
+        let summary = match (read, stored) {
+            (Ok(()), Ok(summary)) => summary,
+            (Err(failure), _) => {
+                let refusal = refusal(failure);
+                let entry = store::AuditEntry {
+                    at: now,
+                    actor,
+                    action: IMPORT,
+                    target: crate::authz::arn::account(&account),
+                    source_ip,
+                    outcome: Outcome::Failure,
+                    detail: format!("{}: {refusal}", files.join(", ")),
+                };
+                self.store.audit(&entry).await?;
+                return Err(ServiceError::BadBillingFile(Box::new(refusal)));
+            }
+            (Ok(()), Err(e)) => return Err(e.into()),
+        };
+        if let Err(e) = self.reallocate(None).await {
+            tracing::error!("allocation after import #{} failed: {e}", summary.id);
+        }
+        Ok(import_row(&summary))
+    }
+
+    /// Import history, newest first.
+    pub async fn cost_imports(&self, caller: &Caller) -> Result<ImportsPage, ServiceError> {
+        let account = crate::authz::arn::account(&caller.account_id);
+        self.authorize(caller, LIST_IMPORTS, &account).await?;
+        let refusals = self
+            .refusals(caller, &[(IMPORT, account.clone()), (ROLL_BACK, account)])
+            .await?;
+        let imports = self.store.cost_imports(200).await?;
+        Ok(ImportsPage {
+            imports: imports.iter().map(import_row).collect(),
+            refusals,
+        })
+    }
+
+    /// Removes an import's data; its periods hold nothing until imported again.
+    pub async fn roll_back_cost_import(
+        &self,
+        caller: &Caller,
+        id: i64,
+    ) -> Result<(), ServiceError> {
+        let permit = self
+            .authorize(
+                caller,
+                ROLL_BACK,
+                &crate::authz::arn::account(&caller.account_id),
+            )
+            .await?;
+        let audit = permit.audit(caller, format!("rolled back import #{id}"));
+        self.store
+            .roll_back_cost_import(id, &caller.arn(), caller.now, &audit)
+            .await?;
+        Ok(())
+    }
+
+    /// The rule set for the editor.
+    pub async fn cost_rules(&self, caller: &Caller) -> Result<RulesPage, ServiceError> {
+        let resource = arn::rules(&caller.account_id);
+        self.authorize(caller, DESCRIBE_RULES, &resource).await?;
+        let refusals = self.refusals(caller, &[(UPDATE_RULES, resource)]).await?;
+        let (document, version) = self.store.cost_rules().await?.unwrap_or_default();
+        let rules = if document.is_empty() {
+            RuleSet::default()
+        } else {
+            RuleSet::from_json(&document).map_err(ServiceError::internal)?
+        };
+        let groups = self
+            .store
+            .list_groups()
+            .await?
+            .into_iter()
+            .map(|g| g.name)
+            .collect();
+        Ok(RulesPage {
+            document: rules.to_json(),
+            version,
+            groups,
+            refusals,
+        })
+    }
+
+    /// Validates and saves a rule set, re-placing every cost of all history in the
+    /// same transaction.
+    pub async fn save_cost_rules(
+        &self,
+        caller: &Caller,
+        document: &str,
+    ) -> Result<usize, ServiceError> {
+        let permit = self
+            .authorize(caller, UPDATE_RULES, &arn::rules(&caller.account_id))
+            .await?;
+        let rules = self.checked_rules(document).await?;
+        let canonical = serde_json::to_string(&rules).map_err(ServiceError::internal)?;
+        let audit = permit.audit(
+            caller,
+            format!("saved {} allocation rules", rules.rules.len()),
+        );
+        self.store
+            .reallocate(Some((&canonical, &audit)), |inputs| {
+                Ok::<_, ServiceError>(place_all(inputs, &rules))
+            })
+            .await?
+    }
+
+    /// What saving `document` would change, per group, over a period.
+    pub async fn preview_cost_rules(
+        &self,
+        caller: &Caller,
+        document: &str,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<GroupChange>, ServiceError> {
+        self.authorize(caller, UPDATE_RULES, &arn::rules(&caller.account_id))
+            .await?;
+        let rules = self.checked_rules(document).await?;
+        let scope = self.spend_scope(caller).await?;
+        let inputs = self.store.allocation_inputs().await?;
+        let after = place_all(&inputs, &rules);
+        let before = self.store.cost_allocations().await?;
+        let costs: HashMap<i64, i128> = self
+            .store
+            .cost_by_key(from, to + Duration::days(1))
+            .await?
+            .into_iter()
+            .map(|(key, billed)| (key, units(&billed)))
+            .collect();
+        let names: HashMap<&str, &str> = inputs
+            .groups
+            .iter()
+            .map(|(id, name)| (id.as_str(), name.as_str()))
+            .collect();
+        let sum = |rows: &[AllocationRow]| {
+            let mut by_group: HashMap<Option<String>, i128> = HashMap::new();
+            let mut placed: HashMap<i64, i128> = HashMap::new();
+            for row in rows {
+                let cost = costs.get(&row.key_id).copied().unwrap_or(0);
+                let share = units(&row.share);
+                *placed.entry(row.key_id).or_default() += share;
+                *by_group.entry(row.group_id.clone()).or_default() += cost * share / UNIT;
+            }
+            // Keys no row places yet are Unallocated.
+            for (key, cost) in &costs {
+                if !placed.contains_key(key) {
+                    *by_group.entry(None).or_default() += cost;
+                }
+            }
+            by_group
+        };
+        let (before, after) = (sum(&before), sum(&after));
+        let mut groups: Vec<Option<String>> = before.keys().chain(after.keys()).cloned().collect();
+        groups.sort();
+        groups.dedup();
+        let mut changes: Vec<GroupChange> = groups
+            .into_iter()
+            .filter(|group| scope.sees(group.as_deref()))
+            .map(|group| {
+                let b = before.get(&group).copied().unwrap_or(0);
+                let a = after.get(&group).copied().unwrap_or(0);
+                GroupChange {
+                    name: match &group {
+                        Some(id) => names.get(id.as_str()).copied().unwrap_or(id).to_string(),
+                        None => UNALLOCATED.to_string(),
+                    },
+                    before: decimal(b),
+                    after: decimal(a),
+                    change: decimal(a - b),
+                }
+            })
+            .collect();
+        changes.sort_by_key(|c| std::cmp::Reverse(units(&c.change).abs()));
+        Ok(changes)
+    }
+
+    /// The spend overview for a period (`to` inclusive), of the groups the caller
+    /// may see; refused when they may see none.
+    pub async fn spend_overview(
+        &self,
+        caller: &Caller,
+        from: Date,
+        to: Date,
+    ) -> Result<SpendOverview, ServiceError> {
+        let scope = self.spend_scope(caller).await?;
+        if scope.is_empty() {
+            // Nothing visible: the refusal names what would have been needed.
+            self.authorize(caller, VIEW, &arn::unallocated(&caller.account_id))
+                .await?;
+        }
+        let names = self.group_names().await?;
+        let query = |by| CostQuery {
+            from,
+            to: to + Duration::days(1),
+            by,
+            scope: scope.as_store(),
+            group: None,
+        };
+        let groups: Vec<GroupSpend> = self
+            .store
+            .cost_report(&query(CostDimension::Group))
+            .await?
+            .into_iter()
+            .map(|row| GroupSpend {
+                unallocated: row.value.is_empty(),
+                name: if row.value.is_empty() {
+                    UNALLOCATED.to_string()
+                } else {
+                    names.get(&row.value).cloned().unwrap_or(row.value)
+                },
+                billed: row.billed,
+                effective: row.effective,
+            })
+            .collect();
+        let total = decimal(groups.iter().map(|g| units(&g.billed)).sum());
+        let lines = |rows: Vec<store::costs::CostRow>| -> Vec<CostLine> {
+            rows.into_iter()
+                .map(|r| CostLine {
+                    label: if r.value.is_empty() {
+                        "(none)".into()
+                    } else {
+                        r.value
+                    },
+                    billed: r.billed,
+                    effective: r.effective,
+                })
+                .collect()
+        };
+        let mut top_services = lines(
+            self.store
+                .cost_report(&query(CostDimension::Service))
+                .await?,
+        );
+        top_services.truncate(10);
+        let mut daily = lines(self.store.cost_report(&query(CostDimension::Day)).await?);
+        daily.sort_by(|a, b| a.label.cmp(&b.label));
+        let refusals = self
+            .refusals(
+                caller,
+                &[
+                    (IMPORT, crate::authz::arn::account(&caller.account_id)),
+                    (DESCRIBE_RULES, arn::rules(&caller.account_id)),
+                ],
+            )
+            .await?;
+        Ok(SpendOverview {
+            from: from.to_string(),
+            to: to.to_string(),
+            currency: self.store.cost_currencies().await?.join(", "),
+            groups,
+            total,
+            sees_everything: matches!(scope, Scope::All),
+            top_services,
+            daily,
+            has_data: self.store.cost_days().await?.is_some(),
+            refusals,
+        })
+    }
+
+    /// A report for the command line and exports: sums by one dimension, with
+    /// group ids named and Unallocated as its own line.
+    pub async fn cost_report(
+        &self,
+        caller: Option<&Caller>,
+        from: Date,
+        to: Date,
+        by: CostDimension,
+    ) -> Result<Vec<CostLine>, ServiceError> {
+        let scope = match caller {
+            Some(caller) => self.spend_scope(caller).await?,
+            None => Scope::All,
+        };
+        let names = self.group_names().await?;
+        let rows = self
+            .store
+            .cost_report(&CostQuery {
+                from,
+                to: to + Duration::days(1),
+                by: by.clone(),
+                scope: scope.as_store(),
+                group: None,
+            })
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| CostLine {
+                label: match (&by, row.value.is_empty()) {
+                    (CostDimension::Group, true) => UNALLOCATED.to_string(),
+                    (CostDimension::Group, false) => {
+                        names.get(&row.value).cloned().unwrap_or(row.value)
+                    }
+                    (_, true) => "(none)".to_string(),
+                    (_, false) => row.value,
+                },
+                billed: row.billed,
+                effective: row.effective,
+            })
+            .collect())
+    }
+
+    /// The first and last day with billing data.
+    pub async fn cost_days(&self) -> Result<Option<(Date, Date)>, ServiceError> {
+        Ok(self.store.cost_days().await?)
+    }
+
+    /// Places every cost again under the stored rules (after an import, or when
+    /// groups or billing groups change).
+    pub async fn reallocate(&self, rules: Option<&RuleSet>) -> Result<usize, ServiceError> {
+        let given = rules.cloned();
+        self.store
+            .reallocate(None, move |inputs| {
+                let rules = match given {
+                    Some(rules) => rules,
+                    None => match &inputs.rules {
+                        Some(text) => RuleSet::from_json(text).map_err(ServiceError::internal)?,
+                        None => RuleSet::default(),
+                    },
+                };
+                Ok::<_, ServiceError>(place_all(inputs, &rules))
+            })
+            .await?
+    }
+
+    async fn checked_rules(&self, document: &str) -> Result<RuleSet, ServiceError> {
+        let rules = RuleSet::from_json(document)
+            .map_err(|e| ServiceError::invalid("document", e.to_string()))?;
+        let groups = self.store.list_groups().await?;
+        rules
+            .validate(|name| {
+                groups
+                    .iter()
+                    .any(|g| g.name.eq_ignore_ascii_case(name.trim()))
+            })
+            .map_err(|e| ServiceError::invalid("document", e.to_string()))?;
+        Ok(rules)
+    }
+
+    async fn group_names(&self) -> Result<HashMap<String, String>, ServiceError> {
+        Ok(self
+            .store
+            .list_groups()
+            .await?
+            .into_iter()
+            .map(|g| (g.id, g.name))
+            .collect())
+    }
+
+    /// The groups whose spend the caller may see, asked of the engine per group.
+    async fn spend_scope(&self, caller: &Caller) -> Result<Scope, ServiceError> {
+        let groups = self.store.list_groups().await?;
+        let mut resources: Vec<String> = groups.iter().map(|g| g.arn.clone()).collect();
+        resources.push(arn::unallocated(&caller.account_id));
+        let allowed = self.allowed_each(caller, VIEW, &resources).await?;
+        if allowed.iter().all(|a| *a) {
+            return Ok(Scope::All);
+        }
+        let unallocated = allowed.last().copied().unwrap_or(false);
+        Ok(Scope::Only {
+            group_ids: groups
+                .iter()
+                .zip(&allowed)
+                .filter(|(_, a)| **a)
+                .map(|(g, _)| g.id.clone())
+                .collect(),
+            unallocated,
+        })
+    }
+}
+
+/// What a caller may see of spend.
+#[derive(Debug, Clone, PartialEq)]
+enum Scope {
+    All,
+    Only {
+        group_ids: Vec<String>,
+        unallocated: bool,
+    },
+}
+
+impl Scope {
+    fn is_empty(&self) -> bool {
+        matches!(self, Scope::Only { group_ids, unallocated: false } if group_ids.is_empty())
+    }
+
+    fn sees(&self, group: Option<&str>) -> bool {
+        match (self, group) {
+            (Scope::All, _) => true,
+            (Scope::Only { unallocated, .. }, None) => *unallocated,
+            (Scope::Only { group_ids, .. }, Some(id)) => group_ids.iter().any(|g| g == id),
+        }
+    }
+
+    fn as_store(&self) -> GroupScope {
+        match self {
+            Scope::All => GroupScope::All,
+            Scope::Only {
+                group_ids,
+                unallocated,
+            } => GroupScope::Only {
+                group_ids: group_ids.clone(),
+                unallocated: *unallocated,
+            },
+        }
+    }
+}
+
+/// Reads every source into the staging stream; sends [`Chunk::Finish`] only when
+/// every row of every file was good.
+fn read_into(
+    sources: Vec<ImportSource>,
+    choice: FormatChoice,
+    limits: ImportLimits,
+    control: &ImportControl,
+    sender: &tokio::sync::mpsc::Sender<Chunk>,
+) -> Result<(), ReadFailure> {
+    let mut writer = StagingWriter::default();
+    let mut errors: Vec<RowError> = Vec::new();
+    let mut bad: u64 = 0;
+    let mut total: u64 = 0;
+    for source in sources {
+        let limited = Limited {
+            inner: source.bytes,
+            left: limits.max_bytes,
+            limit: limits.max_bytes,
+        };
+        let mut reader = Reader::open(
+            Box::new(limited),
+            &source.name,
+            choice,
+            limits.max_rows.saturating_sub(total),
+        )
+        .map_err(ReadFailure::File)?;
+        while let Some(item) = reader.next_item().map_err(ReadFailure::File)? {
+            if control.cancel.load(Ordering::Relaxed) {
+                return Err(ReadFailure::Cancelled);
+            }
+            control.rows.fetch_add(1, Ordering::Relaxed);
+            match item {
+                Ok(item) if bad == 0 => {
+                    writer.push(&item).map_err(|e| {
+                        ReadFailure::File(FileError::Unreadable {
+                            file: source.name.clone(),
+                            message: e.to_string(),
+                        })
+                    })?;
+                    if writer.len() >= CHUNK_BYTES {
+                        let bytes = writer.take().map_err(|_| ReadFailure::Stopped)?;
+                        sender
+                            .blocking_send(Chunk::Rows(bytes))
+                            .map_err(|_| ReadFailure::Stopped)?;
+                    }
+                }
+                Ok(_) => {}
+                Err(row) => {
+                    bad += 1;
+                    if errors.len() < FIRST_ERRORS {
+                        errors.push(row);
+                    }
+                }
+            }
+        }
+        total += reader.rows();
+    }
+    if bad > 0 {
+        return Err(ReadFailure::Rows(errors, bad));
+    }
+    if total == 0 {
+        return Err(ReadFailure::NoRows);
+    }
+    let rest = writer.take().map_err(|_| ReadFailure::Stopped)?;
+    for chunk in [Chunk::Rows(rest), Chunk::Finish] {
+        sender
+            .blocking_send(chunk)
+            .map_err(|_| ReadFailure::Stopped)?;
+    }
+    Ok(())
+}
+
+fn refusal(failure: ReadFailure) -> FileRefusal {
+    match failure {
+        ReadFailure::File(e) => FileRefusal {
+            summary: format!("{e}. Nothing was imported."),
+            rows: Vec::new(),
+            bad_rows: 0,
+        },
+        ReadFailure::Rows(rows, bad) => FileRefusal {
+            summary: format!(
+                "{bad} row{} cannot be imported, so nothing was imported. {}{}",
+                if bad == 1 { "" } else { "s" },
+                rows.first()
+                    .map(|r| format!("First: {r}."))
+                    .unwrap_or_default(),
+                if bad as usize > rows.len() {
+                    format!(" (the first {} are listed)", rows.len())
+                } else {
+                    String::new()
+                }
+            ),
+            rows,
+            bad_rows: bad,
+        },
+        ReadFailure::NoRows => FileRefusal {
+            summary: "The files hold a header but no rows. Nothing was imported.".into(),
+            rows: Vec::new(),
+            bad_rows: 0,
+        },
+        ReadFailure::Cancelled => FileRefusal {
+            summary: "The import was cancelled. Nothing was imported.".into(),
+            rows: Vec::new(),
+            bad_rows: 0,
+        },
+        ReadFailure::Stopped => FileRefusal {
+            summary: "The import stopped before its end. Nothing was imported.".into(),
+            rows: Vec::new(),
+            bad_rows: 0,
+        },
+    }
+}
+
+/// Places every key: first matching rule wins; splits divide by exact shares.
+pub fn place_all(inputs: &AllocationInputs, rules: &RuleSet) -> Vec<AllocationRow> {
+    let group_ids: HashMap<String, &str> = inputs
+        .groups
+        .iter()
+        .map(|(id, name)| (name.to_ascii_lowercase(), id.as_str()))
+        .collect();
+    let creators = |user: &str| {
+        inputs
+            .billing_groups
+            .get(&user.to_ascii_lowercase())
+            .cloned()
+    };
+    let placements: Vec<Option<spend::Placement>> = inputs
+        .keys
+        .iter()
+        .map(|(_, key, _)| rules.place(key, creators))
+        .collect();
+    // Direct spend per group, for proportional splits.
+    let mut direct: HashMap<String, f64> = HashMap::new();
+    for ((_, _, billed), placement) in inputs.keys.iter().zip(&placements) {
+        if let Some(spend::Placement {
+            to: To::Group(group),
+            ..
+        }) = placement
+        {
+            *direct.entry(group.to_ascii_lowercase()).or_default() += billed;
+        }
+    }
+    let id_of = |name: &str| {
+        group_ids
+            .get(&name.trim().to_ascii_lowercase())
+            .map(|id| id.to_string())
+    };
+    let mut rows = Vec::with_capacity(inputs.keys.len());
+    for ((key_id, _, _), placement) in inputs.keys.iter().zip(placements) {
+        match placement {
+            None => rows.push(AllocationRow {
+                key_id: *key_id,
+                group_id: None,
+                rule: None,
+                share: "1".into(),
+            }),
+            Some(placement) => {
+                let rule = rules.rules.get(placement.rule).map(|r| r.name.clone());
+                match placement.to {
+                    To::Group(group) => rows.push(AllocationRow {
+                        key_id: *key_id,
+                        group_id: id_of(&group),
+                        rule,
+                        share: "1".into(),
+                    }),
+                    To::Split(split) => {
+                        let shares = split.shares(|g| {
+                            direct.get(&g.to_ascii_lowercase()).copied().unwrap_or(0.0)
+                        });
+                        for (group, share) in shares {
+                            if share.0 > 0 {
+                                rows.push(AllocationRow {
+                                    key_id: *key_id,
+                                    group_id: id_of(&group),
+                                    rule: rule.as_ref().map(|r| format!("{r} (split)")),
+                                    share: share.to_decimal(),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    rows
+}
+
+/// Fixed-point units of 10⁻¹² for exact preview sums.
+const UNIT: i128 = 1_000_000_000_000;
+
+fn units(text: &str) -> i128 {
+    let text = text.trim();
+    let negative = text.starts_with('-');
+    let digits = text.trim_start_matches(['-', '+']);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let whole: i128 = whole.parse().unwrap_or(0);
+    let padded: String = fraction
+        .chars()
+        .chain(std::iter::repeat('0'))
+        .take(12)
+        .collect();
+    let fraction: i128 = padded.parse().unwrap_or(0);
+    let value = whole * UNIT + fraction;
+    if negative {
+        -value
+    } else {
+        value
+    }
+}
+
+fn decimal(value: i128) -> String {
+    let sign = if value < 0 { "-" } else { "" };
+    let abs = value.abs();
+    format!("{sign}{}.{:012}", abs / UNIT, abs % UNIT)
+}
+
+fn periods(first: Option<Date>, last: Option<Date>) -> String {
+    match (first, last) {
+        (Some(f), Some(l)) if f == l => format!("{:04}-{:02}", f.year(), u8::from(f.month())),
+        (Some(f), Some(l)) => format!(
+            "{:04}-{:02} to {:04}-{:02}",
+            f.year(),
+            u8::from(f.month()),
+            l.year(),
+            u8::from(l.month())
+        ),
+        _ => "none".into(),
+    }
+}
+
+fn import_row(import: &store::costs::CostImport) -> ImportRow {
+    ImportRow {
+        id: import.id,
+        imported_at: crate::format::date(import.imported_at),
+        imported_by: import.imported_by.clone(),
+        files: import.files.clone(),
+        format: import.format.clone(),
+        line_items: import.line_items,
+        billed_total: import.billed_total.clone(),
+        currencies: import.currencies.clone(),
+        periods: periods(import.period_first, import.period_last),
+        state: import.state.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_point_round_trips() {
+        assert_eq!(decimal(units("-12.5")), "-12.500000000000");
+        assert_eq!(units("0.000000000001"), 1);
+        assert_eq!(decimal(units("3") * units("0.25") / UNIT), "0.750000000000");
+    }
+}

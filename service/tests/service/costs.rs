@@ -1,0 +1,246 @@
+//! Spend: the FOCUS sample imported, totals checked against an independent sum of
+//! the file, allocation rules, per-group visibility, replacement and refusals.
+
+use std::collections::BTreeMap;
+
+use model::Holder;
+use service::costs::{ImportControl, ImportLimits, ImportSource, Importer};
+use service::ServiceError;
+use spend::FormatChoice;
+use store::costs::CostDimension;
+use time::macros::date;
+
+use crate::{world, World};
+
+const SAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../spend/tests/data/focus_sample.csv"
+);
+const PM_PASSWORD: &str = "Pm-Password-2026!";
+
+/// Exact sums of a decimal column per value of another, done apart from the product:
+/// Python-free, with the csv crate and 10⁻¹² fixed point.
+fn sums(by: &str) -> BTreeMap<String, i128> {
+    let mut reader = csv::Reader::from_path(SAMPLE).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (cost, key) = (at("BilledCost"), at(by));
+    let mut out = BTreeMap::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        *out.entry(record[key].to_string()).or_insert(0) += fixed(&record[cost]);
+    }
+    out
+}
+
+fn fixed(text: &str) -> i128 {
+    let negative = text.starts_with('-');
+    let digits = text.trim_start_matches('-');
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let padded: String = fraction
+        .chars()
+        .chain(std::iter::repeat('0'))
+        .take(12)
+        .collect();
+    let value =
+        whole.parse::<i128>().unwrap() * 1_000_000_000_000 + padded.parse::<i128>().unwrap();
+    if negative {
+        -value
+    } else {
+        value
+    }
+}
+
+async fn import(
+    world: &World,
+    caller: &service::Caller,
+    name: &str,
+    bytes: Vec<u8>,
+) -> Result<model::costs::ImportRow, ServiceError> {
+    world
+        .service
+        .import_costs(
+            Importer::Caller(caller),
+            vec![ImportSource {
+                name: name.into(),
+                bytes: Box::new(std::io::Cursor::new(bytes)),
+            }],
+            FormatChoice::Auto,
+            ImportLimits::default(),
+            ImportControl::default(),
+        )
+        .await
+}
+
+const SEPTEMBER: (time::Date, time::Date) = (date!(2024 - 08 - 01), date!(2024 - 10 - 31));
+
+#[tokio::test]
+async fn the_sample_imports_exactly_and_each_manager_sees_only_their_group() {
+    let world = world().await;
+    let root_session = world.set_up().await;
+    let root = world.caller(&root_session).await.unwrap();
+    let bytes = std::fs::read(SAMPLE).unwrap();
+    let first = import(&world, &root, "focus_sample.csv", bytes.clone())
+        .await
+        .unwrap();
+    assert_eq!(first.line_items, 1000);
+
+    // Per service and per sub-account, to the cent and beyond, against the file.
+    let (from, to) = SEPTEMBER;
+    for (dimension, column) in [
+        (CostDimension::Service, "ServiceName"),
+        (CostDimension::SubAccount, "SubAccountId"),
+    ] {
+        let report = world
+            .service
+            .cost_report(Some(&root), from, to, dimension)
+            .await
+            .unwrap();
+        let expected = sums(column);
+        for line in &report {
+            let key = if line.label == "(none)" {
+                "NULL".to_string()
+            } else {
+                line.label.clone()
+            };
+            let want = expected
+                .get(&key)
+                .copied()
+                .or_else(|| expected.get("").copied())
+                .unwrap_or(0);
+            assert_eq!(fixed(&line.billed), want, "{column} {key}");
+        }
+        let total: i128 = report.iter().map(|l| fixed(&l.billed)).sum();
+        assert_eq!(total, sums("BillingCurrency").values().sum::<i128>());
+    }
+
+    // Importing the same file again replaces it: never double counted.
+    let second = import(&world, &root, "focus_sample.csv", bytes)
+        .await
+        .unwrap();
+    let by_group = world
+        .service
+        .cost_report(Some(&root), from, to, CostDimension::Group)
+        .await
+        .unwrap();
+    assert_eq!(
+        by_group.len(),
+        1,
+        "everything is Unallocated before rules: {by_group:?}"
+    );
+    assert_eq!(by_group[0].label, "Unallocated");
+    assert_eq!(
+        fixed(&by_group[0].billed),
+        sums("BillingCurrency").values().sum::<i128>()
+    );
+    let history = world.service.cost_imports(&root).await.unwrap();
+    assert_eq!(history.imports[0].id, second.id);
+    assert_eq!(history.imports[1].state, "replaced");
+
+    // Rules: a business unit to one group, a sub-account to another, support split.
+    for group in ["Vienna", "Phoenix", "Platform"] {
+        world.service.create_group(&root, group).await.unwrap();
+    }
+    let rules = r#"{"rules":[
+        {"name":"vienna","when":{"on":"tag","key":"business_unit","test":{"prefix":"Vienna"}},"then":{"to":"group","group":"Vienna"}},
+        {"name":"phoenix","when":{"on":"tag","key":"business_unit","test":{"prefix":"Phoenix"}},"then":{"to":"group","group":"Phoenix"}},
+        {"name":"azure","when":{"on":"service","test":{"one_of":["Azure App Service","Virtual Network"]}},"then":{"to":"split","groups":["Vienna","Platform","Phoenix"],"method":"even"}}
+    ]}"#;
+    let preview = world
+        .service
+        .preview_cost_rules(&root, rules, from, to)
+        .await
+        .unwrap();
+    assert!(
+        preview
+            .iter()
+            .any(|c| c.name == "Vienna" && fixed(&c.change) > 0),
+        "{preview:?}"
+    );
+    world.service.save_cost_rules(&root, rules).await.unwrap();
+    let by_group = world
+        .service
+        .cost_report(Some(&root), from, to, CostDimension::Group)
+        .await
+        .unwrap();
+    let names: Vec<&str> = by_group.iter().map(|l| l.label.as_str()).collect();
+    assert!(
+        names.contains(&"Vienna") && names.contains(&"Phoenix") && names.contains(&"Unallocated"),
+        "{names:?}"
+    );
+    let total: i128 = by_group.iter().map(|l| fixed(&l.billed)).sum();
+    assert_eq!(
+        total,
+        sums("BillingCurrency").values().sum::<i128>(),
+        "allocated + Unallocated = total"
+    );
+
+    // A project manager allowed one group sees that group and nothing else.
+    world.user(&root_session, "pm", PM_PASSWORD).await;
+    world
+        .service
+        .put_inline_policy(
+            &root,
+            Holder::User,
+            "pm",
+            "vienna-spend",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ce:GetCostAndUsage","Resource":"arn:aws:iam::*:group/Vienna*"}]}"#,
+        )
+        .await
+        .unwrap();
+    let (change, _) = world.sign_in("pm", PM_PASSWORD).await;
+    let pm = world.caller(&crate::state(&change)).await.unwrap();
+    let overview = world.service.spend_overview(&pm, from, to).await.unwrap();
+    let seen: Vec<&str> = overview.groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(seen, ["Vienna"]);
+    assert!(!overview.sees_everything);
+    let vienna = by_group.iter().find(|l| l.label == "Vienna").unwrap();
+    assert_eq!(fixed(&overview.total), fixed(&vienna.billed));
+    // Their service breakdown covers only Vienna's costs.
+    let services: i128 = overview.top_services.iter().map(|l| fixed(&l.billed)).sum();
+    assert!(services <= fixed(&vienna.billed) + 1);
+    // And they may not change rules or import.
+    assert!(matches!(
+        world.service.save_cost_rules(&pm, rules).await,
+        Err(ServiceError::AccessDenied(_))
+    ));
+    assert!(matches!(
+        import(&world, &pm, "x.csv", std::fs::read(SAMPLE).unwrap()).await,
+        Err(ServiceError::AccessDenied(_))
+    ));
+}
+
+#[tokio::test]
+async fn bad_files_are_refused_whole_with_their_rows() {
+    let world = world().await;
+    let root = world.caller(&world.set_up().await).await.unwrap();
+    let mut text = std::fs::read_to_string(SAMPLE).unwrap();
+    // Break two rows: an unknown currency and a formula.
+    text = text.replacen("\"USD\"", "\"XXX\"", 1);
+    text = text.replacen("\"Elastic Load Balancing\"", "\"=HYPERLINK(1)\"", 1);
+    let err = import(&world, &root, "bad.csv", text.into_bytes())
+        .await
+        .unwrap_err();
+    let ServiceError::BadBillingFile(refusal) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(refusal.bad_rows, 2);
+    assert_eq!(refusal.rows[0].row, 2);
+    assert_eq!(refusal.rows[0].column, "BillingCurrency");
+    assert_eq!(
+        (refusal.rows[1].row, refusal.rows[1].column.as_str()),
+        (3, "ServiceName")
+    );
+    assert!(
+        world.service.cost_days().await.unwrap().is_none(),
+        "nothing was written"
+    );
+    // Cut short.
+    let bytes = std::fs::read(SAMPLE).unwrap();
+    let cut = bytes[..bytes.len() / 2].to_vec();
+    let err = import(&world, &root, "cut.csv", cut).await.unwrap_err();
+    assert!(matches!(err, ServiceError::BadBillingFile(_)), "{err:?}");
+    assert!(world.service.cost_days().await.unwrap().is_none());
+    let history = world.service.cost_imports(&root).await.unwrap();
+    assert!(history.imports.is_empty(), "{:?}", history.imports);
+}

@@ -1,0 +1,804 @@
+//! Billing data in PostgreSQL: imports streamed with `COPY`, daily rollups kept exact
+//! by each import, the allocation rule set and each key's placement, and the sums
+//! dashboards and reports ask for.
+//!
+//! An import runs in one transaction: rows are copied into a staging table, the
+//! (billing account, period) pairs they cover replace whatever held them before,
+//! line items land in monthly partitions and their daily rollups beside them. A
+//! stream that ends without [`Chunk::Finish`] (a bad row, a cancel) rolls it all back.
+
+use std::collections::HashMap;
+
+use sqlx::{PgConnection, Row};
+use time::{Date, OffsetDateTime};
+
+use crate::audit::{record, AuditEntry};
+use crate::{Store, StoreError};
+
+/// Imports never run side by side: partitions are made and scopes replaced in order.
+const IMPORT_LOCK: i64 = 0x636f_7374_696d_7074;
+
+/// A piece of the staging stream.
+#[derive(Debug)]
+pub enum Chunk {
+    /// CSV rows in [`StagingWriter`]'s column order.
+    Rows(Vec<u8>),
+    /// Every row was good: commit.
+    Finish,
+}
+
+/// Encodes line items as the staging table's CSV rows.
+pub struct StagingWriter {
+    csv: csv::Writer<Vec<u8>>,
+}
+
+impl Default for StagingWriter {
+    fn default() -> Self {
+        StagingWriter { csv: csv_writer() }
+    }
+}
+
+fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::with_capacity(1 << 20))
+}
+
+/// Takes a CSV writer's bytes, leaving it empty.
+fn drain(writer: &mut csv::Writer<Vec<u8>>) -> Result<Vec<u8>, StoreError> {
+    std::mem::replace(writer, csv_writer())
+        .into_inner()
+        .map_err(|e| StoreError::Encoding(e.to_string()))
+}
+
+const STAGING_COLUMNS: &str = "billing_period_start, billing_account_id, key_id, charge_period_start, charge_period_end, billed_cost, effective_cost, list_cost, pricing_quantity, pricing_unit, charge_description, service_category, billing_account_name, sub_account_name, resource_name, sub_account_id, provider, service_name, region_id, availability_zone, resource_id, charge_category, currency, tags, created_by";
+const STAGING_TEXT: &str = "pricing_unit, charge_description, service_category, billing_account_name, sub_account_name, resource_name, sub_account_id, provider, service_name, region_id, availability_zone, resource_id, charge_category, currency";
+
+impl StagingWriter {
+    pub fn push(&mut self, item: &spend::LineItem) -> Result<(), StoreError> {
+        let key = spend::CostKey::of(item);
+        let rfc3339 = &time::format_description::well_known::Rfc3339;
+        let stamp = |t: OffsetDateTime| t.format(rfc3339).unwrap_or_default();
+        let created_by = key.created_by.clone().unwrap_or_default();
+        self.csv
+            .write_record([
+                item.billing_period_start.to_string().as_str(),
+                &item.billing_account_id,
+                &key.id().to_string(),
+                &stamp(item.charge_period_start),
+                &stamp(item.charge_period_end),
+                item.billed_cost.as_str(),
+                item.effective_cost.as_str(),
+                item.list_cost.as_str(),
+                item.pricing_quantity
+                    .as_ref()
+                    .map(|q| q.as_str())
+                    .unwrap_or(""),
+                &item.pricing_unit,
+                &item.charge_description,
+                &item.service_category,
+                &item.billing_account_name,
+                &item.sub_account_name,
+                &item.resource_name,
+                &item.sub_account_id,
+                &item.provider,
+                &item.service_name,
+                &item.region_id,
+                &item.availability_zone,
+                &item.resource_id,
+                &item.charge_category,
+                &item.currency,
+                &item.tags_json(),
+                &created_by,
+            ])
+            .map_err(|e| StoreError::Encoding(e.to_string()))
+    }
+
+    /// Bytes written since the last take.
+    pub fn len(&self) -> usize {
+        self.csv.get_ref().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Hands over the rows written so far.
+    pub fn take(&mut self) -> Result<Vec<u8>, StoreError> {
+        drain(&mut self.csv)
+    }
+}
+
+/// Who imports what.
+#[derive(Debug, Clone)]
+pub struct NewImport {
+    pub by: String,
+    pub files: String,
+    pub format: String,
+    pub at: OffsetDateTime,
+}
+
+/// A finished import, as the history shows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CostImport {
+    pub id: i64,
+    pub imported_at: OffsetDateTime,
+    pub imported_by: String,
+    pub files: String,
+    pub format: String,
+    pub line_items: i64,
+    pub billed_total: String,
+    pub currencies: String,
+    pub period_first: Option<Date>,
+    pub period_last: Option<Date>,
+    pub state: String,
+    /// Earlier imports whose (account, period) this one replaced.
+    pub replaced: Vec<i64>,
+}
+
+/// The inputs of allocation, read under the allocation lock.
+#[derive(Debug, Clone)]
+pub struct AllocationInputs {
+    /// The stored rule set (JSON), or `None` before any was saved.
+    pub rules: Option<String>,
+    pub version: i64,
+    /// (id, name) of every group.
+    pub groups: Vec<(String, String)>,
+    /// Lower-cased user name → billing group name.
+    pub billing_groups: HashMap<String, String>,
+    /// Every key with its all-time billed cost (for proportional splits).
+    pub keys: Vec<(i64, spend::CostKey, f64)>,
+}
+
+/// One share of one key's cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AllocationRow {
+    pub key_id: i64,
+    pub group_id: Option<String>,
+    pub rule: Option<String>,
+    /// `NUMERIC` text in (0, 1].
+    pub share: String,
+}
+
+/// What a report sums by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CostDimension {
+    Group,
+    Service,
+    SubAccount,
+    Region,
+    AvailabilityZone,
+    ChargeCategory,
+    Resource,
+    Creator,
+    Day,
+    Month,
+    /// A tag key, matched as allocation matches it (trimmed, any case, `user:`).
+    Tag(String),
+}
+
+/// Which groups' costs a caller may see.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupScope {
+    All,
+    Only {
+        group_ids: Vec<String>,
+        unallocated: bool,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct CostQuery {
+    /// First day, inclusive.
+    pub from: Date,
+    /// Last day, exclusive.
+    pub to: Date,
+    pub by: CostDimension,
+    pub scope: GroupScope,
+    /// Only this group (`Some(None)`: only Unallocated).
+    pub group: Option<Option<String>>,
+}
+
+/// One line of a report; sums are exact `NUMERIC` text.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CostRow {
+    /// The dimension's value; for groups the group id, empty for Unallocated.
+    pub value: String,
+    pub billed: String,
+    pub effective: String,
+}
+
+impl Store {
+    /// Imports one stream of staging rows; see the module's note.
+    pub async fn import_costs(
+        &self,
+        import: &NewImport,
+        mut chunks: tokio::sync::mpsc::Receiver<Chunk>,
+        audit: impl FnOnce(&CostImport) -> AuditEntry,
+    ) -> Result<CostImport, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(IMPORT_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("SET LOCAL TIME ZONE 'UTC'")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "CREATE TEMP TABLE cost_staging (
+                billing_period_start DATE, billing_account_id TEXT, key_id BIGINT,
+                charge_period_start TIMESTAMPTZ, charge_period_end TIMESTAMPTZ,
+                billed_cost NUMERIC, effective_cost NUMERIC, list_cost NUMERIC,
+                pricing_quantity NUMERIC, pricing_unit TEXT, charge_description TEXT,
+                service_category TEXT, billing_account_name TEXT, sub_account_name TEXT,
+                resource_name TEXT, sub_account_id TEXT, provider TEXT, service_name TEXT,
+                region_id TEXT, availability_zone TEXT, resource_id TEXT,
+                charge_category TEXT, currency TEXT, tags JSONB, created_by TEXT
+            ) ON COMMIT DROP",
+        )
+        .execute(&mut *tx)
+        .await?;
+        let import_id: i64 = sqlx::query_scalar(
+            "INSERT INTO cost_imports (imported_at, imported_by, files, format) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(import.at)
+        .bind(&import.by)
+        .bind(&import.files)
+        .bind(&import.format)
+        .fetch_one(&mut *tx)
+        .await?;
+
+        let finished = {
+            let mut copy = tx
+                .copy_in_raw(&format!(
+                    "COPY cost_staging ({STAGING_COLUMNS}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({STAGING_TEXT}))"
+                ))
+                .await?;
+            let mut finished = false;
+            while let Some(chunk) = chunks.recv().await {
+                match chunk {
+                    Chunk::Rows(bytes) => {
+                        if let Err(e) = copy.send(bytes).await {
+                            return Err(e.into());
+                        }
+                    }
+                    Chunk::Finish => {
+                        finished = true;
+                        break;
+                    }
+                }
+            }
+            if finished {
+                copy.finish().await?;
+            } else {
+                copy.abort("import stopped").await?;
+            }
+            finished
+        };
+        if !finished {
+            return Err(StoreError::ImportStopped);
+        }
+
+        let replaced = settle_import(&mut tx, import_id).await?;
+        let summary = import_by_id(&mut tx, import_id, replaced).await?;
+        record(&mut tx, &audit(&summary)).await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    /// Import history, newest first.
+    pub async fn cost_imports(&self, limit: i64) -> Result<Vec<CostImport>, StoreError> {
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM cost_imports ORDER BY id DESC LIMIT $1")
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?;
+        let mut conn = self.pool().acquire().await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(import_by_id(&mut conn, id, Vec::new()).await?);
+        }
+        Ok(out)
+    }
+
+    pub async fn cost_import(&self, id: i64) -> Result<Option<CostImport>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        match import_by_id(&mut conn, id, Vec::new()).await {
+            Ok(import) => Ok(Some(import)),
+            Err(StoreError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Removes an active import's line items and rollups; its (account, period)
+    /// pairs hold nothing afterwards.
+    pub async fn roll_back_cost_import(
+        &self,
+        id: i64,
+        by: &str,
+        at: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(IMPORT_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        let state: Option<String> =
+            sqlx::query_scalar("SELECT state FROM cost_imports WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        match state.as_deref() {
+            None => {
+                return Err(StoreError::NotFound {
+                    what: "import",
+                    name: format!("#{id}"),
+                })
+            }
+            Some("active") => {}
+            Some(other) => {
+                return Err(StoreError::ImportNotActive {
+                    id,
+                    state: other.to_string(),
+                })
+            }
+        }
+        for statement in [
+            "DELETE FROM cost_line_items WHERE import_id = $1",
+            "DELETE FROM cost_daily WHERE import_id = $1",
+            "DELETE FROM cost_import_scopes WHERE import_id = $1",
+        ] {
+            sqlx::query(statement).bind(id).execute(&mut *tx).await?;
+        }
+        sqlx::query("UPDATE cost_imports SET state = 'rolled_back', ended_at = $2, ended_by = $3 WHERE id = $1")
+            .bind(id)
+            .bind(at)
+            .bind(by)
+            .execute(&mut *tx)
+            .await?;
+        record(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Reads what allocation needs, lets `compute` place every key, and writes the
+    /// placements (and a new rule set, if given) in one transaction that no other
+    /// allocation or import interleaves with.
+    pub async fn reallocate<E>(
+        &self,
+        new_rules: Option<(&str, &AuditEntry)>,
+        compute: impl FnOnce(&AllocationInputs) -> Result<Vec<AllocationRow>, E>,
+    ) -> Result<Result<usize, E>, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(IMPORT_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        let mut inputs = allocation_inputs(&mut tx).await?;
+        if let Some((document, _)) = new_rules {
+            inputs.rules = Some(document.to_string());
+        }
+        let rows = match compute(&inputs) {
+            Ok(rows) => rows,
+            Err(e) => return Ok(Err(e)),
+        };
+        if let Some((document, audit)) = new_rules {
+            sqlx::query(
+                "INSERT INTO cost_rules (document, version, updated_at, updated_by) VALUES ($1::jsonb, 1, $2, $3)
+                 ON CONFLICT (one_row) DO UPDATE SET document = EXCLUDED.document, version = cost_rules.version + 1,
+                     updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by",
+            )
+            .bind(document)
+            .bind(audit.at)
+            .bind(&audit.actor)
+            .execute(&mut *tx)
+            .await?;
+            record(&mut tx, audit).await?;
+        }
+        sqlx::query("DELETE FROM cost_allocations")
+            .execute(&mut *tx)
+            .await?;
+        let count = rows.len();
+        let mut copy = tx
+            .copy_in_raw("COPY cost_allocations (key_id, group_id, rule, share) FROM STDIN WITH (FORMAT csv)")
+            .await?;
+        let mut writer = csv_writer();
+        for chunk in rows.chunks(20_000) {
+            for row in chunk {
+                writer
+                    .write_record([
+                        row.key_id.to_string().as_str(),
+                        row.group_id.as_deref().unwrap_or(""),
+                        row.rule.as_deref().unwrap_or(""),
+                        &row.share,
+                    ])
+                    .map_err(|e| StoreError::Encoding(e.to_string()))?;
+            }
+            copy.send(drain(&mut writer)?).await?;
+        }
+        copy.finish().await?;
+        tx.commit().await?;
+        Ok(Ok(count))
+    }
+
+    /// What allocation reads, outside the allocation lock (for previews).
+    pub async fn allocation_inputs(&self) -> Result<AllocationInputs, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        allocation_inputs(&mut conn).await
+    }
+
+    /// The currencies billing data is in.
+    pub async fn cost_currencies(&self) -> Result<Vec<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT DISTINCT currency FROM cost_keys ORDER BY 1")
+                .fetch_all(self.pool())
+                .await?,
+        )
+    }
+
+    /// The stored rule set and its version.
+    pub async fn cost_rules(&self) -> Result<Option<(String, i64)>, StoreError> {
+        let row = sqlx::query("SELECT document::text AS document, version FROM cost_rules")
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|row| Ok((row.try_get("document")?, row.try_get("version")?)))
+            .transpose()
+            .map_err(|e: sqlx::Error| e.into())
+    }
+
+    /// Every key's current placement (for previews).
+    pub async fn cost_allocations(&self) -> Result<Vec<AllocationRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT key_id, group_id, rule, share::text AS share FROM cost_allocations",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AllocationRow {
+                    key_id: row.try_get("key_id")?,
+                    group_id: row.try_get("group_id")?,
+                    rule: row.try_get("rule")?,
+                    share: row.try_get("share")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// Billed cost per key over a period (for previews).
+    pub async fn cost_by_key(
+        &self,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT key_id, sum(billed_cost)::text AS billed FROM cost_daily WHERE day >= $1 AND day < $2 GROUP BY key_id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("key_id")?, row.try_get("billed")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// Sums billed and effective cost by one dimension over a period, within the
+    /// caller's scope of groups; Unallocated is the empty group.
+    pub async fn cost_report(&self, query: &CostQuery) -> Result<Vec<CostRow>, StoreError> {
+        let dimension = match &query.by {
+            CostDimension::Group => "coalesce(a.group_id, '')",
+            CostDimension::Service => "k.service_name",
+            CostDimension::SubAccount => "k.sub_account_id",
+            CostDimension::Region => "k.region_id",
+            CostDimension::AvailabilityZone => "k.availability_zone",
+            CostDimension::ChargeCategory => "k.charge_category",
+            CostDimension::Resource => "k.resource_id",
+            CostDimension::Creator => "coalesce(k.created_by, '')",
+            CostDimension::Day => "d.day::text",
+            CostDimension::Month => "to_char(d.day, 'YYYY-MM')",
+            CostDimension::Tag(_) => {
+                "coalesce((SELECT t.value FROM jsonb_each_text(k.tags) AS t(key, value)
+                   WHERE regexp_replace(lower(btrim(t.key)), '^user:\\s*', '') = $6 LIMIT 1), '')"
+            }
+        };
+        let (all, group_ids, unallocated) = match &query.scope {
+            GroupScope::All => (true, Vec::new(), true),
+            GroupScope::Only {
+                group_ids,
+                unallocated,
+            } => (false, group_ids.clone(), *unallocated),
+        };
+        let (one_group, only_unallocated, group_id) = match &query.group {
+            None => (false, false, None),
+            Some(None) => (true, true, None),
+            Some(Some(id)) => (true, false, Some(id.clone())),
+        };
+        let tag = match &query.by {
+            CostDimension::Tag(key) => spend::item::normalise_tag_key(key),
+            _ => String::new(),
+        };
+        let sql = format!(
+            "SELECT {dimension} AS value,
+                    sum(d.billed_cost * coalesce(a.share, 1))::text AS billed,
+                    sum(d.effective_cost * coalesce(a.share, 1))::text AS effective
+             FROM cost_daily d
+             JOIN cost_keys k ON k.id = d.key_id
+             LEFT JOIN cost_allocations a ON a.key_id = d.key_id
+             WHERE d.day >= $1 AND d.day < $2
+               AND ($3 OR a.group_id = ANY($4) OR ($5 AND a.group_id IS NULL))
+               AND (NOT $7 OR ($8 AND a.group_id IS NULL) OR a.group_id = $9)
+             GROUP BY 1
+             ORDER BY sum(d.billed_cost * coalesce(a.share, 1)) DESC, 1"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(query.from)
+            .bind(query.to)
+            .bind(all)
+            .bind(&group_ids)
+            .bind(unallocated)
+            .bind(&tag)
+            .bind(one_group)
+            .bind(only_unallocated)
+            .bind(group_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(CostRow {
+                    value: row.try_get("value")?,
+                    billed: row.try_get("billed")?,
+                    effective: row.try_get("effective")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// The first and last day with data, if any.
+    pub async fn cost_days(&self) -> Result<Option<(Date, Date)>, StoreError> {
+        let row = sqlx::query("SELECT min(day) AS first, max(day) AS last FROM cost_daily")
+            .fetch_one(self.pool())
+            .await?;
+        let first: Option<Date> = row.try_get("first")?;
+        let last: Option<Date> = row.try_get("last")?;
+        Ok(first.zip(last))
+    }
+
+    /// Sets the group a user's created resources are billed to (`None`: the first
+    /// group joined).
+    pub async fn set_billing_group(
+        &self,
+        user_id: &str,
+        group_id: Option<&str>,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE users SET billing_group_id = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(group_id)
+            .execute(&mut *tx)
+            .await?;
+        crate::audit::commit(tx, audit).await
+    }
+}
+
+/// After the staging rows are in: makes partitions, replaces the (account, period)
+/// pairs the import covers, and writes keys, line items, rollups and the summary.
+/// Returns the earlier imports it replaced entirely or in part.
+async fn settle_import(conn: &mut PgConnection, import_id: i64) -> Result<Vec<i64>, StoreError> {
+    let periods: Vec<Date> =
+        sqlx::query_scalar("SELECT DISTINCT billing_period_start FROM cost_staging")
+            .fetch_all(&mut *conn)
+            .await?;
+    for period in &periods {
+        let next = period
+            .replace_day(1)
+            .ok()
+            .and_then(|d| {
+                let (y, m) = if d.month() == time::Month::December {
+                    (d.year() + 1, time::Month::January)
+                } else {
+                    (d.year(), d.month().next())
+                };
+                Date::from_calendar_date(y, m, 1).ok()
+            })
+            .ok_or_else(|| StoreError::Encoding(format!("no month after {period}")))?;
+        let name = format!(
+            "cost_line_items_p{}{:02}",
+            period.year(),
+            u8::from(period.month())
+        );
+        sqlx::query(&format!(
+            "CREATE TABLE IF NOT EXISTS {name} PARTITION OF cost_line_items FOR VALUES FROM ('{period}') TO ('{next}')"
+        ))
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query(
+        "CREATE TEMP TABLE cost_new_scopes ON COMMIT DROP AS
+         SELECT DISTINCT billing_account_id, billing_period_start FROM cost_staging",
+    )
+    .execute(&mut *conn)
+    .await?;
+    let replaced: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT s.import_id FROM cost_import_scopes s
+         JOIN cost_new_scopes n USING (billing_account_id, billing_period_start) ORDER BY 1",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for table in ["cost_line_items", "cost_daily"] {
+        sqlx::query(&format!(
+            "DELETE FROM {table} t USING cost_new_scopes n
+             WHERE t.billing_account_id = n.billing_account_id AND t.billing_period_start = n.billing_period_start"
+        ))
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO cost_import_scopes (billing_account_id, billing_period_start, import_id)
+         SELECT billing_account_id, billing_period_start, $1 FROM cost_new_scopes
+         ON CONFLICT (billing_account_id, billing_period_start) DO UPDATE SET import_id = EXCLUDED.import_id",
+    )
+    .bind(import_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE cost_imports SET state = 'replaced', ended_at = now()
+         WHERE state = 'active' AND id <> $1 AND NOT EXISTS (SELECT 1 FROM cost_import_scopes s WHERE s.import_id = cost_imports.id)",
+    )
+    .bind(import_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO cost_keys (id, billing_account_id, sub_account_id, provider, service_name, region_id,
+             availability_zone, resource_id, charge_category, currency, tags, created_by)
+         SELECT DISTINCT ON (key_id) key_id, billing_account_id, sub_account_id, provider, service_name, region_id,
+             availability_zone, resource_id, charge_category, currency, tags, created_by
+         FROM cost_staging ORDER BY key_id
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO cost_line_items (import_id, billing_period_start, billing_account_id, key_id, charge_period_start,
+             charge_period_end, billed_cost, effective_cost, list_cost, pricing_quantity, pricing_unit,
+             charge_description, service_category, billing_account_name, sub_account_name, resource_name)
+         SELECT $1, billing_period_start, billing_account_id, key_id, charge_period_start, charge_period_end,
+             billed_cost, effective_cost, list_cost, pricing_quantity, pricing_unit, charge_description,
+             service_category, billing_account_name, sub_account_name, resource_name
+         FROM cost_staging",
+    )
+    .bind(import_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO cost_daily (import_id, billing_account_id, billing_period_start, day, key_id,
+             billed_cost, effective_cost, list_cost, line_items)
+         SELECT $1, billing_account_id, billing_period_start, (charge_period_start AT TIME ZONE 'UTC')::date, key_id,
+             sum(billed_cost), sum(effective_cost), sum(list_cost), count(*)
+         FROM cost_staging GROUP BY 2, 3, 4, 5",
+    )
+    .bind(import_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE cost_imports SET
+            line_items = s.n, billed_total = s.total, currencies = s.currencies,
+            period_first = s.first, period_last = s.last
+         FROM (SELECT count(*) AS n, coalesce(sum(billed_cost), 0) AS total,
+                      coalesce(string_agg(DISTINCT currency, ','), '') AS currencies,
+                      min(billing_period_start) AS first, max(billing_period_start) AS last
+               FROM cost_staging) s
+         WHERE id = $1",
+    )
+    .bind(import_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(replaced)
+}
+
+async fn import_by_id(
+    conn: &mut PgConnection,
+    id: i64,
+    replaced: Vec<i64>,
+) -> Result<CostImport, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, imported_at, imported_by, files, format, line_items, billed_total::text AS billed_total,
+                currencies, period_first, period_last, state
+         FROM cost_imports WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| StoreError::NotFound {
+        what: "import",
+        name: format!("#{id}"),
+    })?;
+    Ok(CostImport {
+        id: row.try_get("id")?,
+        imported_at: row.try_get("imported_at")?,
+        imported_by: row.try_get("imported_by")?,
+        files: row.try_get("files")?,
+        format: row.try_get("format")?,
+        line_items: row.try_get("line_items")?,
+        billed_total: row.try_get("billed_total")?,
+        currencies: row.try_get("currencies")?,
+        period_first: row.try_get("period_first")?,
+        period_last: row.try_get("period_last")?,
+        state: row.try_get("state")?,
+        replaced: replaced.into_iter().filter(|r| *r != id).collect(),
+    })
+}
+
+async fn allocation_inputs(conn: &mut PgConnection) -> Result<AllocationInputs, StoreError> {
+    let rules = sqlx::query("SELECT document::text AS document, version FROM cost_rules")
+        .fetch_optional(&mut *conn)
+        .await?;
+    let (rules, version) = match rules {
+        Some(row) => (
+            Some(row.try_get::<String, _>("document")?),
+            row.try_get("version")?,
+        ),
+        None => (None, 0),
+    };
+    let groups = sqlx::query("SELECT id, name FROM groups ORDER BY lower(name)")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("id")?, row.try_get("name")?)))
+        .collect::<Result<Vec<(String, String)>, sqlx::Error>>()?;
+    let billing_groups = sqlx::query(
+        "SELECT lower(u.name) AS user_name, g.name AS group_name
+         FROM users u
+         JOIN groups g ON g.id = coalesce(u.billing_group_id,
+             (SELECT m.group_id FROM group_members m WHERE m.user_id = u.id ORDER BY m.added_at, m.group_id LIMIT 1))
+         WHERE NOT u.is_root",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|row| Ok((row.try_get("user_name")?, row.try_get("group_name")?)))
+    .collect::<Result<HashMap<String, String>, sqlx::Error>>()?;
+    let keys = sqlx::query(
+        "SELECT k.id, k.billing_account_id, k.sub_account_id, k.provider, k.service_name, k.region_id,
+                k.availability_zone, k.resource_id, k.charge_category, k.currency, k.tags::text AS tags, k.created_by,
+                coalesce((SELECT sum(d.billed_cost) FROM cost_daily d WHERE d.key_id = k.id), 0)::float8 AS billed
+         FROM cost_keys k
+         WHERE EXISTS (SELECT 1 FROM cost_daily d WHERE d.key_id = k.id)",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|row| {
+        let tags: String = row.try_get("tags")?;
+        Ok((
+            row.try_get("id")?,
+            spend::CostKey {
+                billing_account_id: row.try_get("billing_account_id")?,
+                sub_account_id: row.try_get("sub_account_id")?,
+                provider: row.try_get("provider")?,
+                service_name: row.try_get("service_name")?,
+                region_id: row.try_get("region_id")?,
+                availability_zone: row.try_get("availability_zone")?,
+                resource_id: row.try_get("resource_id")?,
+                charge_category: row.try_get("charge_category")?,
+                currency: row.try_get("currency")?,
+                tags: serde_json::from_str(&tags).unwrap_or_default(),
+                created_by: row.try_get("created_by")?,
+            },
+            row.try_get("billed")?,
+        ))
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(AllocationInputs {
+        rules,
+        version,
+        groups,
+        billing_groups,
+        keys,
+    })
+}
