@@ -111,6 +111,13 @@ impl From<service::ServiceError> for AppError {
             E::Refused(message) => AppError::Forbidden(message),
             E::SignedOut => AppError::SignedOut,
             E::Throttled(message) => AppError::Busy(message),
+            E::BadBillingFile(refusal) => {
+                let mut message = refusal.summary.clone();
+                for row in refusal.rows.iter().skip(1).take(4) {
+                    message.push_str(&format!(" {row}."));
+                }
+                AppError::field("file", message)
+            }
             E::Internal => AppError::Internal,
         }
     }

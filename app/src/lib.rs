@@ -4,6 +4,7 @@
 //! `ActionForm`s, so they work as plain HTML posts before the wasm has loaded.
 
 pub mod api;
+pub mod charts;
 pub mod components;
 pub mod error;
 pub mod pages;
@@ -66,6 +67,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("security") view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("spend") view=SpendPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("spend"), StaticSegment("imports")) view=SpendImportsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("spend"), StaticSegment("rules")) view=SpendRulesPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -1,6 +1,7 @@
 // The console end to end, in headless Chromium, against a server with a fresh database.
 import { test, expect, Page, Browser } from "@playwright/test";
 import { totp, awaitFreshStep, awaitNextStep } from "./totp";
+import * as path from "path";
 
 const ROOT_EMAIL = "root@example.com";
 const ROOT_PASSWORD = "Root-Password-2026";
@@ -10,6 +11,7 @@ const BOB_PASSWORD = "Bob-Password-1234";
 const CAROL_PASSWORD = "Carol-Password-1234";
 const AUDREY_PASSWORD = "Audrey-Password-1234";
 const PAUL_PASSWORD = "Paul-Password-12345";
+const MANON_PASSWORD = "Manon-Password-12345";
 
 async function signIn(page: Page, identity: string, password: string) {
   await page.goto("/signin");
@@ -664,6 +666,83 @@ test.describe.serial("Portcullis console", () => {
     await expect(laptop).toHaveURL(/\/signin$/);
     await phone.goto("/");
     await expect(phone).toHaveURL(/\/signin$/);
+  });
+
+  test("spend: upload the FOCUS sample, allocate it by rules, and a manager sees only their group", async ({ page }) => {
+    await signInAsRoot(page);
+    for (const group of ["Vienna", "Phoenix"]) {
+      await page.goto("/groups");
+      await page.fill("#group-name", group);
+      await page.click("button.primary");
+      await expect(page).toHaveURL(new RegExp(`/groups/${group}$`));
+    }
+
+    // A file with a formula cell is refused whole, naming the row and column.
+    await page.goto("/spend/imports");
+    const header = "BilledCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargePeriodStart,ChargePeriodEnd,ServiceName\n";
+    const bad = header + "1.5,111,USD,2024-09-01,2024-09-02,2024-09-02,EC2\n2,111,USD,2024-09-01,2024-09-02,2024-09-02,=HYPERLINK(\"x\")\n";
+    await page.setInputFiles("#cost-file", { name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
+    await page.click("[data-testid=upload-form] button[type=submit]");
+    await expect(page.getByTestId("upload-outcome")).toContainText("1 row cannot be imported");
+    await expect(page.getByTestId("upload-outcome")).toContainText("row 3, column ServiceName");
+    await expect(page.getByTestId("import-history").locator("tbody tr")).toHaveCount(0);
+
+    await page.setInputFiles("#cost-file", path.resolve(__dirname, "../../spend/tests/data/focus_sample.csv"));
+    await page.click("[data-testid=upload-form] button[type=submit]");
+    await expect(page.getByTestId("upload-outcome")).toContainText("1000 line items");
+    await expect(page.getByTestId("import-history")).toContainText("focus_sample.csv");
+
+    // Rules: preview what changes, then save.
+    await page.goto("/spend/rules");
+    const rules = {
+      rules: [
+        { name: "vienna", when: { on: "tag", key: "business_unit", test: { prefix: "Vienna" } }, then: { to: "group", group: "Vienna" } },
+        { name: "phoenix", when: { on: "tag", key: "business_unit", test: { prefix: "Phoenix" } }, then: { to: "group", group: "Phoenix" } },
+      ],
+    };
+    await page.fill("#rules-document", JSON.stringify({ rules: [{ ...rules.rules[0], then: { to: "group", group: "Nobody" } }] }));
+    await page.click("button:has-text('Save and apply')");
+    await expect(page.locator(".field-error")).toContainText("there is no group named Nobody");
+    await page.fill("#rules-document", JSON.stringify(rules));
+    await page.getByTestId("preview-rules").click();
+    await expect(page.getByTestId("rules-preview")).toContainText("Vienna");
+    await page.click("button:has-text('Save and apply')");
+    await expect(page.locator(".banner.success")).toContainText("Rules saved");
+
+    await page.goto("/spend?from=2024-09-01&to=2024-10-31");
+    const groups = page.getByTestId("spend-groups");
+    await expect(groups).toContainText("Vienna");
+    await expect(groups).toContainText("Phoenix");
+    await expect(groups).toContainText("Unallocated");
+    await expect(page.locator("#spend-by-group svg[role=img] title").first()).toContainText("Billed cost per group");
+    const viennaBilled = await groups.locator("tr", { hasText: "Vienna" }).locator("td").first().innerText();
+
+    // A project manager allowed Vienna's spend sees that and nothing else.
+    await createUser(page, "manon", MANON_PASSWORD, false);
+    await expect(page).toHaveURL(/\/users\/manon$/);
+    const inline = page.getByTestId("inline-policies");
+    await inline.locator("summary:has-text('Add inline policy')").click();
+    await page.fill("#inline-name", "ViennaSpend");
+    await page.fill(
+      "#inline-document",
+      JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "ce:GetCostAndUsage", Resource: "arn:aws:iam::*:group/Vienna*" }] }),
+    );
+    await page.click("button:has-text('Save inline policy')");
+    await expect(page.getByTestId("permissions")).toContainText("ViennaSpend");
+    await signOut(page);
+
+    await signIn(page, "manon", MANON_PASSWORD);
+    await expect(page).toHaveURL(/\/spend$/);
+    await page.goto("/spend?from=2024-09-01&to=2024-10-31");
+    await expect(page.getByTestId("spend-groups")).toContainText("Vienna");
+    await expect(page.getByTestId("spend-groups")).not.toContainText("Phoenix");
+    await expect(page.getByTestId("spend-groups")).not.toContainText("Unallocated");
+    await expect(page.getByTestId("spend-total")).toContainText(viennaBilled);
+    // Nothing of the other groups reaches the browser, not even in the page's data.
+    expect(await page.content()).not.toContain("Phoenix");
+    await page.goto("/spend/rules");
+    await expect(page.locator(".form-error")).toContainText("ce:DescribeCostCategoryDefinition");
+    await signOut(page);
   });
 
   test("without JavaScript, every page is a real redirect or a real form", async ({ browser }) => {

@@ -34,6 +34,8 @@ pub struct Menu {
     pub simulator: bool,
     pub settings: bool,
     pub audit: bool,
+    /// Some group's spend (or Unallocated spend) is visible.
+    pub spend: bool,
 }
 
 /// The role session the console is acting in, for the top bar.

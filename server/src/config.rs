@@ -39,6 +39,9 @@ pub struct Config {
     pub trusted_proxies: Vec<policy::condition::Cidr>,
     /// The 12-digit account id a new installation gets (random when unset).
     pub account_id: Option<String>,
+    /// Limits on one billing import (`PORTCULLIS_COST_MAX_ROWS`,
+    /// `PORTCULLIS_COST_MAX_BYTES`).
+    pub cost_limits: service::costs::ImportLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -137,7 +140,25 @@ impl Config {
                 });
             }
         }
+        let mut cost_limits = service::costs::ImportLimits::default();
+        for (name, slot) in [
+            ("PORTCULLIS_COST_MAX_ROWS", &mut cost_limits.max_rows),
+            ("PORTCULLIS_COST_MAX_BYTES", &mut cost_limits.max_bytes),
+        ] {
+            if let Some(text) = env(name) {
+                *slot = text
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or(ConfigError::Value {
+                        name,
+                        value: text,
+                        why: "expected a whole number greater than 0",
+                    })?;
+            }
+        }
         Ok(Config {
+            cost_limits,
             account_id,
             trusted_proxies,
             sign_in_rate,

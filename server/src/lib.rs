@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod config;
+pub mod costs_cli;
 pub mod csrf;
 pub mod database;
 pub mod headers;

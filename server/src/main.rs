@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use portcullis::{admin, config, policy_cli, serve};
+use portcullis::{admin, config, costs_cli, policy_cli, serve};
 
 use clap::{Parser, Subcommand};
 
@@ -35,11 +35,20 @@ enum Command {
     /// Work with policy documents: lint, simulate, templates.
     #[command(subcommand)]
     Policy(policy_cli::PolicyCommand),
+    /// Billing data: import, generate, report, export.
+    #[command(subcommand)]
+    Costs(costs_cli::CostsCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Costs(costs) = &command {
+        if let Some(code) = costs_cli::run_offline(costs) {
+            return code;
+        }
+    }
+    match command {
         Command::Policy(command) => policy_cli::run(command),
         Command::GenerateKey => {
             println!("{}", identity::secret_box::SecretBox::generate_key());
@@ -70,6 +79,7 @@ fn main() -> ExitCode {
                     Command::ResetRootPassword { remove_mfa } => {
                         admin::reset_root_password(&config, remove_mfa).await
                     }
+                    Command::Costs(command) => costs_cli::run(&config, command).await,
                     _ => serve::serve(config).await,
                 }
             });

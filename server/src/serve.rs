@@ -73,6 +73,11 @@ pub async fn router(secure_cookies: bool, state: AppState) -> Result<Router, Box
             AppState,
             _,
         >(context, shell))
+        .route(
+            "/spend/upload",
+            axum::routing::post(app::ssr::upload::upload_costs)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             app::ssr::pages::guard_pages,
@@ -152,6 +157,7 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
     service.watch_changes();
     prune_sign_in_attempts(service.clone());
     let state = AppState {
+        cost_limits: config.cost_limits,
         leptos_options: leptos_options(&config)?,
         service,
         proxies: service::proxies::TrustedProxies::new(config.trusted_proxies.clone()),

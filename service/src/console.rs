@@ -38,6 +38,7 @@ impl Service {
             simulator: refused.allows("iam:SimulateCustomPolicy"),
             settings: refused.allows("iam:GetAccountPasswordPolicy"),
             audit: refused.allows(crate::audit::LOOKUP),
+            spend: !self.spend_visible_nowhere(caller).await?,
         };
         let role = caller.role.as_ref().map(|r| ActiveRole {
             role: r.role_name.clone(),

@@ -72,7 +72,7 @@ impl Default for ImportLimits {
     fn default() -> Self {
         ImportLimits {
             max_rows: 50_000_000,
-            max_bytes: 20 * 1024 * 1024 * 1024,
+            max_bytes: 1024 * 1024 * 1024,
         }
     }
 }
@@ -512,6 +512,33 @@ impl Service {
             .collect())
     }
 
+    /// Writes the line items of a period (`to` inclusive) that the caller may see as
+    /// FOCUS CSV with `x_AllocatedGroup` and `x_AllocationRule`; `None` is an
+    /// operator at the shell, who sees everything.
+    pub async fn export_costs(
+        &self,
+        caller: Option<&Caller>,
+        from: Date,
+        to: Date,
+        write: impl FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Result<(), ServiceError> {
+        let scope = match caller {
+            Some(caller) => {
+                let scope = self.spend_scope(caller).await?;
+                if scope.is_empty() {
+                    self.authorize(caller, VIEW, &arn::unallocated(&caller.account_id))
+                        .await?;
+                }
+                scope
+            }
+            None => Scope::All,
+        };
+        self.store
+            .export_costs(from, to + Duration::days(1), &scope.as_store(), write)
+            .await?;
+        Ok(())
+    }
+
     /// The first and last day with billing data.
     pub async fn cost_days(&self) -> Result<Option<(Date, Date)>, ServiceError> {
         Ok(self.store.cost_days().await?)
@@ -533,6 +560,21 @@ impl Service {
                 Ok::<_, ServiceError>(place_all(inputs, &rules))
             })
             .await?
+    }
+
+    /// Whether the caller may see no group's spend at all (the menu hides Spend).
+    pub async fn spend_visible_nowhere(&self, caller: &Caller) -> Result<bool, ServiceError> {
+        Ok(self.spend_scope(caller).await?.is_empty())
+    }
+
+    /// The period a spend page shows when the URL names none: the month of the
+    /// newest billing data up to its last day, or this month so far.
+    pub async fn default_spend_period(&self) -> Result<(Date, Date), ServiceError> {
+        let last = match self.store.cost_days().await? {
+            Some((_, last)) => last,
+            None => self.clock.now().date(),
+        };
+        Ok((spend::item::month_start(last), last))
     }
 
     async fn checked_rules(&self, document: &str) -> Result<RuleSet, ServiceError> {

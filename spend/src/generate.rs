@@ -225,7 +225,7 @@ pub fn write(plan: &Plan, out: &mut impl Write) -> std::io::Result<()> {
             (service, category, unit, price)
         };
         // Quantity in ten-thousandths, price in millionths: cost in 10⁻¹⁰, exactly.
-        let quantity = resource.quantity * rng.gen_range(50..150) / 10;
+        let quantity = resource.quantity * rng.gen_range(50..150) * 10;
         let mut cost = i128::from(quantity) * i128::from(price);
         let charge_category = if special {
             if row % 2 == 0 {

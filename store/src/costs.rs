@@ -558,6 +558,101 @@ impl Store {
             .map_err(Into::into)
     }
 
+    /// Writes line items of a period as FOCUS CSV with the group each share went to
+    /// (`x_AllocatedGroup`, `x_AllocationRule`): a split cost is one row per group,
+    /// its amounts multiplied by the share, so the rows add up to the bill. Text
+    /// cells a spreadsheet would run as formulas are escaped with a leading `'`.
+    pub async fn export_costs(
+        &self,
+        from: Date,
+        to: Date,
+        scope: &GroupScope,
+        mut write: impl FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Result<(), StoreError> {
+        use futures_util::StreamExt;
+        use sqlx::postgres::PgPoolCopyExt;
+        let filter = match scope {
+            GroupScope::All => "TRUE".to_string(),
+            GroupScope::Only {
+                group_ids,
+                unallocated,
+            } => {
+                // Group ids are Portcullis's own (letters and digits); anything else
+                // cannot be one and is left out rather than quoted.
+                let ids: Vec<String> = group_ids
+                    .iter()
+                    .filter(|id| id.bytes().all(|b| b.is_ascii_alphanumeric()))
+                    .map(|id| format!("'{id}'"))
+                    .collect();
+                let listed = if ids.is_empty() {
+                    "FALSE".to_string()
+                } else {
+                    format!("a.group_id IN ({})", ids.join(", "))
+                };
+                format!("({listed} OR ({unallocated} AND a.group_id IS NULL))")
+            }
+        };
+        let text = |column: &str| {
+            format!(
+                r"CASE WHEN {column} ~ '^[=@\t\r]' OR {column} ~ '^[+-][^0-9.]' THEN '''' || {column} ELSE {column} END"
+            )
+        };
+        let statement = format!(
+            r#"COPY (SELECT
+                {az} AS "AvailabilityZone",
+                (li.billed_cost * coalesce(a.share, 1)) AS "BilledCost",
+                {account} AS "BillingAccountId",
+                {account_name} AS "BillingAccountName",
+                k.currency AS "BillingCurrency",
+                li.billing_period_start AS "BillingPeriodStart",
+                k.charge_category AS "ChargeCategory",
+                {description} AS "ChargeDescription",
+                to_char(li.charge_period_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "ChargePeriodStart",
+                to_char(li.charge_period_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "ChargePeriodEnd",
+                (li.effective_cost * coalesce(a.share, 1)) AS "EffectiveCost",
+                (li.list_cost * coalesce(a.share, 1)) AS "ListCost",
+                li.pricing_quantity AS "PricingQuantity",
+                {unit} AS "PricingUnit",
+                {provider} AS "ProviderName",
+                {region} AS "RegionId",
+                {resource} AS "ResourceId",
+                {resource_name} AS "ResourceName",
+                {category} AS "ServiceCategory",
+                {service} AS "ServiceName",
+                {sub} AS "SubAccountId",
+                {sub_name} AS "SubAccountName",
+                k.tags AS "Tags",
+                coalesce(g.name, 'Unallocated') AS "x_AllocatedGroup",
+                coalesce(a.rule, '') AS "x_AllocationRule"
+             FROM cost_line_items li
+             JOIN cost_keys k ON k.id = li.key_id
+             LEFT JOIN cost_allocations a ON a.key_id = li.key_id
+             LEFT JOIN groups g ON g.id = a.group_id
+             WHERE li.charge_period_start >= '{from}'::date AND li.charge_period_start < '{to}'::date AND {filter}
+             ORDER BY li.charge_period_start, li.key_id)
+             TO STDOUT WITH (FORMAT csv, HEADER)"#,
+            az = text("k.availability_zone"),
+            account = text("k.billing_account_id"),
+            account_name = text("li.billing_account_name"),
+            description = text("li.charge_description"),
+            unit = text("li.pricing_unit"),
+            provider = text("k.provider"),
+            region = text("k.region_id"),
+            resource = text("k.resource_id"),
+            resource_name = text("li.resource_name"),
+            category = text("li.service_category"),
+            service = text("k.service_name"),
+            sub = text("k.sub_account_id"),
+            sub_name = text("li.sub_account_name"),
+        );
+        let mut stream = self.pool().copy_out_raw(&statement).await?;
+        while let Some(bytes) = stream.next().await {
+            let bytes = bytes?;
+            write(&bytes).map_err(|e| StoreError::Encoding(e.to_string()))?;
+        }
+        Ok(())
+    }
+
     /// The first and last day with data, if any.
     pub async fn cost_days(&self) -> Result<Option<(Date, Date)>, StoreError> {
         let row = sqlx::query("SELECT min(day) AS first, max(day) AS last FROM cost_daily")

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod costs;
 pub mod credentials;
 pub mod groups;
 pub mod permissions;

@@ -18,6 +18,13 @@ pub fn HomePage() -> impl IntoView {
                 None => None,
             };
             me.map(|me| {
+            // Someone who may see spend and nothing of IAM (a project manager) lands
+            // on their spend dashboard.
+            let only_spend = me.menu.spend
+                && me.menu == (model::session::Menu { spend: true, ..Default::default() });
+            if only_spend {
+                return view! { <leptos_router::components::Redirect path="/spend"/> }.into_any();
+            }
             let banner = (me.is_root && (me.root_needs_mfa || me.root_needs_user)).then(|| view! {
                 <section class="banner warning" data-testid="root-banner" role="status">
                     <h2>"Secure your root user"</h2>
@@ -59,7 +66,7 @@ pub fn HomePage() -> impl IntoView {
                         <a href="/security">"Manage my credentials"</a>
                     </div>
                 </section>
-            }
+            }.into_any()
         })
         })}
         </Suspense>

@@ -66,6 +66,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                         {move || Suspend::new(async move {
                             let menu = me.await.ok().flatten().map(|me| me.menu).unwrap_or_default();
                             view! {
+                                {menu.spend.then(|| view! { <A href="/spend">"Spend"</A> })}
                                 {menu.users.then(|| view! { <A href="/users">"Users"</A> })}
                                 {menu.groups.then(|| view! { <A href="/groups">"Groups"</A> })}
                                 {menu.roles.then(|| view! { <A href="/roles">"Roles"</A> })}

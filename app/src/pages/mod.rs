@@ -12,6 +12,7 @@ mod security;
 mod settings;
 mod signin;
 mod simulator;
+mod spend;
 mod users;
 
 pub use audit::AuditPage;
@@ -24,4 +25,5 @@ pub use security::SecurityPage;
 pub use settings::SettingsPage;
 pub use signin::{ChangePasswordPage, MfaPage, SetUpPage, SignInPage};
 pub use simulator::SimulatorPage;
+pub use spend::{SpendImportsPage, SpendPage, SpendRulesPage};
 pub use users::{UserPage, UsersPage};

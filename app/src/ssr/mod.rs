@@ -5,6 +5,7 @@
 pub mod pages;
 pub mod session;
 pub mod state;
+pub mod upload;
 
 pub use session::{caller, flash, respond, take_flash, RequestCaller};
 pub use state::AppState;

@@ -12,4 +12,6 @@ pub struct AppState {
     pub service: Service,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub proxies: TrustedProxies,
+    /// Limits on one billing upload.
+    pub cost_limits: service::costs::ImportLimits,
 }

@@ -79,6 +79,7 @@ async fn spawn_app_inner(
         service.watch_changes();
     }
     let state = AppState {
+        cost_limits: service::costs::ImportLimits::default(),
         leptos_options,
         service: service.clone(),
         proxies: service::proxies::TrustedProxies::new(

@@ -1,0 +1,119 @@
+//! Spend: the overview, import history, uploads' outcomes and allocation rules.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+pub use model::costs::{GroupChange, ImportsPage, RulesPage, SpendOverview};
+
+/// What the last upload in this session came to, shown once on the imports page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UploadOutcome {
+    pub ok: bool,
+    pub message: String,
+    /// Row-level refusals, one line each.
+    pub rows: Vec<String>,
+}
+
+/// The session key of [`UploadOutcome`].
+pub const UPLOAD_FLASH: &str = "portcullis.upload";
+
+#[cfg(feature = "ssr")]
+fn period(
+    from: &str,
+    to: &str,
+    default: (time::Date, time::Date),
+) -> Result<(time::Date, time::Date), AppError> {
+    let parse = |field: &'static str, text: &str, fallback: time::Date| {
+        if text.trim().is_empty() {
+            return Ok(fallback);
+        }
+        spend::item::parse_date(text.trim()).ok_or_else(|| {
+            AppError::field(field, format!("{text:?} is not a date such as 2026-09-01."))
+        })
+    };
+    let (from, to) = (parse("from", from, default.0)?, parse("to", to, default.1)?);
+    if to < from {
+        return Err(AppError::field(
+            "to",
+            "The end of the period is before its start.",
+        ));
+    }
+    Ok((from, to))
+}
+
+#[server]
+pub async fn load_spend(from: String, to: String) -> Result<SpendOverview, AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    let service = state()?.service;
+    let default = service.default_spend_period().await.map_err(respond)?;
+    let (from, to) = period(&from, &to, default)?;
+    service
+        .spend_overview(&caller, from, to)
+        .await
+        .map_err(respond)
+}
+
+#[server]
+pub async fn cost_imports() -> Result<(ImportsPage, Option<UploadOutcome>), AppError> {
+    use crate::ssr::{caller, respond, state, take_flash};
+    let caller = caller().await?;
+    let page = state()?
+        .service
+        .cost_imports(&caller)
+        .await
+        .map_err(respond)?;
+    let outcome = take_flash::<UploadOutcome>(UPLOAD_FLASH).await?;
+    Ok((page, outcome))
+}
+
+#[server]
+pub async fn roll_back_import(id: i64) -> Result<(), AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?
+        .service
+        .roll_back_cost_import(&caller, id)
+        .await
+        .map_err(respond)?;
+    leptos_axum::redirect("/spend/imports");
+    Ok(())
+}
+
+#[server]
+pub async fn cost_rules() -> Result<RulesPage, AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?.service.cost_rules(&caller).await.map_err(respond)
+}
+
+#[server]
+pub async fn preview_rules(
+    document: String,
+    from: String,
+    to: String,
+) -> Result<Vec<GroupChange>, AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    let service = state()?.service;
+    let default = service.default_spend_period().await.map_err(respond)?;
+    let (from, to) = period(&from, &to, default)?;
+    service
+        .preview_cost_rules(&caller, &document, from, to)
+        .await
+        .map_err(respond)
+}
+
+#[server]
+pub async fn save_rules(document: String) -> Result<(), AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?
+        .service
+        .save_cost_rules(&caller, &document)
+        .await
+        .map_err(respond)?;
+    leptos_axum::redirect("/spend/rules?saved=1");
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! Charts drawn as SVG on the server: a `viewBox` and CSS width, never measured in
+//! the browser, so the server's markup and the hydrated markup are the same and the
+//! numbers show before (or without) the wasm. Each chart is an image with a title
+//! and carries a visually hidden table of the same numbers; each mark has a tooltip
+//! and takes keyboard focus. Colours are the Okabe–Ito palette, safe for colour-blind
+//! readers; Unallocated is always grey.
+
+use leptos::prelude::*;
+
+/// Okabe–Ito, without yellow (too pale on white).
+const PALETTE: [&str; 7] = [
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000",
+];
+const UNALLOCATED_COLOUR: &str = "#8c8c8c";
+
+/// One value to draw; `text` is what people read (exact money), `value` only sizes
+/// the mark.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub label: String,
+    pub value: f64,
+    pub text: String,
+    pub muted: bool,
+}
+
+impl Mark {
+    pub fn new(label: impl Into<String>, amount: &str, muted: bool) -> Mark {
+        Mark {
+            label: label.into(),
+            value: amount.trim().parse::<f64>().unwrap_or(0.0),
+            text: model::costs::money(amount),
+            muted,
+        }
+    }
+}
+
+fn colour(index: usize, muted: bool) -> &'static str {
+    if muted {
+        UNALLOCATED_COLOUR
+    } else {
+        PALETTE
+            .get(index % PALETTE.len())
+            .copied()
+            .unwrap_or("#0072B2")
+    }
+}
+
+/// The same numbers as a table for screen readers.
+fn hidden_table(caption: String, marks: &[Mark]) -> impl IntoView {
+    view! {
+        <table class="visually-hidden">
+            <caption>{caption}</caption>
+            <tbody>
+                {marks.iter().map(|m| view! { <tr><th scope="row">{m.label.clone()}</th><td>{m.text.clone()}</td></tr> }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// Horizontal bars, largest first as given: spend per group.
+#[component]
+pub fn BarChart(
+    id: &'static str,
+    title: String,
+    marks: Vec<Mark>,
+    currency: String,
+) -> impl IntoView {
+    let row = 30.0;
+    let height = (marks.len() as f64 * row).max(row) + 4.0;
+    let max = marks
+        .iter()
+        .map(|m| m.value)
+        .fold(0.0_f64, f64::max)
+        .max(f64::MIN_POSITIVE);
+    let title_id = format!("{id}-title");
+    let labelled = title_id.clone();
+    let bars = marks
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let y = i as f64 * row + 2.0;
+            let width = (m.value.max(0.0) / max * 330.0).max(1.0);
+            let tip = format!("{}: {} {currency}", m.label, m.text);
+            let label = tip.clone();
+            view! {
+                <g class="mark" tabindex="0" role="listitem" aria-label=label>
+                    <title>{tip}</title>
+                    <text x="0" y=y + 19.0 class="chart-label">{truncate(&m.label, 22)}</text>
+                    <rect x="170" y=y + 4.0 width=format!("{width:.1}") height="20" rx="2" fill=colour(i, m.muted)/>
+                    <text x=format!("{:.1}", 176.0 + width) y=y + 19.0 class="chart-value">{m.text.clone()}</text>
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <figure class="chart" id=id>
+            <svg viewBox=format!("0 0 620 {height:.0}") role="img" aria-labelledby=labelled preserveAspectRatio="xMinYMin meet">
+                <title id=title_id>{title.clone()}</title>
+                <g role="list">{bars}</g>
+            </svg>
+            {hidden_table(title, &marks)}
+        </figure>
+    }
+}
+
+/// Columns over time: daily spend.
+#[component]
+pub fn ColumnChart(
+    id: &'static str,
+    title: String,
+    marks: Vec<Mark>,
+    currency: String,
+) -> impl IntoView {
+    let (width, height, base) = (620.0, 180.0, 160.0);
+    let max = marks
+        .iter()
+        .map(|m| m.value)
+        .fold(0.0_f64, f64::max)
+        .max(f64::MIN_POSITIVE);
+    let step = width / (marks.len().max(1) as f64);
+    let title_id = format!("{id}-title");
+    let labelled = title_id.clone();
+    let columns = marks
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let h = (m.value.max(0.0) / max * (base - 10.0)).max(1.0);
+            let tip = format!("{}: {} {currency}", m.label, m.text);
+            let label = tip.clone();
+            view! {
+                <g class="mark" tabindex="0" role="listitem" aria-label=label>
+                    <title>{tip}</title>
+                    <rect x=format!("{:.1}", i as f64 * step + 1.0) y=format!("{:.1}", base - h)
+                        width=format!("{:.1}", (step - 2.0).max(1.0)) height=format!("{h:.1}") fill=colour(0, false)/>
+                </g>
+            }
+        })
+        .collect_view();
+    let first = marks.first().map(|m| m.label.clone()).unwrap_or_default();
+    let last = marks.last().map(|m| m.label.clone()).unwrap_or_default();
+    view! {
+        <figure class="chart" id=id>
+            <svg viewBox=format!("0 0 {width} {height}") role="img" aria-labelledby=labelled preserveAspectRatio="xMinYMin meet">
+                <title id=title_id>{title.clone()}</title>
+                <g role="list">{columns}</g>
+                <line x1="0" y1=base x2=width y2=base class="axis"/>
+                <text x="0" y="176" class="chart-label">{first}</text>
+                <text x=width y="176" class="chart-label" text-anchor="end">{last}</text>
+            </svg>
+            {hidden_table(title, &marks)}
+        </figure>
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut short: String = text.chars().take(max - 1).collect();
+        short.push('…');
+        short
+    }
+}

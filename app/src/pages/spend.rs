@@ -1,0 +1,262 @@
+//! Spend: the overview of the groups the viewer may see, billing imports, and the
+//! allocation rules. The period lives in the URL, so a view can be shared and the
+//! back button works.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::costs::{
+    cost_imports, cost_rules, load_spend, PreviewRules, RollBackImport, SaveRules,
+};
+use crate::charts::{BarChart, ColumnChart, Mark};
+use crate::components::{action_error, field, FieldError, FormError, Guard, LoadError};
+use model::costs::money;
+
+#[component]
+pub fn SpendPage() -> impl IntoView {
+    let query = use_query_map();
+    let get = move |key: &'static str| move || query.read().get(key).unwrap_or_default();
+    let (from, to) = (get("from"), get("to"));
+    let overview = Resource::new(move || (from(), to()), |(from, to)| load_spend(from, to));
+    view! {
+        <Title text="Spend · Portcullis"/>
+        <h1>"Spend"</h1>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(o) => {
+                        let currency = o.currency.clone();
+                        let bars: Vec<Mark> = o.groups.iter().map(|g| Mark::new(g.name.clone(), &g.billed, g.unallocated)).collect();
+                        let days: Vec<Mark> = o.daily.iter().map(|d| Mark::new(d.label.clone(), &d.billed, false)).collect();
+                        let unallocated = o.groups.iter().find(|g| g.unallocated).map(|g| money(&g.billed));
+                        let import_reason = o.refusals.reason("portcullis:ImportCosts");
+                        let rules_reason = o.refusals.reason("ce:DescribeCostCategoryDefinition");
+                        view! {
+                            <form method="get" action="/spend" class="toolbar filters" role="search">
+                                <label>"From "<input type="date" name="from" value=o.from.clone()/></label>
+                                <label>"To "<input type="date" name="to" value=o.to.clone()/></label>
+                                <button type="submit">"Show"</button>
+                                <span class="spacer"></span>
+                                <Guard reason=rules_reason action="ce:DescribeCostCategoryDefinition" compact=true>
+                                    <a class="button secondary" href="/spend/rules">"Allocation rules"</a>
+                                </Guard>
+                                <Guard reason=import_reason action="portcullis:ImportCosts" compact=true>
+                                    <a class="button secondary" href="/spend/imports">"Import billing data"</a>
+                                </Guard>
+                            </form>
+                            {(!o.has_data).then(|| view! {
+                                <section class="banner" role="status" data-testid="no-spend">
+                                    <h2>"No billing data yet"</h2>
+                                    <p>"Import a FOCUS or AWS Cost and Usage Report file to see spend per group."</p>
+                                </section>
+                            })}
+                            <section class="cards">
+                                <div class="card" data-testid="spend-total">
+                                    <h2>{if o.sees_everything { "Total spend" } else { "Spend of your groups" }}</h2>
+                                    <p class="big">{money(&o.total)}" "<small>{currency.clone()}</small></p>
+                                    <p class="hint">{format!("{} to {}", o.from, o.to)}</p>
+                                </div>
+                                {unallocated.map(|u| view! {
+                                    <div class="card" data-testid="spend-unallocated">
+                                        <h2>"Unallocated"</h2>
+                                        <p class="big">{u}" "<small>{currency.clone()}</small></p>
+                                        <p class="hint">"No rule placed these costs in a group."</p>
+                                    </div>
+                                })}
+                            </section>
+                            <section class="panel">
+                                <h2>"Spend per group"</h2>
+                                <BarChart id="spend-by-group" title=format!("Billed cost per group, {} to {}", o.from, o.to) marks=bars currency=currency.clone()/>
+                                <table class="data" data-testid="spend-groups">
+                                    <thead><tr><th scope="col">"Group"</th><th scope="col" class="num">"Billed"</th><th scope="col" class="num">"Effective"</th></tr></thead>
+                                    <tbody>
+                                        {o.groups.iter().map(|g| view! {
+                                            <tr class:unallocated=g.unallocated>
+                                                <th scope="row">{g.name.clone()}</th>
+                                                <td class="num" title=g.billed.clone()>{money(&g.billed)}</td>
+                                                <td class="num" title=g.effective.clone()>{money(&g.effective)}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </section>
+                            <section class="panel">
+                                <h2>"Daily spend"</h2>
+                                <ColumnChart id="spend-by-day" title=format!("Billed cost per day, {} to {}", o.from, o.to) marks=days currency=currency.clone()/>
+                            </section>
+                            <section class="panel">
+                                <h2>"Top services"</h2>
+                                <table class="data" data-testid="spend-services">
+                                    <thead><tr><th scope="col">"Service"</th><th scope="col" class="num">"Billed"</th><th scope="col" class="num">"Effective"</th></tr></thead>
+                                    <tbody>
+                                        {o.top_services.iter().map(|s| view! {
+                                            <tr><th scope="row">{s.label.clone()}</th><td class="num">{money(&s.billed)}</td><td class="num">{money(&s.effective)}</td></tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </section>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn SpendImportsPage() -> impl IntoView {
+    let roll_back = ServerAction::<RollBackImport>::new();
+    let roll_back_error = action_error(roll_back.value());
+    let page = Resource::new(move || roll_back.version().get(), |_| cost_imports());
+    view! {
+        <Title text="Billing imports · Portcullis"/>
+        <h1>"Billing imports"</h1>
+        <p><a href="/spend">"← Spend"</a></p>
+        <FormError error=roll_back_error/>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok((page, outcome)) => {
+                        let import_reason = page.refusals.reason("portcullis:ImportCosts");
+                        let roll_back_reason = page.refusals.reason("portcullis:RollBackCostImport");
+                        view! {
+                            {outcome.map(|o| view! {
+                                <section class=if o.ok { "banner success" } else { "banner error" } role="status" data-testid="upload-outcome">
+                                    <p>{o.message}</p>
+                                    {(!o.rows.is_empty()).then(|| view! {
+                                        <ul class="row-errors">{o.rows.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+                                    })}
+                                </section>
+                            })}
+                            <section class="panel">
+                                <h2>"Import billing data"</h2>
+                                <Guard reason=import_reason action="portcullis:ImportCosts">
+                                    <form method="post" action="/spend/upload" enctype="multipart/form-data" class="upload" data-testid="upload-form">
+                                        <label for="cost-file">"FOCUS or AWS CUR files (CSV or CSV.gz)"</label>
+                                        <input id="cost-file" type="file" name="file" multiple=true accept=".csv,.gz,text/csv,application/gzip"/>
+                                        <label for="cost-format">"Format"</label>
+                                        <select id="cost-format" name="format">
+                                            <option value="auto" selected=true>"Detect from the header"</option>
+                                            <option value="focus">"FOCUS 1.0–1.2"</option>
+                                            <option value="cur">"AWS CUR (legacy)"</option>
+                                            <option value="cur2">"AWS CUR 2.0"</option>
+                                        </select>
+                                        <p class="hint">"A file is imported whole or not at all. Importing a billing account's month again replaces it."</p>
+                                        <button type="submit">"Import"</button>
+                                    </form>
+                                </Guard>
+                            </section>
+                            <section class="panel">
+                                <h2>"History"</h2>
+                                <table class="data" data-testid="import-history">
+                                    <thead><tr>
+                                        <th scope="col">"#"</th><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Files"</th>
+                                        <th scope="col" class="num">"Line items"</th><th scope="col" class="num">"Billed"</th><th scope="col">"Periods"</th><th scope="col">"State"</th><th scope="col"></th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {page.imports.into_iter().map(|i| {
+                                            let reason = roll_back_reason.clone();
+                                            let active = i.state == "active";
+                                            view! {
+                                                <tr>
+                                                    <td>{i.id}</td><td>{i.imported_at}</td><td><code>{i.imported_by}</code></td><td>{i.files}</td>
+                                                    <td class="num">{i.line_items}</td><td class="num">{money(&i.billed_total)}" "{i.currencies}</td>
+                                                    <td>{i.periods}</td><td>{i.state}</td>
+                                                    <td>{active.then(|| view! {
+                                                        <Guard reason action="portcullis:RollBackCostImport" compact=true>
+                                                            <ActionForm action=roll_back>
+                                                                <input type="hidden" name="id" value=i.id/>
+                                                                <button type="submit" class="link danger">"Roll back"</button>
+                                                            </ActionForm>
+                                                        </Guard>
+                                                    })}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </section>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+const RULES_HELP: &str = r#"{"rules": [
+  {"name": "Vienna", "when": {"on": "tag", "key": "business_unit", "test": {"prefix": "Vienna"}},
+   "then": {"to": "group", "group": "Vienna"}},
+  {"name": "Creators", "when": {"on": "creator"}, "then": {"to": "creators_group"}},
+  {"name": "Shared support", "when": {"on": "service", "test": {"one_of": ["AWS Support (Business)"]}},
+   "then": {"to": "split", "groups": ["Web", "Data"], "method": {"percentages": ["60", "40"]}}}
+]}"#;
+
+#[component]
+pub fn SpendRulesPage() -> impl IntoView {
+    let save = ServerAction::<SaveRules>::new();
+    let preview = ServerAction::<PreviewRules>::new();
+    let save_error = action_error(save.value());
+    let preview_error = action_error(preview.value());
+    let query = use_query_map();
+    let page = Resource::new(move || save.version().get(), |_| cost_rules());
+    let document = NodeRef::<leptos::html::Textarea>::new();
+    view! {
+        <Title text="Allocation rules · Portcullis"/>
+        <h1>"Allocation rules"</h1>
+        <p><a href="/spend">"← Spend"</a></p>
+        {move || query.read().get("saved").map(|_| view! { <p class="banner success" role="status">"Rules saved; every cost of all history was placed again."</p> })}
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => {
+                        let reason = page.refusals.reason("ce:UpdateCostCategoryDefinition");
+                        view! {
+                            <p class="hint">"Rules run in order and the first that matches a cost places it; what no rule matches stays Unallocated. Match on a tag (equals, prefix or one of), sub_account, service, region, resource, charge_category, the creator (aws:createdBy, to the user's billing group), or any; send to a group or split among groups evenly, proportionally to their direct spend, or by percentages that add up to 100."</p>
+                            <p class="hint">"Groups: "{page.groups.join(", ")}</p>
+                            <Guard reason action="ce:UpdateCostCategoryDefinition">
+                                <ActionForm action=save attr:data-testid="rules-form">
+                                    <label for="rules-document">{format!("Rule set (version {})", page.version)}</label>
+                                    <textarea id="rules-document" name="document" rows="18" spellcheck="false" class="code" node_ref=document>{page.document.clone()}</textarea>
+                                    <FieldError message=field(save_error, "document")/>
+                                    <FormError error=save_error/>
+                                    <div class="actions">
+                                        <button type="button" class="secondary" data-testid="preview-rules" on:click=move |_| {
+                                            if let Some(area) = document.get() {
+                                                preview.dispatch(PreviewRules { document: area.value(), from: String::new(), to: String::new() });
+                                            }
+                                        }>"Preview changes"</button>
+                                        <button type="submit">"Save and apply to all history"</button>
+                                    </div>
+                                </ActionForm>
+                            </Guard>
+                            <section class="panel" aria-live="polite" data-testid="rules-preview">
+                                <FieldError message=field(preview_error, "document")/>
+                                <FormError error=preview_error/>
+                                {move || preview.value().get().and_then(|r| r.ok()).map(|changes| view! {
+                                    <h2>"What saving would change (newest month)"</h2>
+                                    <table class="data">
+                                        <thead><tr><th scope="col">"Group"</th><th scope="col" class="num">"Now"</th><th scope="col" class="num">"After"</th><th scope="col" class="num">"Change"</th></tr></thead>
+                                        <tbody>
+                                            {changes.into_iter().map(|c| view! {
+                                                <tr><th scope="row">{c.name}</th><td class="num">{money(&c.before)}</td><td class="num">{money(&c.after)}</td><td class="num">{money(&c.change)}</td></tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                })}
+                            </section>
+                            <details class="panel">
+                                <summary>"Example rule set"</summary>
+                                <pre><code>{RULES_HELP}</code></pre>
+                            </details>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
