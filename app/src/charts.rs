@@ -161,3 +161,43 @@ fn truncate(text: &str, max: usize) -> String {
         short
     }
 }
+
+/// A budget gauge: spend so far against the amount, with the forecast and its range
+/// marked.
+#[component]
+pub fn Gauge(
+    id: String,
+    title: String,
+    actual: f64,
+    forecast: f64,
+    low: f64,
+    high: f64,
+    amount: f64,
+) -> impl IntoView {
+    let scale = amount
+        .max(forecast)
+        .max(high)
+        .max(actual)
+        .max(f64::MIN_POSITIVE)
+        * 1.05;
+    let x = |v: f64| format!("{:.1}", (v.max(0.0) / scale * 600.0).min(600.0));
+    let fill = if actual >= amount {
+        "#D55E00"
+    } else if forecast >= amount {
+        "#E69F00"
+    } else {
+        "#009E73"
+    };
+    let title_id = format!("{id}-title");
+    let labelled = title_id.clone();
+    view! {
+        <svg class="gauge" viewBox="0 0 620 44" role="img" aria-labelledby=labelled preserveAspectRatio="xMinYMin meet">
+            <title id=title_id>{title}</title>
+            <rect x="0" y="10" width="600" height="18" fill="#eef1f5" rx="3"/>
+            <rect x="0" y="10" width=x(actual) height="18" fill=fill rx="3"/>
+            <rect x=x(low) y="6" width=format!("{:.1}", ((high - low).max(0.0) / scale * 600.0).max(1.0)) height="26" fill="none" stroke="#555" stroke-dasharray="3 2"/>
+            <line x1=x(forecast) x2=x(forecast) y1="4" y2="34" stroke="#111" stroke-width="2"/>
+            <line x1=x(amount) x2=x(amount) y1="0" y2="40" stroke="#0072B2" stroke-width="3"/>
+        </svg>
+    }
+}

@@ -89,6 +89,67 @@ pub struct GroupChange {
     pub change: String,
 }
 
+/// A group's budget and where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetRow {
+    pub group: String,
+    pub period: String,
+    pub amount: String,
+    pub currency: String,
+    pub actual_thresholds: String,
+    pub forecast_thresholds: String,
+    pub webhook_url: String,
+    /// Filled once evaluated.
+    pub state: Option<BudgetStanding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetStanding {
+    pub period: String,
+    pub actual: String,
+    pub forecast: String,
+    pub forecast_low: String,
+    pub forecast_high: String,
+    /// How the forecast was made, in words.
+    pub method: String,
+    /// `ok`, `forecast-exceeded` or `exceeded` (the `portcullis:BudgetStatus` value).
+    pub status: String,
+    pub used_percent: String,
+}
+
+/// An alert that fired.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertRow {
+    pub group: String,
+    pub period: String,
+    pub kind: String,
+    pub threshold: i16,
+    pub value: String,
+    pub budget: String,
+    pub fired_at: String,
+}
+
+/// Budgets and alerts of the groups the viewer may see.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetsPage {
+    pub budgets: Vec<BudgetRow>,
+    pub alerts: Vec<AlertRow>,
+    /// Groups the viewer may set a budget for.
+    pub editable: Vec<String>,
+}
+
+/// The budget form.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BudgetForm {
+    pub group: String,
+    pub period: String,
+    pub amount: String,
+    pub actual_thresholds: String,
+    pub forecast_thresholds: String,
+    pub webhook_url: String,
+    pub webhook_secret: String,
+}
+
 /// Rounds exact decimal text to cents for display: `1234.5` → `1,234.50`.
 pub fn money(amount: &str) -> String {
     let cents = round_to_cents(amount);

@@ -15,6 +15,16 @@ const SOURCE: &str = include_str!("../catalog/catalog.tsv");
 /// format; kept apart so regenerating AWS's catalogue leaves them alone.
 const OWN: &str = include_str!("../catalog/portcullis.tsv");
 
+/// Portcullis's own keys that every request carries (like AWS's `aws:` keys): the
+/// state of the budget of the caller's billing group.
+pub const GLOBAL_KEYS: &[&str] = &["portcullis:BudgetStatus", "portcullis:BudgetUsedPercent"];
+
+/// Whether a key is present on every request whatever the action.
+pub fn is_global_key(key: &str) -> bool {
+    key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:"))
+        || GLOBAL_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+}
+
 /// AWS's access levels, used by templates (ReadOnly = List + Read) and summaries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AccessLevel {

@@ -288,7 +288,7 @@ impl Linter<'_> {
             let Some((vendor, _)) = key.split_once(':') else {
                 continue;
             };
-            if vendor.eq_ignore_ascii_case("aws") {
+            if vendor.eq_ignore_ascii_case("aws") || crate::catalog::is_global_key(key) {
                 continue;
             }
             if catalog().service(vendor).is_none() {

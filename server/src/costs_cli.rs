@@ -225,6 +225,10 @@ async fn import(
     match outcome {
         Ok(import) => {
             let seconds = started.elapsed().as_secs_f64();
+            // Without a server running, alerts this import raised go out from here.
+            if let Err(e) = service.deliver_webhooks().await {
+                eprintln!("portcullis: budget webhooks: {e}");
+            }
             println!(
                 "import #{}: {} line items, billed {} {}, periods {} ({:.1} s, {:.0} rows/s)",
                 import.id,

@@ -156,6 +156,7 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
     );
     service.watch_changes();
     prune_sign_in_attempts(service.clone());
+    watch_budgets(service.clone());
     let state = AppState {
         cost_limits: config.cost_limits,
         leptos_options: leptos_options(&config)?,
@@ -196,6 +197,26 @@ fn prune_sign_in_attempts(service: Service) {
             if let Err(e) = service.store().prune_sign_in_attempts(300, now).await {
                 tracing::warn!("pruning sign-in attempts: {e}");
             }
+        }
+    });
+}
+
+/// Sends due budget webhooks every few seconds (claimed in PostgreSQL, so several
+/// servers never send one twice) and evaluates budgets every five minutes.
+fn watch_budgets(service: Service) {
+    tokio::spawn(async move {
+        let mut tick: u64 = 0;
+        loop {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            if tick % 60 == 0 {
+                if let Err(e) = service.evaluate_budgets().await {
+                    tracing::warn!("evaluating budgets: {e}");
+                }
+            }
+            if let Err(e) = service.deliver_webhooks().await {
+                tracing::warn!("sending budget webhooks: {e}");
+            }
+            tick += 1;
         }
     });
 }

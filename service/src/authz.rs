@@ -314,6 +314,16 @@ pub(crate) fn engine_request(
         &caller.facts.ip_text(),
         &caller.region,
     );
+    if let Some((status, used)) = &caller.budget {
+        context.insert(
+            "portcullis:BudgetStatus",
+            ContextValue::Single(status.clone()),
+        );
+        context.insert(
+            "portcullis:BudgetUsedPercent",
+            ContextValue::Single(used.clone()),
+        );
+    }
     for (key, value) in &extra.0 {
         context.insert(key, value.clone());
     }

@@ -62,6 +62,9 @@ pub struct Caller {
     pub facts: RequestFacts,
     /// The moment of this request, from the service's clock.
     pub now: OffsetDateTime,
+    /// The state of the budget of the user's billing group (status, % used), sent
+    /// as `portcullis:BudgetStatus` and `portcullis:BudgetUsedPercent`.
+    pub budget: Option<(String, String)>,
 }
 
 impl Caller {

@@ -29,6 +29,7 @@ use time::{Date, Duration};
 
 use crate::caller::Caller;
 use crate::error::ServiceError;
+use crate::money::{decimal, units, UNIT};
 use crate::Service;
 
 pub const VIEW: &str = "ce:GetCostAndUsage";
@@ -233,6 +234,9 @@ impl Service {
         if let Err(e) = self.reallocate(None).await {
             tracing::error!("allocation after import #{} failed: {e}", summary.id);
         }
+        if let Err(e) = self.evaluate_budgets().await {
+            tracing::error!("budgets after import #{} failed: {e}", summary.id);
+        }
         Ok(import_row(&summary))
     }
 
@@ -312,11 +316,14 @@ impl Service {
             caller,
             format!("saved {} allocation rules", rules.rules.len()),
         );
-        self.store
+        let placed = self
+            .store
             .reallocate(Some((&canonical, &audit)), |inputs| {
                 Ok::<_, ServiceError>(place_all(inputs, &rules))
             })
-            .await?
+            .await??;
+        self.evaluate_budgets().await?;
+        Ok(placed)
     }
 
     /// What saving `document` would change, per group, over a period.
@@ -845,35 +852,6 @@ pub fn place_all(inputs: &AllocationInputs, rules: &RuleSet) -> Vec<AllocationRo
         }
     }
     rows
-}
-
-/// Fixed-point units of 10⁻¹² for exact preview sums.
-const UNIT: i128 = 1_000_000_000_000;
-
-fn units(text: &str) -> i128 {
-    let text = text.trim();
-    let negative = text.starts_with('-');
-    let digits = text.trim_start_matches(['-', '+']);
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    let whole: i128 = whole.parse().unwrap_or(0);
-    let padded: String = fraction
-        .chars()
-        .chain(std::iter::repeat('0'))
-        .take(12)
-        .collect();
-    let fraction: i128 = padded.parse().unwrap_or(0);
-    let value = whole * UNIT + fraction;
-    if negative {
-        -value
-    } else {
-        value
-    }
-}
-
-fn decimal(value: i128) -> String {
-    let sign = if value < 0 { "-" } else { "" };
-    let abs = value.abs();
-    format!("{sign}{}.{:012}", abs / UNIT, abs % UNIT)
 }
 
 fn periods(first: Option<Date>, last: Option<Date>) -> String {

@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod authz;
+pub mod budgets;
 pub mod caller;
 pub mod clock;
 pub mod console;
@@ -20,6 +21,7 @@ pub mod credentials;
 pub mod error;
 pub mod format;
 pub mod groups;
+pub(crate) mod money;
 pub mod passwords;
 pub mod permissions;
 pub mod policies;

@@ -765,8 +765,10 @@ impl Service {
             } else {
                 SessionChange::Keep
             };
+            let budget = crate::budgets::budget_context(self, &user.id).await?;
             Ok::<_, ServiceError>(Some((
                 Caller {
+                    budget,
                     user,
                     role,
                     account_id,

@@ -6,6 +6,7 @@
 //! statements, so parallel requests cannot get around them.
 
 pub mod audit;
+pub mod budgets;
 pub mod changes;
 pub mod cluster;
 pub mod costs;

@@ -117,3 +117,55 @@ pub async fn save_rules(document: String) -> Result<(), AppError> {
     leptos_axum::redirect("/spend/rules?saved=1");
     Ok(())
 }
+
+pub use model::costs::BudgetsPage;
+
+#[server]
+pub async fn load_budgets() -> Result<BudgetsPage, AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?.service.budgets(&caller).await.map_err(respond)
+}
+
+#[server]
+pub async fn set_budget(
+    group: String,
+    period: String,
+    amount: String,
+    actual_thresholds: String,
+    forecast_thresholds: String,
+    webhook_url: String,
+    webhook_secret: String,
+) -> Result<(), AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    let form = model::costs::BudgetForm {
+        group,
+        period,
+        amount,
+        actual_thresholds,
+        forecast_thresholds,
+        webhook_url,
+        webhook_secret,
+    };
+    state()?
+        .service
+        .set_budget(&caller, &form)
+        .await
+        .map_err(respond)?;
+    leptos_axum::redirect("/spend/budgets?saved=1");
+    Ok(())
+}
+
+#[server]
+pub async fn remove_budget(group: String) -> Result<(), AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?
+        .service
+        .delete_budget(&caller, &group)
+        .await
+        .map_err(respond)?;
+    leptos_axum::redirect("/spend/budgets");
+    Ok(())
+}

@@ -7,9 +7,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::costs::{
-    cost_imports, cost_rules, load_spend, PreviewRules, RollBackImport, SaveRules,
+    cost_imports, cost_rules, load_budgets, load_spend, PreviewRules, RemoveBudget, RollBackImport,
+    SaveRules, SetBudget,
 };
-use crate::charts::{BarChart, ColumnChart, Mark};
+use crate::charts::{BarChart, ColumnChart, Gauge, Mark};
 use crate::components::{action_error, field, FieldError, FormError, Guard, LoadError};
 use model::costs::money;
 
@@ -41,6 +42,7 @@ pub fn SpendPage() -> impl IntoView {
                                 <Guard reason=rules_reason action="ce:DescribeCostCategoryDefinition" compact=true>
                                     <a class="button secondary" href="/spend/rules">"Allocation rules"</a>
                                 </Guard>
+                                <a class="button secondary" href="/spend/budgets">"Budgets"</a>
                                 <Guard reason=import_reason action="portcullis:ImportCosts" compact=true>
                                     <a class="button secondary" href="/spend/imports">"Import billing data"</a>
                                 </Guard>
@@ -254,6 +256,118 @@ pub fn SpendRulesPage() -> impl IntoView {
                             </details>
                         }.into_any()
                     }
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn SpendBudgetsPage() -> impl IntoView {
+    let set = ServerAction::<SetBudget>::new();
+    let remove = ServerAction::<RemoveBudget>::new();
+    let set_error = action_error(set.value());
+    let remove_error = action_error(remove.value());
+    let query = use_query_map();
+    let page = Resource::new(
+        move || (set.version().get(), remove.version().get()),
+        |_| load_budgets(),
+    );
+    view! {
+        <Title text="Budgets · Portcullis"/>
+        <h1>"Budgets"</h1>
+        <p><a href="/spend">"← Spend"</a></p>
+        {move || query.read().get("saved").map(|_| view! { <p class="banner success" role="status">"Budget saved and evaluated."</p> })}
+        <FormError error=remove_error/>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! {
+                        {(!page.alerts.is_empty()).then(|| view! {
+                            <section class="banner warning" role="status" data-testid="budget-alerts">
+                                <h2>"Budget alerts"</h2>
+                                <ul>
+                                    {page.alerts.iter().map(|a| view! {
+                                        <li>{format!("{}: {} spend {} crossed {}% of {} (period from {}, {})", a.group, a.kind, money(&a.value), a.threshold, money(&a.budget), a.period, a.fired_at)}</li>
+                                    }).collect_view()}
+                                </ul>
+                            </section>
+                        })}
+                        <section class="panel" data-testid="budgets">
+                            <h2>"Budgets of your groups"</h2>
+                            {page.budgets.is_empty().then(|| view! { <p class="empty">"No budgets yet."</p> })}
+                            {page.budgets.into_iter().map(|b| {
+                                let state = b.state.clone();
+                                let editable = page.editable.contains(&b.group);
+                                let group = b.group.clone();
+                                view! {
+                                    <article class="budget" data-testid="budget">
+                                        <h3>{format!("{} · {} {} {}", b.group, b.period, money(&b.amount), b.currency)}</h3>
+                                        {state.map(|s| {
+                                            let f = |t: &str| t.parse::<f64>().unwrap_or(0.0);
+                                            view! {
+                                                <p>
+                                                    <span class=format!("badge status-{}", s.status)>{s.status.clone()}</span>
+                                                    {format!(" {} spent ({}% of the budget) in {}; forecast {} (range {} to {})",
+                                                        money(&s.actual), model::costs::round_to_cents(&s.used_percent), s.period,
+                                                        money(&s.forecast), money(&s.forecast_low), money(&s.forecast_high))}
+                                                </p>
+                                                <Gauge id=format!("gauge-{}", b.group) title=format!("{}: {} of {} spent, forecast {}", b.group, money(&s.actual), money(&b.amount), money(&s.forecast))
+                                                    actual=f(&s.actual) forecast=f(&s.forecast) low=f(&s.forecast_low) high=f(&s.forecast_high) amount=f(&b.amount)/>
+                                                <p class="hint">{format!("Forecast: {}.", s.method)}</p>
+                                            }
+                                        })}
+                                        <p class="hint">{format!("Alerts at {}% of actual and {}% of forecast spend{}.", b.actual_thresholds, b.forecast_thresholds,
+                                            if b.webhook_url.is_empty() { String::new() } else { format!("; webhook {}", b.webhook_url) })}</p>
+                                        {editable.then(|| view! {
+                                            <ActionForm action=remove>
+                                                <input type="hidden" name="group" value=group.clone()/>
+                                                <button type="submit" class="link danger">"Remove budget"</button>
+                                            </ActionForm>
+                                        })}
+                                    </article>
+                                }
+                            }).collect_view()}
+                        </section>
+                        {(!page.editable.is_empty()).then(|| view! {
+                            <section class="panel">
+                                <h2>"Set a budget"</h2>
+                                <ActionForm action=set attr:data-testid="budget-form">
+                                    <label for="budget-group">"Group"</label>
+                                    <select id="budget-group" name="group">
+                                        {page.editable.iter().map(|g| view! { <option value=g.clone()>{g.clone()}</option> }).collect_view()}
+                                    </select>
+                                    <FieldError message=field(set_error, "group")/>
+                                    <label for="budget-period">"Period"</label>
+                                    <select id="budget-period" name="period">
+                                        <option value="monthly" selected=true>"Monthly"</option>
+                                        <option value="quarterly">"Quarterly"</option>
+                                        <option value="yearly">"Yearly"</option>
+                                    </select>
+                                    <FieldError message=field(set_error, "period")/>
+                                    <label for="budget-amount">"Amount"</label>
+                                    <input id="budget-amount" type="text" inputmode="decimal" name="amount"/>
+                                    <FieldError message=field(set_error, "amount")/>
+                                    <label for="budget-actual">"Alert at % of actual spend"</label>
+                                    <input id="budget-actual" type="text" name="actual_thresholds" value="80, 100"/>
+                                    <FieldError message=field(set_error, "actual_thresholds")/>
+                                    <label for="budget-forecast">"Alert at % of forecast spend"</label>
+                                    <input id="budget-forecast" type="text" name="forecast_thresholds" value="100"/>
+                                    <FieldError message=field(set_error, "forecast_thresholds")/>
+                                    <label for="budget-webhook">"Webhook URL (optional)"</label>
+                                    <input id="budget-webhook" type="text" name="webhook_url" placeholder="https://hooks.example.com/budget"/>
+                                    <FieldError message=field(set_error, "webhook_url")/>
+                                    <label for="budget-secret">"Webhook signing secret"</label>
+                                    <input id="budget-secret" type="password" name="webhook_secret" autocomplete="off"/>
+                                    <p class="hint">"Each alert is POSTed as JSON with X-Portcullis-Signature: t=TIME,v1=HMAC-SHA256(secret, TIME.BODY), retried with growing delays."</p>
+                                    <FieldError message=field(set_error, "webhook_secret")/>
+                                    <FormError error=set_error/>
+                                    <button type="submit" class="primary">"Save budget"</button>
+                                </ActionForm>
+                            </section>
+                        })}
+                    }.into_any(),
                     Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}

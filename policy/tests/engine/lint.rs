@@ -19,6 +19,13 @@ fn has(text: &str, kind: PolicyKind, code: &str, pointer: &str) {
 }
 
 #[test]
+fn budget_keys_apply_to_every_action() {
+    let text = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"ec2:RunInstances","Resource":"*",
+      "Condition":{"StringEquals":{"portcullis:BudgetStatus":"exceeded"},"NumericGreaterThan":{"portcullis:BudgetUsedPercent":"90"}}}]}"#;
+    assert_eq!(codes(text, PolicyKind::Managed), vec![]);
+}
+
+#[test]
 fn clean_policy_has_no_findings() {
     let text = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],
       "Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":{"StringLike":{"s3:prefix":"home/*"},"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}"#;

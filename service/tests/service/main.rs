@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+mod budgets;
 mod cache;
 mod costs;
 mod time_rules;
