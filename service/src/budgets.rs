@@ -166,18 +166,19 @@ impl Service {
             .await?
             .ok_or_else(|| ServiceError::no_such_in("group", "group", form.group.trim()))?;
         let permit = self.authorize(caller, MODIFY, &group.arn).await?;
-        let period =
-            match form.period.trim() {
-                "" | "monthly" => "monthly",
-                "quarterly" => "quarterly",
-                "yearly" => "yearly",
-                other => return Err(ServiceError::invalid(
+        let period = match form.period.trim() {
+            "" | "monthly" => "monthly",
+            "quarterly" => "quarterly",
+            "yearly" => "yearly",
+            other => {
+                return Err(ServiceError::invalid(
                     "period",
                     format!(
                         "{other:?} is not a budget period; choose monthly, quarterly or yearly."
                     ),
-                )),
-            };
+                ))
+            }
+        };
         let amount = spend::Amount::parse(&form.amount)
             .filter(|a| !a.is_negative() && !a.is_zero() && !a.as_str().contains(['e', 'E']))
             .ok_or_else(|| {

@@ -21,8 +21,8 @@ use model::costs::{
 };
 use spend::{FileError, FormatChoice, Reader, RowError, RuleSet, To};
 use store::costs::{
-    AllocationInputs, AllocationRow, Chunk, CostDimension, CostQuery, GroupScope, NewImport,
-    StagingWriter,
+    AllocationInputs, AllocationRow, Chunk, CostDimension, CostQuery, GroupScope, LineItemWriter,
+    NewImport,
 };
 use store::Outcome;
 use time::{Date, Duration};
@@ -166,8 +166,12 @@ impl Service {
         }
         let files: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
         let (sender, receiver) = tokio::sync::mpsc::channel::<Chunk>(4);
+        let (id_sender, id_receiver) = tokio::sync::oneshot::channel::<i64>();
         let reading = tokio::task::spawn_blocking(move || {
-            read_into(sources, choice, limits, &control, &sender)
+            let import_id = id_receiver
+                .blocking_recv()
+                .map_err(|_| ReadFailure::Stopped)?;
+            read_into(import_id, sources, choice, limits, &control, &sender)
         });
         let new_import = NewImport {
             by: actor.clone(),
@@ -181,35 +185,37 @@ impl Service {
         let account = self.store.account_id().await?.unwrap_or_default();
         let stored = self
             .store
-            .import_costs(&new_import, receiver, |summary| store::AuditEntry {
-                at: now,
-                actor: actor.clone(),
-                action: IMPORT,
-                target: crate::authz::arn::account(&account),
-                source_ip: source_ip.clone(),
-                outcome: Outcome::Success,
-                detail: format!(
-                    "import #{}: {} ({} line items, billed {} {}, periods {}{})",
-                    summary.id,
-                    summary.files,
-                    summary.line_items,
-                    summary.billed_total,
-                    summary.currencies,
-                    periods(summary.period_first, summary.period_last),
-                    if summary.replaced.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            "; replaced import {}",
-                            summary
-                                .replaced
-                                .iter()
-                                .map(|r| format!("#{r}"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    }
-                ),
+            .import_costs(&new_import, id_sender, receiver, |summary| {
+                store::AuditEntry {
+                    at: now,
+                    actor: actor.clone(),
+                    action: IMPORT,
+                    target: crate::authz::arn::account(&account),
+                    source_ip: source_ip.clone(),
+                    outcome: Outcome::Success,
+                    detail: format!(
+                        "import #{}: {} ({} line items, billed {} {}, periods {}{})",
+                        summary.id,
+                        summary.files,
+                        summary.line_items,
+                        summary.billed_total,
+                        summary.currencies,
+                        periods(summary.period_first, summary.period_last),
+                        if summary.replaced.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                "; replaced import {}",
+                                summary
+                                    .replaced
+                                    .iter()
+                                    .map(|r| format!("#{r}"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }
+                    ),
+                }
             })
             .await;
         let read = reading.await.map_err(ServiceError::internal)?;
@@ -670,13 +676,14 @@ impl Scope {
 /// Reads every source into the staging stream; sends [`Chunk::Finish`] only when
 /// every row of every file was good.
 fn read_into(
+    import_id: i64,
     sources: Vec<ImportSource>,
     choice: FormatChoice,
     limits: ImportLimits,
     control: &ImportControl,
     sender: &tokio::sync::mpsc::Sender<Chunk>,
 ) -> Result<(), ReadFailure> {
-    let mut writer = StagingWriter::default();
+    let mut writer = LineItemWriter::new(import_id);
     let mut errors: Vec<RowError> = Vec::new();
     let mut bad: u64 = 0;
     let mut total: u64 = 0;
@@ -700,6 +707,18 @@ fn read_into(
             control.rows.fetch_add(1, Ordering::Relaxed);
             match item {
                 Ok(item) if bad == 0 => {
+                    if writer.is_new_period(&item) {
+                        // Its partition must exist before its rows arrive.
+                        let bytes = writer.take().map_err(|_| ReadFailure::Stopped)?;
+                        if !bytes.is_empty() {
+                            sender
+                                .blocking_send(Chunk::Rows(bytes))
+                                .map_err(|_| ReadFailure::Stopped)?;
+                        }
+                        sender
+                            .blocking_send(Chunk::Period(item.billing_period_start))
+                            .map_err(|_| ReadFailure::Stopped)?;
+                    }
                     writer.push(&item).map_err(|e| {
                         ReadFailure::File(FileError::Unreadable {
                             file: source.name.clone(),
@@ -731,7 +750,17 @@ fn read_into(
         return Err(ReadFailure::NoRows);
     }
     let rest = writer.take().map_err(|_| ReadFailure::Stopped)?;
-    for chunk in [Chunk::Rows(rest), Chunk::Finish] {
+    let keys = writer.keys_csv().map_err(|_| ReadFailure::Stopped)?;
+    if !rest.is_empty() {
+        sender
+            .blocking_send(Chunk::Rows(rest))
+            .map_err(|_| ReadFailure::Stopped)?;
+    }
+    for chunk in [
+        Chunk::Keys(keys),
+        Chunk::Scopes(writer.scopes()),
+        Chunk::Finish,
+    ] {
         sender
             .blocking_send(chunk)
             .map_err(|_| ReadFailure::Stopped)?;

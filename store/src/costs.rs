@@ -2,10 +2,12 @@
 //! by each import, the allocation rule set and each key's placement, and the sums
 //! dashboards and reports ask for.
 //!
-//! An import runs in one transaction: rows are copied into a staging table, the
-//! (billing account, period) pairs they cover replace whatever held them before,
-//! line items land in monthly partitions and their daily rollups beside them. A
-//! stream that ends without [`Chunk::Finish`] (a bad row, a cancel) rolls it all back.
+//! An import runs in one transaction: line items are copied straight into the
+//! monthly partitions of `cost_line_items` (a partition is made when the stream
+//! announces a new billing period), the keys and the (billing account, period) pairs
+//! the reader gathered follow, the pairs replace whatever held them before, and the
+//! daily rollups are summed from the new rows. A stream that ends without
+//! [`Chunk::Finish`] (a bad row, a cancel) rolls it all back.
 
 use std::collections::HashMap;
 
@@ -18,24 +20,35 @@ use crate::{Store, StoreError};
 /// Imports never run side by side: partitions are made and scopes replaced in order.
 const IMPORT_LOCK: i64 = 0x636f_7374_696d_7074;
 
-/// A piece of the staging stream.
+/// A piece of the import stream, in order: for each new billing period a
+/// [`Chunk::Period`] before its rows, rows, then the keys and scopes, then
+/// [`Chunk::Finish`].
 #[derive(Debug)]
 pub enum Chunk {
-    /// CSV rows in [`StagingWriter`]'s column order.
+    /// Rows of this billing period follow (its partition must exist).
+    Period(Date),
+    /// CSV rows in [`LineItemWriter`]'s column order.
     Rows(Vec<u8>),
+    /// The distinct cost keys of the import, as [`LineItemWriter::keys_csv`] writes them.
+    Keys(Vec<u8>),
+    /// The (billing account, billing period) pairs the import holds.
+    Scopes(Vec<(String, Date)>),
     /// Every row was good: commit.
     Finish,
 }
 
-/// Encodes line items as the staging table's CSV rows.
-pub struct StagingWriter {
-    csv: csv::Writer<Vec<u8>>,
-}
+const LINE_ITEM_COLUMNS: &str = "import_id, billing_period_start, billing_account_id, key_id, charge_period_start, charge_period_end, billed_cost, effective_cost, list_cost, pricing_quantity, pricing_unit, charge_description, service_category, billing_account_name, sub_account_name, resource_name";
+const LINE_ITEM_TEXT: &str = "billing_account_id, pricing_unit, charge_description, service_category, billing_account_name, sub_account_name, resource_name";
+const KEY_COLUMNS: &str = "id, billing_account_id, sub_account_id, provider, service_name, region_id, availability_zone, resource_id, charge_category, currency, tags, created_by";
+const KEY_TEXT: &str = "billing_account_id, sub_account_id, provider, service_name, region_id, availability_zone, resource_id, charge_category, currency";
 
-impl Default for StagingWriter {
-    fn default() -> Self {
-        StagingWriter { csv: csv_writer() }
-    }
+/// Encodes line items as `cost_line_items` CSV rows and gathers the distinct keys
+/// and (account, period) pairs on the way, so the database never has to find them.
+pub struct LineItemWriter {
+    import_id: String,
+    csv: csv::Writer<Vec<u8>>,
+    keys: HashMap<i64, spend::CostKey>,
+    scopes: std::collections::BTreeSet<(String, Date)>,
 }
 
 fn csv_writer() -> csv::Writer<Vec<u8>> {
@@ -51,20 +64,45 @@ fn drain(writer: &mut csv::Writer<Vec<u8>>) -> Result<Vec<u8>, StoreError> {
         .map_err(|e| StoreError::Encoding(e.to_string()))
 }
 
-const STAGING_COLUMNS: &str = "billing_period_start, billing_account_id, key_id, charge_period_start, charge_period_end, billed_cost, effective_cost, list_cost, pricing_quantity, pricing_unit, charge_description, service_category, billing_account_name, sub_account_name, resource_name, sub_account_id, provider, service_name, region_id, availability_zone, resource_id, charge_category, currency, tags, created_by";
-const STAGING_TEXT: &str = "pricing_unit, charge_description, service_category, billing_account_name, sub_account_name, resource_name, sub_account_id, provider, service_name, region_id, availability_zone, resource_id, charge_category, currency";
+impl LineItemWriter {
+    pub fn new(import_id: i64) -> LineItemWriter {
+        LineItemWriter {
+            import_id: import_id.to_string(),
+            csv: csv_writer(),
+            keys: HashMap::new(),
+            scopes: Default::default(),
+        }
+    }
 
-impl StagingWriter {
+    /// Whether this item opens a billing period the stream has not announced.
+    pub fn is_new_period(&self, item: &spend::LineItem) -> bool {
+        !self
+            .scopes
+            .iter()
+            .any(|(_, period)| *period == item.billing_period_start)
+    }
+
     pub fn push(&mut self, item: &spend::LineItem) -> Result<(), StoreError> {
-        let key = spend::CostKey::of(item);
+        let tags = item.tags_json();
+        let key = spend::CostKey::id_of(item, &tags);
+        if !self.keys.contains_key(&key) {
+            self.keys.insert(key, spend::CostKey::of(item));
+        }
+        if !self
+            .scopes
+            .contains(&(item.billing_account_id.clone(), item.billing_period_start))
+        {
+            self.scopes
+                .insert((item.billing_account_id.clone(), item.billing_period_start));
+        }
         let rfc3339 = &time::format_description::well_known::Rfc3339;
         let stamp = |t: OffsetDateTime| t.format(rfc3339).unwrap_or_default();
-        let created_by = key.created_by.clone().unwrap_or_default();
         self.csv
             .write_record([
+                self.import_id.as_str(),
                 item.billing_period_start.to_string().as_str(),
                 &item.billing_account_id,
-                &key.id().to_string(),
+                &key.to_string(),
                 &stamp(item.charge_period_start),
                 &stamp(item.charge_period_end),
                 item.billed_cost.as_str(),
@@ -80,16 +118,6 @@ impl StagingWriter {
                 &item.billing_account_name,
                 &item.sub_account_name,
                 &item.resource_name,
-                &item.sub_account_id,
-                &item.provider,
-                &item.service_name,
-                &item.region_id,
-                &item.availability_zone,
-                &item.resource_id,
-                &item.charge_category,
-                &item.currency,
-                &item.tags_json(),
-                &created_by,
             ])
             .map_err(|e| StoreError::Encoding(e.to_string()))
     }
@@ -106,6 +134,34 @@ impl StagingWriter {
     /// Hands over the rows written so far.
     pub fn take(&mut self) -> Result<Vec<u8>, StoreError> {
         drain(&mut self.csv)
+    }
+
+    /// The distinct keys as `cost_keys` CSV rows.
+    pub fn keys_csv(&self) -> Result<Vec<u8>, StoreError> {
+        let mut csv = csv_writer();
+        for (id, key) in &self.keys {
+            let tags = serde_json::to_string(&key.tags).unwrap_or_else(|_| "{}".into());
+            csv.write_record([
+                id.to_string().as_str(),
+                &key.billing_account_id,
+                &key.sub_account_id,
+                &key.provider,
+                &key.service_name,
+                &key.region_id,
+                &key.availability_zone,
+                &key.resource_id,
+                &key.charge_category,
+                &key.currency,
+                &tags,
+                key.created_by.as_deref().unwrap_or(""),
+            ])
+            .map_err(|e| StoreError::Encoding(e.to_string()))?;
+        }
+        drain(&mut csv)
+    }
+
+    pub fn scopes(&self) -> Vec<(String, Date)> {
+        self.scopes.iter().cloned().collect()
     }
 }
 
@@ -209,10 +265,12 @@ pub struct CostRow {
 }
 
 impl Store {
-    /// Imports one stream of staging rows; see the module's note.
+    /// Imports one stream; see the module's note. The new import's id goes to
+    /// `id` as soon as it exists, since the rows carry it.
     pub async fn import_costs(
         &self,
         import: &NewImport,
+        id: tokio::sync::oneshot::Sender<i64>,
         mut chunks: tokio::sync::mpsc::Receiver<Chunk>,
         audit: impl FnOnce(&CostImport) -> AuditEntry,
     ) -> Result<CostImport, StoreError> {
@@ -224,20 +282,6 @@ impl Store {
         sqlx::query("SET LOCAL TIME ZONE 'UTC'")
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "CREATE TEMP TABLE cost_staging (
-                billing_period_start DATE, billing_account_id TEXT, key_id BIGINT,
-                charge_period_start TIMESTAMPTZ, charge_period_end TIMESTAMPTZ,
-                billed_cost NUMERIC, effective_cost NUMERIC, list_cost NUMERIC,
-                pricing_quantity NUMERIC, pricing_unit TEXT, charge_description TEXT,
-                service_category TEXT, billing_account_name TEXT, sub_account_name TEXT,
-                resource_name TEXT, sub_account_id TEXT, provider TEXT, service_name TEXT,
-                region_id TEXT, availability_zone TEXT, resource_id TEXT,
-                charge_category TEXT, currency TEXT, tags JSONB, created_by TEXT
-            ) ON COMMIT DROP",
-        )
-        .execute(&mut *tx)
-        .await?;
         let import_id: i64 = sqlx::query_scalar(
             "INSERT INTO cost_imports (imported_at, imported_by, files, format) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -247,39 +291,66 @@ impl Store {
         .bind(&import.format)
         .fetch_one(&mut *tx)
         .await?;
-
-        let finished = {
-            let mut copy = tx
-                .copy_in_raw(&format!(
-                    "COPY cost_staging ({STAGING_COLUMNS}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({STAGING_TEXT}))"
-                ))
-                .await?;
-            let mut finished = false;
-            while let Some(chunk) = chunks.recv().await {
-                match chunk {
-                    Chunk::Rows(bytes) => {
-                        if let Err(e) = copy.send(bytes).await {
-                            return Err(e.into());
+        if id.send(import_id).is_err() {
+            return Err(StoreError::ImportStopped);
+        }
+        let copy_rows = format!(
+            "COPY cost_line_items ({LINE_ITEM_COLUMNS}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({LINE_ITEM_TEXT}))"
+        );
+        let mut scopes: Vec<(String, Date)> = Vec::new();
+        let mut finished = false;
+        let mut pending = chunks.recv().await;
+        while let Some(chunk) = pending.take() {
+            match chunk {
+                Chunk::Rows(first) => {
+                    // Rows stream in one COPY until the next non-row chunk.
+                    let mut copy = tx.copy_in_raw(&copy_rows).await?;
+                    copy.send(first).await?;
+                    loop {
+                        match chunks.recv().await {
+                            Some(Chunk::Rows(bytes)) => {
+                                copy.send(bytes).await?;
+                            }
+                            Some(other) => {
+                                copy.finish().await?;
+                                pending = Some(other);
+                                break;
+                            }
+                            None => {
+                                copy.abort("import stopped").await?;
+                                break;
+                            }
                         }
                     }
-                    Chunk::Finish => {
-                        finished = true;
-                        break;
-                    }
+                    continue;
+                }
+                Chunk::Period(period) => create_partition(&mut tx, period).await?,
+                Chunk::Keys(bytes) => {
+                    sqlx::query(
+                        "CREATE TEMP TABLE cost_new_keys (LIKE cost_keys INCLUDING DEFAULTS) ON COMMIT DROP",
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                    let mut keys = tx
+                        .copy_in_raw(&format!(
+                            "COPY cost_new_keys ({KEY_COLUMNS}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({KEY_TEXT}))"
+                        ))
+                        .await?;
+                    keys.send(bytes).await?;
+                    keys.finish().await?;
+                }
+                Chunk::Scopes(pairs) => scopes = pairs,
+                Chunk::Finish => {
+                    finished = true;
+                    break;
                 }
             }
-            if finished {
-                copy.finish().await?;
-            } else {
-                copy.abort("import stopped").await?;
-            }
-            finished
-        };
+            pending = chunks.recv().await;
+        }
         if !finished {
             return Err(StoreError::ImportStopped);
         }
-
-        let replaced = settle_import(&mut tx, import_id).await?;
+        let replaced = settle_import(&mut tx, import_id, &scopes).await?;
         let summary = import_by_id(&mut tx, import_id, replaced).await?;
         record(&mut tx, &audit(&summary)).await?;
         tx.commit().await?;
@@ -726,42 +797,43 @@ impl Store {
     }
 }
 
-/// After the staging rows are in: makes partitions, replaces the (account, period)
-/// pairs the import covers, and writes keys, line items, rollups and the summary.
-/// Returns the earlier imports it replaced entirely or in part.
-async fn settle_import(conn: &mut PgConnection, import_id: i64) -> Result<Vec<i64>, StoreError> {
-    let periods: Vec<Date> =
-        sqlx::query_scalar("SELECT DISTINCT billing_period_start FROM cost_staging")
-            .fetch_all(&mut *conn)
-            .await?;
-    for period in &periods {
-        let next = period
-            .replace_day(1)
-            .ok()
-            .and_then(|d| {
-                let (y, m) = if d.month() == time::Month::December {
-                    (d.year() + 1, time::Month::January)
-                } else {
-                    (d.year(), d.month().next())
-                };
-                Date::from_calendar_date(y, m, 1).ok()
-            })
-            .ok_or_else(|| StoreError::Encoding(format!("no month after {period}")))?;
-        let name = format!(
-            "cost_line_items_p{}{:02}",
-            period.year(),
-            u8::from(period.month())
-        );
-        sqlx::query(&format!(
-            "CREATE TABLE IF NOT EXISTS {name} PARTITION OF cost_line_items FOR VALUES FROM ('{period}') TO ('{next}')"
-        ))
-        .execute(&mut *conn)
-        .await?;
-    }
+/// Makes the partition of a billing period if it is new.
+async fn create_partition(conn: &mut PgConnection, period: Date) -> Result<(), StoreError> {
+    let period = spend::item::month_start(period);
+    let next = period
+        .replace_day(28)
+        .ok()
+        .map(|d| spend::item::month_start(d + time::Duration::days(7)))
+        .ok_or_else(|| StoreError::Encoding(format!("no month after {period}")))?;
+    let name = format!(
+        "cost_line_items_p{}{:02}",
+        period.year(),
+        u8::from(period.month())
+    );
+    sqlx::query(&format!(
+        "CREATE TABLE IF NOT EXISTS {name} PARTITION OF cost_line_items FOR VALUES FROM ('{period}') TO ('{next}')"
+    ))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// After the rows and keys are in: the import's (account, period) pairs replace
+/// whatever held them, and its daily rollups and summary are written. Returns the
+/// earlier imports it replaced entirely or in part.
+async fn settle_import(
+    conn: &mut PgConnection,
+    import_id: i64,
+    scopes: &[(String, Date)],
+) -> Result<Vec<i64>, StoreError> {
+    let accounts: Vec<&str> = scopes.iter().map(|(a, _)| a.as_str()).collect();
+    let periods: Vec<Date> = scopes.iter().map(|(_, p)| *p).collect();
     sqlx::query(
         "CREATE TEMP TABLE cost_new_scopes ON COMMIT DROP AS
-         SELECT DISTINCT billing_account_id, billing_period_start FROM cost_staging",
+         SELECT * FROM unnest($1::text[], $2::date[]) AS s(billing_account_id, billing_period_start)",
     )
+    .bind(&accounts)
+    .bind(&periods)
     .execute(&mut *conn)
     .await?;
     let replaced: Vec<i64> = sqlx::query_scalar(
@@ -770,13 +842,17 @@ async fn settle_import(conn: &mut PgConnection, import_id: i64) -> Result<Vec<i6
     )
     .fetch_all(&mut *conn)
     .await?;
-    for table in ["cost_line_items", "cost_daily"] {
-        sqlx::query(&format!(
-            "DELETE FROM {table} t USING cost_new_scopes n
-             WHERE t.billing_account_id = n.billing_account_id AND t.billing_period_start = n.billing_period_start"
-        ))
-        .execute(&mut *conn)
-        .await?;
+    if !replaced.is_empty() {
+        for table in ["cost_line_items", "cost_daily"] {
+            sqlx::query(&format!(
+                "DELETE FROM {table} t USING cost_new_scopes n
+                 WHERE t.billing_account_id = n.billing_account_id AND t.billing_period_start = n.billing_period_start
+                   AND t.import_id <> $1"
+            ))
+            .bind(import_id)
+            .execute(&mut *conn)
+            .await?;
+        }
     }
     sqlx::query(
         "INSERT INTO cost_import_scopes (billing_account_id, billing_period_start, import_id)
@@ -793,26 +869,9 @@ async fn settle_import(conn: &mut PgConnection, import_id: i64) -> Result<Vec<i6
     .bind(import_id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        "INSERT INTO cost_keys (id, billing_account_id, sub_account_id, provider, service_name, region_id,
-             availability_zone, resource_id, charge_category, currency, tags, created_by)
-         SELECT DISTINCT ON (key_id) key_id, billing_account_id, sub_account_id, provider, service_name, region_id,
-             availability_zone, resource_id, charge_category, currency, tags, created_by
-         FROM cost_staging ORDER BY key_id
-         ON CONFLICT (id) DO NOTHING",
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO cost_line_items (import_id, billing_period_start, billing_account_id, key_id, charge_period_start,
-             charge_period_end, billed_cost, effective_cost, list_cost, pricing_quantity, pricing_unit,
-             charge_description, service_category, billing_account_name, sub_account_name, resource_name)
-         SELECT $1, billing_period_start, billing_account_id, key_id, charge_period_start, charge_period_end,
-             billed_cost, effective_cost, list_cost, pricing_quantity, pricing_unit, charge_description,
-             service_category, billing_account_name, sub_account_name, resource_name
-         FROM cost_staging",
-    )
-    .bind(import_id)
+    sqlx::query(&format!(
+        "INSERT INTO cost_keys ({KEY_COLUMNS}) SELECT {KEY_COLUMNS} FROM cost_new_keys ON CONFLICT (id) DO NOTHING"
+    ))
     .execute(&mut *conn)
     .await?;
     sqlx::query(
@@ -820,19 +879,21 @@ async fn settle_import(conn: &mut PgConnection, import_id: i64) -> Result<Vec<i6
              billed_cost, effective_cost, list_cost, line_items)
          SELECT $1, billing_account_id, billing_period_start, (charge_period_start AT TIME ZONE 'UTC')::date, key_id,
              sum(billed_cost), sum(effective_cost), sum(list_cost), count(*)
-         FROM cost_staging GROUP BY 2, 3, 4, 5",
+         FROM cost_line_items WHERE import_id = $1 AND billing_period_start = ANY($2)
+         GROUP BY 2, 3, 4, 5",
     )
     .bind(import_id)
+    .bind(&periods)
     .execute(&mut *conn)
     .await?;
     sqlx::query(
         "UPDATE cost_imports SET
             line_items = s.n, billed_total = s.total, currencies = s.currencies,
             period_first = s.first, period_last = s.last
-         FROM (SELECT count(*) AS n, coalesce(sum(billed_cost), 0) AS total,
-                      coalesce(string_agg(DISTINCT currency, ','), '') AS currencies,
-                      min(billing_period_start) AS first, max(billing_period_start) AS last
-               FROM cost_staging) s
+         FROM (SELECT coalesce(sum(d.line_items), 0) AS n, coalesce(sum(d.billed_cost), 0) AS total,
+                      coalesce(string_agg(DISTINCT k.currency, ','), '') AS currencies,
+                      min(d.billing_period_start) AS first, max(d.billing_period_start) AS last
+               FROM cost_daily d JOIN cost_keys k ON k.id = d.key_id WHERE d.import_id = $1) s
          WHERE id = $1",
     )
     .bind(import_id)
