@@ -71,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("spend"), StaticSegment("imports")) view=SpendImportsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("spend"), StaticSegment("rules")) view=SpendRulesPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("spend"), StaticSegment("budgets")) view=SpendBudgetsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("spend"), StaticSegment("explore")) view=SpendExplorerPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

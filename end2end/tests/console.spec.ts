@@ -2,6 +2,9 @@
 import { test, expect, Page, Browser } from "@playwright/test";
 import { totp, awaitFreshStep, awaitNextStep } from "./totp";
 import * as path from "path";
+import * as http from "http";
+import * as crypto from "crypto";
+import { AddressInfo } from "net";
 
 const ROOT_EMAIL = "root@example.com";
 const ROOT_PASSWORD = "Root-Password-2026";
@@ -716,6 +719,39 @@ test.describe.serial("Portcullis console", () => {
     await expect(groups).toContainText("Unallocated");
     await expect(page.locator("#spend-by-group svg[role=img] title").first()).toContainText("Billed cost per group");
     const viennaBilled = await groups.locator("tr", { hasText: "Vienna" }).locator("td").first().innerText();
+
+    // A budget Vienna has already overspent fires a signed webhook to a local receiver.
+    const received: { signature: string; body: string }[] = [];
+    const receiver = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => {
+        received.push({ signature: String(req.headers["x-portcullis-signature"]), body });
+        res.writeHead(200);
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", () => resolve()));
+    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    await page.goto("/spend/budgets");
+    await page.selectOption("#budget-group", "Vienna");
+    await page.selectOption("#budget-period", "yearly");
+    await page.fill("#budget-amount", "-3");
+    await page.click("button:has-text('Save budget')");
+    await expect(page.locator(".field-error")).toContainText("greater than 0");
+    await page.fill("#budget-amount", "0.005");
+    await page.fill("#budget-webhook", hook);
+    await page.fill("#budget-secret", "e2e-webhook-secret-0123");
+    await page.click("button:has-text('Save budget')");
+    await expect(page.locator(".banner.success")).toContainText("Budget saved");
+    await expect(page.getByTestId("budget")).toContainText("exceeded");
+    await expect(page.getByTestId("budget-alerts")).toContainText("Vienna");
+    await expect.poll(() => received.length, { timeout: 30000 }).toBeGreaterThan(0);
+    const [stamp, mac] = received[0].signature.replace("t=", "").split(",v1=");
+    const expected = crypto.createHmac("sha256", "e2e-webhook-secret-0123").update(`${stamp}.${received[0].body}`).digest("hex");
+    expect(mac).toBe(expected);
+    expect(JSON.parse(received[0].body).group).toBe("Vienna");
+    receiver.close();
 
     // A project manager allowed Vienna's spend sees that and nothing else.
     await createUser(page, "manon", MANON_PASSWORD, false);

@@ -256,27 +256,6 @@ fn day(flag: &str, text: &str) -> Result<time::Date, BoxError> {
         .ok_or_else(|| format!("--{flag} {text:?} is not a date such as 2026-09-01").into())
 }
 
-/// Parses `--by`.
-pub fn dimension(text: &str) -> Option<CostDimension> {
-    let text = text.trim();
-    if let Some(key) = text.strip_prefix("tag:") {
-        return (!key.trim().is_empty()).then(|| CostDimension::Tag(key.to_string()));
-    }
-    Some(match text.to_ascii_lowercase().as_str() {
-        "group" => CostDimension::Group,
-        "service" => CostDimension::Service,
-        "account" | "subaccount" | "sub-account" => CostDimension::SubAccount,
-        "region" => CostDimension::Region,
-        "zone" | "az" => CostDimension::AvailabilityZone,
-        "category" => CostDimension::ChargeCategory,
-        "resource" => CostDimension::Resource,
-        "creator" => CostDimension::Creator,
-        "day" => CostDimension::Day,
-        "month" => CostDimension::Month,
-        _ => return None,
-    })
-}
-
 async fn report(
     service: &Service,
     from: &str,
@@ -285,7 +264,7 @@ async fn report(
     format: ReportFormat,
 ) -> Result<(), BoxError> {
     let (from, to) = (day("from", from)?, day("to", to)?);
-    let dimension = dimension(by).ok_or_else(|| {
+    let dimension = CostDimension::parse(by).ok_or_else(|| {
         format!("--by {by:?}: expected group, service, account, region, zone, category, resource, creator, day, month or tag:KEY")
     })?;
     let lines = service.cost_report(None, from, to, dimension).await?;

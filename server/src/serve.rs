@@ -74,6 +74,10 @@ pub async fn router(secure_cookies: bool, state: AppState) -> Result<Router, Box
             _,
         >(context, shell))
         .route(
+            "/spend/export.csv",
+            axum::routing::get(app::ssr::export::export_costs),
+        )
+        .route(
             "/spend/upload",
             axum::routing::post(app::ssr::upload::upload_costs)
                 .layer(axum::extract::DefaultBodyLimit::disable()),

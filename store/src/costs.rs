@@ -233,6 +233,30 @@ pub enum CostDimension {
     Tag(String),
 }
 
+impl CostDimension {
+    /// Parses `group`, `service`, `account`, `region`, `zone`, `category`,
+    /// `resource`, `creator`, `day`, `month` or `tag:KEY`.
+    pub fn parse(text: &str) -> Option<CostDimension> {
+        let text = text.trim();
+        if let Some(key) = text.strip_prefix("tag:") {
+            return (!key.trim().is_empty()).then(|| CostDimension::Tag(key.to_string()));
+        }
+        Some(match text.to_ascii_lowercase().as_str() {
+            "group" => CostDimension::Group,
+            "service" => CostDimension::Service,
+            "account" | "subaccount" | "sub-account" => CostDimension::SubAccount,
+            "region" => CostDimension::Region,
+            "zone" | "az" => CostDimension::AvailabilityZone,
+            "category" => CostDimension::ChargeCategory,
+            "resource" => CostDimension::Resource,
+            "creator" => CostDimension::Creator,
+            "day" => CostDimension::Day,
+            "month" => CostDimension::Month,
+            _ => return None,
+        })
+    }
+}
+
 /// Which groups' costs a caller may see.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GroupScope {

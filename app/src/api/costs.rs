@@ -169,3 +169,32 @@ pub async fn remove_budget(group: String) -> Result<(), AppError> {
     leptos_axum::redirect("/spend/budgets");
     Ok(())
 }
+
+pub use model::costs::CostLine;
+
+/// Sums by one dimension (`group`, `service`, `account`, `region`, `zone`,
+/// `category`, `resource`, `creator`, `day`, `month` or `tag:KEY`) over a period,
+/// within the groups the caller may see.
+#[server]
+pub async fn explore(from: String, to: String, by: String) -> Result<Vec<CostLine>, AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    let service = state()?.service;
+    let default = service.default_spend_period().await.map_err(respond)?;
+    let (from, to) = period(&from, &to, default)?;
+    let by = if by.trim().is_empty() {
+        "service".to_string()
+    } else {
+        by
+    };
+    let dimension = store::costs::CostDimension::parse(&by).ok_or_else(|| {
+        AppError::field(
+            "by",
+            format!("{by:?} is not a dimension: use group, service, account, region, zone, category, resource, creator, day, month or tag:KEY."),
+        )
+    })?;
+    service
+        .cost_report(Some(&caller), from, to, dimension)
+        .await
+        .map_err(respond)
+}

@@ -25,5 +25,5 @@ pub use security::SecurityPage;
 pub use settings::SettingsPage;
 pub use signin::{ChangePasswordPage, MfaPage, SetUpPage, SignInPage};
 pub use simulator::SimulatorPage;
-pub use spend::{SpendBudgetsPage, SpendImportsPage, SpendPage, SpendRulesPage};
+pub use spend::{SpendBudgetsPage, SpendExplorerPage, SpendImportsPage, SpendPage, SpendRulesPage};
 pub use users::{UserPage, UsersPage};

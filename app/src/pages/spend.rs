@@ -42,6 +42,7 @@ pub fn SpendPage() -> impl IntoView {
                                 <Guard reason=rules_reason action="ce:DescribeCostCategoryDefinition" compact=true>
                                     <a class="button secondary" href="/spend/rules">"Allocation rules"</a>
                                 </Guard>
+                                <a class="button secondary" href="/spend/explore">"Explorer"</a>
                                 <a class="button secondary" href="/spend/budgets">"Budgets"</a>
                                 <Guard reason=import_reason action="portcullis:ImportCosts" compact=true>
                                     <a class="button secondary" href="/spend/imports">"Import billing data"</a>
@@ -368,6 +369,79 @@ pub fn SpendBudgetsPage() -> impl IntoView {
                             </section>
                         })}
                     }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The dimensions the explorer groups by, as the URL writes them.
+const DIMENSIONS: &[(&str, &str)] = &[
+    ("service", "Service"),
+    ("group", "Group"),
+    ("account", "Sub-account"),
+    ("region", "Region"),
+    ("zone", "Availability zone"),
+    ("category", "Charge category"),
+    ("resource", "Resource"),
+    ("creator", "Created by"),
+    ("day", "Day"),
+    ("month", "Month"),
+];
+
+#[component]
+pub fn SpendExplorerPage() -> impl IntoView {
+    let query = use_query_map();
+    let get = move |key: &'static str| move || query.read().get(key).unwrap_or_default();
+    let (from, to, by, tag) = (get("from"), get("to"), get("by"), get("tag"));
+    let dimension = move || {
+        let tag = tag();
+        if tag.trim().is_empty() {
+            by()
+        } else {
+            format!("tag:{}", tag.trim())
+        }
+    };
+    let lines = Resource::new(
+        move || (from(), to(), dimension()),
+        |(from, to, by)| crate::api::costs::explore(from, to, by),
+    );
+    view! {
+        <Title text="Cost explorer · Portcullis"/>
+        <h1>"Cost explorer"</h1>
+        <p><a href="/spend">"← Spend"</a></p>
+        <form method="get" action="/spend/explore" class="toolbar filters" role="search" data-testid="explorer-form">
+            <label>"From "<input type="date" name="from" value=from/></label>
+            <label>"To "<input type="date" name="to" value=to/></label>
+            <label>"Group by "
+                <select name="by">
+                    {DIMENSIONS.iter().map(|(value, label)| view! {
+                        <option value=*value selected=move || by() == *value || (by().is_empty() && *value == "service")>{*label}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>"or tag key "<input type="text" name="tag" value=tag placeholder="team"/></label>
+            <button type="submit">"Show"</button>
+            <a class="button secondary" href=move || format!("/spend/export.csv?from={}&to={}", from(), to())>"Download FOCUS CSV"</a>
+        </form>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match lines.await {
+                    Ok(lines) => {
+                        let marks: Vec<Mark> = lines.iter().take(25).map(|l| Mark::new(l.label.clone(), &l.billed, l.label == model::costs::UNALLOCATED)).collect();
+                        view! {
+                            <BarChart id="explorer-chart" title=format!("Billed cost by {}", dimension()) marks=marks currency=String::new()/>
+                            <table class="data" data-testid="explorer-table">
+                                <thead><tr><th scope="col">{dimension()}</th><th scope="col" class="num">"Billed"</th><th scope="col" class="num">"Effective"</th></tr></thead>
+                                <tbody>
+                                    {lines.into_iter().map(|l| view! {
+                                        <tr><th scope="row">{l.label}</th><td class="num" title=l.billed.clone()>{money(&l.billed)}</td><td class="num">{money(&l.effective)}</td></tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    }
                     Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}

@@ -2,6 +2,7 @@
 //! the request's facts and the one mapping of service errors to responses. Server
 //! functions reach it through Leptos context; every rule lives in `service`.
 
+pub mod export;
 pub mod pages;
 pub mod session;
 pub mod state;
