@@ -720,6 +720,22 @@ test.describe.serial("Portcullis console", () => {
     await expect(page.locator("#spend-by-group svg[role=img] title").first()).toContainText("Billed cost per group");
     const viennaBilled = await groups.locator("tr", { hasText: "Vienna" }).locator("td").first().innerText();
 
+    // The explorer keeps its state in the URL, and the back button returns to it.
+    await page.goto("/spend/explore?from=2024-09-01&to=2024-10-31&by=group");
+    await expect(page.getByTestId("explorer-table")).toContainText("Vienna");
+    await page.fill("input[name=tag]", "business_unit");
+    await page.getByTestId("explorer-form").locator("button[type=submit]").click();
+    await expect(page).toHaveURL(/tag=business_unit/);
+    await expect(page.getByTestId("explorer-table")).toContainText("ViennaAI");
+    await page.goBack();
+    await expect(page).toHaveURL(/by=group/);
+    await expect(page.getByTestId("explorer-table")).toContainText("Unallocated");
+    const exported = await page.request.get("/spend/export.csv?from=2024-09-01&to=2024-10-31");
+    expect(exported.status()).toBe(200);
+    const lines = (await exported.text()).trim().split("\n");
+    expect(lines[0]).toContain("x_AllocatedGroup");
+    expect(lines.length).toBe(1001);
+
     // A budget Vienna has already overspent fires a signed webhook to a local receiver.
     const received: { signature: string; body: string }[] = [];
     const receiver = http.createServer((req, res) => {
@@ -776,6 +792,10 @@ test.describe.serial("Portcullis console", () => {
     await expect(page.getByTestId("spend-total")).toContainText(viennaBilled);
     // Nothing of the other groups reaches the browser, not even in the page's data.
     expect(await page.content()).not.toContain("Phoenix");
+    const theirs = await (await page.request.get("/spend/export.csv?from=2024-09-01&to=2024-10-31")).text();
+    expect(theirs).toContain(",Vienna,");
+    expect(theirs).not.toContain(",Phoenix,");
+    expect(theirs).not.toContain(",Unallocated,");
     await page.goto("/spend/rules");
     await expect(page.locator(".form-error")).toContainText("ce:DescribeCostCategoryDefinition");
     await signOut(page);
