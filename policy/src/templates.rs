@@ -202,10 +202,18 @@ fn build() -> Vec<Template> {
             "Action": ["account:GetAccountInformation", "account:ListRegions"],
             "Resource": "*"
         }),
+        // Portcullis's billing imports are billing administration too.
+        json!({
+            "Effect": "Allow",
+            "Action": ["portcullis:ImportCosts", "portcullis:ListCostImports", "portcullis:RollBackCostImport"],
+            "Resource": "*"
+        }),
     ]);
+    let mut read_only_actions = read_actions(Some(BILLING_SERVICES), is_read);
+    read_only_actions.push("portcullis:ListCostImports".to_string());
     let billing_read_only = document(vec![json!({
         "Effect": "Allow",
-        "Action": read_actions(Some(BILLING_SERVICES), is_read),
+        "Action": read_only_actions,
         "Resource": "*"
     })]);
     vec![

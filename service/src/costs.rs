@@ -916,6 +916,73 @@ fn import_row(import: &store::costs::CostImport) -> ImportRow {
 mod tests {
     use super::*;
 
+    use proptest::prelude::*;
+
+    fn rule(kind: u8, groups: &[&str], value: &str) -> String {
+        let then = match kind % 4 {
+            0 => format!(r#"{{"to":"group","group":"{}"}}"#, groups[0]),
+            1 => format!(
+                r#"{{"to":"split","groups":["{}","{}","{}"],"method":"even"}}"#,
+                groups[0], groups[1], groups[2]
+            ),
+            2 => format!(
+                r#"{{"to":"split","groups":["{}","{}"],"method":{{"percentages":["33.333333","66.666667"]}}}}"#,
+                groups[1], groups[2]
+            ),
+            _ => format!(
+                r#"{{"to":"split","groups":["{}","{}"],"method":"proportional"}}"#,
+                groups[0], groups[2]
+            ),
+        };
+        format!(
+            r#"{{"name":"r{kind}{value}","when":{{"on":"tag","key":"team","test":{{"equals":"{value}"}}}},"then":{then}}}"#
+        )
+    }
+
+    proptest! {
+        /// Whatever the rules and the data, each cost's shares add up to exactly one,
+        /// so allocated plus Unallocated is always the total.
+        #[test]
+        fn shares_of_every_cost_add_up_to_one(
+            teams in proptest::collection::vec(0u8..5, 1..60),
+            billed in proptest::collection::vec(-50.0f64..500.0, 60),
+            kinds in proptest::collection::vec(0u8..8, 0..6),
+        ) {
+            let groups = ["A", "B", "C"];
+            let names = ["web", "data", "ml", "ops", "x"];
+            let rules: Vec<String> = kinds.iter().enumerate().map(|(i, k)| rule(*k, &groups, names[i % names.len()])).collect();
+            let set = RuleSet::from_json(&format!(r#"{{"rules":[{}]}}"#, rules.join(","))).unwrap();
+            let keys = teams.iter().enumerate().map(|(i, t)| {
+                let mut tags = std::collections::BTreeMap::new();
+                tags.insert("team".to_string(), serde_json::json!(names[*t as usize]));
+                let key = spend::CostKey {
+                    billing_account_id: "1".into(), sub_account_id: "2".into(), provider: "AWS".into(),
+                    service_name: "s".into(), region_id: "r".into(), availability_zone: String::new(),
+                    resource_id: format!("res-{i}"), charge_category: "Usage".into(), currency: "USD".into(),
+                    tags, created_by: None,
+                };
+                (key.id(), key, billed[i % billed.len()])
+            }).collect();
+            let inputs = AllocationInputs {
+                rules: None,
+                version: 0,
+                groups: groups.iter().map(|g| (format!("id{g}"), g.to_string())).collect(),
+                billing_groups: Default::default(),
+                keys,
+            };
+            let rows = place_all(&inputs, &set);
+            let mut sums: HashMap<i64, i128> = HashMap::new();
+            for row in &rows {
+                *sums.entry(row.key_id).or_default() += units(&row.share);
+                prop_assert!(units(&row.share) > 0);
+            }
+            prop_assert_eq!(sums.len(), inputs.keys.len());
+            for (_, total) in sums {
+                prop_assert_eq!(total, UNIT);
+            }
+        }
+    }
+
     #[test]
     fn fixed_point_round_trips() {
         assert_eq!(decimal(units("-12.5")), "-12.500000000000");

@@ -199,6 +199,54 @@ async fn the_sample_imports_exactly_and_each_manager_sees_only_their_group() {
     // Their service breakdown covers only Vienna's costs.
     let services: i128 = overview.top_services.iter().map(|l| fixed(&l.billed)).sum();
     assert!(services <= fixed(&vienna.billed) + 1);
+    // An auditor with ReadOnlyAccess sees every group and Unallocated, and changes nothing.
+    world.user(&root_session, "audrey", PM_PASSWORD).await;
+    world
+        .service
+        .attach_policy(
+            &root,
+            Holder::User,
+            "audrey",
+            "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        )
+        .await
+        .unwrap();
+    let (change, _) = world.sign_in("audrey", PM_PASSWORD).await;
+    let auditor = world.caller(&crate::state(&change)).await.unwrap();
+    let all = world
+        .service
+        .spend_overview(&auditor, from, to)
+        .await
+        .unwrap();
+    assert!(all.sees_everything);
+    assert_eq!(
+        fixed(&all.total),
+        sums("BillingCurrency").values().sum::<i128>()
+    );
+    assert!(world.service.cost_rules(&auditor).await.is_ok());
+    assert!(world.service.cost_imports(&auditor).await.is_ok());
+    assert!(matches!(
+        world.service.save_cost_rules(&auditor, rules).await,
+        Err(ServiceError::AccessDenied(_))
+    ));
+    assert!(matches!(
+        world
+            .service
+            .roll_back_cost_import(&auditor, second.id)
+            .await,
+        Err(ServiceError::AccessDenied(_))
+    ));
+    let budget = model::costs::BudgetForm {
+        group: "Vienna".into(),
+        amount: "10".into(),
+        actual_thresholds: "100".into(),
+        ..Default::default()
+    };
+    assert!(matches!(
+        world.service.set_budget(&auditor, &budget).await,
+        Err(ServiceError::AccessDenied(_))
+    ));
+
     // And they may not change rules or import.
     assert!(matches!(
         world.service.save_cost_rules(&pm, rules).await,
