@@ -83,6 +83,10 @@ pub struct UserDetail {
     pub mfa_enabled: bool,
     pub groups: Vec<String>,
     pub all_groups: Vec<String>,
+    /// The group the user's created resources are billed to, and whether it was
+    /// chosen (otherwise it is the first group joined).
+    pub billing_group: Option<String>,
+    pub billing_group_chosen: bool,
     pub tags: Vec<(String, String)>,
     /// Recent audit rows about the user; empty when the viewer may not read the
     /// audit log (`activity_refused` says why).

@@ -32,6 +32,8 @@ pub struct CreatedUser {
     pub generated_password: Option<String>,
 }
 
+/// Choosing a user's billing group: Portcullis's own action, on the user.
+pub const SET_BILLING_GROUP: &str = "portcullis:SetBillingGroup";
 impl Service {
     /// Looks `name` up and authorizes `action` on the user's stored ARN, or, when
     /// there is no such user, on the ARN the name would have (so a refusal looks the
@@ -199,12 +201,14 @@ impl Service {
                     ("iam:DeactivateMFADevice", user.arn.clone()),
                     ("portcullis:SignOutUser", user.arn.clone()),
                     ("iam:AddUserToGroup", arn::groups(&caller.account_id)),
+                    (SET_BILLING_GROUP, user.arn.clone()),
                     ("iam:RemoveUserFromGroup", arn::groups(&caller.account_id)),
                 ],
             )
             .await?;
         let now = caller.now;
         let groups = self.store.groups_of_user(&user.id).await?;
+        let (chosen, billing_group) = self.store.billing_group(&user.id).await?;
         let all_groups = self
             .store
             .list_groups()
@@ -255,6 +259,8 @@ impl Service {
             mfa_enabled: user.mfa_enabled,
             groups,
             all_groups,
+            billing_group,
+            billing_group_chosen: chosen.is_some(),
             tags: user.tags.into_iter().collect(),
             activity,
             activity_refused,
@@ -262,6 +268,57 @@ impl Service {
             access,
             refusals,
         })
+    }
+
+    /// Chooses the group a user's created resources are billed to (one of the
+    /// user's groups; empty: the first group joined), then places costs again.
+    pub async fn set_billing_group(
+        &self,
+        caller: &Caller,
+        name: &str,
+        group: &str,
+    ) -> Result<(), ServiceError> {
+        let user = self
+            .store
+            .user_by_name(name.trim())
+            .await?
+            .filter(|u| !u.is_root)
+            .ok_or_else(|| ServiceError::no_such("user", name.trim()))?;
+        let permit = self.authorize(caller, SET_BILLING_GROUP, &user.arn).await?;
+        let group = group.trim();
+        let group_id = if group.is_empty() {
+            None
+        } else {
+            let found = self
+                .store
+                .group(group)
+                .await?
+                .ok_or_else(|| ServiceError::no_such_in("billing_group", "group", group))?;
+            if !found
+                .members
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(&user.name))
+            {
+                return Err(ServiceError::invalid(
+                    "billing_group",
+                    format!(
+                        "{} is not in {}; a billing group is one of the user's groups.",
+                        user.name, found.name
+                    ),
+                ));
+            }
+            Some(found.id)
+        };
+        let detail = match &group_id {
+            Some(_) => format!("billing group {group}"),
+            None => "billing group: the first group joined".to_string(),
+        };
+        self.store
+            .set_billing_group(&user.id, group_id.as_deref(), &permit.audit(caller, detail))
+            .await?;
+        self.reallocate(None).await?;
+        self.evaluate_budgets().await?;
+        Ok(())
     }
 
     /// Deletes a user after the administrator typed its name to confirm.

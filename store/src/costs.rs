@@ -85,9 +85,9 @@ impl LineItemWriter {
     pub fn push(&mut self, item: &spend::LineItem) -> Result<(), StoreError> {
         let tags = item.tags_json();
         let key = spend::CostKey::id_of(item, &tags);
-        if !self.keys.contains_key(&key) {
-            self.keys.insert(key, spend::CostKey::of(item));
-        }
+        self.keys
+            .entry(key)
+            .or_insert_with(|| spend::CostKey::of(item));
         if !self
             .scopes
             .contains(&(item.billing_account_id.clone(), item.billing_period_start))
@@ -801,6 +801,27 @@ impl Store {
         let first: Option<Date> = row.try_get("first")?;
         let last: Option<Date> = row.try_get("last")?;
         Ok(first.zip(last))
+    }
+
+    /// A user's billing group: the chosen one, and the one that applies (the chosen
+    /// one, or the first group joined).
+    pub async fn billing_group(
+        &self,
+        user_id: &str,
+    ) -> Result<(Option<String>, Option<String>), StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT g.name FROM groups g WHERE g.id = u.billing_group_id) AS chosen,
+                    (SELECT g.name FROM groups g WHERE g.id = coalesce(u.billing_group_id,
+                        (SELECT m.group_id FROM group_members m WHERE m.user_id = u.id ORDER BY m.added_at, m.group_id LIMIT 1))) AS applies
+             FROM users u WHERE u.id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(self.pool())
+        .await?;
+        match row {
+            Some(row) => Ok((row.try_get("chosen")?, row.try_get("applies")?)),
+            None => Ok((None, None)),
+        }
     }
 
     /// Sets the group a user's created resources are billed to (`None`: the first

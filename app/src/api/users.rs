@@ -165,3 +165,18 @@ pub async fn sign_out_user(name: String) -> Result<(), AppError> {
     leptos_axum::redirect(&format!("/users/{}", name.trim()));
     Ok(())
 }
+
+/// Chooses the group a user's created resources are billed to (empty: the first
+/// group joined).
+#[server]
+pub async fn set_billing_group(name: String, billing_group: String) -> Result<(), AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?
+        .service
+        .set_billing_group(&caller, &name, &billing_group)
+        .await
+        .map_err(respond)?;
+    leptos_axum::redirect(&format!("/users/{}", name.trim()));
+    Ok(())
+}

@@ -8,7 +8,7 @@ use super::access::{AccessActions, AccessPanels};
 use crate::api::groups::{AddMember, RemoveMember};
 use crate::api::users::{
     list_users, user_overview, CreateUser, DeactivateUserMfa, DeleteUser, ResetUserPassword,
-    SignOutUser, UnlockUser,
+    SetBillingGroup, SignOutUser, UnlockUser,
 };
 use crate::components::{action_error, field, FieldError, FormError, Guard, GuardFor, LoadError};
 
@@ -166,6 +166,7 @@ pub fn UserPage() -> impl IntoView {
     let sign_out = ServerAction::<SignOutUser>::new();
     let add = ServerAction::<AddMember>::new();
     let remove = ServerAction::<RemoveMember>::new();
+    let billing = ServerAction::<SetBillingGroup>::new();
     let access = AccessActions::new();
     let detail = Resource::new(
         move || {
@@ -177,6 +178,7 @@ pub fn UserPage() -> impl IntoView {
                 sign_out.version().get(),
                 add.version().get(),
                 remove.version().get(),
+                billing.version().get(),
                 access.version(),
             )
         },
@@ -184,6 +186,7 @@ pub fn UserPage() -> impl IntoView {
     );
     let delete_value = action_error(delete.value());
     let add_value = action_error(add.value());
+    let billing_value = action_error(billing.value());
     let reset_value = action_error(reset.value());
     view! {
         <Title text=move || format!("{} · Users · Portcullis", name())/>
@@ -256,6 +259,33 @@ pub fn UserPage() -> impl IntoView {
                                 </Guard>
                                 <FieldError message=field(add_value, "group")/>
                                 <FormError error=add_value/>
+                                <p data-testid="billing-group">{match (&u.billing_group, u.billing_group_chosen) {
+                                    (Some(g), true) => format!("Billing group: {g} (chosen). Costs this user created go to {g} under creator rules."),
+                                    (Some(g), false) => format!("Billing group: {g} (the first group joined)."),
+                                    (None, _) => "No billing group: the user is in no group.".to_string(),
+                                }}</p>
+                                {(!u.groups.is_empty()).then(|| {
+                                    let billing_name = u.name.clone();
+                                    let choices = u.groups.iter().map(|g| {
+                                        let selected = u.billing_group_chosen && u.billing_group.as_deref() == Some(g.as_str());
+                                        view! { <option value=g.clone() selected=selected>{g.clone()}</option> }
+                                    }).collect_view();
+                                    view! {
+                                        <Guard reason=refused("portcullis:SetBillingGroup") action="portcullis:SetBillingGroup">
+                                            <ActionForm action=billing attr:class="row-form">
+                                                <input type="hidden" name="name" value=billing_name/>
+                                                <label for="billing-group">"Billing group"</label>
+                                                <select id="billing-group" name="billing_group">
+                                                    <option value="" selected=!u.billing_group_chosen>"First group joined"</option>
+                                                    {choices}
+                                                </select>
+                                                <button type="submit">"Set"</button>
+                                            </ActionForm>
+                                        </Guard>
+                                    }
+                                })}
+                                <FieldError message=field(billing_value, "billing_group")/>
+                                <FormError error=billing_value/>
                             </section>
                             <section class="panel">
                                 <h2>"Console password"</h2>

@@ -292,3 +292,90 @@ async fn bad_files_are_refused_whole_with_their_rows() {
     let history = world.service.cost_imports(&root).await.unwrap();
     assert!(history.imports.is_empty(), "{:?}", history.imports);
 }
+
+#[tokio::test]
+async fn creator_rules_follow_each_users_billing_group() {
+    let world = world().await;
+    let root_session = world.set_up().await;
+    let root = world.caller(&root_session).await.unwrap();
+    for group in ["Web", "Data"] {
+        world.service.create_group(&root, group).await.unwrap();
+    }
+    world.user(&root_session, "alice", PM_PASSWORD).await;
+    world
+        .service
+        .add_member(&root, "Web", "alice")
+        .await
+        .unwrap();
+    world
+        .service
+        .add_member(&root, "Data", "alice")
+        .await
+        .unwrap();
+    let plan = spend::generate::Plan {
+        rows: 3_000,
+        months: 1,
+        start: date!(2026 - 10 - 01),
+        seed: 3,
+        format: spend::Format::Focus,
+        creators: vec!["alice".into(), "nobody".into()],
+    };
+    let mut bytes = Vec::new();
+    spend::generate::write(&plan, &mut bytes).unwrap();
+    import(&world, &root, "generated.csv", bytes).await.unwrap();
+    world
+        .service
+        .save_cost_rules(&root, r#"{"rules":[{"name":"creators","when":{"on":"creator"},"then":{"to":"creators_group"}}]}"#)
+        .await
+        .unwrap();
+    let (from, to) = (date!(2026 - 10 - 01), date!(2026 - 10 - 31));
+    let by_group = |lines: Vec<model::costs::CostLine>| -> BTreeMap<String, i128> {
+        lines
+            .into_iter()
+            .map(|l| (l.label, fixed(&l.billed)))
+            .collect()
+    };
+    let before = by_group(
+        world
+            .service
+            .cost_report(Some(&root), from, to, CostDimension::Group)
+            .await
+            .unwrap(),
+    );
+    // Alice joined Web first; costs she created go there, "nobody" is no user.
+    assert!(before.get("Web").copied().unwrap_or(0) > 0, "{before:?}");
+    assert!(!before.contains_key("Data"));
+    assert!(before.get("Unallocated").copied().unwrap_or(0) > 0);
+    // A billing group outside her groups is refused; choosing Data moves her costs.
+    world.service.create_group(&root, "Other").await.unwrap();
+    let err = world
+        .service
+        .set_billing_group(&root, "alice", "Other")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ServiceError::Invalid {
+                field: "billing_group",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    world
+        .service
+        .set_billing_group(&root, "ALICE", "data")
+        .await
+        .unwrap();
+    let after = by_group(
+        world
+            .service
+            .cost_report(Some(&root), from, to, CostDimension::Group)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(after.get("Data"), before.get("Web"));
+    assert!(!after.contains_key("Web"));
+    assert_eq!(after.values().sum::<i128>(), before.values().sum::<i128>());
+}
