@@ -23,6 +23,13 @@ pub struct SimulationInput {
     pub time: String,
     /// `key=value` per line: the resource's tags.
     pub resource_tags: String,
+    /// `portcullis:BudgetStatus` (`ok`, `forecast-exceeded`, `exceeded`); empty for
+    /// none (no budget).
+    #[serde(default)]
+    pub budget_status: String,
+    /// `portcullis:BudgetUsedPercent`; empty for none.
+    #[serde(default)]
+    pub budget_used_percent: String,
 }
 
 /// One action's outcome.

@@ -63,6 +63,34 @@ fn context(input: &SimulationInput, now: i64) -> Result<Context, ServiceError> {
         ip,
         input.region.trim(),
     );
+    match input.budget_status.trim() {
+        "" => {}
+        status @ ("ok" | "forecast-exceeded" | "exceeded") => {
+            context.insert(
+                "portcullis:BudgetStatus",
+                ContextValue::Single(status.to_string()),
+            );
+        }
+        other => {
+            return Err(ServiceError::invalid(
+                "budget_status",
+                format!("{other:?} is not a budget status: ok, forecast-exceeded or exceeded."),
+            ))
+        }
+    }
+    let used = input.budget_used_percent.trim();
+    if !used.is_empty() {
+        if used.parse::<f64>().map_or(true, |v| !v.is_finite() || v < 0.0) {
+            return Err(ServiceError::invalid(
+                "budget_used_percent",
+                "Budget used is a percentage such as 85 or 120.5.",
+            ));
+        }
+        context.insert(
+            "portcullis:BudgetUsedPercent",
+            ContextValue::Single(used.to_string()),
+        );
+    }
     let zone = input.availability_zone.trim();
     if !zone.is_empty() {
         context.insert(

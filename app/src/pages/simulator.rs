@@ -39,6 +39,8 @@ pub fn SimulatorPage() -> impl IntoView {
             secure_transport: q.get("secure_transport").is_some_and(|v| v == "on"),
             time: get("time"),
             resource_tags: get("resource_tags"),
+            budget_status: get("budget_status"),
+            budget_used_percent: get("budget_used_percent"),
         }
     };
     let submitted = move || query.read().get("actions").is_some();
@@ -115,6 +117,18 @@ pub fn SimulatorPage() -> impl IntoView {
                 <input id="sim-az" type="text" name="availability_zone" value=get("availability_zone") placeholder="eu-west-1a"/>
                 <label for="sim-time">"Time"</label>
                 <input id="sim-time" type="text" name="time" value=get("time") placeholder="Now, or 2026-12-24T18:00:00Z"/>
+                <label for="sim-budget">"Budget of the billing group (portcullis:BudgetStatus)"</label>
+                <select id="sim-budget" name="budget_status">
+                    {move || {
+                        let chosen = get("budget_status")();
+                        [("", "No budget"), ("ok", "ok"), ("forecast-exceeded", "forecast-exceeded"), ("exceeded", "exceeded")]
+                            .into_iter()
+                            .map(|(value, label)| view! { <option value=value selected=chosen == value>{label}</option> })
+                            .collect_view()
+                    }}
+                </select>
+                <label for="sim-budget-used">"Budget used, % (portcullis:BudgetUsedPercent)"</label>
+                <input id="sim-budget-used" type="text" inputmode="decimal" name="budget_used_percent" value=get("budget_used_percent") placeholder="85"/>
                 <label class="check"><input type="checkbox" name="mfa" value="on" checked=mfa/>" Signed in with MFA"</label>
                 <label class="check"><input type="checkbox" name="secure_transport" value="on" checked=secure/>" Over HTTPS (aws:SecureTransport)"</label>
             </fieldset>
