@@ -680,8 +680,19 @@ test.describe.serial("Portcullis console", () => {
       await expect(page).toHaveURL(new RegExp(`/groups/${group}$`));
     }
 
-    // A file with a formula cell is refused whole, naming the row and column.
+    // Files can be dropped on the form (once hydrated).
     await page.goto("/spend/imports");
+    // (Retried: a drop before the page has hydrated lands nowhere.)
+    await expect(async () => {
+      await page.evaluate(() => {
+        const files = new DataTransfer();
+        files.items.add(new File(["x"], "dropped.csv", { type: "text/csv" }));
+        document.querySelector(".dropzone")!.dispatchEvent(new DragEvent("drop", { dataTransfer: files, bubbles: true, cancelable: true }));
+      });
+      await expect(page.getByTestId("chosen-files")).toContainText("dropped.csv", { timeout: 1000 });
+    }).toPass({ timeout: 15000 });
+
+    // A file with a formula cell is refused whole, naming the row and column.
     const header = "BilledCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargePeriodStart,ChargePeriodEnd,ServiceName\n";
     const bad = header + "1.5,111,USD,2024-09-01,2024-09-02,2024-09-02,EC2\n2,111,USD,2024-09-01,2024-09-02,2024-09-02,=HYPERLINK(\"x\")\n";
     await page.setInputFiles("#cost-file", { name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
@@ -693,6 +704,7 @@ test.describe.serial("Portcullis console", () => {
     await page.setInputFiles("#cost-file", path.resolve(__dirname, "../../spend/tests/data/focus_sample.csv"));
     await page.click("[data-testid=upload-form] button[type=submit]");
     await expect(page.getByTestId("upload-outcome")).toContainText("1000 line items");
+    await expect(page.getByTestId("upload-outcome")).toContainText("rows/s");
     await expect(page.getByTestId("import-history")).toContainText("focus_sample.csv");
 
     // Rules: preview what changes, then save.

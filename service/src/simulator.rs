@@ -80,7 +80,7 @@ fn context(input: &SimulationInput, now: i64) -> Result<Context, ServiceError> {
     }
     let used = input.budget_used_percent.trim();
     if !used.is_empty() {
-        if used.parse::<f64>().map_or(true, |v| !v.is_finite() || v < 0.0) {
+        if !used.parse::<f64>().is_ok_and(|v| v.is_finite() && v >= 0.0) {
             return Err(ServiceError::invalid(
                 "budget_used_percent",
                 "Budget used is a percentage such as 85 or 120.5.",

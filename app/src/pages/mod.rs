@@ -13,6 +13,7 @@ mod settings;
 mod signin;
 mod simulator;
 mod spend;
+mod uploader;
 mod users;
 
 pub use audit::AuditPage;

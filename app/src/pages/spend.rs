@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use super::uploader::Uploader;
 use crate::api::costs::{
     cost_imports, cost_rules, load_budgets, load_spend, PreviewRules, RemoveBudget, RollBackImport,
     SaveRules, SetBudget,
@@ -112,7 +113,13 @@ pub fn SpendPage() -> impl IntoView {
 pub fn SpendImportsPage() -> impl IntoView {
     let roll_back = ServerAction::<RollBackImport>::new();
     let roll_back_error = action_error(roll_back.value());
-    let page = Resource::new(move || roll_back.version().get(), |_| cost_imports());
+    // Bumped when the hydrated uploader finishes, to reload the history.
+    let refresh = RwSignal::new(0u32);
+    let uploaded = RwSignal::new(None::<crate::api::costs::UploadOutcome>);
+    let page = Resource::new(
+        move || (roll_back.version().get(), refresh.get()),
+        |_| cost_imports(),
+    );
     view! {
         <Title text="Billing imports · Portcullis"/>
         <h1>"Billing imports"</h1>
@@ -136,19 +143,7 @@ pub fn SpendImportsPage() -> impl IntoView {
                             <section class="panel">
                                 <h2>"Import billing data"</h2>
                                 <Guard reason=import_reason action="portcullis:ImportCosts">
-                                    <form method="post" action="/spend/upload" enctype="multipart/form-data" class="upload" data-testid="upload-form">
-                                        <label for="cost-file">"FOCUS or AWS CUR files (CSV or CSV.gz)"</label>
-                                        <input id="cost-file" type="file" name="file" multiple=true accept=".csv,.gz,text/csv,application/gzip"/>
-                                        <label for="cost-format">"Format"</label>
-                                        <select id="cost-format" name="format">
-                                            <option value="auto" selected=true>"Detect from the header"</option>
-                                            <option value="focus">"FOCUS 1.0–1.2"</option>
-                                            <option value="cur">"AWS CUR (legacy)"</option>
-                                            <option value="cur2">"AWS CUR 2.0"</option>
-                                        </select>
-                                        <p class="hint">"A file is imported whole or not at all. Importing a billing account's month again replaces it."</p>
-                                        <button type="submit">"Import"</button>
-                                    </form>
+                                    <Uploader on_done=move |_| refresh.update(|n| *n += 1) outcome=uploaded/>
                                 </Guard>
                             </section>
                             <section class="panel">

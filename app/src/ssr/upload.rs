@@ -154,6 +154,7 @@ async fn receive(
             }
         }
     }
+    let started = std::time::Instant::now();
     let outcome = state
         .service
         .import_costs(
@@ -169,12 +170,13 @@ async fn receive(
         Ok(import) => UploadOutcome {
             ok: true,
             message: format!(
-                "Imported #{}: {} line items, billed {} {} ({}).",
+                "Imported #{}: {} line items, billed {} {} ({}), at {:.0} rows/s.",
                 import.id,
                 import.line_items,
                 model::costs::money(&import.billed_total),
                 import.currencies,
-                import.periods
+                import.periods,
+                import.line_items as f64 / started.elapsed().as_secs_f64().max(0.001)
             ),
             rows: Vec::new(),
         },
