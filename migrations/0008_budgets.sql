@@ -64,6 +64,8 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHER
 CREATE TABLE cost_group_daily (
     day              DATE NOT NULL,
     group_id         TEXT,
+    -- The rule (or split) that placed these costs; NULL when none did.
+    rule             TEXT,
     service_name     TEXT NOT NULL,
     sub_account_id   TEXT NOT NULL,
     region_id        TEXT NOT NULL,

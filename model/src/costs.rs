@@ -18,6 +18,8 @@ pub struct GroupSpend {
     pub billed: String,
     pub effective: String,
     pub unallocated: bool,
+    /// Which rules placed this spend, largest first (`rule: amount`), for the tooltip.
+    pub placed_by: Vec<(String, String)>,
 }
 
 /// A labelled sum (by service, account, region, tag value, day…).
@@ -45,6 +47,8 @@ pub struct SpendOverview {
     pub daily: Vec<CostLine>,
     /// Whether any billing data exists at all.
     pub has_data: bool,
+    /// Recent budget alerts of the groups shown.
+    pub alerts: Vec<AlertRow>,
     pub refusals: Refusals,
 }
 

@@ -2,6 +2,7 @@
 //! The `portcullis` binary is a thin command line over these modules.
 
 pub mod admin;
+pub mod api_errors;
 pub mod config;
 pub mod costs_cli;
 pub mod csrf;

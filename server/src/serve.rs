@@ -86,6 +86,9 @@ pub async fn router(secure_cookies: bool, state: AppState) -> Result<Router, Box
             state.clone(),
             app::ssr::pages::guard_pages,
         ))
+        .layer(axum::middleware::from_fn(
+            crate::api_errors::bad_arguments_are_400,
+        ))
         .layer(session_layer)
         .layer(axum::middleware::from_fn(crate::csrf::same_origin_only))
         .layer(axum::middleware::from_fn_with_state(

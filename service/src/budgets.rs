@@ -86,6 +86,11 @@ impl Service {
         let arns: Vec<String> = groups.iter().map(|g| g.arn.clone()).collect();
         let viewable = self.allowed_each(caller, VIEW, &arns).await?;
         let editable = self.allowed_each(caller, MODIFY, &arns).await?;
+        if !viewable.iter().chain(&editable).any(|a| *a) {
+            // No group's budget to show or set: the refusal names what would be needed.
+            self.authorize(caller, VIEW, &crate::authz::arn::groups(&caller.account_id))
+                .await?;
+        }
         let visible: Vec<&str> = groups
             .iter()
             .zip(&viewable)
@@ -160,12 +165,10 @@ impl Service {
 
     /// Sets a group's budget (replacing one it had), then evaluates it at once.
     pub async fn set_budget(&self, caller: &Caller, form: &BudgetForm) -> Result<(), ServiceError> {
-        let group = self
-            .store
-            .group(form.group.trim())
-            .await?
-            .ok_or_else(|| ServiceError::no_such_in("group", "group", form.group.trim()))?;
-        let permit = self.authorize(caller, MODIFY, &group.arn).await?;
+        if form.group.trim().is_empty() {
+            return Err(ServiceError::invalid("group", "Choose a group."));
+        }
+        let (group, permit) = self.group_for(caller, MODIFY, &form.group).await?;
         let period = match form.period.trim() {
             "" | "monthly" => "monthly",
             "quarterly" => "quarterly",
@@ -276,12 +279,7 @@ impl Service {
     }
 
     pub async fn delete_budget(&self, caller: &Caller, group: &str) -> Result<(), ServiceError> {
-        let group = self
-            .store
-            .group(group.trim())
-            .await?
-            .ok_or_else(|| ServiceError::no_such_in("group", "group", group.trim()))?;
-        let permit = self.authorize(caller, MODIFY, &group.arn).await?;
+        let (group, permit) = self.group_for(caller, MODIFY, group).await?;
         self.store
             .delete_budget(
                 &group.id,

@@ -437,8 +437,36 @@ impl Service {
                 },
                 billed: row.billed,
                 effective: row.effective,
+                placed_by: Vec::new(),
             })
             .collect();
+        let mut groups = groups;
+        for row in self
+            .store
+            .cost_report(&query(CostDimension::GroupRule))
+            .await?
+        {
+            let (group, rule) = row
+                .value
+                .split_once('\u{1f}')
+                .unwrap_or((row.value.as_str(), ""));
+            let name = if group.is_empty() {
+                UNALLOCATED.to_string()
+            } else {
+                names
+                    .get(group)
+                    .cloned()
+                    .unwrap_or_else(|| group.to_string())
+            };
+            let rule = if rule.is_empty() {
+                "no rule matched".to_string()
+            } else {
+                rule.to_string()
+            };
+            if let Some(g) = groups.iter_mut().find(|g| g.name == name) {
+                g.placed_by.push((rule, row.billed));
+            }
+        }
         let total = decimal(groups.iter().map(|g| units(&g.billed)).sum());
         let lines = |rows: Vec<store::costs::CostRow>| -> Vec<CostLine> {
             rows.into_iter()
@@ -480,6 +508,23 @@ impl Service {
             top_services,
             daily,
             has_data: self.store.cost_days().await?.is_some(),
+            alerts: self
+                .store
+                .budget_alerts(20)
+                .await?
+                .into_iter()
+                .filter(|a| scope.sees(Some(&a.group_id)))
+                .take(5)
+                .map(|a| model::costs::AlertRow {
+                    group: a.group_name,
+                    period: a.period_start.to_string(),
+                    kind: a.kind,
+                    threshold: a.threshold,
+                    value: a.value,
+                    budget: a.budget,
+                    fired_at: crate::format::date(a.fired_at),
+                })
+                .collect(),
             refusals,
         })
     }
@@ -494,7 +539,14 @@ impl Service {
         by: CostDimension,
     ) -> Result<Vec<CostLine>, ServiceError> {
         let scope = match caller {
-            Some(caller) => self.spend_scope(caller).await?,
+            Some(caller) => {
+                let scope = self.spend_scope(caller).await?;
+                if scope.is_empty() {
+                    self.authorize(caller, VIEW, &arn::unallocated(&caller.account_id))
+                        .await?;
+                }
+                scope
+            }
             None => Scope::All,
         };
         let names = self.group_names().await?;
@@ -512,6 +564,7 @@ impl Service {
             .into_iter()
             .map(|row| CostLine {
                 label: match (&by, row.value.is_empty()) {
+                    (CostDimension::GroupRule, _) => row.value.replace('\u{1f}', " / "),
                     (CostDimension::Group, true) => UNALLOCATED.to_string(),
                     (CostDimension::Group, false) => {
                         names.get(&row.value).cloned().unwrap_or(row.value)

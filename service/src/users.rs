@@ -278,13 +278,12 @@ impl Service {
         name: &str,
         group: &str,
     ) -> Result<(), ServiceError> {
-        let user = self
-            .store
-            .user_by_name(name.trim())
-            .await?
-            .filter(|u| !u.is_root)
-            .ok_or_else(|| ServiceError::no_such("user", name.trim()))?;
-        let permit = self.authorize(caller, SET_BILLING_GROUP, &user.arn).await?;
+        let (user, permit) = self
+            .user_for(caller, SET_BILLING_GROUP, name, |_| Extra::new())
+            .await?;
+        if user.is_root {
+            return Err(ServiceError::no_such("user", name.trim()));
+        }
         let group = group.trim();
         let group_id = if group.is_empty() {
             None

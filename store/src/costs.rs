@@ -220,6 +220,8 @@ pub struct AllocationRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CostDimension {
     Group,
+    /// Group and the rule that placed the cost, as `GROUP_ID\x1fRULE` (rollup only).
+    GroupRule,
     Service,
     SubAccount,
     Region,
@@ -517,14 +519,14 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "INSERT INTO cost_group_daily (day, group_id, service_name, sub_account_id, region_id, charge_category,
+            "INSERT INTO cost_group_daily (day, group_id, rule, service_name, sub_account_id, region_id, charge_category,
                  currency, billed_cost, effective_cost)
-             SELECT d.day, a.group_id, k.service_name, k.sub_account_id, k.region_id, k.charge_category, k.currency,
+             SELECT d.day, a.group_id, a.rule, k.service_name, k.sub_account_id, k.region_id, k.charge_category, k.currency,
                  sum(d.billed_cost * coalesce(a.share, 1)), sum(d.effective_cost * coalesce(a.share, 1))
              FROM cost_daily d
              JOIN cost_keys k ON k.id = d.key_id
              LEFT JOIN cost_allocations a ON a.key_id = d.key_id
-             GROUP BY 1, 2, 3, 4, 5, 6, 7",
+             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
         )
         .execute(&mut *tx)
         .await?;
@@ -601,6 +603,9 @@ impl Store {
     pub async fn cost_report(&self, query: &CostQuery) -> Result<Vec<CostRow>, StoreError> {
         let dimension = match &query.by {
             CostDimension::Group => "coalesce(a.group_id, '')",
+            CostDimension::GroupRule => {
+                "coalesce(a.group_id, '') || E'\\x1f' || coalesce(a.rule, '')"
+            }
             CostDimension::Service => "k.service_name",
             CostDimension::SubAccount => "k.sub_account_id",
             CostDimension::Region => "k.region_id",
@@ -635,6 +640,9 @@ impl Store {
         // resources, creators, zones) from the per-key daily sums.
         let rollup = match &query.by {
             CostDimension::Group => Some("coalesce(g.group_id, '')"),
+            CostDimension::GroupRule => {
+                Some("coalesce(g.group_id, '') || E'\\x1f' || coalesce(g.rule, '')")
+            }
             CostDimension::Service => Some("g.service_name"),
             CostDimension::SubAccount => Some("g.sub_account_id"),
             CostDimension::Region => Some("g.region_id"),

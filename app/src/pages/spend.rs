@@ -49,6 +49,17 @@ pub fn SpendPage() -> impl IntoView {
                                     <a class="button secondary" href="/spend/imports">"Import billing data"</a>
                                 </Guard>
                             </form>
+                            {(!o.alerts.is_empty()).then(|| view! {
+                                <section class="banner warning" role="status" data-testid="spend-alerts">
+                                    <h2>"Budget alerts"</h2>
+                                    <ul>
+                                        {o.alerts.iter().map(|a| view! {
+                                            <li>{format!("{}: {} spend {} crossed {}% of the budget {}", a.group, a.kind, money(&a.value), a.threshold, money(&a.budget))}</li>
+                                        }).collect_view()}
+                                    </ul>
+                                    <a href="/spend/budgets">"See budgets"</a>
+                                </section>
+                            })}
                             {(!o.has_data).then(|| view! {
                                 <section class="banner" role="status" data-testid="no-spend">
                                     <h2>"No billing data yet"</h2>
@@ -75,13 +86,15 @@ pub fn SpendPage() -> impl IntoView {
                                 <table class="data" data-testid="spend-groups">
                                     <thead><tr><th scope="col">"Group"</th><th scope="col" class="num">"Billed"</th><th scope="col" class="num">"Effective"</th></tr></thead>
                                     <tbody>
-                                        {o.groups.iter().map(|g| view! {
+                                        {o.groups.iter().map(|g| {
+                                            let why = g.placed_by.iter().map(|(rule, amount)| format!("{rule}: {}", money(amount))).collect::<Vec<_>>().join("; ");
+                                            view! {
                                             <tr class:unallocated=g.unallocated>
-                                                <th scope="row">{g.name.clone()}</th>
+                                                <th scope="row" title=format!("Placed by {why}") tabindex="0">{g.name.clone()}<span class="visually-hidden">{format!(" (placed by {why})")}</span></th>
                                                 <td class="num" title=g.billed.clone()>{money(&g.billed)}</td>
                                                 <td class="num" title=g.effective.clone()>{money(&g.effective)}</td>
                                             </tr>
-                                        }).collect_view()}
+                                        }}).collect_view()}
                                     </tbody>
                                 </table>
                             </section>

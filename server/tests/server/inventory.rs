@@ -96,6 +96,17 @@ fn every_field() -> Vec<(&'static str, &'static str)> {
         ("sign_in_ranges", ""),
         ("regions", "us-east-1"),
         ("availability_zones", ""),
+        ("from", ""),
+        ("to", ""),
+        ("by", "service"),
+        ("id", "1"),
+        ("period", "monthly"),
+        ("amount", "10"),
+        ("actual_thresholds", "100"),
+        ("forecast_thresholds", ""),
+        ("webhook_url", ""),
+        ("webhook_secret", ""),
+        ("billing_group", ""),
         ("input[subject_type]", "user"),
         ("input[subject]", "inventory"),
         ("input[policy]", ""),
@@ -171,4 +182,23 @@ async fn every_server_function_needs_a_caller_and_the_engine_decides() {
     // Nothing the refused calls named was created.
     assert!(app.store.user_by_name("inventory").await.unwrap().is_none());
     assert!(app.store.group("inventory").await.unwrap().is_none());
+}
+
+/// A crafted post that leaves fields out gets a 400 that names the problem, never
+/// a 500.
+#[tokio::test]
+async fn missing_fields_are_a_bad_request() {
+    let app = spawn_app(fresh_store().await, &SecretBox::generate_key()).await;
+    let root = client();
+    set_up(&app, &root).await;
+    for path in [
+        app::api::costs::SetBudget::PATH,
+        app::api::costs::Explore::PATH,
+        app::api::users::CreateUser::PATH,
+    ] {
+        let response = app.call(&root, path, &[]).await;
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert_eq!(status, 400, "{path}: {body}");
+    }
 }
