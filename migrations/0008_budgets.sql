@@ -9,6 +9,8 @@ CREATE TABLE budgets (
     actual_thresholds    SMALLINT[] NOT NULL,
     forecast_thresholds  SMALLINT[] NOT NULL,
     webhook_url          TEXT,
+    -- Addresses alerts are e-mailed to, comma separated (needs PORTCULLIS_SMTP).
+    email_to             TEXT,
     -- The HMAC key webhooks are signed with, sealed with the server key.
     webhook_key_id       TEXT,
     webhook_nonce        BYTEA,

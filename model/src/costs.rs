@@ -103,6 +103,7 @@ pub struct BudgetRow {
     pub actual_thresholds: String,
     pub forecast_thresholds: String,
     pub webhook_url: String,
+    pub email_to: String,
     /// Filled once evaluated.
     pub state: Option<BudgetStanding>,
 }
@@ -142,8 +143,9 @@ pub struct BudgetsPage {
     pub editable: Vec<String>,
 }
 
-/// The budget form.
+/// The budget form; a field left out reads as empty.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct BudgetForm {
     pub group: String,
     pub period: String,
@@ -152,6 +154,8 @@ pub struct BudgetForm {
     pub forecast_thresholds: String,
     pub webhook_url: String,
     pub webhook_secret: String,
+    /// Addresses to e-mail alerts to, separated by commas.
+    pub email_to: String,
 }
 
 /// Rounds exact decimal text to cents for display: `1234.5` → `1,234.50`.

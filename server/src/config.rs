@@ -42,6 +42,8 @@ pub struct Config {
     /// Limits on one billing import (`PORTCULLIS_COST_MAX_ROWS`,
     /// `PORTCULLIS_COST_MAX_BYTES`).
     pub cost_limits: service::costs::ImportLimits,
+    /// The SMTP relay for budget alert e-mails (`PORTCULLIS_SMTP`, `PORTCULLIS_SMTP_FROM`).
+    pub smtp: Option<service::mail::Smtp>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -157,7 +159,12 @@ impl Config {
                     })?;
             }
         }
+        let smtp = env("PORTCULLIS_SMTP").map(|address| service::mail::Smtp {
+            address,
+            from: env("PORTCULLIS_SMTP_FROM").unwrap_or_else(|| "portcullis@localhost".into()),
+        });
         Ok(Config {
+            smtp,
             cost_limits,
             account_id,
             trusted_proxies,

@@ -152,7 +152,10 @@ pub async fn run(config: &Config, command: CostsCommand) -> Result<(), BoxError>
         identity::hashing::PasswordHasher::for_this_machine()?,
         database::secret_box(config)?,
         Clock::system(),
-        Options::default(),
+        Options {
+            smtp: config.smtp.clone(),
+            ..Options::default()
+        },
     );
     let result = match command {
         CostsCommand::Import { files, format } => import(&service, config, files, format).await,

@@ -153,6 +153,7 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
         sign_in_window_seconds: 300,
         setup: setup_access(&config, &db.store).await?,
         account_id: config.account_id.clone(),
+        smtp: config.smtp.clone(),
     };
     let service = Service::new(
         db.store.clone(),

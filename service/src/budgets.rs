@@ -131,6 +131,7 @@ impl Service {
                     actual_thresholds: joined(&b.actual_thresholds),
                     forecast_thresholds: joined(&b.forecast_thresholds),
                     webhook_url: b.webhook_url.unwrap_or_default(),
+                    email_to: b.email_to.join(", "),
                     state,
                 }
             })
@@ -248,6 +249,33 @@ impl Service {
                     .map_err(ServiceError::internal)?,
             )
         };
+        let mut email_to = Vec::new();
+        for address in form
+            .email_to
+            .split([',', ';', ' '])
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
+            model::validate::email(address).map_err(|m| ServiceError::invalid("email_to", m))?;
+            if address.chars().any(|c| "<>\"".contains(c)) {
+                return Err(ServiceError::invalid(
+                    "email_to",
+                    "Enter addresses such as pm@example.com, separated by commas.",
+                ));
+            }
+            if !email_to
+                .iter()
+                .any(|a: &String| a.eq_ignore_ascii_case(address))
+            {
+                email_to.push(address.to_string());
+            }
+        }
+        if email_to.len() > 10 {
+            return Err(ServiceError::invalid(
+                "email_to",
+                "Alerts can go to at most 10 addresses.",
+            ));
+        }
         let currency = self
             .store
             .cost_currencies()
@@ -265,6 +293,7 @@ impl Service {
             forecast_thresholds: forecast,
             webhook_url,
             webhook_key,
+            email_to,
         };
         let audit = permit.audit(
             caller,
@@ -427,6 +456,18 @@ impl Service {
             .map_err(ServiceError::internal)?;
         let mut delivered = 0;
         for delivery in due {
+            if let Some(addresses) = delivery.url.strip_prefix("mailto:") {
+                let error = self.mail_alert(addresses, &delivery.body).await.err();
+                let retry_at = (error.is_some() && delivery.attempts + 1 < MAX_ATTEMPTS)
+                    .then(|| now + backoff(delivery.attempts));
+                if error.is_none() {
+                    delivered += 1;
+                }
+                self.store
+                    .record_delivery(delivery.id, now, None, error.as_deref(), retry_at)
+                    .await?;
+                continue;
+            }
             let key = match &delivery.key {
                 Some(sealed) => self.secrets.open(sealed).map_err(ServiceError::internal)?,
                 None => Vec::new(),
@@ -464,6 +505,45 @@ impl Service {
                 .await?;
         }
         Ok(delivered)
+    }
+
+    /// E-mails one alert (its JSON `body`) through the configured relay.
+    async fn mail_alert(&self, addresses: &str, body: &str) -> Result<(), String> {
+        let Some(smtp) = &self.options.smtp else {
+            return Err("e-mail is not configured (set PORTCULLIS_SMTP)".into());
+        };
+        let alert: serde_json::Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
+        let text = |key: &str| {
+            alert
+                .get(key)
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string())
+                })
+                .unwrap_or_default()
+        };
+        let subject = format!(
+            "Budget alert: {} crossed {}% of its budget ({} spend)",
+            text("group"),
+            text("threshold_percent"),
+            text("kind")
+        );
+        let message = format!(
+            "The {} spend of group {} is {} {}, past {}% of its budget of {} {} for the period from {}.\n\nSee the budgets page of the Portcullis console.\n",
+            text("kind"),
+            text("group"),
+            model::costs::money(&text("value")),
+            text("currency"),
+            text("threshold_percent"),
+            model::costs::money(&text("budget")),
+            text("currency"),
+            text("period_start"),
+        );
+        let to: Vec<String> = addresses.split(',').map(str::to_string).collect();
+        crate::mail::send(smtp, &to, &subject, &message)
+            .await
+            .map_err(|e| e.to_string())
     }
 
     /// Webhook deliveries, newest first (for the console and tests).

@@ -21,6 +21,7 @@ pub mod credentials;
 pub mod error;
 pub mod format;
 pub mod groups;
+pub mod mail;
 pub(crate) mod money;
 pub mod passwords;
 pub mod permissions;
@@ -64,6 +65,8 @@ pub struct Options {
     pub setup: SetupAccess,
     /// The account id a new installation gets; random when `None`.
     pub account_id: Option<String>,
+    /// The SMTP relay budget alerts are e-mailed through, if any.
+    pub smtp: Option<mail::Smtp>,
 }
 
 impl Default for Options {
@@ -73,6 +76,7 @@ impl Default for Options {
             sign_in_window_seconds: 300,
             setup: SetupAccess::Loopback,
             account_id: None,
+            smtp: None,
         }
     }
 }

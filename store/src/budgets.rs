@@ -18,6 +18,8 @@ pub struct Budget {
     pub forecast_thresholds: Vec<i16>,
     pub webhook_url: Option<String>,
     pub webhook_key: Option<identity::secret_box::Sealed>,
+    /// Addresses alerts are e-mailed to.
+    pub email_to: Vec<String>,
 }
 
 /// The evaluation of one budget.
@@ -102,15 +104,15 @@ impl Store {
         };
         sqlx::query(
             "INSERT INTO budgets (group_id, period, amount, currency, actual_thresholds, forecast_thresholds,
-                 webhook_url, webhook_key_id, webhook_nonce, webhook_ciphertext, updated_at, updated_by)
-             VALUES ($1, $2, $3::numeric, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                 webhook_url, webhook_key_id, webhook_nonce, webhook_ciphertext, updated_at, updated_by, email_to)
+             VALUES ($1, $2, $3::numeric, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
              ON CONFLICT (group_id) DO UPDATE SET period = EXCLUDED.period, amount = EXCLUDED.amount,
                  currency = EXCLUDED.currency, actual_thresholds = EXCLUDED.actual_thresholds,
                  forecast_thresholds = EXCLUDED.forecast_thresholds, webhook_url = EXCLUDED.webhook_url,
                  webhook_key_id = coalesce(EXCLUDED.webhook_key_id, CASE WHEN EXCLUDED.webhook_url IS NULL THEN NULL ELSE budgets.webhook_key_id END),
                  webhook_nonce = coalesce(EXCLUDED.webhook_nonce, CASE WHEN EXCLUDED.webhook_url IS NULL THEN NULL ELSE budgets.webhook_nonce END),
                  webhook_ciphertext = coalesce(EXCLUDED.webhook_ciphertext, CASE WHEN EXCLUDED.webhook_url IS NULL THEN NULL ELSE budgets.webhook_ciphertext END),
-                 updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by",
+                 updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by, email_to = EXCLUDED.email_to",
         )
         .bind(&budget.group_id)
         .bind(&budget.period)
@@ -124,6 +126,7 @@ impl Store {
         .bind(ciphertext)
         .bind(audit.at)
         .bind(&audit.actor)
+        .bind((!budget.email_to.is_empty()).then(|| budget.email_to.join(",")))
         .execute(&mut *tx)
         .await?;
         commit(tx, audit).await
@@ -165,6 +168,10 @@ impl Store {
                     forecast_thresholds: row.try_get("forecast_thresholds")?,
                     webhook_url: row.try_get("webhook_url")?,
                     webhook_key: sealed(row)?,
+                    email_to: row
+                        .try_get::<Option<String>, _>("email_to")?
+                        .map(|t| t.split(',').map(str::to_string).collect())
+                        .unwrap_or_default(),
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
@@ -267,7 +274,10 @@ impl Store {
                 },
             )
             .await?;
-            if let Some(url) = &budget.webhook_url {
+            // A webhook and, when the budget names addresses, an e-mail (`mailto:`).
+            let mailto = (!budget.email_to.is_empty())
+                .then(|| format!("mailto:{}", budget.email_to.join(",")));
+            for url in budget.webhook_url.iter().chain(mailto.iter()) {
                 sqlx::query(
                     "INSERT INTO webhook_deliveries (alert_id, url, body, next_attempt_at) VALUES ($1, $2, $3, $4)",
                 )

@@ -127,27 +127,12 @@ pub async fn load_budgets() -> Result<BudgetsPage, AppError> {
     state()?.service.budgets(&caller).await.map_err(respond)
 }
 
+/// The budget form's fields arrive as `form[group]`, `form[amount]`, … (one struct,
+/// so that the form works as a plain HTML post too).
 #[server]
-pub async fn set_budget(
-    group: String,
-    period: String,
-    amount: String,
-    actual_thresholds: String,
-    forecast_thresholds: String,
-    webhook_url: String,
-    webhook_secret: String,
-) -> Result<(), AppError> {
+pub async fn set_budget(form: model::costs::BudgetForm) -> Result<(), AppError> {
     use crate::ssr::{caller, respond, state};
     let caller = caller().await?;
-    let form = model::costs::BudgetForm {
-        group,
-        period,
-        amount,
-        actual_thresholds,
-        forecast_thresholds,
-        webhook_url,
-        webhook_secret,
-    };
     state()?
         .service
         .set_budget(&caller, &form)

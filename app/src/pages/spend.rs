@@ -327,8 +327,9 @@ pub fn SpendBudgetsPage() -> impl IntoView {
                                                 <p class="hint">{format!("Forecast: {}.", s.method)}</p>
                                             }
                                         })}
-                                        <p class="hint">{format!("Alerts at {}% of actual and {}% of forecast spend{}.", b.actual_thresholds, b.forecast_thresholds,
-                                            if b.webhook_url.is_empty() { String::new() } else { format!("; webhook {}", b.webhook_url) })}</p>
+                                        <p class="hint">{format!("Alerts at {}% of actual and {}% of forecast spend{}{}.", b.actual_thresholds, b.forecast_thresholds,
+                                            if b.webhook_url.is_empty() { String::new() } else { format!("; webhook {}", b.webhook_url) },
+                                            if b.email_to.is_empty() { String::new() } else { format!("; e-mail to {}", b.email_to) })}</p>
                                         {editable.then(|| view! {
                                             <ActionForm action=remove>
                                                 <input type="hidden" name="group" value=group.clone()/>
@@ -344,33 +345,37 @@ pub fn SpendBudgetsPage() -> impl IntoView {
                                 <h2>"Set a budget"</h2>
                                 <ActionForm action=set attr:data-testid="budget-form">
                                     <label for="budget-group">"Group"</label>
-                                    <select id="budget-group" name="group">
+                                    <select id="budget-group" name="form[group]">
                                         {page.editable.iter().map(|g| view! { <option value=g.clone()>{g.clone()}</option> }).collect_view()}
                                     </select>
                                     <FieldError message=field(set_error, "group")/>
                                     <label for="budget-period">"Period"</label>
-                                    <select id="budget-period" name="period">
+                                    <select id="budget-period" name="form[period]">
                                         <option value="monthly" selected=true>"Monthly"</option>
                                         <option value="quarterly">"Quarterly"</option>
                                         <option value="yearly">"Yearly"</option>
                                     </select>
                                     <FieldError message=field(set_error, "period")/>
                                     <label for="budget-amount">"Amount"</label>
-                                    <input id="budget-amount" type="text" inputmode="decimal" name="amount"/>
+                                    <input id="budget-amount" type="text" inputmode="decimal" name="form[amount]"/>
                                     <FieldError message=field(set_error, "amount")/>
                                     <label for="budget-actual">"Alert at % of actual spend"</label>
-                                    <input id="budget-actual" type="text" name="actual_thresholds" value="80, 100"/>
+                                    <input id="budget-actual" type="text" name="form[actual_thresholds]" value="80, 100"/>
                                     <FieldError message=field(set_error, "actual_thresholds")/>
                                     <label for="budget-forecast">"Alert at % of forecast spend"</label>
-                                    <input id="budget-forecast" type="text" name="forecast_thresholds" value="100"/>
+                                    <input id="budget-forecast" type="text" name="form[forecast_thresholds]" value="100"/>
                                     <FieldError message=field(set_error, "forecast_thresholds")/>
                                     <label for="budget-webhook">"Webhook URL (optional)"</label>
-                                    <input id="budget-webhook" type="text" name="webhook_url" placeholder="https://hooks.example.com/budget"/>
+                                    <input id="budget-webhook" type="text" name="form[webhook_url]" placeholder="https://hooks.example.com/budget"/>
                                     <FieldError message=field(set_error, "webhook_url")/>
                                     <label for="budget-secret">"Webhook signing secret"</label>
-                                    <input id="budget-secret" type="password" name="webhook_secret" autocomplete="off"/>
+                                    <input id="budget-secret" type="password" name="form[webhook_secret]" autocomplete="off"/>
                                     <p class="hint">"Each alert is POSTed as JSON with X-Portcullis-Signature: t=TIME,v1=HMAC-SHA256(secret, TIME.BODY), retried with growing delays."</p>
                                     <FieldError message=field(set_error, "webhook_secret")/>
+                                    <label for="budget-email">"E-mail alerts to (optional)"</label>
+                                    <input id="budget-email" type="text" name="form[email_to]" placeholder="pm@example.com, finance@example.com"/>
+                                    <p class="hint">"Sent through the SMTP relay named by PORTCULLIS_SMTP."</p>
+                                    <FieldError message=field(set_error, "email_to")/>
                                     <FormError error=set_error/>
                                     <button type="submit" class="primary">"Save budget"</button>
                                 </ActionForm>

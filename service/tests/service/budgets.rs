@@ -123,6 +123,7 @@ async fn an_exceeded_budget_alerts_once_signs_its_webhook_and_becomes_a_conditio
         forecast_thresholds: "100".into(),
         webhook_url: String::new(),
         webhook_secret: String::new(),
+        email_to: String::new(),
     };
     let err = world.service.set_budget(&root, &form).await.unwrap_err();
     assert!(
@@ -225,4 +226,128 @@ async fn an_exceeded_budget_alerts_once_signs_its_webhook_and_becomes_a_conditio
         .list_users(&pm, "", Default::default(), false, 1)
         .await
         .is_ok());
+}
+
+/// A real SMTP server on a free port that keeps every message it is given.
+async fn smtp_sink() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let messages = Arc::new(Mutex::new(Vec::new()));
+    let kept = messages.clone();
+    tokio::spawn(async move {
+        loop {
+            let (socket, _) = listener.accept().await.unwrap();
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut read = BufReader::new(read);
+                write.write_all(b"220 sink ready\r\n").await.unwrap();
+                let mut envelope = String::new();
+                loop {
+                    let mut line = String::new();
+                    if read.read_line(&mut line).await.unwrap() == 0 {
+                        break;
+                    }
+                    let command = line.trim_end().to_ascii_uppercase();
+                    let reply: &[u8] = if command.starts_with("EHLO") {
+                        b"250-sink\r\n250 8BITMIME\r\n"
+                    } else if command.starts_with("MAIL") || command.starts_with("RCPT") {
+                        envelope.push_str(&line);
+                        b"250 OK\r\n"
+                    } else if command == "DATA" {
+                        write.write_all(b"354 go ahead\r\n").await.unwrap();
+                        let mut message = envelope.clone();
+                        loop {
+                            let mut data = String::new();
+                            read.read_line(&mut data).await.unwrap();
+                            if data == ".\r\n" {
+                                break;
+                            }
+                            message.push_str(&data);
+                        }
+                        kept.lock().unwrap().push(message);
+                        b"250 queued\r\n"
+                    } else if command == "QUIT" {
+                        write.write_all(b"221 bye\r\n").await.unwrap();
+                        break;
+                    } else {
+                        b"500 what\r\n"
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (address, messages)
+}
+
+#[tokio::test]
+async fn budget_alerts_are_mailed_through_the_smtp_relay() {
+    let (address, messages) = smtp_sink().await;
+    let world = crate::world_with(service::Options {
+        smtp: Some(service::mail::Smtp {
+            address,
+            from: "alerts@portcullis.test".into(),
+        }),
+        ..Default::default()
+    })
+    .await;
+    let root = world.caller(&world.set_up().await).await.unwrap();
+    world.service.create_group(&root, "Vienna").await.unwrap();
+    world
+        .service
+        .import_costs(
+            Importer::Caller(&root),
+            vec![ImportSource {
+                name: "focus_sample.csv".into(),
+                bytes: Box::new(std::fs::File::open(SAMPLE).unwrap()),
+            }],
+            FormatChoice::Auto,
+            ImportLimits::default(),
+            ImportControl::default(),
+        )
+        .await
+        .unwrap();
+    world
+        .service
+        .save_cost_rules(
+            &root,
+            r#"{"rules":[{"name":"vienna","when":{"on":"tag","key":"business_unit","test":{"prefix":"Vienna"}},"then":{"to":"group","group":"Vienna"}}]}"#,
+        )
+        .await
+        .unwrap();
+    let mut form = model::costs::BudgetForm {
+        group: "Vienna".into(),
+        period: "yearly".into(),
+        amount: "0.005".into(),
+        actual_thresholds: "100".into(),
+        email_to: "not an address".into(),
+        ..Default::default()
+    };
+    let err = world.service.set_budget(&root, &form).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ServiceError::Invalid {
+                field: "email_to",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    form.email_to = "pm@example.com, Finance@Example.com".into();
+    world.service.set_budget(&root, &form).await.unwrap();
+    assert_eq!(world.service.deliver_webhooks().await.unwrap(), 1);
+    let messages = messages.lock().unwrap().clone();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let message = &messages[0];
+    assert!(message.contains("RCPT TO:<pm@example.com>"), "{message}");
+    assert!(
+        message.contains("RCPT TO:<Finance@Example.com>"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Subject: Budget alert: Vienna crossed 100% of its budget"),
+        "{message}"
+    );
 }

@@ -29,6 +29,11 @@ pub struct World {
 }
 
 pub async fn world() -> World {
+    world_with(Options::default()).await
+}
+
+/// [`world`] with the service's own options (an SMTP relay, say).
+pub async fn world_with(options: Options) -> World {
     let store = Store::connect_with(store::cluster::test_database().await.unwrap(), 10)
         .await
         .unwrap();
@@ -38,7 +43,7 @@ pub async fn world() -> World {
         PasswordHasher::new(2, 64).unwrap(),
         SecretBox::new(&[("k1".into(), SecretBox::generate_key())]).unwrap(),
         clock.clock(),
-        Options::default(),
+        options,
     );
     World {
         service,
