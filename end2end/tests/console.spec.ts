@@ -719,8 +719,12 @@ test.describe.serial("Portcullis console", () => {
     await page.click("button:has-text('Save and apply')");
     await expect(page.locator(".field-error")).toContainText("there is no group named Nobody");
     await page.fill("#rules-document", JSON.stringify(rules));
-    await page.getByTestId("preview-rules").click();
-    await expect(page.getByTestId("rules-preview")).toContainText("Vienna");
+    // (Retried: the preview needs the hydrated page, and the refused save above may have
+    // reloaded it as a plain form post.)
+    await expect(async () => {
+      await page.getByTestId("preview-rules").click();
+      await expect(page.getByTestId("rules-preview")).toContainText("Vienna", { timeout: 1000 });
+    }).toPass({ timeout: 15000 });
     await page.click("button:has-text('Save and apply')");
     await expect(page.locator(".banner.success")).toContainText("Rules saved");
 
