@@ -142,15 +142,7 @@ impl Service {
             .await?
             .into_iter()
             .filter(|a| visible.contains(&a.group_id.as_str()))
-            .map(|a| AlertRow {
-                group: a.group_name,
-                period: a.period_start.to_string(),
-                kind: a.kind,
-                threshold: a.threshold,
-                value: a.value,
-                budget: a.budget,
-                fired_at: crate::format::date(a.fired_at),
-            })
+            .map(alert_row)
             .collect();
         Ok(BudgetsPage {
             budgets,
@@ -551,6 +543,19 @@ impl Service {
         &self,
     ) -> Result<Vec<store::budgets::DeliveryRecord>, ServiceError> {
         Ok(self.store.deliveries(100).await?)
+    }
+}
+
+/// An alert as pages show it.
+pub(crate) fn alert_row(alert: store::budgets::BudgetAlert) -> AlertRow {
+    AlertRow {
+        group: alert.group_name,
+        period: alert.period_start.to_string(),
+        kind: alert.kind,
+        threshold: alert.threshold,
+        value: alert.value,
+        budget: alert.budget,
+        fired_at: crate::format::date(alert.fired_at),
     }
 }
 

@@ -409,12 +409,7 @@ impl Service {
         from: Date,
         to: Date,
     ) -> Result<SpendOverview, ServiceError> {
-        let scope = self.spend_scope(caller).await?;
-        if scope.is_empty() {
-            // Nothing visible: the refusal names what would have been needed.
-            self.authorize(caller, VIEW, &arn::unallocated(&caller.account_id))
-                .await?;
-        }
+        let scope = self.visible_scope(Some(caller)).await?;
         let names = self.group_names().await?;
         let query = |by| CostQuery {
             from,
@@ -515,15 +510,7 @@ impl Service {
                 .into_iter()
                 .filter(|a| scope.sees(Some(&a.group_id)))
                 .take(5)
-                .map(|a| model::costs::AlertRow {
-                    group: a.group_name,
-                    period: a.period_start.to_string(),
-                    kind: a.kind,
-                    threshold: a.threshold,
-                    value: a.value,
-                    budget: a.budget,
-                    fired_at: crate::format::date(a.fired_at),
-                })
+                .map(crate::budgets::alert_row)
                 .collect(),
             refusals,
         })
@@ -538,17 +525,7 @@ impl Service {
         to: Date,
         by: CostDimension,
     ) -> Result<Vec<CostLine>, ServiceError> {
-        let scope = match caller {
-            Some(caller) => {
-                let scope = self.spend_scope(caller).await?;
-                if scope.is_empty() {
-                    self.authorize(caller, VIEW, &arn::unallocated(&caller.account_id))
-                        .await?;
-                }
-                scope
-            }
-            None => Scope::All,
-        };
+        let scope = self.visible_scope(caller).await?;
         let names = self.group_names().await?;
         let rows = self
             .store
@@ -588,17 +565,7 @@ impl Service {
         to: Date,
         write: impl FnMut(&[u8]) -> std::io::Result<()>,
     ) -> Result<(), ServiceError> {
-        let scope = match caller {
-            Some(caller) => {
-                let scope = self.spend_scope(caller).await?;
-                if scope.is_empty() {
-                    self.authorize(caller, VIEW, &arn::unallocated(&caller.account_id))
-                        .await?;
-                }
-                scope
-            }
-            None => Scope::All,
-        };
+        let scope = self.visible_scope(caller).await?;
         self.store
             .export_costs(from, to + Duration::days(1), &scope.as_store(), write)
             .await?;
@@ -665,6 +632,20 @@ impl Service {
             .into_iter()
             .map(|g| (g.id, g.name))
             .collect())
+    }
+
+    /// What a caller (`None`: an operator at the shell) may see of spend; a caller
+    /// who may see nothing is refused, with the refusal naming what was needed.
+    async fn visible_scope(&self, caller: Option<&Caller>) -> Result<Scope, ServiceError> {
+        let Some(caller) = caller else {
+            return Ok(Scope::All);
+        };
+        let scope = self.spend_scope(caller).await?;
+        if scope.is_empty() {
+            self.authorize(caller, VIEW, &arn::unallocated(&caller.account_id))
+                .await?;
+        }
+        Ok(scope)
     }
 
     /// The groups whose spend the caller may see, asked of the engine per group.

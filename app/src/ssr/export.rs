@@ -1,16 +1,12 @@
 //! `GET /spend/export.csv?from=…&to=…`: the line items of a period the caller may
 //! see, as FOCUS CSV with `x_AllocatedGroup` and `x_AllocationRule`, streamed.
 
-use std::net::SocketAddr;
-
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use axum::response::{IntoResponse, Response};
 use http::{header, StatusCode};
-use service::SessionState;
-use tower_sessions::Session;
 
-use super::session::{apply, facts_from, REGION_KEY, ROLE_KEY, SESSION_KEY};
+use super::session::{caller_of_session, session_and_facts};
 use super::AppState;
 
 #[derive(serde::Deserialize)]
@@ -27,23 +23,11 @@ pub async fn export_costs(
     request: Request<Body>,
 ) -> Response {
     let refuse = |status: StatusCode, message: String| (status, message).into_response();
-    let Some(session) = request.extensions().get::<Session>().cloned() else {
-        return refuse(StatusCode::INTERNAL_SERVER_ERROR, "no session layer".into());
+    let resolved = match session_and_facts(&state, &request) {
+        Ok((session, facts)) => caller_of_session(&state, session, facts).await,
+        Err(e) => Err(e),
     };
-    let socket = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| *addr);
-    let facts = facts_from(&state.proxies, socket, request.headers());
-    let current: Option<SessionState> = session.get(SESSION_KEY).await.ok().flatten();
-    let role: Option<String> = session.get(ROLE_KEY).await.ok().flatten();
-    let region: Option<String> = session.get(REGION_KEY).await.ok().flatten();
-    let (caller, change) = state
-        .service
-        .resolve(current.as_ref(), role.as_deref(), region, facts)
-        .await;
-    let _ = apply(&session, change).await;
-    let caller = match caller {
+    let caller = match resolved {
         Ok(caller) => caller,
         Err(e) => return refuse(StatusCode::UNAUTHORIZED, e.to_string()),
     };

@@ -242,3 +242,44 @@ pub async fn take_flash<T: DeserializeOwned>(key: &str) -> Result<Option<T>, App
 pub async fn end() -> Result<(), AppError> {
     session().await?.flush().await.map_err(internal)
 }
+
+/// What a plain axum handler (billing uploads and exports) needs to resolve its
+/// caller, taken from the request before any await (a request body is not `Sync`).
+pub fn session_and_facts(
+    state: &super::AppState,
+    request: &axum::extract::Request,
+) -> Result<(Session, RequestFacts), ServiceError> {
+    let session = request
+        .extensions()
+        .get::<Session>()
+        .cloned()
+        .ok_or(ServiceError::Internal)?;
+    let socket = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| *addr);
+    let facts = facts_from(&state.proxies, socket, request.headers());
+    Ok((session, facts))
+}
+
+/// The caller of that handler, resolved from its session exactly as a page's is.
+pub async fn caller_of_session(
+    state: &super::AppState,
+    session: Session,
+    facts: RequestFacts,
+) -> Result<Caller, ServiceError> {
+    let current: Option<SessionState> = session
+        .get(SESSION_KEY)
+        .await
+        .map_err(|_| ServiceError::SignedOut)?;
+    let role: Option<String> = session.get(ROLE_KEY).await.ok().flatten();
+    let region: Option<String> = session.get(REGION_KEY).await.ok().flatten();
+    let (caller, change) = state
+        .service
+        .resolve(current.as_ref(), role.as_deref(), region, facts)
+        .await;
+    if let Err(e) = apply(&session, change).await {
+        tracing::warn!("cannot update the session: {e}");
+    }
+    caller
+}

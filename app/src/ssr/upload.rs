@@ -4,18 +4,17 @@
 //! the outcome kept for it; the page's uploader (which shows progress) asks for JSON.
 
 use std::io::Write;
-use std::net::SocketAddr;
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequest, Multipart, Request, State};
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::response::{IntoResponse, Response};
 use http::{header, StatusCode};
 use service::costs::{ImportControl, ImportLimits, ImportSource, Importer};
-use service::{ServiceError, SessionState};
+use service::ServiceError;
 use spend::FormatChoice;
 use tower_sessions::Session;
 
-use super::session::{apply, facts_from, REGION_KEY, ROLE_KEY, SESSION_KEY};
+use super::session::{caller_of_session, session_and_facts};
 use super::AppState;
 use crate::api::costs::{UploadOutcome, UPLOAD_FLASH};
 
@@ -40,14 +39,17 @@ pub async fn upload_costs(State(state): State<AppState>, request: Request<Body>)
     let Some(session) = request.extensions().get::<Session>().cloned() else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "no session layer").into_response();
     };
-    let socket = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| *addr);
-    let facts = facts_from(&state.proxies, socket, request.headers());
-    let outcome = match caller_of(&state, &session, facts).await {
+    let resolved = match session_and_facts(&state, &request) {
+        Ok((session, facts)) => caller_of_session(&state, session, facts).await,
+        Err(e) => Err(e),
+    };
+    let outcome = match resolved {
         Ok(caller) => receive(&state, &caller, request).await,
-        Err(outcome) => outcome,
+        Err(e) => UploadOutcome {
+            ok: false,
+            message: e.to_string(),
+            rows: Vec::new(),
+        },
     };
     if wants_json {
         let status = if outcome.ok {
@@ -65,30 +67,6 @@ pub async fn upload_costs(State(state): State<AppState>, request: Request<Body>)
         [(header::LOCATION, "/spend/imports")],
     )
         .into_response()
-}
-
-async fn caller_of(
-    state: &AppState,
-    session: &Session,
-    facts: service::RequestFacts,
-) -> Result<service::Caller, UploadOutcome> {
-    let failed = |message: &str| UploadOutcome {
-        ok: false,
-        message: message.to_string(),
-        rows: Vec::new(),
-    };
-    let current: Option<SessionState> = session
-        .get(SESSION_KEY)
-        .await
-        .map_err(|_| failed("Your session could not be read. Sign in again."))?;
-    let role: Option<String> = session.get(ROLE_KEY).await.ok().flatten();
-    let region: Option<String> = session.get(REGION_KEY).await.ok().flatten();
-    let (caller, change) = state
-        .service
-        .resolve(current.as_ref(), role.as_deref(), region, facts)
-        .await;
-    let _ = apply(session, change).await;
-    caller.map_err(|e| failed(&e.to_string()))
 }
 
 async fn receive(
