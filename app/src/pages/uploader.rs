@@ -9,6 +9,18 @@ use wasm_bindgen::JsCast;
 
 use crate::api::costs::UploadOutcome;
 
+thread_local! {
+    /// The upload in flight, for the cancel button. A browser has one thread; the
+    /// server renders this component but never runs its handlers, and keeps nothing
+    /// here (a thread-local value in the reactive arena would be dropped on another
+    /// server thread and panic).
+    static UPLOAD: std::cell::RefCell<Option<web_sys::XmlHttpRequest>> = const { std::cell::RefCell::new(None) };
+}
+
+fn set_request(xhr: Option<web_sys::XmlHttpRequest>) {
+    UPLOAD.with(|u| *u.borrow_mut() = xhr);
+}
+
 /// Bytes sent, bytes in all, seconds since the start.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Progress {
@@ -63,7 +75,6 @@ pub fn Uploader(
     let set_outcome = outcome.write_only();
     let (dragging, set_dragging) = signal(false);
     let (chosen, set_chosen) = signal(String::new());
-    let request = StoredValue::new_local(None::<web_sys::XmlHttpRequest>);
 
     let describe_files = move || {
         let names = input
@@ -118,7 +129,7 @@ pub fn Uploader(
                 let ok = result.ok;
                 set_progress.set(None);
                 set_outcome.set(Some(result));
-                request.set_value(None);
+                set_request(None);
                 if ok {
                     on_done.run(());
                 }
@@ -128,7 +139,7 @@ pub fn Uploader(
         finished.forget();
         let failed = Closure::<dyn FnMut()>::new(move || {
             set_progress.set(None);
-            request.set_value(None);
+            set_request(None);
             set_outcome.set(Some(UploadOutcome {
                 ok: false,
                 message: "The upload stopped (cancelled or the connection dropped); nothing was imported.".into(),
@@ -150,12 +161,12 @@ pub fn Uploader(
             total: 0.0,
             seconds: 0.0,
         }));
-        request.set_value(Some(xhr.clone()));
+        set_request(Some(xhr.clone()));
         let _ = xhr.send_with_opt_form_data(Some(&data));
     };
 
     let cancel = move |_| {
-        if let Some(xhr) = request.get_value() {
+        if let Some(xhr) = UPLOAD.with(|u| u.borrow().clone()) {
             let _ = xhr.abort();
         }
     };

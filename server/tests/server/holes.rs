@@ -1405,3 +1405,29 @@ async fn pages_redirect_from_the_server_without_javascript() {
     assert_eq!(back.headers()["location"], "/");
     let _ = Duration::from_secs(0);
 }
+
+/// Every spend page renders on a multi-threaded server, again and again: a value
+/// kept in the reactive arena's thread-local storage once made the billing-imports
+/// page panic whenever the render finished on another thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn spend_pages_render_on_any_thread() {
+    let app = spawn_app(fresh_store().await, &SecretBox::generate_key()).await;
+    let root = client();
+    set_up(&app, &root).await;
+    for _ in 0..15 {
+        for page in [
+            "/spend",
+            "/spend/imports",
+            "/spend/rules",
+            "/spend/budgets",
+            "/spend/explore",
+        ] {
+            let response = root
+                .get(format!("{}{page}", app.base))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "{page}");
+        }
+    }
+}
