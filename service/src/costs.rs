@@ -418,24 +418,19 @@ impl Service {
             scope: scope.as_store(),
             group: None,
         };
-        let groups: Vec<GroupSpend> = self
+        let mut groups: Vec<GroupSpend> = self
             .store
             .cost_report(&query(CostDimension::Group))
             .await?
             .into_iter()
             .map(|row| GroupSpend {
                 unallocated: row.value.is_empty(),
-                name: if row.value.is_empty() {
-                    UNALLOCATED.to_string()
-                } else {
-                    names.get(&row.value).cloned().unwrap_or(row.value)
-                },
+                name: group_label(&names, &row.value),
                 billed: row.billed,
                 effective: row.effective,
                 placed_by: Vec::new(),
             })
             .collect();
-        let mut groups = groups;
         for row in self
             .store
             .cost_report(&query(CostDimension::GroupRule))
@@ -445,14 +440,7 @@ impl Service {
                 .value
                 .split_once('\u{1f}')
                 .unwrap_or((row.value.as_str(), ""));
-            let name = if group.is_empty() {
-                UNALLOCATED.to_string()
-            } else {
-                names
-                    .get(group)
-                    .cloned()
-                    .unwrap_or_else(|| group.to_string())
-            };
+            let name = group_label(&names, group);
             let rule = if rule.is_empty() {
                 "no rule matched".to_string()
             } else {
@@ -542,10 +530,7 @@ impl Service {
             .map(|row| CostLine {
                 label: match (&by, row.value.is_empty()) {
                     (CostDimension::GroupRule, _) => row.value.replace('\u{1f}', " / "),
-                    (CostDimension::Group, true) => UNALLOCATED.to_string(),
-                    (CostDimension::Group, false) => {
-                        names.get(&row.value).cloned().unwrap_or(row.value)
-                    }
+                    (CostDimension::Group, _) => group_label(&names, &row.value),
                     (_, true) => "(none)".to_string(),
                     (_, false) => row.value,
                 },
@@ -667,6 +652,15 @@ impl Service {
                 .collect(),
             unallocated,
         })
+    }
+}
+
+/// A group id as people read it: its name, or Unallocated for none.
+fn group_label(names: &HashMap<String, String>, id: &str) -> String {
+    if id.is_empty() {
+        UNALLOCATED.to_string()
+    } else {
+        names.get(id).cloned().unwrap_or_else(|| id.to_string())
     }
 }
 
