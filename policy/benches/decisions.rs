@@ -130,6 +130,7 @@ fn our_request(i: usize) -> Request {
         account: "123456789012".into(),
         id: None,
         tags: BTreeMap::new(),
+        source_arn: None,
     };
     let resource = Resource {
         arn: format!("arn:aws:s3:::bucket-{i}/report.csv"),

@@ -65,7 +65,23 @@ impl PrincipalMatcher {
         }
     }
 
-    fn find(&self, principal: &Principal) -> Option<PrincipalMatch> {
+    /// How this `Principal` names the requester, or, for `NotPrincipal`, whether the
+    /// statement applies to them. `deny` and `bounded` (the requester has a permissions
+    /// boundary) matter only for `NotPrincipal`, where AWS applies a Deny to everyone
+    /// not listed along their whole chain, and always to principals with a boundary.
+    fn find(&self, principal: &Principal, deny: bool, bounded: bool) -> Option<PrincipalMatch> {
+        if self.negated {
+            let excluded = if deny {
+                !bounded && self.lists_whole_chain(principal)
+            } else {
+                self.named(principal).is_some()
+            };
+            return (!excluded).then_some(PrincipalMatch::Direct);
+        }
+        self.named(principal)
+    }
+
+    fn named(&self, principal: &Principal) -> Option<PrincipalMatch> {
         if self.everyone {
             return Some(PrincipalMatch::Direct);
         }
@@ -77,7 +93,10 @@ impl PrincipalMatcher {
                     let same = !principal.account.is_empty() && **account == *principal.account;
                     match principal.kind {
                         PrincipalKind::Root if same => Some(PrincipalMatch::Direct),
-                        PrincipalKind::User | PrincipalKind::Role | PrincipalKind::RoleSession
+                        PrincipalKind::User
+                        | PrincipalKind::Role
+                        | PrincipalKind::RoleSession
+                        | PrincipalKind::FederatedUser
                             if same =>
                         {
                             Some(PrincipalMatch::ViaAccount)
@@ -95,9 +114,13 @@ impl PrincipalMatcher {
                     }
                     _ => None,
                 },
-                AwsPrincipal::Arn(arn) => {
-                    (**arn == *principal.arn && !arn.is_empty()).then_some(PrincipalMatch::Direct)
-                }
+                AwsPrincipal::Arn(arn) if arn.is_empty() => None,
+                AwsPrincipal::Arn(arn) if **arn == *principal.arn => Some(PrincipalMatch::Direct),
+                // A federated user's session named through the IAM user who asked for it:
+                // limited by the session policy, like a role session named by its role.
+                AwsPrincipal::Arn(arn) => (principal.kind == PrincipalKind::FederatedUser
+                    && principal.source_arn.as_deref() == Some(&**arn))
+                .then_some(PrincipalMatch::ViaRole),
             };
             best = best.max(found);
         }
@@ -109,14 +132,43 @@ impl PrincipalMatcher {
         {
             best = Some(PrincipalMatch::Direct);
         }
-        if self.negated {
-            // NotPrincipal: the statement applies to everyone not listed.
-            return match best {
-                Some(_) => None,
-                None => Some(PrincipalMatch::Direct),
-            };
-        }
         best
+    }
+
+    /// For `NotPrincipal` with `Deny`: AWS checks each identity in the requester's chain
+    /// (the account, and the user, role or session), so a requester escapes the Deny only
+    /// when every one of them is listed.
+    fn lists_whole_chain(&self, principal: &Principal) -> bool {
+        if self.everyone || self.aws.iter().any(|e| matches!(e, AwsPrincipal::Everyone)) {
+            return true;
+        }
+        let account_listed = || {
+            !principal.account.is_empty()
+                && self
+                    .aws
+                    .iter()
+                    .any(|e| matches!(e, AwsPrincipal::Account(a) if **a == *principal.account))
+        };
+        let arn_listed = || {
+            !principal.arn.is_empty()
+                && self.aws.iter().any(|e| match e {
+                    AwsPrincipal::Arn(a) => **a == *principal.arn,
+                    AwsPrincipal::Role { arn, .. } => **arn == *principal.arn,
+                    _ => false,
+                })
+        };
+        match principal.kind {
+            PrincipalKind::Root => account_listed(),
+            PrincipalKind::User
+            | PrincipalKind::Role
+            | PrincipalKind::RoleSession
+            | PrincipalKind::FederatedUser => account_listed() && arn_listed(),
+            PrincipalKind::Service => self
+                .named
+                .iter()
+                .any(|n| !principal.arn.is_empty() && **n == *principal.arn),
+            PrincipalKind::Anonymous => false,
+        }
     }
 }
 
@@ -175,6 +227,10 @@ impl ActionPatterns {
         let mut anywhere = Vec::new();
         for item in items {
             let lower = item.value.to_ascii_lowercase();
+            if !is_action_name(&lower) {
+                // Stored as AWS stores it (`s3:GetObject,PutObject`, `s3:`), matching nothing.
+                continue;
+            }
             match lower.split_once(':') {
                 Some((service, name)) if !service.contains(['*', '?']) => by_service
                     .entry(service.into())
@@ -200,6 +256,19 @@ impl ActionPatterns {
                 .is_some_and(|patterns| patterns.iter().any(|p| p.matches(name, &NoVariables)));
         any != self.negated
     }
+}
+
+/// `*`, or a vendor, one colon and a non-empty name of letters, digits, `-`, `_` and
+/// wildcards: the only shapes a request's action can have.
+fn is_action_name(action: &str) -> bool {
+    if action == "*" {
+        return true;
+    }
+    let Some((vendor, name)) = action.split_once(':') else {
+        return false;
+    };
+    let ok = |c: char| c.is_ascii_alphanumeric() || "-_*?.".contains(c);
+    !vendor.is_empty() && !name.is_empty() && vendor.chars().all(ok) && name.chars().all(ok)
 }
 
 /// A statement ready to evaluate.
@@ -252,11 +321,22 @@ impl CompiledStatement {
         }
     }
 
+    /// Whether it has `Principal` or `NotPrincipal`: in a resource policy a statement
+    /// without one names nobody and never matches.
+    pub(crate) fn names_principal(&self) -> bool {
+        self.principal.is_some()
+    }
+
     /// Whether the statement applies to the request. `action_known` skips the action
     /// test when the index already proved it. Returns how the principal matched
     /// (`Direct` when the statement names no principal).
     #[inline]
-    pub(crate) fn applies(&self, request: &Request, action_known: bool) -> Option<PrincipalMatch> {
+    pub(crate) fn applies(
+        &self,
+        request: &Request,
+        action_known: bool,
+        bounded: bool,
+    ) -> Option<PrincipalMatch> {
         if !action_known && !self.actions.matches(request) {
             return None;
         }
@@ -266,7 +346,9 @@ impl CompiledStatement {
             }
         }
         let principal = match &self.principal {
-            Some(matcher) => matcher.find(&request.principal)?,
+            Some(matcher) => {
+                matcher.find(&request.principal, self.effect == Effect::Deny, bounded)?
+            }
             None => PrincipalMatch::Direct,
         };
         if !self.conditions.iter().all(|c| c.evaluate(&request.context)) {
@@ -340,6 +422,9 @@ impl PolicySet {
         let mut placed_everywhere = false;
         for item in &statement.actions.items {
             let action = item.value.to_ascii_lowercase();
+            if !is_action_name(&action) {
+                continue;
+            }
             let Some((service, name)) = action.split_once(':') else {
                 if !placed_everywhere {
                     self.index.everywhere.push(id);

@@ -4,10 +4,11 @@
 //! finds, each with AWS's message and the pointer and line:column of the element, so the
 //! console can underline all of them at once; [`PolicyErrors::first`] is what AWS names.
 
-use crate::condition::Operator;
+use crate::condition::{Family, Operator};
 use crate::error::{Location, PolicyError, PolicyErrorKind, PolicyErrors, PolicyKind};
 use crate::json::{self, Json, JsonKind, Member, Span};
 use crate::pattern::{has_variable, tokenize};
+use crate::time::aws_accepts_date;
 
 /// A value and where it was written.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,12 +136,33 @@ impl PolicyDocument {
         self.version == Some(Version::V2012_10_17)
     }
 
+    /// Parses a document that was validated when it was saved, for evaluation. Rules
+    /// that only decide whether a document may be saved (size, version, Sid and resource
+    /// formats, action vendors, date spellings) can tighten between releases; a stored
+    /// policy, and above all a stored Deny, must keep applying as written.
+    pub fn parse_stored(text: &str, kind: PolicyKind) -> Result<PolicyDocument, PolicyErrors> {
+        let mut reader = Grammar {
+            text,
+            kind,
+            errors: Vec::new(),
+            resource_format_fault_seen: false,
+            sids: Vec::new(),
+        };
+        let document = reader.document();
+        match document {
+            Some(document) if reader.errors.iter().all(|e| e.kind.is_save_rule()) => Ok(document),
+            _ => Self::parse(text, kind),
+        }
+    }
+
     /// Parses and validates `text` as a policy of `kind`.
     pub fn parse(text: &str, kind: PolicyKind) -> Result<PolicyDocument, PolicyErrors> {
         let mut reader = Grammar {
             text,
             kind,
             errors: Vec::new(),
+            resource_format_fault_seen: false,
+            sids: Vec::new(),
         };
         let document = reader.document();
         let mut errors = reader.errors;
@@ -168,6 +190,9 @@ struct Grammar<'a> {
     text: &'a str,
     kind: PolicyKind,
     errors: Vec<PolicyError>,
+    resource_format_fault_seen: bool,
+    /// Statement ids seen so far.
+    sids: Vec<String>,
 }
 
 impl Grammar<'_> {
@@ -242,7 +267,25 @@ impl Grammar<'_> {
             self.fail(PolicyErrorKind::MissingStatement, "", root.span);
             return None;
         };
-        let _ = version_member;
+        if self.kind.requires_current_version() && version != Some(Version::V2012_10_17) {
+            // Identity policies must use the current grammar; AWS says so even when the
+            // document uses no policy variable (trust and resource policies may be older).
+            match version_member {
+                Some(member) if version.is_some() => self.fail(
+                    PolicyErrorKind::VersionTooOld {
+                        value: member.value.as_str().map(str::to_string),
+                    },
+                    "/Version",
+                    member.value.span,
+                ),
+                Some(_) => {}
+                None => self.fail(
+                    PolicyErrorKind::VersionTooOld { value: None },
+                    "",
+                    root.span,
+                ),
+            }
+        }
         let statements = self.statements(&statement_member.value, version);
         Some(PolicyDocument {
             version,
@@ -324,26 +367,10 @@ impl Grammar<'_> {
             }
         };
         let mut statements = Vec::new();
-        let mut sids: Vec<String> = Vec::new();
         for (index, pointer, item) in items {
-            let Some(statement) = self.statement(index, &pointer, item, version) else {
-                continue;
-            };
-            if let Some(sid) = &statement.sid {
-                if !sid.value.is_empty() {
-                    if sids.contains(&sid.value) {
-                        self.fail(
-                            PolicyErrorKind::DuplicateSid {
-                                sid: sid.value.clone(),
-                            },
-                            &sid.pointer,
-                            sid.span,
-                        );
-                    }
-                    sids.push(sid.value.clone());
-                }
+            if let Some(statement) = self.statement(index, &pointer, item, version) {
+                statements.push(statement);
             }
-            statements.push(statement);
         }
         statements
     }
@@ -412,9 +439,11 @@ impl Grammar<'_> {
             pointer,
             value.span,
         );
-        if actions.is_none() {
+        // An empty list counts as missing, with AWS's words for a missing element.
+        if actions.as_ref().is_none_or(|a| a.items.is_empty()) {
             self.fail(PolicyErrorKind::MissingActions, pointer, value.span);
         }
+        let resources = resources.filter(|r| !r.items.is_empty() || self.kind == PolicyKind::Trust);
         self.check_placement(principal.as_ref(), resources.as_ref(), pointer, value.span);
         if let Some(actions) = &actions {
             self.check_actions(actions);
@@ -467,10 +496,26 @@ impl Grammar<'_> {
             self.wrong_type("Sid", "a string", &member.value, pointer);
             return None;
         };
-        if self.kind.is_identity() && !text.chars().all(|c| c.is_ascii_alphanumeric()) {
+        // Unique across the document, even among statements with other faults; empty
+        // Sids may repeat.
+        if !text.is_empty() {
+            if self.sids.iter().any(|s| s == text) {
+                self.fail(
+                    PolicyErrorKind::DuplicateSid {
+                        sid: text.to_string(),
+                    },
+                    pointer,
+                    member.value.span,
+                );
+            }
+            self.sids.push(text.to_string());
+        }
+        let checked = self.kind.is_identity() || self.kind == PolicyKind::Trust;
+        if checked && !text.chars().all(|c| c.is_ascii_alphanumeric()) {
             self.fail(
                 PolicyErrorKind::InvalidSid {
                     sid: text.to_string(),
+                    trust: self.kind == PolicyKind::Trust,
                 },
                 pointer,
                 member.value.span,
@@ -554,7 +599,10 @@ impl Grammar<'_> {
     }
 
     fn clause(&mut self, member: &Member, pointer: &str, negated: bool) -> Option<Clause> {
-        let items = self.strings(&member.name, &member.value, pointer)?;
+        let items = match &member.value.kind {
+            JsonKind::Array(items) if items.is_empty() => Vec::new(),
+            _ => self.strings(&member.name, &member.value, pointer)?,
+        };
         Some(Clause {
             negated,
             items,
@@ -643,15 +691,6 @@ impl Grammar<'_> {
         for op_member in self.unique_members(operators, pointer) {
             let op_pointer = pointer_child(pointer, &op_member.name);
             let operator = Operator::parse(&op_member.name);
-            if operator.is_none() {
-                self.fail(
-                    PolicyErrorKind::InvalidConditionOperator {
-                        operator: op_member.name.clone(),
-                    },
-                    &op_pointer,
-                    op_member.name_span,
-                );
-            }
             let JsonKind::Object(keys) = &op_member.value.kind else {
                 self.wrong_type(
                     &op_member.name,
@@ -661,31 +700,37 @@ impl Grammar<'_> {
                 );
                 continue;
             };
-            if keys.is_empty() {
+            // AWS stores an operator with an empty body, even one it does not know; it
+            // holds nothing, so it constrains nothing.
+            if operator.is_none() && !keys.is_empty() {
                 self.fail(
-                    PolicyErrorKind::EmptyElement {
-                        element: op_member.name.clone(),
+                    PolicyErrorKind::InvalidConditionOperator {
+                        operator: op_member.name.clone(),
                     },
                     &op_pointer,
-                    op_member.value.span,
+                    op_member.name_span,
                 );
             }
             for key_member in self.unique_members(keys, &op_pointer) {
                 let key_pointer = pointer_child(&op_pointer, &key_member.name);
-                if !has_vendor(&key_member.name) {
-                    self.fail(
-                        PolicyErrorKind::MissingVendor {
-                            value: key_member.name.clone(),
-                        },
-                        &key_pointer,
-                        key_member.name_span,
-                    );
-                }
                 let Some(values) =
                     self.condition_values(&key_member.name, &key_member.value, &key_pointer)
                 else {
                     continue;
                 };
+                if operator.is_some_and(|o| matches!(o.family, Family::Date(_))) {
+                    for value in values.iter().filter(|v| !has_variable(&v.value)) {
+                        if !aws_accepts_date(&value.value) {
+                            self.fail(
+                                PolicyErrorKind::DateLegacyParsing {
+                                    value: value.value.clone(),
+                                },
+                                &value.pointer,
+                                value.span,
+                            );
+                        }
+                    }
+                }
                 if let Some(operator) = operator {
                     out.push(ConditionClause {
                         operator,
@@ -728,16 +773,7 @@ impl Grammar<'_> {
             })
         };
         match &value.kind {
-            JsonKind::Array(items) if items.is_empty() => {
-                self.fail(
-                    PolicyErrorKind::EmptyElement {
-                        element: key.to_string(),
-                    },
-                    pointer,
-                    value.span,
-                );
-                None
-            }
+            // An empty list is stored: no value matches it.
             JsonKind::Array(items) => {
                 let mut out = Vec::new();
                 for (i, item) in items.iter().enumerate() {
@@ -782,7 +818,9 @@ impl Grammar<'_> {
                 self.fail(PolicyErrorKind::MissingResources, pointer, span);
             }
         } else {
-            if principal.is_none() {
+            // A resource-policy statement without a principal is stored and never
+            // matches (its siblings still apply); a trust policy must name one.
+            if principal.is_none() && self.kind == PolicyKind::Trust {
                 self.fail(PolicyErrorKind::MissingPrincipal, pointer, span);
             }
             match (self.kind, resources) {
@@ -797,6 +835,8 @@ impl Grammar<'_> {
         }
     }
 
+    /// AWS validates an action's vendor prefix and its single colon, nothing after it:
+    /// `s3:GetObject,PutObject` or `s3:` are stored and simply never match a request.
     fn check_actions(&mut self, actions: &Clause) {
         for item in &actions.items {
             let value = &item.value;
@@ -811,12 +851,8 @@ impl Grammar<'_> {
                     let vendor_ok = !vendor.is_empty()
                         && vendor
                             .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
-                    let name_ok = !name.is_empty()
-                        && name
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || "-_*?".contains(c));
-                    (!vendor_ok || !name_ok).then(|| PolicyErrorKind::InvalidAction {
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+                    (!vendor_ok || name.contains(':')).then(|| PolicyErrorKind::InvalidAction {
                         value: value.clone(),
                     })
                 }
@@ -827,13 +863,24 @@ impl Grammar<'_> {
         }
     }
 
+    /// Format faults first; AWS's legacy parser reads a statement's resources only while
+    /// no resource so far (in this statement or an earlier one) had a format fault.
     fn check_resources(&mut self, resources: &Clause, version: Option<Version>) {
+        let mut well_formed = Vec::with_capacity(resources.items.len());
         for item in &resources.items {
-            let value = &item.value;
-            if !valid_resource(value) {
+            match resource_format_fault(&item.value) {
+                Some(fault) => {
+                    self.resource_format_fault_seen = true;
+                    self.fail(fault, &item.pointer, item.span);
+                }
+                None => well_formed.push(item),
+            }
+        }
+        for item in well_formed {
+            if !self.resource_format_fault_seen && !resource_parses_legacy(&item.value) {
                 self.fail(
-                    PolicyErrorKind::ResourceNotArn {
-                        value: value.clone(),
+                    PolicyErrorKind::ResourceLegacyParsing {
+                        value: item.value.clone(),
                     },
                     &item.pointer,
                     item.span,
@@ -899,20 +946,100 @@ impl HasSpan for PrincipalClause {
     }
 }
 
-fn has_vendor(key: &str) -> bool {
-    matches!(key.split_once(':'), Some((vendor, name)) if !vendor.is_empty() && !name.is_empty())
+/// The IAM resource types an IAM ARN's last part may start with (and `*`, and `root`).
+const IAM_RESOURCE_TYPES: &[&str] = &[
+    "user/",
+    "federated-user/",
+    "role/",
+    "group/",
+    "instance-profile/",
+    "mfa/",
+    "server-certificate/",
+    "policy/",
+    "sms-mfa/",
+    "saml-provider/",
+    "oidc-provider/",
+    "report/",
+    "access-report/",
+];
+
+/// AWS's resource format checks, in its order: a colon at all, the partition (this
+/// account's, `aws`), an exact service, no region for IAM and for S3 buckets, and an IAM
+/// resource type. A service AWS does not know is stored (lint warns).
+fn resource_format_fault(value: &str) -> Option<PolicyErrorKind> {
+    let owned = || value.to_string();
+    if value == "*" {
+        return None;
+    }
+    // AWS reads the text before the first colon as "arn" whatever it says.
+    let Some((_, rest)) = value.split_once(':') else {
+        return Some(PolicyErrorKind::ResourceNotArn { value: owned() });
+    };
+    let (partition, after_partition) = match rest.split_once(':') {
+        Some((partition, after)) => (partition, Some(after)),
+        None => (rest, None),
+    };
+    if partition != "aws" {
+        return Some(PolicyErrorKind::InvalidPartition {
+            partition: partition.to_string(),
+            value: rebuilt_arn(partition, after_partition),
+        });
+    }
+    let Some(after_partition) = after_partition else {
+        return Some(PolicyErrorKind::ResourceVendor { value: owned() });
+    };
+    let (service, after_service) = after_partition
+        .split_once(':')
+        .unwrap_or((after_partition, ""));
+    if service.contains(['*', '?']) {
+        return Some(PolicyErrorKind::ResourceVendor { value: owned() });
+    }
+    let mut parts = after_service.splitn(3, ':');
+    let region = parts.next().unwrap_or_default();
+    let account = parts.next().unwrap_or_default();
+    let resource = parts.next().unwrap_or_default();
+    match service {
+        "iam" if !region.is_empty() => Some(PolicyErrorKind::IamResourceRegion { value: owned() }),
+        "iam"
+            if resource != "*"
+                && resource != "root"
+                && !IAM_RESOURCE_TYPES.iter().any(|t| resource.starts_with(t)) =>
+        {
+            Some(PolicyErrorKind::IamResourcePath { value: owned() })
+        }
+        // Buckets have neither region nor account; access points and jobs have both.
+        "s3" if !region.is_empty() && account.is_empty() => {
+            Some(PolicyErrorKind::ResourceRegion { value: owned() })
+        }
+        _ => None,
+    }
 }
 
-/// `*`, or an ARN: `arn:` and six colon-separated parts (wildcards may stand for parts).
-fn valid_resource(value: &str) -> bool {
+/// The ARN as AWS quotes it in a partition error: missing parts written as `*`.
+fn rebuilt_arn(partition: &str, after: Option<&str>) -> String {
+    let rest: Vec<&str> = after.unwrap_or_default().split(':').collect();
+    let part = |i: usize| match rest.get(i) {
+        Some(p) if !p.is_empty() || rest.len() > 1 => (*p).to_string(),
+        _ => "*".to_string(),
+    };
+    let last = match rest.get(3..) {
+        Some(tail) if !tail.is_empty() => tail.join(":"),
+        _ => "*".to_string(),
+    };
+    format!("arn:{partition}:{}:{}:{}:{last}", part(0), part(1), part(2))
+}
+
+/// AWS's legacy parser, run on resources without a format fault: an ARN with an empty
+/// part needs all six parts (`arn:aws:s3::bucket` fails), and the service is never empty.
+fn resource_parses_legacy(value: &str) -> bool {
     if value == "*" {
         return true;
     }
-    let Some(rest) = value.strip_prefix("arn:") else {
-        return false;
-    };
-    let parts = value.splitn(6, ':').count();
-    parts == 6 || (rest.contains('*') && parts >= 2)
+    (value.matches(':').count() >= 5 || !value.contains("::"))
+        && value
+            .split(':')
+            .nth(2)
+            .is_some_and(|service| !service.is_empty())
 }
 
 /// AWS principals: `*`, a 12-digit account, or an IAM/STS ARN; services are host names.

@@ -86,6 +86,12 @@ impl PolicyKind {
         !matches!(self, PolicyKind::Resource | PolicyKind::Trust)
     }
 
+    /// IAM refuses identity policies written in the 2008 grammar or without `Version`;
+    /// trust and resource policies may still be old, and templates are ours.
+    pub fn requires_current_version(self) -> bool {
+        self.is_identity() && self != PolicyKind::Template
+    }
+
     pub fn parse(text: &str) -> Option<PolicyKind> {
         Some(match text.to_ascii_lowercase().as_str() {
             "managed" | "identity" => PolicyKind::Managed,
@@ -169,6 +175,36 @@ pub enum PolicyErrorKind {
     ResourceNotArn {
         value: String,
     },
+    /// An identity policy without `Version`, or with 2008-10-17.
+    VersionTooOld {
+        value: Option<String>,
+    },
+    /// A Date condition value that is no date at all.
+    DateLegacyParsing {
+        value: String,
+    },
+    /// An ARN with too few parts, or another shape the legacy parser cannot read.
+    ResourceLegacyParsing {
+        value: String,
+    },
+    InvalidPartition {
+        partition: String,
+        value: String,
+    },
+    /// The service part of a resource ARN is empty or has a wildcard.
+    ResourceVendor {
+        value: String,
+    },
+    IamResourcePath {
+        value: String,
+    },
+    IamResourceRegion {
+        value: String,
+    },
+    /// A region in the ARN of a service whose resources have none (such as S3 buckets).
+    ResourceRegion {
+        value: String,
+    },
     ResourceProhibited,
     PrincipalProhibited,
     MissingPrincipal,
@@ -181,6 +217,8 @@ pub enum PolicyErrorKind {
     },
     InvalidSid {
         sid: String,
+        /// Role trust policies report it in other words.
+        trust: bool,
     },
     InvalidConditionOperator {
         operator: String,
@@ -197,6 +235,31 @@ pub enum PolicyErrorKind {
 pub struct PolicyError {
     pub kind: PolicyErrorKind,
     pub location: Location,
+}
+
+impl PolicyErrorKind {
+    /// Whether this fault only decides if a document may be saved: the document is
+    /// still whole and evaluates as written (see `PolicyDocument::parse_stored`).
+    pub fn is_save_rule(&self) -> bool {
+        use PolicyErrorKind::*;
+        matches!(
+            self,
+            TooLarge { .. }
+                | VersionTooOld { .. }
+                | InvalidSid { .. }
+                | DuplicateSid { .. }
+                | ResourceNotArn { .. }
+                | ResourceLegacyParsing { .. }
+                | InvalidPartition { .. }
+                | ResourceVendor { .. }
+                | IamResourcePath { .. }
+                | IamResourceRegion { .. }
+                | ResourceRegion { .. }
+                | DateLegacyParsing { .. }
+                | MissingVendor { .. }
+                | InvalidAction { .. }
+        )
+    }
 }
 
 impl PolicyError {
@@ -231,7 +294,7 @@ impl PolicyError {
                     "Actions/Condition can contain only one colon.".into()
                 }
                 Some((vendor, _)) if vendor.contains(['*', '?']) => {
-                    "Action vendors (e.g., aws, ec2, etc.) must not contain wildcards".into()
+                    "Action vendors (e.g., aws, ec2, etc.) must not contain wildcards.".into()
                 }
                 Some((vendor, _)) => format!("Vendor {vendor} is not valid"),
                 None => "Syntax errors in policy.".into(),
@@ -240,6 +303,21 @@ impl PolicyError {
             ResourceNotArn { value } => {
                 format!("Resource {value} must be in ARN format or \"*\".")
             }
+            VersionTooOld { .. } => "Policy document must be version 2012-10-17 or greater.".into(),
+            ResourceLegacyParsing { .. } | DateLegacyParsing { .. } => {
+                "The policy failed legacy parsing".into()
+            }
+            InvalidPartition { partition, value } => {
+                format!("Partition \"{partition}\" is not valid for resource \"{value}\".")
+            }
+            ResourceVendor { .. } => {
+                "Resource vendor must be fully qualified and cannot contain regexes.".into()
+            }
+            IamResourcePath { .. } => IAM_RESOURCE_PATH.into(),
+            IamResourceRegion { value } => {
+                format!("IAM resource {value} cannot contain region information.")
+            }
+            ResourceRegion { value } => format!("Resource {value} can not contain region information."),
             ResourceProhibited => "Has prohibited field Resource".into(),
             PrincipalProhibited => "Policy document should not specify a principal.".into(),
             MissingPrincipal => "Invalid principal in policy: com.amazon.balsa.error.InvalidPolicyException: The passed in policy has a statement with no principals!".into(),
@@ -248,6 +326,9 @@ impl PolicyError {
                 value,
             } => format!("Invalid principal in policy: \"{principal_type}\":\"{value}\""),
             DuplicateSid { .. } => "Statement IDs (SID) in a single policy must be unique.".into(),
+            InvalidSid { sid, trust: true } => {
+                format!("The following Statement Ids are invalid: {sid}")
+            }
             InvalidSid { .. } => "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*".into(),
             TooLarge { kind, limit, .. } => match kind {
                 PolicyKind::InlineUser => format!("Maximum policy size of {limit} bytes exceeded for user"),
@@ -266,12 +347,19 @@ impl PolicyError {
         use PolicyErrorKind::*;
         match &self.kind {
             TooLarge { .. } => 0,
-            InvalidVersion { .. } | VariablesNeedVersion { .. } => 2,
+            InvalidVersion { .. } | VariablesNeedVersion { .. } | VersionTooOld { .. } => 2,
             InvalidEffect { value } if is_effect_in_wrong_case(value) => 3,
+            ResourceLegacyParsing { .. } | DateLegacyParsing { .. } => 3,
             DuplicateSid { .. } | InvalidSid { .. } => 4,
             MissingActions => 5,
             MissingResources | ResourceProhibited | PrincipalProhibited | MissingPrincipal => 6,
-            ResourceNotArn { .. } | InvalidPrincipal { .. } => 7,
+            ResourceNotArn { .. }
+            | InvalidPartition { .. }
+            | ResourceVendor { .. }
+            | IamResourcePath { .. }
+            | IamResourceRegion { .. }
+            | ResourceRegion { .. }
+            | InvalidPrincipal { .. } => 7,
             MissingVendor { .. } | InvalidAction { .. } => 8,
             _ => 1,
         }
@@ -318,6 +406,31 @@ impl PolicyError {
             ResourceNotArn { value } => format!(
                 "`{value}` is not an ARN such as `arn:aws:s3:::bucket/*`; use \"*\" for all resources."
             ),
+            VersionTooOld { value: None } => "Identity policies need \"Version\": \"2012-10-17\".".into(),
+            VersionTooOld { value: Some(value) } => format!(
+                "Identity policies need \"Version\": \"2012-10-17\", not \"{value}\"."
+            ),
+            DateLegacyParsing { value } => format!(
+                "`{value}` is not a date: write ISO 8601 (2026-12-31T23:59:59Z) or epoch seconds."
+            ),
+            ResourceLegacyParsing { value } => format!(
+                "`{value}` is not a whole ARN: write arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE (six parts, some may be empty)."
+            ),
+            InvalidPartition { partition, .. } => format!(
+                "`{partition}` is not an AWS partition (aws, aws-cn, aws-us-gov, …)."
+            ),
+            ResourceVendor { value } => format!(
+                "`{value}` must name its service exactly (such as s3 or iam), without wildcards."
+            ),
+            IamResourcePath { value } => format!(
+                "`{value}` names no IAM resource type: its last part must be \"*\" or start with user/, role/, group/, policy/, …"
+            ),
+            IamResourceRegion { value } => format!(
+                "`{value}`: IAM is global, leave the region part empty (arn:aws:iam::ACCOUNT:…)."
+            ),
+            ResourceRegion { value } => format!(
+                "`{value}`: this service's resources have no region, leave that part empty."
+            ),
             ResourceProhibited => "A role trust policy applies to the role itself: remove `Resource`.".into(),
             PrincipalProhibited => "Identity policies apply to whoever they are attached to: remove `Principal`.".into(),
             MissingPrincipal => "Each statement of this policy needs `Principal` or `NotPrincipal`.".into(),
@@ -325,7 +438,7 @@ impl PolicyError {
                 "`{value}` is not a valid {principal_type} principal (use \"*\", an account id, or an IAM user, role or session ARN)."
             ),
             DuplicateSid { sid } => format!("The Sid \"{sid}\" is used by another statement."),
-            InvalidSid { sid } => format!("The Sid \"{sid}\" may only contain letters and digits."),
+            InvalidSid { sid, .. } => format!("The Sid \"{sid}\" may only contain letters and digits."),
             InvalidConditionOperator { operator } => format!(
                 "`{operator}` is not a condition operator (for example StringEquals, IpAddress, DateLessThan, ForAnyValue:StringLike, ArnLikeIfExists)."
             ),
@@ -336,6 +449,9 @@ impl PolicyError {
         }
     }
 }
+
+/// AWS's words for an IAM ARN whose resource part names no IAM resource type.
+const IAM_RESOURCE_PATH: &str = "IAM resource path must either be \"*\" or start with user/, federated-user/, role/, group/, instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, access-report/.";
 
 fn is_effect_in_wrong_case(value: &str) -> bool {
     value.eq_ignore_ascii_case("allow") || value.eq_ignore_ascii_case("deny")

@@ -179,8 +179,12 @@ impl<'a> Evaluator<'a> {
         let root = request.principal.kind == PrincipalKind::Root;
         let identity_applies = matches!(
             request.principal.kind,
-            PrincipalKind::User | PrincipalKind::Role | PrincipalKind::RoleSession
+            PrincipalKind::User
+                | PrincipalKind::Role
+                | PrincipalKind::RoleSession
+                | PrincipalKind::FederatedUser
         );
+        let bounded = identity_applies && self.boundary.is_some();
         let layers: [(Layer, Option<&PolicySet>); 4] = [
             (Layer::Identity, identity_applies.then_some(self.identity)),
             (Layer::Resource, self.resource),
@@ -197,7 +201,7 @@ impl<'a> Evaluator<'a> {
         let mut denied = Vec::new();
         for (slot, (layer, set)) in scans.iter_mut().zip(layers) {
             let Some(set) = set else { continue };
-            *slot = scan(layer, set, request, rec);
+            *slot = scan(layer, set, request, bounded, rec);
             if slot.deny {
                 if !R::EXHAUSTIVE {
                     return (Decision::ExplicitDeny, Vec::new());
@@ -210,6 +214,11 @@ impl<'a> Evaluator<'a> {
         }
         let [identity, resource, boundary, session] = scans;
         let resource_allow = resource.allow;
+        if request.assumes_role() && resource_allow.is_none() {
+            // A role's trust policy must allow whoever assumes it, in any account:
+            // identity policies allowing sts:AssumeRole are not enough on their own.
+            return (Decision::ImplicitDeny, vec![Layer::Resource]);
+        }
         if root {
             // The root user is allowed everything in its account unless denied; in another
             // account only that account's resource policy can let it in.
@@ -270,7 +279,13 @@ impl<'a> Evaluator<'a> {
     }
 }
 
-fn scan<R: Recorder>(layer: Layer, set: &PolicySet, request: &Request, rec: &mut R) -> Scan {
+fn scan<R: Recorder>(
+    layer: Layer,
+    set: &PolicySet,
+    request: &Request,
+    bounded: bool,
+    rec: &mut R,
+) -> Scan {
     let mut result = Scan::default();
     for candidate in set.candidates(request) {
         let statement = candidate.statement;
@@ -278,7 +293,10 @@ fn scan<R: Recorder>(layer: Layer, set: &PolicySet, request: &Request, rec: &mut
         if !R::EXHAUSTIVE && is_allow && result.allow == Some(PrincipalMatch::Direct) {
             continue;
         }
-        let Some(principal) = statement.applies(request, candidate.action_known) else {
+        if layer == Layer::Resource && !statement.names_principal() {
+            continue;
+        }
+        let Some(principal) = statement.applies(request, candidate.action_known, bounded) else {
             continue;
         };
         if R::EXHAUSTIVE {

@@ -209,6 +209,15 @@ impl Linter<'_> {
         if statement.effect == Effect::Allow {
             self.security(statement, &lowered, resource_any, unconditional);
         }
+        if self.kind == PolicyKind::Resource && statement.principal.is_none() {
+            self.add(
+                Severity::Warning,
+                "NO_PRINCIPAL",
+                "This statement names no `Principal`, so it applies to nobody (AWS stores it; the other statements still apply).".into(),
+                &statement.pointer,
+                statement.span,
+            );
+        }
         if actions.negated && actions.items.iter().any(|a| a.value == "*") {
             self.add(
                 Severity::Warning,
@@ -252,6 +261,30 @@ impl Linter<'_> {
                 all_known = false;
                 continue;
             };
+            let name_ok = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_*?".contains(c));
+            if !name_ok {
+                // AWS stores it; no request's action looks like it.
+                all_known = false;
+                let fix = if name.contains(',') {
+                    " List each action as its own string."
+                } else {
+                    ""
+                };
+                self.add(
+                    Severity::Warning,
+                    "INVALID_ACTION_NAME",
+                    format!(
+                        "`{}` is not an action name (letters, digits, `*` and `?` after the colon), so it matches no request.{fix}",
+                        item.value
+                    ),
+                    &item.pointer,
+                    item.span,
+                );
+                continue;
+            }
             if prefix.contains(['*', '?']) {
                 all_known = false;
                 continue;
@@ -285,7 +318,26 @@ impl Linter<'_> {
         }
         for condition in &statement.conditions {
             let key = &condition.key.value;
+            if condition.values.is_empty() {
+                self.add(
+                    Severity::Warning,
+                    "EMPTY_CONDITION_VALUES",
+                    format!(
+                        "`{key}` lists no values: {} never holds for it.",
+                        condition.operator_name.value
+                    ),
+                    &condition.key.pointer,
+                    condition.key.span,
+                );
+            }
             let Some((vendor, _)) = key.split_once(':') else {
+                self.add(
+                    Severity::Warning,
+                    "CONDITION_KEY_WITHOUT_VENDOR",
+                    format!("`{key}` has no service prefix (such as `aws:{key}`): no request carries it."),
+                    &condition.key.pointer,
+                    condition.key.span,
+                );
                 continue;
             };
             if vendor.eq_ignore_ascii_case("aws") || crate::catalog::is_global_key(key) {

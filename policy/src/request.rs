@@ -20,6 +20,8 @@ pub enum PrincipalKind {
     Role,
     /// A temporary session of an assumed role.
     RoleSession,
+    /// A session from `sts:GetFederationToken`, issued to an IAM user.
+    FederatedUser,
     /// Nobody signed in.
     Anonymous,
     /// An AWS-style service principal such as `ec2.amazonaws.com`.
@@ -33,6 +35,7 @@ impl PrincipalKind {
             "user" => PrincipalKind::User,
             "role" => PrincipalKind::Role,
             "role-session" | "rolesession" | "assumed-role" => PrincipalKind::RoleSession,
+            "federated-user" | "federateduser" => PrincipalKind::FederatedUser,
             "anonymous" => PrincipalKind::Anonymous,
             "service" => PrincipalKind::Service,
             _ => return None,
@@ -46,6 +49,7 @@ impl PrincipalKind {
             PrincipalKind::User => "User",
             PrincipalKind::Role => "Role",
             PrincipalKind::RoleSession => "AssumedRole",
+            PrincipalKind::FederatedUser => "FederatedUser",
             PrincipalKind::Anonymous => "Anonymous",
             PrincipalKind::Service => "Service",
         }
@@ -63,6 +67,9 @@ pub struct Principal {
     /// Unique id (`AIDA…`, `AROA…:session`); feeds `aws:userid`.
     pub id: Option<String>,
     pub tags: BTreeMap<String, String>,
+    /// For a federated user's session, the ARN of the IAM user who asked for it: a
+    /// resource policy naming that user reaches the session through it.
+    pub source_arn: Option<String>,
 }
 
 impl Principal {
@@ -280,6 +287,17 @@ impl Request {
     /// Lower-cased service prefix of the action (`s3`).
     pub fn service(&self) -> &str {
         self.action_key.get(..self.service_len).unwrap_or_default()
+    }
+
+    /// Whether this asks to assume an IAM role, which its trust policy must allow.
+    pub fn assumes_role(&self) -> bool {
+        matches!(
+            self.action_key.as_str(),
+            "sts:assumerole" | "sts:assumerolewithsaml" | "sts:assumerolewithwebidentity"
+        ) && matches!(
+            self.resource.arn.splitn(6, ':').collect::<Vec<_>>().as_slice(),
+            ["arn", _, "iam", _, _, resource] if resource.starts_with("role/")
+        )
     }
 
     /// Whether the resource belongs to another account than the principal.

@@ -80,6 +80,9 @@ struct RawPrincipal {
     id: Option<String>,
     #[serde(default)]
     tags: BTreeMap<String, String>,
+    /// For a federated user: the IAM user who asked for the session.
+    #[serde(default)]
+    source_arn: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -195,7 +198,7 @@ fn policy(
 fn request(raw: RawRequest, now: Option<i64>) -> Result<Request, CaseError> {
     let kind = PrincipalKind::parse(&raw.principal.kind).ok_or_else(|| {
         CaseError::InvalidRequest(format!(
-            "principal type `{}` must be one of user, role, role-session, root, anonymous, service",
+            "principal type `{}` must be one of user, role, role-session, federated-user, root, anonymous, service",
             raw.principal.kind
         ))
     })?;
@@ -216,6 +219,7 @@ fn request(raw: RawRequest, now: Option<i64>) -> Result<Request, CaseError> {
         account,
         id: raw.principal.id,
         tags: raw.principal.tags,
+        source_arn: raw.principal.source_arn,
     };
     let resource = match raw.resource {
         Some(r) => Resource {

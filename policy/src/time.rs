@@ -18,6 +18,70 @@ pub fn parse_date_millis(text: &str) -> Option<i64> {
     parse_iso(text)
 }
 
+/// Whether IAM's legacy parser accepts `text` as a Date condition value: whole epoch
+/// seconds, or an ISO 8601 shape with its fields in range (`2019`, `2019-07`,
+/// `2019-07-01T10:00:00.5Z`). It refuses what is no date at all (`yesterday`, `234-13`);
+/// an accepted value the engine cannot read never matches, and lint says so.
+pub fn aws_accepts_date(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains('t') && !lower.contains('-') {
+        return !text.is_empty()
+            && text.bytes().all(|b| b.is_ascii_digit())
+            && text.parse::<i64>().is_ok();
+    }
+    let (date, time) = lower.split_once('t').unwrap_or((&lower, ""));
+    let in_range = |part: &str, low: i64, high: i64| {
+        !part.is_empty()
+            && part.bytes().all(|b| b.is_ascii_digit())
+            && part.parse::<i64>().is_ok_and(|n| (low..=high).contains(&n))
+    };
+    let (negative, date) = match date.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, date),
+    };
+    let fields: Vec<&str> = date.split('-').collect();
+    let year_ok = fields
+        .first()
+        .is_some_and(|y| in_range(y, 0, 292_278_993) && (!negative || in_range(y, 0, 292_275_054)));
+    let date_ok = year_ok
+        && fields.len() < 4
+        && fields.get(1).is_none_or(|m| in_range(m, 1, 12))
+        && fields.get(2).is_none_or(|d| in_range(d, 1, 31));
+    if !date_ok {
+        return false;
+    }
+    if time.is_empty() {
+        return true;
+    }
+    // Seconds may carry a fraction and a zone: `Z`, `+hh[:mm]` or `-hh[:mm]`.
+    let (clock, zone) = match time.find(['z', '+', '-']) {
+        Some(at) => time.split_at(at),
+        None => (time, ""),
+    };
+    let zone_ok = match zone.as_bytes().first() {
+        None => true,
+        Some(b'z') => zone.len() == 1,
+        Some(_) => {
+            let offset = zone.get(1..).unwrap_or_default();
+            let (hours, minutes) = offset.split_once(':').unwrap_or((offset, "00"));
+            hours.len() == 2
+                && in_range(hours, 0, 23)
+                && minutes.len() == 2
+                && in_range(minutes, 0, 59)
+        }
+    };
+    let mut parts = clock.split(':');
+    let hours_ok = parts
+        .next()
+        .is_none_or(|h| h.is_empty() || in_range(h, 0, 23));
+    let minutes_ok = parts.next().is_none_or(|m| in_range(m, 0, 59));
+    let seconds_ok = parts.next().is_none_or(|s| {
+        let (whole, fraction) = s.split_once('.').unwrap_or((s, "0"));
+        in_range(whole, 0, 59) && in_range(fraction, 0, 999_999_999)
+    });
+    zone_ok && hours_ok && minutes_ok && seconds_ok && parts.next().is_none()
+}
+
 fn parse_epoch(text: &str) -> Option<i64> {
     // `2020-01-01` is all digits and dashes too: epoch seconds have no inner dash.
     if text.get(1..)?.contains('-') {

@@ -348,6 +348,7 @@ fn authorization_check_seconds() -> f64 {
                 account: "123456789012".into(),
                 id: Some("AIDAEXAMPLEUSERID0001".into()),
                 tags: Default::default(),
+                source_arn: None,
             },
             actions[i % actions.len()],
             policy::Resource {

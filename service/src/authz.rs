@@ -59,7 +59,7 @@ pub(crate) fn add_attached(set: &mut PolicySet, policy: &store::EffectivePolicy)
             } else {
                 PolicyKind::InlineRole
             };
-            match PolicyDocument::parse(text, kind) {
+            match PolicyDocument::parse_stored(text, kind) {
                 Ok(document) => set.add(&policy.name, &document),
                 Err(e) => tracing::error!("stored policy {} no longer parses: {e}", policy.name),
             }
@@ -217,6 +217,7 @@ pub fn user_principal(user: &store::User, account: &str) -> policy::Principal {
         account: account.to_string(),
         id: Some(user.id.clone()),
         tags: user.tags.clone(),
+        source_arn: None,
     }
 }
 
@@ -234,6 +235,7 @@ pub fn role_session_principal(
         account: account.to_string(),
         id: Some(format!("{role_id}:{session}")),
         tags: Default::default(),
+        source_arn: None,
     }
 }
 

@@ -14,7 +14,7 @@ use crate::{format, Caller, Service, ServiceError};
 /// Who a trust policy admits, one line per Allow statement's principals and
 /// conditions: `arn:aws:iam::…:user/auditor when StringEquals sts:ExternalId`.
 pub fn trusted(text: &str) -> Vec<String> {
-    let Ok(document) = PolicyDocument::parse(text, PolicyKind::Trust) else {
+    let Ok(document) = PolicyDocument::parse_stored(text, PolicyKind::Trust) else {
         return vec!["The trust policy no longer parses.".into()];
     };
     document
@@ -405,7 +405,7 @@ impl Service {
                 .await?;
             return Err(ServiceError::Refused(cannot_switch(role_name)));
         };
-        let trust = PolicyDocument::parse(&role.trust_policy, PolicyKind::Trust)
+        let trust = PolicyDocument::parse_stored(&role.trust_policy, PolicyKind::Trust)
             .map_err(ServiceError::internal)?;
         let mut trust_set = PolicySet::new();
         trust_set.add("trust policy", &trust);

@@ -154,7 +154,7 @@ fn excerpts(texts: &Texts, explanations: &[Explanation]) -> Vec<PolicyExcerpt> {
     hits.into_iter()
         .filter_map(|((layer, name), statements)| {
             let (text, kind, via) = texts.get(&name)?;
-            let document = PolicyDocument::parse(text, *kind).ok()?;
+            let document = PolicyDocument::parse_stored(text, *kind).ok()?;
             let mut spans: Vec<(usize, usize, String)> = document
                 .statements
                 .iter()
@@ -240,6 +240,7 @@ impl Service {
                         account: account.clone(),
                         id: Some(row.id.clone()),
                         tags: Default::default(),
+                        source_arn: None,
                     };
                     self.store.own_permissions(Holder::Group, &row.id).await?
                 }

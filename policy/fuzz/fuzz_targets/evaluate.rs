@@ -40,6 +40,7 @@ fuzz_target!(|data: &[u8]| {
         account: "123456789012".into(),
         id: Some("AIDAFUZZ".into()),
         tags: BTreeMap::from([("team".to_string(), "x*".to_string())]),
+        source_arn: None,
     };
     let resource = Resource {
         arn: resource.to_string(),

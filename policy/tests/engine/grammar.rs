@@ -30,11 +30,19 @@ fn accepts_the_aws_grammar() {
     assert!(doc.statements[1].actions.negated);
     assert_eq!(doc.statements[1].conditions[1].values[0].value, "10");
 
-    // A single statement object, and the legacy version without variables.
+    // A single statement object; the legacy version in a resource policy.
     let single =
-        r#"{"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
     assert_eq!(
         PolicyDocument::parse(single, PolicyKind::Managed)
+            .unwrap()
+            .statements
+            .len(),
+        1
+    );
+    let legacy = r#"{"Version":"2008-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}"#;
+    assert_eq!(
+        PolicyDocument::parse(legacy, PolicyKind::Resource)
             .unwrap()
             .statements
             .len(),
@@ -76,8 +84,6 @@ fn aws_messages_for_each_fault() {
          "Policy document must be version 2012-10-17 or greater."),
         (r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"GetObject","Resource":"*"}]}"#, Managed,
          "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."),
-        (r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get","Resource":"*","Condition":{"StringEquals":{"username":"a"}}}]}"#, Managed,
-         "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."),
         (r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"s3:*","Resource":"*"},{"Sid":"A","Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#, Managed,
          "Statement IDs (SID) in a single policy must be unique."),
         (r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}"#, Managed,
@@ -99,7 +105,7 @@ fn aws_messages_for_each_fault() {
         (r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get:Object","Resource":"*"}]}"#, Managed,
          "Actions/Condition can contain only one colon."),
         (r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s*:GetObject","Resource":"*"}]}"#, Managed,
-         "Action vendors (e.g., aws, ec2, etc.) must not contain wildcards"),
+         "Action vendors (e.g., aws, ec2, etc.) must not contain wildcards."),
         (r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#, Trust,
          "Invalid principal in policy: com.amazon.balsa.error.InvalidPolicyException: The passed in policy has a statement with no principals!"),
         (r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Resource":"*"}]}"#, Trust,
@@ -115,7 +121,7 @@ fn aws_messages_for_each_fault() {
         (r#"{"Version":"2012-10-17"}"#, Managed, "Syntax errors in policy."),
         (r#"[]"#, Managed, "Syntax errors in policy."),
         (r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":[],"Resource":"*"}]}"#, Managed,
-         "Syntax errors in policy."),
+         "Policy statement must contain actions."),
         (r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEquals":{"aws:username":{"a":1}}}}]}"#, Managed,
          "Syntax errors in policy."),
         (r#"{"Version":"2012-10-17","Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#, Managed,

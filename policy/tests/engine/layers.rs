@@ -207,6 +207,7 @@ fn cross_account_needs_both_sides() {
         account: OTHER_ACCOUNT.into(),
         id: None,
         tags: BTreeMap::new(),
+        source_arn: None,
     };
     let r = || req_in(visitor(), "s3:GetObject", OBJECT, Some(ACCOUNT));
     assert_eq!(
@@ -299,6 +300,7 @@ fn root_anonymous_and_services() {
         account: String::new(),
         id: None,
         tags: BTreeMap::new(),
+        source_arn: None,
     };
     let role = "arn:aws:iam::123456789012:role/Worker";
     assert_eq!(
@@ -334,6 +336,7 @@ fn trust_policy_with_external_id_admits_only_the_auditor() {
         account: OTHER_ACCOUNT.into(),
         id: None,
         tags: BTreeMap::new(),
+        source_arn: None,
     };
     let role = "arn:aws:iam::123456789012:role/ExternalAudit";
     let attempt = |external_id: Option<&str>| {
@@ -365,8 +368,10 @@ fn trust_policy_with_external_id_admits_only_the_auditor() {
 fn not_principal_applies_to_everyone_else() {
     let nothing = set(&[]);
     let identity = set(&[&allow("s3:*", "*")]);
+    // AWS checks the Deny against every identity in the caller's chain, so the account
+    // must be listed with the user (reference_policies_elements_notprincipal.html).
     let guard = resource_set(
-        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::123456789012:user/admin"},"Action":"s3:DeleteObject","Resource":"arn:aws:s3:::reports/*"}]}"#,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::123456789012:user/admin","arn:aws:iam::123456789012:root"]},"Action":"s3:DeleteObject","Resource":"arn:aws:s3:::reports/*"}]}"#,
     );
     let eval = Evaluator::new(&identity).with_resource_policy(&guard);
     assert_eq!(

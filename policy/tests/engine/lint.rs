@@ -184,8 +184,8 @@ fn warnings_for_what_can_never_work() {
         "/Statement/0/Condition/IpAddress/aws:SourceIp/1",
     );
     has(
-        r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
-        PolicyKind::Managed,
+        r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#,
+        PolicyKind::Resource,
         "MISSING_VERSION",
         "",
     );

@@ -9,6 +9,7 @@
 )]
 
 mod conditions;
+mod conformance;
 mod evaluation;
 mod grammar;
 mod layers;

@@ -210,3 +210,153 @@ proptest! {
         let _ = policy::lint::lint(&text, PolicyKind::Resource);
     }
 }
+
+/// Fragments of real and hostile policies, to assemble documents from.
+const VERSIONS: &[&str] = &[
+    "",
+    r#""Version":"2012-10-17","#,
+    r#""Version":"2008-10-17","#,
+    r#""Version":"2013-10-17","#,
+];
+const EFFECTS: &[&str] = &["Allow", "Deny", "allow", "Permit"];
+const ODD_ACTIONS: &[&str] = &[
+    "s3:GetObject",
+    "s3:GetObject,PutObject",
+    "s3:",
+    "s3: ",
+    "GetObject",
+    "s3:Get:Object",
+    "a a:x",
+    "*:Get*",
+    "*",
+    "",
+];
+const ODD_RESOURCES: &[&str] = &[
+    "*",
+    "arn:aws:s3:::b/*",
+    "arn:aws:s33:::b",
+    "arn:aws:s3::b",
+    "a:b",
+    "arn:aws",
+    "arn:aws:*:*:1:*",
+    "arn:aws:iam:us-east-1::user/x",
+    "arn:aws:iam::1:foo",
+    "arn:aws:s3:us-east-1::b",
+    "bucket",
+    "",
+    "arn:aws:fdsasf",
+];
+const ODD_CONDITIONS: &[&str] = &[
+    "",
+    r#","Condition":{}"#,
+    r#","Condition":{"StringEquals":{}}"#,
+    r#","Condition":{"x":{}}"#,
+    r#","Condition":{"x":{"a":"1"}}"#,
+    r#","Condition":{"StringEquals":{"a":[]}}"#,
+    r#","Condition":{"DateGreaterThan":{"aws:CurrentTime":"yesterday"}}"#,
+    r#","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2019-07"}}"#,
+];
+const ODD_PRINCIPALS: &[&str] = &[
+    "",
+    r#""Principal":"*","#,
+    r#""Principal":{"AWS":"123456789012"},"#,
+    r#""NotPrincipal":{"AWS":"arn:aws:iam::123456789012:root"},"#,
+];
+
+/// Whether `message` is one of the texts AWS answers MalformedPolicyDocument with.
+fn is_aws_message(message: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "Syntax errors in policy.",
+        "Policy document must be version 2012-10-17 or greater.",
+        "The policy failed legacy parsing",
+        "Statement IDs (SID) in a single policy must be unique.",
+        "Policy statement must contain actions.",
+        "Policy statement must contain resources.",
+        "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.",
+        "Actions/Condition can contain only one colon.",
+        "Action vendors (e.g., aws, ec2, etc.) must not contain wildcards.",
+        "Resource vendor must be fully qualified and cannot contain regexes.",
+        "Policy document should not specify a principal.",
+        "Has prohibited field Resource",
+        "Invalid principal in policy: com.amazon.balsa.error.InvalidPolicyException: The passed in policy has a statement with no principals!",
+        "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*",
+        "IAM resource path must either be \"*\" or start with user/, federated-user/, role/, group/, instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, access-report/.",
+    ];
+    EXACT.contains(&message)
+        || (message.starts_with("Partition \"")
+            && message.contains("\" is not valid for resource \"arn:")
+            && message.ends_with("\"."))
+        || (message.starts_with("Resource ")
+            && message.ends_with(" must be in ARN format or \"*\"."))
+        || (message.starts_with("Resource ")
+            && message.ends_with(" can not contain region information."))
+        || (message.starts_with("IAM resource ")
+            && message.ends_with(" cannot contain region information."))
+        || (message.starts_with("Vendor ") && message.ends_with(" is not valid"))
+        || message.starts_with("Invalid principal in policy: \"")
+        || message.starts_with("The following Statement Ids are invalid: ")
+        || message.starts_with("Maximum policy size of ")
+        || message.starts_with("Cannot exceed quota for ")
+}
+
+fn odd_document() -> impl Strategy<Value = String> {
+    let statement = (
+        prop::sample::select(EFFECTS),
+        prop::sample::select(ODD_PRINCIPALS),
+        prop::collection::vec(prop::sample::select(ODD_ACTIONS), 0..3),
+        prop::option::of(prop::collection::vec(prop::sample::select(ODD_RESOURCES), 0..3)),
+        prop::sample::select(ODD_CONDITIONS),
+        prop::option::of(prop::sample::select(&["A", "B", "", "has space"][..])),
+    )
+        .prop_map(|(effect, principal, actions, resources, condition, sid)| {
+            let sid = sid.map(|s| format!(r#""Sid":"{s}","#)).unwrap_or_default();
+            let actions = serde_json::to_string(&actions).unwrap();
+            let resources = resources
+                .map(|r| format!(r#","Resource":{}"#, serde_json::to_string(&r).unwrap()))
+                .unwrap_or_default();
+            format!(r#"{{{sid}{principal}"Effect":"{effect}","Action":{actions}{resources}{condition}}}"#)
+        });
+    (
+        prop::sample::select(VERSIONS),
+        prop::collection::vec(statement, 1..4),
+    )
+        .prop_map(|(version, statements)| {
+            format!(r#"{{{version}"Statement":[{}]}}"#, statements.join(","))
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+
+    /// Accepted documents lint, compile and evaluate without a panic; refused ones carry
+    /// AWS's words and a place inside the text.
+    #[test]
+    fn accepted_documents_compile_and_refusals_speak_aws(text in odd_document(), r in req()) {
+        for kind in [PolicyKind::Managed, PolicyKind::InlineUser, PolicyKind::Resource, PolicyKind::Trust] {
+            match PolicyDocument::parse(&text, kind) {
+                Ok(document) => {
+                    let _ = policy::lint::lint(&text, kind);
+                    let set = PolicySet::from_documents([("p", &document)]);
+                    let request = build(&r);
+                    let evaluator = if kind.is_identity() {
+                        Evaluator::new(&set)
+                    } else {
+                        Evaluator::new(&set).with_resource_policy(&set)
+                    };
+                    prop_assert_eq!(evaluator.decide(&request), evaluator.explain(&request).decision);
+                }
+                Err(errors) => {
+                    let first = errors.first().unwrap();
+                    let message = first.aws_message();
+                    prop_assert!(is_aws_message(&message), "{} for {}", message, text);
+                    prop_assert!(first.location.end <= text.len());
+                    prop_assert!(first.location.line >= 1 && first.location.column >= 1);
+                    let stored = PolicyDocument::parse_stored(&text, kind);
+                    if let Ok(document) = stored {
+                        let _ = PolicySet::from_documents([("p", &document)]);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -34,6 +34,7 @@ pub fn user(name: &str) -> Principal {
         account: ACCOUNT.into(),
         id: Some(format!("AIDA{}", name.to_uppercase())),
         tags: BTreeMap::new(),
+        source_arn: None,
     }
 }
 
@@ -53,6 +54,7 @@ pub fn role_session(role: &str, session: &str) -> Principal {
         account: ACCOUNT.into(),
         id: Some(format!("AROAEXAMPLE:{session}")),
         tags: BTreeMap::new(),
+        source_arn: None,
     }
 }
 
@@ -63,6 +65,7 @@ pub fn root() -> Principal {
         account: ACCOUNT.into(),
         id: None,
         tags: BTreeMap::new(),
+        source_arn: None,
     }
 }
 
@@ -73,6 +76,7 @@ pub fn anonymous() -> Principal {
         account: String::new(),
         id: None,
         tags: BTreeMap::new(),
+        source_arn: None,
     }
 }
 
