@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Prints the README table from criterion's medians after `cargo bench -p policy --bench decisions`.
 
-Usage: python3 policy/benches/table.py [TARGET_DIR]   (default: target)
+Usage: python3 policy/benches/table.py [TARGET_DIR]   (default: $CARGO_TARGET_DIR, else target)
 """
 import json
 import os
 import sys
 
-root = os.path.join(sys.argv[1] if len(sys.argv) > 1 else "target", "criterion")
+default = os.environ.get("CARGO_TARGET_DIR", "target")
+root = os.path.join(sys.argv[1] if len(sys.argv) > 1 else default, "criterion")
 
 
 def median_ns(*parts):
