@@ -72,6 +72,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("spend"), StaticSegment("rules")) view=SpendRulesPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("spend"), StaticSegment("budgets")) view=SpendBudgetsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("spend"), StaticSegment("explore")) view=SpendExplorerPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("spend"), StaticSegment("groups"), ParamSegment("name")) view=GroupSpendPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

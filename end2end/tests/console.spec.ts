@@ -812,6 +812,16 @@ test.describe.serial("Portcullis console", () => {
     expect(theirs).toContain(",Vienna,");
     expect(theirs).not.toContain(",Phoenix,");
     expect(theirs).not.toContain(",Unallocated,");
+    // Their group's own page: the same total, each day stacked by service, the rules.
+    await page.getByTestId("spend-groups").getByRole("link", { name: "Vienna" }).click();
+    await expect(page).toHaveURL(/\/spend\/groups\/Vienna\?from=2024-09-01&to=2024-10-31/);
+    await expect(page.getByTestId("group-billed")).toContainText(viennaBilled);
+    await expect(page.locator("#group-daily svg[role=img] title").first()).toContainText("per day and service");
+    await expect(page.getByTestId("breakdown-service").locator("tbody tr").first()).toBeVisible();
+    await expect(page.getByTestId("group-rules")).toContainText("vienna: When tag business_unit starts with \"Vienna\", to group Vienna");
+    await page.goto("/spend/groups/Phoenix?from=2024-09-01&to=2024-10-31");
+    await expect(page.locator(".form-error")).toContainText("ce:GetCostAndUsage");
+    expect(await page.content()).not.toContain("PhoenixAI");
     await page.goto("/spend/rules");
     await expect(page.locator(".form-error")).toContainText("ce:DescribeCostCategoryDefinition");
     await signOut(page);

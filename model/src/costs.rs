@@ -52,6 +52,50 @@ pub struct SpendOverview {
     pub refusals: Refusals,
 }
 
+/// One day of a stacked chart: each series' amount, in the order of the series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StackedDay {
+    pub label: String,
+    /// Exact decimal text, one per series.
+    pub amounts: Vec<String>,
+}
+
+/// A breakdown of a group's spend by one dimension.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Breakdown {
+    pub title: String,
+    /// The explorer's name for the dimension (`service`, `tag:team`…).
+    pub dimension: String,
+    pub lines: Vec<CostLine>,
+}
+
+/// One group's spend, for its project manager.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupSpendReport {
+    pub group: String,
+    pub from: String,
+    /// Last day included.
+    pub to: String,
+    pub currency: String,
+    pub billed: String,
+    pub effective: String,
+    /// Billed over the same days of the previous month.
+    pub previous: String,
+    /// The group's budget and where it stands, when the viewer may see it.
+    pub budget: Option<BudgetRow>,
+    /// The stacked series (largest services first, then "Other services").
+    pub series: Vec<String>,
+    pub daily: Vec<StackedDay>,
+    pub breakdowns: Vec<Breakdown>,
+    pub top_resources: Vec<CostLine>,
+    /// Spend by the user who created the resources (`aws:createdBy`).
+    pub members: Vec<CostLine>,
+    /// The tag key the tag breakdown uses, and the keys offered.
+    pub tag_key: String,
+    /// Rules that can place costs in this group, in order, in words.
+    pub rules: Vec<String>,
+}
+
 /// One import in the history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImportRow {

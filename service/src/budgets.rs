@@ -21,6 +21,34 @@ use crate::Service;
 pub const VIEW: &str = "budgets:ViewBudget";
 pub const MODIFY: &str = "budgets:ModifyBudget";
 
+/// A budget as the pages show it, with its evaluated state when there is one.
+fn budget_row(b: Budget, states: &[BudgetState]) -> BudgetRow {
+    let state = states
+        .iter()
+        .find(|s| s.group_id == b.group_id)
+        .map(|s| BudgetStanding {
+            period: format!("{} to {}", s.period_start, s.period_end - Duration::days(1)),
+            actual: s.actual.clone(),
+            forecast: s.forecast.clone(),
+            forecast_low: s.forecast_low.clone(),
+            forecast_high: s.forecast_high.clone(),
+            method: s.method.clone(),
+            status: s.status.clone(),
+            used_percent: s.used_percent.clone(),
+        });
+    BudgetRow {
+        group: b.group_name,
+        period: b.period,
+        amount: b.amount,
+        currency: b.currency,
+        actual_thresholds: joined(&b.actual_thresholds),
+        forecast_thresholds: joined(&b.forecast_thresholds),
+        webhook_url: b.webhook_url.unwrap_or_default(),
+        email_to: b.email_to.join(", "),
+        state,
+    }
+}
+
 /// Webhook attempts before a delivery is given up.
 const MAX_ATTEMPTS: i32 = 6;
 
@@ -104,37 +132,7 @@ impl Service {
             .await?
             .into_iter()
             .filter(|b| visible.contains(&b.group_id.as_str()))
-            .map(|b| {
-                let state =
-                    states
-                        .iter()
-                        .find(|s| s.group_id == b.group_id)
-                        .map(|s| BudgetStanding {
-                            period: format!(
-                                "{} to {}",
-                                s.period_start,
-                                s.period_end - Duration::days(1)
-                            ),
-                            actual: s.actual.clone(),
-                            forecast: s.forecast.clone(),
-                            forecast_low: s.forecast_low.clone(),
-                            forecast_high: s.forecast_high.clone(),
-                            method: s.method.clone(),
-                            status: s.status.clone(),
-                            used_percent: s.used_percent.clone(),
-                        });
-                BudgetRow {
-                    group: b.group_name,
-                    period: b.period,
-                    amount: b.amount,
-                    currency: b.currency,
-                    actual_thresholds: joined(&b.actual_thresholds),
-                    forecast_thresholds: joined(&b.forecast_thresholds),
-                    webhook_url: b.webhook_url.unwrap_or_default(),
-                    email_to: b.email_to.join(", "),
-                    state,
-                }
-            })
+            .map(|b| budget_row(b, &states))
             .collect();
         let alerts = self
             .store
@@ -154,6 +152,28 @@ impl Service {
                 .map(|(g, _)| g.name.clone())
                 .collect(),
         })
+    }
+
+    /// One group's budget and where it stands, if it has one and the caller may see it.
+    pub async fn group_budget(
+        &self,
+        caller: &Caller,
+        group: &store::Group,
+    ) -> Result<Option<BudgetRow>, ServiceError> {
+        let viewable = self
+            .allowed_each(caller, VIEW, std::slice::from_ref(&group.arn))
+            .await?;
+        if !viewable.first().copied().unwrap_or(false) {
+            return Ok(None);
+        }
+        let states = self.store.budget_states().await?;
+        Ok(self
+            .store
+            .budgets()
+            .await?
+            .into_iter()
+            .find(|b| b.group_id == group.id)
+            .map(|b| budget_row(b, &states)))
     }
 
     /// Sets a group's budget (replacing one it had), then evaluates it at once.

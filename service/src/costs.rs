@@ -451,26 +451,13 @@ impl Service {
             }
         }
         let total = decimal(groups.iter().map(|g| units(&g.billed)).sum());
-        let lines = |rows: Vec<store::costs::CostRow>| -> Vec<CostLine> {
-            rows.into_iter()
-                .map(|r| CostLine {
-                    label: if r.value.is_empty() {
-                        "(none)".into()
-                    } else {
-                        r.value
-                    },
-                    billed: r.billed,
-                    effective: r.effective,
-                })
-                .collect()
-        };
-        let mut top_services = lines(
+        let mut top_services = cost_lines(
             self.store
                 .cost_report(&query(CostDimension::Service))
                 .await?,
         );
         top_services.truncate(10);
-        let mut daily = lines(self.store.cost_report(&query(CostDimension::Day)).await?);
+        let mut daily = cost_lines(self.store.cost_report(&query(CostDimension::Day)).await?);
         daily.sort_by(|a, b| a.label.cmp(&b.label));
         let refusals = self
             .refusals(
@@ -656,6 +643,21 @@ impl Service {
 }
 
 /// A group id as people read it: its name, or Unallocated for none.
+/// Report rows as labelled lines; an empty value reads `(none)`.
+pub(crate) fn cost_lines(rows: Vec<store::costs::CostRow>) -> Vec<CostLine> {
+    rows.into_iter()
+        .map(|r| CostLine {
+            label: if r.value.is_empty() {
+                "(none)".into()
+            } else {
+                r.value
+            },
+            billed: r.billed,
+            effective: r.effective,
+        })
+        .collect()
+}
+
 fn group_label(names: &HashMap<String, String>, id: &str) -> String {
     if id.is_empty() {
         UNALLOCATED.to_string()

@@ -20,6 +20,7 @@ pub mod costs;
 pub mod credentials;
 pub mod error;
 pub mod format;
+pub mod group_spend;
 pub mod groups;
 pub mod mail;
 pub(crate) mod money;

@@ -159,6 +159,81 @@ pub enum RulesError {
     Json(String),
 }
 
+impl ValueTest {
+    fn describe(&self) -> String {
+        match self {
+            ValueTest::Equals(v) => format!("is \"{v}\""),
+            ValueTest::Prefix(p) => format!("starts with \"{p}\""),
+            ValueTest::OneOf(vs) => format!("is one of {}", quoted(vs)),
+        }
+    }
+}
+
+fn quoted(values: &[String]) -> String {
+    values
+        .iter()
+        .map(|v| format!("\"{v}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Matcher {
+    /// The condition in words, for people reading a rule list.
+    pub fn describe(&self) -> String {
+        match self {
+            Matcher::Tag { key, test } => format!("tag {key} {}", test.describe()),
+            Matcher::SubAccount { test } => format!("sub-account {}", test.describe()),
+            Matcher::Service { test } => format!("service {}", test.describe()),
+            Matcher::Region { test } => format!("region {}", test.describe()),
+            Matcher::Resource { test } => format!("resource {}", test.describe()),
+            Matcher::ChargeCategory { test } => format!("charge category {}", test.describe()),
+            Matcher::Creator => "created by a user of this account".into(),
+            Matcher::Any => "any cost that reaches this rule".into(),
+        }
+    }
+}
+
+impl Target {
+    /// Where the cost goes, in words.
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Group { group } => format!("group {group}"),
+            Target::CreatorsGroup => "the creator's billing group".into(),
+            Target::Split(split) => {
+                let how = match &split.method {
+                    SplitMethod::Even => "evenly".to_string(),
+                    SplitMethod::Proportional => "in proportion to direct spend".to_string(),
+                    SplitMethod::Percentages(p) => format!(
+                        "by {}",
+                        p.iter()
+                            .map(|v| format!("{v} %"))
+                            .collect::<Vec<_>>()
+                            .join(" / ")
+                    ),
+                };
+                format!("split {how} among {}", split.groups.join(", "))
+            }
+        }
+    }
+
+    /// Whether costs can land in the named group (names compare without case). A
+    /// creator's-group rule can reach any group.
+    pub fn may_reach(&self, group: &str) -> bool {
+        match self {
+            Target::Group { group: g } => g.eq_ignore_ascii_case(group),
+            Target::CreatorsGroup => true,
+            Target::Split(split) => split.groups.iter().any(|g| g.eq_ignore_ascii_case(group)),
+        }
+    }
+}
+
+impl Rule {
+    /// "When …, to …".
+    pub fn describe(&self) -> String {
+        format!("When {}, to {}", self.when.describe(), self.then.describe())
+    }
+}
+
 impl RuleSet {
     pub fn from_json(text: &str) -> Result<RuleSet, RulesError> {
         serde_json::from_str(text).map_err(|e| RulesError::Json(e.to_string()))

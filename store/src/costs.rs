@@ -259,6 +259,50 @@ impl CostDimension {
     }
 }
 
+/// A query's scope and group filter, as the report SQL binds them.
+struct Filter {
+    all: bool,
+    group_ids: Vec<String>,
+    unallocated: bool,
+    one_group: bool,
+    only_unallocated: bool,
+    group_id: Option<String>,
+}
+
+impl Filter {
+    fn of(query: &CostQuery) -> Filter {
+        let (all, group_ids, unallocated) = match &query.scope {
+            GroupScope::All => (true, Vec::new(), true),
+            GroupScope::Only {
+                group_ids,
+                unallocated,
+            } => (false, group_ids.clone(), *unallocated),
+        };
+        let (one_group, only_unallocated, group_id) = match &query.group {
+            None => (false, false, None),
+            Some(None) => (true, true, None),
+            Some(Some(id)) => (true, false, Some(id.clone())),
+        };
+        Filter {
+            all,
+            group_ids,
+            unallocated,
+            one_group,
+            only_unallocated,
+            group_id,
+        }
+    }
+}
+
+/// What a stacked daily chart splits each day by (dimensions of the per-group rollup).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DailySplit {
+    Group,
+    Service,
+    SubAccount,
+    Region,
+}
+
 /// Which groups' costs a caller may see.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GroupScope {
@@ -620,18 +664,7 @@ impl Store {
                    WHERE regexp_replace(lower(btrim(t.key)), '^user:\\s*', '') = $6 LIMIT 1), '')"
             }
         };
-        let (all, group_ids, unallocated) = match &query.scope {
-            GroupScope::All => (true, Vec::new(), true),
-            GroupScope::Only {
-                group_ids,
-                unallocated,
-            } => (false, group_ids.clone(), *unallocated),
-        };
-        let (one_group, only_unallocated, group_id) = match &query.group {
-            None => (false, false, None),
-            Some(None) => (true, true, None),
-            Some(Some(id)) => (true, false, Some(id.clone())),
-        };
+        let filter = Filter::of(query);
         let tag = match &query.by {
             CostDimension::Tag(key) => spend::item::normalise_tag_key(key),
             _ => String::new(),
@@ -667,13 +700,13 @@ impl Store {
         let rows = sqlx::query(&sql)
             .bind(query.from)
             .bind(query.to)
-            .bind(all)
-            .bind(&group_ids)
-            .bind(unallocated)
+            .bind(filter.all)
+            .bind(&filter.group_ids)
+            .bind(filter.unallocated)
             .bind(&tag)
-            .bind(one_group)
-            .bind(only_unallocated)
-            .bind(group_id)
+            .bind(filter.one_group)
+            .bind(filter.only_unallocated)
+            .bind(filter.group_id)
             .fetch_all(self.pool())
             .await?;
         rows.iter()
@@ -683,6 +716,52 @@ impl Store {
                     billed: row.try_get("billed")?,
                     effective: row.try_get("effective")?,
                 })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// Daily sums split by a dimension the per-group rollup keeps, for stacked charts:
+    /// rows of (day, value, billed) in day order; `query.by` is not used.
+    pub async fn cost_report_by_day(
+        &self,
+        query: &CostQuery,
+        split: DailySplit,
+    ) -> Result<Vec<(Date, String, String)>, StoreError> {
+        let dimension = match split {
+            DailySplit::Group => "coalesce(g.group_id, '')",
+            DailySplit::Service => "g.service_name",
+            DailySplit::SubAccount => "g.sub_account_id",
+            DailySplit::Region => "g.region_id",
+        };
+        let filter = Filter::of(query);
+        let sql = format!(
+            "SELECT g.day, {dimension} AS value, sum(g.billed_cost)::text AS billed
+             FROM cost_group_daily g
+             WHERE g.day >= $1 AND g.day < $2
+               AND ($3 OR g.group_id = ANY($4) OR ($5 AND g.group_id IS NULL))
+               AND (NOT $6 OR ($7 AND g.group_id IS NULL) OR g.group_id = $8)
+             GROUP BY 1, 2
+             ORDER BY 1, 2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(query.from)
+            .bind(query.to)
+            .bind(filter.all)
+            .bind(&filter.group_ids)
+            .bind(filter.unallocated)
+            .bind(filter.one_group)
+            .bind(filter.only_unallocated)
+            .bind(filter.group_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("day")?,
+                    row.try_get("value")?,
+                    row.try_get("billed")?,
+                ))
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)

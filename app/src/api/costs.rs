@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-pub use model::costs::{GroupChange, ImportsPage, RulesPage, SpendOverview};
+pub use model::costs::{GroupChange, GroupSpendReport, ImportsPage, RulesPage, SpendOverview};
 
 /// What the last upload in this session came to, shown once on the imports page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,6 +51,31 @@ pub async fn load_spend(from: String, to: String) -> Result<SpendOverview, AppEr
     let (from, to) = period(&from, &to, default)?;
     service
         .spend_overview(&caller, from, to)
+        .await
+        .map_err(respond)
+}
+
+/// One group's spend page; `tag` is the tag key its tag breakdown sums by.
+#[server]
+pub async fn load_group_spend(
+    group: String,
+    from: String,
+    to: String,
+    tag: String,
+) -> Result<GroupSpendReport, AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    let service = state()?.service;
+    let default = service.default_spend_period().await.map_err(respond)?;
+    let (from, to) = period(&from, &to, default)?;
+    if (to - from).whole_days() > 366 {
+        return Err(AppError::field(
+            "to",
+            "A group's page shows at most 366 days, one column each; use the explorer for longer periods.",
+        ));
+    }
+    service
+        .group_spend(&caller, &group, from, to, &tag)
         .await
         .map_err(respond)
 }

@@ -2,6 +2,7 @@
 
 mod access;
 mod audit;
+mod group_spend;
 mod groups;
 mod home;
 mod layout;
@@ -17,6 +18,7 @@ mod uploader;
 mod users;
 
 pub use audit::AuditPage;
+pub use group_spend::GroupSpendPage;
 pub use groups::{GroupPage, GroupsPage};
 pub use home::HomePage;
 pub use layout::{ConsoleLayout, NotFound};

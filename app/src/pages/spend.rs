@@ -90,7 +90,14 @@ pub fn SpendPage() -> impl IntoView {
                                             let why = g.placed_by.iter().map(|(rule, amount)| format!("{rule}: {}", money(amount))).collect::<Vec<_>>().join("; ");
                                             view! {
                                             <tr class:unallocated=g.unallocated>
-                                                <th scope="row" title=format!("Placed by {why}") tabindex="0">{g.name.clone()}<span class="visually-hidden">{format!(" (placed by {why})")}</span></th>
+                                                <th scope="row" title=format!("Placed by {why}") tabindex="0">
+                                                    {if g.unallocated {
+                                                        view! { <span>{g.name.clone()}</span> }.into_any()
+                                                    } else {
+                                                        view! { <a href=format!("/spend/groups/{}?from={}&to={}", g.name, o.from, o.to)>{g.name.clone()}</a> }.into_any()
+                                                    }}
+                                                    <span class="visually-hidden">{format!(" (placed by {why})")}</span>
+                                                </th>
                                                 <td class="num" title=g.billed.clone()>{money(&g.billed)}</td>
                                                 <td class="num" title=g.effective.clone()>{money(&g.effective)}</td>
                                             </tr>

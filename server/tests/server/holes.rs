@@ -1414,6 +1414,14 @@ async fn spend_pages_render_on_any_thread() {
     let app = spawn_app(fresh_store().await, &SecretBox::generate_key()).await;
     let root = client();
     set_up(&app, &root).await;
+    assert_done(
+        &app.call(
+            &root,
+            app::api::groups::CreateGroup::PATH,
+            &[("name", "Ops")],
+        )
+        .await,
+    );
     for _ in 0..15 {
         for page in [
             "/spend",
@@ -1421,6 +1429,7 @@ async fn spend_pages_render_on_any_thread() {
             "/spend/rules",
             "/spend/budgets",
             "/spend/explore",
+            "/spend/groups/Ops",
         ] {
             let response = root
                 .get(format!("{}{page}", app.base))

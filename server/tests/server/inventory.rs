@@ -98,6 +98,7 @@ fn every_field() -> Vec<(&'static str, &'static str)> {
         ("availability_zones", ""),
         ("from", ""),
         ("to", ""),
+        ("tag", ""),
         ("by", "service"),
         ("id", "1"),
         ("period", "monthly"),

@@ -199,6 +199,53 @@ async fn the_sample_imports_exactly_and_each_manager_sees_only_their_group() {
     // Their service breakdown covers only Vienna's costs.
     let services: i128 = overview.top_services.iter().map(|l| fixed(&l.billed)).sum();
     assert!(services <= fixed(&vienna.billed) + 1);
+    // Their group's page adds up: the days, the services and the total agree to the
+    // 10⁻¹², whatever the name's spelling; another group, or one that does not exist,
+    // is refused alike.
+    let page = world
+        .service
+        .group_spend(&pm, "vIENNA", from, to, "business_unit")
+        .await
+        .unwrap();
+    assert_eq!(page.group, "Vienna");
+    assert_eq!(fixed(&page.billed), fixed(&vienna.billed));
+    let days: i128 = page
+        .daily
+        .iter()
+        .flat_map(|d| d.amounts.iter())
+        .map(|a| fixed(a))
+        .sum();
+    assert_eq!(days, fixed(&vienna.billed), "stacked days add up");
+    assert_eq!(page.daily.len(), 92, "every day of the period is a column");
+    let by_service: i128 = page.breakdowns[0]
+        .lines
+        .iter()
+        .map(|l| fixed(&l.billed))
+        .sum();
+    assert!(by_service <= fixed(&vienna.billed) && by_service > 0);
+    let tag = page
+        .breakdowns
+        .iter()
+        .find(|b| b.dimension == "tag:business_unit")
+        .unwrap();
+    assert!(
+        tag.lines.iter().all(|l| l.label.starts_with("Vienna")),
+        "{tag:?}"
+    );
+    assert_eq!(
+        page.rules,
+        [
+            "1. vienna: When tag business_unit starts with \"Vienna\", to group Vienna",
+            "3. azure: When service is one of \"Azure App Service\", \"Virtual Network\", to split evenly among Vienna, Platform, Phoenix",
+        ]
+    );
+    for other in ["Phoenix", "Nowhere"] {
+        assert!(matches!(
+            world.service.group_spend(&pm, other, from, to, "").await,
+            Err(ServiceError::AccessDenied(_))
+        ));
+    }
+
     // An auditor with ReadOnlyAccess sees every group and Unallocated, and changes nothing.
     world.user(&root_session, "audrey", PM_PASSWORD).await;
     world
