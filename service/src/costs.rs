@@ -134,6 +134,17 @@ impl<R: Read> Read for Limited<R> {
 }
 
 impl Service {
+    /// Refuses a caller who may not import, before an upload is read (and audits it).
+    pub async fn may_import(&self, caller: &Caller) -> Result<(), ServiceError> {
+        self.authorize(
+            caller,
+            IMPORT,
+            &crate::authz::arn::account(&caller.account_id),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Imports billing files as one all-or-nothing change: any bad row refuses the
     /// lot with the rows and rules broken, and importing a (billing account, period)
     /// again replaces it. Allocation then runs over the new keys.

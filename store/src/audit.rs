@@ -112,19 +112,22 @@ pub(crate) async fn commit(
     Ok(())
 }
 
-/// [`commit`] for changes to what server processes cache (permissions, settings):
-/// the notification is delivered to every process when the commit lands.
-pub(crate) async fn commit_and_announce(
-    mut tx: Transaction<'_, Postgres>,
-    entry: &AuditEntry,
-) -> Result<(), StoreError> {
-    record(&mut tx, entry).await?;
-    crate::changes::notify(&mut tx).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 impl Store {
+    /// [`commit`] for changes to what server processes cache (permissions, settings):
+    /// the notification is delivered to every process when the commit lands, and this
+    /// process drops its own copies right after the commit.
+    pub(crate) async fn commit_and_announce(
+        &self,
+        mut tx: Transaction<'_, Postgres>,
+        entry: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        record(&mut tx, entry).await?;
+        crate::changes::notify(&mut tx).await?;
+        tx.commit().await?;
+        self.changed_here();
+        Ok(())
+    }
+
     /// Records an entry on its own (sign-in attempts, refusals).
     pub async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         let mut conn = self.pool().acquire().await?;

@@ -13,6 +13,20 @@ use sqlx::postgres::PgListener;
 
 use crate::{Store, StoreError};
 
+/// Called when something cached may have changed.
+type Callback = Arc<dyn Fn() + Send + Sync>;
+
+/// The callbacks of [`Store::watch_changes`].
+#[derive(Default)]
+pub(crate) struct Callbacks(Mutex<Vec<Callback>>);
+
+impl std::fmt::Debug for Callbacks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let count = self.0.lock().map(|v| v.len()).unwrap_or(0);
+        write!(f, "Callbacks({count})")
+    }
+}
+
 /// The channel every server process listens on.
 pub const CHANNEL: &str = "portcullis_changes";
 
@@ -72,6 +86,12 @@ impl Store {
     /// may be cached changes in any server process, and once after each (re)connect,
     /// since changes may have been missed while disconnected.
     pub fn watch_changes(&self, on_change: impl Fn() + Send + Sync + 'static) {
+        let on_change: Callback = Arc::new(on_change);
+        self.on_change
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(on_change.clone());
         let store = self.clone();
         tokio::spawn(async move {
             loop {
@@ -93,6 +113,21 @@ impl Store {
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             }
         });
+    }
+
+    /// After this process committed a change: its own copies go at once, before the
+    /// notification comes back from the database.
+    pub(crate) fn changed_here(&self) {
+        self.settings_cache.invalidate();
+        let callbacks = self
+            .on_change
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for callback in callbacks {
+            callback();
+        }
     }
 
     /// Drops every cached copy; `listening` says whether new copies may be kept.

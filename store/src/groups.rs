@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::audit::{commit, commit_and_announce, AuditEntry};
+use crate::audit::{commit, AuditEntry};
 use crate::ids::unique_id;
 use crate::{Store, StoreError};
 
@@ -160,7 +160,7 @@ impl Store {
                 name: id.into(),
             });
         }
-        commit_and_announce(tx, audit).await?;
+        self.commit_and_announce(tx, audit).await?;
         Ok(())
     }
 
@@ -179,7 +179,7 @@ impl Store {
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-        commit_and_announce(tx, audit).await?;
+        self.commit_and_announce(tx, audit).await?;
         Ok(())
     }
 
@@ -202,7 +202,7 @@ impl Store {
                 name: user_id.into(),
             });
         }
-        commit_and_announce(tx, audit).await?;
+        self.commit_and_announce(tx, audit).await?;
         Ok(())
     }
 }

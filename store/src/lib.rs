@@ -51,6 +51,9 @@ pub struct Store {
     listening: Arc<AtomicBool>,
     /// Read on every sign-in and signed-in request; changes rarely.
     settings_cache: Arc<changes::Snapshot<AccountSettings>>,
+    /// What [`Store::watch_changes`] calls on a change: also called right after this
+    /// process commits one, so its own next request never sees the old copy.
+    on_change: Arc<changes::Callbacks>,
 }
 
 /// A page of results with the total count, for paginated tables.
@@ -87,6 +90,7 @@ impl Store {
             account: Default::default(),
             settings_cache: Arc::new(changes::Snapshot::new(listening.clone())),
             listening,
+            on_change: Default::default(),
         }
     }
 

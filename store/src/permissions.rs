@@ -1,7 +1,7 @@
 //! Policy attachments. Every change that can alter what someone may do notifies every
 //! server process (see [`crate::changes`]), which drops its compiled policies.
 
-use crate::audit::{commit_and_announce, AuditEntry};
+use crate::audit::AuditEntry;
 use crate::{Store, StoreError};
 
 /// The templates are named like AWS-managed policies and live in code.
@@ -152,7 +152,7 @@ impl Store {
         if inserted.rows_affected() == 1 && count >= MAX_ATTACHED {
             return Err(AttachError::QuotaReached(holder.what()));
         }
-        commit_and_announce(tx, audit).await?;
+        self.commit_and_announce(tx, audit).await?;
         Ok(())
     }
 
@@ -181,7 +181,7 @@ impl Store {
                 name: arn.into(),
             });
         }
-        commit_and_announce(tx, audit).await?;
+        self.commit_and_announce(tx, audit).await?;
         Ok(())
     }
 
@@ -263,7 +263,7 @@ impl Store {
         .bind(arn)
         .execute(&mut *tx)
         .await?;
-        commit_and_announce(tx, audit).await?;
+        self.commit_and_announce(tx, audit).await?;
         Ok(())
     }
 
@@ -321,7 +321,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        commit_and_announce(tx, audit).await?;
+        self.commit_and_announce(tx, audit).await?;
         Ok(())
     }
 
@@ -349,7 +349,7 @@ impl Store {
                 name: policy_name.into(),
             });
         }
-        commit_and_announce(tx, audit).await?;
+        self.commit_and_announce(tx, audit).await?;
         Ok(())
     }
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::audit::{commit, commit_and_announce, record, AuditEntry};
+use crate::audit::{commit, record, AuditEntry};
 use crate::ids::unique_id;
 use crate::{Store, StoreError};
 
@@ -196,7 +196,7 @@ impl Store {
         .await?;
         // A new default changes what applies; a version kept aside does not.
         if set_as_default {
-            commit_and_announce(tx, audit).await?;
+            self.commit_and_announce(tx, audit).await?;
         } else {
             commit(tx, audit).await?;
         }
@@ -227,7 +227,7 @@ impl Store {
                 name: format!("{name} v{version}"),
             });
         }
-        commit_and_announce(tx, audit).await?;
+        self.commit_and_announce(tx, audit).await?;
         Ok(())
     }
 

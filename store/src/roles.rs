@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use crate::audit::{commit, commit_and_announce, record, AuditEntry};
+use crate::audit::{commit, record, AuditEntry};
 use crate::ids::unique_id;
 use crate::permissions::Holder;
 use crate::{Store, StoreError};
@@ -214,7 +214,7 @@ impl Store {
                 name: id.into(),
             });
         }
-        commit_and_announce(tx, audit).await?;
+        self.commit_and_announce(tx, audit).await?;
         Ok(())
     }
 
@@ -254,7 +254,7 @@ impl Store {
                 name: role_id.into(),
             });
         }
-        commit_and_announce(tx, audit).await?;
+        self.commit_and_announce(tx, audit).await?;
         Ok(())
     }
 

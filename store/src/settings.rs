@@ -3,7 +3,7 @@
 use identity::PasswordPolicy;
 use sqlx::Row;
 
-use crate::audit::{commit_and_announce, AuditEntry};
+use crate::audit::AuditEntry;
 use crate::{Store, StoreError};
 
 pub use model::settings::AccountSettings;
@@ -129,7 +129,7 @@ impl Store {
             Err(e) => return Ok(Err(e)),
         };
         insert(&mut tx, &changed).await?;
-        commit_and_announce(tx, audit).await?;
+        self.commit_and_announce(tx, audit).await?;
         self.settings_cache.invalidate();
         Ok(Ok(()))
     }
@@ -142,7 +142,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         insert(&mut tx, settings).await?;
-        commit_and_announce(tx, audit).await?;
+        self.commit_and_announce(tx, audit).await?;
         self.settings_cache.invalidate();
         Ok(())
     }

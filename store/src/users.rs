@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{postgres::PgRow, Row};
 use time::OffsetDateTime;
 
-use crate::audit::{commit, commit_and_announce, record, AuditEntry};
+use crate::audit::{commit, record, AuditEntry};
 use crate::ids::unique_id;
 use crate::settings::{insert as insert_settings, AccountSettings};
 use crate::{Page, Store, StoreError};
@@ -373,7 +373,7 @@ impl Store {
             .await?;
         }
         if user.boundary_arn.is_some() {
-            commit_and_announce(tx, audit).await?;
+            self.commit_and_announce(tx, audit).await?;
         } else {
             commit(tx, audit).await?;
         }
@@ -393,7 +393,7 @@ impl Store {
                 name: id.into(),
             });
         }
-        commit_and_announce(tx, audit).await?;
+        self.commit_and_announce(tx, audit).await?;
         Ok(())
     }
 

@@ -29,7 +29,7 @@ pub async fn export_costs(
     };
     let caller = match resolved {
         Ok(caller) => caller,
-        Err(e) => return refuse(StatusCode::UNAUTHORIZED, e.to_string()),
+        Err(e) => return refuse(status_of(&e), e.to_string()),
     };
     let default = match state.service.default_spend_period().await {
         Ok(p) => p,
@@ -63,10 +63,7 @@ pub async fn export_costs(
     let first = receiver.recv().await;
     let Some(first) = first else {
         return match job.await {
-            Ok(Err(service::ServiceError::AccessDenied(denial))) => {
-                refuse(StatusCode::FORBIDDEN, denial.to_string())
-            }
-            Ok(Err(e)) => refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+            Ok(Err(e)) => refuse(status_of(&e), e.to_string()),
             _ => refuse(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the export failed".into(),
@@ -86,6 +83,12 @@ pub async fn export_costs(
         Body::from_stream(stream),
     )
         .into_response()
+}
+
+/// The status a refusal answers with: 401 signed out, 403 refused by policy, and so on.
+pub fn status_of(error: &service::ServiceError) -> StatusCode {
+    StatusCode::from_u16(crate::error::AppError::from(error.clone()).status())
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// The first chunk, then whatever the export sends.

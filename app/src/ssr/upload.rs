@@ -3,7 +3,7 @@
 //! `portcullis costs import`. A plain form gets a redirect to the imports page with
 //! the outcome kept for it; the page's uploader (which shows progress) asks for JSON.
 
-use std::io::Write;
+use tokio::io::AsyncWriteExt;
 
 use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Request, State};
@@ -43,20 +43,34 @@ pub async fn upload_costs(State(state): State<AppState>, request: Request<Body>)
         Ok((session, facts)) => caller_of_session(&state, session, facts).await,
         Err(e) => Err(e),
     };
-    let outcome = match resolved {
-        Ok(caller) => receive(&state, &caller, request).await,
-        Err(e) => UploadOutcome {
-            ok: false,
-            message: e.to_string(),
-            rows: Vec::new(),
+    // Who may import is decided before a byte of the file is read.
+    let permitted = match resolved {
+        Ok(caller) => match state.service.may_import(&caller).await {
+            Ok(()) => Ok(caller),
+            Err(e) => Err(e),
         },
+        Err(e) => Err(e),
+    };
+    let (status, outcome) = match permitted {
+        Ok(caller) => {
+            let outcome = receive(&state, &caller, request).await;
+            let status = if outcome.ok {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            (status, outcome)
+        }
+        Err(e) => (
+            super::export::status_of(&e),
+            UploadOutcome {
+                ok: false,
+                message: e.to_string(),
+                rows: Vec::new(),
+            },
+        ),
     };
     if wants_json {
-        let status = if outcome.ok {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
         return (status, axum::Json(outcome)).into_response();
     }
     if let Err(e) = session.insert(UPLOAD_FLASH, &outcome).await {
@@ -181,10 +195,11 @@ async fn spool(
         path: path.clone(),
         name: if name.is_empty() { "upload.csv" } else { name }.to_string(),
     };
-    let mut file = std::fs::File::create(&path).map_err(|e| {
+    let stored = |e: std::io::Error| {
         tracing::error!("cannot store an upload: {e}");
         "The upload could not be stored on the server.".to_string()
-    })?;
+    };
+    let mut file = tokio::fs::File::create(&path).await.map_err(stored)?;
     let mut size: u64 = 0;
     loop {
         match field.chunk().await {
@@ -197,15 +212,13 @@ async fn spool(
                         bytes_text(limits.max_bytes)
                     ));
                 }
-                tokio::task::block_in_place(|| file.write_all(&bytes)).map_err(|e| {
-                    tracing::error!("cannot store an upload: {e}");
-                    "The upload could not be stored on the server.".to_string()
-                })?;
+                file.write_all(&bytes).await.map_err(stored)?;
             }
             Ok(None) => break,
             Err(_) => return Err("The upload was interrupted; nothing was imported.".into()),
         }
     }
+    file.flush().await.map_err(stored)?;
     // A form posted without choosing a file sends an empty, nameless part.
     Ok((size > 0 || !name.is_empty()).then_some(spool))
 }

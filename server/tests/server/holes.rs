@@ -1440,3 +1440,115 @@ async fn spend_pages_render_on_any_thread() {
         }
     }
 }
+
+/// A billing file as a multipart form, built by hand.
+fn upload_body(csv: &str) -> (String, Vec<u8>) {
+    let boundary = "portcullis-test-boundary-7d1f";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"format\"\r\n\r\nauto\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bill.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+    );
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        body.into_bytes(),
+    )
+}
+
+const BILL: &str = "BilledCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargePeriodStart,ChargePeriodEnd,ServiceName\n1.5,111,USD,2024-09-01,2024-09-02,2024-09-02,EC2\n";
+
+async fn upload(app: &TestApp, browser: &reqwest::Client, origin: &str) -> reqwest::Response {
+    let (content_type, body) = upload_body(BILL);
+    browser
+        .post(format!("{}/spend/upload", app.base))
+        .header("Origin", origin)
+        .header("Accept", "application/json")
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The upload and export routes sit outside the server functions; they answer a
+/// cross-site post, a stale session and a caller without permission like every
+/// server function does, decide before reading the file, and write nothing.
+#[tokio::test]
+async fn uploads_and_exports_refuse_like_every_server_function() {
+    let app = spawn_app(fresh_store().await, &SecretBox::generate_key()).await;
+    let root = client();
+    set_up(&app, &root).await;
+    let imports = || async { app.store.cost_imports(10).await.unwrap().len() };
+
+    // Cross-site: refused by the CSRF layer, nothing imported.
+    let response = upload(&app, &root, "https://evil.example").await;
+    assert_eq!(response.status(), 403);
+    assert_eq!(imports().await, 0);
+
+    // Not signed in.
+    let response = upload(&app, &client(), &app.base).await;
+    assert_eq!(response.status(), 401);
+    // A download link without a session is a page load: sent to sign in, no data.
+    let export = client()
+        .get(format!("{}/spend/export.csv", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status(), 303);
+    assert_eq!(export.headers()["location"], "/signin");
+
+    // Signed in without permission: the engine's words, audited, nothing imported.
+    user(&app, &root, "pat", "Pat-Password-123456").await;
+    let pat = signed_in(&app, "pat", "Pat-Password-123456").await;
+    let response = upload(&app, &pat, &app.base).await;
+    assert_eq!(response.status(), 403);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("portcullis:ImportCosts"), "{text}");
+    assert_eq!(imports().await, 0);
+    let export = pat
+        .get(format!("{}/spend/export.csv", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status(), 403);
+    assert!(export.text().await.unwrap().contains("ce:GetCostAndUsage"));
+
+    // Allowed to import: it works; once the session is stale, it no longer does.
+    inline(
+        &app,
+        &root,
+        "pat",
+        "import",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["portcullis:ImportCosts","ce:GetCostAndUsage"],"Resource":"*"}]}"#,
+    )
+    .await;
+    let response = upload(&app, &pat, &app.base).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    assert_eq!(imports().await, 1);
+    let export = pat
+        .get(format!(
+            "{}/spend/export.csv?from=2024-09-01&to=2024-09-30",
+            app.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status(), 200);
+    assert!(export.text().await.unwrap().contains("x_AllocatedGroup"));
+    assert_done(
+        &app.call(
+            &root,
+            app::api::users::SignOutUser::PATH,
+            &[("name", "pat")],
+        )
+        .await,
+    );
+    let response = upload(&app, &pat, &app.base).await;
+    assert_eq!(response.status(), 401);
+    assert_eq!(imports().await, 1);
+    let export = pat
+        .get(format!("{}/spend/export.csv", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status(), 303);
+    assert_eq!(export.headers()["location"], "/signin");
+}

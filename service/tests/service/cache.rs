@@ -48,3 +48,53 @@ async fn a_change_announced_during_a_read_is_not_lost() {
         .unwrap();
     assert_eq!(cache.len(), 1);
 }
+
+/// A change made by this process is in force for its very next request, without
+/// waiting for the database's announcement to come back (it still reaches the others).
+#[tokio::test]
+async fn a_change_made_here_applies_at_once() {
+    let world = world().await;
+    let root_session = world.set_up().await;
+    let root = world.caller(&root_session).await.unwrap();
+    world.user(&root_session, "bo", "Bo-Password-1234567").await;
+    let store = world.service.store().clone();
+    world.service.watch_changes();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !store.is_listening() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the listener never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (change, _) = world.sign_in("bo", "Bo-Password-1234567").await;
+    let bo = world.caller(&state(&change)).await.unwrap();
+    for round in 0..20 {
+        // Refused (and the refusal's compiled set cached)...
+        assert!(
+            world.service.list_groups(&bo).await.is_err(),
+            "round {round}: refused before the policy"
+        );
+        world
+            .service
+            .put_inline_policy(
+                &root,
+                model::Holder::User,
+                "bo",
+                "groups",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListGroups","Resource":"*"}]}"#,
+            )
+            .await
+            .unwrap();
+        // ...allowed on the very next call, and refused again right after removal.
+        assert!(
+            world.service.list_groups(&bo).await.is_ok(),
+            "round {round}: the new policy applies at once"
+        );
+        world
+            .service
+            .delete_inline_policy(&root, model::Holder::User, "bo", "groups")
+            .await
+            .unwrap();
+    }
+}
