@@ -728,6 +728,32 @@ test.describe.serial("Portcullis console", () => {
     await page.click("button:has-text('Save and apply')");
     await expect(page.locator(".banner.success")).toContainText("Rules saved");
 
+    // Rules are put in order from the keyboard and by dragging; the JSON follows.
+    await page.goto("/spend/rules");
+    const order = page.getByTestId("rule-order").locator("li");
+    await expect(order).toHaveCount(2);
+    await expect(order.nth(0)).toContainText("When tag business_unit starts with \"Vienna\", to group Vienna");
+    await expect(page.getByRole("button", { name: "Move vienna down" })).toBeEnabled();
+    await order.nth(0).focus();
+    await page.keyboard.press("Alt+ArrowDown");
+    await expect(order.nth(0)).toContainText("phoenix");
+    await expect(page.getByTestId("rule-order-status")).toContainText("Moved vienna to position 2 of 2.");
+    const reordered = JSON.parse(await page.locator("#rules-document").inputValue());
+    expect(reordered.rules.map((r: { name: string }) => r.name)).toEqual(["phoenix", "vienna"]);
+    await order.filter({ hasText: "vienna" }).dragTo(order.filter({ hasText: "phoenix" }));
+    await expect(order.nth(0)).toContainText("vienna");
+    const dragged = JSON.parse(await page.locator("#rules-document").inputValue());
+    expect(dragged.rules.map((r: { name: string }) => r.name)).toEqual(["vienna", "phoenix"]);
+    await page.getByRole("button", { name: "Move phoenix up" }).click();
+    await page.click("button:has-text('Save and apply')");
+    await expect(page.locator(".banner.success")).toContainText("Rules saved");
+    await expect(order.nth(0)).toContainText("phoenix");
+    // Back to the first order for what follows.
+    await page.fill("#rules-document", JSON.stringify(rules));
+    await page.click("button:has-text('Save and apply')");
+    await expect(page.locator(".banner.success")).toContainText("Rules saved");
+    await expect(order.nth(0)).toContainText("vienna");
+
     await page.goto("/spend?from=2024-09-01&to=2024-10-31");
     const groups = page.getByTestId("spend-groups");
     await expect(groups).toContainText("Vienna");

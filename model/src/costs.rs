@@ -125,6 +125,8 @@ pub struct RulesPage {
     pub version: i64,
     /// Group names the rules may target.
     pub groups: Vec<String>,
+    /// Each stored rule's name and what it does in words, in order.
+    pub lines: Vec<(String, String)>,
     pub refusals: Refusals,
 }
 

@@ -313,6 +313,11 @@ impl Service {
             document: rules.to_json(),
             version,
             groups,
+            lines: rules
+                .rules
+                .iter()
+                .map(|r| (r.name.clone(), r.describe()))
+                .collect(),
             refusals,
         })
     }

@@ -9,6 +9,7 @@ mod layout;
 mod policies;
 mod policy_editor;
 mod roles;
+mod rule_order;
 mod security;
 mod settings;
 mod signin;

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use super::rule_order::{rows_of, RuleOrder};
 use super::uploader::Uploader;
 use crate::api::costs::{
     cost_imports, cost_rules, load_budgets, load_spend, PreviewRules, RemoveBudget, RollBackImport,
@@ -232,13 +233,21 @@ pub fn SpendRulesPage() -> impl IntoView {
                 match page.await {
                     Ok(page) => {
                         let reason = page.refusals.reason("ce:UpdateCostCategoryDefinition");
+                        let known = page.lines.clone();
+                        let rows = RwSignal::new(rows_of(&page.document, &known).unwrap_or_default());
                         view! {
                             <p class="hint">"Rules run in order and the first that matches a cost places it; what no rule matches stays Unallocated. Match on a tag (equals, prefix or one of), sub_account, service, region, resource, charge_category, the creator (aws:createdBy, to the user's billing group), or any; send to a group or split among groups evenly, proportionally to their direct spend, or by percentages that add up to 100."</p>
                             <p class="hint">"Groups: "{page.groups.join(", ")}</p>
                             <Guard reason action="ce:UpdateCostCategoryDefinition">
                                 <ActionForm action=save attr:data-testid="rules-form">
+                                    <RuleOrder rows document/>
                                     <label for="rules-document">{format!("Rule set (version {})", page.version)}</label>
-                                    <textarea id="rules-document" name="document" rows="18" spellcheck="false" class="code" node_ref=document>{page.document.clone()}</textarea>
+                                    <textarea id="rules-document" name="document" rows="18" spellcheck="false" class="code" node_ref=document
+                                        on:input=move |_| {
+                                            if let Some(listed) = document.get_untracked().and_then(|area| rows_of(&area.value(), &known)) {
+                                                rows.set(listed);
+                                            }
+                                        }>{page.document.clone()}</textarea>
                                     <FieldError message=field(save_error, "document")/>
                                     <FormError error=save_error/>
                                     <div class="actions">
