@@ -19,7 +19,7 @@ use crate::serve::BoxError;
 
 #[derive(Subcommand)]
 pub enum CostsCommand {
-    /// Import FOCUS or AWS CUR files (CSV or CSV.gz) as one all-or-nothing change;
+    /// Import FOCUS or AWS CUR files (CSV, CSV.gz or Parquet) as one all-or-nothing change;
     /// a (billing account, period) imported again replaces the earlier data.
     Import {
         #[arg(required = true)]

@@ -1,12 +1,13 @@
 //! Billing data, as pure functions over what it is handed.
 //!
-//! Readers turn FOCUS and AWS CUR exports (CSV, gzip) into [`LineItem`]s in FOCUS
+//! Readers turn FOCUS and AWS CUR exports (CSV, gzip, Parquet) into [`LineItem`]s in FOCUS
 //! terms, refusing a row with the file, row, column, value and rule it broke; the
 //! [`generate`] module writes realistic files for tests and benchmarks; [`rules`]
 //! places each cost in a group, first matching rule wins, or leaves it Unallocated.
 //! Nothing here opens files or talks to the database: the service and the command
 //! line hand readers their bytes and take the items to the store.
 
+pub mod columnar;
 pub mod generate;
 pub mod item;
 pub mod read;

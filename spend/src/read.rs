@@ -1,4 +1,5 @@
-//! Readers for FOCUS and AWS Cost and Usage Report exports, CSV or gzip, streamed.
+//! Readers for FOCUS and AWS Cost and Usage Report exports: CSV or gzip, streamed, or
+//! Parquet (see [`crate::columnar`]).
 //!
 //! The format is told by the header; each row becomes a [`LineItem`] in FOCUS terms
 //! (CUR columns mapped as AWS's own FOCUS export maps them) or a [`RowError`] naming
@@ -9,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 
+use crate::columnar::ParquetRows;
 use crate::item::{is_known_currency, month_start, parse_timestamp, Amount, LineItem};
 
 /// The layouts Portcullis reads.
@@ -81,7 +83,9 @@ impl std::fmt::Display for RowError {
 pub enum FileError {
     #[error("{file}: the file is empty")]
     Empty { file: String },
-    #[error("{file}: cannot be read ({message}); is it cut short or not a CSV/CSV.gz file?")]
+    #[error(
+        "{file}: cannot be read ({message}); is it cut short or not a CSV, CSV.gz or Parquet file?"
+    )]
     Unreadable { file: String, message: String },
     #[error("{file}: the header matches no known format (FOCUS needs BilledCost, AWS CUR lineItem/UnblendedCost, CUR 2.0 line_item_unblended_cost); it starts with: {found}")]
     UnknownFormat { file: String, found: String },
@@ -322,11 +326,33 @@ fn clean_header(name: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// Where rows come from: CSV (plain or gzip), streamed, or Parquet.
+enum Rows {
+    Csv(csv::Reader<Box<dyn Read + Send>>),
+    Parquet(Box<ParquetRows>),
+}
+
+impl Rows {
+    fn read_record(
+        &mut self,
+        record: &mut csv::StringRecord,
+        file: &str,
+    ) -> Result<bool, FileError> {
+        match self {
+            Rows::Csv(csv) => csv.read_record(record).map_err(|e| FileError::Unreadable {
+                file: file.to_string(),
+                message: e.to_string(),
+            }),
+            Rows::Parquet(parquet) => parquet.read_record(record),
+        }
+    }
+}
+
 /// Streams one file's rows as line items.
 pub struct Reader {
     file: String,
     format: Format,
-    csv: csv::Reader<Box<dyn Read + Send>>,
+    rows: Rows,
     layout: Layout,
     record: csv::StringRecord,
     row: u64,
@@ -344,8 +370,8 @@ impl std::fmt::Debug for Reader {
 }
 
 impl Reader {
-    /// Opens a CSV or gzip-compressed CSV (told by its first bytes) and reads its
-    /// header. `file` names it in errors.
+    /// Opens a CSV, gzip-compressed CSV or Parquet file (told by its first bytes) and
+    /// reads its header. `file` names it in errors.
     pub fn open(
         source: Box<dyn Read + Send>,
         file: &str,
@@ -363,23 +389,31 @@ impl Reader {
                 file: file.to_string(),
             });
         }
-        let gzip = head.starts_with(&[0x1f, 0x8b]);
-        let bytes: Box<dyn Read + Send> = if gzip {
-            Box::new(flate2::read::MultiGzDecoder::new(buffered))
+        let (header, mut rows) = if head.starts_with(crate::columnar::MAGIC) {
+            let mut all = Vec::new();
+            buffered.read_to_end(&mut all).map_err(|e| unreadable(&e))?;
+            let (header, parquet) = ParquetRows::open(all, file)?;
+            (header, Rows::Parquet(Box::new(parquet)))
         } else {
-            Box::new(buffered)
+            let gzip = head.starts_with(&[0x1f, 0x8b]);
+            let bytes: Box<dyn Read + Send> = if gzip {
+                Box::new(flate2::read::MultiGzDecoder::new(buffered))
+            } else {
+                Box::new(buffered)
+            };
+            let mut csv = csv::ReaderBuilder::new()
+                .flexible(true)
+                .has_headers(true)
+                .buffer_capacity(1 << 16)
+                .from_reader(bytes);
+            let header: Vec<String> = csv
+                .headers()
+                .map_err(|e| unreadable(&e))?
+                .iter()
+                .map(|h| h.to_string())
+                .collect();
+            (header, Rows::Csv(csv))
         };
-        let mut csv = csv::ReaderBuilder::new()
-            .flexible(true)
-            .has_headers(true)
-            .buffer_capacity(1 << 16)
-            .from_reader(bytes);
-        let header: Vec<String> = csv
-            .headers()
-            .map_err(|e| unreadable(&e))?
-            .iter()
-            .map(|h| h.to_string())
-            .collect();
         if header.iter().all(|h| h.trim().is_empty()) {
             return Err(FileError::Empty {
                 file: file.to_string(),
@@ -449,11 +483,19 @@ impl Reader {
                 }?;
                 Some((at, key.to_string()))
             })
-            .collect();
+            .collect::<Vec<(usize, String)>>();
+        if let Rows::Parquet(parquet) = &mut rows {
+            let used = positions
+                .iter()
+                .map(|(_, at, _)| *at)
+                .chain(tag_columns.iter().map(|(at, _)| *at))
+                .collect();
+            parquet.select(used)?;
+        }
         Ok(Reader {
             file: file.to_string(),
             format: detected,
-            csv,
+            rows,
             layout: Layout {
                 positions,
                 tag_columns,
@@ -482,13 +524,7 @@ impl Reader {
     /// The next row: `Ok(None)` at the end, a [`RowError`] for a row that breaks a
     /// rule (reading can go on), a [`FileError`] when the file itself fails.
     pub fn next_item(&mut self) -> Result<Option<Result<LineItem, RowError>>, FileError> {
-        let more = self
-            .csv
-            .read_record(&mut self.record)
-            .map_err(|e| FileError::Unreadable {
-                file: self.file.clone(),
-                message: e.to_string(),
-            })?;
+        let more = self.rows.read_record(&mut self.record, &self.file)?;
         if !more {
             return Ok(None);
         }

@@ -188,8 +188,8 @@ pub fn Uploader(
                 on:dragover=move |ev: leptos::ev::DragEvent| { ev.prevent_default(); set_dragging.set(true); }
                 on:dragleave=move |_| set_dragging.set(false)
                 on:drop=drop>
-                <label for="cost-file">"Drop FOCUS or AWS CUR files here (CSV or CSV.gz), or choose them"</label>
-                <input id="cost-file" type="file" name="file" multiple=true accept=".csv,.gz,text/csv,application/gzip"
+                <label for="cost-file">"Drop FOCUS or AWS CUR files here (CSV, CSV.gz or Parquet), or choose them"</label>
+                <input id="cost-file" type="file" name="file" multiple=true accept=".csv,.gz,.parquet,text/csv,application/gzip,application/vnd.apache.parquet"
                     node_ref=input on:change=move |_| describe_files()/>
                 <p class="hint" data-testid="chosen-files">{chosen}</p>
             </div>
