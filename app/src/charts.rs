@@ -103,55 +103,6 @@ pub fn BarChart(
     }
 }
 
-/// Columns over time: daily spend.
-#[component]
-pub fn ColumnChart(
-    id: &'static str,
-    title: String,
-    marks: Vec<Mark>,
-    currency: String,
-) -> impl IntoView {
-    let (width, height, base) = (620.0, 180.0, 160.0);
-    let max = marks
-        .iter()
-        .map(|m| m.value)
-        .fold(0.0_f64, f64::max)
-        .max(f64::MIN_POSITIVE);
-    let step = width / (marks.len().max(1) as f64);
-    let title_id = format!("{id}-title");
-    let labelled = title_id.clone();
-    let columns = marks
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let h = (m.value.max(0.0) / max * (base - 10.0)).max(1.0);
-            let tip = format!("{}: {} {currency}", m.label, m.text);
-            let label = tip.clone();
-            view! {
-                <g class="mark" tabindex="0" role="listitem" aria-label=label>
-                    <title>{tip}</title>
-                    <rect x=format!("{:.1}", i as f64 * step + 1.0) y=format!("{:.1}", base - h)
-                        width=format!("{:.1}", (step - 2.0).max(1.0)) height=format!("{h:.1}") fill=colour(0, false)/>
-                </g>
-            }
-        })
-        .collect_view();
-    let first = marks.first().map(|m| m.label.clone()).unwrap_or_default();
-    let last = marks.last().map(|m| m.label.clone()).unwrap_or_default();
-    view! {
-        <figure class="chart" id=id>
-            <svg viewBox=format!("0 0 {width} {height}") role="img" aria-labelledby=labelled preserveAspectRatio="xMinYMin meet">
-                <title id=title_id>{title.clone()}</title>
-                <g role="list">{columns}</g>
-                <line x1="0" y1=base x2=width y2=base class="axis"/>
-                <text x="0" y="176" class="chart-label">{first}</text>
-                <text x=width y="176" class="chart-label" text-anchor="end">{last}</text>
-            </svg>
-            {hidden_table(title, &marks)}
-        </figure>
-    }
-}
-
 fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_string()
@@ -232,7 +183,9 @@ pub fn StackedColumns(
     let step = width / (columns.len().max(1) as f64);
     let title_id = format!("{id}-title");
     let labelled = title_id.clone();
-    let muted = |name: &str| name == "Other services";
+    let muted = |name: &str| {
+        matches!(name, "Other services" | "Other groups") || name == model::costs::UNALLOCATED
+    };
     let stacks = columns
         .iter()
         .enumerate()

@@ -832,6 +832,8 @@ test.describe.serial("Portcullis console", () => {
     await expect(page.getByTestId("spend-groups")).not.toContainText("Phoenix");
     await expect(page.getByTestId("spend-groups")).not.toContainText("Unallocated");
     await expect(page.getByTestId("spend-total")).toContainText(viennaBilled);
+    await expect(page.getByTestId("your-group")).toContainText("Vienna");
+    await expect(page.locator("#spend-by-day svg[role=img] title").first()).toContainText("per day and group");
     // Nothing of the other groups reaches the browser, not even in the page's data.
     expect(await page.content()).not.toContain("Phoenix");
     const theirs = await (await page.request.get("/spend/export.csv?from=2024-09-01&to=2024-10-31")).text();

@@ -44,7 +44,15 @@ pub struct SpendOverview {
     /// Whether every group's spend is visible, so the total is the account's.
     pub sees_everything: bool,
     pub top_services: Vec<CostLine>,
+    pub top_resources: Vec<CostLine>,
     pub daily: Vec<CostLine>,
+    /// Each day stacked by group (the largest, then "Other groups").
+    pub group_series: Vec<String>,
+    pub daily_by_group: Vec<StackedDay>,
+    /// Billed over the same days a month earlier, of the same groups.
+    pub previous: String,
+    /// The month-end projection from the run rate, when the period is a month so far.
+    pub forecast: Option<String>,
     /// Whether any billing data exists at all.
     pub has_data: bool,
     /// Recent budget alerts of the groups shown.

@@ -475,6 +475,50 @@ impl Service {
         top_services.truncate(10);
         let mut daily = cost_lines(self.store.cost_report(&query(CostDimension::Day)).await?);
         daily.sort_by(|a, b| a.label.cmp(&b.label));
+        let mut top_resources = cost_lines(
+            self.store
+                .cost_report(&query(CostDimension::Resource))
+                .await?,
+        );
+        top_resources.truncate(10);
+        let largest: Vec<CostLine> = groups
+            .iter()
+            .map(|g| CostLine {
+                label: g.name.clone(),
+                billed: g.billed.clone(),
+                effective: g.effective.clone(),
+            })
+            .collect();
+        let (group_series, daily_by_group) = self
+            .stacked_days(
+                &query(CostDimension::Day),
+                store::costs::DailySplit::Group,
+                &largest,
+                OTHER_GROUPS,
+                |id| group_label(&names, id),
+                from,
+                to,
+            )
+            .await?;
+        let (before_from, before_to) = (
+            crate::group_spend::month_back(from),
+            crate::group_spend::month_back(to),
+        );
+        let previous = decimal(
+            self.store
+                .cost_report(&CostQuery {
+                    from: before_from,
+                    to: before_to + Duration::days(1),
+                    by: CostDimension::Group,
+                    scope: scope.as_store(),
+                    group: None,
+                })
+                .await?
+                .iter()
+                .map(|row| units(&row.billed))
+                .sum(),
+        );
+        let forecast = month_end_forecast(&total, from, to);
         let refusals = self
             .refusals(
                 caller,
@@ -492,7 +536,12 @@ impl Service {
             total,
             sees_everything: matches!(scope, Scope::All),
             top_services,
+            top_resources,
             daily,
+            group_series,
+            daily_by_group,
+            previous,
+            forecast,
             has_data: self.store.cost_days().await?.is_some(),
             alerts: self
                 .store
@@ -659,6 +708,21 @@ impl Service {
 }
 
 /// A group id as people read it: its name, or Unallocated for none.
+/// The stacked series of whatever groups the chart does not show one by one.
+const OTHER_GROUPS: &str = "Other groups";
+
+/// The spend of a month so far scaled to the whole month at its daily run rate, when
+/// the period is the start of one month up to a day in it.
+fn month_end_forecast(total: &str, from: Date, to: Date) -> Option<String> {
+    let same_month = from.day() == 1 && from.month() == to.month() && from.year() == to.year();
+    if !same_month {
+        return None;
+    }
+    let elapsed = i128::from(to.day());
+    let length = i128::from(to.month().length(to.year()));
+    Some(decimal(units(total) * length / elapsed))
+}
+
 /// Report rows as labelled lines; an empty value reads `(none)`.
 pub(crate) fn cost_lines(rows: Vec<store::costs::CostRow>) -> Vec<CostLine> {
     rows.into_iter()

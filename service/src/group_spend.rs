@@ -15,8 +15,8 @@ use crate::error::ServiceError;
 use crate::money::{decimal, units};
 use crate::Service;
 
-/// Services stacked one by one in the daily chart; the rest are summed as one series.
-const STACKED_SERVICES: usize = 5;
+/// Series stacked one by one in a daily chart; the rest are summed as one series.
+const STACKED_SERIES: usize = 5;
 const OTHER_SERVICES: &str = "Other services";
 /// Lines per breakdown table.
 const TOP: usize = 10;
@@ -61,7 +61,21 @@ impl Service {
 
         let services = cost_lines(report(CostDimension::Service).await?);
         let (series, daily) = self
-            .stacked_by_service(&query(CostDimension::Day, from, to), &services, from, to)
+            .stacked_days(
+                &query(CostDimension::Day, from, to),
+                DailySplit::Service,
+                &services,
+                OTHER_SERVICES,
+                |value| {
+                    if value.is_empty() {
+                        "(none)".to_string()
+                    } else {
+                        value.to_string()
+                    }
+                },
+                from,
+                to,
+            )
             .await?;
 
         let rules: Vec<(usize, spend::Rule)> = match self.store.cost_rules().await? {
@@ -149,41 +163,40 @@ impl Service {
         })
     }
 
-    /// Every day of the period, its spend split into the largest services and the
-    /// rest; days without spend are zero, so the chart's columns are evenly spaced.
-    async fn stacked_by_service(
+    /// Every day of the period split into the largest values of `split` (as `largest`
+    /// lists them, already labelled) and one series for the rest; days without spend
+    /// are zero, so the chart's columns are evenly spaced. `label` names a row's value
+    /// as `largest` does.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn stacked_days(
         &self,
         query: &CostQuery,
-        services: &[CostLine],
+        split: DailySplit,
+        largest: &[CostLine],
+        other: &str,
+        label: impl Fn(&str) -> String,
         from: Date,
         to: Date,
     ) -> Result<(Vec<String>, Vec<StackedDay>), ServiceError> {
-        let mut series: Vec<String> = services
+        let mut series: Vec<String> = largest
             .iter()
-            .take(STACKED_SERVICES)
+            .take(STACKED_SERIES)
             .map(|s| s.label.clone())
             .collect();
-        if services.len() > STACKED_SERVICES {
-            series.push(OTHER_SERVICES.into());
+        if largest.len() > STACKED_SERIES {
+            series.push(other.to_string());
         }
-        let rows = self
-            .store
-            .cost_report_by_day(query, DailySplit::Service)
-            .await?;
+        let rows = self.store.cost_report_by_day(query, split).await?;
         let mut daily = Vec::new();
         let mut day = from;
         while day <= to {
             let mut sums = vec![0_i128; series.len()];
-            for (_, service, billed) in rows.iter().filter(|(d, _, _)| *d == day) {
-                let label = if service.is_empty() {
-                    "(none)"
-                } else {
-                    service
-                };
+            for (_, value, billed) in rows.iter().filter(|(d, _, _)| *d == day) {
+                let name = label(value);
                 let slot = series
                     .iter()
-                    .position(|s| s == label)
-                    .or_else(|| series.iter().position(|s| s == OTHER_SERVICES));
+                    .position(|s| *s == name)
+                    .or_else(|| series.iter().position(|s| s == other));
                 if let Some(sum) = slot.and_then(|i| sums.get_mut(i)) {
                     *sum += units(billed);
                 }
@@ -204,7 +217,7 @@ fn top(mut lines: Vec<CostLine>) -> Vec<CostLine> {
 }
 
 /// The same day a month earlier (the month's last day when it is shorter).
-fn month_back(day: Date) -> Date {
+pub(crate) fn month_back(day: Date) -> Date {
     let month = day.month().previous();
     let year = if month == time::Month::December {
         day.year() - 1

@@ -156,7 +156,7 @@ fn Lines(lines: Vec<CostLine>, testid: String) -> impl IntoView {
 }
 
 /// The change against the same days a month earlier, in words and its class.
-fn change(now: &str, before: &str) -> (String, &'static str) {
+pub(super) fn change(now: &str, before: &str) -> (String, &'static str) {
     let (now, before) = (
         now.parse::<f64>().unwrap_or(0.0),
         before.parse::<f64>().unwrap_or(0.0),

@@ -12,7 +12,7 @@ use crate::api::costs::{
     cost_imports, cost_rules, load_budgets, load_spend, PreviewRules, RemoveBudget, RollBackImport,
     SaveRules, SetBudget,
 };
-use crate::charts::{BarChart, ColumnChart, Gauge, Mark};
+use crate::charts::{BarChart, Gauge, Mark, StackedColumn, StackedColumns};
 use crate::components::{action_error, field, FieldError, FormError, Guard, LoadError};
 use model::costs::money;
 
@@ -31,7 +31,11 @@ pub fn SpendPage() -> impl IntoView {
                     Ok(o) => {
                         let currency = o.currency.clone();
                         let bars: Vec<Mark> = o.groups.iter().map(|g| Mark::new(g.name.clone(), &g.billed, g.unallocated)).collect();
-                        let days: Vec<Mark> = o.daily.iter().map(|d| Mark::new(d.label.clone(), &d.billed, false)).collect();
+                        let columns: Vec<StackedColumn> = o.daily_by_group.iter().map(|d| StackedColumn {
+                            label: d.label.clone(),
+                            marks: d.amounts.iter().zip(&o.group_series).map(|(a, s)| Mark::new(s.clone(), a, s == model::costs::UNALLOCATED)).collect(),
+                        }).collect();
+                        let change = super::group_spend::change(&o.total, &o.previous);
                         let unallocated = o.groups.iter().find(|g| g.unallocated).map(|g| money(&g.billed));
                         let import_reason = o.refusals.reason("portcullis:ImportCosts");
                         let rules_reason = o.refusals.reason("ce:DescribeCostCategoryDefinition");
@@ -61,6 +65,17 @@ pub fn SpendPage() -> impl IntoView {
                                     <a href="/spend/budgets">"See budgets"</a>
                                 </section>
                             })}
+                            {
+                                let mine: Vec<&str> = o.groups.iter().filter(|g| !g.unallocated).map(|g| g.name.as_str()).collect();
+                                (!o.sees_everything && mine.len() == 1).then(|| {
+                                    let name = mine.first().map(|n| n.to_string()).unwrap_or_default();
+                                    view! {
+                                        <p class="banner" data-testid="your-group">"Your group: "
+                                            <a href=format!("/spend/groups/{name}?from={}&to={}", o.from, o.to)>{format!("{name}: budget, trend, breakdowns and rules →")}</a>
+                                        </p>
+                                    }
+                                })
+                            }
                             {(!o.has_data).then(|| view! {
                                 <section class="banner" role="status" data-testid="no-spend">
                                     <h2>"No billing data yet"</h2>
@@ -73,6 +88,18 @@ pub fn SpendPage() -> impl IntoView {
                                     <p class="big">{money(&o.total)}" "<small>{currency.clone()}</small></p>
                                     <p class="hint">{format!("{} to {}", o.from, o.to)}</p>
                                 </div>
+                                <div class="card" data-testid="spend-change">
+                                    <h2>"Same days last month"</h2>
+                                    <p class="big">{money(&o.previous)}" "<small>{currency.clone()}</small></p>
+                                    <p class=change.1>{change.0}</p>
+                                </div>
+                                {o.forecast.clone().map(|f| view! {
+                                    <div class="card" data-testid="spend-forecast">
+                                        <h2>"Month-end forecast"</h2>
+                                        <p class="big">{money(&f)}" "<small>{currency.clone()}</small></p>
+                                        <p class="hint">"At this month's daily run rate so far."</p>
+                                    </div>
+                                })}
                                 {unallocated.map(|u| view! {
                                     <div class="card" data-testid="spend-unallocated">
                                         <h2>"Unallocated"</h2>
@@ -107,8 +134,9 @@ pub fn SpendPage() -> impl IntoView {
                                 </table>
                             </section>
                             <section class="panel">
-                                <h2>"Daily spend"</h2>
-                                <ColumnChart id="spend-by-day" title=format!("Billed cost per day, {} to {}", o.from, o.to) marks=days currency=currency.clone()/>
+                                <h2>"Daily spend by group"</h2>
+                                <StackedColumns id="spend-by-day" title=format!("Billed cost per day and group, {} to {}", o.from, o.to)
+                                    series=o.group_series.clone() columns=columns currency=currency.clone()/>
                             </section>
                             <section class="panel">
                                 <h2>"Top services"</h2>
@@ -117,6 +145,17 @@ pub fn SpendPage() -> impl IntoView {
                                     <tbody>
                                         {o.top_services.iter().map(|s| view! {
                                             <tr><th scope="row">{s.label.clone()}</th><td class="num">{money(&s.billed)}</td><td class="num">{money(&s.effective)}</td></tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </section>
+                            <section class="panel">
+                                <h2>"Top resources"</h2>
+                                <table class="data" data-testid="spend-resources">
+                                    <thead><tr><th scope="col">"Resource"</th><th scope="col" class="num">"Billed"</th><th scope="col" class="num">"Effective"</th></tr></thead>
+                                    <tbody>
+                                        {o.top_resources.iter().map(|s| view! {
+                                            <tr><th scope="row"><code>{s.label.clone()}</code></th><td class="num">{money(&s.billed)}</td><td class="num">{money(&s.effective)}</td></tr>
                                         }).collect_view()}
                                     </tbody>
                                 </table>

@@ -175,6 +175,30 @@ async fn the_sample_imports_exactly_and_each_manager_sees_only_their_group() {
         "allocated + Unallocated = total"
     );
 
+    // The overview's days, stacked by group, add up to its total; a month so far has a
+    // run-rate forecast, a longer period none.
+    let overview = world.service.spend_overview(&root, from, to).await.unwrap();
+    let stacked: i128 = overview
+        .daily_by_group
+        .iter()
+        .flat_map(|d| d.amounts.iter())
+        .map(|a| fixed(a))
+        .sum();
+    assert_eq!(stacked, fixed(&overview.total));
+    assert!(overview.group_series.contains(&"Vienna".to_string()));
+    assert!(overview.group_series.contains(&"Unallocated".to_string()));
+    assert_eq!(overview.forecast, None);
+    let half = world
+        .service
+        .spend_overview(&root, date!(2024 - 09 - 01), date!(2024 - 09 - 15))
+        .await
+        .unwrap();
+    assert_eq!(
+        fixed(half.forecast.as_deref().unwrap()),
+        fixed(&half.total) * 30 / 15
+    );
+    assert!(!overview.top_resources.is_empty());
+
     // A project manager allowed one group sees that group and nothing else.
     world.user(&root_session, "pm", PM_PASSWORD).await;
     world
