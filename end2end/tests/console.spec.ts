@@ -771,6 +771,12 @@ test.describe.serial("Portcullis console", () => {
     await expect(page.getByTestId("explorer-table")).toContainText("ViennaAI");
     await page.goBack();
     await expect(page).toHaveURL(/by=group/);
+    // Filtered to a group and cut per day: a stacked chart over time, Vienna's total.
+    await page.goto("/spend/explore?from=2024-09-01&to=2024-10-31&by=service&filter_by=group&filter=Vienna&every=day");
+    await expect(page.locator("#explorer-over-time svg[role=img] title").first()).toContainText("over time");
+    await expect(page.locator("select[name=every]")).toHaveValue("day");
+    await expect(page.locator("input[name=filter]")).toHaveValue("Vienna");
+    await page.goto("/spend/explore?from=2024-09-01&to=2024-10-31&by=group");
     await expect(page.getByTestId("explorer-table")).toContainText("Unallocated");
     const exported = await page.request.get("/spend/export.csv?from=2024-09-01&to=2024-10-31");
     expect(exported.status()).toBe(200);

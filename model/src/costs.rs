@@ -104,6 +104,17 @@ pub struct GroupSpendReport {
     pub rules: Vec<String>,
 }
 
+/// The explorer's answer: totals per value, and per day or month when asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExplorerReport {
+    /// Largest first.
+    pub lines: Vec<CostLine>,
+    /// The stacked series (largest values, then "Others").
+    pub series: Vec<String>,
+    /// One column per day or month, amounts per series; empty without a granularity.
+    pub columns: Vec<StackedDay>,
+}
+
 /// One import in the history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImportRow {

@@ -661,7 +661,7 @@ impl Service {
         Ok(rules)
     }
 
-    async fn group_names(&self) -> Result<HashMap<String, String>, ServiceError> {
+    pub(crate) async fn group_names(&self) -> Result<HashMap<String, String>, ServiceError> {
         Ok(self
             .store
             .list_groups()
@@ -673,7 +673,10 @@ impl Service {
 
     /// What a caller (`None`: an operator at the shell) may see of spend; a caller
     /// who may see nothing is refused, with the refusal naming what was needed.
-    async fn visible_scope(&self, caller: Option<&Caller>) -> Result<Scope, ServiceError> {
+    pub(crate) async fn visible_scope(
+        &self,
+        caller: Option<&Caller>,
+    ) -> Result<Scope, ServiceError> {
         let Some(caller) = caller else {
             return Ok(Scope::All);
         };
@@ -738,7 +741,7 @@ pub(crate) fn cost_lines(rows: Vec<store::costs::CostRow>) -> Vec<CostLine> {
         .collect()
 }
 
-fn group_label(names: &HashMap<String, String>, id: &str) -> String {
+pub(crate) fn group_label(names: &HashMap<String, String>, id: &str) -> String {
     if id.is_empty() {
         UNALLOCATED.to_string()
     } else {
@@ -748,7 +751,7 @@ fn group_label(names: &HashMap<String, String>, id: &str) -> String {
 
 /// What a caller may see of spend.
 #[derive(Debug, Clone, PartialEq)]
-enum Scope {
+pub(crate) enum Scope {
     All,
     Only {
         group_ids: Vec<String>,
@@ -769,7 +772,7 @@ impl Scope {
         }
     }
 
-    fn as_store(&self) -> GroupScope {
+    pub(crate) fn as_store(&self) -> GroupScope {
         match self {
             Scope::All => GroupScope::All,
             Scope::Only {

@@ -19,6 +19,7 @@ pub mod console;
 pub mod costs;
 pub mod credentials;
 pub mod error;
+pub mod explorer;
 pub mod format;
 pub mod group_spend;
 pub mod groups;

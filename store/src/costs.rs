@@ -259,6 +259,73 @@ impl CostDimension {
     }
 }
 
+/// The explorer's question: a report, optionally over time and filtered.
+#[derive(Debug, Clone)]
+pub struct CostMatrix {
+    pub query: CostQuery,
+    pub every: Option<Every>,
+    /// Only costs where this dimension has this value (a group by its id, `''` for
+    /// Unallocated).
+    pub filter: Option<(CostDimension, String)>,
+}
+
+/// The explorer's time granularity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Every {
+    Day,
+    Month,
+}
+
+/// One cell of [`Store::cost_matrix`]: `period` is empty without a granularity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatrixRow {
+    pub period: String,
+    pub value: String,
+    pub billed: String,
+    pub effective: String,
+}
+
+/// A dimension as the per-group rollup keeps it, if it does.
+fn rollup_expr(dimension: &CostDimension) -> Option<&'static str> {
+    Some(match dimension {
+        CostDimension::Group => "coalesce(g.group_id, '')",
+        CostDimension::Service => "g.service_name",
+        CostDimension::SubAccount => "g.sub_account_id",
+        CostDimension::Region => "g.region_id",
+        CostDimension::ChargeCategory => "g.charge_category",
+        CostDimension::Day => "g.day::text",
+        CostDimension::Month => "to_char(g.day, 'YYYY-MM')",
+        _ => return None,
+    })
+}
+
+/// A dimension over the per-key daily sums; a tag key is the SQL parameter `$tag`.
+fn key_expr(dimension: &CostDimension, tag: u8) -> &'static str {
+    match (dimension, tag) {
+        (CostDimension::Group, _) => "coalesce(a.group_id, '')",
+        (CostDimension::GroupRule, _) => {
+            "coalesce(a.group_id, '') || E'\\x1f' || coalesce(a.rule, '')"
+        }
+        (CostDimension::Service, _) => "k.service_name",
+        (CostDimension::SubAccount, _) => "k.sub_account_id",
+        (CostDimension::Region, _) => "k.region_id",
+        (CostDimension::AvailabilityZone, _) => "k.availability_zone",
+        (CostDimension::ChargeCategory, _) => "k.charge_category",
+        (CostDimension::Resource, _) => "k.resource_id",
+        (CostDimension::Creator, _) => "coalesce(k.created_by, '')",
+        (CostDimension::Day, _) => "d.day::text",
+        (CostDimension::Month, _) => "to_char(d.day, 'YYYY-MM')",
+        (CostDimension::Tag(_), 12) => {
+            "coalesce((SELECT t.value FROM jsonb_each_text(k.tags) AS t(key, value)
+               WHERE regexp_replace(lower(btrim(t.key)), '^user:\\s*', '') = $12 LIMIT 1), '')"
+        }
+        (CostDimension::Tag(_), _) => {
+            "coalesce((SELECT t.value FROM jsonb_each_text(k.tags) AS t(key, value)
+               WHERE regexp_replace(lower(btrim(t.key)), '^user:\\s*', '') = $6 LIMIT 1), '')"
+        }
+    }
+}
+
 /// A query's scope and group filter, as the report SQL binds them.
 struct Filter {
     all: bool,
@@ -645,25 +712,7 @@ impl Store {
     /// Sums billed and effective cost by one dimension over a period, within the
     /// caller's scope of groups; Unallocated is the empty group.
     pub async fn cost_report(&self, query: &CostQuery) -> Result<Vec<CostRow>, StoreError> {
-        let dimension = match &query.by {
-            CostDimension::Group => "coalesce(a.group_id, '')",
-            CostDimension::GroupRule => {
-                "coalesce(a.group_id, '') || E'\\x1f' || coalesce(a.rule, '')"
-            }
-            CostDimension::Service => "k.service_name",
-            CostDimension::SubAccount => "k.sub_account_id",
-            CostDimension::Region => "k.region_id",
-            CostDimension::AvailabilityZone => "k.availability_zone",
-            CostDimension::ChargeCategory => "k.charge_category",
-            CostDimension::Resource => "k.resource_id",
-            CostDimension::Creator => "coalesce(k.created_by, '')",
-            CostDimension::Day => "d.day::text",
-            CostDimension::Month => "to_char(d.day, 'YYYY-MM')",
-            CostDimension::Tag(_) => {
-                "coalesce((SELECT t.value FROM jsonb_each_text(k.tags) AS t(key, value)
-                   WHERE regexp_replace(lower(btrim(t.key)), '^user:\\s*', '') = $6 LIMIT 1), '')"
-            }
-        };
+        let dimension = key_expr(&query.by, 6);
         let filter = Filter::of(query);
         let tag = match &query.by {
             CostDimension::Tag(key) => spend::item::normalise_tag_key(key),
@@ -672,17 +721,10 @@ impl Store {
         // Dimensions the per-group rollup keeps are read from it; the others (tags,
         // resources, creators, zones) from the per-key daily sums.
         let rollup = match &query.by {
-            CostDimension::Group => Some("coalesce(g.group_id, '')"),
             CostDimension::GroupRule => {
                 Some("coalesce(g.group_id, '') || E'\\x1f' || coalesce(g.rule, '')")
             }
-            CostDimension::Service => Some("g.service_name"),
-            CostDimension::SubAccount => Some("g.sub_account_id"),
-            CostDimension::Region => Some("g.region_id"),
-            CostDimension::ChargeCategory => Some("g.charge_category"),
-            CostDimension::Day => Some("g.day::text"),
-            CostDimension::Month => Some("to_char(g.day, 'YYYY-MM')"),
-            _ => None,
+            other => rollup_expr(other),
         };
         let sql = match rollup {
             Some(dimension) => format!(
@@ -762,6 +804,101 @@ impl Store {
                     row.try_get("value")?,
                     row.try_get("billed")?,
                 ))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// The explorer's sums: by one dimension, optionally per day or month, optionally
+    /// only where another dimension has a value. Read from the per-group rollup when
+    /// both dimensions are kept there, else from the per-key daily sums.
+    pub async fn cost_matrix(&self, matrix: &CostMatrix) -> Result<Vec<MatrixRow>, StoreError> {
+        let query = &matrix.query;
+        let by_rollup = rollup_expr(&query.by);
+        let filter_rollup = matrix.filter.as_ref().map(|(dim, _)| rollup_expr(dim));
+        let use_rollup = by_rollup.is_some() && filter_rollup.is_none_or(|f| f.is_some());
+        let period = |day: &str| match matrix.every {
+            None => "''::text".to_string(),
+            Some(Every::Day) => format!("{day}::text"),
+            Some(Every::Month) => format!("to_char({day}, 'YYYY-MM')"),
+        };
+        let filter_value = matrix.filter.as_ref().map(|(_, v)| v.clone());
+        let filter_tag = match &matrix.filter {
+            Some((CostDimension::Tag(key), _)) => spend::item::normalise_tag_key(key),
+            _ => String::new(),
+        };
+        let by_tag = match &query.by {
+            CostDimension::Tag(key) => spend::item::normalise_tag_key(key),
+            _ => String::new(),
+        };
+        let sql = if use_rollup {
+            let by = by_rollup.unwrap_or("''");
+            let filter = matrix
+                .filter
+                .as_ref()
+                .and_then(|(dim, _)| rollup_expr(dim))
+                .unwrap_or("''");
+            format!(
+                "SELECT {period} AS period, {by} AS value,
+                        sum(g.billed_cost)::text AS billed, sum(g.effective_cost)::text AS effective
+                 FROM cost_group_daily g
+                 WHERE g.day >= $1 AND g.day < $2
+                   AND ($3 OR g.group_id = ANY($4) OR ($5 AND g.group_id IS NULL))
+                   AND (NOT $7 OR ($8 AND g.group_id IS NULL) OR g.group_id = $9)
+                   AND (NOT $11 OR {filter} = $10)
+                   AND $6::text IS NOT NULL AND $12::text IS NOT NULL
+                 GROUP BY 1, 2
+                 ORDER BY 1, sum(g.billed_cost) DESC, 2",
+                period = period("g.day")
+            )
+        } else {
+            let by = key_expr(&query.by, 6);
+            let filter = matrix
+                .filter
+                .as_ref()
+                .map(|(dim, _)| key_expr(dim, 12))
+                .unwrap_or("''");
+            format!(
+                "SELECT {period} AS period, {by} AS value,
+                        sum(d.billed_cost * coalesce(a.share, 1))::text AS billed,
+                        sum(d.effective_cost * coalesce(a.share, 1))::text AS effective
+                 FROM cost_daily d
+                 JOIN cost_keys k ON k.id = d.key_id
+                 LEFT JOIN cost_allocations a ON a.key_id = d.key_id
+                 WHERE d.day >= $1 AND d.day < $2
+                   AND ($3 OR a.group_id = ANY($4) OR ($5 AND a.group_id IS NULL))
+                   AND (NOT $7 OR ($8 AND a.group_id IS NULL) OR a.group_id = $9)
+                   AND (NOT $11 OR {filter} = $10)
+                   AND $6::text IS NOT NULL AND $12::text IS NOT NULL
+                 GROUP BY 1, 2
+                 ORDER BY 1, sum(d.billed_cost * coalesce(a.share, 1)) DESC, 2",
+                period = period("d.day")
+            )
+        };
+        let filter = Filter::of(query);
+        let rows = sqlx::query(&sql)
+            .bind(query.from)
+            .bind(query.to)
+            .bind(filter.all)
+            .bind(&filter.group_ids)
+            .bind(filter.unallocated)
+            .bind(&by_tag)
+            .bind(filter.one_group)
+            .bind(filter.only_unallocated)
+            .bind(filter.group_id)
+            .bind(filter_value.clone().unwrap_or_default())
+            .bind(filter_value.is_some())
+            .bind(&filter_tag)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(MatrixRow {
+                    period: row.try_get("period")?,
+                    value: row.try_get("value")?,
+                    billed: row.try_get("billed")?,
+                    effective: row.try_get("effective")?,
+                })
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)

@@ -180,31 +180,67 @@ pub async fn remove_budget(group: String) -> Result<(), AppError> {
     Ok(())
 }
 
-pub use model::costs::CostLine;
+pub use model::costs::{CostLine, ExplorerReport};
 
 /// Sums by one dimension (`group`, `service`, `account`, `region`, `zone`,
 /// `category`, `resource`, `creator`, `day`, `month` or `tag:KEY`) over a period,
-/// within the groups the caller may see.
+/// within the groups the caller may see; optionally per `day` or `month` (`every`) and
+/// only where `filter_by` (a dimension) equals `filter`.
 #[server]
-pub async fn explore(from: String, to: String, by: String) -> Result<Vec<CostLine>, AppError> {
+pub async fn explore(
+    from: String,
+    to: String,
+    by: String,
+    filter_by: String,
+    filter: String,
+    every: String,
+) -> Result<ExplorerReport, AppError> {
     use crate::ssr::{caller, respond, state};
     let caller = caller().await?;
     let service = state()?.service;
     let default = service.default_spend_period().await.map_err(respond)?;
     let (from, to) = period(&from, &to, default)?;
-    let by = if by.trim().is_empty() {
-        "service".to_string()
-    } else {
-        by
+    let dimension = |field: &'static str, text: &str| {
+        store::costs::CostDimension::parse(text).ok_or_else(|| {
+            AppError::field(
+                field,
+                format!("{text:?} is not a dimension: use group, service, account, region, zone, category, resource, creator, day, month or tag:KEY."),
+            )
+        })
     };
-    let dimension = store::costs::CostDimension::parse(&by).ok_or_else(|| {
-        AppError::field(
-            "by",
-            format!("{by:?} is not a dimension: use group, service, account, region, zone, category, resource, creator, day, month or tag:KEY."),
-        )
-    })?;
+    let by = if by.trim().is_empty() {
+        "service"
+    } else {
+        by.as_str()
+    };
+    let by = dimension("by", by)?;
+    let filter = if filter_by.trim().is_empty() {
+        None
+    } else {
+        Some((
+            dimension("filter_by", &filter_by)?,
+            filter.trim().to_string(),
+        ))
+    };
+    let every = match every.trim() {
+        "" => None,
+        "day" => Some(store::costs::Every::Day),
+        "month" => Some(store::costs::Every::Month),
+        other => {
+            return Err(AppError::field(
+                "every",
+                format!("{other:?} is not a granularity: use day or month."),
+            ))
+        }
+    };
+    if every == Some(store::costs::Every::Day) && (to - from).whole_days() > 366 {
+        return Err(AppError::field(
+            "every",
+            "Daily columns cover at most 366 days; choose month for longer periods.",
+        ));
+    }
     service
-        .cost_report(Some(&caller), from, to, dimension)
+        .explore(Some(&caller), from, to, by, filter, every)
         .await
         .map_err(respond)
 }

@@ -463,6 +463,7 @@ pub fn SpendExplorerPage() -> impl IntoView {
     let query = use_query_map();
     let get = move |key: &'static str| move || query.read().get(key).unwrap_or_default();
     let (from, to, by, tag) = (get("from"), get("to"), get("by"), get("tag"));
+    let (filter_by, filter, every) = (get("filter_by"), get("filter"), get("every"));
     let dimension = move || {
         let tag = tag();
         if tag.trim().is_empty() {
@@ -471,9 +472,11 @@ pub fn SpendExplorerPage() -> impl IntoView {
             format!("tag:{}", tag.trim())
         }
     };
-    let lines = Resource::new(
-        move || (from(), to(), dimension()),
-        |(from, to, by)| crate::api::costs::explore(from, to, by),
+    let report = Resource::new(
+        move || (from(), to(), dimension(), filter_by(), filter(), every()),
+        |(from, to, by, filter_by, filter, every)| {
+            crate::api::costs::explore(from, to, by, filter_by, filter, every)
+        },
     );
     view! {
         <Title text="Cost explorer · Portcullis"/>
@@ -490,20 +493,47 @@ pub fn SpendExplorerPage() -> impl IntoView {
                 </select>
             </label>
             <label>"or tag key "<input type="text" name="tag" value=tag placeholder="team"/></label>
+            <label>"Where "
+                <select name="filter_by">
+                    <option value="" selected=move || filter_by().is_empty()>"(no filter)"</option>
+                    {DIMENSIONS.iter().map(|(value, label)| view! {
+                        <option value=*value selected=move || filter_by() == *value>{*label}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>"is "<input type="text" name="filter" value=filter size="14"/></label>
+            <label>"Over time "
+                <select name="every">
+                    <option value="" selected=move || every().is_empty()>"(totals)"</option>
+                    <option value="day" selected=move || every() == "day">"per day"</option>
+                    <option value="month" selected=move || every() == "month">"per month"</option>
+                </select>
+            </label>
             <button type="submit">"Show"</button>
             <a class="button secondary" href=move || format!("/spend/export.csv?from={}&to={}", from(), to())>"Download FOCUS CSV"</a>
         </form>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match lines.await {
-                    Ok(lines) => {
-                        let marks: Vec<Mark> = lines.iter().take(25).map(|l| Mark::new(l.label.clone(), &l.billed, l.label == model::costs::UNALLOCATED)).collect();
+                match report.await {
+                    Ok(report) => {
+                        let marks: Vec<Mark> = report.lines.iter().take(25).map(|l| Mark::new(l.label.clone(), &l.billed, l.label == model::costs::UNALLOCATED)).collect();
+                        let columns: Vec<StackedColumn> = report.columns.iter().map(|c| StackedColumn {
+                            label: c.label.clone(),
+                            marks: c.amounts.iter().zip(&report.series).map(|(a, s)| Mark::new(s.clone(), a, false)).collect(),
+                        }).collect();
+                        let over_time = !columns.is_empty();
+                        let csv = csv_of(&dimension(), &report.lines);
                         view! {
+                            {over_time.then(|| view! {
+                                <StackedColumns id="explorer-over-time" title=format!("Billed cost by {} over time", dimension())
+                                    series=report.series.clone() columns=columns currency=String::new()/>
+                            })}
                             <BarChart id="explorer-chart" title=format!("Billed cost by {}", dimension()) marks=marks currency=String::new()/>
+                            <p><a class="button secondary" download="portcullis-explorer.csv" href=format!("data:text/csv;charset=utf-8,{}", percent(&csv))>"Download this table (CSV)"</a></p>
                             <table class="data" data-testid="explorer-table">
                                 <thead><tr><th scope="col">{dimension()}</th><th scope="col" class="num">"Billed"</th><th scope="col" class="num">"Effective"</th></tr></thead>
                                 <tbody>
-                                    {lines.into_iter().map(|l| view! {
+                                    {report.lines.into_iter().map(|l| view! {
                                         <tr><th scope="row">{l.label}</th><td class="num" title=l.billed.clone()>{money(&l.billed)}</td><td class="num">{money(&l.effective)}</td></tr>
                                     }).collect_view()}
                                 </tbody>
@@ -515,4 +545,39 @@ pub fn SpendExplorerPage() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// The explorer's table as CSV, cells a spreadsheet would run escaped.
+fn csv_of(dimension: &str, lines: &[model::costs::CostLine]) -> String {
+    let cell = |text: &str| {
+        let text = if text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err() {
+            format!("'{text}")
+        } else {
+            text.to_string()
+        };
+        format!("\"{}\"", text.replace('"', "\"\""))
+    };
+    let mut out = format!("{},BilledCost,EffectiveCost\n", cell(dimension));
+    for line in lines {
+        out.push_str(&format!(
+            "{},{},{}\n",
+            cell(&line.label),
+            line.billed,
+            line.effective
+        ));
+    }
+    out
+}
+
+/// Percent-encodes text for a `data:` URL.
+fn percent(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~,".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
