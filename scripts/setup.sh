@@ -51,6 +51,8 @@ fi
 if $for_tests; then
   command -v chromium >/dev/null || apt_install chromium
   command -v node >/dev/null || apt_install nodejs npm
+  # The SMTP-over-TLS test makes its certificates with the openssl command.
+  command -v openssl >/dev/null || apt_install openssl
   if [ ! -d end2end/node_modules/playwright-core ]; then
     say "npm ci (end2end)"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)

@@ -58,6 +58,9 @@ pub enum ConfigError {
         value: String,
         why: &'static str,
     },
+    /// Not echoing the value: it may hold the SMTP password.
+    #[error("PORTCULLIS_SMTP is not valid: {0}")]
+    Smtp(String),
 }
 
 impl Config {
@@ -159,10 +162,17 @@ impl Config {
                     })?;
             }
         }
-        let smtp = env("PORTCULLIS_SMTP").map(|address| service::mail::Smtp {
-            address,
-            from: env("PORTCULLIS_SMTP_FROM").unwrap_or_else(|| "portcullis@localhost".into()),
-        });
+        let smtp = match env("PORTCULLIS_SMTP") {
+            Some(url) => Some(
+                service::mail::Smtp::parse(
+                    &url,
+                    &env("PORTCULLIS_SMTP_FROM").unwrap_or_else(|| "portcullis@localhost".into()),
+                    env("PORTCULLIS_SMTP_CA").map(PathBuf::from),
+                )
+                .map_err(ConfigError::Smtp)?,
+            ),
+            None => None,
+        };
         Ok(Config {
             smtp,
             cost_limits,

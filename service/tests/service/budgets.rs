@@ -285,10 +285,10 @@ async fn smtp_sink() -> (String, Arc<Mutex<Vec<String>>>) {
 async fn budget_alerts_are_mailed_through_the_smtp_relay() {
     let (address, messages) = smtp_sink().await;
     let world = crate::world_with(service::Options {
-        smtp: Some(service::mail::Smtp {
+        smtp: Some(service::mail::Smtp::relay(
             address,
-            from: "alerts@portcullis.test".into(),
-        }),
+            "alerts@portcullis.test",
+        )),
         ..Default::default()
     })
     .await;

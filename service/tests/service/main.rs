@@ -11,6 +11,7 @@
 mod budgets;
 mod cache;
 mod costs;
+mod mail;
 mod time_rules;
 
 use identity::hashing::PasswordHasher;
