@@ -141,13 +141,7 @@ impl PolicyDocument {
     /// formats, action vendors, date spellings) can tighten between releases; a stored
     /// policy, and above all a stored Deny, must keep applying as written.
     pub fn parse_stored(text: &str, kind: PolicyKind) -> Result<PolicyDocument, PolicyErrors> {
-        let mut reader = Grammar {
-            text,
-            kind,
-            errors: Vec::new(),
-            resource_format_fault_seen: false,
-            sids: Vec::new(),
-        };
+        let mut reader = Grammar::new(text, kind);
         let document = reader.document();
         match document {
             Some(document) if reader.errors.iter().all(|e| e.kind.is_save_rule()) => Ok(document),
@@ -157,13 +151,7 @@ impl PolicyDocument {
 
     /// Parses and validates `text` as a policy of `kind`.
     pub fn parse(text: &str, kind: PolicyKind) -> Result<PolicyDocument, PolicyErrors> {
-        let mut reader = Grammar {
-            text,
-            kind,
-            errors: Vec::new(),
-            resource_format_fault_seen: false,
-            sids: Vec::new(),
-        };
+        let mut reader = Grammar::new(text, kind);
         let document = reader.document();
         let mut errors = reader.errors;
         if errors.is_empty() {
@@ -195,7 +183,17 @@ struct Grammar<'a> {
     sids: Vec<String>,
 }
 
-impl Grammar<'_> {
+impl<'a> Grammar<'a> {
+    fn new(text: &'a str, kind: PolicyKind) -> Grammar<'a> {
+        Grammar {
+            text,
+            kind,
+            errors: Vec::new(),
+            resource_format_fault_seen: false,
+            sids: Vec::new(),
+        }
+    }
+
     fn fail(&mut self, kind: PolicyErrorKind, pointer: &str, span: Span) {
         self.errors.push(PolicyError {
             kind,

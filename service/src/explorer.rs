@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use model::costs::{CostLine, ExplorerReport, StackedDay, UNALLOCATED};
+use model::costs::{CostLine, ExplorerReport, UNALLOCATED};
 use store::costs::{CostDimension, CostMatrix, CostQuery, Every};
 use time::{Date, Duration};
 
@@ -81,36 +81,21 @@ impl Service {
         }
         let mut lines: Vec<(String, (i128, i128))> = totals.into_iter().collect();
         lines.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then_with(|| a.0.cmp(&b.0)));
-        let mut series: Vec<String> = lines
-            .iter()
-            .take(STACKED)
-            .map(|(name, _)| name.clone())
-            .collect();
-        if lines.len() > STACKED {
-            series.push(OTHERS.into());
-        }
-        let mut columns: Vec<StackedDay> = Vec::new();
-        if every.is_some() {
-            let mut periods: Vec<&str> = rows.iter().map(|r| r.period.as_str()).collect();
+        let names: Vec<String> = lines.iter().map(|(name, _)| name.clone()).collect();
+        let series = crate::stack::series(&names, STACKED, OTHERS);
+        let columns = if every.is_some() {
+            let mut periods: Vec<String> = rows.iter().map(|r| r.period.clone()).collect();
             periods.dedup();
-            for period in periods {
-                let mut sums = vec![0_i128; series.len()];
-                for row in rows.iter().filter(|r| r.period == period) {
-                    let name = label(&row.value);
-                    let slot = series
-                        .iter()
-                        .position(|s| *s == name)
-                        .or_else(|| series.iter().position(|s| s == OTHERS));
-                    if let Some(sum) = slot.and_then(|i| sums.get_mut(i)) {
-                        *sum += units(&row.billed);
-                    }
-                }
-                columns.push(StackedDay {
-                    label: period.to_string(),
-                    amounts: sums.into_iter().map(decimal).collect(),
-                });
-            }
-        }
+            crate::stack::columns(
+                periods,
+                &series,
+                OTHERS,
+                rows.iter()
+                    .map(|r| (r.period.clone(), label(&r.value), r.billed.as_str())),
+            )
+        } else {
+            Vec::new()
+        };
         Ok(ExplorerReport {
             lines: lines
                 .into_iter()

@@ -12,7 +12,6 @@ use time::{Date, Duration};
 use crate::caller::Caller;
 use crate::costs::{cost_lines, VIEW};
 use crate::error::ServiceError;
-use crate::money::{decimal, units};
 use crate::Service;
 
 /// Series stacked one by one in a daily chart; the rest are summed as one series.
@@ -178,35 +177,22 @@ impl Service {
         from: Date,
         to: Date,
     ) -> Result<(Vec<String>, Vec<StackedDay>), ServiceError> {
-        let mut series: Vec<String> = largest
-            .iter()
-            .take(STACKED_SERIES)
-            .map(|s| s.label.clone())
-            .collect();
-        if largest.len() > STACKED_SERIES {
-            series.push(other.to_string());
-        }
+        let names: Vec<String> = largest.iter().map(|l| l.label.clone()).collect();
+        let series = crate::stack::series(&names, STACKED_SERIES, other);
         let rows = self.store.cost_report_by_day(query, split).await?;
-        let mut daily = Vec::new();
+        let mut days = Vec::new();
         let mut day = from;
         while day <= to {
-            let mut sums = vec![0_i128; series.len()];
-            for (_, value, billed) in rows.iter().filter(|(d, _, _)| *d == day) {
-                let name = label(value);
-                let slot = series
-                    .iter()
-                    .position(|s| *s == name)
-                    .or_else(|| series.iter().position(|s| s == other));
-                if let Some(sum) = slot.and_then(|i| sums.get_mut(i)) {
-                    *sum += units(billed);
-                }
-            }
-            daily.push(StackedDay {
-                label: day.to_string(),
-                amounts: sums.into_iter().map(decimal).collect(),
-            });
+            days.push(day.to_string());
             day = day.next_day().unwrap_or(to + Duration::days(1));
         }
+        let daily = crate::stack::columns(
+            days,
+            &series,
+            other,
+            rows.iter()
+                .map(|(day, value, billed)| (day.to_string(), label(value), billed.as_str())),
+        );
         Ok((series, daily))
     }
 }

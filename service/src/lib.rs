@@ -33,6 +33,7 @@ pub mod roles;
 pub mod settings;
 pub mod signin;
 pub mod simulator;
+mod stack;
 pub mod users;
 
 use std::sync::Arc;

@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::costs::load_group_spend;
 use crate::charts::{Donut, Gauge, Mark, Sparkline, StackedColumn, StackedColumns};
 use crate::components::LoadError;
-use model::costs::{money, CostLine};
+use model::costs::{money, BudgetRow, BudgetStanding, CostLine};
 
 #[component]
 pub fn GroupSpendPage() -> impl IntoView {
@@ -74,20 +74,7 @@ pub fn GroupSpendPage() -> impl IntoView {
                                 <h2>"Budget"</h2>
                                 {match p.budget.clone() {
                                     Some(b) => match b.state.clone() {
-                                        Some(s) => {
-                                            let f = |t: &str| t.parse::<f64>().unwrap_or(0.0);
-                                            view! {
-                                                <p>
-                                                    <span class=format!("badge status-{}", s.status)>{s.status.clone()}</span>
-                                                    {format!(" {} of {} {} spent ({}%) in {}; forecast {} (range {} to {}).",
-                                                        money(&s.actual), money(&b.amount), b.currency, model::costs::round_to_cents(&s.used_percent), s.period,
-                                                        money(&s.forecast), money(&s.forecast_low), money(&s.forecast_high))}
-                                                </p>
-                                                <Gauge id=format!("gauge-{}", b.group) title=format!("{}: {} of {} spent, forecast {}", b.group, money(&s.actual), money(&b.amount), money(&s.forecast))
-                                                    actual=f(&s.actual) forecast=f(&s.forecast) low=f(&s.forecast_low) high=f(&s.forecast_high) amount=f(&b.amount)/>
-                                                <p class="hint">{format!("Forecast: {}. The bar is spend so far, the black line the forecast, the dashed box its range, the blue line the budget.", s.method)}</p>
-                                            }.into_any()
-                                        }
+                                        Some(s) => view! { <BudgetStandingView budget=b standing=s/> }.into_any(),
                                         None => view! { <p>{format!("A {} budget of {} {}; not evaluated yet.", b.period, money(&b.amount), b.currency)}</p> }.into_any(),
                                     },
                                     None => view! { <p class="hint">"No budget you may see. "<a href="/spend/budgets">"Budgets"</a></p> }.into_any(),
@@ -137,6 +124,25 @@ pub fn GroupSpendPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// Where a budget stands: status, spend against the amount, the forecast and its range,
+/// as words and as a gauge.
+#[component]
+pub(super) fn BudgetStandingView(budget: BudgetRow, standing: BudgetStanding) -> impl IntoView {
+    let (b, s) = (budget, standing);
+    let f = |t: &str| t.parse::<f64>().unwrap_or(0.0);
+    view! {
+        <p>
+            <span class=format!("badge status-{}", s.status)>{s.status.clone()}</span>
+            {format!(" {} of {} {} spent ({}%) in {}; forecast {} (range {} to {}).",
+                money(&s.actual), money(&b.amount), b.currency, model::costs::round_to_cents(&s.used_percent), s.period,
+                money(&s.forecast), money(&s.forecast_low), money(&s.forecast_high))}
+        </p>
+        <Gauge id=format!("gauge-{}", b.group) title=format!("{}: {} of {} spent, forecast {}", b.group, money(&s.actual), money(&b.amount), money(&s.forecast))
+            actual=f(&s.actual) forecast=f(&s.forecast) low=f(&s.forecast_low) high=f(&s.forecast_high) amount=f(&b.amount)/>
+        <p class="hint">{format!("Forecast: {}. The bar is spend so far, the black line the forecast, the dashed box its range, the blue line the budget.", s.method)}</p>
     }
 }
 

@@ -6,13 +6,14 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use super::group_spend::BudgetStandingView;
 use super::rule_order::{rows_of, RuleOrder};
 use super::uploader::Uploader;
 use crate::api::costs::{
     cost_imports, cost_rules, load_budgets, load_spend, PreviewRules, RemoveBudget, RollBackImport,
     SaveRules, SetBudget,
 };
-use crate::charts::{BarChart, Gauge, Mark, StackedColumn, StackedColumns};
+use crate::charts::{BarChart, Mark, StackedColumn, StackedColumns};
 use crate::components::{action_error, field, FieldError, FormError, Guard, LoadError};
 use model::costs::money;
 
@@ -368,20 +369,7 @@ pub fn SpendBudgetsPage() -> impl IntoView {
                                 view! {
                                     <article class="budget" data-testid="budget">
                                         <h3>{format!("{} · {} {} {}", b.group, b.period, money(&b.amount), b.currency)}</h3>
-                                        {state.map(|s| {
-                                            let f = |t: &str| t.parse::<f64>().unwrap_or(0.0);
-                                            view! {
-                                                <p>
-                                                    <span class=format!("badge status-{}", s.status)>{s.status.clone()}</span>
-                                                    {format!(" {} spent ({}% of the budget) in {}; forecast {} (range {} to {})",
-                                                        money(&s.actual), model::costs::round_to_cents(&s.used_percent), s.period,
-                                                        money(&s.forecast), money(&s.forecast_low), money(&s.forecast_high))}
-                                                </p>
-                                                <Gauge id=format!("gauge-{}", b.group) title=format!("{}: {} of {} spent, forecast {}", b.group, money(&s.actual), money(&b.amount), money(&s.forecast))
-                                                    actual=f(&s.actual) forecast=f(&s.forecast) low=f(&s.forecast_low) high=f(&s.forecast_high) amount=f(&b.amount)/>
-                                                <p class="hint">{format!("Forecast: {}.", s.method)}</p>
-                                            }
-                                        })}
+                                        {state.map(|s| view! { <BudgetStandingView budget=b.clone() standing=s/> })}
                                         <p class="hint">{format!("Alerts at {}% of actual and {}% of forecast spend{}{}.", b.actual_thresholds, b.forecast_thresholds,
                                             if b.webhook_url.is_empty() { String::new() } else { format!("; webhook {}", b.webhook_url) },
                                             if b.email_to.is_empty() { String::new() } else { format!("; e-mail to {}", b.email_to) })}</p>
