@@ -187,8 +187,10 @@ fn policy(
         other => serde_json::to_string_pretty(&other)
             .map_err(|e| CaseError::InvalidCase(e.to_string()))?,
     };
+    // A case asks for a decision: rules that only decide whether a document may be
+    // saved (size, version, resource formats…) do not stop it, as for stored policies.
     let document =
-        PolicyDocument::parse(&text, kind).map_err(|errors| CaseError::InvalidPolicy {
+        PolicyDocument::parse_stored(&text, kind).map_err(|errors| CaseError::InvalidPolicy {
             policy: name.clone(),
             errors,
         })?;

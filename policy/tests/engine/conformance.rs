@@ -850,3 +850,33 @@ fn stored_policies_keep_applying() {
     )
     .is_err());
 }
+
+/// The simulator decides; rules that only decide whether a document may be saved do not
+/// stop a case (a session policy without Version, a bucket policy in another partition's
+/// ARN form), while a document that is not a policy still does.
+#[test]
+fn the_simulator_decides_what_it_is_given() {
+    let case = |session: &str| {
+        format!(
+            r#"{{"identity_policies":[{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:*","Resource":"*"}}]}}],
+                "session_policy":{session},
+                "request":{{"principal":{{"type":"role-session","arn":"arn:aws:sts::123456789012:assumed-role/r/s"}},"action":"s3:GetObject","resource":{{"arn":"arn:aws:s3:::b/k"}}}}}}"#
+        )
+    };
+    let narrowed = policy::simulate::simulate(
+        &case(r#"{"Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}]}"#),
+        None,
+    )
+    .unwrap();
+    assert_eq!(narrowed["decision"], "ImplicitDeny");
+    assert_eq!(narrowed["blocked_by"][0], "session_policy");
+    let allowed = policy::simulate::simulate(
+        &case(r#"{"Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}"#),
+        None,
+    )
+    .unwrap();
+    assert_eq!(allowed["decision"], "Allow");
+    assert!(
+        policy::simulate::simulate(&case(r#"{"Statement":[{"Action":"s3:*"}]}"#), None).is_err()
+    );
+}
