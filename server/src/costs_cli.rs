@@ -299,7 +299,10 @@ async fn export(service: &Service, from: &str, to: &str) -> Result<(), BoxError>
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     service
-        .export_costs(None, from, to, |bytes| out.write_all(bytes))
+        .export_costs(None, from, to, |bytes| {
+            let written = out.write_all(&bytes);
+            async move { written }
+        })
         .await?;
     out.flush()?;
     Ok(())

@@ -595,13 +595,17 @@ impl Service {
     /// Writes the line items of a period (`to` inclusive) that the caller may see as
     /// FOCUS CSV with `x_AllocatedGroup` and `x_AllocationRule`; `None` is an
     /// operator at the shell, who sees everything.
-    pub async fn export_costs(
+    pub async fn export_costs<W, Done>(
         &self,
         caller: Option<&Caller>,
         from: Date,
         to: Date,
-        write: impl FnMut(&[u8]) -> std::io::Result<()>,
-    ) -> Result<(), ServiceError> {
+        write: W,
+    ) -> Result<(), ServiceError>
+    where
+        W: FnMut(Vec<u8>) -> Done,
+        Done: std::future::Future<Output = std::io::Result<()>>,
+    {
         let scope = self.visible_scope(caller).await?;
         self.store
             .export_costs(from, to + Duration::days(1), &scope.as_store(), write)

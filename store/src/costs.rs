@@ -926,13 +926,19 @@ impl Store {
     /// (`x_AllocatedGroup`, `x_AllocationRule`): a split cost is one row per group,
     /// its amounts multiplied by the share, so the rows add up to the bill. Text
     /// cells a spreadsheet would run as formulas are escaped with a leading `'`.
-    pub async fn export_costs(
+    /// `write` may wait (a slow client): nothing more is read from the database until it
+    /// has taken the previous chunk, so an export never queues up in memory.
+    pub async fn export_costs<W, Done>(
         &self,
         from: Date,
         to: Date,
         scope: &GroupScope,
-        mut write: impl FnMut(&[u8]) -> std::io::Result<()>,
-    ) -> Result<(), StoreError> {
+        mut write: W,
+    ) -> Result<(), StoreError>
+    where
+        W: FnMut(Vec<u8>) -> Done,
+        Done: std::future::Future<Output = std::io::Result<()>>,
+    {
         use futures_util::StreamExt;
         use sqlx::postgres::PgPoolCopyExt;
         let filter = match scope {
@@ -1012,7 +1018,9 @@ impl Store {
         let mut stream = self.pool().copy_out_raw(&statement).await?;
         while let Some(bytes) = stream.next().await {
             let bytes = bytes?;
-            write(&bytes).map_err(|e| StoreError::Encoding(e.to_string()))?;
+            write(bytes.to_vec())
+                .await
+                .map_err(|e| StoreError::Encoding(e.to_string()))?;
         }
         Ok(())
     }

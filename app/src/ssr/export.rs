@@ -48,14 +48,19 @@ pub async fn export_costs(
             "from and to must be dates such as 2026-09-01".into(),
         );
     };
-    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    // Bounded: the export waits for a slow client instead of queueing in memory.
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(8);
     let service = state.service.clone();
     let job = tokio::spawn(async move {
         service
             .export_costs(Some(&caller), from, to, |bytes| {
-                sender
-                    .send(bytes.to_vec())
-                    .map_err(|_| std::io::Error::other("the client went away"))
+                let sender = sender.clone();
+                async move {
+                    sender
+                        .send(bytes)
+                        .await
+                        .map_err(|_| std::io::Error::other("the client went away"))
+                }
             })
             .await
     });
@@ -94,7 +99,7 @@ pub fn status_of(error: &service::ServiceError) -> StatusCode {
 /// The first chunk, then whatever the export sends.
 fn async_stream(
     first: Vec<u8>,
-    receiver: tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>,
+    receiver: tokio::sync::mpsc::Receiver<Vec<u8>>,
 ) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> {
     let rest = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|bytes| (Ok(bytes), receiver))

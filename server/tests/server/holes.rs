@@ -1552,3 +1552,51 @@ async fn uploads_and_exports_refuse_like_every_server_function() {
     assert_eq!(export.status(), 303);
     assert_eq!(export.headers()["location"], "/signin");
 }
+
+/// An upload past the size limit is refused while it streams, with its own message,
+/// whatever its real size; nothing is imported and no spooled copy is left behind.
+#[tokio::test]
+async fn an_upload_past_the_limit_is_refused_while_it_streams() {
+    let limits = service::costs::ImportLimits {
+        max_rows: 50_000_000,
+        max_bytes: 1_000_000,
+    };
+    let app = spawn_app_limited(fresh_store().await, &SecretBox::generate_key(), limits).await;
+    let root = client();
+    set_up(&app, &root).await;
+    let spooled = || {
+        std::fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("portcullis-upload-")
+            })
+            .count()
+    };
+    let before = spooled();
+    // 8 MB of valid rows: eight times the limit.
+    let mut csv = String::from(
+        "BilledCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargePeriodStart,ChargePeriodEnd,ServiceName\n",
+    );
+    while csv.len() < 8_000_000 {
+        csv.push_str("1.5,111,USD,2024-09-01,2024-09-02,2024-09-02,EC2\n");
+    }
+    let (content_type, body) = upload_body(&csv);
+    let response = root
+        .post(format!("{}/spend/upload", app.base))
+        .header("Origin", &app.base)
+        .header("Accept", "application/json")
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("larger than the import limit"), "{text}");
+    assert!(text.contains("PORTCULLIS_COST_MAX_BYTES"), "{text}");
+    assert_eq!(app.store.cost_imports(10).await.unwrap().len(), 0);
+    assert!(spooled() <= before, "the partial copy is removed");
+}

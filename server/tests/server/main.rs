@@ -46,7 +46,34 @@ async fn spawn_app_with(
     options: Options,
     clock: Clock,
 ) -> TestApp {
-    spawn_app_inner(store, key, proxies, options, clock, true).await
+    spawn_app_inner(
+        store,
+        key,
+        proxies,
+        options,
+        clock,
+        true,
+        Default::default(),
+    )
+    .await
+}
+
+/// A server with its own limits on billing imports.
+async fn spawn_app_limited(
+    store: Store,
+    key: &str,
+    limits: service::costs::ImportLimits,
+) -> TestApp {
+    spawn_app_inner(
+        store,
+        key,
+        &[],
+        Options::default(),
+        Clock::system(),
+        true,
+        limits,
+    )
+    .await
 }
 
 async fn spawn_app_inner(
@@ -56,6 +83,7 @@ async fn spawn_app_inner(
     options: Options,
     clock: Clock,
     listen: bool,
+    cost_limits: service::costs::ImportLimits,
 ) -> TestApp {
     let mut leptos_options = leptos::prelude::get_configuration(None)
         .unwrap()
@@ -79,7 +107,7 @@ async fn spawn_app_inner(
         service.watch_changes();
     }
     let state = AppState {
-        cost_limits: service::costs::ImportLimits::default(),
+        cost_limits,
         leptos_options,
         service: service.clone(),
         proxies: service::proxies::TrustedProxies::new(
@@ -109,7 +137,16 @@ async fn spawn_app_inner(
 
 /// A server that never hears change announcements (its listener is not started).
 async fn spawn_app_deaf(store: Store, key: &str) -> TestApp {
-    spawn_app_inner(store, key, &[], Options::default(), Clock::system(), false).await
+    spawn_app_inner(
+        store,
+        key,
+        &[],
+        Options::default(),
+        Clock::system(),
+        false,
+        Default::default(),
+    )
+    .await
 }
 
 async fn fresh_store() -> Store {
