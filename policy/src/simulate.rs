@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::compile::PolicySet;
 use crate::document::PolicyDocument;
-use crate::error::{PolicyErrors, PolicyKind};
+use crate::error::{PolicyErrorKind, PolicyErrors, PolicyKind};
 use crate::evaluate::{Evaluator, Explanation};
 use crate::request::{context_from_map, ContextValue, Principal, PrincipalKind, Request, Resource};
 use crate::time::format_iso;
@@ -187,13 +187,26 @@ fn policy(
         other => serde_json::to_string_pretty(&other)
             .map_err(|e| CaseError::InvalidCase(e.to_string()))?,
     };
-    // A case asks for a decision: rules that only decide whether a document may be
-    // saved (size, version, resource formats…) do not stop it, as for stored policies.
-    let document =
-        PolicyDocument::parse_stored(&text, kind).map_err(|errors| CaseError::InvalidPolicy {
-            policy: name.clone(),
-            errors,
-        })?;
+    // A case asks for a decision: a missing or old `Version` or the size quota (which
+    // only decide whether a document may be saved where) do not stop it; any other fault
+    // is reported, as AWS's simulator reports a malformed document.
+    let document = match PolicyDocument::parse(&text, kind) {
+        Err(errors)
+            if errors.0.iter().all(|e| {
+                matches!(
+                    e.kind,
+                    PolicyErrorKind::VersionTooOld { .. } | PolicyErrorKind::TooLarge { .. }
+                )
+            }) =>
+        {
+            PolicyDocument::parse_stored(&text, kind)
+        }
+        other => other,
+    }
+    .map_err(|errors| CaseError::InvalidPolicy {
+        policy: name.clone(),
+        errors,
+    })?;
     Ok((name, document))
 }
 

@@ -851,9 +851,9 @@ fn stored_policies_keep_applying() {
     .is_err());
 }
 
-/// The simulator decides; rules that only decide whether a document may be saved do not
-/// stop a case (a session policy without Version, a bucket policy in another partition's
-/// ARN form), while a document that is not a policy still does.
+/// The simulator decides: a missing Version or the size quota, which only decide whether a
+/// document may be saved, do not stop a case (a session policy without Version); any other
+/// fault is reported.
 #[test]
 fn the_simulator_decides_what_it_is_given() {
     let case = |session: &str| {
