@@ -508,8 +508,9 @@ impl<'a> Grammar<'a> {
             }
             self.sids.push(text.to_string());
         }
+        // Letters and digits (IAM has stored underscores too, as in `Null_Resource`).
         let checked = self.kind.is_identity() || self.kind == PolicyKind::Trust;
-        if checked && !text.chars().all(|c| c.is_ascii_alphanumeric()) {
+        if checked && !text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             self.fail(
                 PolicyErrorKind::InvalidSid {
                     sid: text.to_string(),
@@ -599,6 +600,33 @@ impl<'a> Grammar<'a> {
     fn clause(&mut self, member: &Member, pointer: &str, negated: bool) -> Option<Clause> {
         let items = match &member.value.kind {
             JsonKind::Array(items) if items.is_empty() => Vec::new(),
+            // IAM stores a `null` among resources and ignores it.
+            JsonKind::Array(items)
+                if member.name.ends_with("Resource")
+                    && items.iter().any(|i| matches!(i.kind, JsonKind::Null)) =>
+            {
+                let kept: Vec<(usize, &Json)> = items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| !matches!(i.kind, JsonKind::Null))
+                    .collect();
+                let mut out = Vec::with_capacity(kept.len());
+                for (i, item) in kept {
+                    let here = format!("{pointer}/{i}");
+                    match item.as_str() {
+                        Some(text) => out.push(Located {
+                            value: text.to_string(),
+                            pointer: here,
+                            span: item.span,
+                        }),
+                        None => {
+                            self.wrong_type(&member.name, "a string", item, &here);
+                            return None;
+                        }
+                    }
+                }
+                out
+            }
             _ => self.strings(&member.name, &member.value, pointer)?,
         };
         Some(Clause {
@@ -857,6 +885,21 @@ impl<'a> Grammar<'a> {
             };
             if let Some(kind) = kind {
                 self.fail(kind, &item.pointer, item.span);
+                continue;
+            }
+            // A trust policy speaks only of assuming the role.
+            let vendor = value.split_once(':').map(|(v, _)| v).unwrap_or_default();
+            if self.kind == PolicyKind::Trust
+                && !actions.negated
+                && !vendor.eq_ignore_ascii_case("sts")
+            {
+                self.fail(
+                    PolicyErrorKind::TrustActionNotSts {
+                        value: value.clone(),
+                    },
+                    &item.pointer,
+                    item.span,
+                );
             }
         }
     }

@@ -206,6 +206,10 @@ pub enum PolicyErrorKind {
         value: String,
     },
     ResourceProhibited,
+    /// A trust policy naming an action of another service than STS.
+    TrustActionNotSts {
+        value: String,
+    },
     PrincipalProhibited,
     MissingPrincipal,
     InvalidPrincipal {
@@ -258,6 +262,7 @@ impl PolicyErrorKind {
                 | DateLegacyParsing { .. }
                 | MissingVendor { .. }
                 | InvalidAction { .. }
+                | TrustActionNotSts { .. }
         )
     }
 }
@@ -318,7 +323,10 @@ impl PolicyError {
                 format!("IAM resource {value} cannot contain region information.")
             }
             ResourceRegion { value } => format!("Resource {value} can not contain region information."),
-            ResourceProhibited => "Has prohibited field Resource".into(),
+            ResourceProhibited => "Has prohibited field Resource.".into(),
+            TrustActionNotSts { .. } => {
+                "AssumeRole policy may only specify STS AssumeRole actions.".into()
+            }
             PrincipalProhibited => "Policy document should not specify a principal.".into(),
             MissingPrincipal => "Invalid principal in policy: com.amazon.balsa.error.InvalidPolicyException: The passed in policy has a statement with no principals!".into(),
             InvalidPrincipal {
@@ -341,7 +349,8 @@ impl PolicyError {
     }
 
     /// AWS reports one fault per document, checking in this order: syntax, version,
-    /// legacy parsing, Sid uniqueness, actions, resources, resource format, vendors.
+    /// legacy parsing, Sid uniqueness, actions present, resource format, action vendors,
+    /// resources present.
     /// Sorting by rank makes our first error the one AWS would name.
     pub fn rank(&self) -> u8 {
         use PolicyErrorKind::*;
@@ -352,7 +361,9 @@ impl PolicyError {
             ResourceLegacyParsing { .. } | DateLegacyParsing { .. } => 3,
             DuplicateSid { .. } | InvalidSid { .. } => 4,
             MissingActions => 5,
-            MissingResources | ResourceProhibited | PrincipalProhibited | MissingPrincipal => 6,
+            ResourceProhibited | PrincipalProhibited | MissingPrincipal => 6,
+            // IAM checks that identity statements have resources last of all.
+            MissingResources => 9,
             ResourceNotArn { .. }
             | InvalidPartition { .. }
             | ResourceVendor { .. }
@@ -360,7 +371,7 @@ impl PolicyError {
             | IamResourceRegion { .. }
             | ResourceRegion { .. }
             | InvalidPrincipal { .. } => 7,
-            MissingVendor { .. } | InvalidAction { .. } => 8,
+            MissingVendor { .. } | InvalidAction { .. } | TrustActionNotSts { .. } => 8,
             _ => 1,
         }
     }
@@ -432,6 +443,9 @@ impl PolicyError {
                 "`{value}`: this service's resources have no region, leave that part empty."
             ),
             ResourceProhibited => "A role trust policy applies to the role itself: remove `Resource`.".into(),
+            TrustActionNotSts { value } => format!(
+                "`{value}` is not an STS action; a trust policy allows sts:AssumeRole (or …WithSAML, …WithWebIdentity, sts:TagSession, sts:SetSourceIdentity)."
+            ),
             PrincipalProhibited => "Identity policies apply to whoever they are attached to: remove `Principal`.".into(),
             MissingPrincipal => "Each statement of this policy needs `Principal` or `NotPrincipal`.".into(),
             InvalidPrincipal { principal_type, value } => format!(

@@ -78,6 +78,13 @@ fn identity_policies_aws_stores() {
             accepted(&text, kind);
         }
     }
+    // A `null` among resources is stored and ignored; Sids may hold underscores.
+    accepted(
+        &policy(
+            r#"{"Sid":"Null_Resource","Effect":"Allow","Action":"kms:CreateGrant","Resource":["arn:aws:kms:*:123456789012:key/*",null]}"#,
+        ),
+        PolicyKind::Managed,
+    );
     // Empty Sids may repeat.
     accepted(
         &policy(
@@ -228,8 +235,8 @@ fn identity_policies_aws_refuses() {
 }
 
 /// When a document has several faults, AWS names one, checking in this order: syntax,
-/// version, legacy parsing, Sid uniqueness, actions present, resources present, resource
-/// format, action vendors.
+/// version, legacy parsing, Sid uniqueness, actions present, resource format, action
+/// vendors, resources present.
 #[test]
 fn the_fault_aws_names_first() {
     let cases = [
@@ -258,10 +265,11 @@ fn the_fault_aws_names_first() {
             r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Resource":"*"},{"Sid":"A","Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
             "Statement IDs (SID) in a single policy must be unique.",
         ),
-        // A missing Resource beats an action without vendor.
+        // An action without vendor beats a missing Resource: IAM checks that resources
+        // are present last (moto's AWS-verified case `{"Action":"invalid"}`).
         (
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"invalid"}]}"#,
-            "Policy statement must contain resources.",
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"invalid"}}"#,
+            "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.",
         ),
         // The resource format beats the action's colons.
         (
@@ -297,6 +305,26 @@ fn trust_and_resource_policies() {
             PolicyKind::Trust
         ),
         "The following Statement Ids are invalid: Assume Role to Access S3 Bucket"
+    );
+    // Trust policies speak of STS only (CreateRole: "AssumeRole policy may only specify
+    // STS AssumeRole actions.").
+    assert_eq!(
+        first_message(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":["sts:AssumeRole","s3:GetObject"]}]}"#,
+            PolicyKind::Trust
+        ),
+        "AssumeRole policy may only specify STS AssumeRole actions."
+    );
+    assert_eq!(
+        first_message(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}]}"#,
+            PolicyKind::Trust
+        ),
+        "Has prohibited field Resource."
+    );
+    accepted(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]}]}"#,
+        PolicyKind::Trust,
     );
     // A resource-policy statement without a principal is stored (it never matches).
     accepted(

@@ -109,7 +109,7 @@ fn aws_messages_for_each_fault() {
         (r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#, Trust,
          "Invalid principal in policy: com.amazon.balsa.error.InvalidPolicyException: The passed in policy has a statement with no principals!"),
         (r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Resource":"*"}]}"#, Trust,
-         "Has prohibited field Resource"),
+         "Has prohibited field Resource."),
         (r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"alice"},"Action":"s3:*","Resource":"*"}]}"#, Resource,
          "Invalid principal in policy: \"AWS\":\"alice\""),
         (r#"{"Version":"2012-10-17","Statement":[{"Sid":"has space","Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#, Managed,
