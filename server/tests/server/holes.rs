@@ -1456,7 +1456,17 @@ fn upload_body(csv: &str) -> (String, Vec<u8>) {
 const BILL: &str = "BilledCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargePeriodStart,ChargePeriodEnd,ServiceName\n1.5,111,USD,2024-09-01,2024-09-02,2024-09-02,EC2\n";
 
 async fn upload(app: &TestApp, browser: &reqwest::Client, origin: &str) -> reqwest::Response {
-    let (content_type, body) = upload_body(BILL);
+    upload_csv(app, browser, origin, BILL).await
+}
+
+/// Posts `csv` as the upload page's form does, asking for JSON.
+async fn upload_csv(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    origin: &str,
+    csv: &str,
+) -> reqwest::Response {
+    let (content_type, body) = upload_body(csv);
     browser
         .post(format!("{}/spend/upload", app.base))
         .header("Origin", origin)
@@ -1583,16 +1593,7 @@ async fn an_upload_past_the_limit_is_refused_while_it_streams() {
     while csv.len() < 8_000_000 {
         csv.push_str("1.5,111,USD,2024-09-01,2024-09-02,2024-09-02,EC2\n");
     }
-    let (content_type, body) = upload_body(&csv);
-    let response = root
-        .post(format!("{}/spend/upload", app.base))
-        .header("Origin", &app.base)
-        .header("Accept", "application/json")
-        .header("Content-Type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response = upload_csv(&app, &root, &app.base, &csv).await;
     assert_eq!(response.status(), 422);
     let text = response.text().await.unwrap();
     assert!(text.contains("larger than the import limit"), "{text}");

@@ -11,14 +11,7 @@ async fn a_change_announced_during_a_read_is_not_lost() {
     world.user(&root, "ava", "Ava-Password-123456").await;
     let store = world.service.store().clone();
     world.service.watch_changes();
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while !store.is_listening() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the listener never started"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    listening(&store).await;
     let cache = world.service.policy_cache().clone();
     let ava = store.user_by_name("ava").await.unwrap().unwrap();
     // The read happens, then a change is announced before the result is stored.
@@ -59,14 +52,7 @@ async fn a_change_made_here_applies_at_once() {
     world.user(&root_session, "bo", "Bo-Password-1234567").await;
     let store = world.service.store().clone();
     world.service.watch_changes();
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while !store.is_listening() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the listener never started"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    listening(&store).await;
     let (change, _) = world.sign_in("bo", "Bo-Password-1234567").await;
     let bo = world.caller(&state(&change)).await.unwrap();
     for round in 0..20 {
@@ -96,5 +82,17 @@ async fn a_change_made_here_applies_at_once() {
             .delete_inline_policy(&root, model::Holder::User, "bo", "groups")
             .await
             .unwrap();
+    }
+}
+
+/// Waits until the store hears change announcements.
+async fn listening(store: &store::Store) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !store.is_listening() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the listener never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
