@@ -490,15 +490,9 @@ impl Service {
             })
             .collect();
         let (group_series, daily_by_group) = self
-            .stacked_days(
-                &query(CostDimension::Day),
-                store::costs::DailySplit::Group,
-                &largest,
-                OTHER_GROUPS,
-                |id| group_label(&names, id),
-                from,
-                to,
-            )
+            .stacked_days(query(CostDimension::Group), &largest, OTHER_GROUPS, |id| {
+                group_label(&names, id)
+            })
             .await?;
         let (before_from, before_to) = (
             crate::group_spend::month_back(from),

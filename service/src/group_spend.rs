@@ -6,7 +6,7 @@
 
 use model::costs::{Breakdown, CostLine, GroupSpendReport, StackedDay};
 use spend::RuleSet;
-use store::costs::{CostDimension, CostQuery, DailySplit, GroupScope};
+use store::costs::{CostDimension, CostMatrix, CostQuery, Every, GroupScope};
 use time::{Date, Duration};
 
 use crate::caller::Caller;
@@ -61,8 +61,7 @@ impl Service {
         let services = cost_lines(report(CostDimension::Service).await?);
         let (series, daily) = self
             .stacked_days(
-                &query(CostDimension::Day, from, to),
-                DailySplit::Service,
+                query(CostDimension::Service, from, to),
                 &services,
                 OTHER_SERVICES,
                 |value| {
@@ -72,8 +71,6 @@ impl Service {
                         value.to_string()
                     }
                 },
-                from,
-                to,
             )
             .await?;
 
@@ -162,36 +159,39 @@ impl Service {
         })
     }
 
-    /// Every day of the period split into the largest values of `split` (as `largest`
-    /// lists them, already labelled) and one series for the rest; days without spend
-    /// are zero, so the chart's columns are evenly spaced. `label` names a row's value
-    /// as `largest` does.
-    #[allow(clippy::too_many_arguments)]
+    /// Every day of `query`'s period split by its dimension into the largest values
+    /// (as `largest` lists them, already labelled) and one series for the rest; days
+    /// without spend are zero, so the chart's columns are evenly spaced. `label` names a
+    /// row's value as `largest` does.
     pub(crate) async fn stacked_days(
         &self,
-        query: &CostQuery,
-        split: DailySplit,
+        query: CostQuery,
         largest: &[CostLine],
         other: &str,
         label: impl Fn(&str) -> String,
-        from: Date,
-        to: Date,
     ) -> Result<(Vec<String>, Vec<StackedDay>), ServiceError> {
         let names: Vec<String> = largest.iter().map(|l| l.label.clone()).collect();
         let series = crate::stack::series(&names, STACKED_SERIES, other);
-        let rows = self.store.cost_report_by_day(query, split).await?;
         let mut days = Vec::new();
-        let mut day = from;
-        while day <= to {
+        let mut day = query.from;
+        while day < query.to {
             days.push(day.to_string());
-            day = day.next_day().unwrap_or(to + Duration::days(1));
+            day = day.next_day().unwrap_or(query.to);
         }
+        let rows = self
+            .store
+            .cost_matrix(&CostMatrix {
+                query,
+                every: Some(Every::Day),
+                filter: None,
+            })
+            .await?;
         let daily = crate::stack::columns(
             days,
             &series,
             other,
             rows.iter()
-                .map(|(day, value, billed)| (day.to_string(), label(value), billed.as_str())),
+                .map(|row| (row.period.clone(), label(&row.value), row.billed.as_str())),
         );
         Ok((series, daily))
     }

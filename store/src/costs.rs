@@ -361,15 +361,6 @@ impl Filter {
     }
 }
 
-/// What a stacked daily chart splits each day by (dimensions of the per-group rollup).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DailySplit {
-    Group,
-    Service,
-    SubAccount,
-    Region,
-}
-
 /// Which groups' costs a caller may see.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GroupScope {
@@ -763,54 +754,8 @@ impl Store {
             .map_err(Into::into)
     }
 
-    /// Daily sums split by a dimension the per-group rollup keeps, for stacked charts:
-    /// rows of (day, value, billed) in day order; `query.by` is not used.
-    pub async fn cost_report_by_day(
-        &self,
-        query: &CostQuery,
-        split: DailySplit,
-    ) -> Result<Vec<(Date, String, String)>, StoreError> {
-        let dimension = match split {
-            DailySplit::Group => "coalesce(g.group_id, '')",
-            DailySplit::Service => "g.service_name",
-            DailySplit::SubAccount => "g.sub_account_id",
-            DailySplit::Region => "g.region_id",
-        };
-        let filter = Filter::of(query);
-        let sql = format!(
-            "SELECT g.day, {dimension} AS value, sum(g.billed_cost)::text AS billed
-             FROM cost_group_daily g
-             WHERE g.day >= $1 AND g.day < $2
-               AND ($3 OR g.group_id = ANY($4) OR ($5 AND g.group_id IS NULL))
-               AND (NOT $6 OR ($7 AND g.group_id IS NULL) OR g.group_id = $8)
-             GROUP BY 1, 2
-             ORDER BY 1, 2"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(query.from)
-            .bind(query.to)
-            .bind(filter.all)
-            .bind(&filter.group_ids)
-            .bind(filter.unallocated)
-            .bind(filter.one_group)
-            .bind(filter.only_unallocated)
-            .bind(filter.group_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get("day")?,
-                    row.try_get("value")?,
-                    row.try_get("billed")?,
-                ))
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
-    }
-
-    /// The explorer's sums: by one dimension, optionally per day or month, optionally
-    /// only where another dimension has a value. Read from the per-group rollup when
+    /// Sums by one dimension, optionally per day or month (stacked charts, the explorer)
+    /// and only where another dimension has a value. Read from the per-group rollup when
     /// both dimensions are kept there, else from the per-key daily sums.
     pub async fn cost_matrix(&self, matrix: &CostMatrix) -> Result<Vec<MatrixRow>, StoreError> {
         let query = &matrix.query;
