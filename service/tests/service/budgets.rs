@@ -89,29 +89,7 @@ async fn an_exceeded_budget_alerts_once_signs_its_webhook_and_becomes_a_conditio
     let world = world().await;
     let root_session = world.set_up().await;
     let root = world.caller(&root_session).await.unwrap();
-    world.service.create_group(&root, "Vienna").await.unwrap();
-    world
-        .service
-        .import_costs(
-            Importer::Caller(&root),
-            vec![ImportSource {
-                name: "focus_sample.csv".into(),
-                bytes: Box::new(std::fs::File::open(SAMPLE).unwrap()),
-            }],
-            FormatChoice::Auto,
-            ImportLimits::default(),
-            ImportControl::default(),
-        )
-        .await
-        .unwrap();
-    world
-        .service
-        .save_cost_rules(
-            &root,
-            r#"{"rules":[{"name":"vienna","when":{"on":"tag","key":"business_unit","test":{"prefix":"Vienna"}},"then":{"to":"group","group":"Vienna"}}]}"#,
-        )
-        .await
-        .unwrap();
+    vienna_with_the_sample(&world, &root).await;
 
     // Bad input is refused with the field and the rule.
     let mut form = model::costs::BudgetForm {
@@ -293,29 +271,7 @@ async fn budget_alerts_are_mailed_through_the_smtp_relay() {
     })
     .await;
     let root = world.caller(&world.set_up().await).await.unwrap();
-    world.service.create_group(&root, "Vienna").await.unwrap();
-    world
-        .service
-        .import_costs(
-            Importer::Caller(&root),
-            vec![ImportSource {
-                name: "focus_sample.csv".into(),
-                bytes: Box::new(std::fs::File::open(SAMPLE).unwrap()),
-            }],
-            FormatChoice::Auto,
-            ImportLimits::default(),
-            ImportControl::default(),
-        )
-        .await
-        .unwrap();
-    world
-        .service
-        .save_cost_rules(
-            &root,
-            r#"{"rules":[{"name":"vienna","when":{"on":"tag","key":"business_unit","test":{"prefix":"Vienna"}},"then":{"to":"group","group":"Vienna"}}]}"#,
-        )
-        .await
-        .unwrap();
+    vienna_with_the_sample(&world, &root).await;
     let mut form = model::costs::BudgetForm {
         group: "Vienna".into(),
         period: "yearly".into(),
@@ -350,4 +306,32 @@ async fn budget_alerts_are_mailed_through_the_smtp_relay() {
         message.contains("Subject: Budget alert: Vienna crossed 100% of its budget"),
         "{message}"
     );
+}
+
+/// The group Vienna, the FOCUS sample imported, and its business units starting with
+/// Vienna placed there.
+async fn vienna_with_the_sample(world: &crate::World, root: &service::Caller) {
+    world.service.create_group(root, "Vienna").await.unwrap();
+    world
+        .service
+        .import_costs(
+            Importer::Caller(root),
+            vec![ImportSource {
+                name: "focus_sample.csv".into(),
+                bytes: Box::new(std::fs::File::open(SAMPLE).unwrap()),
+            }],
+            FormatChoice::Auto,
+            ImportLimits::default(),
+            ImportControl::default(),
+        )
+        .await
+        .unwrap();
+    world
+        .service
+        .save_cost_rules(
+            root,
+            r#"{"rules":[{"name":"vienna","when":{"on":"tag","key":"business_unit","test":{"prefix":"Vienna"}},"then":{"to":"group","group":"Vienna"}}]}"#,
+        )
+        .await
+        .unwrap();
 }
