@@ -6,7 +6,7 @@ use axum::extract::{Query, Request, State};
 use axum::response::{IntoResponse, Response};
 use http::{header, StatusCode};
 
-use super::session::{caller_of_session, session_and_facts};
+use super::session::{caller_of_session, session_and_facts, status_of};
 use super::AppState;
 
 #[derive(serde::Deserialize)]
@@ -88,12 +88,6 @@ pub async fn export_costs(
         Body::from_stream(stream),
     )
         .into_response()
-}
-
-/// The status a refusal answers with: 401 signed out, 403 refused by policy, and so on.
-pub fn status_of(error: &service::ServiceError) -> StatusCode {
-    StatusCode::from_u16(crate::error::AppError::from(error.clone()).status())
-        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// The first chunk, then whatever the export sends.

@@ -84,6 +84,13 @@ pub fn host() -> String {
         .unwrap_or_default()
 }
 
+/// The status a plain route (an upload, an export) answers a refusal with: 401 signed
+/// out, 403 refused by policy, and so on, as server functions do.
+pub fn status_of(error: &ServiceError) -> http::StatusCode {
+    http::StatusCode::from_u16(AppError::from(error.clone()).status())
+        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR)
+}
+
 /// The service's error as the console answers it: the error itself, with its HTTP
 /// status set for script callers. A plain form post (no wasm yet) keeps Leptos's
 /// redirect back to the form, which carries the error.

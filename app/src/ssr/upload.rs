@@ -14,7 +14,7 @@ use service::ServiceError;
 use spend::FormatChoice;
 use tower_sessions::Session;
 
-use super::session::{caller_of_session, session_and_facts};
+use super::session::{caller_of_session, session_and_facts, status_of};
 use super::AppState;
 use crate::api::costs::{UploadOutcome, UPLOAD_FLASH};
 
@@ -45,10 +45,7 @@ pub async fn upload_costs(State(state): State<AppState>, request: Request<Body>)
     };
     // Who may import is decided before a byte of the file is read.
     let permitted = match resolved {
-        Ok(caller) => match state.service.may_import(&caller).await {
-            Ok(()) => Ok(caller),
-            Err(e) => Err(e),
-        },
+        Ok(caller) => state.service.may_import(&caller).await.map(|()| caller),
         Err(e) => Err(e),
     };
     let (status, outcome) = match permitted {
@@ -62,7 +59,7 @@ pub async fn upload_costs(State(state): State<AppState>, request: Request<Body>)
             (status, outcome)
         }
         Err(e) => (
-            super::export::status_of(&e),
+            status_of(&e),
             UploadOutcome {
                 ok: false,
                 message: e.to_string(),
