@@ -548,12 +548,13 @@ impl<'a> Grammar<'a> {
         }
     }
 
-    /// A string or a non-empty array of strings.
+    /// A string or a non-empty array of strings; `skip_null` leaves out `null` items.
     fn strings(
         &mut self,
         element: &str,
         value: &Json,
         pointer: &str,
+        skip_null: bool,
     ) -> Option<Vec<Located<String>>> {
         match &value.kind {
             JsonKind::String(s) => Some(vec![Located {
@@ -575,6 +576,9 @@ impl<'a> Grammar<'a> {
                 let mut out = Vec::with_capacity(items.len());
                 let mut ok = true;
                 for (i, item) in items.iter().enumerate() {
+                    if skip_null && matches!(item.kind, JsonKind::Null) {
+                        continue;
+                    }
                     let here = format!("{pointer}/{i}");
                     match item.as_str() {
                         Some(s) => out.push(Located {
@@ -601,33 +605,10 @@ impl<'a> Grammar<'a> {
         let items = match &member.value.kind {
             JsonKind::Array(items) if items.is_empty() => Vec::new(),
             // IAM stores a `null` among resources and ignores it.
-            JsonKind::Array(items)
-                if member.name.ends_with("Resource")
-                    && items.iter().any(|i| matches!(i.kind, JsonKind::Null)) =>
-            {
-                let kept: Vec<(usize, &Json)> = items
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, i)| !matches!(i.kind, JsonKind::Null))
-                    .collect();
-                let mut out = Vec::with_capacity(kept.len());
-                for (i, item) in kept {
-                    let here = format!("{pointer}/{i}");
-                    match item.as_str() {
-                        Some(text) => out.push(Located {
-                            value: text.to_string(),
-                            pointer: here,
-                            span: item.span,
-                        }),
-                        None => {
-                            self.wrong_type(&member.name, "a string", item, &here);
-                            return None;
-                        }
-                    }
-                }
-                out
+            _ => {
+                let skip_null = member.name.ends_with("Resource");
+                self.strings(&member.name, &member.value, pointer, skip_null)?
             }
-            _ => self.strings(&member.name, &member.value, pointer)?,
         };
         Some(Clause {
             negated,
@@ -681,7 +662,7 @@ impl<'a> Grammar<'a> {
                         self.unknown(inner, &here);
                         continue;
                     };
-                    let Some(values) = self.strings(&inner.name, &inner.value, &here) else {
+                    let Some(values) = self.strings(&inner.name, &inner.value, &here, false) else {
                         continue;
                     };
                     for item in values {
