@@ -1601,3 +1601,69 @@ async fn an_upload_past_the_limit_is_refused_while_it_streams() {
     assert_eq!(app.store.cost_imports(10).await.unwrap().len(), 0);
     assert!(spooled() <= before, "the partial copy is removed");
 }
+
+/// The explorer and a group's page name the field a crafted query got wrong, and a
+/// filter never reaches past what the viewer may see.
+#[tokio::test]
+async fn spend_queries_name_the_field_they_refuse() {
+    let app = spawn_app(fresh_store().await, &SecretBox::generate_key()).await;
+    let root = client();
+    set_up(&app, &root).await;
+    assert_done(
+        &app.call(
+            &root,
+            app::api::groups::CreateGroup::PATH,
+            &[("name", "Ops")],
+        )
+        .await,
+    );
+    let explore = |filter_by: &'static str, every: &'static str| {
+        vec![
+            ("from", "2024-09-01"),
+            ("to", "2026-09-30"),
+            ("by", "service"),
+            ("filter_by", filter_by),
+            ("filter", "x"),
+            ("every", every),
+        ]
+    };
+    for (form, field, words) in [
+        (explore("", "weekly"), "every", "is not a granularity"),
+        (explore("colour", ""), "filter_by", "is not a dimension"),
+        (explore("", "day"), "every", "at most 366 days"),
+    ] {
+        let response = app.call(&root, app::api::costs::Explore::PATH, &form).await;
+        assert_eq!(response.status(), 400, "{form:?}");
+        let body = response.text().await.unwrap();
+        assert!(body.contains(field) && body.contains(words), "{body}");
+    }
+    let response = app
+        .call(
+            &root,
+            app::api::costs::LoadGroupSpend::PATH,
+            &[
+                ("group", "Ops"),
+                ("from", "2024-01-01"),
+                ("to", "2025-06-30"),
+                ("tag", ""),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("at most 366 days"), "{body}");
+    let response = app
+        .call(
+            &root,
+            app::api::costs::LoadGroupSpend::PATH,
+            &[
+                ("group", "Ops"),
+                ("from", "yesterday"),
+                ("to", ""),
+                ("tag", ""),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("is not a date"));
+}
