@@ -908,3 +908,18 @@ fn the_simulator_decides_what_it_is_given() {
         policy::simulate::simulate(&case(r#"{"Statement":[{"Action":"s3:*"}]}"#), None).is_err()
     );
 }
+
+/// Another spelling of the action is the same action: the trust policy is still needed.
+#[test]
+fn assume_role_in_any_case_needs_the_trust_policy() {
+    let role = format!("arn:aws:iam::{ACCOUNT}:role/auditor");
+    let may_assume = set(&[&allow("STS:assumerole", "*")]);
+    for action in ["sts:AssumeRole", "STS:ASSUMEROLE", "sts:assumeRoleWithSAML"] {
+        let req = on(user("alice"), action, &role);
+        assert_eq!(
+            Evaluator::new(&may_assume).decide(&req),
+            ImplicitDeny,
+            "{action}"
+        );
+    }
+}

@@ -345,6 +345,42 @@ async fn the_sample_imports_exactly_and_each_manager_sees_only_their_group() {
         ));
     }
 
+    // A filter never reaches past the viewer's scope: Phoenix's costs, asked for by
+    // name, are not among Vienna's manager's.
+    let theirs = world
+        .service
+        .explore(
+            Some(&pm),
+            from,
+            to,
+            CostDimension::Service,
+            Some((CostDimension::Group, "PHOENIX".into())),
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(theirs.lines.is_empty(), "{theirs:?}");
+    let all_of_theirs = world
+        .service
+        .explore(
+            Some(&pm),
+            from,
+            to,
+            CostDimension::Group,
+            None,
+            Some(store::costs::Every::Month),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        all_of_theirs
+            .lines
+            .iter()
+            .map(|l| l.label.as_str())
+            .collect::<Vec<_>>(),
+        ["Vienna"]
+    );
+
     // An auditor with ReadOnlyAccess sees every group and Unallocated, and changes nothing.
     world.user(&root_session, "audrey", PM_PASSWORD).await;
     world
