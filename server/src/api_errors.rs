@@ -18,6 +18,13 @@ const LIMIT: usize = 64 * 1024;
 
 pub async fn client_errors_keep_their_status(request: Request<Body>, next: Next) -> Response {
     let api = request.uri().path().starts_with("/api/");
+    // The console's own pages read an error only from a 500, as `respond()` knows: they
+    // keep it; scripts get the error's status.
+    let page = request
+        .headers()
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
     let response = next.run(request).await;
     if !api || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return response;
@@ -33,6 +40,7 @@ pub async fn client_errors_keep_their_status(request: Request<Body>, next: Next)
             | ServerFnErrorErr::Deserialization(_),
         )) => Some(StatusCode::BAD_REQUEST),
         Ok(AppError::ServerFn(_) | AppError::Internal) | Err(_) => None,
+        Ok(_) if page => None,
         Ok(error) => StatusCode::from_u16(error.status()).ok(),
     };
     if let Some(status) = status {
