@@ -87,7 +87,7 @@ pub async fn router(secure_cookies: bool, state: AppState) -> Result<Router, Box
             app::ssr::pages::guard_pages,
         ))
         .layer(axum::middleware::from_fn(
-            crate::api_errors::client_errors_keep_their_status,
+            crate::api_errors::bad_arguments_are_400,
         ))
         .layer(session_layer)
         .layer(axum::middleware::from_fn(crate::csrf::same_origin_only))

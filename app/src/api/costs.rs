@@ -29,15 +29,18 @@ fn period(
             return Ok(fallback);
         }
         spend::item::parse_date(text.trim()).ok_or_else(|| {
-            AppError::field(field, format!("{text:?} is not a date such as 2026-09-01."))
+            crate::ssr::refuse(AppError::field(
+                field,
+                format!("{text:?} is not a date such as 2026-09-01."),
+            ))
         })
     };
     let (from, to) = (parse("from", from, default.0)?, parse("to", to, default.1)?);
     if to < from {
-        return Err(AppError::field(
+        return Err(crate::ssr::refuse(AppError::field(
             "to",
             "The end of the period is before its start.",
-        ));
+        )));
     }
     Ok((from, to))
 }
@@ -69,10 +72,10 @@ pub async fn load_group_spend(
     let default = service.default_spend_period().await.map_err(respond)?;
     let (from, to) = period(&from, &to, default)?;
     if (to - from).whole_days() > 366 {
-        return Err(AppError::field(
+        return Err(crate::ssr::refuse(AppError::field(
             "to",
             "A group's page shows at most 366 days, one column each; use the explorer for longer periods.",
-        ));
+        )));
     }
     service
         .group_spend(&caller, &group, from, to, &tag)
@@ -202,10 +205,10 @@ pub async fn explore(
     let (from, to) = period(&from, &to, default)?;
     let dimension = |field: &'static str, text: &str| {
         store::costs::CostDimension::parse(text).ok_or_else(|| {
-            AppError::field(
+            crate::ssr::refuse(AppError::field(
                 field,
                 format!("{text:?} is not a dimension: use group, service, account, region, zone, category, resource, creator, day, month or tag:KEY."),
-            )
+            ))
         })
     };
     let by = if by.trim().is_empty() {
@@ -227,17 +230,17 @@ pub async fn explore(
         "day" => Some(store::costs::Every::Day),
         "month" => Some(store::costs::Every::Month),
         other => {
-            return Err(AppError::field(
+            return Err(crate::ssr::refuse(AppError::field(
                 "every",
                 format!("{other:?} is not a granularity: use day or month."),
-            ))
+            )))
         }
     };
     if every == Some(store::costs::Every::Day) && (to - from).whole_days() > 366 {
-        return Err(AppError::field(
+        return Err(crate::ssr::refuse(AppError::field(
             "every",
             "Daily columns cover at most 366 days; choose month for longer periods.",
-        ));
+        )));
     }
     service
         .explore(Some(&caller), from, to, by, filter, every)

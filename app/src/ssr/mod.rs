@@ -8,7 +8,7 @@ pub mod session;
 pub mod state;
 pub mod upload;
 
-pub use session::{caller, flash, respond, take_flash, RequestCaller};
+pub use session::{caller, flash, refuse, respond, take_flash, RequestCaller};
 pub use state::AppState;
 
 use crate::error::AppError;

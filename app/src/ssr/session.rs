@@ -95,7 +95,12 @@ pub fn status_of(error: &ServiceError) -> http::StatusCode {
 /// status set for script callers. A plain form post (no wasm yet) keeps Leptos's
 /// redirect back to the form, which carries the error.
 pub fn respond(error: ServiceError) -> AppError {
-    let error = AppError::from(error);
+    refuse(AppError::from(error))
+}
+
+/// An error the console raises itself, with its HTTP status set for script callers as
+/// [`respond`] does for the service's.
+pub fn refuse(error: AppError) -> AppError {
     let html_form = use_context::<http::request::Parts>().is_some_and(|parts| {
         parts
             .headers
