@@ -11,6 +11,8 @@ pub mod hashing;
 #[cfg(feature = "server")]
 pub mod secret_box;
 #[cfg(feature = "server")]
+pub mod sigv4;
+#[cfg(feature = "server")]
 pub mod totp;
 
 pub use password_policy::{PasswordPolicy, PasswordRule, PolicyFieldError};
