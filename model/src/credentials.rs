@@ -25,3 +25,22 @@ pub struct MfaEnrolment {
     pub qr_svg: String,
     pub otpauth_url: String,
 }
+
+/// An access key as the console lists it (never its secret).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessKeyRow {
+    pub id: String,
+    pub active: bool,
+    pub created: String,
+    pub age: String,
+    /// "Never", or when, with the service and region.
+    pub last_used: String,
+}
+
+/// A key just created: the only time its secret is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewAccessKey {
+    pub user_name: String,
+    pub id: String,
+    pub secret: String,
+}

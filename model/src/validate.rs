@@ -92,30 +92,28 @@ pub fn tags(text: &str) -> Result<std::collections::BTreeMap<String, String>, St
             return Err(format!("Line {}: write each tag as key=value.", i + 1));
         };
         let (key, value) = (key.trim(), value.trim());
-        if key.is_empty() || key.chars().count() > 128 {
-            return Err(format!(
-                "Line {}: a tag key has 1 to 128 characters.",
-                i + 1
-            ));
-        }
-        if value.chars().count() > 256 {
-            return Err(format!(
-                "Line {}: a tag value has at most 256 characters.",
-                i + 1
-            ));
-        }
-        if key.to_ascii_lowercase().starts_with("aws:") {
-            return Err(format!(
-                "Line {}: tag keys starting with aws: are reserved.",
-                i + 1
-            ));
-        }
+        tag(key, value).map_err(|m| format!("Line {}: {m}", i + 1))?;
         tags.insert(key.to_string(), value.to_string());
     }
     if tags.len() > 50 {
         return Err("A user can have at most 50 tags.".into());
     }
     Ok(tags)
+}
+
+/// One tag: a key of 1 to 128 characters not starting with `aws:`, a value of at
+/// most 256.
+pub fn tag(key: &str, value: &str) -> Result<(), String> {
+    if key.is_empty() || key.chars().count() > 128 {
+        return Err("a tag key has 1 to 128 characters.".into());
+    }
+    if value.chars().count() > 256 {
+        return Err("a tag value has at most 256 characters.".into());
+    }
+    if key.to_ascii_lowercase().starts_with("aws:") {
+        return Err("tag keys starting with aws: are reserved.".into());
+    }
+    Ok(())
 }
 
 /// Whether a form's return address is a path on this site: `//host` and `/\\host`

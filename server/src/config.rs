@@ -44,6 +44,9 @@ pub struct Config {
     pub cost_limits: service::costs::ImportLimits,
     /// The SMTP relay for budget alert e-mails (`PORTCULLIS_SMTP`, `PORTCULLIS_SMTP_FROM`).
     pub smtp: Option<service::mail::Smtp>,
+    /// A root access key (id, secret) to create at start when root has none, so a
+    /// fresh server can be driven by the API alone.
+    pub bootstrap_root_key: Option<(String, String)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +61,8 @@ pub enum ConfigError {
         value: String,
         why: &'static str,
     },
+    #[error("set both PORTCULLIS_BOOTSTRAP_ROOT_ACCESS_KEY_ID and PORTCULLIS_BOOTSTRAP_ROOT_SECRET_ACCESS_KEY, or neither")]
+    HalfBootstrap,
     /// Not echoing the value: it may hold the SMTP password.
     #[error("PORTCULLIS_SMTP is not valid: {0}")]
     Smtp(String),
@@ -173,7 +178,16 @@ impl Config {
             ),
             None => None,
         };
+        let bootstrap_root_key = match (
+            env("PORTCULLIS_BOOTSTRAP_ROOT_ACCESS_KEY_ID"),
+            env("PORTCULLIS_BOOTSTRAP_ROOT_SECRET_ACCESS_KEY"),
+        ) {
+            (Some(id), Some(secret)) => Some((id, secret)),
+            (None, None) => None,
+            _ => return Err(ConfigError::HalfBootstrap),
+        };
         Ok(Config {
+            bootstrap_root_key,
             smtp,
             cost_limits,
             account_id,

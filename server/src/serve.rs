@@ -109,6 +109,15 @@ pub async fn router(secure_cookies: bool, state: AppState) -> Result<Router, Box
                 }
             }),
         )
+        // The AWS-compatible API shares the console's port: it takes `POST /` and
+        // signed `GET /?Action=…` before any console layer (sessions, CSRF) sees them.
+        .layer(axum::middleware::from_fn_with_state(
+            aws_api::ApiState {
+                service: state.service.clone(),
+                proxies: state.proxies.clone(),
+            },
+            aws_api::intercept,
+        ))
         .with_state(state);
     Ok(app)
 }
@@ -135,7 +144,7 @@ async fn setup_access(
         .get(..24)
         .unwrap_or_default()
         .to_string();
-    if service_store.account_id().await?.is_none() {
+    if !service_store.is_set_up().await? {
         tracing::warn!(
             "Portcullis listens on {} (reachable from other machines). First-run setup token: {token}",
             config.listen
@@ -162,9 +171,15 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
         Clock::system(),
         options,
     );
+    if let Some((id, secret)) = &config.bootstrap_root_key {
+        if service.bootstrap_root_key(id, secret).await? {
+            tracing::info!("created the bootstrap root access key {id}");
+        }
+    }
     service.watch_changes();
     prune_sign_in_attempts(service.clone());
     watch_budgets(service.clone());
+    flush_key_uses(service.clone());
     let state = AppState {
         cost_limits: config.cost_limits,
         leptos_options: leptos_options(&config)?,
@@ -204,6 +219,19 @@ fn prune_sign_in_attempts(service: Service) {
             let now = service.clock().now();
             if let Err(e) = service.store().prune_sign_in_attempts(300, now).await {
                 tracing::warn!("pruning sign-in attempts: {e}");
+            }
+        }
+    });
+}
+
+/// Writes access keys' last uses every ten seconds, in one statement, instead of a
+/// write per API request.
+fn flush_key_uses(service: Service) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            if let Err(e) = service.flush_key_uses().await {
+                tracing::warn!("recording access key use: {e}");
             }
         }
     });

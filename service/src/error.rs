@@ -126,11 +126,15 @@ impl From<store::StoreError> for ServiceError {
                 field: "name",
                 message: already_exists(what, &name),
             },
+            e @ E::AccessKeyLimit => ServiceError::LimitExceeded {
+                field: "user",
+                message: e.to_string(),
+            },
             e @ E::VersionLimit { .. } => ServiceError::LimitExceeded {
                 field: "document",
                 message: e.to_string(),
             },
-            e @ (E::InUse { .. } | E::DefaultVersion { .. }) => {
+            e @ (E::InUse { .. } | E::DefaultVersion { .. } | E::Dependents(_)) => {
                 ServiceError::DeleteConflict(e.to_string())
             }
             E::AlreadySetUp => {

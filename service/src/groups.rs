@@ -149,6 +149,15 @@ impl Service {
         Ok(())
     }
 
+    /// Deletes a group without members or policies (AWS's `DeleteGroup`).
+    pub async fn delete_unused_group(&self, caller: &Caller, name: &str) -> Result<(), ServiceError> {
+        let (group, permit) = self.group_for(caller, "iam:DeleteGroup", name).await?;
+        self.store
+            .delete_unused_group(&group.id, &permit.audit(caller, "group deleted"))
+            .await?;
+        Ok(())
+    }
+
     /// The user a membership change names, for the `user` field.
     async fn member(&self, name: &str) -> Result<User, ServiceError> {
         let name = name.trim();

@@ -10,6 +10,7 @@
 //! Time is a parameter ([`Clock`]): lockout windows, password ages, TOTP steps,
 //! session limits and role-session expiry are all decided against it.
 
+pub mod access_keys;
 pub mod audit;
 pub mod authz;
 pub mod budgets;
@@ -23,6 +24,7 @@ pub mod explorer;
 pub mod format;
 pub mod group_spend;
 pub mod groups;
+pub mod lookup;
 pub mod mail;
 pub(crate) mod money;
 pub mod passwords;
@@ -31,6 +33,7 @@ pub mod policies;
 pub mod proxies;
 pub mod roles;
 pub mod settings;
+pub mod signed;
 pub mod signin;
 pub mod simulator;
 mod stack;
@@ -93,6 +96,7 @@ pub struct Service {
     pub(crate) policies: PolicyCache,
     pub(crate) clock: Clock,
     pub(crate) options: Arc<Options>,
+    pub(crate) key_uses: access_keys::KeyUses,
 }
 
 impl Service {
@@ -110,6 +114,7 @@ impl Service {
             policies: PolicyCache::default(),
             clock,
             options: Arc::new(options),
+            key_uses: Default::default(),
         }
     }
 

@@ -137,7 +137,7 @@ fn is_loopback_host(host: &str) -> bool {
 impl Service {
     /// Where a browser with this session stands.
     pub async fn stage(&self, session: Option<&SessionState>) -> Result<Stage, ServiceError> {
-        if self.store.account_id().await?.is_none() {
+        if !self.store.is_set_up().await? {
             return Ok(Stage::SetUp);
         }
         let now = self.clock.now().unix_timestamp();
@@ -212,11 +212,15 @@ impl Service {
         )
         .await?;
         let hash = self.hash_password(&form.password).await?;
-        let account = self
-            .options
-            .account_id
-            .clone()
-            .unwrap_or_else(store::ids::account_id);
+        // A bootstrapped account keeps its id; a new one takes the configured id.
+        let account = match self.store.account_id().await? {
+            Some(existing) => existing,
+            None => self
+                .options
+                .account_id
+                .clone()
+                .unwrap_or_else(store::ids::account_id),
+        };
         let now = self.clock.now();
         let root_arn = crate::authz::arn::account(&account);
         let audit = AuditEntry {

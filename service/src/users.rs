@@ -19,8 +19,10 @@ pub struct NewUserInput {
     pub password_mode: PasswordMode,
     pub password: String,
     pub require_reset: bool,
-    /// `key=value` lines.
+    /// `key=value` lines (the console's form).
     pub tags: String,
+    /// Tags as pairs (the API's `Tags.member.N`), added to those of `tags`.
+    pub tag_pairs: Vec<(String, String)>,
     /// A managed policy's ARN to set as the permissions boundary.
     pub boundary: Option<String>,
 }
@@ -115,8 +117,19 @@ impl Service {
     ) -> Result<CreatedUser, ServiceError> {
         let name = input.name.trim().to_string();
         model::validate::user_name(&name).map_err(|m| ServiceError::invalid("name", m))?;
-        let tags =
+        let mut tags =
             model::validate::tags(&input.tags).map_err(|m| ServiceError::invalid("tags", m))?;
+        for (key, value) in &input.tag_pairs {
+            model::validate::tag(key, value)
+                .map_err(|m| ServiceError::invalid("tags", format!("Tag {key}: {m}")))?;
+            tags.insert(key.clone(), value.clone());
+        }
+        if tags.len() > 50 {
+            return Err(ServiceError::LimitExceeded {
+                field: "tags",
+                message: "A user can have at most 50 tags.".into(),
+            });
+        }
         let boundary = input
             .boundary
             .as_deref()
@@ -343,6 +356,20 @@ impl Service {
                 &user.id,
                 &permit.audit(caller, "user, memberships and credentials deleted"),
             )
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes a user that has no credentials, memberships or policies left (AWS's
+    /// `DeleteUser`: the API's callers remove those first, as AWS's do).
+    pub async fn delete_unused_user(&self, caller: &Caller, name: &str) -> Result<(), ServiceError> {
+        let (user, permit) = self
+            .user_for(caller, "iam:DeleteUser", name, |u| {
+                Extra::new().with_boundary(u.boundary_arn.as_deref())
+            })
+            .await?;
+        self.store
+            .delete_unused_user(&user.id, &permit.audit(caller, "user deleted"))
             .await?;
         Ok(())
     }

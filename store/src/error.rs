@@ -12,6 +12,13 @@ pub enum StoreError {
     DefaultVersion { policy: String, version: i32 },
     #[error("Policy \"{policy}\" is attached to {attached_to}. Detach it first.")]
     InUse { policy: String, attached_to: String },
+    /// AWS's `DeleteConflict` wording: "Cannot delete entity, must delete access keys
+    /// first."
+    #[error("Cannot delete entity, must {0} first.")]
+    Dependents(&'static str),
+    /// AWS's `LimitExceeded` wording for a third access key.
+    #[error("Cannot exceed quota for AccessKeysPerUser: 2")]
+    AccessKeyLimit,
     #[error("The account is already set up.")]
     AlreadySetUp,
     #[error("The import was stopped before its end; nothing was written.")]

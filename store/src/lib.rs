@@ -5,11 +5,13 @@
 //! sign-ins, the last accepted TOTP step, recovery codes) are changed by single atomic
 //! statements, so parallel requests cannot get around them.
 
+pub mod access_keys;
 pub mod audit;
 pub mod budgets;
 pub mod changes;
 pub mod cluster;
 pub mod costs;
+pub mod dependents;
 pub mod error;
 pub mod groups;
 pub mod ids;
@@ -25,6 +27,7 @@ use std::sync::{Arc, OnceLock};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
+pub use access_keys::{AccessKey, KeyUse};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord, Outcome};
 pub use error::StoreError;
 pub use groups::{Group, GroupSummary};
@@ -49,6 +52,8 @@ pub struct Store {
     account: Arc<OnceLock<String>>,
     /// Whether this process hears change notifications, so it may cache.
     listening: Arc<AtomicBool>,
+    /// First-run setup was seen done (it is never undone).
+    set_up_seen: Arc<AtomicBool>,
     /// Read on every sign-in and signed-in request; changes rarely.
     settings_cache: Arc<changes::Snapshot<AccountSettings>>,
     /// What [`Store::watch_changes`] calls on a change: also called right after this
@@ -88,6 +93,7 @@ impl Store {
         Store {
             pool,
             account: Default::default(),
+            set_up_seen: Default::default(),
             settings_cache: Arc::new(changes::Snapshot::new(listening.clone())),
             listening,
             on_change: Default::default(),

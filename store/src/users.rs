@@ -187,32 +187,95 @@ impl Store {
         let exists: Option<String> = sqlx::query_scalar("SELECT id FROM account")
             .fetch_optional(&mut *tx)
             .await?;
-        if exists.is_some() {
-            return Err(StoreError::AlreadySetUp);
-        }
-        sqlx::query("INSERT INTO account (id) VALUES ($1)")
-            .bind(account)
-            .execute(&mut *tx)
-            .await?;
-        insert_settings(&mut tx, &AccountSettings::default()).await?;
-        let row = sqlx::query(&format!(
-            "INSERT INTO users (id, is_root, name, email, arn, password_hash, password_changed_at)
-             VALUES ($1, TRUE, 'root', $2, $3, $4, $5) RETURNING {USER_COLUMNS}"
-        ))
-        .bind(account)
-        .bind(email)
-        .bind(format!("arn:aws:iam::{account}:root"))
-        .bind(password_hash)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        let row = match exists {
+            // Bootstrapped for automation: root exists without a password until now.
+            Some(existing) => sqlx::query(&format!(
+                "UPDATE users SET email = $2, password_hash = $3, password_changed_at = $4
+                 WHERE is_root AND id = $1 AND password_hash IS NULL RETURNING {USER_COLUMNS}"
+            ))
+            .bind(&existing)
+            .bind(email)
+            .bind(password_hash)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::AlreadySetUp)?,
+            None => {
+                sqlx::query("INSERT INTO account (id) VALUES ($1)")
+                    .bind(account)
+                    .execute(&mut *tx)
+                    .await?;
+                insert_settings(&mut tx, &AccountSettings::default()).await?;
+                sqlx::query(&format!(
+                    "INSERT INTO users (id, is_root, name, email, arn, password_hash, password_changed_at)
+                     VALUES ($1, TRUE, 'root', $2, $3, $4, $5) RETURNING {USER_COLUMNS}"
+                ))
+                .bind(account)
+                .bind(email)
+                .bind(format!("arn:aws:iam::{account}:root"))
+                .bind(password_hash)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?
+            }
+        };
+        let root = user_from_row(&row)?;
         sqlx::query("INSERT INTO password_history (user_id, hash, created_at) VALUES ($1, $2, $3)")
-            .bind(account)
+            .bind(&root.id)
             .bind(password_hash)
             .bind(now)
             .execute(&mut *tx)
             .await?;
         record(&mut tx, audit).await?;
+        tx.commit().await?;
+        self.set_up_seen.store(true, std::sync::atomic::Ordering::Release);
+        Ok(root)
+    }
+
+    /// Whether first-run setup is done (root has a password). Once true it stays
+    /// true, so each process asks the database only until then.
+    pub async fn is_set_up(&self) -> Result<bool, StoreError> {
+        if self.set_up_seen.load(std::sync::atomic::Ordering::Acquire) {
+            return Ok(true);
+        }
+        let done: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE is_root AND password_hash IS NOT NULL)",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        if done {
+            self.set_up_seen.store(true, std::sync::atomic::Ordering::Release);
+        }
+        Ok(done)
+    }
+
+    /// For automation: creates the account `account` with a root that has no password
+    /// yet (first-run setup gives it one), unless an account exists. Returns root.
+    pub async fn bootstrap_account(&self, account: &str) -> Result<User, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("LOCK TABLE account IN EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
+        let exists: Option<String> = sqlx::query_scalar("SELECT id FROM account")
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            sqlx::query("INSERT INTO account (id) VALUES ($1)")
+                .bind(account)
+                .execute(&mut *tx)
+                .await?;
+            insert_settings(&mut tx, &AccountSettings::default()).await?;
+            sqlx::query(
+                "INSERT INTO users (id, is_root, name, arn) VALUES ($1, TRUE, 'root', $2)",
+            )
+            .bind(account)
+            .bind(format!("arn:aws:iam::{account}:root"))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE is_root"))
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(user_from_row(&row)?)
     }

@@ -59,6 +59,7 @@ pub async fn create_user(
         password,
         require_reset: require_reset.is_some(),
         tags,
+        tag_pairs: Vec::new(),
         boundary: Some(boundary),
     };
     let created = state()?

@@ -19,6 +19,7 @@ use leptos::server_fn::ServerFn;
 use service::{Clock, Options, Service, SetupAccess};
 use store::Store;
 
+mod api;
 mod holes;
 mod inventory;
 

@@ -104,6 +104,7 @@ impl World {
                     password: password.into(),
                     require_reset: false,
                     tags: String::new(),
+                    tag_pairs: Vec::new(),
                     boundary: None,
                 },
             )

@@ -61,6 +61,7 @@ async fn the_second_factor_and_the_forced_change_must_come_in_time() {
                 password: "Bea-Password-1234567".into(),
                 require_reset: true,
                 tags: String::new(),
+                tag_pairs: Vec::new(),
                 boundary: None,
             },
         )

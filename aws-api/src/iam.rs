@@ -1,0 +1,338 @@
+//! IAM actions (2010-05-08): parameters checked with AWS's texts, then the same
+//! service operation the console calls, then AWS's XML.
+
+use model::Holder;
+use service::lookup::entity_path;
+use service::{Caller, Service};
+use store::User;
+
+use crate::error::ApiError;
+use crate::params::Params;
+use crate::xml::{date, Xml};
+
+/// What an action answers: its result element, if it has one.
+pub type Answer = Result<Option<Xml>, ApiError>;
+
+/// An IAM action this door serves: its name, its catalogue action, and whether the
+/// service writes the audit row of a success itself (changes do; reads do not).
+pub struct Action {
+    pub name: &'static str,
+    pub catalogue: &'static str,
+    pub audited: bool,
+}
+
+macro_rules! actions {
+    ($($name:literal => $audited:literal),* $(,)?) => {
+        &[$(Action { name: $name, catalogue: concat!("iam:", $name), audited: $audited }),*]
+    };
+}
+
+pub const ACTIONS: &[Action] = actions![
+    "GetUser" => false,
+    "ListUsers" => false,
+    "CreateUser" => true,
+    "DeleteUser" => true,
+    "CreateGroup" => true,
+    "GetGroup" => false,
+    "ListGroups" => false,
+    "DeleteGroup" => true,
+    "AddUserToGroup" => true,
+    "RemoveUserFromGroup" => true,
+    "AttachUserPolicy" => true,
+    "DetachUserPolicy" => true,
+    "AttachGroupPolicy" => true,
+    "DetachGroupPolicy" => true,
+    "CreatePolicy" => true,
+    "CreateAccessKey" => true,
+    "ListAccessKeys" => false,
+    "UpdateAccessKey" => true,
+    "DeleteAccessKey" => true,
+    "GetAccessKeyLastUsed" => false,
+];
+
+pub fn action(name: &str) -> Option<&'static Action> {
+    ACTIONS.iter().find(|a| a.name == name)
+}
+
+fn user_xml(x: &mut Xml, u: &User, account: &str) {
+    x.text("Path", &entity_path(&u.arn, "user"));
+    if u.is_root {
+        x.text("UserId", account);
+    } else {
+        x.text("UserName", &u.name).text("UserId", &u.id);
+    }
+    x.text("Arn", &u.arn).text("CreateDate", &date(u.created_at));
+    if let Some(used) = u.last_sign_in_at {
+        x.text("PasswordLastUsed", &date(used));
+    }
+    if let Some(boundary) = &u.boundary_arn {
+        x.element("PermissionsBoundary", |x| {
+            x.text("PermissionsBoundaryType", "PermissionsBoundaryPolicy")
+                .text("PermissionsBoundaryArn", boundary);
+        });
+    }
+    if !u.tags.is_empty() {
+        x.list("Tags", &u.tags, |x, (k, v)| {
+            x.text("Key", k).text("Value", v);
+        });
+    }
+}
+
+/// One page of `items` from the request's `Marker`, with `IsTruncated`/`Marker`.
+fn page<T>(
+    x: &mut Xml,
+    params: &Params,
+    list: &str,
+    items: &[T],
+    mut each: impl FnMut(&mut Xml, &T),
+) -> Result<(), ApiError> {
+    let (start, max) = params.page()?;
+    let end = start.saturating_add(max).min(items.len());
+    let slice = items.get(start.min(items.len())..end).unwrap_or_default();
+    x.list(list, slice, |x, item| each(x, item));
+    let truncated = end < items.len();
+    x.text("IsTruncated", if truncated { "true" } else { "false" });
+    if truncated {
+        x.text("Marker", &end.to_string());
+    }
+    Ok(())
+}
+
+fn policy_arn(params: &Params) -> Result<&str, ApiError> {
+    let arn = params.required("PolicyArn", "policyArn")?;
+    let length = arn.chars().count();
+    if !(20..=2048).contains(&length) {
+        return Err(ApiError::validation(
+            Some(arn),
+            "policyArn",
+            "Member must have length greater than or equal to 20",
+        ));
+    }
+    Ok(arn)
+}
+
+fn access_key_id(params: &Params) -> Result<&str, ApiError> {
+    let id = params.required("AccessKeyId", "accessKeyId")?;
+    let length = id.chars().count();
+    if !(16..=128).contains(&length) || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Err(ApiError::validation(
+            Some(id),
+            "accessKeyId",
+            "Member must satisfy regular expression pattern: [\\w]+",
+        ));
+    }
+    Ok(id)
+}
+
+/// Runs one IAM action for `caller`.
+pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Params) -> Answer {
+    let account = caller.account_id.as_str();
+    match name {
+        "GetUser" => {
+            let user_name = params.optional_name("UserName", "userName", 128)?;
+            let user = service.get_user(caller, user_name).await?;
+            let mut x = Xml::new();
+            x.element("User", |x| user_xml(x, &user, account));
+            Ok(Some(x))
+        }
+        "ListUsers" => {
+            let prefix = params.path_prefix()?;
+            let users = service.users_under(caller, &prefix).await?;
+            let mut x = Xml::new();
+            page(&mut x, params, "Users", &users, |x, u| user_xml(x, u, account))?;
+            Ok(Some(x))
+        }
+        "CreateUser" => {
+            let user_name = params.name("UserName", "userName", 64)?;
+            if let Some(path) = params.get("Path") {
+                if path != "/" {
+                    return Err(ApiError::new(
+                        http::StatusCode::BAD_REQUEST,
+                        "InvalidInput",
+                        format!("Path {path} is not supported: Portcullis keeps every user at path /."),
+                    ));
+                }
+            }
+            let input = service::users::NewUserInput {
+                name: user_name.to_string(),
+                password_mode: model::users::PasswordMode::None,
+                password: String::new(),
+                require_reset: false,
+                tags: String::new(),
+                tag_pairs: params.tags()?,
+                boundary: params.get("PermissionsBoundary").map(str::to_string),
+            };
+            let created = service.create_user(caller, input).await?;
+            let mut x = Xml::new();
+            x.element("User", |x| user_xml(x, &created.user, account));
+            Ok(Some(x))
+        }
+        "DeleteUser" => {
+            let user_name = params.name("UserName", "userName", 128)?;
+            service.delete_unused_user(caller, user_name).await?;
+            Ok(None)
+        }
+        "CreateGroup" => {
+            let group = params.name("GroupName", "groupName", 128)?;
+            let created = service.create_group(caller, group).await?;
+            let mut x = Xml::new();
+            x.element("Group", |x| {
+                x.text("Path", &entity_path(&created.arn, "group"))
+                    .text("GroupName", &created.name)
+                    .text("GroupId", &created.id)
+                    .text("Arn", &created.arn)
+                    .text("CreateDate", &date(created.created_at));
+            });
+            Ok(Some(x))
+        }
+        "GetGroup" => {
+            let group = params.name("GroupName", "groupName", 128)?;
+            let (group, members) = service.get_group(caller, group).await?;
+            let mut x = Xml::new();
+            x.element("Group", |x| {
+                x.text("Path", &entity_path(&group.arn, "group"))
+                    .text("GroupName", &group.name)
+                    .text("GroupId", &group.id)
+                    .text("Arn", &group.arn)
+                    .text("CreateDate", &date(group.created_at));
+            });
+            page(&mut x, params, "Users", &members, |x, u| user_xml(x, u, account))?;
+            Ok(Some(x))
+        }
+        "ListGroups" => {
+            let prefix = params.path_prefix()?;
+            let groups = service.groups_under(caller, &prefix).await?;
+            let mut x = Xml::new();
+            page(&mut x, params, "Groups", &groups, |x, g| {
+                x.text("Path", &entity_path(&g.arn, "group"))
+                    .text("GroupName", &g.name)
+                    .text("GroupId", &g.id)
+                    .text("Arn", &g.arn)
+                    .text("CreateDate", &date(g.created_at));
+            })?;
+            Ok(Some(x))
+        }
+        "DeleteGroup" => {
+            let group = params.name("GroupName", "groupName", 128)?;
+            service.delete_unused_group(caller, group).await?;
+            Ok(None)
+        }
+        "AddUserToGroup" | "RemoveUserFromGroup" => {
+            let group = params.name("GroupName", "groupName", 128)?;
+            let user = params.name("UserName", "userName", 128)?;
+            if name == "AddUserToGroup" {
+                service.add_member(caller, group, user).await?;
+            } else {
+                service.remove_member(caller, group, user).await?;
+            }
+            Ok(None)
+        }
+        "AttachUserPolicy" | "DetachUserPolicy" | "AttachGroupPolicy" | "DetachGroupPolicy" => {
+            let (holder, holder_name) = if name.ends_with("UserPolicy") {
+                (Holder::User, params.name("UserName", "userName", 128)?)
+            } else {
+                (Holder::Group, params.name("GroupName", "groupName", 128)?)
+            };
+            let arn = policy_arn(params)?;
+            if name.starts_with("Attach") {
+                service.attach_policy(caller, holder, holder_name, arn).await?;
+            } else {
+                service.detach_policy(caller, holder, holder_name, arn).await?;
+            }
+            Ok(None)
+        }
+        "CreatePolicy" => {
+            let policy_name = params.name("PolicyName", "policyName", 128)?;
+            let document = params.required("PolicyDocument", "policyDocument")?;
+            let description = params.get("Description").unwrap_or_default();
+            let created = service
+                .create_policy(caller, policy_name, description, document)
+                .await?;
+            let mut x = Xml::new();
+            x.element("Policy", |x| {
+                x.text("PolicyName", &created.name)
+                    .text("PolicyId", &created.id)
+                    .text("Arn", &created.arn)
+                    .text("Path", "/")
+                    .text("DefaultVersionId", &format!("v{}", created.default_version))
+                    .text("AttachmentCount", &created.attachments.to_string())
+                    .text("PermissionsBoundaryUsageCount", "0")
+                    .text("IsAttachable", "true");
+                if !created.description.is_empty() {
+                    x.text("Description", &created.description);
+                }
+                x.text("CreateDate", &date(created.created_at))
+                    .text("UpdateDate", &date(created.updated_at));
+            });
+            Ok(Some(x))
+        }
+        "CreateAccessKey" => {
+            let user_name = params.optional_name("UserName", "userName", 128)?;
+            let key = service.create_access_key(caller, user_name).await?;
+            let mut x = Xml::new();
+            x.element("AccessKey", |x| {
+                x.text("UserName", &key.user_name)
+                    .text("AccessKeyId", &key.id)
+                    .text("Status", "Active")
+                    .text("SecretAccessKey", &key.secret)
+                    .text("CreateDate", &date(key.created_at));
+            });
+            Ok(Some(x))
+        }
+        "ListAccessKeys" => {
+            let user_name = params.optional_name("UserName", "userName", 128)?;
+            let (owner, keys) = service.list_access_keys(caller, user_name).await?;
+            let owner_name = owner.display_name().to_string();
+            let mut x = Xml::new();
+            x.text("UserName", &owner_name);
+            page(&mut x, params, "AccessKeyMetadata", &keys, |x, k| {
+                x.text("UserName", &owner_name)
+                    .text("AccessKeyId", &k.id)
+                    .text("Status", if k.active { "Active" } else { "Inactive" })
+                    .text("CreateDate", &date(k.created_at));
+            })?;
+            Ok(Some(x))
+        }
+        "UpdateAccessKey" => {
+            let user_name = params.optional_name("UserName", "userName", 128)?;
+            let id = access_key_id(params)?;
+            let active = match params.required("Status", "status")? {
+                "Active" => true,
+                "Inactive" => false,
+                other => {
+                    return Err(ApiError::validation(
+                        Some(other),
+                        "status",
+                        "Member must satisfy enum value set: [Active, Inactive]",
+                    ))
+                }
+            };
+            service
+                .update_access_key(caller, user_name, id, active)
+                .await?;
+            Ok(None)
+        }
+        "DeleteAccessKey" => {
+            let user_name = params.optional_name("UserName", "userName", 128)?;
+            let id = access_key_id(params)?;
+            service.delete_access_key(caller, user_name, id).await?;
+            Ok(None)
+        }
+        "GetAccessKeyLastUsed" => {
+            let id = access_key_id(params)?;
+            let used = service.access_key_last_used(caller, id).await?;
+            let mut x = Xml::new();
+            x.text("UserName", &used.user_name);
+            x.element("AccessKeyLastUsed", |x| {
+                if let Some(at) = used.at {
+                    x.text("LastUsedDate", &date(at));
+                }
+                x.text("ServiceName", used.service.as_deref().unwrap_or("N/A"))
+                    .text("Region", used.region.as_deref().unwrap_or("N/A"));
+            });
+            Ok(Some(x))
+        }
+        other => Err(ApiError::invalid_action(other, "2010-05-08")),
+    }
+}

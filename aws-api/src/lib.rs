@@ -1,0 +1,285 @@
+//! The AWS-compatible door: the Query protocol of IAM (2010-05-08) and STS
+//! (2011-06-15) on `POST /` (and `GET /?Action=…`) of the console's port, so the aws
+//! CLI, boto3, the SDKs and Terraform drive Portcullis unchanged.
+//!
+//! A request is authenticated by its SigV4 signature (the service checks key, clock
+//! and signature), its parameters are checked with AWS's validation texts, then the
+//! same service operation the console calls runs, and the answer is AWS's XML. Every
+//! call, allowed or refused, leaves an audit row: changes write their own in their
+//! transaction, refusals are written by the engine's door, and this module writes the
+//! rest (reads, bad input, failed signatures) like a CloudTrail event.
+
+pub mod error;
+pub mod iam;
+pub mod params;
+pub mod sts;
+pub mod xml;
+
+use std::net::SocketAddr;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::{header, HeaderValue, Method, StatusCode};
+use identity::sigv4::HttpRequest;
+use rand::RngCore;
+use service::proxies::TrustedProxies;
+use service::{Caller, RequestFacts, Service};
+use store::{AuditEntry, Outcome};
+
+use crate::error::ApiError;
+use crate::iam::Action;
+use crate::params::Params;
+use crate::xml::Api;
+
+/// The largest request body read: IAM's largest documents are well below it.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What the door needs: the service, and which proxies to believe about clients.
+#[derive(Clone)]
+pub struct ApiState {
+    pub service: Service,
+    pub proxies: TrustedProxies,
+}
+
+/// Whether a request is for this door rather than the console: anything posted to
+/// `/` (the console posts to its own paths), and `GET /` with an `Action`, a
+/// presigned signature or a SigV4 `Authorization` header.
+pub fn is_api_request(request: &Request<Body>) -> bool {
+    if request.uri().path() != "/" {
+        return false;
+    }
+    if request.method() == Method::POST {
+        return true;
+    }
+    if request.method() != Method::GET {
+        return false;
+    }
+    let query = request.uri().query().unwrap_or_default();
+    query
+        .split('&')
+        .any(|p| p.starts_with("Action=") || p.starts_with("X-Amz-Algorithm="))
+        || request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("AWS4-"))
+}
+
+/// The middleware: serves API requests, passes everything else to the console.
+pub async fn intercept(State(state): State<ApiState>, request: Request<Body>, next: Next) -> Response {
+    if is_api_request(&request) {
+        handle(&state, request).await
+    } else {
+        next.run(request).await
+    }
+}
+
+/// A request id in the shape AWS uses (a UUID).
+fn request_id() -> String {
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        hex.get(0..8).unwrap_or_default(),
+        hex.get(8..12).unwrap_or_default(),
+        hex.get(13..16).unwrap_or_default(),
+        hex.get(17..20).unwrap_or_default(),
+        hex.get(20..32).unwrap_or_default()
+    )
+}
+
+fn xml_response(status: StatusCode, body: String, request_id: &str) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    if let Ok(id) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-RequestId", id);
+    }
+    response
+}
+
+fn error_response(api: Api, error: &ApiError, request_id: &str) -> Response {
+    xml_response(
+        error.status,
+        xml::error(api, error.kind(), error.code, &error.message, request_id),
+        request_id,
+    )
+}
+
+/// One call, from the wire to the wire.
+pub async fn handle(state: &ApiState, request: Request<Body>) -> Response {
+    let id = request_id();
+    let (parts, body) = request.into_parts();
+    let body = match to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let error = ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                format!("Request body must be at most {MAX_BODY_BYTES} bytes."),
+            );
+            return error_response(Api::Iam, &error, &id);
+        }
+    };
+    let socket = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let facts = facts(&state.proxies, socket, &parts.headers);
+    let user_agent = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .take(256)
+        .collect::<String>();
+    let query = parts.uri.query().unwrap_or_default();
+    let mut pairs = params::decode_form(query);
+    if parts.method == Method::POST {
+        pairs.extend(params::decode_form(&String::from_utf8_lossy(&body)));
+    }
+    let params = Params::new(pairs);
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let http = HttpRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query,
+        headers: &headers,
+        body: &body,
+    };
+    // Before the signature names the service, the Version parameter does.
+    let guessed = if params.get("Version") == Some(Api::Sts.version()) {
+        Api::Sts
+    } else {
+        Api::Iam
+    };
+    let action_name = params.get("Action").unwrap_or_default().to_string();
+    let (caller, claim) = match state.service.authenticate_signed(&http, facts.clone()).await {
+        Ok(found) => found,
+        Err(failure) => {
+            let error = ApiError::from(failure);
+            let known = iam::action(&action_name).or_else(|| sts::action(&action_name));
+            if let Some(action) = known {
+                let entry = AuditEntry {
+                    at: state.service.clock().now(),
+                    actor: signer(&http),
+                    action: action.catalogue,
+                    target: String::new(),
+                    source_ip: facts.ip_text(),
+                    outcome: Outcome::Denied,
+                    detail: format!("api; error {}; {user_agent}", error.code),
+                };
+                if let Err(e) = state.service.store().audit(&entry).await {
+                    tracing::warn!("audit of a refused signature: {e}");
+                }
+            }
+            return error_response(guessed, &error, &id);
+        }
+    };
+    let api = match claim.service.as_str() {
+        "iam" => Api::Iam,
+        "sts" => Api::Sts,
+        other => {
+            let error = ApiError::new(
+                StatusCode::FORBIDDEN,
+                "SignatureDoesNotMatch",
+                format!("Credential should be scoped to correct service: 'iam' or 'sts', not '{other}'. "),
+            );
+            return error_response(guessed, &error, &id);
+        }
+    };
+    if action_name.is_empty() {
+        let error = ApiError::new(StatusCode::BAD_REQUEST, "MissingAction", "Missing Action");
+        return error_response(api, &error, &id);
+    }
+    let version = params.get("Version").unwrap_or(api.version());
+    let found = match api {
+        Api::Iam => iam::action(&action_name),
+        Api::Sts => sts::action(&action_name),
+    };
+    let Some(action) = found.filter(|_| version == api.version()) else {
+        let error = ApiError::invalid_action(&action_name, version);
+        return error_response(api, &error, &id);
+    };
+    let result = match api {
+        Api::Iam => iam::call(&state.service, &caller, action.name, &params).await,
+        Api::Sts => sts::call(&state.service, &caller, action.name, &params).await,
+    };
+    audit(state, &caller, action, &params, &result, &user_agent).await;
+    match result {
+        Ok(body) => xml_response(
+            StatusCode::OK,
+            xml::response(api, action.name, body, &id),
+            &id,
+        ),
+        Err(error) => error_response(api, &error, &id),
+    }
+}
+
+/// The audit row the service did not write: reads, and failures other than the
+/// engine's refusals (which the service records with the deciding layer).
+async fn audit(
+    state: &ApiState,
+    caller: &Caller,
+    action: &Action,
+    params: &Params,
+    result: &Result<Option<xml::Xml>, ApiError>,
+    user_agent: &str,
+) {
+    let (outcome, code) = match result {
+        Ok(_) if action.audited => return,
+        Ok(_) => (Outcome::Success, None),
+        Err(e) if e.code == "AccessDenied" => return,
+        Err(e) => (Outcome::Failure, Some(e.code)),
+    };
+    let mut detail = format!("api; {}", params.for_audit());
+    if let Some(code) = code {
+        detail.push_str(&format!("; error {code}"));
+    }
+    if !user_agent.is_empty() {
+        detail.push_str(&format!("; {user_agent}"));
+    }
+    let entry = caller.audit(action.catalogue, "", outcome, detail);
+    if let Err(e) = state.service.store().audit(&entry).await {
+        tracing::warn!("audit of an API call: {e}");
+    }
+}
+
+/// The access key a refused request claimed, for the audit log.
+fn signer(request: &HttpRequest<'_>) -> String {
+    match identity::sigv4::read(request) {
+        Ok(claim) => format!("access key {}", claim.access_key_id),
+        Err(_) => "anonymous".into(),
+    }
+}
+
+/// The client's address and transport, believing only trusted proxies.
+fn facts(proxies: &TrustedProxies, socket: Option<SocketAddr>, headers: &http::HeaderMap) -> RequestFacts {
+    let Some(addr) = socket else {
+        return RequestFacts::default();
+    };
+    let values = |name: &str| -> Vec<&str> {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    };
+    RequestFacts {
+        source_ip: Some(proxies.client(addr.ip(), &values("x-forwarded-for"))),
+        secure_transport: proxies.secure(addr.ip(), &values("x-forwarded-proto")),
+    }
+}
