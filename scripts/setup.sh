@@ -53,6 +53,16 @@ if $for_tests; then
   command -v node >/dev/null || apt_install nodejs npm
   # The SMTP-over-TLS test makes its certificates with the openssl command.
   command -v openssl >/dev/null || apt_install openssl
+  # The real AWS clients the API tests drive (aws CLI, boto3), in a virtualenv kept
+  # outside the clone so CI's fresh clone reuses it.
+  venv="${PORTCULLIS_VENV:-$HOME/.cache/portcullis/venv}"
+  if ! "$venv/bin/python" -c 'import boto3, awscli' 2>/dev/null; then
+    command -v python3 >/dev/null || apt_install python3
+    python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
+    say "python venv with awscli and boto3 ($venv)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check awscli==1.46.3 boto3==1.44.8 botocore==1.44.8
+  fi
   if [ ! -d end2end/node_modules/playwright-core ]; then
     say "npm ci (end2end)"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)

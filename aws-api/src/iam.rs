@@ -61,7 +61,8 @@ fn user_xml(x: &mut Xml, u: &User, account: &str) {
     } else {
         x.text("UserName", &u.name).text("UserId", &u.id);
     }
-    x.text("Arn", &u.arn).text("CreateDate", &date(u.created_at));
+    x.text("Arn", &u.arn)
+        .text("CreateDate", &date(u.created_at));
     if let Some(used) = u.last_sign_in_at {
         x.text("PasswordLastUsed", &date(used));
     }
@@ -114,8 +115,7 @@ fn policy_arn(params: &Params) -> Result<&str, ApiError> {
 fn access_key_id(params: &Params) -> Result<&str, ApiError> {
     let id = params.required("AccessKeyId", "accessKeyId")?;
     let length = id.chars().count();
-    if !(16..=128).contains(&length) || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    {
+    if !(16..=128).contains(&length) || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Err(ApiError::validation(
             Some(id),
             "accessKeyId",
@@ -140,7 +140,9 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let prefix = params.path_prefix()?;
             let users = service.users_under(caller, &prefix).await?;
             let mut x = Xml::new();
-            page(&mut x, params, "Users", &users, |x, u| user_xml(x, u, account))?;
+            page(&mut x, params, "Users", &users, |x, u| {
+                user_xml(x, u, account)
+            })?;
             Ok(Some(x))
         }
         "CreateUser" => {
@@ -150,7 +152,9 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                     return Err(ApiError::new(
                         http::StatusCode::BAD_REQUEST,
                         "InvalidInput",
-                        format!("Path {path} is not supported: Portcullis keeps every user at path /."),
+                        format!(
+                            "Path {path} is not supported: Portcullis keeps every user at path /."
+                        ),
                     ));
                 }
             }
@@ -197,7 +201,9 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                     .text("Arn", &group.arn)
                     .text("CreateDate", &date(group.created_at));
             });
-            page(&mut x, params, "Users", &members, |x, u| user_xml(x, u, account))?;
+            page(&mut x, params, "Users", &members, |x, u| {
+                user_xml(x, u, account)
+            })?;
             Ok(Some(x))
         }
         "ListGroups" => {
@@ -236,9 +242,13 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             };
             let arn = policy_arn(params)?;
             if name.starts_with("Attach") {
-                service.attach_policy(caller, holder, holder_name, arn).await?;
+                service
+                    .attach_policy(caller, holder, holder_name, arn)
+                    .await?;
             } else {
-                service.detach_policy(caller, holder, holder_name, arn).await?;
+                service
+                    .detach_policy(caller, holder, holder_name, arn)
+                    .await?;
             }
             Ok(None)
         }

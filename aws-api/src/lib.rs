@@ -68,7 +68,11 @@ pub fn is_api_request(request: &Request<Body>) -> bool {
 }
 
 /// The middleware: serves API requests, passes everything else to the console.
-pub async fn intercept(State(state): State<ApiState>, request: Request<Body>, next: Next) -> Response {
+pub async fn intercept(
+    State(state): State<ApiState>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
     if is_api_request(&request) {
         handle(&state, request).await
     } else {
@@ -167,7 +171,11 @@ pub async fn handle(state: &ApiState, request: Request<Body>) -> Response {
         Api::Iam
     };
     let action_name = params.get("Action").unwrap_or_default().to_string();
-    let (caller, claim) = match state.service.authenticate_signed(&http, facts.clone()).await {
+    let (caller, claim) = match state
+        .service
+        .authenticate_signed(&http, facts.clone())
+        .await
+    {
         Ok(found) => found,
         Err(failure) => {
             let error = ApiError::from(failure);
@@ -267,7 +275,11 @@ fn signer(request: &HttpRequest<'_>) -> String {
 }
 
 /// The client's address and transport, believing only trusted proxies.
-fn facts(proxies: &TrustedProxies, socket: Option<SocketAddr>, headers: &http::HeaderMap) -> RequestFacts {
+fn facts(
+    proxies: &TrustedProxies,
+    socket: Option<SocketAddr>,
+    headers: &http::HeaderMap,
+) -> RequestFacts {
     let Some(addr) = socket else {
         return RequestFacts::default();
     };

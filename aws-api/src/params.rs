@@ -46,9 +46,8 @@ fn decode(text: &str) -> String {
 
 /// AWS's pattern for user, group and role names: `[\w+=,.@-]+`.
 fn is_name(text: &str) -> bool {
-    text.chars().all(|c| {
-        c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '=' | ',' | '.' | '@' | '-')
-    })
+    text.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '=' | ',' | '.' | '@' | '-'))
 }
 
 impl Params {
@@ -275,7 +274,11 @@ mod tests {
         let bad = Params::new(decode_form("UserName=a%20b"));
         let error = bad.name("UserName", "userName", 64).unwrap_err();
         assert_eq!(error.code, "ValidationError");
-        assert!(error.message.contains("Value 'a b' at 'userName'"), "{}", error.message);
+        assert!(
+            error.message.contains("Value 'a b' at 'userName'"),
+            "{}",
+            error.message
+        );
         let long = Params::new(vec![("UserName".into(), "a".repeat(65))]);
         assert!(long
             .name("UserName", "userName", 64)

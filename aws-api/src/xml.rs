@@ -155,7 +155,8 @@ mod tests {
         let none = response(Api::Iam, "DeleteUser", None, "r2");
         assert!(none.starts_with("<DeleteUserResponse xmlns="));
         assert!(!none.contains("Result"));
-        let t = OffsetDateTime::from_unix_timestamp(1_440_938_160).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let t = OffsetDateTime::from_unix_timestamp(1_440_938_160)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
         assert_eq!(date(t), "2015-08-30T12:36:00Z");
     }
 }

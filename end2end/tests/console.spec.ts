@@ -5,6 +5,7 @@ import * as path from "path";
 import * as http from "http";
 import * as crypto from "crypto";
 import { AddressInfo } from "net";
+import { spawnSync } from "child_process";
 
 const ROOT_EMAIL = "root@example.com";
 const ROOT_PASSWORD = "Root-Password-2026";
@@ -872,6 +873,55 @@ test.describe.serial("Portcullis console", () => {
     await signOut(page);
   });
 
+  test("access keys: made in the console, used by the aws CLI, rotated; root's keys flagged", async ({ page }) => {
+    await signInAsRoot(page);
+    await createUser(page, "kira", null, false);
+    await expect(page).toHaveURL(/\/users\/kira$/);
+    const panel = page.getByTestId("access-keys");
+    await expect(panel.getByTestId("no-access-keys")).toBeVisible();
+    await panel.getByRole("button", { name: "Create access key" }).click();
+    const id = (await panel.getByTestId("new-key-id").textContent())!.trim();
+    const secret = (await panel.getByTestId("new-key-secret").textContent())!.trim();
+    expect(id).toMatch(/^AKIA[A-Z2-7]{16}$/);
+    expect(secret).toHaveLength(40);
+    const csv = await panel.getByRole("link", { name: "Download .csv file" }).getAttribute("href");
+    expect(decodeURIComponent(csv!.split(",").slice(1).join(","))).toBe(`Access key ID,Secret access key\n${id},${secret}\n`);
+    await expect(panel.locator("tbody tr")).toHaveCount(1);
+
+    // The API sees what the console did, at once.
+    const who = awsCli(id, secret, "sts", "get-caller-identity");
+    expect(who.status, who.stderr).toBe(0);
+    expect(JSON.parse(who.stdout).Arn).toBe("arn:aws:iam::210987654321:user/kira");
+    const listed = awsCli(process.env.PORTCULLIS_BOOTSTRAP_ROOT_ACCESS_KEY_ID!, process.env.PORTCULLIS_BOOTSTRAP_ROOT_SECRET_ACCESS_KEY!, "iam", "list-access-keys", "--user-name", "kira");
+    expect(listed.status, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout).AccessKeyMetadata[0].AccessKeyId).toBe(id);
+
+    // Inactive: the key stops working at once.
+    await panel.getByRole("button", { name: "Make inactive" }).click();
+    await expect(panel.getByTestId("key-status")).toHaveText("Inactive");
+    const refused = awsCli(id, secret, "sts", "get-caller-identity");
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain("InvalidClientTokenId");
+
+    // A second key; a third is not offered, with the reason. The secret is never shown again.
+    await panel.getByRole("button", { name: "Create access key" }).click();
+    await expect(panel.locator("tbody tr")).toHaveCount(2);
+    await page.reload();
+    await expect(panel.locator("tbody tr")).toHaveCount(2);
+    expect(await page.content()).not.toContain(secret);
+    await expect(panel.getByRole("button", { name: "Create access key" })).toBeDisabled();
+    await expect(panel.getByTestId("denied-reason")).toContainText("at most two access keys");
+    await panel.getByRole("button", { name: `Delete ${id}` }).click();
+    await expect(panel.locator("tbody tr")).toHaveCount(1);
+    await expect(panel.getByRole("button", { name: "Create access key" })).toBeEnabled();
+
+    // Root's own keys (the bootstrap key the API tests use) come with AWS's warning.
+    await page.goto("/security");
+    await expect(page.getByTestId("root-key-warning")).toBeVisible();
+    await expect(page.getByTestId("access-keys")).toContainText(process.env.PORTCULLIS_BOOTSTRAP_ROOT_ACCESS_KEY_ID!);
+    await signOut(page);
+  });
+
   test("without JavaScript, every page is a real redirect or a real form", async ({ browser }) => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
@@ -887,6 +937,20 @@ test.describe.serial("Portcullis console", () => {
     await context.close();
   });
 });
+
+/** Runs the real aws CLI (scripts/test names it in AWS_CLI) against this server. */
+function awsCli(key: string, secret: string, ...args: string[]) {
+  const cli = process.env.AWS_CLI;
+  if (!cli) throw new Error("AWS_CLI is not set: run the tests through scripts/test");
+  const base = process.env.PORTCULLIS_URL || "http://127.0.0.1:3000";
+  return spawnSync(cli, ["--endpoint-url", base, "--output", "json", ...args], {
+    encoding: "utf8",
+    env: {
+      ...process.env, AWS_ACCESS_KEY_ID: key, AWS_SECRET_ACCESS_KEY: secret, AWS_DEFAULT_REGION: "us-east-1",
+      AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+    },
+  });
+}
 
 async function newPage(browser: Browser): Promise<Page> {
   const context = await browser.newContext();

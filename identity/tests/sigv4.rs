@@ -3,6 +3,13 @@
 //! rebuild must be AWS's, AWS's signature must verify with the example secret, and
 //! any change to a signed part must make it fail.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::path::{Path, PathBuf};
 
 use identity::sigv4::{self, HttpRequest};

@@ -44,3 +44,17 @@ pub struct NewAccessKey {
     pub id: String,
     pub secret: String,
 }
+
+/// The access keys panel of a user page or of "My security credentials".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessKeysView {
+    /// Whose keys: the user's name, or `root`.
+    pub owner: String,
+    /// Root's keys can do anything: AWS advises against them, and so do we.
+    pub owner_is_root: bool,
+    pub keys: Vec<AccessKeyRow>,
+    /// Why the keys cannot be listed, if they cannot.
+    pub list_refused: Option<String>,
+    /// Controls the viewer may not use (`iam:CreateAccessKey`, …) with the reason.
+    pub refusals: crate::access::Refusals,
+}

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use identity::secret_box::Sealed;
-use model::credentials::AccessKeyRow;
+use model::credentials::{AccessKeyRow, AccessKeysView};
 use store::{AccessKey, KeyUse, User};
 use time::OffsetDateTime;
 
@@ -108,13 +108,17 @@ impl Service {
         caller: &Caller,
         user: Option<&str>,
     ) -> Result<CreatedKey, ServiceError> {
-        let (owner, permit) = self
-            .key_owner(caller, "iam:CreateAccessKey", user)
-            .await?;
+        let (owner, permit) = self.key_owner(caller, "iam:CreateAccessKey", user).await?;
         let id = store::ids::access_key_id("AKIA");
         let secret = store::ids::secret_access_key();
-        self.store_key(&owner, &id, &secret, caller.now, &permit.audit(caller, format!("created access key {id}")))
-            .await?;
+        self.store_key(
+            &owner,
+            &id,
+            &secret,
+            caller.now,
+            &permit.audit(caller, format!("created access key {id}")),
+        )
+        .await?;
         Ok(CreatedKey {
             user_name: owner.display_name().to_string(),
             id,
@@ -207,17 +211,81 @@ impl Service {
         Ok((owner, keys))
     }
 
-    /// The keys as the console shows them.
-    pub async fn access_key_rows(
+    /// The access keys panel: the keys (or why they cannot be listed) and which
+    /// changes the viewer may not make.
+    pub async fn access_keys_view(
         &self,
         caller: &Caller,
         user: Option<&str>,
-    ) -> Result<Vec<AccessKeyRow>, ServiceError> {
-        let (_, keys) = self.list_access_keys(caller, user).await?;
-        Ok(keys
-            .into_iter()
+    ) -> Result<AccessKeysView, ServiceError> {
+        let mine = user.is_none_or(|u| u.trim().is_empty());
+        if mine && caller.role.is_some() {
+            let reason = "A role session has no access keys of its own; go back to your own identity to manage yours.";
+            let mut refusals = model::Refusals::default();
+            for action in [
+                "iam:CreateAccessKey",
+                "iam:UpdateAccessKey",
+                "iam:DeleteAccessKey",
+            ] {
+                refusals.0.insert(action.into(), reason.into());
+            }
+            return Ok(AccessKeysView {
+                owner: caller.user.display_name().to_string(),
+                owner_is_root: caller.user.is_root,
+                keys: Vec::new(),
+                list_refused: Some(reason.into()),
+                refusals,
+            });
+        }
+        let (owner, keys, list_refused) = match self.list_access_keys(caller, user).await {
+            Ok((owner, keys)) => (owner, keys, None),
+            Err(ServiceError::AccessDenied(denial)) => {
+                let owner = match user.map(str::trim).filter(|n| !n.is_empty()) {
+                    Some(name) => self
+                        .store
+                        .user_by_name(name)
+                        .await?
+                        .ok_or_else(|| ServiceError::no_such("user", name))?,
+                    None => caller.user.clone(),
+                };
+                (owner, Vec::new(), Some(denial.to_string()))
+            }
+            Err(other) => return Err(other),
+        };
+        let mut refusals = self
+            .refusals(
+                caller,
+                &[
+                    ("iam:CreateAccessKey", owner.arn.clone()),
+                    ("iam:UpdateAccessKey", owner.arn.clone()),
+                    ("iam:DeleteAccessKey", owner.arn.clone()),
+                ],
+            )
+            .await?;
+        if keys.len() as i64 >= store::access_keys::MAX_ACCESS_KEYS {
+            refusals
+                .0
+                .entry("iam:CreateAccessKey".into())
+                .or_insert_with(|| {
+                    "a user has at most two access keys; delete one you no longer use first".into()
+                });
+        }
+        Ok(AccessKeysView {
+            owner: owner.display_name().to_string(),
+            owner_is_root: owner.is_root,
+            keys: self.key_rows(caller, keys),
+            list_refused,
+            refusals,
+        })
+    }
+
+    fn key_rows(&self, caller: &Caller, keys: Vec<AccessKey>) -> Vec<AccessKeyRow> {
+        keys.into_iter()
             .map(|k| {
-                let used = self.key_uses.pending(&k.id).map(|u| (u.at, u.service, u.region));
+                let used = self
+                    .key_uses
+                    .pending(&k.id)
+                    .map(|u| (u.at, u.service, u.region));
                 let (at, service, region) = used.unwrap_or((
                     k.last_used_at.unwrap_or(OffsetDateTime::UNIX_EPOCH),
                     k.last_used_service.clone().unwrap_or_default(),
@@ -236,7 +304,7 @@ impl Service {
                     },
                 }
             })
-            .collect())
+            .collect()
     }
 
     /// Makes a key active or inactive.
@@ -247,9 +315,7 @@ impl Service {
         id: &str,
         active: bool,
     ) -> Result<(), ServiceError> {
-        let (owner, permit) = self
-            .key_owner(caller, "iam:UpdateAccessKey", user)
-            .await?;
+        let (owner, permit) = self.key_owner(caller, "iam:UpdateAccessKey", user).await?;
         let state = if active { "Active" } else { "Inactive" };
         self.store
             .set_access_key_active(
@@ -271,9 +337,7 @@ impl Service {
         user: Option<&str>,
         id: &str,
     ) -> Result<(), ServiceError> {
-        let (owner, permit) = self
-            .key_owner(caller, "iam:DeleteAccessKey", user)
-            .await?;
+        let (owner, permit) = self.key_owner(caller, "iam:DeleteAccessKey", user).await?;
         self.store
             .delete_access_key(
                 &owner.id,
@@ -300,8 +364,12 @@ impl Service {
             None => None,
         };
         let (Some(key), Some(owner)) = (key, owner) else {
-            self.authorize(caller, "iam:GetAccessKeyLastUsed", &crate::authz::arn::users(&caller.account_id))
-                .await?;
+            self.authorize(
+                caller,
+                "iam:GetAccessKeyLastUsed",
+                &crate::authz::arn::users(&caller.account_id),
+            )
+            .await?;
             return Err(no_such_key(id.trim()));
         };
         self.authorize(caller, "iam:GetAccessKeyLastUsed", &owner.arn)

@@ -150,7 +150,11 @@ impl Service {
     }
 
     /// Deletes a group without members or policies (AWS's `DeleteGroup`).
-    pub async fn delete_unused_group(&self, caller: &Caller, name: &str) -> Result<(), ServiceError> {
+    pub async fn delete_unused_group(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<(), ServiceError> {
         let (group, permit) = self.group_for(caller, "iam:DeleteGroup", name).await?;
         self.store
             .delete_unused_group(&group.id, &permit.audit(caller, "group deleted"))

@@ -8,7 +8,11 @@ use crate::{Caller, Service, ServiceError};
 
 impl Service {
     /// A user by name, or the caller's own user (`iam:GetUser`).
-    pub async fn get_user(&self, caller: &Caller, name: Option<&str>) -> Result<User, ServiceError> {
+    pub async fn get_user(
+        &self,
+        caller: &Caller,
+        name: Option<&str>,
+    ) -> Result<User, ServiceError> {
         match name.map(str::trim).filter(|n| !n.is_empty()) {
             Some(name) => Ok(self
                 .user_for(caller, "iam:GetUser", name, |u| {

@@ -118,13 +118,22 @@ impl Service {
         }
         let now = self.clock.now();
         check_time(&claim, now.unix_timestamp())?;
-        let Some(key) = self.store.access_key(&claim.access_key_id).await.map_err(ServiceError::from)? else {
+        let Some(key) = self
+            .store
+            .access_key(&claim.access_key_id)
+            .await
+            .map_err(ServiceError::from)?
+        else {
             return Err(SignatureFailure::InvalidClientTokenId);
         };
         if !key.active {
             return Err(SignatureFailure::InvalidClientTokenId);
         }
-        if claim.security_token.as_deref().is_some_and(|t| !t.is_empty()) {
+        if claim
+            .security_token
+            .as_deref()
+            .is_some_and(|t| !t.is_empty())
+        {
             // A long-term key with a session token: AWS refuses the token.
             return Err(SignatureFailure::InvalidClientTokenId);
         }
@@ -132,7 +141,12 @@ impl Service {
         if !claim.verify(&secret) {
             return Err(SignatureFailure::SignatureDoesNotMatch(MISMATCH.into()));
         }
-        let Some(user) = self.store.user_by_id(&key.user_id).await.map_err(ServiceError::from)? else {
+        let Some(user) = self
+            .store
+            .user_by_id(&key.user_id)
+            .await
+            .map_err(ServiceError::from)?
+        else {
             return Err(SignatureFailure::InvalidClientTokenId);
         };
         let account_id = self

@@ -362,7 +362,11 @@ impl Service {
 
     /// Deletes a user that has no credentials, memberships or policies left (AWS's
     /// `DeleteUser`: the API's callers remove those first, as AWS's do).
-    pub async fn delete_unused_user(&self, caller: &Caller, name: &str) -> Result<(), ServiceError> {
+    pub async fn delete_unused_user(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<(), ServiceError> {
         let (user, permit) = self
             .user_for(caller, "iam:DeleteUser", name, |u| {
                 Extra::new().with_boundary(u.boundary_arn.as_deref())

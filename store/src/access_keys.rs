@@ -34,7 +34,8 @@ pub struct KeyUse {
     pub region: String,
 }
 
-const COLUMNS: &str = "id, user_id, secret_key_id, secret_nonce, secret_ciphertext, active, created_at,
+const COLUMNS: &str =
+    "id, user_id, secret_key_id, secret_nonce, secret_ciphertext, active, created_at,
     last_used_at, last_used_service, last_used_region";
 
 fn from_row(row: &PgRow) -> Result<AccessKey, sqlx::Error> {

@@ -51,7 +51,11 @@ impl Store {
     }
 
     /// Deletes a group with no members and no policies, as AWS's `DeleteGroup` does.
-    pub async fn delete_unused_group(&self, id: &str, audit: &AuditEntry) -> Result<(), StoreError> {
+    pub async fn delete_unused_group(
+        &self,
+        id: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         let row = sqlx::query(
             "SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = g.id) AS members,

@@ -228,7 +228,8 @@ impl Store {
             .await?;
         record(&mut tx, audit).await?;
         tx.commit().await?;
-        self.set_up_seen.store(true, std::sync::atomic::Ordering::Release);
+        self.set_up_seen
+            .store(true, std::sync::atomic::Ordering::Release);
         Ok(root)
     }
 
@@ -244,7 +245,8 @@ impl Store {
         .fetch_one(self.pool())
         .await?;
         if done {
-            self.set_up_seen.store(true, std::sync::atomic::Ordering::Release);
+            self.set_up_seen
+                .store(true, std::sync::atomic::Ordering::Release);
         }
         Ok(done)
     }
@@ -265,13 +267,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             insert_settings(&mut tx, &AccountSettings::default()).await?;
-            sqlx::query(
-                "INSERT INTO users (id, is_root, name, arn) VALUES ($1, TRUE, 'root', $2)",
-            )
-            .bind(account)
-            .bind(format!("arn:aws:iam::{account}:root"))
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query("INSERT INTO users (id, is_root, name, arn) VALUES ($1, TRUE, 'root', $2)")
+                .bind(account)
+                .bind(format!("arn:aws:iam::{account}:root"))
+                .execute(&mut *tx)
+                .await?;
         }
         let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE is_root"))
             .fetch_one(&mut *tx)

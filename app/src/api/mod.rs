@@ -1,6 +1,7 @@
 //! Server functions, grouped by area. Each one authorizes before it reads or changes
 //! anything; all are public POST endpoints, so none trusts the page that called it.
 
+pub mod access_keys;
 pub mod audit;
 pub mod auth;
 pub mod costs;

@@ -1,6 +1,7 @@
 //! The console's pages.
 
 mod access;
+mod access_keys;
 mod audit;
 mod group_spend;
 mod groups;

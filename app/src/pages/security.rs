@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use super::access_keys::AccessKeysPanel;
 use crate::api::auth::SignOutEverywhere;
 use crate::api::credentials::{
     credentials_overview, BeginMfa, ChangePassword, ConfirmMfa, RemoveMfa,
@@ -94,6 +95,7 @@ pub fn SecurityPage() -> impl IntoView {
                                 }.into_any()
                             }}
                         </section>
+                        <AccessKeysPanel user=""/>
                         <section class="panel">
                             <h2>"Console password"</h2>
                             {if c.can_change_password {

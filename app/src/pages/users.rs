@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::access::{AccessActions, AccessPanels};
+use super::access_keys::AccessKeysPanel;
 use crate::api::groups::{AddMember, RemoveMember};
 use crate::api::users::{
     list_users, user_overview, CreateUser, DeactivateUserMfa, DeleteUser, ResetUserPassword,
@@ -287,6 +288,7 @@ pub fn UserPage() -> impl IntoView {
                                 <FieldError message=field(billing_value, "billing_group")/>
                                 <FormError error=billing_value/>
                             </section>
+                            <AccessKeysPanel user=u.name.clone()/>
                             <section class="panel">
                                 <h2>"Console password"</h2>
                                 <Guard reason=refused("iam:UpdateLoginProfile") action="iam:UpdateLoginProfile">

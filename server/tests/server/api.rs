@@ -80,7 +80,10 @@ async fn send_signed(
     };
     let response = reqwest::Client::new()
         .post(format!("{}/", app.base))
-        .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
+        .header(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        )
         .header("x-amz-date", amz_date)
         .header("authorization", authorization)
         .body(sent_body)
@@ -94,7 +97,10 @@ async fn send_signed(
 /// The text of the first `<tag>` in `xml`.
 fn field(xml: &str, tag: &str) -> String {
     let open = format!("<{tag}>");
-    let start = xml.find(&open).unwrap_or_else(|| panic!("no <{tag}> in {xml}")) + open.len();
+    let start = xml
+        .find(&open)
+        .unwrap_or_else(|| panic!("no <{tag}> in {xml}"))
+        + open.len();
     let end = xml[start..].find(&format!("</{tag}>")).unwrap() + start;
     xml[start..end]
         .replace("&quot;", "\"")
@@ -107,7 +113,11 @@ fn field(xml: &str, tag: &str) -> String {
 #[track_caller]
 fn assert_error(answer: &(u16, String), status: u16, code: &str, message: &str) {
     assert_eq!(answer.0, status, "{}", answer.1);
-    assert!(answer.1.starts_with("<ErrorResponse xmlns="), "{}", answer.1);
+    assert!(
+        answer.1.starts_with("<ErrorResponse xmlns="),
+        "{}",
+        answer.1
+    );
     assert_eq!(field(&answer.1, "Code"), code, "{}", answer.1);
     assert_eq!(field(&answer.1, "Message"), message, "{}", answer.1);
     assert!(!field(&answer.1, "RequestId").is_empty());
@@ -115,9 +125,17 @@ fn assert_error(answer: &(u16, String), status: u16, code: &str, message: &str) 
 
 async fn api_app() -> TestApp {
     let app = spawn_app(fresh_store().await, &SecretBox::generate_key()).await;
-    assert!(app.service.bootstrap_root_key(ROOT_KEY, ROOT_SECRET).await.unwrap());
+    assert!(app
+        .service
+        .bootstrap_root_key(ROOT_KEY, ROOT_SECRET)
+        .await
+        .unwrap());
     // A second start with the same variables changes nothing.
-    assert!(!app.service.bootstrap_root_key(ROOT_KEY, ROOT_SECRET).await.unwrap());
+    assert!(!app
+        .service
+        .bootstrap_root_key(ROOT_KEY, ROOT_SECRET)
+        .await
+        .unwrap());
     app
 }
 
@@ -130,116 +148,363 @@ async fn users_keys_and_refusals_as_aws_answers_them() {
     };
     let account = app.store.account_id().await.unwrap().unwrap();
 
-    let who = call_api(&app, ROOT_KEY, ROOT_SECRET, "sts", &[("Action", "GetCallerIdentity"), ("Version", "2011-06-15")]).await;
+    let who = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "sts",
+        &[("Action", "GetCallerIdentity"), ("Version", "2011-06-15")],
+    )
+    .await;
     assert_eq!(who.0, 200, "{}", who.1);
     assert!(who.1.starts_with("<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult>"), "{}", who.1);
     assert_eq!(field(&who.1, "Arn"), format!("arn:aws:iam::{account}:root"));
     assert_eq!(field(&who.1, "Account"), account);
 
-    let created = root(&[("Action", "CreateUser"), ("Version", "2010-05-08"), ("UserName", "alice"), ("Tags.member.1.Key", "team"), ("Tags.member.1.Value", "blue")]).await;
+    let created = root(&[
+        ("Action", "CreateUser"),
+        ("Version", "2010-05-08"),
+        ("UserName", "alice"),
+        ("Tags.member.1.Key", "team"),
+        ("Tags.member.1.Value", "blue"),
+    ])
+    .await;
     assert_eq!(created.0, 200, "{}", created.1);
     assert_eq!(field(&created.1, "UserName"), "alice");
     assert!(field(&created.1, "UserId").starts_with("AIDA"));
-    assert_eq!(field(&created.1, "Arn"), format!("arn:aws:iam::{account}:user/alice"));
+    assert_eq!(
+        field(&created.1, "Arn"),
+        format!("arn:aws:iam::{account}:user/alice")
+    );
     assert_eq!(field(&created.1, "Value"), "blue");
     assert!(field(&created.1, "CreateDate").ends_with('Z'));
-    let again = root(&[("Action", "CreateUser"), ("Version", "2010-05-08"), ("UserName", "ALICE")]).await;
-    assert_error(&again, 409, "EntityAlreadyExists", "User with name ALICE already exists.");
-    let missing = root(&[("Action", "GetUser"), ("Version", "2010-05-08"), ("UserName", "bob")]).await;
-    assert_error(&missing, 404, "NoSuchEntity", "The user with name bob cannot be found.");
+    let again = root(&[
+        ("Action", "CreateUser"),
+        ("Version", "2010-05-08"),
+        ("UserName", "ALICE"),
+    ])
+    .await;
+    assert_error(
+        &again,
+        409,
+        "EntityAlreadyExists",
+        "User with name ALICE already exists.",
+    );
+    let missing = root(&[
+        ("Action", "GetUser"),
+        ("Version", "2010-05-08"),
+        ("UserName", "bob"),
+    ])
+    .await;
+    assert_error(
+        &missing,
+        404,
+        "NoSuchEntity",
+        "The user with name bob cannot be found.",
+    );
     let null = root(&[("Action", "CreateUser"), ("Version", "2010-05-08")]).await;
     assert_error(&null, 400, "ValidationError", "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null");
-    let spaced = root(&[("Action", "CreateUser"), ("Version", "2010-05-08"), ("UserName", "a b")]).await;
+    let spaced = root(&[
+        ("Action", "CreateUser"),
+        ("Version", "2010-05-08"),
+        ("UserName", "a b"),
+    ])
+    .await;
     assert_error(&spaced, 400, "ValidationError", "1 validation error detected: Value 'a b' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+");
     let unknown = root(&[("Action", "LaunchRockets"), ("Version", "2010-05-08")]).await;
-    assert_error(&unknown, 400, "InvalidAction", "Could not find operation LaunchRockets for version 2010-05-08");
+    assert_error(
+        &unknown,
+        400,
+        "InvalidAction",
+        "Could not find operation LaunchRockets for version 2010-05-08",
+    );
 
     // Keys for alice: the secret once, at most two.
-    let key = root(&[("Action", "CreateAccessKey"), ("Version", "2010-05-08"), ("UserName", "alice")]).await;
+    let key = root(&[
+        ("Action", "CreateAccessKey"),
+        ("Version", "2010-05-08"),
+        ("UserName", "alice"),
+    ])
+    .await;
     assert_eq!(key.0, 200, "{}", key.1);
-    let (alice_key, alice_secret) = (field(&key.1, "AccessKeyId"), field(&key.1, "SecretAccessKey"));
+    let (alice_key, alice_secret) = (
+        field(&key.1, "AccessKeyId"),
+        field(&key.1, "SecretAccessKey"),
+    );
     assert!(alice_key.starts_with("AKIA") && alice_key.len() == 20);
     assert_eq!(alice_secret.len(), 40);
-    let second = root(&[("Action", "CreateAccessKey"), ("Version", "2010-05-08"), ("UserName", "alice")]).await;
+    let second = root(&[
+        ("Action", "CreateAccessKey"),
+        ("Version", "2010-05-08"),
+        ("UserName", "alice"),
+    ])
+    .await;
     assert_eq!(second.0, 200);
-    let third = root(&[("Action", "CreateAccessKey"), ("Version", "2010-05-08"), ("UserName", "alice")]).await;
-    assert_error(&third, 409, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2");
-    let listed = root(&[("Action", "ListAccessKeys"), ("Version", "2010-05-08"), ("UserName", "alice")]).await;
+    let third = root(&[
+        ("Action", "CreateAccessKey"),
+        ("Version", "2010-05-08"),
+        ("UserName", "alice"),
+    ])
+    .await;
+    assert_error(
+        &third,
+        409,
+        "LimitExceeded",
+        "Cannot exceed quota for AccessKeysPerUser: 2",
+    );
+    let listed = root(&[
+        ("Action", "ListAccessKeys"),
+        ("Version", "2010-05-08"),
+        ("UserName", "alice"),
+    ])
+    .await;
     assert_eq!(listed.1.matches("<member>").count(), 2, "{}", listed.1);
-    assert!(!listed.1.contains(&alice_secret), "a listing never shows a secret");
+    assert!(
+        !listed.1.contains(&alice_secret),
+        "a listing never shows a secret"
+    );
     let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT secret_ciphertext FROM access_keys")
         .fetch_all(app.store.pool())
         .await
         .unwrap();
-    assert!(stored.iter().all(|c| !String::from_utf8_lossy(c).contains(&alice_secret)), "secrets are sealed at rest");
+    assert!(
+        stored
+            .iter()
+            .all(|c| !String::from_utf8_lossy(c).contains(&alice_secret)),
+        "secrets are sealed at rest"
+    );
 
     // Alice has no policy: AWS's refusal, word for word, and nothing written.
     let as_alice = |params: Vec<(&'static str, &'static str)>| {
         let (app, k, s) = (&app, alice_key.clone(), alice_secret.clone());
         async move { call_api(app, &k, &s, "iam", &params).await }
     };
-    let refused = as_alice(vec![("Action", "CreateUser"), ("Version", "2010-05-08"), ("UserName", "mallory")]).await;
+    let refused = as_alice(vec![
+        ("Action", "CreateUser"),
+        ("Version", "2010-05-08"),
+        ("UserName", "mallory"),
+    ])
+    .await;
     assert_error(&refused, 403, "AccessDenied", &format!("User: arn:aws:iam::{account}:user/alice is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::{account}:user/mallory because no identity-based policy allows the iam:CreateUser action"));
     assert!(app.store.user_by_name("mallory").await.unwrap().is_none());
-    let me = call_api(&app, &alice_key, &alice_secret, "sts", &[("Action", "GetCallerIdentity"), ("Version", "2011-06-15")]).await;
-    assert_eq!(field(&me.1, "Arn"), format!("arn:aws:iam::{account}:user/alice"));
+    let me = call_api(
+        &app,
+        &alice_key,
+        &alice_secret,
+        "sts",
+        &[("Action", "GetCallerIdentity"), ("Version", "2011-06-15")],
+    )
+    .await;
+    assert_eq!(
+        field(&me.1, "Arn"),
+        format!("arn:aws:iam::{account}:user/alice")
+    );
 
     // ReadOnlyAccess lets her list, not create.
-    let attach = root(&[("Action", "AttachUserPolicy"), ("Version", "2010-05-08"), ("UserName", "alice"), ("PolicyArn", "arn:aws:iam::aws:policy/ReadOnlyAccess")]).await;
+    let attach = root(&[
+        ("Action", "AttachUserPolicy"),
+        ("Version", "2010-05-08"),
+        ("UserName", "alice"),
+        ("PolicyArn", "arn:aws:iam::aws:policy/ReadOnlyAccess"),
+    ])
+    .await;
     assert_eq!(attach.0, 200, "{}", attach.1);
     let users = as_alice(vec![("Action", "ListUsers"), ("Version", "2010-05-08")]).await;
     assert_eq!(users.0, 200, "{}", users.1);
     assert_eq!(field(&users.1, "IsTruncated"), "false");
     assert!(users.1.contains("<UserName>alice</UserName>"));
-    let refused = as_alice(vec![("Action", "CreateGroup"), ("Version", "2010-05-08"), ("GroupName", "admins")]).await;
+    let refused = as_alice(vec![
+        ("Action", "CreateGroup"),
+        ("Version", "2010-05-08"),
+        ("GroupName", "admins"),
+    ])
+    .await;
     assert_eq!(field(&refused.1, "Code"), "AccessDenied");
 
     // An explicit Deny in another spelling of the action still wins.
     let deny = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"IAM:listusers","Resource":"*"}]}"#;
-    let policy = call_api(&app, ROOT_KEY, ROOT_SECRET, "iam", &[("Action", "CreatePolicy"), ("Version", "2010-05-08"), ("PolicyName", "NoListing"), ("PolicyDocument", deny)]).await;
+    let policy = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[
+            ("Action", "CreatePolicy"),
+            ("Version", "2010-05-08"),
+            ("PolicyName", "NoListing"),
+            ("PolicyDocument", deny),
+        ],
+    )
+    .await;
     assert_eq!(policy.0, 200, "{}", policy.1);
     let arn = field(&policy.1, "Arn");
-    let attach = call_api(&app, ROOT_KEY, ROOT_SECRET, "iam", &[("Action", "AttachUserPolicy"), ("Version", "2010-05-08"), ("UserName", "alice"), ("PolicyArn", &arn)]).await;
+    let attach = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[
+            ("Action", "AttachUserPolicy"),
+            ("Version", "2010-05-08"),
+            ("UserName", "alice"),
+            ("PolicyArn", &arn),
+        ],
+    )
+    .await;
     assert_eq!(attach.0, 200, "{}", attach.1);
     let denied = as_alice(vec![("Action", "ListUsers"), ("Version", "2010-05-08")]).await;
     assert_error(&denied, 403, "AccessDenied", &format!("User: arn:aws:iam::{account}:user/alice is not authorized to perform: iam:ListUsers on resource: arn:aws:iam::{account}:user/ with an explicit deny in an identity-based policy"));
 
     // Pagination: MaxItems and Marker.
     for name in ["bob", "carol", "dave"] {
-        let made = call_api(&app, ROOT_KEY, ROOT_SECRET, "iam", &[("Action", "CreateUser"), ("Version", "2010-05-08"), ("UserName", name)]).await;
+        let made = call_api(
+            &app,
+            ROOT_KEY,
+            ROOT_SECRET,
+            "iam",
+            &[
+                ("Action", "CreateUser"),
+                ("Version", "2010-05-08"),
+                ("UserName", name),
+            ],
+        )
+        .await;
         assert_eq!(made.0, 200);
     }
-    let first = root(&[("Action", "ListUsers"), ("Version", "2010-05-08"), ("MaxItems", "3")]).await;
+    let first = root(&[
+        ("Action", "ListUsers"),
+        ("Version", "2010-05-08"),
+        ("MaxItems", "3"),
+    ])
+    .await;
     assert_eq!(field(&first.1, "IsTruncated"), "true");
     assert_eq!(first.1.matches("<UserName>").count(), 3, "{}", first.1);
     let marker = field(&first.1, "Marker");
-    let rest = call_api(&app, ROOT_KEY, ROOT_SECRET, "iam", &[("Action", "ListUsers"), ("Version", "2010-05-08"), ("MaxItems", "3"), ("Marker", &marker)]).await;
+    let rest = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[
+            ("Action", "ListUsers"),
+            ("Version", "2010-05-08"),
+            ("MaxItems", "3"),
+            ("Marker", &marker),
+        ],
+    )
+    .await;
     assert_eq!(field(&rest.1, "IsTruncated"), "false");
     assert_eq!(rest.1.matches("<UserName>").count(), 1, "{}", rest.1);
-    let too_many = root(&[("Action", "ListUsers"), ("Version", "2010-05-08"), ("MaxItems", "0")]).await;
+    let too_many = root(&[
+        ("Action", "ListUsers"),
+        ("Version", "2010-05-08"),
+        ("MaxItems", "0"),
+    ])
+    .await;
     assert_eq!(field(&too_many.1, "Code"), "ValidationError");
 
     // DeleteUser refuses while something hangs on the user, as AWS does.
-    let conflict = root(&[("Action", "DeleteUser"), ("Version", "2010-05-08"), ("UserName", "alice")]).await;
-    assert_error(&conflict, 409, "DeleteConflict", "Cannot delete entity, must delete access keys first.");
-    let gone = root(&[("Action", "DeleteUser"), ("Version", "2010-05-08"), ("UserName", "bob")]).await;
+    let conflict = root(&[
+        ("Action", "DeleteUser"),
+        ("Version", "2010-05-08"),
+        ("UserName", "alice"),
+    ])
+    .await;
+    assert_error(
+        &conflict,
+        409,
+        "DeleteConflict",
+        "Cannot delete entity, must delete access keys first.",
+    );
+    let gone = root(&[
+        ("Action", "DeleteUser"),
+        ("Version", "2010-05-08"),
+        ("UserName", "bob"),
+    ])
+    .await;
     assert_eq!(gone.0, 200, "{}", gone.1);
     assert!(gone.1.starts_with("<DeleteUserResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><ResponseMetadata>"));
 
     // Deactivate a key: it stops working at once; its last use is recorded.
     app.service.flush_key_uses().await.unwrap();
-    let used = call_api(&app, &alice_key, &alice_secret, "iam", &[("Action", "GetAccessKeyLastUsed"), ("Version", "2010-05-08"), ("AccessKeyId", &alice_key)]).await;
+    let used = call_api(
+        &app,
+        &alice_key,
+        &alice_secret,
+        "iam",
+        &[
+            ("Action", "GetAccessKeyLastUsed"),
+            ("Version", "2010-05-08"),
+            ("AccessKeyId", &alice_key),
+        ],
+    )
+    .await;
     assert_eq!(used.0, 200, "{}", used.1);
     assert_eq!(field(&used.1, "ServiceName"), "iam");
     assert_eq!(field(&used.1, "Region"), "us-east-1");
-    let off = call_api(&app, ROOT_KEY, ROOT_SECRET, "iam", &[("Action", "UpdateAccessKey"), ("Version", "2010-05-08"), ("UserName", "alice"), ("AccessKeyId", &alice_key), ("Status", "Inactive")]).await;
+    let off = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[
+            ("Action", "UpdateAccessKey"),
+            ("Version", "2010-05-08"),
+            ("UserName", "alice"),
+            ("AccessKeyId", &alice_key),
+            ("Status", "Inactive"),
+        ],
+    )
+    .await;
     assert_eq!(off.0, 200, "{}", off.1);
-    let stale = call_api(&app, &alice_key, &alice_secret, "sts", &[("Action", "GetCallerIdentity"), ("Version", "2011-06-15")]).await;
-    assert_error(&stale, 403, "InvalidClientTokenId", "The security token included in the request is invalid.");
-    let bad_status = call_api(&app, ROOT_KEY, ROOT_SECRET, "iam", &[("Action", "UpdateAccessKey"), ("Version", "2010-05-08"), ("UserName", "alice"), ("AccessKeyId", &alice_key), ("Status", "active")]).await;
+    let stale = call_api(
+        &app,
+        &alice_key,
+        &alice_secret,
+        "sts",
+        &[("Action", "GetCallerIdentity"), ("Version", "2011-06-15")],
+    )
+    .await;
+    assert_error(
+        &stale,
+        403,
+        "InvalidClientTokenId",
+        "The security token included in the request is invalid.",
+    );
+    let bad_status = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[
+            ("Action", "UpdateAccessKey"),
+            ("Version", "2010-05-08"),
+            ("UserName", "alice"),
+            ("AccessKeyId", &alice_key),
+            ("Status", "active"),
+        ],
+    )
+    .await;
     assert_eq!(field(&bad_status.1, "Code"), "ValidationError");
-    let not_hers = call_api(&app, ROOT_KEY, ROOT_SECRET, "iam", &[("Action", "DeleteAccessKey"), ("Version", "2010-05-08"), ("UserName", "carol"), ("AccessKeyId", &alice_key)]).await;
-    assert_error(&not_hers, 404, "NoSuchEntity", &format!("The Access Key with id {alice_key} cannot be found."));
+    let not_hers = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[
+            ("Action", "DeleteAccessKey"),
+            ("Version", "2010-05-08"),
+            ("UserName", "carol"),
+            ("AccessKeyId", &alice_key),
+        ],
+    )
+    .await;
+    assert_error(
+        &not_hers,
+        404,
+        "NoSuchEntity",
+        &format!("The Access Key with id {alice_key} cannot be found."),
+    );
 
     // Every call is in the audit log: changes, reads and refusals.
     let rows: Vec<(String, String)> = sqlx::query_as("SELECT action, outcome FROM audit_log")
@@ -276,7 +541,10 @@ async fn bad_signatures_get_aws_errors_never_a_500() {
         clock.clock(),
     )
     .await;
-    app.service.bootstrap_root_key(ROOT_KEY, ROOT_SECRET).await.unwrap();
+    app.service
+        .bootstrap_root_key(ROOT_KEY, ROOT_SECRET)
+        .await
+        .unwrap();
     let who = [("Action", "GetCallerIdentity"), ("Version", "2011-06-15")];
 
     // Unsigned.
@@ -288,15 +556,41 @@ async fn bad_signatures_get_aws_errors_never_a_500() {
         .await
         .unwrap();
     let answer = (response.status().as_u16(), response.text().await.unwrap());
-    assert_error(&answer, 403, "MissingAuthenticationToken", "Request is missing Authentication Token");
+    assert_error(
+        &answer,
+        403,
+        "MissingAuthenticationToken",
+        "Request is missing Authentication Token",
+    );
 
     // Wrong secret, unknown key, tampered body.
-    let wrong = call_api(&app, ROOT_KEY, "not-the-secret-at-all-000000000000000000", "sts", &who).await;
+    let wrong = call_api(
+        &app,
+        ROOT_KEY,
+        "not-the-secret-at-all-000000000000000000",
+        "sts",
+        &who,
+    )
+    .await;
     assert_error(&wrong, 403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.");
     let unknown = call_api(&app, "AKIANOSUCHKEY0000000", ROOT_SECRET, "sts", &who).await;
-    assert_error(&unknown, 403, "InvalidClientTokenId", "The security token included in the request is invalid.");
+    assert_error(
+        &unknown,
+        403,
+        "InvalidClientTokenId",
+        "The security token included in the request is invalid.",
+    );
     let now = sigv4_now(&app.service);
-    let tampered = send_signed(&app, ROOT_KEY, ROOT_SECRET, "iam", &[("Action", "ListUsers"), ("Version", "2010-05-08")], &now, Some("PathPrefix=%2Fx%2F")).await;
+    let tampered = send_signed(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[("Action", "ListUsers"), ("Version", "2010-05-08")],
+        &now,
+        Some("PathPrefix=%2Fx%2F"),
+    )
+    .await;
     assert_eq!(field(&tampered.1, "Code"), "SignatureDoesNotMatch");
 
     // A captured request replayed past the 15-minute window is refused; within it, it
@@ -308,16 +602,28 @@ async fn bad_signatures_get_aws_errors_never_a_500() {
     let replayed = send_signed(&app, ROOT_KEY, ROOT_SECRET, "sts", &who, &old, None).await;
     assert_eq!(replayed.0, 403, "{}", replayed.1);
     assert_eq!(field(&replayed.1, "Code"), "SignatureDoesNotMatch");
-    assert!(field(&replayed.1, "Message").starts_with(&format!("Signature expired: {old} is now earlier than ")), "{}", replayed.1);
+    assert!(
+        field(&replayed.1, "Message")
+            .starts_with(&format!("Signature expired: {old} is now earlier than ")),
+        "{}",
+        replayed.1
+    );
     let future = identity::sigv4::format_amz_date(clock.clock().now().unix_timestamp() + 16 * 60);
     let early = send_signed(&app, ROOT_KEY, ROOT_SECRET, "sts", &who, &future, None).await;
-    assert!(field(&early.1, "Message").starts_with("Signature not yet current"), "{}", early.1);
+    assert!(
+        field(&early.1, "Message").starts_with("Signature not yet current"),
+        "{}",
+        early.1
+    );
 
     // Half an Authorization header.
     let response = reqwest::Client::new()
         .post(format!("{}/", app.base))
         .header("x-amz-date", sigv4_now(&app.service))
-        .header("authorization", format!("AWS4-HMAC-SHA256 Credential={ROOT_KEY}/20261203/us-east-1/sts/aws4_request"))
+        .header(
+            "authorization",
+            format!("AWS4-HMAC-SHA256 Credential={ROOT_KEY}/20261203/us-east-1/sts/aws4_request"),
+        )
         .body("Action=GetCallerIdentity&Version=2011-06-15")
         .send()
         .await
@@ -327,23 +633,78 @@ async fn bad_signatures_get_aws_errors_never_a_500() {
     assert_eq!(field(&answer.1, "Code"), "IncompleteSignature");
 
     // The wrong version of an action, and a body too large.
-    let version = call_api(&app, ROOT_KEY, ROOT_SECRET, "iam", &[("Action", "ListUsers"), ("Version", "2011-06-15")]).await;
-    assert_error(&version, 400, "InvalidAction", "Could not find operation ListUsers for version 2011-06-15");
+    let version = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[("Action", "ListUsers"), ("Version", "2011-06-15")],
+    )
+    .await;
+    assert_error(
+        &version,
+        400,
+        "InvalidAction",
+        "Could not find operation ListUsers for version 2011-06-15",
+    );
     let huge = "x".repeat(2 * 1024 * 1024);
-    let big = call_api(&app, ROOT_KEY, ROOT_SECRET, "iam", &[("Action", "CreatePolicy"), ("Version", "2010-05-08"), ("PolicyName", "big"), ("PolicyDocument", &huge)]).await;
+    let big = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[
+            ("Action", "CreatePolicy"),
+            ("Version", "2010-05-08"),
+            ("PolicyName", "big"),
+            ("PolicyDocument", &huge),
+        ],
+    )
+    .await;
     assert_eq!(big.0, 413, "{}", big.1);
 
     // Crafted parameters never reach a 500.
     for params in [
-        vec![("Action", "ListUsers"), ("Version", "2010-05-08"), ("Marker", "-1")],
-        vec![("Action", "ListUsers"), ("Version", "2010-05-08"), ("MaxItems", "9999999999999999999999")],
-        vec![("Action", "ListUsers"), ("Version", "2010-05-08"), ("PathPrefix", "nope")],
-        vec![("Action", "GetAccessKeyLastUsed"), ("Version", "2010-05-08"), ("AccessKeyId", "../../etc/passwd")],
-        vec![("Action", "CreatePolicy"), ("Version", "2010-05-08"), ("PolicyName", "p"), ("PolicyDocument", "{not json")],
-        vec![("Action", "AttachUserPolicy"), ("Version", "2010-05-08"), ("UserName", "nobody"), ("PolicyArn", "arn:aws:iam::aws:policy/NoSuchThing")],
+        vec![
+            ("Action", "ListUsers"),
+            ("Version", "2010-05-08"),
+            ("Marker", "-1"),
+        ],
+        vec![
+            ("Action", "ListUsers"),
+            ("Version", "2010-05-08"),
+            ("MaxItems", "9999999999999999999999"),
+        ],
+        vec![
+            ("Action", "ListUsers"),
+            ("Version", "2010-05-08"),
+            ("PathPrefix", "nope"),
+        ],
+        vec![
+            ("Action", "GetAccessKeyLastUsed"),
+            ("Version", "2010-05-08"),
+            ("AccessKeyId", "../../etc/passwd"),
+        ],
+        vec![
+            ("Action", "CreatePolicy"),
+            ("Version", "2010-05-08"),
+            ("PolicyName", "p"),
+            ("PolicyDocument", "{not json"),
+        ],
+        vec![
+            ("Action", "AttachUserPolicy"),
+            ("Version", "2010-05-08"),
+            ("UserName", "nobody"),
+            ("PolicyArn", "arn:aws:iam::aws:policy/NoSuchThing"),
+        ],
     ] {
         let answer = call_api(&app, ROOT_KEY, ROOT_SECRET, "iam", &params).await;
-        assert!((400..500).contains(&answer.0), "{params:?}: {} {}", answer.0, answer.1);
+        assert!(
+            (400..500).contains(&answer.0),
+            "{params:?}: {} {}",
+            answer.0,
+            answer.1
+        );
     }
 
     // The console is untouched: GET / is still its page, not the API.
@@ -356,5 +717,8 @@ async fn bad_signatures_get_aws_errors_never_a_500() {
         .await
         .unwrap();
     assert!(page.headers().get("x-amzn-requestid").is_none());
-    assert!(page.headers().get("content-type").is_none_or(|v| v != "text/xml"));
+    assert!(page
+        .headers()
+        .get("content-type")
+        .is_none_or(|v| v != "text/xml"));
 }

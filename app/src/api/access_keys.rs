@@ -1,0 +1,77 @@
+//! Access keys in the console: list, create (the secret shown once), make active or
+//! inactive, delete. `user` empty means the signed-in user's own keys.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+pub use model::credentials::{AccessKeyRow, AccessKeysView, NewAccessKey};
+
+#[cfg(feature = "ssr")]
+fn owner(user: &str) -> Option<&str> {
+    Some(user.trim()).filter(|u| !u.is_empty())
+}
+
+#[server]
+pub async fn access_keys(user: String) -> Result<AccessKeysView, AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?
+        .service
+        .access_keys_view(&caller, owner(&user))
+        .await
+        .map_err(respond)
+}
+
+/// Creates a key and answers its secret, which is never shown again.
+#[server]
+pub async fn create_access_key(user: String) -> Result<NewAccessKey, AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    let key = state()?
+        .service
+        .create_access_key(&caller, owner(&user))
+        .await
+        .map_err(respond)?;
+    Ok(NewAccessKey {
+        user_name: key.user_name,
+        id: key.id,
+        secret: key.secret,
+    })
+}
+
+/// `status` is `Active` or `Inactive`.
+#[server]
+pub async fn set_access_key_status(
+    user: String,
+    id: String,
+    status: String,
+) -> Result<(), AppError> {
+    use crate::ssr::{caller, refuse, respond, state};
+    let caller = caller().await?;
+    let active = match status.as_str() {
+        "Active" => true,
+        "Inactive" => false,
+        _ => {
+            return Err(refuse(AppError::field(
+                "status",
+                "Choose Active or Inactive.",
+            )))
+        }
+    };
+    state()?
+        .service
+        .update_access_key(&caller, owner(&user), &id, active)
+        .await
+        .map_err(respond)
+}
+
+#[server]
+pub async fn delete_access_key(user: String, id: String) -> Result<(), AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?
+        .service
+        .delete_access_key(&caller, owner(&user), &id)
+        .await
+        .map_err(respond)
+}

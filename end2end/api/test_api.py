@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""The AWS-compatible API driven by the real clients, unchanged: boto3 and the aws CLI.
+
+Run by scripts/test against a server started with a bootstrap root access key
+(PORTCULLIS_BOOTSTRAP_ROOT_ACCESS_KEY_ID / _SECRET_ACCESS_KEY). Every check is an
+assert; the first failure stops the run with its reason.
+"""
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+import urllib.error
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+URL = os.environ["PORTCULLIS_URL"]
+ROOT_KEY = os.environ["PORTCULLIS_BOOTSTRAP_ROOT_ACCESS_KEY_ID"]
+ROOT_SECRET = os.environ["PORTCULLIS_BOOTSTRAP_ROOT_SECRET_ACCESS_KEY"]
+AWS_CLI = os.environ.get("AWS_CLI", "aws")
+NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
+
+
+def client(service, key, secret):
+    return boto3.client(
+        service,
+        endpoint_url=URL,
+        region_name="us-east-1",
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        config=NO_RETRIES,
+    )
+
+
+def expect_error(code, call, *args, message=None, **kwargs):
+    try:
+        call(*args, **kwargs)
+    except ClientError as e:
+        error = e.response["Error"]
+        assert error["Code"] == code, f"expected {code}, got {error}"
+        if message is not None:
+            assert error["Message"] == message, f"expected {message!r}, got {error['Message']!r}"
+        return error
+    raise AssertionError(f"expected {code}, the call succeeded")
+
+
+def cli(*args, key=ROOT_KEY, secret=ROOT_SECRET):
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret,
+               AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null",
+               AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+    env.pop("AWS_SESSION_TOKEN", None)
+    return subprocess.run([AWS_CLI, "--endpoint-url", URL, "--output", "json", *args],
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def main():
+    iam = client("iam", ROOT_KEY, ROOT_SECRET)
+    sts = client("sts", ROOT_KEY, ROOT_SECRET)
+
+    me = sts.get_caller_identity()
+    account = me["Account"]
+    assert len(account) == 12 and account.isdigit(), me
+    assert me["Arn"] == f"arn:aws:iam::{account}:root", me
+
+    # Users, with tags, and boto3's paginator walking Marker/IsTruncated.
+    made = iam.create_user(UserName="api-alice", Tags=[{"Key": "team", "Value": "blue sky"}])["User"]
+    assert made["Arn"] == f"arn:aws:iam::{account}:user/api-alice", made
+    assert made["UserId"].startswith("AIDA"), made
+    assert iam.get_user(UserName="API-ALICE")["User"]["UserName"] == "api-alice"
+    expect_error("EntityAlreadyExists", iam.create_user, UserName="Api-Alice",
+                 message="User with name Api-Alice already exists.")
+    expect_error("NoSuchEntity", iam.get_user, UserName="api-nobody",
+                 message="The user with name api-nobody cannot be found.")
+    for n in range(5):
+        iam.create_user(UserName=f"api-page-{n}")
+    pages = list(iam.get_paginator("list_users").paginate(PaginationConfig={"PageSize": 2}))
+    names = [u["UserName"] for p in pages for u in p["Users"]]
+    assert len(pages) >= 3, pages
+    assert all(f"api-page-{n}" in names for n in range(5)) and "api-alice" in names, names
+    assert len(names) == len(set(names)), names
+
+    # A group gives read-only access; alice's own key acts with exactly that.
+    iam.create_group(GroupName="api-readers")
+    iam.add_user_to_group(GroupName="api-readers", UserName="api-alice")
+    members = iam.get_group(GroupName="api-readers")["Users"]
+    assert [u["UserName"] for u in members] == ["api-alice"], members
+    iam.attach_group_policy(GroupName="api-readers", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    key = iam.create_access_key(UserName="api-alice")["AccessKey"]
+    assert key["Status"] == "Active" and len(key["SecretAccessKey"]) == 40, key
+    listed = iam.list_access_keys(UserName="api-alice")["AccessKeyMetadata"]
+    assert [k["AccessKeyId"] for k in listed] == [key["AccessKeyId"]], listed
+    assert "SecretAccessKey" not in listed[0]
+    alice_iam = client("iam", key["AccessKeyId"], key["SecretAccessKey"])
+    alice_sts = client("sts", key["AccessKeyId"], key["SecretAccessKey"])
+    assert alice_sts.get_caller_identity()["Arn"] == f"arn:aws:iam::{account}:user/api-alice"
+    assert any(u["UserName"] == "api-alice" for u in alice_iam.list_users()["Users"])
+    expect_error("AccessDenied", alice_iam.create_user, UserName="api-mallory",
+                 message=f"User: arn:aws:iam::{account}:user/api-alice is not authorized to perform: "
+                         f"iam:CreateUser on resource: arn:aws:iam::{account}:user/api-mallory "
+                         f"because no identity-based policy allows the iam:CreateUser action")
+    expect_error("NoSuchEntity", iam.get_user, UserName="api-mallory")
+
+    # An explicit Deny (a document with spaces and quotes, form-encoded by boto3) wins.
+    deny = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "No listing", "Effect": "Deny", "Action": "iam:ListUsers", "Resource": "*"}]}
+    expect_error("MalformedPolicyDocument", iam.create_policy, PolicyName="api-deny",
+                 PolicyDocument=json.dumps(deny, indent=2))
+    deny["Statement"][0]["Sid"] = "NoListing"
+    policy = iam.create_policy(PolicyName="api-deny", PolicyDocument=json.dumps(deny, indent=2),
+                               Description="no listing, ever")["Policy"]
+    assert policy["Arn"] == f"arn:aws:iam::{account}:policy/api-deny", policy
+    iam.attach_user_policy(UserName="api-alice", PolicyArn=policy["Arn"])
+    expect_error("AccessDenied", alice_iam.list_users,
+                 message=f"User: arn:aws:iam::{account}:user/api-alice is not authorized to perform: "
+                         f"iam:ListUsers on resource: arn:aws:iam::{account}:user/ "
+                         f"with an explicit deny in an identity-based policy")
+
+    # Deleting follows AWS: dependents first.
+    expect_error("DeleteConflict", iam.delete_user, UserName="api-alice",
+                 message="Cannot delete entity, must delete access keys first.")
+    expect_error("DeleteConflict", iam.delete_group, GroupName="api-readers",
+                 message="Cannot delete entity, must remove users from group first.")
+    iam.delete_user(UserName="api-page-0")
+    expect_error("NoSuchEntity", iam.get_user, UserName="api-page-0")
+
+    # Keys: a third is refused, an inactive one stops at once, a deleted one is gone.
+    second = iam.create_access_key(UserName="api-alice")["AccessKey"]
+    expect_error("LimitExceeded", iam.create_access_key, UserName="api-alice",
+                 message="Cannot exceed quota for AccessKeysPerUser: 2")
+    iam.update_access_key(UserName="api-alice", AccessKeyId=key["AccessKeyId"], Status="Inactive")
+    expect_error("InvalidClientTokenId", alice_sts.get_caller_identity)
+    iam.delete_access_key(UserName="api-alice", AccessKeyId=second["AccessKeyId"])
+    expect_error("NoSuchEntity", iam.delete_access_key, UserName="api-alice",
+                 AccessKeyId=second["AccessKeyId"],
+                 message=f"The Access Key with id {second['AccessKeyId']} cannot be found.")
+    used = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])
+    assert used["UserName"] == "api-alice", used
+
+    # Signatures: a wrong secret, an unknown key.
+    expect_error("SignatureDoesNotMatch", client("sts", ROOT_KEY, ROOT_SECRET + "x").get_caller_identity)
+    expect_error("InvalidClientTokenId", client("sts", "AKIAUNKNOWNKEY000000", ROOT_SECRET).get_caller_identity)
+
+    # A presigned URL (GET, signature in the query string) works; changed, it does not.
+    # botocore signs the operation's own method (POST) unless told otherwise, and
+    # AWS refuses such a URL fetched with GET as we do.
+    url = sts.generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
+    with urllib.request.urlopen(url) as response:
+        body = response.read().decode()
+    assert f"<Arn>arn:aws:iam::{account}:root</Arn>" in body, body
+    try:
+        urllib.request.urlopen(url.replace("X-Amz-Expires=60", "X-Amz-Expires=61"))
+        raise AssertionError("a changed presigned URL was accepted")
+    except urllib.error.HTTPError as e:
+        assert e.code == 403 and b"SignatureDoesNotMatch" in e.read()
+
+    # The aws CLI, unchanged.
+    out = cli("sts", "get-caller-identity")
+    assert out.returncode == 0 and json.loads(out.stdout)["Account"] == account, out
+    out = cli("iam", "list-users", "--path-prefix", "/")
+    assert out.returncode == 0, out
+    assert "api-alice" in [u["UserName"] for u in json.loads(out.stdout)["Users"]]
+    out = cli("iam", "get-user", "--user-name", "api-nobody")
+    assert out.returncode != 0 and "(NoSuchEntity)" in out.stderr, out
+    assert "The user with name api-nobody cannot be found." in out.stderr, out
+    out = cli("iam", "create-user", "--user-name", "bad name")
+    assert out.returncode != 0 and "(ValidationError)" in out.stderr, out
+    assert "Member must satisfy regular expression pattern" in out.stderr, out
+    out = cli("iam", "create-user", "--user-name", "api-cli")
+    assert out.returncode == 0 and json.loads(out.stdout)["User"]["UserName"] == "api-cli", out
+    print("API checks passed: boto3 and the aws CLI")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as e:
+        print(f"API check failed: {e}", file=sys.stderr)
+        raise
