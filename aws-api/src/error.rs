@@ -11,6 +11,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// The service already wrote the audit row (the engine's refusals).
+    pub audited: bool,
 }
 
 impl ApiError {
@@ -19,6 +21,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            audited: false,
         }
     }
 
@@ -114,9 +117,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::Conflict(message) => {
                 ApiError::new(S::CONFLICT, "EntityAlreadyExists", message)
             }
-            ServiceError::AccessDenied(denial) => {
-                ApiError::new(S::FORBIDDEN, "AccessDenied", access_denied_message(&denial))
-            }
+            ServiceError::AccessDenied(denial) => ApiError {
+                audited: true,
+                ..ApiError::new(S::FORBIDDEN, "AccessDenied", access_denied_message(&denial))
+            },
             ServiceError::Refused(message) => ApiError::new(S::FORBIDDEN, "AccessDenied", message),
             ServiceError::SignedOut => ApiError::new(
                 S::FORBIDDEN,

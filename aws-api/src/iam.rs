@@ -43,6 +43,10 @@ pub const ACTIONS: &[Action] = actions![
     "AttachGroupPolicy" => true,
     "DetachGroupPolicy" => true,
     "CreatePolicy" => true,
+    "CreateRole" => true,
+    "GetRole" => false,
+    "AttachRolePolicy" => true,
+    "DetachRolePolicy" => true,
     "CreateAccessKey" => true,
     "ListAccessKeys" => false,
     "UpdateAccessKey" => true,
@@ -75,6 +79,38 @@ fn user_xml(x: &mut Xml, u: &User, account: &str) {
     if !u.tags.is_empty() {
         x.list("Tags", &u.tags, |x, (k, v)| {
             x.text("Key", k).text("Value", v);
+        });
+    }
+}
+
+/// A document as AWS returns it inside XML: percent-encoded JSON.
+fn url_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn role_xml(x: &mut Xml, r: &store::Role) {
+    x.text("Path", &entity_path(&r.arn, "role"))
+        .text("RoleName", &r.name)
+        .text("RoleId", &r.id)
+        .text("Arn", &r.arn)
+        .text("CreateDate", &date(r.created_at))
+        .text("AssumeRolePolicyDocument", &url_encoded(&r.trust_policy));
+    if !r.description.is_empty() {
+        x.text("Description", &r.description);
+    }
+    x.text("MaxSessionDuration", &r.max_session_seconds.to_string());
+    if let Some(boundary) = &r.boundary_arn {
+        x.element("PermissionsBoundary", |x| {
+            x.text("PermissionsBoundaryType", "PermissionsBoundaryPolicy")
+                .text("PermissionsBoundaryArn", boundary);
         });
     }
 }
@@ -234,11 +270,14 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             }
             Ok(None)
         }
-        "AttachUserPolicy" | "DetachUserPolicy" | "AttachGroupPolicy" | "DetachGroupPolicy" => {
+        "AttachUserPolicy" | "DetachUserPolicy" | "AttachGroupPolicy" | "DetachGroupPolicy"
+        | "AttachRolePolicy" | "DetachRolePolicy" => {
             let (holder, holder_name) = if name.ends_with("UserPolicy") {
                 (Holder::User, params.name("UserName", "userName", 128)?)
-            } else {
+            } else if name.ends_with("GroupPolicy") {
                 (Holder::Group, params.name("GroupName", "groupName", 128)?)
+            } else {
+                (Holder::Role, params.name("RoleName", "roleName", 64)?)
             };
             let arn = policy_arn(params)?;
             if name.starts_with("Attach") {
@@ -275,6 +314,52 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                 x.text("CreateDate", &date(created.created_at))
                     .text("UpdateDate", &date(created.updated_at));
             });
+            Ok(Some(x))
+        }
+        "CreateRole" => {
+            let role_name = params.name("RoleName", "roleName", 64)?;
+            let document =
+                params.required("AssumeRolePolicyDocument", "assumeRolePolicyDocument")?;
+            let seconds = match params.get("MaxSessionDuration") {
+                None => 3600,
+                Some(text) => match text.parse::<i32>() {
+                    Ok(n) if (3600..=43_200).contains(&n) => n,
+                    _ => {
+                        return Err(ApiError::validation(
+                            Some(text),
+                            "maxSessionDuration",
+                            "Member must have value between 3600 and 43200",
+                        ))
+                    }
+                },
+            };
+            if seconds % 3600 != 0 {
+                return Err(ApiError::new(
+                    http::StatusCode::BAD_REQUEST,
+                    "InvalidInput",
+                    "Portcullis keeps MaxSessionDuration in whole hours: use a multiple of 3600.",
+                ));
+            }
+            let form = model::roles::NewRole {
+                name: role_name.to_string(),
+                description: params.get("Description").unwrap_or_default().to_string(),
+                trusted_users: String::new(),
+                trusted_accounts: String::new(),
+                external_id: String::new(),
+                require_mfa: false,
+                max_session_hours: seconds / 3600,
+                trust_policy: document.to_string(),
+            };
+            let role = service.create_role(caller, form).await?;
+            let mut x = Xml::new();
+            x.element("Role", |x| role_xml(x, &role));
+            Ok(Some(x))
+        }
+        "GetRole" => {
+            let role_name = params.name("RoleName", "roleName", 64)?;
+            let role = service.get_role(caller, role_name).await?;
+            let mut x = Xml::new();
+            x.element("Role", |x| role_xml(x, &role));
             Ok(Some(x))
         }
         "CreateAccessKey" => {

@@ -164,8 +164,12 @@ pub async fn handle(state: &ApiState, request: Request<Body>) -> Response {
         headers: &headers,
         body: &body,
     };
-    // Before the signature names the service, the Version parameter does.
-    let guessed = if params.get("Version") == Some(Api::Sts.version()) {
+    // Until the signature is checked, its scope (or else the Version) names the API
+    // whose namespace an error is written in.
+    let scope = identity::sigv4::read(&http).ok().map(|c| c.service);
+    let guessed = if scope.as_deref() == Some("sts")
+        || (scope.is_none() && params.get("Version") == Some(Api::Sts.version()))
+    {
         Api::Sts
     } else {
         Api::Iam
@@ -250,7 +254,8 @@ async fn audit(
     let (outcome, code) = match result {
         Ok(_) if action.audited => return,
         Ok(_) => (Outcome::Success, None),
-        Err(e) if e.code == "AccessDenied" => return,
+        Err(e) if e.audited => return,
+        Err(e) if e.status == StatusCode::FORBIDDEN => (Outcome::Denied, Some(e.code)),
         Err(e) => (Outcome::Failure, Some(e.code)),
     };
     let mut detail = format!("api; {}", params.for_audit());

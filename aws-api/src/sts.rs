@@ -1,36 +1,176 @@
 //! STS actions (2011-06-15).
 
+use http::StatusCode;
+use service::sts::{AssumeRoleInput, Credentials};
 use service::{Caller, Service};
 
 use crate::error::ApiError;
 use crate::iam::{Action, Answer};
 use crate::params::Params;
-use crate::xml::Xml;
+use crate::xml::{date, Xml};
 
-pub const ACTIONS: &[Action] = &[Action {
-    name: "GetCallerIdentity",
-    catalogue: "sts:GetCallerIdentity",
-    audited: false,
-}];
+pub const ACTIONS: &[Action] = &[
+    Action {
+        name: "GetCallerIdentity",
+        catalogue: "sts:GetCallerIdentity",
+        audited: false,
+    },
+    Action {
+        name: "GetSessionToken",
+        catalogue: "sts:GetSessionToken",
+        audited: true,
+    },
+    Action {
+        name: "AssumeRole",
+        catalogue: "sts:AssumeRole",
+        audited: true,
+    },
+];
 
 pub fn action(name: &str) -> Option<&'static Action> {
     ACTIONS.iter().find(|a| a.name == name)
 }
 
+fn credentials_xml(x: &mut Xml, c: &Credentials) {
+    x.element("Credentials", |x| {
+        x.text("AccessKeyId", &c.access_key_id)
+            .text("SecretAccessKey", &c.secret_access_key)
+            .text("SessionToken", &c.session_token)
+            .text("Expiration", &date(c.expiration));
+    });
+}
+
+/// `DurationSeconds` within AWS's bounds for the action.
+fn duration(params: &Params, max: i64) -> Result<Option<i64>, ApiError> {
+    let Some(text) = params.get("DurationSeconds") else {
+        return Ok(None);
+    };
+    let seconds: i64 = text.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "MalformedInput",
+            format!("Invalid value for DurationSeconds: {text}"),
+        )
+    })?;
+    if seconds < 900 {
+        return Err(ApiError::validation(
+            Some(text),
+            "durationSeconds",
+            "Member must have value greater than or equal to 900",
+        ));
+    }
+    if seconds > max {
+        return Err(ApiError::validation(
+            Some(text),
+            "durationSeconds",
+            &format!("Member must have value less than or equal to {max}"),
+        ));
+    }
+    Ok(Some(seconds))
+}
+
+/// Parameters this door does not implement yet are refused by name rather than
+/// ignored: ignoring a session policy would hand out more than was asked for.
+fn refuse_unsupported(params: &Params, names: &[&str]) -> Result<(), ApiError> {
+    for name in names {
+        if params.has_prefix(name) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidParameterValue",
+                format!("{name} is not supported by this Portcullis yet; leave it out."),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn pattern(value: &str, member: &str, min: usize, max: usize, extra: &str) -> Result<(), ApiError> {
+    let length = value.chars().count();
+    if length < min || length > max {
+        return Err(ApiError::validation(
+            Some(value),
+            member,
+            &format!("Member must have length between {min} and {max}"),
+        ));
+    }
+    let ok = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) || extra.contains(c));
+    if !ok {
+        return Err(ApiError::validation(
+            Some(value),
+            member,
+            &format!("Member must satisfy regular expression pattern: [\\w+=,.@{extra}-]*"),
+        ));
+    }
+    Ok(())
+}
+
 /// Runs one STS action for `caller`.
-pub async fn call(_service: &Service, caller: &Caller, name: &str, _params: &Params) -> Answer {
+pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Params) -> Answer {
     match name {
         // Needs no permission, as in AWS: a Deny cannot hide who you are.
         "GetCallerIdentity" => {
             let mut x = Xml::new();
             let user_id = match (&caller.role, caller.user.is_root) {
-                (Some(role), _) => format!("{}:{}", role.role_id, caller.user.name),
+                (Some(role), _) => format!("{}:{}", role.role_id, role.session_name),
                 (None, true) => caller.account_id.clone(),
                 (None, false) => caller.user.id.clone(),
             };
             x.text("Arn", &caller.arn())
                 .text("UserId", &user_id)
                 .text("Account", &caller.account_id);
+            Ok(Some(x))
+        }
+        "GetSessionToken" => {
+            refuse_unsupported(params, &["SerialNumber", "TokenCode"])?;
+            let seconds = duration(params, 129_600)?;
+            let credentials = service.get_session_token(caller, seconds).await?;
+            let mut x = Xml::new();
+            credentials_xml(&mut x, &credentials);
+            Ok(Some(x))
+        }
+        "AssumeRole" => {
+            refuse_unsupported(
+                params,
+                &[
+                    "Policy",
+                    "PolicyArns",
+                    "Tags",
+                    "TransitiveTagKeys",
+                    "SourceIdentity",
+                    "SerialNumber",
+                    "TokenCode",
+                ],
+            )?;
+            let role_arn = params.required("RoleArn", "roleArn")?;
+            let length = role_arn.chars().count();
+            if !(20..=2048).contains(&length) {
+                return Err(ApiError::validation(
+                    Some(role_arn),
+                    "roleArn",
+                    "Member must have length greater than or equal to 20",
+                ));
+            }
+            let session_name = params.required("RoleSessionName", "roleSessionName")?;
+            pattern(session_name, "roleSessionName", 2, 64, "")?;
+            let external_id = params.get("ExternalId").unwrap_or_default();
+            if params.get("ExternalId").is_some() {
+                pattern(external_id, "externalId", 2, 1224, ":/")?;
+            }
+            let input = AssumeRoleInput {
+                role_arn: role_arn.to_string(),
+                session_name: session_name.to_string(),
+                external_id: external_id.to_string(),
+                duration_seconds: duration(params, 43_200)?,
+            };
+            let assumed = service.assume_role(caller, &input).await?;
+            let mut x = Xml::new();
+            credentials_xml(&mut x, &assumed.credentials);
+            x.element("AssumedRoleUser", |x| {
+                x.text("AssumedRoleId", &assumed.assumed_role_id)
+                    .text("Arn", &assumed.arn);
+            });
             Ok(Some(x))
         }
         other => Err(ApiError::invalid_action(other, "2011-06-15")),

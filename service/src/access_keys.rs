@@ -400,12 +400,26 @@ impl Service {
 
     /// A key's secret, opened with the server key.
     pub(crate) fn open_key_secret(&self, key: &AccessKey) -> Result<String, ServiceError> {
+        self.open_sealed(
+            &key.secret_key_id,
+            &key.secret_nonce,
+            &key.secret_ciphertext,
+        )
+    }
+
+    /// A sealed secret (access key, temporary credential), opened as text.
+    pub(crate) fn open_sealed(
+        &self,
+        key_id: &str,
+        nonce: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<String, ServiceError> {
         let bytes = self
             .secrets
             .open(&Sealed {
-                key_id: key.secret_key_id.clone(),
-                nonce: key.secret_nonce.clone(),
-                ciphertext: key.secret_ciphertext.clone(),
+                key_id: key_id.to_string(),
+                nonce: nonce.to_vec(),
+                ciphertext: ciphertext.to_vec(),
             })
             .map_err(ServiceError::internal)?;
         String::from_utf8(bytes).map_err(ServiceError::internal)

@@ -246,7 +246,7 @@ pub fn engine_principal(caller: &Caller) -> policy::Principal {
             &caller.account_id,
             &role.role_id,
             &role.role_name,
-            &caller.user.name,
+            &role.session_name,
         ),
         None => user_principal(&caller.user, &caller.account_id),
     }
@@ -316,6 +316,12 @@ pub(crate) fn engine_request(
         &caller.facts.ip_text(),
         &caller.region,
     );
+    if let Some(issued) = caller.token_issued_at {
+        context.insert(
+            "aws:TokenIssueTime",
+            ContextValue::Single(policy::time::format_iso(issued * 1000)),
+        );
+    }
     if let Some((status, used)) = &caller.budget {
         context.insert(
             "portcullis:BudgetStatus",

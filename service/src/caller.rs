@@ -36,6 +36,9 @@ pub struct RoleSession {
     pub role_id: String,
     pub role_name: String,
     pub role_arn: String,
+    /// `RoleSessionName`: the user's name for console switches, the client's choice
+    /// for `sts:AssumeRole`.
+    pub session_name: String,
     pub started: i64,
     pub expires: i64,
 }
@@ -62,6 +65,9 @@ pub struct Caller {
     pub facts: RequestFacts,
     /// The moment of this request, from the service's clock.
     pub now: OffsetDateTime,
+    /// When the temporary credentials that signed this request were issued
+    /// (`aws:TokenIssueTime`); `None` for console sessions and long-term keys.
+    pub token_issued_at: Option<i64>,
     /// The state of the budget of the user's billing group (status, % used), sent
     /// as `portcullis:BudgetStatus` and `portcullis:BudgetUsedPercent`.
     pub budget: Option<(String, String)>,
@@ -76,7 +82,7 @@ impl Caller {
     /// The ARN the engine and the audit log see: the user's, or the role session's.
     pub fn arn(&self) -> String {
         match &self.role {
-            Some(role) => role_session_arn(&self.account_id, &role.role_name, &self.user.name),
+            Some(role) => role_session_arn(&self.account_id, &role.role_name, &role.session_name),
             None => self.user.arn.clone(),
         }
     }

@@ -37,6 +37,7 @@ pub mod signed;
 pub mod signin;
 pub mod simulator;
 mod stack;
+pub mod sts;
 pub mod users;
 
 use std::sync::Arc;

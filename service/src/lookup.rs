@@ -84,6 +84,20 @@ impl Service {
     }
 }
 
+impl Service {
+    /// A role by name (`iam:GetRole`).
+    pub async fn get_role(&self, caller: &Caller, name: &str) -> Result<store::Role, ServiceError> {
+        let name = name.trim();
+        let found = self.store.role(name).await?;
+        let resource = match &found {
+            Some(role) => role.arn.clone(),
+            None => crate::authz::arn::role(&caller.account_id, name),
+        };
+        self.authorize(caller, "iam:GetRole", &resource).await?;
+        found.ok_or_else(|| ServiceError::no_such("role", name))
+    }
+}
+
 /// The path of an IAM entity from its ARN: `arn:aws:iam::1:user/a/b/alice` → `/a/b/`.
 pub fn entity_path(arn: &str, kind: &str) -> String {
     let marker = format!(":{kind}/");

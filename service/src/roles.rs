@@ -405,41 +405,10 @@ impl Service {
                 .await?;
             return Err(ServiceError::Refused(cannot_switch(role_name)));
         };
-        let trust = PolicyDocument::parse_stored(&role.trust_policy, PolicyKind::Trust)
-            .map_err(ServiceError::internal)?;
-        let mut trust_set = PolicySet::new();
-        trust_set.add("trust policy", &trust);
-        let compiled = self.compiled(caller).await?;
-        let mut extra = Extra::new().with("sts:RoleSessionName", &caller.user.name);
-        if !external_id.is_empty() {
-            extra = extra.with("sts:ExternalId", external_id);
-        }
-        let mut request = engine_request(caller, ASSUME, &role.arn, &extra)?;
-        request.context.insert(
-            "sts:RoleSessionName",
-            ContextValue::Single(caller.user.name.clone()),
-        );
-        let explanation = compiled
-            .evaluator()
-            .with_resource_policy(&trust_set)
-            .explain(&request);
-        // Unlike most resource policies, a trust policy is never optional: whatever
-        // the user's own policies allow, the role must trust them.
-        let trusted = explanation
-            .matched
-            .iter()
-            .any(|m| m.layer == Layer::Resource && m.effect == Effect::Allow);
-        if explanation.decision != Decision::Allow || !trusted {
-            let layers: Vec<&str> = explanation.blocked_by.iter().map(|l| l.as_str()).collect();
-            let detail = if trusted {
-                format!(
-                    "refused: {} ({})",
-                    explanation.decision.as_str(),
-                    layers.join(", ")
-                )
-            } else {
-                "refused: not trusted (trust policy)".to_string()
-            };
+        if let Err(detail) = self
+            .check_trust(caller, &role, &caller.user.name, external_id)
+            .await?
+        {
             self.store.audit(&refused(detail, &role.arn)).await?;
             return Err(ServiceError::Refused(cannot_switch(role_name)));
         }
@@ -478,9 +447,59 @@ impl Service {
             role_id: role.id,
             role_name: role.name,
             role_arn: role.arn,
+            session_name: caller.user.name.clone(),
             started: now,
             expires: now + seconds,
         })
+    }
+
+    /// Whether `role`'s trust policy, with the caller's own policies, lets the caller
+    /// start a session named `session_name`: `Err(detail)` for the audit row if not.
+    /// Unlike most resource policies, a trust policy is never optional: whatever the
+    /// caller's own policies allow, the role must trust them.
+    pub(crate) async fn check_trust(
+        &self,
+        caller: &Caller,
+        role: &store::Role,
+        session_name: &str,
+        external_id: &str,
+    ) -> Result<Result<(), String>, ServiceError> {
+        const ASSUME: &str = "sts:AssumeRole";
+        let trust = PolicyDocument::parse_stored(&role.trust_policy, PolicyKind::Trust)
+            .map_err(ServiceError::internal)?;
+        let mut trust_set = PolicySet::new();
+        trust_set.add("trust policy", &trust);
+        let compiled = self.compiled(caller).await?;
+        let mut extra = Extra::new().with("sts:RoleSessionName", session_name);
+        if !external_id.is_empty() {
+            extra = extra.with("sts:ExternalId", external_id);
+        }
+        let mut request = engine_request(caller, ASSUME, &role.arn, &extra)?;
+        request.context.insert(
+            "sts:RoleSessionName",
+            ContextValue::Single(session_name.to_string()),
+        );
+        let explanation = compiled
+            .evaluator()
+            .with_resource_policy(&trust_set)
+            .explain(&request);
+        let trusted = explanation
+            .matched
+            .iter()
+            .any(|m| m.layer == Layer::Resource && m.effect == Effect::Allow);
+        if explanation.decision == Decision::Allow && trusted {
+            return Ok(Ok(()));
+        }
+        let layers: Vec<&str> = explanation.blocked_by.iter().map(|l| l.as_str()).collect();
+        Ok(Err(if trusted {
+            format!(
+                "refused: {} ({})",
+                explanation.decision.as_str(),
+                layers.join(", ")
+            )
+        } else {
+            "refused: not trusted (trust policy)".to_string()
+        }))
     }
 
     /// Ends the caller's role session: requests act as the user again.

@@ -5,7 +5,9 @@
 
 use identity::sigv4::{self, Claim, HttpRequest, SignatureError};
 
-use crate::caller::{Caller, RequestFacts};
+use subtle::ConstantTimeEq;
+
+use crate::caller::{Caller, RequestFacts, RoleSession};
 use crate::{Service, ServiceError};
 
 /// AWS's allowance between the client's clock and ours.
@@ -118,14 +120,27 @@ impl Service {
         }
         let now = self.clock.now();
         check_time(&claim, now.unix_timestamp())?;
-        let Some(key) = self
+        let found = self
             .store
             .access_key(&claim.access_key_id)
             .await
-            .map_err(ServiceError::from)?
-        else {
-            return Err(SignatureFailure::InvalidClientTokenId);
+            .map_err(ServiceError::from)?;
+        let caller = match found {
+            Some(key) => self.long_term_caller(&claim, key, facts, now).await?,
+            None => self.temporary_caller(&claim, facts, now).await?,
         };
+        Ok((caller, claim))
+    }
+}
+
+impl Service {
+    async fn long_term_caller(
+        &self,
+        claim: &Claim,
+        key: store::AccessKey,
+        facts: RequestFacts,
+        now: time::OffsetDateTime,
+    ) -> Result<Caller, SignatureFailure> {
         if !key.active {
             return Err(SignatureFailure::InvalidClientTokenId);
         }
@@ -141,36 +156,130 @@ impl Service {
         if !claim.verify(&secret) {
             return Err(SignatureFailure::SignatureDoesNotMatch(MISMATCH.into()));
         }
-        let Some(user) = self
+        let user = self
             .store
             .user_by_id(&key.user_id)
+            .await
+            .map_err(ServiceError::from)?
+            .ok_or(SignatureFailure::InvalidClientTokenId)?;
+        self.key_uses
+            .record(&key.id, now, &claim.service, &claim.region);
+        self.signed_caller(claim, user, None, facts, now, None)
+            .await
+    }
+
+    /// `ASIA…` keys: the session token must be the one issued with them (compared as
+    /// hashes, in constant time), they must not have expired, and a role session
+    /// they act in must not have been ended or revoked.
+    async fn temporary_caller(
+        &self,
+        claim: &Claim,
+        facts: RequestFacts,
+        now: time::OffsetDateTime,
+    ) -> Result<Caller, SignatureFailure> {
+        let Some(credential) = self
+            .store
+            .temporary_credential(&claim.access_key_id)
             .await
             .map_err(ServiceError::from)?
         else {
             return Err(SignatureFailure::InvalidClientTokenId);
         };
+        let token = claim.security_token.as_deref().unwrap_or_default();
+        let presented = crate::sts::token_hash(token);
+        if token.is_empty() || !bool::from(presented.ct_eq(&credential.token_hash)) {
+            return Err(SignatureFailure::InvalidClientTokenId);
+        }
+        let secret = self.open_sealed(
+            &credential.secret_key_id,
+            &credential.secret_nonce,
+            &credential.secret_ciphertext,
+        )?;
+        if !claim.verify(&secret) {
+            return Err(SignatureFailure::SignatureDoesNotMatch(MISMATCH.into()));
+        }
+        if credential.expires_at <= now {
+            return Err(SignatureFailure::ExpiredToken);
+        }
+        let user = self
+            .store
+            .user_by_id(&credential.user_id)
+            .await
+            .map_err(ServiceError::from)?
+            .ok_or(SignatureFailure::InvalidClientTokenId)?;
+        let role = match &credential.role_session_id {
+            None => None,
+            Some(id) => {
+                let record = self
+                    .store
+                    .role_session(id)
+                    .await
+                    .map_err(ServiceError::from)?
+                    .ok_or(SignatureFailure::InvalidClientTokenId)?;
+                if record.ended {
+                    return Err(SignatureFailure::Service(ServiceError::Refused(format!(
+                        "The session {} of role {} was revoked; assume the role again.",
+                        record.session_name, record.role_name
+                    ))));
+                }
+                Some(RoleSession {
+                    id: record.id,
+                    user_id: record.user_id,
+                    role_id: record.role_id,
+                    role_name: record.role_name,
+                    role_arn: record.role_arn,
+                    session_name: record.session_name,
+                    started: record.started,
+                    expires: record.expires,
+                })
+            }
+        };
+        let issued = Issued {
+            at: credential.issued_at.unix_timestamp(),
+            mfa_at: credential.mfa_at.map(|t| t.unix_timestamp()),
+        };
+        self.signed_caller(claim, user, role, facts, now, Some(issued))
+            .await
+    }
+
+    /// The caller of a verified request; `issued` for temporary credentials.
+    async fn signed_caller(
+        &self,
+        claim: &Claim,
+        user: store::User,
+        role: Option<RoleSession>,
+        facts: RequestFacts,
+        now: time::OffsetDateTime,
+        issued: Option<Issued>,
+    ) -> Result<Caller, SignatureFailure> {
         let account_id = self
             .store
             .account_id()
             .await
             .map_err(ServiceError::from)?
             .unwrap_or_default();
-        self.key_uses
-            .record(&key.id, now, &claim.service, &claim.region);
         let budget = crate::budgets::budget_context(self, &user.id).await?;
-        let caller = Caller {
+        let mfa_at = issued.and_then(|i| i.mfa_at);
+        Ok(Caller {
             budget,
             user,
-            role: None,
+            role,
             account_id,
-            mfa: false,
-            authenticated_at: now.unix_timestamp(),
+            mfa: mfa_at.is_some(),
+            authenticated_at: mfa_at.unwrap_or(now.unix_timestamp()),
+            token_issued_at: issued.map(|i| i.at),
             region: claim.region.clone(),
             facts,
             now,
-        };
-        Ok((caller, claim))
+        })
     }
+}
+
+/// When temporary credentials were issued, and when MFA was proven for them.
+#[derive(Debug, Clone, Copy)]
+struct Issued {
+    at: i64,
+    mfa_at: Option<i64>,
 }
 
 #[cfg(test)]

@@ -55,9 +55,56 @@ async fn send_signed(
     amz_date: &str,
     tamper: Option<&str>,
 ) -> (u16, String) {
+    send_signed_with_token(
+        app,
+        key,
+        secret,
+        None,
+        service_name,
+        params,
+        amz_date,
+        tamper,
+    )
+    .await
+}
+
+/// Signs with temporary credentials: the session token is a signed header.
+async fn call_with_token(
+    app: &TestApp,
+    key: &str,
+    secret: &str,
+    token: &str,
+    service_name: &str,
+    params: &[(&str, &str)],
+) -> (u16, String) {
+    let when = sigv4_now(&app.service);
+    send_signed_with_token(
+        app,
+        key,
+        secret,
+        Some(token),
+        service_name,
+        params,
+        &when,
+        None,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn send_signed_with_token(
+    app: &TestApp,
+    key: &str,
+    secret: &str,
+    token: Option<&str>,
+    service_name: &str,
+    params: &[(&str, &str)],
+    amz_date: &str,
+    tamper: Option<&str>,
+) -> (u16, String) {
     let host = app.base.trim_start_matches("http://").to_string();
     let body = form(params);
-    let headers = vec![
+    let mut headers = vec![
         (
             "content-type".to_string(),
             "application/x-www-form-urlencoded; charset=utf-8".to_string(),
@@ -65,6 +112,9 @@ async fn send_signed(
         ("host".to_string(), host),
         ("x-amz-date".to_string(), amz_date.to_string()),
     ];
+    if let Some(token) = token {
+        headers.push(("x-amz-security-token".to_string(), token.to_string()));
+    }
     let request = identity::sigv4::HttpRequest {
         method: "POST",
         path: "/",
@@ -78,18 +128,18 @@ async fn send_signed(
         Some(extra) => format!("{body}&{extra}"),
         None => body,
     };
-    let response = reqwest::Client::new()
+    let mut builder = reqwest::Client::new()
         .post(format!("{}/", app.base))
         .header(
             "content-type",
             "application/x-www-form-urlencoded; charset=utf-8",
         )
         .header("x-amz-date", amz_date)
-        .header("authorization", authorization)
-        .body(sent_body)
-        .send()
-        .await
-        .unwrap();
+        .header("authorization", authorization);
+    if let Some(token) = token {
+        builder = builder.header("x-amz-security-token", token);
+    }
+    let response = builder.body(sent_body).send().await.unwrap();
     let status = response.status().as_u16();
     (status, response.text().await.unwrap())
 }
@@ -721,4 +771,350 @@ async fn bad_signatures_get_aws_errors_never_a_500() {
         .headers()
         .get("content-type")
         .is_none_or(|v| v != "text/xml"));
+}
+
+#[tokio::test]
+async fn temporary_credentials_assume_roles_expire_and_are_revoked() {
+    let clock = ManualClock::starting_at(OffsetDateTime::now_utc());
+    let app = spawn_app_with(
+        fresh_store().await,
+        &SecretBox::generate_key(),
+        &[],
+        Options::default(),
+        clock.clock(),
+    )
+    .await;
+    app.service
+        .bootstrap_root_key(ROOT_KEY, ROOT_SECRET)
+        .await
+        .unwrap();
+    let account = app.store.account_id().await.unwrap().unwrap();
+    let root = |params: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            call_api(app, ROOT_KEY, ROOT_SECRET, "iam", &params).await
+        }
+    };
+    let s = |v: &str| v.to_string();
+    assert_eq!(
+        root(vec![("Action", s("CreateUser")), ("UserName", s("dev"))])
+            .await
+            .0,
+        200
+    );
+    let key = root(vec![
+        ("Action", s("CreateAccessKey")),
+        ("UserName", s("dev")),
+    ])
+    .await;
+    let (dev_key, dev_secret) = (
+        field(&key.1, "AccessKeyId"),
+        field(&key.1, "SecretAccessKey"),
+    );
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:user/dev"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"sts:ExternalId":"x-42"}}}}}}]}}"#
+    );
+    let role = root(vec![
+        ("Action", s("CreateRole")),
+        ("RoleName", s("deployer")),
+        ("AssumeRolePolicyDocument", trust.clone()),
+        ("MaxSessionDuration", s("7200")),
+    ])
+    .await;
+    assert_eq!(role.0, 200, "{}", role.1);
+    assert!(field(&role.1, "RoleId").starts_with("AROA"));
+    assert!(
+        role.1
+            .contains("<AssumeRolePolicyDocument>%7B%22Version%22"),
+        "{}",
+        role.1
+    );
+    let got = root(vec![("Action", s("GetRole")), ("RoleName", s("DEPLOYER"))]).await;
+    assert_eq!(field(&got.1, "MaxSessionDuration"), "7200");
+    let attach = root(vec![
+        ("Action", s("AttachRolePolicy")),
+        ("RoleName", s("deployer")),
+        ("PolicyArn", s("arn:aws:iam::aws:policy/ReadOnlyAccess")),
+    ])
+    .await;
+    assert_eq!(attach.0, 200, "{}", attach.1);
+    let role_arn = format!("arn:aws:iam::{account}:role/deployer");
+
+    let as_dev = |params: Vec<(&'static str, String)>| {
+        let (app, k, sec) = (&app, dev_key.clone(), dev_secret.clone());
+        async move {
+            let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            call_api(app, &k, &sec, "sts", &params).await
+        }
+    };
+    // The trust policy decides: no external id, no session.
+    let untrusted = as_dev(vec![
+        ("Action", s("AssumeRole")),
+        ("Version", s("2011-06-15")),
+        ("RoleArn", role_arn.clone()),
+        ("RoleSessionName", s("ci-run")),
+    ])
+    .await;
+    assert_error(&untrusted, 403, "AccessDenied", &format!("User: arn:aws:iam::{account}:user/dev is not authorized to perform: sts:AssumeRole on resource: {role_arn}"));
+    let too_long = as_dev(vec![
+        ("Action", s("AssumeRole")),
+        ("RoleArn", role_arn.clone()),
+        ("RoleSessionName", s("ci-run")),
+        ("ExternalId", s("x-42")),
+        ("DurationSeconds", s("10800")),
+    ])
+    .await;
+    assert_error(
+        &too_long,
+        400,
+        "ValidationError",
+        "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+    );
+    let with_policy = as_dev(vec![
+        ("Action", s("AssumeRole")),
+        ("RoleArn", role_arn.clone()),
+        ("RoleSessionName", s("ci-run")),
+        ("ExternalId", s("x-42")),
+        ("Policy", s("{}")),
+    ])
+    .await;
+    assert_eq!(
+        field(&with_policy.1, "Code"),
+        "InvalidParameterValue",
+        "a session policy is refused, never ignored"
+    );
+    let bad_name = as_dev(vec![
+        ("Action", s("AssumeRole")),
+        ("RoleArn", role_arn.clone()),
+        ("RoleSessionName", s("a b")),
+        ("ExternalId", s("x-42")),
+    ])
+    .await;
+    assert_eq!(field(&bad_name.1, "Code"), "ValidationError");
+    let assumed = as_dev(vec![
+        ("Action", s("AssumeRole")),
+        ("Version", s("2011-06-15")),
+        ("RoleArn", role_arn.clone()),
+        ("RoleSessionName", s("ci-run")),
+        ("ExternalId", s("x-42")),
+    ])
+    .await;
+    assert_eq!(assumed.0, 200, "{}", assumed.1);
+    let session_arn = format!("arn:aws:sts::{account}:assumed-role/deployer/ci-run");
+    assert_eq!(field(&assumed.1, "Arn"), session_arn);
+    assert!(field(&assumed.1, "AssumedRoleId").ends_with(":ci-run"));
+    let (tmp_key, tmp_secret, token) = (
+        field(&assumed.1, "AccessKeyId"),
+        field(&assumed.1, "SecretAccessKey"),
+        field(&assumed.1, "SessionToken"),
+    );
+    assert!(tmp_key.starts_with("ASIA"), "{tmp_key}");
+    let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT token_hash FROM temporary_credentials")
+        .fetch_all(app.store.pool())
+        .await
+        .unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|h| h.len() == 32 && !String::from_utf8_lossy(h).contains(&token)),
+        "tokens are kept as hashes"
+    );
+
+    // Acting as the role: its policies, its ARN in refusals.
+    let who = call_with_token(
+        &app,
+        &tmp_key,
+        &tmp_secret,
+        &token,
+        "sts",
+        &[("Action", "GetCallerIdentity")],
+    )
+    .await;
+    assert_eq!(field(&who.1, "Arn"), session_arn);
+    let listed = call_with_token(
+        &app,
+        &tmp_key,
+        &tmp_secret,
+        &token,
+        "iam",
+        &[("Action", "ListUsers")],
+    )
+    .await;
+    assert_eq!(listed.0, 200, "{}", listed.1);
+    let refused = call_with_token(
+        &app,
+        &tmp_key,
+        &tmp_secret,
+        &token,
+        "iam",
+        &[("Action", "CreateUser"), ("UserName", "eve")],
+    )
+    .await;
+    assert_error(&refused, 403, "AccessDenied", &format!("User: {session_arn} is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::{account}:user/eve because no identity-based policy allows the iam:CreateUser action"));
+    // Without its token, or with another, the key is nothing.
+    let no_token = call_api(
+        &app,
+        &tmp_key,
+        &tmp_secret,
+        "sts",
+        &[("Action", "GetCallerIdentity")],
+    )
+    .await;
+    assert_error(
+        &no_token,
+        403,
+        "InvalidClientTokenId",
+        "The security token included in the request is invalid.",
+    );
+    let other = call_with_token(
+        &app,
+        &tmp_key,
+        &tmp_secret,
+        &format!("{token}x"),
+        "sts",
+        &[("Action", "GetCallerIdentity")],
+    )
+    .await;
+    assert_eq!(field(&other.1, "Code"), "InvalidClientTokenId");
+
+    // Root cannot assume roles; session credentials cannot get session tokens.
+    let by_root = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "sts",
+        &[
+            ("Action", "AssumeRole"),
+            ("RoleArn", &role_arn),
+            ("RoleSessionName", "root-try"),
+            ("ExternalId", "x-42"),
+        ],
+    )
+    .await;
+    assert_error(
+        &by_root,
+        403,
+        "AccessDenied",
+        "Roles may not be assumed by root accounts.",
+    );
+    let session = as_dev(vec![
+        ("Action", s("GetSessionToken")),
+        ("DurationSeconds", s("900")),
+    ])
+    .await;
+    assert_eq!(session.0, 200, "{}", session.1);
+    let (s_key, s_secret, s_token) = (
+        field(&session.1, "AccessKeyId"),
+        field(&session.1, "SecretAccessKey"),
+        field(&session.1, "SessionToken"),
+    );
+    let me = call_with_token(
+        &app,
+        &s_key,
+        &s_secret,
+        &s_token,
+        "sts",
+        &[("Action", "GetCallerIdentity")],
+    )
+    .await;
+    assert_eq!(
+        field(&me.1, "Arn"),
+        format!("arn:aws:iam::{account}:user/dev")
+    );
+    let again = call_with_token(
+        &app,
+        &s_key,
+        &s_secret,
+        &s_token,
+        "sts",
+        &[("Action", "GetSessionToken")],
+    )
+    .await;
+    assert_error(
+        &again,
+        403,
+        "AccessDenied",
+        "Cannot call GetSessionToken with session credentials",
+    );
+    let short = as_dev(vec![
+        ("Action", s("GetSessionToken")),
+        ("DurationSeconds", s("899")),
+    ])
+    .await;
+    assert_error(&short, 400, "ValidationError", "1 validation error detected: Value '899' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900");
+
+    // Expiry: after 15 minutes the session token is expired; the role session (1 h) not yet.
+    clock.advance(time::Duration::seconds(901));
+    let expired = call_with_token(
+        &app,
+        &s_key,
+        &s_secret,
+        &s_token,
+        "sts",
+        &[("Action", "GetCallerIdentity")],
+    )
+    .await;
+    assert_error(
+        &expired,
+        400,
+        "ExpiredToken",
+        "The security token included in the request is expired",
+    );
+    let still = call_with_token(
+        &app,
+        &tmp_key,
+        &tmp_secret,
+        &token,
+        "sts",
+        &[("Action", "GetCallerIdentity")],
+    )
+    .await;
+    assert_eq!(still.0, 200, "{}", still.1);
+
+    // Revoking the role's sessions ends these credentials at once.
+    let role_id: String = sqlx::query_scalar("SELECT id FROM roles WHERE name = 'deployer'")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    let entry = store::AuditEntry {
+        at: clock.clock().now(),
+        actor: format!("arn:aws:iam::{account}:root"),
+        action: "iam:PutRolePolicy",
+        target: role_arn.clone(),
+        source_ip: String::new(),
+        outcome: store::Outcome::Success,
+        detail: "revoked active sessions".into(),
+    };
+    assert_eq!(
+        app.store
+            .revoke_role_sessions(&role_id, &entry)
+            .await
+            .unwrap(),
+        1
+    );
+    let revoked = call_with_token(
+        &app,
+        &tmp_key,
+        &tmp_secret,
+        &token,
+        "sts",
+        &[("Action", "GetCallerIdentity")],
+    )
+    .await;
+    assert_eq!(revoked.0, 403, "{}", revoked.1);
+    assert_eq!(field(&revoked.1, "Code"), "AccessDenied");
+    clock.advance(time::Duration::hours(2));
+    let fresh = as_dev(vec![
+        ("Action", s("AssumeRole")),
+        ("RoleArn", role_arn.clone()),
+        ("RoleSessionName", s("ci-run-2")),
+        ("ExternalId", s("x-42")),
+    ])
+    .await;
+    assert_eq!(
+        fresh.0, 200,
+        "a new session after the revocation works: {}",
+        fresh.1
+    );
 }
