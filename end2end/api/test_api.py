@@ -155,6 +155,48 @@ def main():
     except urllib.error.HTTPError as e:
         assert e.code == 403 and b"SignatureDoesNotMatch" in e.read()
 
+    # Temporary credentials: a role trusted with an external id, assumed by boto3,
+    # whose session token boto3 signs like AWS's; GetSessionToken for one's own user.
+    iam.create_user(UserName="api-dev")
+    dev = iam.create_access_key(UserName="api-dev")["AccessKey"]
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:user/api-dev"},
+        "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "api-42"}}}]}
+    role = iam.create_role(RoleName="api-deployer", AssumeRolePolicyDocument=json.dumps(trust),
+                           MaxSessionDuration=7200)["Role"]
+    assert role["AssumeRolePolicyDocument"] == trust, role
+    iam.attach_role_policy(RoleName="api-deployer", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    dev_sts = client("sts", dev["AccessKeyId"], dev["SecretAccessKey"])
+    expect_error("AccessDenied", dev_sts.assume_role, RoleArn=role["Arn"], RoleSessionName="ci",
+                 message=f"User: arn:aws:iam::{account}:user/api-dev is not authorized to perform: "
+                         f"sts:AssumeRole on resource: {role['Arn']}")
+    assumed = dev_sts.assume_role(RoleArn=role["Arn"], RoleSessionName="ci", ExternalId="api-42",
+                                  DurationSeconds=3600)
+    creds = assumed["Credentials"]
+    assert creds["AccessKeyId"].startswith("ASIA"), creds
+    assert assumed["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{account}:assumed-role/api-deployer/ci"
+    as_role = boto3.client("iam", endpoint_url=URL, region_name="us-east-1", config=NO_RETRIES,
+                           aws_access_key_id=creds["AccessKeyId"],
+                           aws_secret_access_key=creds["SecretAccessKey"],
+                           aws_session_token=creds["SessionToken"])
+    assert any(u["UserName"] == "api-dev" for u in as_role.list_users()["Users"])
+    expect_error("AccessDenied", as_role.create_user, UserName="api-eve")
+    role_sts = boto3.client("sts", endpoint_url=URL, region_name="us-east-1", config=NO_RETRIES,
+                            aws_access_key_id=creds["AccessKeyId"],
+                            aws_secret_access_key=creds["SecretAccessKey"],
+                            aws_session_token=creds["SessionToken"])
+    assert role_sts.get_caller_identity()["Arn"] == f"arn:aws:sts::{account}:assumed-role/api-deployer/ci"
+    expect_error("ValidationError", dev_sts.assume_role, RoleArn=role["Arn"], RoleSessionName="ci",
+                 ExternalId="api-42", DurationSeconds=10800,
+                 message="The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+    own = dev_sts.get_session_token(DurationSeconds=900)["Credentials"]
+    own_sts = boto3.client("sts", endpoint_url=URL, region_name="us-east-1", config=NO_RETRIES,
+                           aws_access_key_id=own["AccessKeyId"], aws_secret_access_key=own["SecretAccessKey"],
+                           aws_session_token=own["SessionToken"])
+    assert own_sts.get_caller_identity()["Arn"] == f"arn:aws:iam::{account}:user/api-dev"
+    expect_error("AccessDenied", own_sts.get_session_token,
+                 message="Cannot call GetSessionToken with session credentials")
+
     # The aws CLI, unchanged.
     out = cli("sts", "get-caller-identity")
     assert out.returncode == 0 and json.loads(out.stdout)["Account"] == account, out
@@ -167,6 +209,14 @@ def main():
     out = cli("iam", "create-user", "--user-name", "bad name")
     assert out.returncode != 0 and "(ValidationError)" in out.stderr, out
     assert "Member must satisfy regular expression pattern" in out.stderr, out
+    out = subprocess.run([AWS_CLI, "--endpoint-url", URL, "--output", "json", "sts", "get-caller-identity"],
+                         env=dict(os.environ, AWS_ACCESS_KEY_ID=creds["AccessKeyId"],
+                                  AWS_SECRET_ACCESS_KEY=creds["SecretAccessKey"],
+                                  AWS_SESSION_TOKEN=creds["SessionToken"], AWS_DEFAULT_REGION="us-east-1",
+                                  AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null"),
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out
+    assert json.loads(out.stdout)["Arn"].endswith(":assumed-role/api-deployer/ci"), out
     out = cli("iam", "create-user", "--user-name", "api-cli")
     assert out.returncode == 0 and json.loads(out.stdout)["User"]["UserName"] == "api-cli", out
     print("API checks passed: boto3 and the aws CLI")

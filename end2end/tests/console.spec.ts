@@ -896,6 +896,31 @@ test.describe.serial("Portcullis console", () => {
     expect(listed.status, listed.stderr).toBe(0);
     expect(JSON.parse(listed.stdout).AccessKeyMetadata[0].AccessKeyId).toBe(id);
 
+    // A role made and assumed through the API shows its session here; revoking it in
+    // the console ends those credentials at once.
+    const rootKey = process.env.PORTCULLIS_BOOTSTRAP_ROOT_ACCESS_KEY_ID!;
+    const rootSecret = process.env.PORTCULLIS_BOOTSTRAP_ROOT_SECRET_ACCESS_KEY!;
+    const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::210987654321:user/kira" }, Action: "sts:AssumeRole" }] });
+    const made = awsCli(rootKey, rootSecret, "iam", "create-role", "--role-name", "kira-deployer", "--assume-role-policy-document", trust);
+    expect(made.status, made.stderr).toBe(0);
+    const assumed = awsCli(id, secret, "sts", "assume-role", "--role-arn", "arn:aws:iam::210987654321:role/kira-deployer", "--role-session-name", "laptop");
+    expect(assumed.status, assumed.stderr).toBe(0);
+    const temporary = JSON.parse(assumed.stdout).Credentials;
+    const asRole = () => spawnSync(process.env.AWS_CLI!, ["--endpoint-url", process.env.PORTCULLIS_URL!, "--output", "json", "sts", "get-caller-identity"], {
+      encoding: "utf8",
+      env: { ...process.env, AWS_ACCESS_KEY_ID: temporary.AccessKeyId, AWS_SECRET_ACCESS_KEY: temporary.SecretAccessKey, AWS_SESSION_TOKEN: temporary.SessionToken, AWS_DEFAULT_REGION: "us-east-1", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" },
+    });
+    expect(JSON.parse(asRole().stdout).Arn).toBe("arn:aws:sts::210987654321:assumed-role/kira-deployer/laptop");
+    await page.goto("/roles/kira-deployer");
+    await expect(page.getByTestId("active-sessions")).toHaveText("1 active session.");
+    await page.getByRole("button", { name: "Revoke active sessions" }).click();
+    await expect(page.getByTestId("role-sessions").locator(".banner.success")).toHaveText("Revoked 1 session(s).");
+    await expect(page.getByTestId("active-sessions")).toHaveText("No active sessions.");
+    const after = asRole();
+    expect(after.status).not.toBe(0);
+    expect(after.stderr).toContain("AccessDenied");
+    await page.goto("/users/kira");
+
     // Inactive: the key stops working at once.
     await panel.getByRole("button", { name: "Make inactive" }).click();
     await expect(panel.getByTestId("key-status")).toHaveText("Inactive");

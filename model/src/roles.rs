@@ -28,6 +28,8 @@ pub struct RoleDetail {
     pub trusted: Vec<String>,
     /// `user alice`, `group auditors`.
     pub holders: Vec<String>,
+    /// Sessions not yet ended or expired (console switches and API credentials).
+    pub active_sessions: i64,
     pub access: Access,
     /// Changes on this page the signed-in principal may not make.
     pub refusals: Refusals,

@@ -263,8 +263,13 @@ impl Service {
                     ("iam:UpdateAssumeRolePolicy", role.arn.clone()),
                     ("iam:UpdateRole", role.arn.clone()),
                     ("iam:DeleteRole", role.arn.clone()),
+                    ("iam:PutRolePolicy", role.arn.clone()),
                 ],
             )
+            .await?;
+        let active_sessions = self
+            .store
+            .active_role_sessions(&role.id, caller.now)
             .await?;
         let permissions = self.store.role_permissions(&role.id).await?;
         let access = self
@@ -286,6 +291,7 @@ impl Service {
             max_session_hours: role.max_session_seconds / 3600,
             trust_policy: role.trust_policy,
             holders: role.holders,
+            active_sessions,
             access,
             refusals,
         })

@@ -144,6 +144,21 @@ impl Store {
         Ok(ended.rows_affected())
     }
 
+    /// Sessions of the role neither ended nor expired at `now`.
+    pub async fn active_role_sessions(
+        &self,
+        role_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT count(*) FROM role_sessions WHERE role_id = $1 AND ended_at IS NULL AND expires_at > $2",
+        )
+        .bind(role_id)
+        .bind(now)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
     /// Forgets credentials that expired more than a day ago.
     pub async fn prune_temporary_credentials(
         &self,

@@ -107,6 +107,19 @@ pub async fn delete_role(name: String, confirm: String) -> Result<(), AppError> 
     Ok(())
 }
 
+/// "Revoke active sessions": every session of the role started until now ends, in
+/// the console and through the API. Answers how many ended.
+#[server]
+pub async fn revoke_role_sessions(name: String) -> Result<u64, AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?
+        .service
+        .revoke_role_sessions(&caller, &name)
+        .await
+        .map_err(respond)
+}
+
 /// Starts a session of `role` in this console, if its trust policy admits the
 /// signed-in user (with the external ID given, and the session's MFA), for
 /// `duration_hours` within the role's maximum.

@@ -6,7 +6,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::access::{AccessActions, AccessPanels};
 use crate::api::roles::{
-    list_roles, role_overview, CreateRole, DeleteRole, SwitchRole, UpdateRole, UpdateTrustPolicy,
+    list_roles, role_overview, CreateRole, DeleteRole, RevokeRoleSessions, SwitchRole, UpdateRole,
+    UpdateTrustPolicy,
 };
 use crate::components::{
     action_error, field, reload_after, FieldError, FormError, Guard, GuardFor, LoadError,
@@ -111,6 +112,8 @@ pub fn RolePage() -> impl IntoView {
     let trust = ServerAction::<UpdateTrustPolicy>::new();
     let update = ServerAction::<UpdateRole>::new();
     let delete = ServerAction::<DeleteRole>::new();
+    let revoke = ServerAction::<RevokeRoleSessions>::new();
+    let revoke_error = action_error(revoke.value());
     let detail = Resource::new(
         move || {
             (
@@ -118,6 +121,7 @@ pub fn RolePage() -> impl IntoView {
                 access.version(),
                 trust.version().get(),
                 update.version().get(),
+                revoke.version().get(),
             )
         },
         |(name, ..)| role_overview(name),
@@ -144,7 +148,7 @@ pub fn RolePage() -> impl IntoView {
                             }).collect_view().into_any()
                         };
                         let trusted = r.trusted.iter().map(|t| view! { <li>{t.clone()}</li> }).collect_view();
-                        let (n1, n2, n3) = (r.name.clone(), r.name.clone(), r.name.clone());
+                        let (n1, n2, n3, n4) = (r.name.clone(), r.name.clone(), r.name.clone(), r.name.clone());
                         let refused = |action: &str| r.refusals.reason(action);
                         view! {
                             <div class="page-head">
@@ -189,6 +193,25 @@ pub fn RolePage() -> impl IntoView {
                                     <button type="submit">"Save"</button>
                                 </ActionForm>
                                 </Guard>
+                            </section>
+                            <section class="panel" data-testid="role-sessions">
+                                <h2>"Sessions"</h2>
+                                <p data-testid="active-sessions">{match r.active_sessions {
+                                    0 => "No active sessions.".to_string(),
+                                    1 => "1 active session.".to_string(),
+                                    n => format!("{n} active sessions."),
+                                }}</p>
+                                <p class="hint">"If a session's credentials may have leaked, revoke: every session started until now ends at once, in the console and through the API. New sessions can start right after, as the trust policy allows."</p>
+                                {move || revoke.value().get().and_then(|r| r.ok()).map(|n| view! {
+                                    <p class="banner success" role="status">{format!("Revoked {n} session(s).")}</p>
+                                })}
+                                <Guard reason=refused("iam:PutRolePolicy") action="iam:PutRolePolicy">
+                                <ActionForm action=revoke>
+                                    <input type="hidden" name="name" value=n4/>
+                                    <button type="submit" class="danger">"Revoke active sessions"</button>
+                                </ActionForm>
+                                </Guard>
+                                <FormError error=revoke_error/>
                             </section>
                             <section class="panel danger-zone">
                                 <h2>"Delete role"</h2>
