@@ -194,7 +194,7 @@ pub async fn handle(state: &ApiState, request: Request<Body>) -> Response {
                     outcome: Outcome::Denied,
                     detail: format!("api; error {}; {user_agent}", error.code),
                 };
-                if let Err(e) = state.service.store().audit(&entry).await {
+                if let Err(e) = state.service.audit_later(entry).await {
                     tracing::warn!("audit of a refused signature: {e}");
                 }
             }
@@ -266,7 +266,7 @@ async fn audit(
         detail.push_str(&format!("; {user_agent}"));
     }
     let entry = caller.audit(action.catalogue, "", outcome, detail);
-    if let Err(e) = state.service.store().audit(&entry).await {
+    if let Err(e) = state.service.audit_later(entry).await {
         tracing::warn!("audit of an API call: {e}");
     }
 }

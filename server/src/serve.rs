@@ -180,6 +180,7 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
     prune_sign_in_attempts(service.clone());
     watch_budgets(service.clone());
     flush_key_uses(service.clone());
+    let state_service = service.clone();
     let state = AppState {
         cost_limits: config.cost_limits,
         leptos_options: leptos_options(&config)?,
@@ -204,6 +205,12 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     tracing::info!("shutting down");
+    if let Err(e) = state_service.flush_audit().await {
+        tracing::warn!("writing audit rows at shutdown: {e}");
+    }
+    if let Err(e) = state_service.flush_key_uses().await {
+        tracing::warn!("recording access key use at shutdown: {e}");
+    }
     db.store.pool().close().await;
     if let Some(cluster) = db.cluster.as_mut() {
         tokio::task::block_in_place(|| cluster.stop());
@@ -224,15 +231,22 @@ fn prune_sign_in_attempts(service: Service) {
     });
 }
 
-/// Writes access keys' last uses every ten seconds, in one statement, instead of a
-/// write per API request.
+/// Writes the API's read audit rows every half second and access keys' last uses
+/// every ten seconds, each in one statement, instead of a write per request.
 fn flush_key_uses(service: Service) {
     tokio::spawn(async move {
+        let mut tick: u64 = 0;
         loop {
-            tokio::time::sleep(Duration::from_secs(10)).await;
-            if let Err(e) = service.flush_key_uses().await {
-                tracing::warn!("recording access key use: {e}");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            if let Err(e) = service.flush_audit().await {
+                tracing::warn!("writing audit rows: {e}");
             }
+            if tick % 20 == 19 {
+                if let Err(e) = service.flush_key_uses().await {
+                    tracing::warn!("recording access key use: {e}");
+                }
+            }
+            tick += 1;
         }
     });
 }

@@ -12,6 +12,7 @@
 
 pub mod access_keys;
 pub mod audit;
+pub mod audit_buffer;
 pub mod authz;
 pub mod budgets;
 pub mod caller;
@@ -98,6 +99,8 @@ pub struct Service {
     pub(crate) clock: Clock,
     pub(crate) options: Arc<Options>,
     pub(crate) key_uses: access_keys::KeyUses,
+    pub(crate) audit_buffer: audit_buffer::AuditBuffer,
+    pub(crate) signers: signed::SignerCache,
 }
 
 impl Service {
@@ -116,6 +119,8 @@ impl Service {
             clock,
             options: Arc::new(options),
             key_uses: Default::default(),
+            audit_buffer: Default::default(),
+            signers: Default::default(),
         }
     }
 
@@ -136,7 +141,11 @@ impl Service {
     /// keeps nothing while the announcements cannot be heard.
     pub fn watch_changes(&self) {
         let cache = self.policies.clone();
-        self.store.watch_changes(move || cache.invalidate());
+        let signers = self.signers.clone();
+        self.store.watch_changes(move || {
+            cache.invalidate();
+            signers.invalidate();
+        });
     }
 
     /// Whether first-run setup needs the token from the server log.

@@ -5,6 +5,10 @@
 
 use identity::sigv4::{self, Claim, HttpRequest, SignatureError};
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
 use subtle::ConstantTimeEq;
 
 use crate::caller::{Caller, RequestFacts, RoleSession};
@@ -104,8 +108,90 @@ fn check_time(claim: &Claim, now: i64) -> Result<(), SignatureFailure> {
     Ok(())
 }
 
+/// What an access key id names: a long-term key and its user, or temporary
+/// credentials with their user and the role session they act in.
+pub(crate) enum Signer {
+    LongTerm {
+        key: store::AccessKey,
+        user: store::User,
+    },
+    Temporary {
+        credential: store::TemporaryCredential,
+        user: store::User,
+        role: Option<store::roles::RoleSessionRecord>,
+    },
+}
+
+/// How long a billing group's budget state is reused: it changes when budgets are
+/// evaluated (every few minutes), which announces nothing.
+const BUDGET_SECONDS: u64 = 5;
+
+#[derive(Default)]
+struct SignerState {
+    generation: u64,
+    signers: HashMap<String, Arc<Signer>>,
+    budgets: HashMap<String, (Instant, Option<(String, String)>)>,
+}
+
+/// Signers by access key id, so a signed request costs no database read: emptied on
+/// every change announcement (a key made inactive or deleted, a user deleted, a
+/// role's sessions revoked), kept only while this process hears them, with the same
+/// generation guard as the policy cache.
+#[derive(Clone, Default)]
+pub struct SignerCache(Arc<Mutex<SignerState>>);
+
+impl SignerCache {
+    pub fn invalidate(&self) {
+        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        state.generation += 1;
+        state.signers.clear();
+        state.budgets.clear();
+    }
+
+    fn get(&self, listening: bool, id: &str) -> Result<Arc<Signer>, u64> {
+        let state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match state.signers.get(id) {
+            Some(signer) if listening => Ok(signer.clone()),
+            _ => Err(state.generation),
+        }
+    }
+
+    fn offer(&self, listening: bool, generation: u64, id: &str, signer: &Arc<Signer>) {
+        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if listening && state.generation == generation {
+            state.signers.insert(id.to_string(), signer.clone());
+        }
+    }
+
+    fn budget(&self, listening: bool, user_id: &str) -> Result<Option<(String, String)>, u64> {
+        let state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match state.budgets.get(user_id) {
+            Some((at, value)) if listening && at.elapsed().as_secs() < BUDGET_SECONDS => {
+                Ok(value.clone())
+            }
+            _ => Err(state.generation),
+        }
+    }
+
+    fn offer_budget(
+        &self,
+        listening: bool,
+        generation: u64,
+        user_id: &str,
+        value: &Option<(String, String)>,
+    ) {
+        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if listening && state.generation == generation {
+            state
+                .budgets
+                .insert(user_id.to_string(), (Instant::now(), value.clone()));
+        }
+    }
+}
+
 impl Service {
-    /// Authenticates a signed API request for `expected_service` (`iam`, `sts`).
+    /// Authenticates a signed API request: the scope's region, AWS's clock window,
+    /// the key (long-term or temporary with its session token) and the signature.
     pub async fn authenticate_signed(
         &self,
         request: &HttpRequest<'_>,
@@ -120,126 +206,119 @@ impl Service {
         }
         let now = self.clock.now();
         check_time(&claim, now.unix_timestamp())?;
-        let found = self
-            .store
-            .access_key(&claim.access_key_id)
-            .await
-            .map_err(ServiceError::from)?;
-        let caller = match found {
-            Some(key) => self.long_term_caller(&claim, key, facts, now).await?,
-            None => self.temporary_caller(&claim, facts, now).await?,
+        let signer = self
+            .signer(&claim.access_key_id)
+            .await?
+            .ok_or(SignatureFailure::InvalidClientTokenId)?;
+        let caller = match &*signer {
+            Signer::LongTerm { key, user } => {
+                if !key.active {
+                    return Err(SignatureFailure::InvalidClientTokenId);
+                }
+                if claim
+                    .security_token
+                    .as_deref()
+                    .is_some_and(|t| !t.is_empty())
+                {
+                    // A long-term key with a session token: AWS refuses the token.
+                    return Err(SignatureFailure::InvalidClientTokenId);
+                }
+                let secret = self.open_key_secret(key)?;
+                if !claim.verify(&secret) {
+                    return Err(SignatureFailure::SignatureDoesNotMatch(MISMATCH.into()));
+                }
+                self.key_uses
+                    .record(&key.id, now, &claim.service, &claim.region);
+                self.signed_caller(&claim, user.clone(), None, facts, now, None)
+                    .await?
+            }
+            Signer::Temporary {
+                credential,
+                user,
+                role,
+            } => {
+                // The session token must be the one issued with the key (compared as
+                // hashes, in constant time).
+                let token = claim.security_token.as_deref().unwrap_or_default();
+                let presented = crate::sts::token_hash(token);
+                if token.is_empty() || !bool::from(presented.ct_eq(&credential.token_hash)) {
+                    return Err(SignatureFailure::InvalidClientTokenId);
+                }
+                let secret = self.open_sealed(
+                    &credential.secret_key_id,
+                    &credential.secret_nonce,
+                    &credential.secret_ciphertext,
+                )?;
+                if !claim.verify(&secret) {
+                    return Err(SignatureFailure::SignatureDoesNotMatch(MISMATCH.into()));
+                }
+                if credential.expires_at <= now {
+                    return Err(SignatureFailure::ExpiredToken);
+                }
+                let role = match role {
+                    None => None,
+                    Some(record) if record.ended => {
+                        return Err(SignatureFailure::Service(ServiceError::Refused(format!(
+                            "The session {} of role {} was revoked; assume the role again.",
+                            record.session_name, record.role_name
+                        ))));
+                    }
+                    Some(record) => Some(RoleSession {
+                        id: record.id.clone(),
+                        user_id: record.user_id.clone(),
+                        role_id: record.role_id.clone(),
+                        role_name: record.role_name.clone(),
+                        role_arn: record.role_arn.clone(),
+                        session_name: record.session_name.clone(),
+                        started: record.started,
+                        expires: record.expires,
+                    }),
+                };
+                let issued = Issued {
+                    at: credential.issued_at.unix_timestamp(),
+                    mfa_at: credential.mfa_at.map(|t| t.unix_timestamp()),
+                };
+                self.signed_caller(&claim, user.clone(), role, facts, now, Some(issued))
+                    .await?
+            }
         };
         Ok((caller, claim))
     }
-}
 
-impl Service {
-    async fn long_term_caller(
-        &self,
-        claim: &Claim,
-        key: store::AccessKey,
-        facts: RequestFacts,
-        now: time::OffsetDateTime,
-    ) -> Result<Caller, SignatureFailure> {
-        if !key.active {
-            return Err(SignatureFailure::InvalidClientTokenId);
-        }
-        if claim
-            .security_token
-            .as_deref()
-            .is_some_and(|t| !t.is_empty())
-        {
-            // A long-term key with a session token: AWS refuses the token.
-            return Err(SignatureFailure::InvalidClientTokenId);
-        }
-        let secret = self.open_key_secret(&key)?;
-        if !claim.verify(&secret) {
-            return Err(SignatureFailure::SignatureDoesNotMatch(MISMATCH.into()));
-        }
-        let user = self
-            .store
-            .user_by_id(&key.user_id)
-            .await
-            .map_err(ServiceError::from)?
-            .ok_or(SignatureFailure::InvalidClientTokenId)?;
-        self.key_uses
-            .record(&key.id, now, &claim.service, &claim.region);
-        self.signed_caller(claim, user, None, facts, now, None)
-            .await
-    }
-
-    /// `ASIA…` keys: the session token must be the one issued with them (compared as
-    /// hashes, in constant time), they must not have expired, and a role session
-    /// they act in must not have been ended or revoked.
-    async fn temporary_caller(
-        &self,
-        claim: &Claim,
-        facts: RequestFacts,
-        now: time::OffsetDateTime,
-    ) -> Result<Caller, SignatureFailure> {
-        let Some(credential) = self
-            .store
-            .temporary_credential(&claim.access_key_id)
-            .await
-            .map_err(ServiceError::from)?
-        else {
-            return Err(SignatureFailure::InvalidClientTokenId);
+    /// The signer of an access key id, from the cache or the database.
+    async fn signer(&self, id: &str) -> Result<Option<Arc<Signer>>, ServiceError> {
+        let listening = self.store.is_listening();
+        let generation = match self.signers.get(listening, id) {
+            Ok(signer) => return Ok(Some(signer)),
+            Err(generation) => generation,
         };
-        let token = claim.security_token.as_deref().unwrap_or_default();
-        let presented = crate::sts::token_hash(token);
-        if token.is_empty() || !bool::from(presented.ct_eq(&credential.token_hash)) {
-            return Err(SignatureFailure::InvalidClientTokenId);
-        }
-        let secret = self.open_sealed(
-            &credential.secret_key_id,
-            &credential.secret_nonce,
-            &credential.secret_ciphertext,
-        )?;
-        if !claim.verify(&secret) {
-            return Err(SignatureFailure::SignatureDoesNotMatch(MISMATCH.into()));
-        }
-        if credential.expires_at <= now {
-            return Err(SignatureFailure::ExpiredToken);
-        }
-        let user = self
-            .store
-            .user_by_id(&credential.user_id)
-            .await
-            .map_err(ServiceError::from)?
-            .ok_or(SignatureFailure::InvalidClientTokenId)?;
-        let role = match &credential.role_session_id {
-            None => None,
-            Some(id) => {
-                let record = self
-                    .store
-                    .role_session(id)
-                    .await
-                    .map_err(ServiceError::from)?
-                    .ok_or(SignatureFailure::InvalidClientTokenId)?;
-                if record.ended {
-                    return Err(SignatureFailure::Service(ServiceError::Refused(format!(
-                        "The session {} of role {} was revoked; assume the role again.",
-                        record.session_name, record.role_name
-                    ))));
-                }
-                Some(RoleSession {
-                    id: record.id,
-                    user_id: record.user_id,
-                    role_id: record.role_id,
-                    role_name: record.role_name,
-                    role_arn: record.role_arn,
-                    session_name: record.session_name,
-                    started: record.started,
-                    expires: record.expires,
-                })
+        let signer = if let Some(key) = self.store.access_key(id).await? {
+            match self.store.user_by_id(&key.user_id).await? {
+                Some(user) => Signer::LongTerm { key, user },
+                None => return Ok(None),
             }
+        } else if let Some(credential) = self.store.temporary_credential(id).await? {
+            let Some(user) = self.store.user_by_id(&credential.user_id).await? else {
+                return Ok(None);
+            };
+            let role = match &credential.role_session_id {
+                Some(session) => match self.store.role_session(session).await? {
+                    Some(record) => Some(record),
+                    None => return Ok(None),
+                },
+                None => None,
+            };
+            Signer::Temporary {
+                credential,
+                user,
+                role,
+            }
+        } else {
+            return Ok(None);
         };
-        let issued = Issued {
-            at: credential.issued_at.unix_timestamp(),
-            mfa_at: credential.mfa_at.map(|t| t.unix_timestamp()),
-        };
-        self.signed_caller(claim, user, role, facts, now, Some(issued))
-            .await
+        let signer = Arc::new(signer);
+        self.signers.offer(listening, generation, id, &signer);
+        Ok(Some(signer))
     }
 
     /// The caller of a verified request; `issued` for temporary credentials.
@@ -258,7 +337,16 @@ impl Service {
             .await
             .map_err(ServiceError::from)?
             .unwrap_or_default();
-        let budget = crate::budgets::budget_context(self, &user.id).await?;
+        let listening = self.store.is_listening();
+        let budget = match self.signers.budget(listening, &user.id) {
+            Ok(value) => value,
+            Err(generation) => {
+                let value = crate::budgets::budget_context(self, &user.id).await?;
+                self.signers
+                    .offer_budget(listening, generation, &user.id, &value);
+                value
+            }
+        };
         let mfa_at = issued.and_then(|i| i.mfa_at);
         Ok(Caller {
             budget,

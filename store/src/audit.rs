@@ -134,6 +134,29 @@ impl Store {
         record(&mut conn, entry).await
     }
 
+    /// Records many entries in one statement (the API's reads, written in batches).
+    pub async fn audit_many(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let column = |f: fn(&AuditEntry) -> &str| -> Vec<&str> { entries.iter().map(f).collect() };
+        let ats: Vec<OffsetDateTime> = entries.iter().map(|e| e.at).collect();
+        sqlx::query(
+            "INSERT INTO audit_log (actor, action, target, source_ip, outcome, detail, at)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])",
+        )
+        .bind(column(|e| &e.actor))
+        .bind(column(|e| e.action))
+        .bind(column(|e| &e.target))
+        .bind(column(|e| &e.source_ip))
+        .bind(column(|e| e.outcome.as_str()))
+        .bind(column(|e| &e.detail))
+        .bind(ats)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
     /// The newest entries whose target is exactly `target` (an ARN), for a user's page.
     pub async fn audit_about(
         &self,

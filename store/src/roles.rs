@@ -343,7 +343,8 @@ impl Store {
             .bind(audit.at)
             .execute(&mut *tx)
             .await?;
-        commit(tx, audit).await?;
+        // Servers may cache the session for API credentials: tell them it ended.
+        self.commit_and_announce(tx, audit).await?;
         Ok(())
     }
 }

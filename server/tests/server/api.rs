@@ -557,6 +557,7 @@ async fn users_keys_and_refusals_as_aws_answers_them() {
     );
 
     // Every call is in the audit log: changes, reads and refusals.
+    app.service.flush_audit().await.unwrap();
     let rows: Vec<(String, String)> = sqlx::query_as("SELECT action, outcome FROM audit_log")
         .fetch_all(app.store.pool())
         .await
@@ -1117,4 +1118,116 @@ async fn temporary_credentials_assume_roles_expire_and_are_revoked() {
         "a new session after the revocation works: {}",
         fresh.1
     );
+}
+
+#[tokio::test]
+async fn a_key_made_inactive_on_one_server_stops_on_the_other_within_a_second() {
+    // Two servers with their own connections (and caches) on one database.
+    let options = store::cluster::test_database().await.unwrap();
+    let key = SecretBox::generate_key();
+    let a = spawn_app(
+        Store::connect_with(options.clone(), 10).await.unwrap(),
+        &key,
+    )
+    .await;
+    let b = spawn_app(Store::connect_with(options, 10).await.unwrap(), &key).await;
+    a.service
+        .bootstrap_root_key(ROOT_KEY, ROOT_SECRET)
+        .await
+        .unwrap();
+    let made = call_api(
+        &a,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[("Action", "CreateUser"), ("UserName", "ops")],
+    )
+    .await;
+    assert_eq!(made.0, 200, "{}", made.1);
+    let created = call_api(
+        &a,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[("Action", "CreateAccessKey"), ("UserName", "ops")],
+    )
+    .await;
+    let (ops_key, ops_secret) = (
+        field(&created.1, "AccessKeyId"),
+        field(&created.1, "SecretAccessKey"),
+    );
+    let who = [("Action", "GetCallerIdentity"), ("Version", "2011-06-15")];
+    // B reads the key once and keeps it.
+    for _ in 0..3 {
+        let answer = call_api(&b, &ops_key, &ops_secret, "sts", &who).await;
+        assert_eq!(answer.0, 200, "{}", answer.1);
+    }
+    let off = call_api(
+        &a,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[
+            ("Action", "UpdateAccessKey"),
+            ("UserName", "ops"),
+            ("AccessKeyId", &ops_key),
+            ("Status", "Inactive"),
+        ],
+    )
+    .await;
+    assert_eq!(off.0, 200, "{}", off.1);
+    let started = std::time::Instant::now();
+    loop {
+        let answer = call_api(&b, &ops_key, &ops_secret, "sts", &who).await;
+        if answer.0 == 403 {
+            assert_eq!(field(&answer.1, "Code"), "InvalidClientTokenId");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "B still accepts the inactive key"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // And a deleted user's key, the same way.
+    let on = call_api(
+        &a,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[
+            ("Action", "UpdateAccessKey"),
+            ("UserName", "ops"),
+            ("AccessKeyId", &ops_key),
+            ("Status", "Active"),
+        ],
+    )
+    .await;
+    assert_eq!(on.0, 200);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        call_api(&b, &ops_key, &ops_secret, "sts", &who).await.0,
+        200
+    );
+    let gone = call_api(
+        &a,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[
+            ("Action", "DeleteAccessKey"),
+            ("UserName", "ops"),
+            ("AccessKeyId", &ops_key),
+        ],
+    )
+    .await;
+    assert_eq!(gone.0, 200);
+    let started = std::time::Instant::now();
+    while call_api(&b, &ops_key, &ops_secret, "sts", &who).await.0 != 403 {
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "B still accepts the deleted key"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
