@@ -300,7 +300,7 @@ impl Extra {
 /// The engine's request for this caller, with the request's context and `extra`.
 /// The engine derives the principal's own keys (`aws:username`, `aws:PrincipalTag/*`)
 /// from the principal.
-pub(crate) fn engine_request(
+pub fn engine_request(
     caller: &Caller,
     action: &str,
     resource: &str,
