@@ -240,13 +240,13 @@ impl Service {
         let (owner, keys, list_refused) = match self.list_access_keys(caller, user).await {
             Ok((owner, keys)) => (owner, keys, None),
             Err(ServiceError::AccessDenied(denial)) => {
+                // A refusal must look the same whether the user exists or not.
                 let owner = match user.map(str::trim).filter(|n| !n.is_empty()) {
-                    Some(name) => self
-                        .store
-                        .user_by_name(name)
-                        .await?
-                        .ok_or_else(|| ServiceError::no_such("user", name))?,
-                    None => caller.user.clone(),
+                    Some(name) => self.store.user_by_name(name).await?,
+                    None => Some(caller.user.clone()),
+                };
+                let Some(owner) = owner else {
+                    return Err(ServiceError::AccessDenied(denial));
                 };
                 (owner, Vec::new(), Some(denial.to_string()))
             }

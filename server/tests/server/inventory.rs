@@ -104,6 +104,7 @@ fn every_field() -> Vec<(&'static str, &'static str)> {
         ("filter", ""),
         ("every", ""),
         ("id", "1"),
+        ("status", "Inactive"),
         ("period", "monthly"),
         ("amount", "10"),
         ("actual_thresholds", "100"),
