@@ -47,6 +47,29 @@ pub const ACTIONS: &[Action] = actions![
     "GetRole" => false,
     "AttachRolePolicy" => true,
     "DetachRolePolicy" => true,
+    "ListRoles" => false,
+    "DeleteRole" => true,
+    "ListGroupsForUser" => false,
+    "ListAttachedUserPolicies" => false,
+    "ListAttachedGroupPolicies" => false,
+    "ListAttachedRolePolicies" => false,
+    "ListUserPolicies" => false,
+    "ListGroupPolicies" => false,
+    "ListRolePolicies" => false,
+    "GetUserPolicy" => false,
+    "GetGroupPolicy" => false,
+    "GetRolePolicy" => false,
+    "PutUserPolicy" => true,
+    "PutGroupPolicy" => true,
+    "PutRolePolicy" => true,
+    "DeleteUserPolicy" => true,
+    "DeleteGroupPolicy" => true,
+    "DeleteRolePolicy" => true,
+    "ListPolicies" => false,
+    "GetPolicy" => false,
+    "GetPolicyVersion" => false,
+    "CreatePolicyVersion" => true,
+    "DeletePolicy" => true,
     "CreateAccessKey" => true,
     "ListAccessKeys" => false,
     "UpdateAccessKey" => true,
@@ -113,6 +136,99 @@ fn role_xml(x: &mut Xml, r: &store::Role) {
                 .text("PermissionsBoundaryArn", boundary);
         });
     }
+}
+
+/// The user, group or role an action's name is about, and its name parameter.
+fn holder_param(action: &str, params: &Params) -> Result<(Holder, String), ApiError> {
+    if action.contains("User") {
+        Ok((
+            Holder::User,
+            params.name("UserName", "userName", 128)?.to_string(),
+        ))
+    } else if action.contains("Group") {
+        Ok((
+            Holder::Group,
+            params.name("GroupName", "groupName", 128)?.to_string(),
+        ))
+    } else {
+        Ok((
+            Holder::Role,
+            params.name("RoleName", "roleName", 64)?.to_string(),
+        ))
+    }
+}
+
+/// The element naming the holder in `Get…Policy` answers.
+fn holder_element(holder: Holder) -> &'static str {
+    match holder {
+        Holder::User => "UserName",
+        Holder::Group => "GroupName",
+        Holder::Role => "RoleName",
+    }
+}
+
+/// A managed policy's name from its ARN (AWS-managed or this account's).
+fn policy_name_of<'a>(arn: &'a str, account: &str) -> Result<&'a str, ApiError> {
+    arn.strip_prefix("arn:aws:iam::aws:policy/")
+        .or_else(|| arn.strip_prefix(&format!("arn:aws:iam::{account}:policy/")))
+        .and_then(|rest| rest.rsplit('/').next())
+        .filter(|name| !name.is_empty())
+        .ok_or_else(|| no_such_policy(arn))
+}
+
+fn no_such_policy(arn: &str) -> ApiError {
+    ApiError::new(
+        http::StatusCode::NOT_FOUND,
+        "NoSuchEntity",
+        format!("Policy {arn} does not exist or is not attachable."),
+    )
+}
+
+/// The managed policy a `PolicyArn` names, authorized as `action`.
+async fn managed(
+    service: &Service,
+    caller: &Caller,
+    params: &Params,
+    action: &'static str,
+) -> Result<service::lookup::ManagedPolicyView, ApiError> {
+    let arn = policy_arn(params)?;
+    let name = policy_name_of(arn, &caller.account_id)?;
+    let view = service.managed_policy(caller, action, name).await?;
+    if !view.arn.eq_ignore_ascii_case(arn) {
+        return Err(no_such_policy(arn));
+    }
+    Ok(view)
+}
+
+fn policy_xml(x: &mut Xml, p: &service::lookup::ManagedPolicyView, with_description: bool) {
+    x.text("PolicyName", &p.name)
+        .text("PolicyId", &p.id)
+        .text("Arn", &p.arn)
+        .text("Path", "/")
+        .text("DefaultVersionId", &format!("v{}", p.default_version))
+        .text("AttachmentCount", &p.attachments.to_string())
+        .text("PermissionsBoundaryUsageCount", "0")
+        .text("IsAttachable", "true");
+    if with_description && !p.description.is_empty() {
+        x.text("Description", &p.description);
+    }
+    x.text("CreateDate", &date(p.created_at))
+        .text("UpdateDate", &date(p.updated_at));
+}
+
+/// `vN` as a version number.
+fn version_id(params: &Params) -> Result<i32, ApiError> {
+    let text = params.required("VersionId", "versionId")?;
+    text.strip_prefix('v')
+        .and_then(|n| n.parse::<i32>().ok())
+        .filter(|n| *n > 0)
+        .ok_or_else(|| {
+            ApiError::validation(
+                Some(text),
+                "versionId",
+                "Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?",
+            )
+        })
 }
 
 /// One page of `items` from the request's `Marker`, with `IsTruncated`/`Marker`.
@@ -361,6 +477,204 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let mut x = Xml::new();
             x.element("Role", |x| role_xml(x, &role));
             Ok(Some(x))
+        }
+        "ListRoles" => {
+            let prefix = params.path_prefix()?;
+            let roles = service.roles_under(caller, &prefix).await?;
+            let mut x = Xml::new();
+            page(&mut x, params, "Roles", &roles, |x, r| role_xml(x, r))?;
+            Ok(Some(x))
+        }
+        "DeleteRole" => {
+            let role_name = params.name("RoleName", "roleName", 64)?;
+            service.delete_unused_role(caller, role_name).await?;
+            Ok(None)
+        }
+        "ListGroupsForUser" => {
+            let user_name = params.name("UserName", "userName", 128)?;
+            let groups = service.groups_of(caller, user_name).await?;
+            let mut x = Xml::new();
+            page(&mut x, params, "Groups", &groups, |x, g| {
+                x.text("Path", &entity_path(&g.arn, "group"))
+                    .text("GroupName", &g.name)
+                    .text("GroupId", &g.id)
+                    .text("Arn", &g.arn)
+                    .text("CreateDate", &date(g.created_at));
+            })?;
+            Ok(Some(x))
+        }
+        "ListAttachedUserPolicies" | "ListAttachedGroupPolicies" | "ListAttachedRolePolicies" => {
+            let (holder, holder_name) = holder_param(name, params)?;
+            let catalogue = action(name).map_or("iam:ListAttachedUserPolicies", |a| a.catalogue);
+            let policies = service
+                .own_policies(caller, holder, &holder_name, catalogue)
+                .await?;
+            let attached: Vec<(String, String)> = policies
+                .into_iter()
+                .filter_map(|p| p.policy_arn.map(|arn| (p.name, arn)))
+                .collect();
+            let mut x = Xml::new();
+            page(
+                &mut x,
+                params,
+                "AttachedPolicies",
+                &attached,
+                |x, (n, a)| {
+                    x.text("PolicyName", n).text("PolicyArn", a);
+                },
+            )?;
+            Ok(Some(x))
+        }
+        "ListUserPolicies" | "ListGroupPolicies" | "ListRolePolicies" => {
+            let (holder, holder_name) = holder_param(name, params)?;
+            let catalogue = action(name).map_or("iam:ListUserPolicies", |a| a.catalogue);
+            let policies = service
+                .own_policies(caller, holder, &holder_name, catalogue)
+                .await?;
+            let names: Vec<String> = policies
+                .into_iter()
+                .filter(|p| p.policy_arn.is_none())
+                .map(|p| p.name)
+                .collect();
+            let mut x = Xml::new();
+            page(&mut x, params, "PolicyNames", &names, |x, n| {
+                x.escaped(n);
+            })?;
+            Ok(Some(x))
+        }
+        "GetUserPolicy" | "GetGroupPolicy" | "GetRolePolicy" => {
+            let (holder, holder_name) = holder_param(name, params)?;
+            let policy_name = params.name("PolicyName", "policyName", 128)?;
+            let catalogue = action(name).map_or("iam:GetUserPolicy", |a| a.catalogue);
+            let policies = service
+                .own_policies(caller, holder, &holder_name, catalogue)
+                .await?;
+            let found = policies
+                .into_iter()
+                .find(|p| p.policy_arn.is_none() && p.name.eq_ignore_ascii_case(policy_name))
+                .ok_or_else(|| {
+                    ApiError::new(
+                        http::StatusCode::NOT_FOUND,
+                        "NoSuchEntity",
+                        format!(
+                            "The {} policy with name {policy_name} cannot be found.",
+                            holder.what()
+                        ),
+                    )
+                })?;
+            let mut x = Xml::new();
+            x.text(holder_element(holder), &holder_name)
+                .text("PolicyName", &found.name)
+                .text(
+                    "PolicyDocument",
+                    &url_encoded(found.document.as_deref().unwrap_or_default()),
+                );
+            Ok(Some(x))
+        }
+        "PutUserPolicy" | "PutGroupPolicy" | "PutRolePolicy" => {
+            let (holder, holder_name) = holder_param(name, params)?;
+            let policy_name = params.name("PolicyName", "policyName", 128)?;
+            let document = params.required("PolicyDocument", "policyDocument")?;
+            service
+                .put_inline_policy(caller, holder, &holder_name, policy_name, document)
+                .await?;
+            Ok(None)
+        }
+        "DeleteUserPolicy" | "DeleteGroupPolicy" | "DeleteRolePolicy" => {
+            let (holder, holder_name) = holder_param(name, params)?;
+            let policy_name = params.name("PolicyName", "policyName", 128)?;
+            service
+                .delete_inline_policy(caller, holder, &holder_name, policy_name)
+                .await?;
+            Ok(None)
+        }
+        "ListPolicies" => {
+            let scope = params.get("Scope").unwrap_or("All");
+            if !matches!(scope, "All" | "AWS" | "Local") {
+                return Err(ApiError::validation(
+                    Some(scope),
+                    "scope",
+                    "Member must satisfy enum value set: [All, AWS, Local]",
+                ));
+            }
+            let only_attached = params.get("OnlyAttached") == Some("true");
+            let prefix = params.path_prefix()?;
+            let policies: Vec<_> = service
+                .managed_policies(caller)
+                .await?
+                .into_iter()
+                .filter(|p| match scope {
+                    "AWS" => p.aws_managed,
+                    "Local" => !p.aws_managed,
+                    _ => true,
+                })
+                .filter(|p| !only_attached || p.attachments > 0)
+                .filter(|_| "/".starts_with(prefix.as_str()))
+                .collect();
+            let mut x = Xml::new();
+            page(&mut x, params, "Policies", &policies, |x, p| {
+                policy_xml(x, p, false)
+            })?;
+            Ok(Some(x))
+        }
+        "GetPolicy" => {
+            let view = managed(service, caller, params, "iam:GetPolicy").await?;
+            let mut x = Xml::new();
+            x.element("Policy", |x| policy_xml(x, &view, true));
+            Ok(Some(x))
+        }
+        "GetPolicyVersion" => {
+            let version = version_id(params)?;
+            let view = managed(service, caller, params, "iam:GetPolicyVersion").await?;
+            let found = view
+                .versions
+                .iter()
+                .find(|v| v.version == version)
+                .ok_or_else(|| {
+                    ApiError::new(
+                        http::StatusCode::NOT_FOUND,
+                        "NoSuchEntity",
+                        format!(
+                            "Policy {} version v{version} does not exist or is not attachable.",
+                            view.arn
+                        ),
+                    )
+                })?;
+            let mut x = Xml::new();
+            x.element("PolicyVersion", |x| {
+                x.text("Document", &url_encoded(&found.document))
+                    .text("VersionId", &format!("v{}", found.version))
+                    .text(
+                        "IsDefaultVersion",
+                        if found.is_default { "true" } else { "false" },
+                    )
+                    .text("CreateDate", &date(found.created_at));
+            });
+            Ok(Some(x))
+        }
+        "CreatePolicyVersion" => {
+            let arn = policy_arn(params)?;
+            let policy_name = policy_name_of(arn, account)?;
+            let document = params.required("PolicyDocument", "policyDocument")?;
+            let default = params.get("SetAsDefault") == Some("true");
+            let version = service
+                .create_policy_version(caller, policy_name, document, default)
+                .await?;
+            let mut x = Xml::new();
+            x.element("PolicyVersion", |x| {
+                x.text("VersionId", &format!("v{version}"))
+                    .text("IsDefaultVersion", if default { "true" } else { "false" })
+                    .text("CreateDate", &date(caller.now));
+            });
+            Ok(Some(x))
+        }
+        "DeletePolicy" => {
+            let arn = policy_arn(params)?;
+            let policy_name = policy_name_of(arn, account)?;
+            service
+                .delete_policy(caller, policy_name, policy_name)
+                .await?;
+            Ok(None)
         }
         "CreateAccessKey" => {
             let user_name = params.optional_name("UserName", "userName", 128)?;

@@ -86,6 +86,12 @@ impl Xml {
         self
     }
 
+    /// Escaped text inside the current element (a list of strings' members).
+    pub fn escaped(&mut self, text: &str) -> &mut Xml {
+        self.0.push_str(&escape(text));
+        self
+    }
+
     /// `<name>…</name>` around what `inner` writes.
     pub fn element(&mut self, name: &str, inner: impl FnOnce(&mut Xml)) -> &mut Xml {
         self.0.push('<');

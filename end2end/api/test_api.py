@@ -197,6 +197,40 @@ def main():
     expect_error("AccessDenied", own_sts.get_session_token,
                  message="Cannot call GetSessionToken with session credentials")
 
+    # Reading back what was given, in the shapes boto3 parses.
+    roles = iam.list_roles()["Roles"]
+    deployer = next(r for r in roles if r["RoleName"] == "api-deployer")
+    assert deployer["AssumeRolePolicyDocument"] == trust and deployer["MaxSessionDuration"] == 7200, deployer
+    attached = iam.list_attached_role_policies(RoleName="api-deployer")["AttachedPolicies"]
+    assert attached == [{"PolicyName": "ReadOnlyAccess", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}], attached
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="api-alice")["Groups"]] == ["api-readers"]
+    inline = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*"}]}
+    iam.put_user_policy(UserName="api-dev", PolicyName="own-reads", PolicyDocument=json.dumps(inline))
+    assert iam.list_user_policies(UserName="api-dev")["PolicyNames"] == ["own-reads"]
+    got = iam.get_user_policy(UserName="api-dev", PolicyName="own-reads")
+    assert got["PolicyDocument"] == inline and got["UserName"] == "api-dev", got
+    expect_error("NoSuchEntity", iam.get_user_policy, UserName="api-dev", PolicyName="nope",
+                 message="The user policy with name nope cannot be found.")
+    expect_error("MalformedPolicyDocument", iam.put_user_policy, UserName="api-dev", PolicyName="bad",
+                 PolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser"}]}')
+    iam.delete_user_policy(UserName="api-dev", PolicyName="own-reads")
+    assert iam.list_user_policies(UserName="api-dev")["PolicyNames"] == []
+    local = iam.list_policies(Scope="Local")["Policies"]
+    assert [p["PolicyName"] for p in local] == ["api-deny"], local
+    used = iam.list_policies(Scope="AWS", OnlyAttached=True)["Policies"]
+    assert "ReadOnlyAccess" in [p["PolicyName"] for p in used], used
+    fetched = iam.get_policy(PolicyArn=policy["Arn"])["Policy"]
+    assert fetched["Description"] == "no listing, ever" and fetched["DefaultVersionId"] == "v1", fetched
+    version = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId="v1")["PolicyVersion"]
+    assert version["Document"] == deny and version["IsDefaultVersion"], version
+    newer = iam.create_policy_version(PolicyArn=policy["Arn"], PolicyDocument=json.dumps(deny), SetAsDefault=True)
+    assert newer["PolicyVersion"]["VersionId"] == "v2", newer
+    assert iam.get_policy(PolicyArn=policy["Arn"])["Policy"]["DefaultVersionId"] == "v2"
+    expect_error("NoSuchEntity", iam.get_policy, PolicyArn=f"arn:aws:iam::{account}:policy/api-none",
+                 message=f"Policy arn:aws:iam::{account}:policy/api-none does not exist or is not attachable.")
+    expect_error("DeleteConflict", iam.delete_role, RoleName="api-deployer",
+                 message="Cannot delete entity, must detach all policies first.")
+
     # The aws CLI, unchanged.
     out = cli("sts", "get-caller-identity")
     assert out.returncode == 0 and json.loads(out.stdout)["Account"] == account, out

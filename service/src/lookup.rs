@@ -122,3 +122,177 @@ mod tests {
         assert_eq!(super::entity_path("arn:aws:iam::1:root", "user"), "/");
     }
 }
+
+/// A managed policy as the API prints it: a template (AWS-managed) or a customer one.
+#[derive(Debug, Clone)]
+pub struct ManagedPolicyView {
+    pub name: String,
+    pub id: String,
+    pub arn: String,
+    pub description: String,
+    pub default_version: i32,
+    pub attachments: i64,
+    pub created_at: time::OffsetDateTime,
+    pub updated_at: time::OffsetDateTime,
+    /// `(version, document, is default, created)`, newest first.
+    pub versions: Vec<store::PolicyVersion>,
+    pub aws_managed: bool,
+}
+
+/// The templates have no row: a stable id from the name, and the day the catalogue
+/// they come from was taken.
+fn template_view(
+    arn: &str,
+    template: &policy::templates::Template,
+    attachments: i64,
+) -> ManagedPolicyView {
+    use sha2::Digest;
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let digest = sha2::Sha256::digest(template.name.as_bytes());
+    let tail: String = digest
+        .iter()
+        .take(17)
+        .map(|b| {
+            ALPHABET
+                .get(usize::from(*b) % 32)
+                .map_or('A', |c| *c as char)
+        })
+        .collect();
+    let day = time::OffsetDateTime::from_unix_timestamp(1_787_356_800)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    ManagedPolicyView {
+        name: template.name.to_string(),
+        id: format!("ANPA{tail}"),
+        arn: arn.to_string(),
+        description: template.description.to_string(),
+        default_version: 1,
+        attachments,
+        created_at: day,
+        updated_at: day,
+        versions: vec![store::PolicyVersion {
+            version: 1,
+            document: template.document.clone(),
+            is_default: true,
+            created_at: day,
+        }],
+        aws_managed: true,
+    }
+}
+
+fn customer_view(
+    p: store::ManagedPolicy,
+    versions: Vec<store::PolicyVersion>,
+) -> ManagedPolicyView {
+    ManagedPolicyView {
+        name: p.name,
+        id: p.id,
+        arn: p.arn,
+        description: p.description,
+        default_version: p.default_version,
+        attachments: p.attachments,
+        created_at: p.created_at,
+        updated_at: p.updated_at,
+        versions,
+        aws_managed: false,
+    }
+}
+
+impl Service {
+    /// A managed policy by name, authorized as `action` on its ARN.
+    pub async fn managed_policy(
+        &self,
+        caller: &Caller,
+        action: &'static str,
+        name: &str,
+    ) -> Result<ManagedPolicyView, ServiceError> {
+        let (found, _) = self.policy_for(caller, action, name).await?;
+        Ok(match found {
+            crate::policies::Found::Template(arn, template) => {
+                let attachments = self.store.policy_attachments(arn).await?.len() as i64;
+                template_view(arn, template, attachments)
+            }
+            crate::policies::Found::Customer(policy, versions) => customer_view(policy, versions),
+        })
+    }
+
+    /// Every managed policy (`iam:ListPolicies`): the templates, then the account's.
+    pub async fn managed_policies(
+        &self,
+        caller: &Caller,
+    ) -> Result<Vec<ManagedPolicyView>, ServiceError> {
+        self.authorize(
+            caller,
+            "iam:ListPolicies",
+            &crate::authz::arn::policies(&caller.account_id),
+        )
+        .await?;
+        let mut out = Vec::new();
+        let mut templates: Vec<_> = crate::authz::templates().iter().collect();
+        templates.sort_by_key(|(arn, _)| arn.as_str());
+        for (arn, (template, _)) in templates {
+            let attachments = self.store.policy_attachments(arn).await?.len() as i64;
+            out.push(template_view(arn, template, attachments));
+        }
+        for policy in self.store.customer_policies().await? {
+            out.push(customer_view(policy, Vec::new()));
+        }
+        Ok(out)
+    }
+
+    /// What is attached to or embedded in a user, group or role itself, authorized as
+    /// the read `action` (`iam:ListAttachedUserPolicies`, `iam:GetRolePolicy`, …).
+    pub async fn own_policies(
+        &self,
+        caller: &Caller,
+        holder: model::Holder,
+        name: &str,
+        action: &'static str,
+    ) -> Result<Vec<store::EffectivePolicy>, ServiceError> {
+        let name = name.trim();
+        let found = self.find_holder(holder, name).await?;
+        let resource = match (&found, holder) {
+            (Some(row), _) => row.arn.clone(),
+            (None, model::Holder::User) => crate::authz::arn::user(&caller.account_id, name),
+            (None, model::Holder::Group) => crate::authz::arn::group(&caller.account_id, name),
+            (None, model::Holder::Role) => crate::authz::arn::role(&caller.account_id, name),
+        };
+        self.authorize(caller, action, &resource).await?;
+        let row = found.ok_or_else(|| ServiceError::no_such(holder.what(), name))?;
+        let mut permissions = self.store.own_permissions(holder, &row.id).await?;
+        permissions.policies.retain(|p| p.direct);
+        Ok(permissions.policies)
+    }
+
+    /// Every role whose path starts with `path_prefix` (`iam:ListRoles`).
+    pub async fn roles_under(
+        &self,
+        caller: &Caller,
+        path_prefix: &str,
+    ) -> Result<Vec<store::Role>, ServiceError> {
+        let resource = format!("arn:aws:iam::{}:role{path_prefix}", caller.account_id);
+        self.authorize(caller, "iam:ListRoles", &resource).await?;
+        Ok(self
+            .store
+            .roles()
+            .await?
+            .into_iter()
+            .filter(|r| entity_path(&r.arn, "role").starts_with(path_prefix))
+            .collect())
+    }
+
+    /// The groups a user is in (`iam:ListGroupsForUser` on the user).
+    pub async fn groups_of(&self, caller: &Caller, name: &str) -> Result<Vec<Group>, ServiceError> {
+        let (user, _) = self
+            .user_for(caller, "iam:ListGroupsForUser", name, |u| {
+                Extra::new().with_boundary(u.boundary_arn.as_deref())
+            })
+            .await?;
+        let mut groups = Vec::new();
+        for name in self.store.groups_of_user(&user.id).await? {
+            if let Some(group) = self.store.group(&name).await? {
+                groups.push(group);
+            }
+        }
+        Ok(groups)
+    }
+}

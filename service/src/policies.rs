@@ -136,7 +136,7 @@ fn customer_row(p: ManagedPolicy) -> PolicyRow {
 }
 
 /// A managed policy found by name: one of the templates, or the account's own.
-enum Found {
+pub(crate) enum Found {
     Template(&'static String, &'static policy::templates::Template),
     Customer(ManagedPolicy, Vec<PolicyVersion>),
 }
@@ -176,7 +176,7 @@ impl Service {
 
     /// Finds the policy `name` and authorizes `action` on its stored ARN (on the ARN
     /// the name would have, when there is none, before saying so).
-    async fn policy_for(
+    pub(crate) async fn policy_for(
         &self,
         caller: &Caller,
         action: &'static str,

@@ -508,6 +508,19 @@ impl Service {
         }))
     }
 
+    /// Deletes a role with no policies left and given to nobody (AWS's `DeleteRole`).
+    pub async fn delete_unused_role(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<(), ServiceError> {
+        let (role, permit) = self.role_for(caller, "iam:DeleteRole", name).await?;
+        self.store
+            .delete_unused_role(&role.id, &permit.audit(caller, "role deleted"))
+            .await?;
+        Ok(())
+    }
+
     /// Ends the caller's role session: requests act as the user again.
     pub async fn switch_back(&self, caller: &Caller) -> Result<(), ServiceError> {
         let Some(role) = &caller.role else {

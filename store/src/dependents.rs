@@ -88,4 +88,43 @@ impl Store {
             .await?;
         self.commit_and_announce(tx, audit).await
     }
+
+    /// Deletes a role with no policies left (AWS's `DeleteRole`); a role still given
+    /// to users or groups (Portcullis's roles-as-bundles) is refused the same way.
+    pub async fn delete_unused_role(&self, id: &str, audit: &AuditEntry) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query(
+            "SELECT EXISTS (SELECT 1 FROM role_policies WHERE role_id = r.id) AS attached,
+                    EXISTS (SELECT 1 FROM inline_policies WHERE role_id = r.id) AS inline,
+                    EXISTS (SELECT 1 FROM user_roles WHERE role_id = r.id)
+                      OR EXISTS (SELECT 1 FROM group_roles WHERE role_id = r.id) AS given
+             FROM roles r WHERE id = $1 FOR UPDATE",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Err(StoreError::NotFound {
+                what: "role",
+                name: id.into(),
+            });
+        };
+        for (column, what) in [
+            ("attached", "detach all policies"),
+            ("inline", "delete policies"),
+            (
+                "given",
+                "take the role back from the users and groups it is given to",
+            ),
+        ] {
+            if row.try_get::<bool, _>(column)? {
+                return Err(StoreError::Dependents(what));
+            }
+        }
+        sqlx::query("DELETE FROM roles WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        self.commit_and_announce(tx, audit).await
+    }
 }
