@@ -1,7 +1,7 @@
 //! STS actions (2011-06-15).
 
 use http::StatusCode;
-use service::sts::{AssumeRoleInput, Credentials};
+use service::sts::{AssumeRoleInput, Credentials, MfaProof};
 use service::{Caller, Service};
 
 use crate::error::ApiError;
@@ -106,6 +106,37 @@ fn pattern(value: &str, member: &str, min: usize, max: usize, extra: &str) -> Re
     Ok(())
 }
 
+/// `SerialNumber` and `TokenCode`, both or neither, in AWS's shapes.
+fn mfa(params: &Params) -> Result<Option<MfaProof>, ApiError> {
+    match (params.get("SerialNumber"), params.get("TokenCode")) {
+        (None, None) => Ok(None),
+        (Some(serial), Some(code)) => {
+            pattern(serial, "serialNumber", 9, 256, "/:")?;
+            if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ApiError::validation(
+                    Some(code),
+                    "tokenCode",
+                    "Member must satisfy regular expression pattern: [\\d]*",
+                ));
+            }
+            Ok(Some(MfaProof {
+                serial_number: serial.to_string(),
+                token_code: code.to_string(),
+            }))
+        }
+        (Some(_), None) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "ValidationError",
+            "TokenCode is required when SerialNumber is given.",
+        )),
+        (None, Some(_)) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "ValidationError",
+            "SerialNumber is required when TokenCode is given.",
+        )),
+    }
+}
+
 /// Runs one STS action for `caller`.
 pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Params) -> Answer {
     match name {
@@ -123,9 +154,11 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             Ok(Some(x))
         }
         "GetSessionToken" => {
-            refuse_unsupported(params, &["SerialNumber", "TokenCode"])?;
             let seconds = duration(params, 129_600)?;
-            let credentials = service.get_session_token(caller, seconds).await?;
+            let proof = mfa(params)?;
+            let credentials = service
+                .get_session_token(caller, seconds, proof.as_ref())
+                .await?;
             let mut x = Xml::new();
             credentials_xml(&mut x, &credentials);
             Ok(Some(x))
@@ -139,8 +172,6 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                     "Tags",
                     "TransitiveTagKeys",
                     "SourceIdentity",
-                    "SerialNumber",
-                    "TokenCode",
                 ],
             )?;
             let role_arn = params.required("RoleArn", "roleArn")?;
@@ -163,6 +194,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                 session_name: session_name.to_string(),
                 external_id: external_id.to_string(),
                 duration_seconds: duration(params, 43_200)?,
+                mfa: mfa(params)?,
             };
             let assumed = service.assume_role(caller, &input).await?;
             let mut x = Xml::new();

@@ -43,6 +43,22 @@ pub struct AssumeRoleInput {
     pub external_id: String,
     /// Seconds; `None` is AWS's default of one hour.
     pub duration_seconds: Option<i64>,
+    /// `SerialNumber` and `TokenCode`: the caller's MFA device and a code from it.
+    pub mfa: Option<MfaProof>,
+}
+
+/// An MFA device's ARN and a six-digit code from it.
+#[derive(Debug, Clone, Default)]
+pub struct MfaProof {
+    pub serial_number: String,
+    pub token_code: String,
+}
+
+/// AWS's words for a code or device that does not prove MFA.
+fn mfa_failed() -> ServiceError {
+    ServiceError::Refused(
+        "MultiFactorAuthentication failed with invalid MFA one time pass code. ".into(),
+    )
 }
 
 /// Root's own temporary credentials last at most an hour, as in AWS.
@@ -55,6 +71,70 @@ pub(crate) fn token_hash(token: &str) -> Vec<u8> {
 }
 
 impl Service {
+    /// Checks a code from the caller's own MFA device: the serial number must be the
+    /// device's ARN, the code a TOTP step newer than the last one used. Wrong codes
+    /// count toward the user's lockout like wrong sign-in codes.
+    async fn prove_mfa(&self, caller: &Caller, proof: &MfaProof) -> Result<(), ServiceError> {
+        const ACTION: &str = "sts:ProveMfa";
+        // Read afresh: the device may have changed since the key was cached.
+        let user = self
+            .store
+            .user_by_id(&caller.user.id)
+            .await?
+            .ok_or(ServiceError::SignedOut)?;
+        let device = arn::mfa(&caller.account_id, user.display_name());
+        if !user.mfa_enabled || proof.serial_number != device {
+            self.store
+                .audit(&caller.audit(
+                    ACTION,
+                    &device,
+                    store::Outcome::Denied,
+                    "no such MFA device for the caller",
+                ))
+                .await?;
+            return Err(ServiceError::Refused(
+                "MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial number is valid and associated with this user.".into(),
+            ));
+        }
+        let settings = self.store.settings().await?;
+        let failure = caller.audit(
+            ACTION,
+            &device,
+            store::Outcome::Failure,
+            "wrong or reused MFA code",
+        );
+        if self
+            .store
+            .begin_attempt(&user.id, settings.lockout_threshold, caller.now)
+            .await?
+            == store::SignInRecord::Locked
+        {
+            self.store.audit(&failure).await?;
+            return Err(crate::passwords::locked(settings.lockout_minutes));
+        }
+        let code = proof.token_code.trim();
+        let step = match self.factor(&user, code, caller.now)? {
+            Some(store::MfaFactor::Step(step)) if code.len() == identity::totp::DIGITS => {
+                Some(step)
+            }
+            _ => None,
+        };
+        if let Some(step) = step {
+            if self.store.consume_mfa_step(&user.id, step).await? {
+                return Ok(());
+            }
+        }
+        self.store
+            .fail_sign_in(
+                &user.id,
+                settings.lockout_threshold,
+                settings.lockout_minutes,
+                &failure,
+            )
+            .await?;
+        Err(mfa_failed())
+    }
+
     /// New credentials for `caller.user`, sealed, not yet stored.
     fn new_credentials(
         &self,
@@ -105,17 +185,21 @@ impl Service {
         &self,
         caller: &Caller,
         duration_seconds: Option<i64>,
+        mfa: Option<&MfaProof>,
     ) -> Result<Credentials, ServiceError> {
         if caller.role.is_some() || caller.token_issued_at.is_some() {
             return Err(ServiceError::Refused(
                 "Cannot call GetSessionToken with session credentials".into(),
             ));
         }
+        if let Some(proof) = mfa {
+            self.prove_mfa(caller, proof).await?;
+        }
         let mut seconds = duration_seconds.unwrap_or(43_200);
         if caller.user.is_root {
             seconds = seconds.min(ROOT_MAX_SECONDS);
         }
-        let (credentials, stored) = self.new_credentials(caller, seconds, false)?;
+        let (credentials, stored) = self.new_credentials(caller, seconds, mfa.is_some())?;
         let audit = caller.audit(
             "sts:GetSessionToken",
             &caller.arn(),
@@ -151,6 +235,20 @@ impl Service {
                 "Roles may not be assumed by root accounts.".into(),
             ));
         }
+        // A code proven now counts as MFA for the trust policy and the session.
+        let proven;
+        let caller = match &input.mfa {
+            Some(proof) => {
+                self.prove_mfa(caller, proof).await?;
+                proven = Caller {
+                    mfa: true,
+                    authenticated_at: caller.now.unix_timestamp(),
+                    ..caller.clone()
+                };
+                &proven
+            }
+            None => caller,
+        };
         let prefix = format!("arn:aws:iam::{}:role/", caller.account_id);
         let name = input
             .role_arn

@@ -844,6 +844,28 @@ impl Store {
         Ok(Some(epoch))
     }
 
+    /// Uses a TOTP step as proof of MFA for temporary credentials: accepted once, newer
+    /// than the last one used, while MFA is on; a success clears the failure count.
+    pub async fn consume_mfa_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        if !consume_factor(
+            &mut tx,
+            user_id,
+            &MfaFactor::Step(step),
+            OffsetDateTime::now_utc(),
+        )
+        .await?
+        {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// IAM users with a console password, for root's best-practice banner (root should
     /// hand daily work to an IAM user).
     pub async fn console_user_count(&self) -> Result<i64, StoreError> {

@@ -1231,3 +1231,195 @@ async fn a_key_made_inactive_on_one_server_stops_on_the_other_within_a_second() 
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn mfa_codes_from_the_users_device_prove_mfa_for_sts_once_each_and_feed_the_lockout() {
+    let clock = ManualClock::starting_at(OffsetDateTime::now_utc());
+    let key = SecretBox::generate_key();
+    let app = spawn_app_with(
+        fresh_store().await,
+        &key,
+        &[],
+        Options::default(),
+        clock.clock(),
+    )
+    .await;
+    app.service
+        .bootstrap_root_key(ROOT_KEY, ROOT_SECRET)
+        .await
+        .unwrap();
+    // The console's first-run setup still works on a bootstrapped account.
+    let root = client();
+    set_up(&app, &root).await;
+    let seed =
+        super::holes::user_with_mfa(&app, &root, &key, &clock, "mia", "Mia-Password-1234").await;
+    let account = app.store.account_id().await.unwrap().unwrap();
+    let created = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[("Action", "CreateAccessKey"), ("UserName", "mia")],
+    )
+    .await;
+    let (mia_key, mia_secret) = (
+        field(&created.1, "AccessKeyId"),
+        field(&created.1, "SecretAccessKey"),
+    );
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:user/mia"}},"Action":"sts:AssumeRole","Condition":{{"Bool":{{"aws:MultiFactorAuthPresent":"true"}}}}}}]}}"#
+    );
+    let role = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[
+            ("Action", "CreateRole"),
+            ("RoleName", "guarded"),
+            ("AssumeRolePolicyDocument", &trust),
+        ],
+    )
+    .await;
+    assert_eq!(role.0, 200, "{}", role.1);
+    let only_with_mfa = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}"#;
+    let put = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[
+            ("Action", "PutUserPolicy"),
+            ("UserName", "mia"),
+            ("PolicyName", "mfa-lists"),
+            ("PolicyDocument", only_with_mfa),
+        ],
+    )
+    .await;
+    assert_eq!(put.0, 200, "{}", put.1);
+    let role_arn = format!("arn:aws:iam::{account}:role/guarded");
+    let serial = format!("arn:aws:iam::{account}:mfa/mia");
+    let mia = |params: Vec<(&'static str, String)>| {
+        let (app, k, s) = (&app, mia_key.clone(), mia_secret.clone());
+        async move {
+            let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            call_api(app, &k, &s, "sts", &params).await
+        }
+    };
+    let s = |v: &str| v.to_string();
+
+    // A long-term key carries no MFA: the trust policy and the inline policy say no.
+    let without = mia(vec![
+        ("Action", s("AssumeRole")),
+        ("RoleArn", role_arn.clone()),
+        ("RoleSessionName", s("m1")),
+    ])
+    .await;
+    assert_eq!(field(&without.1, "Code"), "AccessDenied");
+    let listed = call_api(
+        &app,
+        &mia_key,
+        &mia_secret,
+        "iam",
+        &[("Action", "ListUsers")],
+    )
+    .await;
+    assert_eq!(listed.0, 403, "{}", listed.1);
+
+    // A code from the device: the role admits her.
+    let first = super::holes::code(&seed, &clock);
+    let with = mia(vec![
+        ("Action", s("AssumeRole")),
+        ("RoleArn", role_arn.clone()),
+        ("RoleSessionName", s("m1")),
+        ("SerialNumber", serial.clone()),
+        ("TokenCode", first.clone()),
+    ])
+    .await;
+    assert_eq!(with.0, 200, "{}", with.1);
+    // The same code again (a replay) is refused; so is another user's device.
+    let replay = mia(vec![
+        ("Action", s("AssumeRole")),
+        ("RoleArn", role_arn.clone()),
+        ("RoleSessionName", s("m2")),
+        ("SerialNumber", serial.clone()),
+        ("TokenCode", first.clone()),
+    ])
+    .await;
+    assert_error(
+        &replay,
+        403,
+        "AccessDenied",
+        "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
+    );
+    let other = mia(vec![
+        ("Action", s("GetSessionToken")),
+        ("SerialNumber", format!("arn:aws:iam::{account}:mfa/root")),
+        ("TokenCode", s("123456")),
+    ])
+    .await;
+    assert_error(&other, 403, "AccessDenied", "MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial number is valid and associated with this user.");
+    let half = mia(vec![
+        ("Action", s("GetSessionToken")),
+        ("SerialNumber", serial.clone()),
+    ])
+    .await;
+    assert_eq!(field(&half.1, "Code"), "ValidationError");
+
+    // GetSessionToken with a fresh code: credentials that carry MFA.
+    clock.advance(time::Duration::seconds(30));
+    let session = mia(vec![
+        ("Action", s("GetSessionToken")),
+        ("SerialNumber", serial.clone()),
+        ("TokenCode", super::holes::code(&seed, &clock)),
+    ])
+    .await;
+    assert_eq!(session.0, 200, "{}", session.1);
+    let (k, sec, token) = (
+        field(&session.1, "AccessKeyId"),
+        field(&session.1, "SecretAccessKey"),
+        field(&session.1, "SessionToken"),
+    );
+    let listed = call_with_token(&app, &k, &sec, &token, "iam", &[("Action", "ListUsers")]).await;
+    assert_eq!(
+        listed.0, 200,
+        "MFA credentials satisfy aws:MultiFactorAuthPresent: {}",
+        listed.1
+    );
+
+    // Guessing codes counts toward the lockout; once locked, even the right code fails.
+    clock.advance(time::Duration::seconds(30));
+    let mut locked = false;
+    for guess in 0..12 {
+        let wrong = mia(vec![
+            ("Action", s("GetSessionToken")),
+            ("SerialNumber", serial.clone()),
+            ("TokenCode", format!("{:06}", (guess * 7919) % 1_000_000)),
+        ])
+        .await;
+        if field(&wrong.1, "Code") == "Throttling" {
+            assert!(field(&wrong.1, "Message").contains("locked"), "{}", wrong.1);
+            locked = true;
+            break;
+        }
+        assert_error(
+            &wrong,
+            403,
+            "AccessDenied",
+            "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
+        );
+    }
+    assert!(locked, "twelve wrong codes must lock the user");
+    let right = mia(vec![
+        ("Action", s("GetSessionToken")),
+        ("SerialNumber", serial.clone()),
+        ("TokenCode", super::holes::code(&seed, &clock)),
+    ])
+    .await;
+    assert_eq!(
+        field(&right.1, "Code"),
+        "Throttling",
+        "a locked user's right code is refused too: {}",
+        right.1
+    );
+}

@@ -295,14 +295,14 @@ async fn seed(app: &TestApp, key: &str, name: &str) -> Vec<u8> {
         .unwrap()
 }
 
-fn code(seed: &[u8], clock: &ManualClock) -> String {
+pub(super) fn code(seed: &[u8], clock: &ManualClock) -> String {
     let now = clock.clock().now().unix_timestamp() as u64;
     identity::totp::code_at(seed, now).unwrap()
 }
 
 /// A user with MFA on, enrolled through the console; the clock moves past the step
 /// the enrolment used.
-async fn user_with_mfa(
+pub(super) async fn user_with_mfa(
     app: &TestApp,
     root: &reqwest::Client,
     key: &str,
