@@ -70,6 +70,15 @@ pub const ACTIONS: &[Action] = actions![
     "GetPolicyVersion" => false,
     "CreatePolicyVersion" => true,
     "DeletePolicy" => true,
+    "GetAccountPasswordPolicy" => false,
+    "UpdateAccountPasswordPolicy" => true,
+    "CreateLoginProfile" => true,
+    "GetLoginProfile" => false,
+    "UpdateLoginProfile" => true,
+    "DeleteLoginProfile" => true,
+    "TagUser" => true,
+    "UntagUser" => true,
+    "ListUserTags" => false,
     "CreateAccessKey" => true,
     "ListAccessKeys" => false,
     "UpdateAccessKey" => true,
@@ -229,6 +238,84 @@ fn version_id(params: &Params) -> Result<i32, ApiError> {
                 "Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?",
             )
         })
+}
+
+/// A boolean parameter as botocore writes it; absent is `false`, as AWS reads it.
+fn flag(params: &Params, name: &str, member: &str) -> Result<bool, ApiError> {
+    match params.get(name) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(ApiError::validation(
+            Some(other),
+            member,
+            "Member must be true or false",
+        )),
+    }
+}
+
+/// A whole-number parameter within `range`; absent is `None`.
+fn number(
+    params: &Params,
+    name: &str,
+    member: &str,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<Option<i64>, ApiError> {
+    let Some(text) = params.get(name) else {
+        return Ok(None);
+    };
+    match text.parse::<i64>() {
+        Ok(n) if range.contains(&n) => Ok(Some(n)),
+        _ => Err(ApiError::validation(
+            Some(text),
+            member,
+            &format!(
+                "Member must have value between {} and {}",
+                range.start(),
+                range.end()
+            ),
+        )),
+    }
+}
+
+/// The password policy's refusals are AWS's `PasswordPolicyViolation`.
+fn password_error(error: service::ServiceError) -> ApiError {
+    match error {
+        service::ServiceError::Invalid {
+            field: "password",
+            message,
+        } => ApiError::new(
+            http::StatusCode::BAD_REQUEST,
+            "PasswordPolicyViolation",
+            message,
+        ),
+        other => other.into(),
+    }
+}
+
+/// `TagKeys.member.N`, in order.
+fn tag_keys(params: &Params) -> Result<Vec<String>, ApiError> {
+    let mut keys = Vec::new();
+    for n in 1..=51 {
+        match params.get(&format!("TagKeys.member.{n}")) {
+            Some(key) => keys.push(key.to_string()),
+            None => break,
+        }
+    }
+    if keys.is_empty() {
+        return Err(ApiError::validation(
+            None,
+            "tagKeys",
+            "Member must not be null",
+        ));
+    }
+    if keys.len() > 50 {
+        return Err(ApiError::validation(
+            None,
+            "tagKeys",
+            "Member must have length less than or equal to 50",
+        ));
+    }
+    Ok(keys)
 }
 
 /// One page of `items` from the request's `Marker`, with `IsTruncated`/`Marker`.
@@ -482,7 +569,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let prefix = params.path_prefix()?;
             let roles = service.roles_under(caller, &prefix).await?;
             let mut x = Xml::new();
-            page(&mut x, params, "Roles", &roles, |x, r| role_xml(x, r))?;
+            page(&mut x, params, "Roles", &roles, role_xml)?;
             Ok(Some(x))
         }
         "DeleteRole" => {
@@ -675,6 +762,168 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                 .delete_policy(caller, policy_name, policy_name)
                 .await?;
             Ok(None)
+        }
+        "GetAccountPasswordPolicy" => {
+            let settings = service.account_settings(caller).await?;
+            let p = settings.account.password_policy;
+            let b = |v: bool| if v { "true" } else { "false" };
+            let mut x = Xml::new();
+            x.element("PasswordPolicy", |x| {
+                x.text(
+                    "MinimumPasswordLength",
+                    &p.minimum_password_length.to_string(),
+                )
+                .text("RequireSymbols", b(p.require_symbols))
+                .text("RequireNumbers", b(p.require_numbers))
+                .text(
+                    "RequireUppercaseCharacters",
+                    b(p.require_uppercase_characters),
+                )
+                .text(
+                    "RequireLowercaseCharacters",
+                    b(p.require_lowercase_characters),
+                )
+                .text(
+                    "AllowUsersToChangePassword",
+                    b(p.allow_users_to_change_password),
+                )
+                .text("ExpirePasswords", b(p.max_password_age.is_some()));
+                if let Some(days) = p.max_password_age {
+                    x.text("MaxPasswordAge", &days.to_string());
+                }
+                if let Some(count) = p.password_reuse_prevention {
+                    x.text("PasswordReusePrevention", &count.to_string());
+                }
+                x.text("HardExpiry", b(p.hard_expiry));
+            });
+            Ok(Some(x))
+        }
+        "UpdateAccountPasswordPolicy" => {
+            let form = model::settings::PasswordPolicyForm {
+                minimum_password_length: number(
+                    params,
+                    "MinimumPasswordLength",
+                    "minimumPasswordLength",
+                    6..=128,
+                )?
+                .unwrap_or(6)
+                .to_string(),
+                require_symbols: flag(params, "RequireSymbols", "requireSymbols")?,
+                require_numbers: flag(params, "RequireNumbers", "requireNumbers")?,
+                require_uppercase_characters: flag(
+                    params,
+                    "RequireUppercaseCharacters",
+                    "requireUppercaseCharacters",
+                )?,
+                require_lowercase_characters: flag(
+                    params,
+                    "RequireLowercaseCharacters",
+                    "requireLowercaseCharacters",
+                )?,
+                allow_users_to_change_password: flag(
+                    params,
+                    "AllowUsersToChangePassword",
+                    "allowUsersToChangePassword",
+                )?,
+                max_password_age: number(params, "MaxPasswordAge", "maxPasswordAge", 1..=1095)?
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+                password_reuse_prevention: number(
+                    params,
+                    "PasswordReusePrevention",
+                    "passwordReusePrevention",
+                    1..=24,
+                )?
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+                hard_expiry: flag(params, "HardExpiry", "hardExpiry")?,
+            };
+            service.update_password_policy(caller, &form).await?;
+            Ok(None)
+        }
+        "CreateLoginProfile" => {
+            let user_name = params.name("UserName", "userName", 128)?;
+            let password = params.required("Password", "password")?;
+            let reset = flag(params, "PasswordResetRequired", "passwordResetRequired")?;
+            let profile = service
+                .create_login_profile(caller, user_name, password, reset)
+                .await
+                .map_err(password_error)?;
+            let mut x = Xml::new();
+            x.element("LoginProfile", |x| {
+                x.text("UserName", &profile.user_name)
+                    .text("CreateDate", &date(profile.created_at))
+                    .text(
+                        "PasswordResetRequired",
+                        if profile.password_reset_required {
+                            "true"
+                        } else {
+                            "false"
+                        },
+                    );
+            });
+            Ok(Some(x))
+        }
+        "GetLoginProfile" => {
+            let user_name = params.name("UserName", "userName", 128)?;
+            let profile = service.login_profile(caller, user_name).await?;
+            let mut x = Xml::new();
+            x.element("LoginProfile", |x| {
+                x.text("UserName", &profile.user_name)
+                    .text("CreateDate", &date(profile.created_at))
+                    .text(
+                        "PasswordResetRequired",
+                        if profile.password_reset_required {
+                            "true"
+                        } else {
+                            "false"
+                        },
+                    );
+            });
+            Ok(Some(x))
+        }
+        "UpdateLoginProfile" => {
+            let user_name = params.name("UserName", "userName", 128)?;
+            let reset = flag(params, "PasswordResetRequired", "passwordResetRequired")?;
+            service
+                .update_login_profile(caller, user_name, params.get("Password"), reset)
+                .await
+                .map_err(password_error)?;
+            Ok(None)
+        }
+        "DeleteLoginProfile" => {
+            let user_name = params.name("UserName", "userName", 128)?;
+            service.delete_login_profile(caller, user_name).await?;
+            Ok(None)
+        }
+        "TagUser" => {
+            let user_name = params.name("UserName", "userName", 128)?;
+            let tags = params.tags()?;
+            if tags.is_empty() {
+                return Err(ApiError::validation(
+                    None,
+                    "tags",
+                    "Member must not be null",
+                ));
+            }
+            service.tag_user(caller, user_name, &tags).await?;
+            Ok(None)
+        }
+        "UntagUser" => {
+            let user_name = params.name("UserName", "userName", 128)?;
+            let keys = tag_keys(params)?;
+            service.untag_user(caller, user_name, &keys).await?;
+            Ok(None)
+        }
+        "ListUserTags" => {
+            let user_name = params.name("UserName", "userName", 128)?;
+            let user = service.user_tags(caller, user_name).await?;
+            let tags: Vec<(String, String)> = user.tags.into_iter().collect();
+            let mut x = Xml::new();
+            page(&mut x, params, "Tags", &tags, |x, (k, v)| {
+                x.text("Key", k).text("Value", v);
+            })?;
+            Ok(Some(x))
         }
         "CreateAccessKey" => {
             let user_name = params.optional_name("UserName", "userName", 128)?;

@@ -160,7 +160,7 @@ impl Params {
     /// `Tags.member.N.Key`/`.Value` in order of N, with AWS's limits (50 tags, keys
     /// 1–128 characters, values up to 256).
     pub fn tags(&self) -> Result<Vec<(String, String)>, ApiError> {
-        let mut indexed: Vec<(usize, String, String)> = Vec::new();
+        let mut indexed: std::collections::BTreeMap<usize, (String, String)> = Default::default();
         for (k, v) in &self.0 {
             let Some(rest) = k.strip_prefix("Tags.member.") else {
                 continue;
@@ -171,22 +171,13 @@ impl Params {
             let Ok(n) = n.parse::<usize>() else {
                 continue;
             };
-            let slot = match indexed.iter().position(|(i, _, _)| *i == n) {
-                Some(p) => p,
-                None => {
-                    indexed.push((n, String::new(), String::new()));
-                    indexed.len() - 1
-                }
-            };
-            if let Some(entry) = indexed.get_mut(slot) {
-                match field {
-                    "Key" => entry.1 = v.clone(),
-                    "Value" => entry.2 = v.clone(),
-                    _ => {}
-                }
+            let entry = indexed.entry(n).or_default();
+            match field {
+                "Key" => entry.0 = v.clone(),
+                "Value" => entry.1 = v.clone(),
+                _ => {}
             }
         }
-        indexed.sort_by_key(|(n, _, _)| *n);
         if indexed.len() > 50 {
             return Err(ApiError::validation(
                 None,
@@ -194,6 +185,8 @@ impl Params {
                 "Member must have length less than or equal to 50",
             ));
         }
+        let indexed: Vec<(usize, String, String)> =
+            indexed.into_iter().map(|(n, (k, v))| (n, k, v)).collect();
         for (n, key, value) in &indexed {
             if key.is_empty() || key.chars().count() > 128 {
                 return Err(ApiError::validation(

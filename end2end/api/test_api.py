@@ -231,6 +231,30 @@ def main():
     expect_error("DeleteConflict", iam.delete_role, RoleName="api-deployer",
                  message="Cannot delete entity, must detach all policies first.")
 
+    # The account password policy, console passwords as login profiles, user tags.
+    iam.update_account_password_policy(MinimumPasswordLength=12, RequireNumbers=True,
+                                       AllowUsersToChangePassword=True, MaxPasswordAge=90)
+    policy_now = iam.get_account_password_policy()["PasswordPolicy"]
+    assert policy_now["MinimumPasswordLength"] == 12 and policy_now["RequireNumbers"], policy_now
+    assert policy_now["ExpirePasswords"] and policy_now["MaxPasswordAge"] == 90, policy_now
+    expect_error("PasswordPolicyViolation", iam.create_login_profile, UserName="api-dev", Password="short1")
+    made_profile = iam.create_login_profile(UserName="api-dev", Password="Long-Enough-Pass-42",
+                                            PasswordResetRequired=True)["LoginProfile"]
+    assert made_profile["UserName"] == "api-dev" and made_profile["PasswordResetRequired"], made_profile
+    assert iam.get_login_profile(UserName="api-dev")["LoginProfile"]["PasswordResetRequired"]
+    expect_error("EntityAlreadyExists", iam.create_login_profile, UserName="api-dev",
+                 Password="Long-Enough-Pass-43", message="Login Profile for user api-dev already exists.")
+    iam.delete_login_profile(UserName="api-dev")
+    expect_error("NoSuchEntity", iam.get_login_profile, UserName="api-dev",
+                 message="Login Profile for User api-dev cannot be found.")
+    iam.tag_user(UserName="api-dev", Tags=[{"Key": "project", "Value": "apollo"}, {"Key": "cost", "Value": "42"}])
+    tags = {t["Key"]: t["Value"] for t in iam.list_user_tags(UserName="api-dev")["Tags"]}
+    assert tags == {"project": "apollo", "cost": "42"}, tags
+    expect_error("ValidationError", iam.tag_user, UserName="api-dev", Tags=[{"Key": "aws:reserved", "Value": "x"}])
+    iam.untag_user(UserName="api-dev", TagKeys=["cost"])
+    assert iam.list_user_tags(UserName="api-dev")["Tags"] == [{"Key": "project", "Value": "apollo"}]
+    iam.update_account_password_policy(MinimumPasswordLength=8, AllowUsersToChangePassword=True)
+
     # The aws CLI, unchanged.
     out = cli("sts", "get-caller-identity")
     assert out.returncode == 0 and json.loads(out.stdout)["Account"] == account, out

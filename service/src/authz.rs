@@ -288,6 +288,15 @@ impl Extra {
         self
     }
 
+    /// `aws:TagKeys` alone, for removing tags.
+    pub fn with_tag_keys(mut self, keys: &[String]) -> Extra {
+        if !keys.is_empty() {
+            self.0
+                .push(("aws:TagKeys".into(), ContextValue::Multi(keys.to_vec())));
+        }
+        self
+    }
+
     /// `iam:PermissionsBoundary`, when there is one.
     pub fn with_boundary(self, boundary: Option<&str>) -> Extra {
         match boundary {

@@ -31,6 +31,7 @@ pub(crate) mod money;
 pub mod passwords;
 pub mod permissions;
 pub mod policies;
+pub mod profiles;
 pub mod proxies;
 pub mod roles;
 pub mod settings;

@@ -416,6 +416,37 @@ impl Service {
         Ok(generated.then_some(password))
     }
 
+    /// Sets `user`'s console password under the account's password policy, as the
+    /// already authorized `action`; the user's sessions end.
+    pub(crate) async fn set_password_as(
+        &self,
+        caller: &Caller,
+        user: &User,
+        action: &'static str,
+        password: &str,
+        require_reset: bool,
+    ) -> Result<(), ServiceError> {
+        let policy = self.store.settings().await?.password_policy;
+        self.check_new_password(&policy, password, password, Some(&user.id))
+            .await?;
+        let hash = self.hash_password(password).await?;
+        self.store
+            .set_password(
+                &user.id,
+                &hash,
+                require_reset,
+                caller.now,
+                &caller.audit(
+                    action,
+                    &user.arn,
+                    Outcome::Success,
+                    "console password set; sessions ended",
+                ),
+            )
+            .await?;
+        Ok(())
+    }
+
     pub async fn unlock_user(&self, caller: &Caller, name: &str) -> Result<(), ServiceError> {
         let (user, permit) = self
             .user_for(caller, "iam:UpdateLoginProfile", name, |_| Extra::new())

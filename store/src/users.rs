@@ -844,6 +844,49 @@ impl Store {
         Ok(Some(epoch))
     }
 
+    /// Removes a user's console password (AWS's `DeleteLoginProfile`); their console
+    /// sessions end. Refused (`NotFound`) when there is none.
+    pub async fn delete_login_profile(
+        &self,
+        user_id: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let changed = sqlx::query(
+            "UPDATE users SET password_hash = NULL, password_changed_at = NULL,
+                 password_reset_required = FALSE, session_epoch = session_epoch + 1
+             WHERE id = $1 AND NOT is_root AND password_hash IS NOT NULL",
+        )
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "login profile",
+                name: user_id.into(),
+            });
+        }
+        commit(tx, audit).await
+    }
+
+    /// Replaces a user's tags. Announced: tags are `aws:PrincipalTag/*` in every
+    /// server's cached decisions.
+    pub async fn set_user_tags(
+        &self,
+        user_id: &str,
+        tags: &BTreeMap<String, String>,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let value = serde_json::to_value(tags).map_err(|e| StoreError::Encoding(e.to_string()))?;
+        sqlx::query("UPDATE users SET tags = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
+        self.commit_and_announce(tx, audit).await
+    }
+
     /// Uses a TOTP step as proof of MFA for temporary credentials: accepted once, newer
     /// than the last one used, while MFA is on; a success clears the failure count.
     pub async fn consume_mfa_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {

@@ -748,6 +748,26 @@ async fn bad_signatures_get_aws_errors_never_a_500() {
             ("UserName", "nobody"),
             ("PolicyArn", "arn:aws:iam::aws:policy/NoSuchThing"),
         ],
+        vec![
+            ("Action", "UpdateAccountPasswordPolicy"),
+            ("MinimumPasswordLength", "5"),
+        ],
+        vec![("Action", "UntagUser"), ("UserName", "nobody")],
+        vec![
+            ("Action", "CreateLoginProfile"),
+            ("UserName", "nobody"),
+            ("Password", "Long-Enough-Pass-42"),
+        ],
+        vec![
+            ("Action", "GetPolicyVersion"),
+            ("PolicyArn", "arn:aws:iam::aws:policy/ReadOnlyAccess"),
+            ("VersionId", "1"),
+        ],
+        vec![
+            ("Action", "AssumeRole"),
+            ("RoleArn", "arn:aws:iam::123456789012:role/x"),
+            ("RoleSessionName", "s"),
+        ],
     ] {
         let answer = call_api(&app, ROOT_KEY, ROOT_SECRET, "iam", &params).await;
         assert!(
@@ -757,6 +777,21 @@ async fn bad_signatures_get_aws_errors_never_a_500() {
             answer.1
         );
     }
+
+    // Ten thousand tags: AWS's limit error, never a 500, nothing written.
+    let many: Vec<(String, String)> = (1..=10_000)
+        .flat_map(|n| {
+            [
+                (format!("Tags.member.{n}.Key"), format!("k{n}")),
+                (format!("Tags.member.{n}.Value"), "v".to_string()),
+            ]
+        })
+        .collect();
+    let mut params: Vec<(&str, &str)> = vec![("Action", "CreateUser"), ("UserName", "tagged")];
+    params.extend(many.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let refused = call_api(&app, ROOT_KEY, ROOT_SECRET, "iam", &params).await;
+    assert_error(&refused, 400, "ValidationError", "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50");
+    assert!(app.store.user_by_name("tagged").await.unwrap().is_none());
 
     // The console is untouched: GET / is still its page, not the API.
     let page = reqwest::Client::builder()
