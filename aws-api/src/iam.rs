@@ -117,15 +117,22 @@ fn user_xml(x: &mut Xml, u: &User, account: &str) {
 
 /// A document as AWS returns it inside XML: percent-encoded JSON.
 fn url_encoded(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    identity::sigv4::percent_encode(text.as_bytes())
+}
+
+fn login_profile_xml(x: &mut Xml, profile: &service::profiles::LoginProfile) {
+    x.element("LoginProfile", |x| {
+        x.text("UserName", &profile.user_name)
+            .text("CreateDate", &date(profile.created_at))
+            .text(
+                "PasswordResetRequired",
+                if profile.password_reset_required {
+                    "true"
+                } else {
+                    "false"
+                },
+            );
+    });
 }
 
 fn role_xml(x: &mut Xml, r: &store::Role) {
@@ -850,36 +857,14 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                 .await
                 .map_err(password_error)?;
             let mut x = Xml::new();
-            x.element("LoginProfile", |x| {
-                x.text("UserName", &profile.user_name)
-                    .text("CreateDate", &date(profile.created_at))
-                    .text(
-                        "PasswordResetRequired",
-                        if profile.password_reset_required {
-                            "true"
-                        } else {
-                            "false"
-                        },
-                    );
-            });
+            login_profile_xml(&mut x, &profile);
             Ok(Some(x))
         }
         "GetLoginProfile" => {
             let user_name = params.name("UserName", "userName", 128)?;
             let profile = service.login_profile(caller, user_name).await?;
             let mut x = Xml::new();
-            x.element("LoginProfile", |x| {
-                x.text("UserName", &profile.user_name)
-                    .text("CreateDate", &date(profile.created_at))
-                    .text(
-                        "PasswordResetRequired",
-                        if profile.password_reset_required {
-                            "true"
-                        } else {
-                            "false"
-                        },
-                    );
-            });
+            login_profile_xml(&mut x, &profile);
             Ok(Some(x))
         }
         "UpdateLoginProfile" => {

@@ -25,7 +25,7 @@ use http::{header, HeaderValue, Method, StatusCode};
 use identity::sigv4::HttpRequest;
 use rand::RngCore;
 use service::proxies::TrustedProxies;
-use service::{Caller, RequestFacts, Service};
+use service::{Caller, Service};
 use store::{AuditEntry, Outcome};
 
 use crate::error::ApiError;
@@ -132,7 +132,7 @@ pub async fn handle(state: &ApiState, request: Request<Body>) -> Response {
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
-    let facts = facts(&state.proxies, socket, &parts.headers);
+    let facts = state.proxies.facts(socket, &parts.headers);
     let user_agent = parts
         .headers
         .get(header::USER_AGENT)
@@ -276,27 +276,5 @@ fn signer(request: &HttpRequest<'_>) -> String {
     match identity::sigv4::read(request) {
         Ok(claim) => format!("access key {}", claim.access_key_id),
         Err(_) => "anonymous".into(),
-    }
-}
-
-/// The client's address and transport, believing only trusted proxies.
-fn facts(
-    proxies: &TrustedProxies,
-    socket: Option<SocketAddr>,
-    headers: &http::HeaderMap,
-) -> RequestFacts {
-    let Some(addr) = socket else {
-        return RequestFacts::default();
-    };
-    let values = |name: &str| -> Vec<&str> {
-        headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect()
-    };
-    RequestFacts {
-        source_ip: Some(proxies.client(addr.ip(), &values("x-forwarded-for"))),
-        secure_transport: proxies.secure(addr.ip(), &values("x-forwarded-proto")),
     }
 }

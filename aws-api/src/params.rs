@@ -11,6 +11,10 @@ pub struct Params(Vec<(String, String)>);
 
 /// `application/x-www-form-urlencoded` decoding: `+` is a space, `%XX` a byte.
 pub fn decode_form(text: &str) -> Vec<(String, String)> {
+    let decode = |part: &str| {
+        let spaced = part.replace('+', "%20");
+        String::from_utf8_lossy(&identity::sigv4::percent_decode(&spaced)).into_owned()
+    };
     text.split('&')
         .filter(|p| !p.is_empty())
         .map(|pair| {
@@ -18,30 +22,6 @@ pub fn decode_form(text: &str) -> Vec<(String, String)> {
             (decode(k), decode(v))
         })
         .collect()
-}
-
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hi = bytes.get(i + 1).and_then(|c| (*c as char).to_digit(16));
-                let lo = bytes.get(i + 2).and_then(|c| (*c as char).to_digit(16));
-                if let (Some(hi), Some(lo)) = (hi, lo) {
-                    out.push((hi * 16 + lo) as u8);
-                    i += 3;
-                    continue;
-                }
-                out.push(b);
-            }
-            _ => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// AWS's pattern for user, group and role names: `[\w+=,.@-]+`.

@@ -372,7 +372,7 @@ pub fn canonical_request(
 ) -> String {
     let mut pairs: Vec<(String, String)> = query
         .iter()
-        .map(|(k, v)| (encode(k.as_bytes()), encode(v.as_bytes())))
+        .map(|(k, v)| (percent_encode(k.as_bytes()), percent_encode(v.as_bytes())))
         .collect();
     pairs.sort();
     let query = pairs
@@ -401,7 +401,7 @@ pub fn canonical_request(
 
 /// Decoded, normalised and re-encoded, as AWS does for every service but S3.
 fn canonical_path(path: &str) -> String {
-    let decoded = decode(path);
+    let decoded = percent_decode(path);
     let mut segments: Vec<&[u8]> = Vec::new();
     for segment in decoded.split(|b| *b == b'/') {
         match segment {
@@ -416,7 +416,7 @@ fn canonical_path(path: &str) -> String {
     out.push_str(
         &segments
             .iter()
-            .map(|s| encode(s))
+            .map(|s| percent_encode(s))
             .collect::<Vec<_>>()
             .join("/"),
     );
@@ -452,14 +452,15 @@ pub fn parse_query(query: &str) -> Vec<(String, String)> {
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             (
-                String::from_utf8_lossy(&decode(k)).into_owned(),
-                String::from_utf8_lossy(&decode(v)).into_owned(),
+                String::from_utf8_lossy(&percent_decode(k)).into_owned(),
+                String::from_utf8_lossy(&percent_decode(v)).into_owned(),
             )
         })
         .collect()
 }
 
-fn decode(text: &str) -> Vec<u8> {
+/// `%XX` sequences decoded (a malformed one is kept as it is).
+pub fn percent_decode(text: &str) -> Vec<u8> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -480,7 +481,7 @@ fn decode(text: &str) -> Vec<u8> {
 }
 
 /// RFC 3986 encoding: unreserved characters kept, everything else `%XX` upper-case.
-fn encode(bytes: &[u8]) -> String {
+pub fn percent_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     for &b in bytes {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
@@ -498,52 +499,45 @@ pub fn parse_amz_date(text: &str) -> Option<i64> {
     if b.len() != 16 || b.get(8) != Some(&b'T') || b.get(15) != Some(&b'Z') {
         return None;
     }
-    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
         let part = text.get(range)?;
         if !part.bytes().all(|c| c.is_ascii_digit()) {
             return None;
         }
         part.parse().ok()
     };
-    let (year, month, day) = (num(0..4)?, num(4..6)?, num(6..8)?);
-    let (hour, minute, second) = (num(9..11)?, num(11..13)?, num(13..15)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
+    let month = time::Month::try_from(u8::try_from(num(4..6)?).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(
+        i32::try_from(num(0..4)?).ok()?,
+        month,
+        u8::try_from(num(6..8)?).ok()?,
+    )
+    .ok()?;
+    let clock = time::Time::from_hms(
+        u8::try_from(num(9..11)?).ok()?,
+        u8::try_from(num(11..13)?).ok()?,
+        u8::try_from(num(13..15)?).ok()?,
+    )
+    .ok()?;
+    Some(
+        time::PrimitiveDateTime::new(date, clock)
+            .assume_utc()
+            .unix_timestamp(),
+    )
 }
 
 /// Formats Unix seconds as `YYYYMMDDTHHMMSSZ` (for AWS's skew messages).
 pub fn format_amz_date(seconds: i64) -> String {
-    let days = seconds.div_euclid(86_400);
-    let rest = seconds.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let t = time::OffsetDateTime::from_unix_timestamp(seconds)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
     )
 }
 

@@ -145,14 +145,7 @@ impl Service {
                 "The bootstrap secret access key must be 16 to 128 visible ASCII characters.",
             ));
         }
-        let account = match self.store.account_id().await? {
-            Some(existing) => existing,
-            None => self
-                .options
-                .account_id
-                .clone()
-                .unwrap_or_else(store::ids::account_id),
-        };
+        let account = self.account_to_set_up().await?;
         let root = self.store.bootstrap_account(&account).await?;
         if !self.store.access_keys_of(&root.id).await?.is_empty() {
             return Ok(false);

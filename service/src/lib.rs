@@ -149,6 +149,19 @@ impl Service {
         });
     }
 
+    /// The account id setup gives: a bootstrapped account keeps its own; a new one
+    /// takes the configured id, or a random one.
+    pub(crate) async fn account_to_set_up(&self) -> Result<String, ServiceError> {
+        Ok(match self.store.account_id().await? {
+            Some(existing) => existing,
+            None => self
+                .options
+                .account_id
+                .clone()
+                .unwrap_or_else(store::ids::account_id),
+        })
+    }
+
     /// Whether first-run setup needs the token from the server log.
     pub fn setup_token_required(&self) -> bool {
         matches!(self.options.setup, SetupAccess::Token(_))

@@ -34,6 +34,30 @@ impl TrustedProxies {
                 .is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
     }
 
+    /// The facts of a request from `socket` with these headers: the client's address
+    /// and whether it came over TLS, believing forwarding headers only from trusted
+    /// proxies. Both doors (console, API) build their callers' facts here.
+    pub fn facts(
+        &self,
+        socket: Option<std::net::SocketAddr>,
+        headers: &http::HeaderMap,
+    ) -> crate::RequestFacts {
+        let Some(addr) = socket else {
+            return crate::RequestFacts::default();
+        };
+        let values = |name: &str| -> Vec<&str> {
+            headers
+                .get_all(name)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect()
+        };
+        crate::RequestFacts {
+            source_ip: Some(self.client(addr.ip(), &values("x-forwarded-for"))),
+            secure_transport: self.secure(addr.ip(), &values("x-forwarded-proto")),
+        }
+    }
+
     /// The client's address: walking `X-Forwarded-For` from the nearest hop, the first
     /// address that is not a trusted proxy. An unreadable entry ends the walk at the
     /// last trusted hop, so a forged value can never be chosen over a proxy.

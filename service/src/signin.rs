@@ -212,15 +212,7 @@ impl Service {
         )
         .await?;
         let hash = self.hash_password(&form.password).await?;
-        // A bootstrapped account keeps its id; a new one takes the configured id.
-        let account = match self.store.account_id().await? {
-            Some(existing) => existing,
-            None => self
-                .options
-                .account_id
-                .clone()
-                .unwrap_or_else(store::ids::account_id),
-        };
+        let account = self.account_to_set_up().await?;
         let now = self.clock.now();
         let root_arn = crate::authz::arn::account(&account);
         let audit = AuditEntry {

@@ -14,7 +14,7 @@ use service::SessionState;
 use std::net::SocketAddr;
 use tower_sessions::Session;
 
-use super::session::{apply, facts_from, RequestCaller, REGION_KEY, ROLE_KEY, SESSION_KEY};
+use super::session::{apply, RequestCaller, REGION_KEY, ROLE_KEY, SESSION_KEY};
 use super::AppState;
 
 /// Paths that are not pages: the wasm bundle and styles, server functions, health.
@@ -102,7 +102,7 @@ async fn stage(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| *addr);
-    let facts = facts_from(&state.proxies, socket, request.headers());
+    let facts = state.proxies.facts(socket, request.headers());
     let (caller, change) = state
         .service
         .resolve(current.as_ref(), role.as_deref(), region, facts)

@@ -46,29 +46,7 @@ pub fn facts() -> RequestFacts {
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| *addr);
-    facts_from(&state.proxies, socket, &parts.headers)
-}
-
-/// [`facts`] from the socket and headers themselves.
-pub fn facts_from(
-    proxies: &service::proxies::TrustedProxies,
-    socket: Option<SocketAddr>,
-    headers: &http::HeaderMap,
-) -> RequestFacts {
-    let Some(addr) = socket else {
-        return RequestFacts::default();
-    };
-    let header = |name: &str| -> Vec<&str> {
-        headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect()
-    };
-    RequestFacts {
-        source_ip: Some(proxies.client(addr.ip(), &header("x-forwarded-for"))),
-        secure_transport: proxies.secure(addr.ip(), &header("x-forwarded-proto")),
-    }
+    state.proxies.facts(socket, &parts.headers)
 }
 
 /// The `Host` the request came to.
@@ -270,7 +248,7 @@ pub fn session_and_facts(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| *addr);
-    let facts = facts_from(&state.proxies, socket, request.headers());
+    let facts = state.proxies.facts(socket, request.headers());
     Ok((session, facts))
 }
 
