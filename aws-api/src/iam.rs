@@ -79,6 +79,14 @@ pub const ACTIONS: &[Action] = actions![
     "TagUser" => true,
     "UntagUser" => true,
     "ListUserTags" => false,
+    "UpdateAssumeRolePolicy" => true,
+    "UpdateRole" => true,
+    "PutUserPermissionsBoundary" => true,
+    "DeleteUserPermissionsBoundary" => true,
+    "PutRolePermissionsBoundary" => true,
+    "DeleteRolePermissionsBoundary" => true,
+    "SimulatePrincipalPolicy" => false,
+    "SimulateCustomPolicy" => false,
     "CreateAccessKey" => true,
     "ListAccessKeys" => false,
     "UpdateAccessKey" => true,
@@ -323,6 +331,106 @@ fn tag_keys(params: &Params) -> Result<Vec<String>, ApiError> {
         ));
     }
     Ok(keys)
+}
+
+/// `NAME.member.1`, `NAME.member.2`, … in order, up to the first gap.
+fn members(params: &Params, name: &str) -> Vec<String> {
+    (1..)
+        .map_while(|n| {
+            params
+                .get(&format!("{name}.member.{n}"))
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+/// The simulator's input from AWS's parameters: actions, one resource, one extra
+/// policy, and the context keys the simulator models. Anything else is refused by
+/// name rather than silently left out of the decision.
+fn simulation(
+    params: &Params,
+    subject_type: &str,
+    subject: &str,
+) -> Result<model::simulator::SimulationInput, ApiError> {
+    let invalid =
+        |message: String| ApiError::new(http::StatusCode::BAD_REQUEST, "InvalidInput", message);
+    let actions = members(params, "ActionNames");
+    if actions.is_empty() {
+        return Err(ApiError::validation(
+            None,
+            "actionNames",
+            "Member must not be null",
+        ));
+    }
+    let resources = members(params, "ResourceArns");
+    if resources.len() > 1 {
+        return Err(invalid(
+            "Simulate one resource per call: Portcullis takes a single ResourceArns member.".into(),
+        ));
+    }
+    let policies = members(params, "PolicyInputList");
+    if policies.len() > 1 {
+        return Err(invalid(
+            "Simulate one policy per call: Portcullis takes a single PolicyInputList member."
+                .into(),
+        ));
+    }
+    let mut input = model::simulator::SimulationInput {
+        subject_type: subject_type.to_string(),
+        subject: subject.to_string(),
+        policy: policies.into_iter().next().unwrap_or_default(),
+        actions: actions.join("\n"),
+        resource: resources.into_iter().next().unwrap_or_else(|| "*".into()),
+        ..Default::default()
+    };
+    for n in 1.. {
+        let prefix = format!("ContextEntries.member.{n}");
+        let Some(key) = params.get(&format!("{prefix}.ContextKeyName")) else {
+            break;
+        };
+        let values = members(params, &format!("{prefix}.ContextKeyValues"));
+        let value = values.first().cloned().unwrap_or_default();
+        match key.to_ascii_lowercase().as_str() {
+            "aws:sourceip" => input.source_ip = value,
+            "aws:requestedregion" => input.region = value,
+            "ec2:availabilityzone" => input.availability_zone = value,
+            "aws:multifactorauthpresent" => input.mfa = value.eq_ignore_ascii_case("true"),
+            "aws:securetransport" => input.secure_transport = value.eq_ignore_ascii_case("true"),
+            "aws:currenttime" => input.time = value,
+            "portcullis:budgetstatus" => input.budget_status = value,
+            "portcullis:budgetusedpercent" => input.budget_used_percent = value,
+            _ => {
+                return Err(invalid(format!(
+                    "Context key {key} is not modelled by the simulator yet: it takes aws:SourceIp, aws:RequestedRegion, ec2:AvailabilityZone, aws:MultiFactorAuthPresent, aws:SecureTransport, aws:CurrentTime and the budget keys."
+                )))
+            }
+        }
+    }
+    Ok(input)
+}
+
+fn simulation_xml(x: &mut Xml, simulation: &model::simulator::Simulation, resource: &str) {
+    x.list("EvaluationResults", &simulation.rows, |x, row| {
+        let decision = match row.decision.as_str() {
+            "Allow" => "allowed",
+            "ExplicitDeny" => "explicitDeny",
+            _ => "implicitDeny",
+        };
+        x.text("EvalActionName", &row.action)
+            .text("EvalResourceName", resource)
+            .text("EvalDecision", decision);
+        x.list("MatchedStatements", &row.matched, |x, matched| {
+            // "Allow: POLICY, STATEMENT"
+            let policy = matched
+                .split_once(": ")
+                .and_then(|(_, rest)| rest.rsplit_once(", "))
+                .map_or(matched.as_str(), |(policy, _)| policy);
+            x.text("SourcePolicyId", policy)
+                .text("SourcePolicyType", "IAM Policy");
+        });
+        x.element("MissingContextValues", |_| {});
+    });
+    x.text("IsTruncated", "false");
 }
 
 /// One page of `items` from the request's `Marker`, with `IsTruncated`/`Marker`.
@@ -908,6 +1016,94 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             page(&mut x, params, "Tags", &tags, |x, (k, v)| {
                 x.text("Key", k).text("Value", v);
             })?;
+            Ok(Some(x))
+        }
+        "UpdateAssumeRolePolicy" => {
+            let role_name = params.name("RoleName", "roleName", 64)?;
+            let document = params.required("PolicyDocument", "policyDocument")?;
+            service
+                .update_trust_policy(caller, role_name, document)
+                .await?;
+            Ok(None)
+        }
+        "UpdateRole" => {
+            let role_name = params.name("RoleName", "roleName", 64)?;
+            let current = service.get_role(caller, role_name).await?;
+            let description = params
+                .get("Description")
+                .map_or(current.description.clone(), str::to_string);
+            let seconds = number(
+                params,
+                "MaxSessionDuration",
+                "maxSessionDuration",
+                3600..=43_200,
+            )?
+            .unwrap_or(i64::from(current.max_session_seconds));
+            if seconds % 3600 != 0 {
+                return Err(ApiError::new(
+                    http::StatusCode::BAD_REQUEST,
+                    "InvalidInput",
+                    "Portcullis keeps MaxSessionDuration in whole hours: use a multiple of 3600.",
+                ));
+            }
+            let hours = i32::try_from(seconds / 3600).unwrap_or(1);
+            service
+                .update_role(caller, role_name, &description, hours)
+                .await?;
+            // AWS answers UpdateRole with an empty result element, which SDKs expect.
+            Ok(Some(Xml::new()))
+        }
+        "PutUserPermissionsBoundary"
+        | "PutRolePermissionsBoundary"
+        | "DeleteUserPermissionsBoundary"
+        | "DeleteRolePermissionsBoundary" => {
+            let (holder, holder_name) = holder_param(name, params)?;
+            let boundary = if name.starts_with("Put") {
+                let arn = params.required("PermissionsBoundary", "permissionsBoundary")?;
+                Some(arn)
+            } else {
+                None
+            };
+            service
+                .set_boundary(caller, holder, &holder_name, boundary)
+                .await?;
+            Ok(None)
+        }
+        "SimulatePrincipalPolicy" => {
+            let source = params.required("PolicySourceArn", "policySourceArn")?;
+            let prefix = format!("arn:aws:iam::{account}:");
+            let (kind, rest) = source
+                .strip_prefix(&prefix)
+                .and_then(|rest| rest.split_once('/'))
+                .filter(|(kind, _)| matches!(*kind, "user" | "group" | "role"))
+                .ok_or_else(|| {
+                    ApiError::new(
+                        http::StatusCode::BAD_REQUEST,
+                        "InvalidInput",
+                        format!(
+                            "Invalid ARN {source}: simulate a user, group or role of this account."
+                        ),
+                    )
+                })?;
+            let subject = rest.rsplit('/').next().unwrap_or(rest);
+            let input = simulation(params, kind, subject)?;
+            let result = service.simulate(caller, &input).await?;
+            let mut x = Xml::new();
+            simulation_xml(&mut x, &result, &input.resource);
+            Ok(Some(x))
+        }
+        "SimulateCustomPolicy" => {
+            if members(params, "PolicyInputList").is_empty() {
+                return Err(ApiError::validation(
+                    None,
+                    "policyInputList",
+                    "Member must not be null",
+                ));
+            }
+            let input = simulation(params, "user", "")?;
+            let result = service.simulate(caller, &input).await?;
+            let mut x = Xml::new();
+            simulation_xml(&mut x, &result, &input.resource);
             Ok(Some(x))
         }
         "CreateAccessKey" => {

@@ -256,6 +256,34 @@ def main():
     assert iam.list_user_tags(UserName="api-dev")["Tags"] == [{"Key": "project", "Value": "apollo"}]
     iam.update_account_password_policy(MinimumPasswordLength=8, AllowUsersToChangePassword=True)
 
+    # The simulator, with AWS's parameters and answers.
+    sim = iam.simulate_principal_policy(PolicySourceArn=f"arn:aws:iam::{account}:user/api-alice",
+                                        ActionNames=["iam:ListUsers", "iam:CreateUser", "iam:GetUser"])
+    decisions = {r["EvalActionName"]: r["EvalDecision"] for r in sim["EvaluationResults"]}
+    assert decisions == {"iam:ListUsers": "explicitDeny", "iam:CreateUser": "implicitDeny",
+                         "iam:GetUser": "allowed"}, decisions
+    custom = iam.simulate_custom_policy(
+        PolicyInputList=[json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+            "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]})],
+        ActionNames=["s3:GetObject", "s3:PutObject"],
+        ContextEntries=[{"ContextKeyName": "aws:SourceIp", "ContextKeyValues": ["10.1.2.3"], "ContextKeyType": "ip"}])
+    decisions = {r["EvalActionName"]: r["EvalDecision"] for r in custom["EvaluationResults"]}
+    assert decisions == {"s3:GetObject": "allowed", "s3:PutObject": "implicitDeny"}, decisions
+
+    # Roles and boundaries changed in place.
+    iam.update_role(RoleName="api-deployer", Description="deploys", MaxSessionDuration=10800)
+    changed = iam.get_role(RoleName="api-deployer")["Role"]
+    assert changed["Description"] == "deploys" and changed["MaxSessionDuration"] == 10800, changed
+    trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"] = "api-43"
+    iam.update_assume_role_policy(RoleName="api-deployer", PolicyDocument=json.dumps(trust))
+    expect_error("AccessDenied", dev_sts.assume_role, RoleArn=role["Arn"], RoleSessionName="ci2", ExternalId="api-42")
+    iam.put_user_permissions_boundary(UserName="api-dev", PermissionsBoundary="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    bounded = iam.get_user(UserName="api-dev")["User"]
+    assert bounded["PermissionsBoundary"]["PermissionsBoundaryArn"] == "arn:aws:iam::aws:policy/ReadOnlyAccess", bounded
+    iam.delete_user_permissions_boundary(UserName="api-dev")
+    assert "PermissionsBoundary" not in iam.get_user(UserName="api-dev")["User"]
+
     # The aws CLI, unchanged.
     out = cli("sts", "get-caller-identity")
     assert out.returncode == 0 and json.loads(out.stdout)["Account"] == account, out

@@ -208,6 +208,18 @@ impl Service {
         let mut texts = Texts::new();
         let mut boundary: Option<PolicySet> = None;
         let mut principal = engine_principal(caller);
+        if principal.kind == policy::PrincipalKind::Root {
+            // A pasted policy alone is simulated for an IAM user: root itself is allowed
+            // everything whatever a policy says, which would make the answer meaningless.
+            principal = policy::Principal {
+                kind: policy::PrincipalKind::User,
+                arn: arn::user(&account, "simulated-user"),
+                account: account.clone(),
+                id: None,
+                tags: Default::default(),
+                source_arn: None,
+            };
+        }
         if name.is_empty() {
             self.authorize(caller, "iam:SimulateCustomPolicy", "*")
                 .await?;
