@@ -87,6 +87,8 @@ pub const ACTIONS: &[Action] = actions![
     "DeleteRolePermissionsBoundary" => true,
     "SimulatePrincipalPolicy" => false,
     "SimulateCustomPolicy" => false,
+    "GenerateCredentialReport" => true,
+    "GetCredentialReport" => false,
     "CreateAccessKey" => true,
     "ListAccessKeys" => false,
     "UpdateAccessKey" => true,
@@ -1104,6 +1106,31 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let result = service.simulate(caller, &input).await?;
             let mut x = Xml::new();
             simulation_xml(&mut x, &result, &input.resource);
+            Ok(Some(x))
+        }
+        "GenerateCredentialReport" => {
+            service.generate_credential_report(caller).await?;
+            let mut x = Xml::new();
+            x.text("State", "COMPLETE")
+                .text("Description", "The credential report was generated.");
+            Ok(Some(x))
+        }
+        "GetCredentialReport" => {
+            use base64::Engine;
+            let Some((generated, content)) = service.credential_report(caller).await? else {
+                return Err(ApiError::new(
+                    http::StatusCode::GONE,
+                    "ReportNotPresent",
+                    "Credential report not present. Call GenerateCredentialReport first.",
+                ));
+            };
+            let mut x = Xml::new();
+            x.text(
+                "Content",
+                &base64::engine::general_purpose::STANDARD.encode(content.as_bytes()),
+            )
+            .text("ReportFormat", "text/csv")
+            .text("GeneratedTime", &date(generated));
             Ok(Some(x))
         }
         "CreateAccessKey" => {

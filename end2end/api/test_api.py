@@ -284,6 +284,20 @@ def main():
     iam.delete_user_permissions_boundary(UserName="api-dev")
     assert "PermissionsBoundary" not in iam.get_user(UserName="api-dev")["User"]
 
+    # The credential report, in AWS's columns, for the tools that read AWS's.
+    assert iam.generate_credential_report()["State"] == "COMPLETE"
+    report = iam.get_credential_report()
+    assert report["ReportFormat"] == "text/csv", report
+    import csv, io
+    rows = list(csv.DictReader(io.StringIO(report["Content"].decode())))
+    assert rows[0]["user"] == "<root_account>" and rows[0]["password_enabled"] == "not_supported", rows[0]
+    assert rows[0]["access_key_1_active"] == "true", rows[0]
+    alice_row = next(r for r in rows if r["user"] == "api-alice")
+    assert alice_row["arn"] == f"arn:aws:iam::{account}:user/api-alice", alice_row
+    assert alice_row["password_enabled"] == "false" and alice_row["access_key_1_active"] == "false", alice_row
+    assert alice_row["access_key_1_last_used_service"] in ("iam", "sts") and alice_row["access_key_1_last_used_region"] == "us-east-1", alice_row
+    assert alice_row["access_key_2_active"] == "false" and alice_row["cert_1_active"] == "false", alice_row
+
     # The aws CLI, unchanged.
     out = cli("sts", "get-caller-identity")
     assert out.returncode == 0 and json.loads(out.stdout)["Account"] == account, out

@@ -33,6 +33,7 @@ pub mod permissions;
 pub mod policies;
 pub mod profiles;
 pub mod proxies;
+pub mod report;
 pub mod roles;
 pub mod settings;
 pub mod signed;

@@ -188,3 +188,32 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Keeps a newly generated credential report (replacing the previous one).
+    pub async fn save_credential_report(
+        &self,
+        content: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO credential_report (one_row, generated_at, content) VALUES (TRUE, $1, $2)
+             ON CONFLICT (one_row) DO UPDATE SET generated_at = $1, content = $2",
+        )
+        .bind(audit.at)
+        .bind(content)
+        .execute(&mut *tx)
+        .await?;
+        crate::audit::commit(tx, audit).await
+    }
+
+    /// The last credential report and when it was generated.
+    pub async fn credential_report(&self) -> Result<Option<(OffsetDateTime, String)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT generated_at, content FROM credential_report")
+                .fetch_optional(self.pool())
+                .await?,
+        )
+    }
+}
