@@ -89,6 +89,11 @@ pub const ACTIONS: &[Action] = actions![
     "SimulateCustomPolicy" => false,
     "GenerateCredentialReport" => true,
     "GetCredentialReport" => false,
+    "GetAccountSummary" => false,
+    "ListAccountAliases" => false,
+    "CreateAccountAlias" => true,
+    "DeleteAccountAlias" => true,
+    "ListEntitiesForPolicy" => false,
     "CreateAccessKey" => true,
     "ListAccessKeys" => false,
     "UpdateAccessKey" => true,
@@ -1131,6 +1136,58 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             )
             .text("ReportFormat", "text/csv")
             .text("GeneratedTime", &date(generated));
+            Ok(Some(x))
+        }
+        "GetAccountSummary" => {
+            let summary = service.account_summary(caller).await?;
+            let mut x = Xml::new();
+            x.element("SummaryMap", |x| {
+                for (key, value) in &summary {
+                    x.element("entry", |x| {
+                        x.text("key", key).text("value", &value.to_string());
+                    });
+                }
+            });
+            Ok(Some(x))
+        }
+        "ListAccountAliases" => {
+            let aliases = service.account_aliases(caller).await?;
+            let mut x = Xml::new();
+            page(&mut x, params, "AccountAliases", &aliases, |x, a| {
+                x.escaped(a);
+            })?;
+            Ok(Some(x))
+        }
+        "CreateAccountAlias" | "DeleteAccountAlias" => {
+            let alias = params.required("AccountAlias", "accountAlias")?;
+            if !service::account::valid_alias(alias) {
+                return Err(ApiError::validation(
+                    Some(alias),
+                    "accountAlias",
+                    "Member must satisfy regular expression pattern: ^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$",
+                ));
+            }
+            if name == "CreateAccountAlias" {
+                service.create_account_alias(caller, alias).await?;
+            } else {
+                service.delete_account_alias(caller, alias).await?;
+            }
+            Ok(None)
+        }
+        "ListEntitiesForPolicy" => {
+            let view = managed(service, caller, params, "iam:ListEntitiesForPolicy").await?;
+            let entities = service.entities_for_policy(&view).await?;
+            let mut x = Xml::new();
+            x.list("PolicyGroups", &entities.groups, |x, g| {
+                x.text("GroupName", &g.name).text("GroupId", &g.id);
+            });
+            x.list("PolicyUsers", &entities.users, |x, u| {
+                x.text("UserName", &u.name).text("UserId", &u.id);
+            });
+            x.list("PolicyRoles", &entities.roles, |x, r| {
+                x.text("RoleName", &r.name).text("RoleId", &r.id);
+            });
+            x.text("IsTruncated", "false");
             Ok(Some(x))
         }
         "CreateAccessKey" => {

@@ -284,6 +284,23 @@ def main():
     iam.delete_user_permissions_boundary(UserName="api-dev")
     assert "PermissionsBoundary" not in iam.get_user(UserName="api-dev")["User"]
 
+    # The account: summary, alias, where a policy is attached.
+    summary = iam.get_account_summary()["SummaryMap"]
+    assert summary["Users"] >= 6 and summary["AccessKeysPerUserQuota"] == 2, summary
+    assert summary["AccountAccessKeysPresent"] == 1, summary
+    iam.create_account_alias(AccountAlias="api-test-account")
+    assert iam.list_account_aliases()["AccountAliases"] == ["api-test-account"]
+    iam.create_account_alias(AccountAlias="api-renamed")
+    assert iam.list_account_aliases()["AccountAliases"] == ["api-renamed"]
+    expect_error("NoSuchEntity", iam.delete_account_alias, AccountAlias="api-test-account")
+    iam.delete_account_alias(AccountAlias="api-renamed")
+    assert iam.list_account_aliases()["AccountAliases"] == []
+    entities = iam.list_entities_for_policy(PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    assert [g["GroupName"] for g in entities["PolicyGroups"]] == ["api-readers"], entities
+    assert "api-deployer" in [r["RoleName"] for r in entities["PolicyRoles"]], entities
+    entities = iam.list_entities_for_policy(PolicyArn=policy["Arn"])
+    assert [u["UserName"] for u in entities["PolicyUsers"]] == ["api-alice"], entities
+
     # The credential report, in AWS's columns, for the tools that read AWS's.
     assert iam.generate_credential_report()["State"] == "COMPLETE"
     report = iam.get_credential_report()

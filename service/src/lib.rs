@@ -11,6 +11,7 @@
 //! session limits and role-session expiry are all decided against it.
 
 pub mod access_keys;
+pub mod account;
 pub mod audit;
 pub mod audit_buffer;
 pub mod authz;

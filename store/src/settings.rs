@@ -147,3 +147,49 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// The account's alias, if it has one.
+    pub async fn account_alias(&self) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT alias FROM account_alias")
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    /// Sets the alias, replacing the one the account had (it has at most one).
+    pub async fn create_account_alias(
+        &self,
+        alias: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO account_alias (one_row, alias) VALUES (TRUE, $1)
+             ON CONFLICT (one_row) DO UPDATE SET alias = $1",
+        )
+        .bind(alias)
+        .execute(&mut *tx)
+        .await?;
+        crate::audit::commit(tx, audit).await
+    }
+
+    /// Removes the alias `alias`; `NotFound` when it is not the account's.
+    pub async fn delete_account_alias(
+        &self,
+        alias: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let deleted = sqlx::query("DELETE FROM account_alias WHERE alias = $1")
+            .bind(alias)
+            .execute(&mut *tx)
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "account alias",
+                name: alias.into(),
+            });
+        }
+        crate::audit::commit(tx, audit).await
+    }
+}
