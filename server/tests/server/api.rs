@@ -1458,3 +1458,68 @@ async fn mfa_codes_from_the_users_device_prove_mfa_for_sts_once_each_and_feed_th
         right.1
     );
 }
+
+#[tokio::test]
+async fn parallel_requests_cannot_pass_the_key_limit_or_spend_one_mfa_code_twice() {
+    let clock = ManualClock::starting_at(OffsetDateTime::now_utc());
+    let key = SecretBox::generate_key();
+    let app = spawn_app_with(
+        fresh_store().await,
+        &key,
+        &[],
+        Options::default(),
+        clock.clock(),
+    )
+    .await;
+    app.service
+        .bootstrap_root_key(ROOT_KEY, ROOT_SECRET)
+        .await
+        .unwrap();
+    let root = client();
+    set_up(&app, &root).await;
+    let seed =
+        super::holes::user_with_mfa(&app, &root, &key, &clock, "pat", "Pat-Password-12345").await;
+    let account = app.store.account_id().await.unwrap().unwrap();
+
+    // Eight CreateAccessKey calls at once: exactly two keys, six LimitExceeded.
+    let calls = (0..8).map(|_| {
+        call_api(
+            &app,
+            ROOT_KEY,
+            ROOT_SECRET,
+            "iam",
+            &[("Action", "CreateAccessKey"), ("UserName", "pat")],
+        )
+    });
+    let answers = futures_util::future::join_all(calls).await;
+    let made: Vec<&(u16, String)> = answers.iter().filter(|a| a.0 == 200).collect();
+    assert_eq!(made.len(), 2, "{answers:?}");
+    assert!(answers
+        .iter()
+        .filter(|a| a.0 != 200)
+        .all(|a| field(&a.1, "Code") == "LimitExceeded"));
+    let keys: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM access_keys a JOIN users u ON u.id = a.user_id WHERE u.name = 'pat'",
+    )
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(keys, 2);
+
+    // One code sent in eight parallel GetSessionToken calls: one set of credentials.
+    let (pat_key, pat_secret) = (
+        field(&made[0].1, "AccessKeyId"),
+        field(&made[0].1, "SecretAccessKey"),
+    );
+    let serial = format!("arn:aws:iam::{account}:mfa/pat");
+    let code = super::holes::code(&seed, &clock);
+    let params = [
+        ("Action", "GetSessionToken"),
+        ("SerialNumber", serial.as_str()),
+        ("TokenCode", code.as_str()),
+    ];
+    let calls = (0..8).map(|_| call_api(&app, &pat_key, &pat_secret, "sts", &params));
+    let answers = futures_util::future::join_all(calls).await;
+    let granted = answers.iter().filter(|a| a.0 == 200).count();
+    assert_eq!(granted, 1, "{answers:?}");
+}
