@@ -10,6 +10,9 @@ CREATE TABLE temporary_credentials (
     secret_ciphertext  BYTEA NOT NULL,
     token_hash         BYTEA NOT NULL,
     mfa_at             TIMESTAMPTZ,
+    -- Session policies passed with AssumeRole (documents, inline and by ARN resolved
+    -- when issued): the session may do only what they also allow.
+    session_policies   JSONB NOT NULL DEFAULT '[]'::jsonb,
     issued_at          TIMESTAMPTZ NOT NULL,
     expires_at         TIMESTAMPTZ NOT NULL
 );

@@ -164,16 +164,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             Ok(Some(x))
         }
         "AssumeRole" => {
-            refuse_unsupported(
-                params,
-                &[
-                    "Policy",
-                    "PolicyArns",
-                    "Tags",
-                    "TransitiveTagKeys",
-                    "SourceIdentity",
-                ],
-            )?;
+            refuse_unsupported(params, &["Tags", "TransitiveTagKeys", "SourceIdentity"])?;
             let role_arn = params.required("RoleArn", "roleArn")?;
             let length = role_arn.chars().count();
             if !(20..=2048).contains(&length) {
@@ -195,6 +186,20 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                 external_id: external_id.to_string(),
                 duration_seconds: duration(params, 43_200)?,
                 mfa: mfa(params)?,
+                session_policy: match params.get("Policy") {
+                    Some(text) if text.chars().count() > 2048 => {
+                        return Err(ApiError::validation(
+                            None,
+                            "policy",
+                            "Member must have length less than or equal to 2048",
+                        ))
+                    }
+                    other => other.map(str::to_string),
+                },
+                session_policy_arns: (1..)
+                    .map_while(|n| params.get(&format!("PolicyArns.member.{n}.arn")))
+                    .map(str::to_string)
+                    .collect(),
             };
             let assumed = service.assume_role(caller, &input).await?;
             let mut x = Xml::new();
@@ -203,6 +208,9 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                 x.text("AssumedRoleId", &assumed.assumed_role_id)
                     .text("Arn", &assumed.arn);
             });
+            if let Some(percent) = assumed.packed_policy_percent {
+                x.text("PackedPolicySize", &percent.to_string());
+            }
             Ok(Some(x))
         }
         other => Err(ApiError::invalid_action(other, "2011-06-15")),

@@ -94,6 +94,15 @@ impl Compiled {
         Compiled { identity, boundary }
     }
 
+    /// The evaluator for `caller`: these policies, the boundary, and the session
+    /// policies of the credentials the caller signed with.
+    pub fn evaluator_for<'a>(&'a self, caller: &'a Caller) -> Evaluator<'a> {
+        match &caller.session_policy {
+            Some(session) => self.evaluator().with_session_policy(session),
+            None => self.evaluator(),
+        }
+    }
+
     pub fn evaluator(&self) -> Evaluator<'_> {
         let evaluator = Evaluator::new(&self.identity);
         match &self.boundary {
@@ -458,7 +467,7 @@ impl Service {
         }
         let compiled = self.compiled(caller).await?;
         let request = engine_request(caller, action, resource, extra)?;
-        let explanation = compiled.evaluator().explain(&request);
+        let explanation = compiled.evaluator_for(caller).explain(&request);
         if explanation.decision == Decision::Allow {
             return Ok(permit);
         }
@@ -503,7 +512,7 @@ impl Service {
             return Ok(vec![true; resources.len()]);
         }
         let compiled = self.compiled(caller).await?;
-        let evaluator = compiled.evaluator();
+        let evaluator = compiled.evaluator_for(caller);
         resources
             .iter()
             .map(|resource| {
@@ -528,7 +537,7 @@ impl Service {
         let compiled = self.compiled(caller).await?;
         for (action, resource) in checks {
             let request = engine_request(caller, action, resource, &Extra::new())?;
-            let explanation = compiled.evaluator().explain(&request);
+            let explanation = compiled.evaluator_for(caller).explain(&request);
             if !explanation.decision.is_allowed() {
                 refusals.0.insert(
                     action.to_string(),

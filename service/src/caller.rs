@@ -65,6 +65,9 @@ pub struct Caller {
     pub facts: RequestFacts,
     /// The moment of this request, from the service's clock.
     pub now: OffsetDateTime,
+    /// Session policies of the temporary credentials that signed this request: the
+    /// request may do only what they also allow.
+    pub session_policy: Option<std::sync::Arc<policy::PolicySet>>,
     /// When the temporary credentials that signed this request were issued
     /// (`aws:TokenIssueTime`); `None` for console sessions and long-term keys.
     pub token_issued_at: Option<i64>,

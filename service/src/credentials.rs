@@ -73,7 +73,7 @@ impl Service {
         }
         let compiled = self.compiled(caller).await?;
         let request = engine_request(caller, action, resource, &Extra::new())?;
-        let explanation = compiled.evaluator().explain(&request);
+        let explanation = compiled.evaluator_for(caller).explain(&request);
         match explanation.decision {
             Decision::Allow => Ok(permit),
             Decision::ImplicitDeny if baseline => Ok(permit),

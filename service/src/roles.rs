@@ -486,7 +486,7 @@ impl Service {
             ContextValue::Single(session_name.to_string()),
         );
         let explanation = compiled
-            .evaluator()
+            .evaluator_for(caller)
             .with_resource_policy(&trust_set)
             .explain(&request);
         let trusted = explanation

@@ -119,7 +119,26 @@ pub(crate) enum Signer {
         credential: store::TemporaryCredential,
         user: store::User,
         role: Option<store::roles::RoleSessionRecord>,
+        /// The credentials' session policies, compiled once.
+        session: Option<Arc<policy::PolicySet>>,
     },
+}
+
+/// Session policy documents as one layer: the session may do what any of them allows.
+fn session_set(documents: &[String]) -> Option<Arc<policy::PolicySet>> {
+    if documents.is_empty() {
+        return None;
+    }
+    let mut set = policy::PolicySet::new();
+    for (n, text) in documents.iter().enumerate() {
+        match policy::PolicyDocument::parse_stored(text, policy::PolicyKind::Session) {
+            Ok(document) => set.add(&format!("session policy {}", n + 1), &document),
+            Err(e) => tracing::error!("a stored session policy no longer parses: {e}"),
+        }
+    }
+    // A stored policy that no longer parses still limits the session: an empty layer
+    // allows nothing, never everything.
+    Some(Arc::new(set))
 }
 
 /// How long a billing group's budget state is reused: it changes when budgets are
@@ -229,13 +248,14 @@ impl Service {
                 }
                 self.key_uses
                     .record(&key.id, now, &claim.service, &claim.region);
-                self.signed_caller(&claim, user.clone(), None, facts, now, None)
+                self.signed_caller(&claim, user.clone(), None, facts, now, None, None)
                     .await?
             }
             Signer::Temporary {
                 credential,
                 user,
                 role,
+                session,
             } => {
                 // The session token must be the one issued with the key (compared as
                 // hashes, in constant time).
@@ -278,8 +298,16 @@ impl Service {
                     at: credential.issued_at.unix_timestamp(),
                     mfa_at: credential.mfa_at.map(|t| t.unix_timestamp()),
                 };
-                self.signed_caller(&claim, user.clone(), role, facts, now, Some(issued))
-                    .await?
+                self.signed_caller(
+                    &claim,
+                    user.clone(),
+                    role,
+                    facts,
+                    now,
+                    Some(issued),
+                    session.clone(),
+                )
+                .await?
             }
         };
         Ok((caller, claim))
@@ -308,10 +336,12 @@ impl Service {
                 },
                 None => None,
             };
+            let session = session_set(&credential.session_policies);
             Signer::Temporary {
                 credential,
                 user,
                 role,
+                session,
             }
         } else {
             return Ok(None);
@@ -321,7 +351,9 @@ impl Service {
         Ok(Some(signer))
     }
 
-    /// The caller of a verified request; `issued` for temporary credentials.
+    /// The caller of a verified request; `issued` and `session` for temporary
+    /// credentials.
+    #[allow(clippy::too_many_arguments)]
     async fn signed_caller(
         &self,
         claim: &Claim,
@@ -330,6 +362,7 @@ impl Service {
         facts: RequestFacts,
         now: time::OffsetDateTime,
         issued: Option<Issued>,
+        session: Option<Arc<policy::PolicySet>>,
     ) -> Result<Caller, SignatureFailure> {
         let account_id = self
             .store
@@ -356,6 +389,7 @@ impl Service {
             mfa: mfa_at.is_some(),
             authenticated_at: mfa_at.unwrap_or(now.unix_timestamp()),
             token_issued_at: issued.map(|i| i.at),
+            session_policy: session,
             region: claim.region.clone(),
             facts,
             now,

@@ -772,6 +772,7 @@ impl Service {
                     mfa: *mfa,
                     authenticated_at: *signed_in_at,
                     token_issued_at: None,
+                    session_policy: None,
                     region,
                     facts,
                     now,

@@ -33,6 +33,9 @@ pub struct AssumedRole {
     pub arn: String,
     /// `AROA…:SESSION`.
     pub assumed_role_id: String,
+    /// With session policies: their size as a percentage of AWS's limit
+    /// (`PackedPolicySize`).
+    pub packed_policy_percent: Option<usize>,
 }
 
 /// An `sts:AssumeRole` request.
@@ -45,6 +48,10 @@ pub struct AssumeRoleInput {
     pub duration_seconds: Option<i64>,
     /// `SerialNumber` and `TokenCode`: the caller's MFA device and a code from it.
     pub mfa: Option<MfaProof>,
+    /// `Policy`: an inline session policy.
+    pub session_policy: Option<String>,
+    /// `PolicyArns`: managed policies used as session policies (at most 10).
+    pub session_policy_arns: Vec<String>,
 }
 
 /// An MFA device's ARN and a six-digit code from it.
@@ -135,6 +142,47 @@ impl Service {
         Err(mfa_failed())
     }
 
+    /// The documents of the session policies asked for: the inline one, checked as a
+    /// session policy, and each managed one's default version, looked up now.
+    async fn session_documents(
+        &self,
+        input: &AssumeRoleInput,
+    ) -> Result<Vec<String>, ServiceError> {
+        let mut documents = Vec::new();
+        if let Some(text) = &input.session_policy {
+            policy::PolicyDocument::parse(text, policy::PolicyKind::Session).map_err(|errors| {
+                ServiceError::MalformedPolicy {
+                    field: "policy",
+                    message: errors.to_string(),
+                }
+            })?;
+            documents.push(text.clone());
+        }
+        if input.session_policy_arns.len() > 10 {
+            return Err(ServiceError::invalid(
+                "policy_arns",
+                "1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10",
+            ));
+        }
+        for arn in &input.session_policy_arns {
+            if let Some((template, _)) = crate::authz::templates().get(arn) {
+                documents.push(template.document.clone());
+                continue;
+            }
+            let name = arn.rsplit('/').next().unwrap_or_default();
+            let found = match self.store.customer_policy(name).await? {
+                Some((policy, versions)) if policy.arn.eq_ignore_ascii_case(arn) => versions
+                    .into_iter()
+                    .find(|v| v.is_default)
+                    .map(|v| v.document),
+                _ => None,
+            };
+            documents
+                .push(found.ok_or_else(|| ServiceError::no_such_policy(Some("policy_arns"), arn))?);
+        }
+        Ok(documents)
+    }
+
     /// New credentials for `caller.user`, sealed, not yet stored.
     fn new_credentials(
         &self,
@@ -172,6 +220,7 @@ impl Service {
                 secret_ciphertext: ciphertext,
                 token_hash: token_hash(&token),
                 mfa_at: mfa.then_some(caller.now),
+                session_policies: Vec::new(),
                 issued_at: caller.now,
                 expires_at: expires,
             },
@@ -291,7 +340,10 @@ impl Service {
                 "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
             ));
         }
-        let (credentials, stored) = self.new_credentials(caller, seconds, caller.mfa)?;
+        let session_policies = self.session_documents(input).await?;
+        let (credentials, mut stored) = self.new_credentials(caller, seconds, caller.mfa)?;
+        let packed = session_policies.iter().map(String::len).sum::<usize>();
+        stored.session_policies = session_policies;
         let audit = caller.audit(
             ASSUME,
             &role.arn,
@@ -308,6 +360,7 @@ impl Service {
             credentials,
             arn: role_session_arn(&caller.account_id, &role.name, &input.session_name),
             assumed_role_id: format!("{}:{}", role.id, input.session_name),
+            packed_policy_percent: (packed > 0).then(|| packed * 100 / 2048),
         })
     }
 

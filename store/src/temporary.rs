@@ -22,6 +22,8 @@ pub struct TemporaryCredential {
     pub token_hash: Vec<u8>,
     /// When MFA was proven for them, if it was.
     pub mfa_at: Option<OffsetDateTime>,
+    /// Session policy documents: the session may do only what they also allow.
+    pub session_policies: Vec<String>,
     pub issued_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
 }
@@ -36,6 +38,8 @@ fn from_row(row: &PgRow) -> Result<TemporaryCredential, sqlx::Error> {
         secret_ciphertext: row.try_get("secret_ciphertext")?,
         token_hash: row.try_get("token_hash")?,
         mfa_at: row.try_get("mfa_at")?,
+        session_policies: serde_json::from_value(row.try_get("session_policies")?)
+            .unwrap_or_default(),
         issued_at: row.try_get("issued_at")?,
         expires_at: row.try_get("expires_at")?,
     })
@@ -44,8 +48,8 @@ fn from_row(row: &PgRow) -> Result<TemporaryCredential, sqlx::Error> {
 async fn insert(conn: &mut sqlx::PgConnection, c: &TemporaryCredential) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO temporary_credentials (id, user_id, role_session_id, secret_key_id, secret_nonce,
-             secret_ciphertext, token_hash, mfa_at, issued_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             secret_ciphertext, token_hash, mfa_at, issued_at, expires_at, session_policies)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(&c.id)
     .bind(&c.user_id)
@@ -57,6 +61,7 @@ async fn insert(conn: &mut sqlx::PgConnection, c: &TemporaryCredential) -> Resul
     .bind(c.mfa_at)
     .bind(c.issued_at)
     .bind(c.expires_at)
+    .bind(serde_json::json!(c.session_policies))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -115,7 +120,7 @@ impl Store {
     ) -> Result<Option<TemporaryCredential>, StoreError> {
         let row = sqlx::query(
             "SELECT id, user_id, role_session_id, secret_key_id, secret_nonce, secret_ciphertext,
-                    token_hash, mfa_at, issued_at, expires_at
+                    token_hash, mfa_at, issued_at, expires_at, session_policies
              FROM temporary_credentials WHERE id = $1",
         )
         .bind(id)

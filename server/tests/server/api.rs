@@ -917,9 +917,87 @@ async fn temporary_credentials_assume_roles_expire_and_are_revoked() {
     .await;
     assert_eq!(
         field(&with_policy.1, "Code"),
-        "InvalidParameterValue",
-        "a session policy is refused, never ignored"
+        "MalformedPolicyDocument",
+        "a session policy that is no policy is refused: {}",
+        with_policy.1
     );
+    let with_tags = as_dev(vec![
+        ("Action", s("AssumeRole")),
+        ("RoleArn", role_arn.clone()),
+        ("RoleSessionName", s("ci-run")),
+        ("ExternalId", s("x-42")),
+        ("Tags.member.1.Key", s("team")),
+        ("Tags.member.1.Value", s("blue")),
+    ])
+    .await;
+    assert_eq!(
+        field(&with_tags.1, "Code"),
+        "InvalidParameterValue",
+        "session tags are refused, never ignored"
+    );
+
+    // A session policy narrows the role: ReadOnlyAccess ∩ "only iam:GetUser".
+    let narrow = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"*"}]}"#;
+    let narrowed = as_dev(vec![
+        ("Action", s("AssumeRole")),
+        ("RoleArn", role_arn.clone()),
+        ("RoleSessionName", s("narrow")),
+        ("ExternalId", s("x-42")),
+        ("Policy", s(narrow)),
+    ])
+    .await;
+    assert_eq!(narrowed.0, 200, "{}", narrowed.1);
+    assert!(narrowed.1.contains("<PackedPolicySize>"), "{}", narrowed.1);
+    let (n_key, n_secret, n_token) = (
+        field(&narrowed.1, "AccessKeyId"),
+        field(&narrowed.1, "SecretAccessKey"),
+        field(&narrowed.1, "SessionToken"),
+    );
+    let get = call_with_token(
+        &app,
+        &n_key,
+        &n_secret,
+        &n_token,
+        "iam",
+        &[("Action", "GetUser"), ("UserName", "dev")],
+    )
+    .await;
+    assert_eq!(get.0, 200, "{}", get.1);
+    let list = call_with_token(
+        &app,
+        &n_key,
+        &n_secret,
+        &n_token,
+        "iam",
+        &[("Action", "ListUsers")],
+    )
+    .await;
+    assert_error(&list, 403, "AccessDenied", &format!("User: arn:aws:sts::{account}:assumed-role/deployer/narrow is not authorized to perform: iam:ListUsers on resource: arn:aws:iam::{account}:user/ because no session policy allows the iam:ListUsers action"));
+    // By ARN: a managed session policy; an unknown one is refused.
+    let by_arn = as_dev(vec![
+        ("Action", s("AssumeRole")),
+        ("RoleArn", role_arn.clone()),
+        ("RoleSessionName", s("by-arn")),
+        ("ExternalId", s("x-42")),
+        (
+            "PolicyArns.member.1.arn",
+            s("arn:aws:iam::aws:policy/IAMReadOnlyAccess"),
+        ),
+    ])
+    .await;
+    assert_eq!(by_arn.0, 200, "{}", by_arn.1);
+    let unknown = as_dev(vec![
+        ("Action", s("AssumeRole")),
+        ("RoleArn", role_arn.clone()),
+        ("RoleSessionName", s("by-arn")),
+        ("ExternalId", s("x-42")),
+        (
+            "PolicyArns.member.1.arn",
+            format!("arn:aws:iam::{account}:policy/none"),
+        ),
+    ])
+    .await;
+    assert_eq!(field(&unknown.1, "Code"), "NoSuchEntity", "{}", unknown.1);
     let bad_name = as_dev(vec![
         ("Action", s("AssumeRole")),
         ("RoleArn", role_arn.clone()),
@@ -1127,7 +1205,8 @@ async fn temporary_credentials_assume_roles_expire_and_are_revoked() {
             .revoke_role_sessions(&role_id, &entry)
             .await
             .unwrap(),
-        1
+        3,
+        "the three sessions started so far"
     );
     let revoked = call_with_token(
         &app,
