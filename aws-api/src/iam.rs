@@ -105,6 +105,15 @@ pub fn action(name: &str) -> Option<&'static Action> {
     ACTIONS.iter().find(|a| a.name == name)
 }
 
+/// A group's fields, from a group or a group summary.
+fn group_xml(x: &mut Xml, arn: &str, name: &str, id: &str, created: time::OffsetDateTime) {
+    x.text("Path", &entity_path(arn, "group"))
+        .text("GroupName", name)
+        .text("GroupId", id)
+        .text("Arn", arn)
+        .text("CreateDate", &date(created));
+}
+
 fn user_xml(x: &mut Xml, u: &User, account: &str) {
     x.text("Path", &entity_path(&u.arn, "user"));
     if u.is_root {
@@ -543,11 +552,13 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let created = service.create_group(caller, group).await?;
             let mut x = Xml::new();
             x.element("Group", |x| {
-                x.text("Path", &entity_path(&created.arn, "group"))
-                    .text("GroupName", &created.name)
-                    .text("GroupId", &created.id)
-                    .text("Arn", &created.arn)
-                    .text("CreateDate", &date(created.created_at));
+                group_xml(
+                    x,
+                    &created.arn,
+                    &created.name,
+                    &created.id,
+                    created.created_at,
+                );
             });
             Ok(Some(x))
         }
@@ -556,11 +567,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let (group, members) = service.get_group(caller, group).await?;
             let mut x = Xml::new();
             x.element("Group", |x| {
-                x.text("Path", &entity_path(&group.arn, "group"))
-                    .text("GroupName", &group.name)
-                    .text("GroupId", &group.id)
-                    .text("Arn", &group.arn)
-                    .text("CreateDate", &date(group.created_at));
+                group_xml(x, &group.arn, &group.name, &group.id, group.created_at);
             });
             page(&mut x, params, "Users", &members, |x, u| {
                 user_xml(x, u, account)
@@ -572,11 +579,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let groups = service.groups_under(caller, &prefix).await?;
             let mut x = Xml::new();
             page(&mut x, params, "Groups", &groups, |x, g| {
-                x.text("Path", &entity_path(&g.arn, "group"))
-                    .text("GroupName", &g.name)
-                    .text("GroupId", &g.id)
-                    .text("Arn", &g.arn)
-                    .text("CreateDate", &date(g.created_at));
+                group_xml(x, &g.arn, &g.name, &g.id, g.created_at);
             })?;
             Ok(Some(x))
         }
@@ -704,11 +707,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let groups = service.groups_of(caller, user_name).await?;
             let mut x = Xml::new();
             page(&mut x, params, "Groups", &groups, |x, g| {
-                x.text("Path", &entity_path(&g.arn, "group"))
-                    .text("GroupName", &g.name)
-                    .text("GroupId", &g.id)
-                    .text("Arn", &g.arn)
-                    .text("CreateDate", &date(g.created_at));
+                group_xml(x, &g.arn, &g.name, &g.id, g.created_at);
             })?;
             Ok(Some(x))
         }

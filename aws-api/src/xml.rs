@@ -53,16 +53,7 @@ pub fn escape(text: &str) -> String {
 
 /// ISO 8601 in UTC, as AWS writes dates: `2026-12-03T11:46:51Z`.
 pub fn date(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    service::format::iso8601(t, "Z")
 }
 
 /// Builds the body of a result element.

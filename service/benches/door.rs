@@ -106,6 +106,7 @@ fn caller() -> (Caller, Compiled) {
         mfa: false,
         authenticated_at: now.unix_timestamp(),
         token_issued_at: None,
+        session_policy: None,
         region: "us-east-1".into(),
         facts: RequestFacts {
             source_ip: Some("127.0.0.1".parse().unwrap()),

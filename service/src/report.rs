@@ -11,16 +11,7 @@ pub const COLUMNS: &str = "user,arn,user_creation_time,password_enabled,password
 
 /// AWS's timestamp in the report: `2026-12-03T11:46:51+00:00`.
 fn stamp(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+00:00",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    crate::format::iso8601(t, "+00:00")
 }
 
 fn yes(value: bool) -> &'static str {

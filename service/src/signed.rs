@@ -116,7 +116,7 @@ pub(crate) enum Signer {
         user: store::User,
     },
     Temporary {
-        credential: store::TemporaryCredential,
+        credential: Box<store::TemporaryCredential>,
         user: store::User,
         role: Option<store::roles::RoleSessionRecord>,
         /// The credentials' session policies, compiled once.
@@ -338,7 +338,7 @@ impl Service {
             };
             let session = session_set(&credential.session_policies);
             Signer::Temporary {
-                credential,
+                credential: Box::new(credential),
                 user,
                 role,
                 session,
