@@ -114,7 +114,16 @@ fn group_xml(x: &mut Xml, arn: &str, name: &str, id: &str, created: time::Offset
         .text("CreateDate", &date(created));
 }
 
+/// A user's fields; listings leave tags out, as AWS's do.
 fn user_xml(x: &mut Xml, u: &User, account: &str) {
+    user_fields(x, u, account, true);
+}
+
+fn listed_user_xml(x: &mut Xml, u: &User, account: &str) {
+    user_fields(x, u, account, false);
+}
+
+fn user_fields(x: &mut Xml, u: &User, account: &str, with_tags: bool) {
     x.text("Path", &entity_path(&u.arn, "user"));
     if u.is_root {
         x.text("UserId", account);
@@ -132,7 +141,7 @@ fn user_xml(x: &mut Xml, u: &User, account: &str) {
                 .text("PermissionsBoundaryArn", boundary);
         });
     }
-    if !u.tags.is_empty() {
+    if with_tags && !u.tags.is_empty() {
         x.list("Tags", &u.tags, |x, (k, v)| {
             x.text("Key", k).text("Value", v);
         });
@@ -511,7 +520,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let users = service.users_under(caller, &prefix).await?;
             let mut x = Xml::new();
             page(&mut x, params, "Users", &users, |x, u| {
-                user_xml(x, u, account)
+                listed_user_xml(x, u, account)
             })?;
             Ok(Some(x))
         }
@@ -570,7 +579,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                 group_xml(x, &group.arn, &group.name, &group.id, group.created_at);
             });
             page(&mut x, params, "Users", &members, |x, u| {
-                user_xml(x, u, account)
+                listed_user_xml(x, u, account)
             })?;
             Ok(Some(x))
         }

@@ -80,6 +80,9 @@ def main():
     assert len(pages) >= 3, pages
     assert all(f"api-page-{n}" in names for n in range(5)) and "api-alice" in names, names
     assert len(names) == len(set(names)), names
+    # Listings leave tags out, as AWS's do; GetUser has them.
+    assert all("Tags" not in u for p in pages for u in p["Users"]), pages
+    assert iam.get_user(UserName="api-alice")["User"]["Tags"] == [{"Key": "team", "Value": "blue sky"}]
 
     # A group gives read-only access; alice's own key acts with exactly that.
     iam.create_group(GroupName="api-readers")
