@@ -218,7 +218,8 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// Forgets ended sign-in windows every few minutes, so the throttle table stays small.
+/// Forgets ended sign-in windows and long-expired temporary credentials every few
+/// minutes, so those tables stay small.
 fn prune_sign_in_attempts(service: Service) {
     tokio::spawn(async move {
         loop {
@@ -226,6 +227,9 @@ fn prune_sign_in_attempts(service: Service) {
             let now = service.clock().now();
             if let Err(e) = service.store().prune_sign_in_attempts(300, now).await {
                 tracing::warn!("pruning sign-in attempts: {e}");
+            }
+            if let Err(e) = service.store().prune_temporary_credentials(now).await {
+                tracing::warn!("pruning expired temporary credentials: {e}");
             }
         }
     });
