@@ -94,6 +94,8 @@ pub const ACTIONS: &[Action] = actions![
     "CreateAccountAlias" => true,
     "DeleteAccountAlias" => true,
     "ListEntitiesForPolicy" => false,
+    "ListMFADevices" => false,
+    "DeactivateMFADevice" => true,
     "CreateAccessKey" => true,
     "ListAccessKeys" => false,
     "UpdateAccessKey" => true,
@@ -1197,6 +1199,47 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             });
             x.text("IsTruncated", "false");
             Ok(Some(x))
+        }
+        "ListMFADevices" => {
+            let user_name = params.optional_name("UserName", "userName", 128)?;
+            let user = service.mfa_owner(caller, user_name).await?;
+            let devices: Vec<&User> = std::iter::once(&user).filter(|u| u.mfa_enabled).collect();
+            let mut x = Xml::new();
+            page(&mut x, params, "MFADevices", &devices, |x, u| {
+                x.text("UserName", u.display_name())
+                    .text(
+                        "SerialNumber",
+                        &format!("arn:aws:iam::{account}:mfa/{}", u.display_name()),
+                    )
+                    .text(
+                        "EnableDate",
+                        &date(u.mfa_enabled_at.unwrap_or(u.created_at)),
+                    );
+            })?;
+            Ok(Some(x))
+        }
+        "DeactivateMFADevice" => {
+            let user_name = params.name("UserName", "userName", 128)?;
+            let serial = params.required("SerialNumber", "serialNumber")?;
+            if !serial.eq_ignore_ascii_case(&format!("arn:aws:iam::{account}:mfa/{user_name}")) {
+                return Err(ApiError::new(
+                    http::StatusCode::NOT_FOUND,
+                    "NoSuchEntity",
+                    format!("MFA Device with serial number {serial} does not exist."),
+                ));
+            }
+            service
+                .deactivate_user_mfa(caller, user_name)
+                .await
+                .map_err(|e| match e {
+                    service::ServiceError::Conflict(_) => ApiError::new(
+                        http::StatusCode::NOT_FOUND,
+                        "NoSuchEntity",
+                        format!("MFA Device with serial number {serial} does not exist."),
+                    ),
+                    other => other.into(),
+                })?;
+            Ok(None)
         }
         "CreateAccessKey" => {
             let user_name = params.optional_name("UserName", "userName", 128)?;

@@ -71,6 +71,7 @@ fn caller() -> (Caller, Compiled) {
         mfa_nonce: None,
         mfa_ciphertext: None,
         mfa_last_step: None,
+        mfa_enabled_at: None,
         tags: BTreeMap::from([("team".to_string(), "blue".to_string())]),
         boundary_arn: None,
         session_epoch: 0,

@@ -32,6 +32,26 @@ impl Service {
         }
     }
 
+    /// The user whose MFA devices are listed (`iam:ListMFADevices`): `name`, or the
+    /// caller's own user.
+    pub async fn mfa_owner(
+        &self,
+        caller: &Caller,
+        name: Option<&str>,
+    ) -> Result<User, ServiceError> {
+        match name.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => Ok(self
+                .user_for(caller, "iam:ListMFADevices", name, |_| Extra::new())
+                .await?
+                .0),
+            None => {
+                self.authorize(caller, "iam:ListMFADevices", &caller.user.arn)
+                    .await?;
+                Ok(caller.user.clone())
+            }
+        }
+    }
+
     /// All IAM users whose path starts with `path_prefix`, by name (`iam:ListUsers`).
     pub async fn users_under(
         &self,

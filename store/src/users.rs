@@ -31,6 +31,8 @@ pub struct User {
     pub mfa_nonce: Option<Vec<u8>>,
     pub mfa_ciphertext: Option<Vec<u8>>,
     pub mfa_last_step: Option<i64>,
+    /// When the MFA device was enabled (AWS's `EnableDate`).
+    pub mfa_enabled_at: Option<OffsetDateTime>,
     pub tags: BTreeMap<String, String>,
     /// The permissions boundary's ARN, if set.
     pub boundary_arn: Option<String>,
@@ -126,7 +128,7 @@ pub enum SignInRecord {
 
 const USER_COLUMNS: &str = "id, is_root, name, email, arn, password_hash, password_changed_at, password_reset_required,
     failed_sign_ins, locked_until, last_sign_in_at, mfa_enabled, mfa_key_id, mfa_nonce, mfa_ciphertext,
-    mfa_last_step, tags, boundary_arn, session_epoch, created_at";
+    mfa_last_step, mfa_enabled_at, tags, boundary_arn, session_epoch, created_at";
 
 fn user_from_row(row: &PgRow) -> Result<User, sqlx::Error> {
     let tags: serde_json::Value = row.try_get("tags")?;
@@ -147,6 +149,7 @@ fn user_from_row(row: &PgRow) -> Result<User, sqlx::Error> {
         mfa_nonce: row.try_get("mfa_nonce")?,
         mfa_ciphertext: row.try_get("mfa_ciphertext")?,
         mfa_last_step: row.try_get("mfa_last_step")?,
+        mfa_enabled_at: row.try_get("mfa_enabled_at")?,
         tags: serde_json::from_value(tags).unwrap_or_default(),
         boundary_arn: row.try_get("boundary_arn")?,
         session_epoch: row.try_get("session_epoch")?,

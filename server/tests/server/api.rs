@@ -1536,6 +1536,56 @@ async fn mfa_codes_from_the_users_device_prove_mfa_for_sts_once_each_and_feed_th
         "a locked user's right code is refused too: {}",
         right.1
     );
+    // An administrator sees the device and removes it through the API.
+    let listed = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[("Action", "ListMFADevices"), ("UserName", "mia")],
+    )
+    .await;
+    assert_eq!(field(&listed.1, "SerialNumber"), serial, "{}", listed.1);
+    let wrong = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[
+            ("Action", "DeactivateMFADevice"),
+            ("UserName", "mia"),
+            ("SerialNumber", "arn:aws:iam::123456789012:mfa/other"),
+        ],
+    )
+    .await;
+    assert_error(
+        &wrong,
+        404,
+        "NoSuchEntity",
+        "MFA Device with serial number arn:aws:iam::123456789012:mfa/other does not exist.",
+    );
+    let off = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[
+            ("Action", "DeactivateMFADevice"),
+            ("UserName", "mia"),
+            ("SerialNumber", &serial),
+        ],
+    )
+    .await;
+    assert_eq!(off.0, 200, "{}", off.1);
+    let listed = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "iam",
+        &[("Action", "ListMFADevices"), ("UserName", "mia")],
+    )
+    .await;
+    assert!(!listed.1.contains("<SerialNumber>"), "{}", listed.1);
 }
 
 #[tokio::test]
