@@ -14,7 +14,6 @@ use model::credentials::{AccessKeyRow, AccessKeysView};
 use store::{AccessKey, KeyUse, User};
 use time::OffsetDateTime;
 
-use crate::authz::{Extra, Permit};
 use crate::{format, Caller, Service, ServiceError};
 
 /// A created key with its secret, which is never shown again.
@@ -76,39 +75,15 @@ fn no_such_key(id: &str) -> ServiceError {
 }
 
 impl Service {
-    /// The user whose keys an operation touches: `name`, or the caller's own user.
-    /// Authorizes `action` on that user's ARN (the account's root ARN for root).
-    async fn key_owner(
-        &self,
-        caller: &Caller,
-        action: &'static str,
-        name: Option<&str>,
-    ) -> Result<(User, Permit), ServiceError> {
-        match name.map(str::trim).filter(|n| !n.is_empty()) {
-            Some(name) => {
-                self.user_for(caller, action, name, |u| {
-                    Extra::new().with_boundary(u.boundary_arn.as_deref())
-                })
-                .await
-            }
-            None if caller.role.is_some() => Err(ServiceError::invalid(
-                "user",
-                "Must specify userName when calling with non-User credentials",
-            )),
-            None => {
-                let permit = self.authorize(caller, action, &caller.user.arn).await?;
-                Ok((caller.user.clone(), permit))
-            }
-        }
-    }
-
     /// Creates a key for `user` (or the caller); at most two per user.
     pub async fn create_access_key(
         &self,
         caller: &Caller,
         user: Option<&str>,
     ) -> Result<CreatedKey, ServiceError> {
-        let (owner, permit) = self.key_owner(caller, "iam:CreateAccessKey", user).await?;
+        let (owner, permit) = self
+            .user_or_own(caller, "iam:CreateAccessKey", user)
+            .await?;
         let id = store::ids::access_key_id("AKIA");
         let secret = store::ids::secret_access_key();
         self.store_key(
@@ -199,7 +174,7 @@ impl Service {
         caller: &Caller,
         user: Option<&str>,
     ) -> Result<(User, Vec<AccessKey>), ServiceError> {
-        let (owner, _) = self.key_owner(caller, "iam:ListAccessKeys", user).await?;
+        let (owner, _) = self.user_or_own(caller, "iam:ListAccessKeys", user).await?;
         let keys = self.store.access_keys_of(&owner.id).await?;
         Ok((owner, keys))
     }
@@ -308,7 +283,9 @@ impl Service {
         id: &str,
         active: bool,
     ) -> Result<(), ServiceError> {
-        let (owner, permit) = self.key_owner(caller, "iam:UpdateAccessKey", user).await?;
+        let (owner, permit) = self
+            .user_or_own(caller, "iam:UpdateAccessKey", user)
+            .await?;
         let state = if active { "Active" } else { "Inactive" };
         self.store
             .set_access_key_active(
@@ -330,7 +307,9 @@ impl Service {
         user: Option<&str>,
         id: &str,
     ) -> Result<(), ServiceError> {
-        let (owner, permit) = self.key_owner(caller, "iam:DeleteAccessKey", user).await?;
+        let (owner, permit) = self
+            .user_or_own(caller, "iam:DeleteAccessKey", user)
+            .await?;
         self.store
             .delete_access_key(
                 &owner.id,

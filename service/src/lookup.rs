@@ -13,23 +13,7 @@ impl Service {
         caller: &Caller,
         name: Option<&str>,
     ) -> Result<User, ServiceError> {
-        match name.map(str::trim).filter(|n| !n.is_empty()) {
-            Some(name) => Ok(self
-                .user_for(caller, "iam:GetUser", name, |u| {
-                    Extra::new().with_boundary(u.boundary_arn.as_deref())
-                })
-                .await?
-                .0),
-            None if caller.role.is_some() => Err(ServiceError::invalid(
-                "user",
-                "Must specify userName when calling with non-User credentials",
-            )),
-            None => {
-                self.authorize(caller, "iam:GetUser", &caller.user.arn)
-                    .await?;
-                Ok(caller.user.clone())
-            }
-        }
+        Ok(self.user_or_own(caller, "iam:GetUser", name).await?.0)
     }
 
     /// The user whose MFA devices are listed (`iam:ListMFADevices`): `name`, or the
@@ -39,17 +23,10 @@ impl Service {
         caller: &Caller,
         name: Option<&str>,
     ) -> Result<User, ServiceError> {
-        match name.map(str::trim).filter(|n| !n.is_empty()) {
-            Some(name) => Ok(self
-                .user_for(caller, "iam:ListMFADevices", name, |_| Extra::new())
-                .await?
-                .0),
-            None => {
-                self.authorize(caller, "iam:ListMFADevices", &caller.user.arn)
-                    .await?;
-                Ok(caller.user.clone())
-            }
-        }
+        Ok(self
+            .user_or_own(caller, "iam:ListMFADevices", name)
+            .await?
+            .0)
     }
 
     /// All IAM users whose path starts with `path_prefix`, by name (`iam:ListUsers`).

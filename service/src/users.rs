@@ -62,6 +62,34 @@ impl Service {
         Ok((user, permit))
     }
 
+    /// The user an operation names, or without a name the caller's own user (AWS's
+    /// rule for keys, `GetUser`, MFA devices), authorized as `action` on its ARN with
+    /// its boundary in context. Role sessions have no user of their own: they must
+    /// name one.
+    pub(crate) async fn user_or_own(
+        &self,
+        caller: &Caller,
+        action: &'static str,
+        name: Option<&str>,
+    ) -> Result<(User, Permit), ServiceError> {
+        match name.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => {
+                self.user_for(caller, action, name, |u| {
+                    Extra::new().with_boundary(u.boundary_arn.as_deref())
+                })
+                .await
+            }
+            None if caller.role.is_some() => Err(ServiceError::invalid(
+                "user",
+                "Must specify userName when calling with non-User credentials",
+            )),
+            None => {
+                let permit = self.authorize(caller, action, &caller.user.arn).await?;
+                Ok((caller.user.clone(), permit))
+            }
+        }
+    }
+
     pub async fn list_users(
         &self,
         caller: &Caller,
