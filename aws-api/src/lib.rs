@@ -164,16 +164,6 @@ pub async fn handle(state: &ApiState, request: Request<Body>) -> Response {
         headers: &headers,
         body: &body,
     };
-    // Until the signature is checked, its scope (or else the Version) names the API
-    // whose namespace an error is written in.
-    let scope = identity::sigv4::read(&http).ok().map(|c| c.service);
-    let guessed = if scope.as_deref() == Some("sts")
-        || (scope.is_none() && params.get("Version") == Some(Api::Sts.version()))
-    {
-        Api::Sts
-    } else {
-        Api::Iam
-    };
     let action_name = params.get("Action").unwrap_or_default().to_string();
     let (caller, claim) = match state
         .service
@@ -183,11 +173,23 @@ pub async fn handle(state: &ApiState, request: Request<Body>) -> Response {
         Ok(found) => found,
         Err(failure) => {
             let error = ApiError::from(failure);
+            // Only a refused request is read a second time: for the key it claimed and
+            // for the API whose namespace the error is written in (its scope, or else
+            // the Version).
+            let claimed = identity::sigv4::read(&http).ok();
+            let api = match claimed.as_ref().map(|c| c.service.as_str()) {
+                Some("sts") => Api::Sts,
+                None if params.get("Version") == Some(Api::Sts.version()) => Api::Sts,
+                _ => Api::Iam,
+            };
             let known = iam::action(&action_name).or_else(|| sts::action(&action_name));
             if let Some(action) = known {
                 let entry = AuditEntry {
                     at: state.service.clock().now(),
-                    actor: signer(&http),
+                    actor: claimed.map_or_else(
+                        || "anonymous".to_string(),
+                        |c| format!("access key {}", c.access_key_id),
+                    ),
                     action: action.catalogue,
                     target: String::new(),
                     source_ip: facts.ip_text(),
@@ -198,7 +200,7 @@ pub async fn handle(state: &ApiState, request: Request<Body>) -> Response {
                     tracing::warn!("audit of a refused signature: {e}");
                 }
             }
-            return error_response(guessed, &error, &id);
+            return error_response(api, &error, &id);
         }
     };
     let api = match claim.service.as_str() {
@@ -210,7 +212,7 @@ pub async fn handle(state: &ApiState, request: Request<Body>) -> Response {
                 "SignatureDoesNotMatch",
                 format!("Credential should be scoped to correct service: 'iam' or 'sts', not '{other}'. "),
             );
-            return error_response(guessed, &error, &id);
+            return error_response(Api::Iam, &error, &id);
         }
     };
     if action_name.is_empty() {
@@ -268,13 +270,5 @@ async fn audit(
     let entry = caller.audit(action.catalogue, "", outcome, detail);
     if let Err(e) = state.service.audit_later(entry).await {
         tracing::warn!("audit of an API call: {e}");
-    }
-}
-
-/// The access key a refused request claimed, for the audit log.
-fn signer(request: &HttpRequest<'_>) -> String {
-    match identity::sigv4::read(request) {
-        Ok(claim) => format!("access key {}", claim.access_key_id),
-        Err(_) => "anonymous".into(),
     }
 }
