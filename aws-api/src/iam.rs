@@ -79,6 +79,12 @@ pub const ACTIONS: &[Action] = actions![
     "TagUser" => true,
     "UntagUser" => true,
     "ListUserTags" => false,
+    "TagRole" => true,
+    "UntagRole" => true,
+    "ListRoleTags" => false,
+    "TagPolicy" => true,
+    "UntagPolicy" => true,
+    "ListPolicyTags" => false,
     "UpdateAssumeRolePolicy" => true,
     "UpdateRole" => true,
     "PutUserPermissionsBoundary" => true,
@@ -143,10 +149,8 @@ fn user_fields(x: &mut Xml, u: &User, account: &str, with_tags: bool) {
                 .text("PermissionsBoundaryArn", boundary);
         });
     }
-    if with_tags && !u.tags.is_empty() {
-        x.list("Tags", &u.tags, |x, (k, v)| {
-            x.text("Key", k).text("Value", v);
-        });
+    if with_tags {
+        tags_xml(x, &u.tags);
     }
 }
 
@@ -170,7 +174,23 @@ fn login_profile_xml(x: &mut Xml, profile: &service::profiles::LoginProfile) {
     });
 }
 
+/// A role as `GetRole` and `CreateRole` answer it, with its tags.
 fn role_xml(x: &mut Xml, r: &store::Role) {
+    listed_role_xml(x, r);
+    tags_xml(x, &r.tags);
+}
+
+/// Tags as AWS lists them inside an entity; none leaves the element out.
+fn tags_xml(x: &mut Xml, tags: &std::collections::BTreeMap<String, String>) {
+    if !tags.is_empty() {
+        x.list("Tags", tags, |x, (k, v)| {
+            x.text("Key", k).text("Value", v);
+        });
+    }
+}
+
+/// A role in a listing: no tags, as AWS's `ListRoles` leaves them out.
+fn listed_role_xml(x: &mut Xml, r: &store::Role) {
     x.text("Path", &entity_path(&r.arn, "role"))
         .text("RoleName", &r.name)
         .text("RoleId", &r.id)
@@ -265,6 +285,9 @@ fn policy_xml(x: &mut Xml, p: &service::lookup::ManagedPolicyView, with_descript
     }
     x.text("CreateDate", &date(p.created_at))
         .text("UpdateDate", &date(p.updated_at));
+    if with_description {
+        tags_xml(x, &p.tags);
+    }
 }
 
 /// `vN` as a version number.
@@ -331,6 +354,37 @@ fn password_error(error: service::ServiceError) -> ApiError {
             message,
         ),
         other => other.into(),
+    }
+}
+
+/// The entity a `Tag…`/`Untag…`/`List…Tags` action is about: a user or role by
+/// name, a customer policy by its ARN (AWS's own policies by theirs, which the
+/// service then refuses to tag).
+fn tag_subject(
+    action: &str,
+    params: &Params,
+    account: &str,
+) -> Result<(store::Tagged, String), ApiError> {
+    if action.ends_with("UserTags") || action.ends_with("User") {
+        Ok((
+            store::Tagged::User,
+            params.name("UserName", "userName", 128)?.to_string(),
+        ))
+    } else if action.ends_with("RoleTags") || action.ends_with("Role") {
+        Ok((
+            store::Tagged::Role,
+            params.name("RoleName", "roleName", 64)?.to_string(),
+        ))
+    } else {
+        let arn = policy_arn(params)?;
+        let name = policy_name_of(arn, account)?;
+        let exact = arn == format!("arn:aws:iam::{account}:policy/{name}")
+            || (arn == format!("arn:aws:iam::aws:policy/{name}")
+                && service::authz::template_named(name).is_some());
+        if !exact {
+            return Err(no_such_policy(arn));
+        }
+        Ok((store::Tagged::Policy, name.to_string()))
     }
 }
 
@@ -635,7 +689,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let document = params.required("PolicyDocument", "policyDocument")?;
             let description = params.get("Description").unwrap_or_default();
             let created = service
-                .create_policy(caller, policy_name, description, document)
+                .create_policy(caller, policy_name, description, document, &params.tags()?)
                 .await?;
             let mut x = Xml::new();
             x.element("Policy", |x| {
@@ -652,6 +706,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                 }
                 x.text("CreateDate", &date(created.created_at))
                     .text("UpdateDate", &date(created.updated_at));
+                tags_xml(x, &created.tags);
             });
             Ok(Some(x))
         }
@@ -688,6 +743,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                 require_mfa: false,
                 max_session_hours: seconds / 3600,
                 trust_policy: document.to_string(),
+                tags: params.tags()?,
             };
             let role = service.create_role(caller, form).await?;
             let mut x = Xml::new();
@@ -705,7 +761,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let prefix = params.path_prefix()?;
             let roles = service.roles_under(caller, &prefix).await?;
             let mut x = Xml::new();
-            page(&mut x, params, "Roles", &roles, role_xml)?;
+            page(&mut x, params, "Roles", &roles, listed_role_xml)?;
             Ok(Some(x))
         }
         "DeleteRole" => {
@@ -1006,8 +1062,8 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             service.delete_login_profile(caller, user_name).await?;
             Ok(None)
         }
-        "TagUser" => {
-            let user_name = params.name("UserName", "userName", 128)?;
+        "TagUser" | "TagRole" | "TagPolicy" => {
+            let (tagged, subject) = tag_subject(name, params, account)?;
             let tags = params.tags()?;
             if tags.is_empty() {
                 return Err(ApiError::validation(
@@ -1016,19 +1072,22 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                     "Member must not be null",
                 ));
             }
-            service.tag_user(caller, user_name, &tags).await?;
+            service.tag(caller, tagged, &subject, &tags).await?;
             Ok(None)
         }
-        "UntagUser" => {
-            let user_name = params.name("UserName", "userName", 128)?;
+        "UntagUser" | "UntagRole" | "UntagPolicy" => {
+            let (tagged, subject) = tag_subject(name, params, account)?;
             let keys = tag_keys(params)?;
-            service.untag_user(caller, user_name, &keys).await?;
+            service.untag(caller, tagged, &subject, &keys).await?;
             Ok(None)
         }
-        "ListUserTags" => {
-            let user_name = params.name("UserName", "userName", 128)?;
-            let user = service.user_tags(caller, user_name).await?;
-            let tags: Vec<(String, String)> = user.tags.into_iter().collect();
+        "ListUserTags" | "ListRoleTags" | "ListPolicyTags" => {
+            let (tagged, subject) = tag_subject(name, params, account)?;
+            let tags: Vec<(String, String)> = service
+                .tags_of(caller, tagged, &subject)
+                .await?
+                .into_iter()
+                .collect();
             let mut x = Xml::new();
             page(&mut x, params, "Tags", &tags, |x, (k, v)| {
                 x.text("Key", k).text("Value", v);

@@ -4,6 +4,7 @@
 use http::StatusCode;
 
 use crate::error::ApiError;
+use model::tags::TagError;
 
 /// The parameters of one request, from the query string and the form body.
 #[derive(Debug, Clone, Default)]
@@ -168,22 +169,59 @@ impl Params {
         let indexed: Vec<(usize, String, String)> =
             indexed.into_iter().map(|(n, (k, v))| (n, k, v)).collect();
         for (n, key, value) in &indexed {
-            if key.is_empty() || key.chars().count() > 128 {
-                return Err(ApiError::validation(
+            let rule = match model::tags::check(key, value) {
+                Ok(()) => continue,
+                Err(rule) => rule,
+            };
+            let key_member = format!("tags.{n}.member.key");
+            let value_member = format!("tags.{n}.member.value");
+            return Err(match rule {
+                TagError::KeyLength(_) if key.is_empty() => ApiError::validation(
                     Some(key),
-                    &format!("tags.{n}.member.key"),
-                    "Member must have length between 1 and 128",
-                ));
-            }
-            if value.chars().count() > 256 {
-                return Err(ApiError::validation(
+                    &key_member,
+                    "Member must have length greater than or equal to 1",
+                ),
+                TagError::KeyLength(_) => ApiError::validation(
+                    Some(key),
+                    &key_member,
+                    "Member must have length less than or equal to 128",
+                ),
+                TagError::KeyCharacters(_) => ApiError::validation(
+                    Some(key),
+                    &key_member,
+                    &format!(
+                        "Member must satisfy regular expression pattern: {}",
+                        model::tags::KEY_PATTERN
+                    ),
+                ),
+                TagError::ValueLength(_) => ApiError::validation(
                     Some(value),
-                    &format!("tags.{n}.member.value"),
+                    &value_member,
                     "Member must have length less than or equal to 256",
-                ));
-            }
+                ),
+                TagError::ValueCharacters(_) => ApiError::validation(
+                    Some(value),
+                    &value_member,
+                    "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
+                ),
+                TagError::Duplicate(_) => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "InvalidInput", rule.to_string())
+                }
+                other => ApiError::new(StatusCode::BAD_REQUEST, "ValidationError", other.to_string()),
+            });
         }
-        Ok(indexed.into_iter().map(|(_, k, v)| (k, v)).collect())
+        let pairs: Vec<(String, String)> = indexed
+            .iter()
+            .map(|(_, k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Err(e @ TagError::Duplicate(_)) = model::tags::check_all(&pairs) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidInput",
+                e.to_string(),
+            ));
+        }
+        Ok(pairs)
     }
 
     /// The parameters as the audit log records them: names and values, except

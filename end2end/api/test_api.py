@@ -257,6 +257,20 @@ def main():
     expect_error("ValidationError", iam.tag_user, UserName="api-dev", Tags=[{"Key": "aws:reserved", "Value": "x"}])
     iam.untag_user(UserName="api-dev", TagKeys=["cost"])
     assert iam.list_user_tags(UserName="api-dev")["Tags"] == [{"Key": "project", "Value": "apollo"}]
+    expect_error("InvalidInput", iam.tag_user, UserName="api-dev",
+                 Tags=[{"Key": "env", "Value": "a"}, {"Key": "Env", "Value": "b"}],
+                 message="Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+    # Roles and customer policies carry tags too; GetRole/GetPolicy answer them.
+    iam.tag_role(RoleName="api-deployer", Tags=[{"Key": "team", "Value": "platform"}])
+    iam.tag_role(RoleName="api-deployer", Tags=[{"Key": "Team", "Value": "data"}])
+    assert iam.list_role_tags(RoleName="api-deployer")["Tags"] == [{"Key": "Team", "Value": "data"}]
+    assert iam.get_role(RoleName="api-deployer")["Role"]["Tags"] == [{"Key": "Team", "Value": "data"}]
+    iam.untag_role(RoleName="api-deployer", TagKeys=["team"])
+    assert iam.list_role_tags(RoleName="api-deployer")["Tags"] == []
+    iam.tag_policy(PolicyArn=policy["Arn"], Tags=[{"Key": "owner", "Value": "security"}])
+    assert iam.get_policy(PolicyArn=policy["Arn"])["Policy"]["Tags"] == [{"Key": "owner", "Value": "security"}]
+    iam.untag_policy(PolicyArn=policy["Arn"], TagKeys=["owner"])
+    assert iam.list_policy_tags(PolicyArn=policy["Arn"])["Tags"] == []
     iam.update_account_password_policy(MinimumPasswordLength=8, AllowUsersToChangePassword=True)
 
     # The simulator, with AWS's parameters and answers.

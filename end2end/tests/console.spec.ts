@@ -919,6 +919,28 @@ test.describe.serial("Portcullis console", () => {
     const after = asRole();
     expect(after.status).not.toBe(0);
     expect(after.stderr).toContain("AccessDenied");
+
+    // Tags: set in the console, seen by the API; a key in another case replaces the
+    // tag; AWS's character rule is explained; removed from the row.
+    const tags = page.getByTestId("tags");
+    await expect(tags.getByTestId("no-tags")).toBeVisible();
+    await tags.getByLabel("Key").fill("team");
+    await tags.getByLabel("Value").fill("platform");
+    await tags.getByRole("button", { name: "Add tag" }).click();
+    await expect(tags.locator("tbody tr")).toHaveCount(1);
+    const tagged = awsCli(rootKey, rootSecret, "iam", "list-role-tags", "--role-name", "kira-deployer");
+    expect(JSON.parse(tagged.stdout).Tags).toEqual([{ Key: "team", Value: "platform" }]);
+    await tags.getByLabel("Key").fill("TEAM");
+    await tags.getByLabel("Value").fill("data");
+    await tags.getByRole("button", { name: "Add tag" }).click();
+    await expect(tags.locator("tbody tr")).toHaveCount(1);
+    await expect(tags.locator("tbody tr")).toContainText("TEAM");
+    await expect(tags.locator("tbody tr")).toContainText("data");
+    await tags.getByLabel("Key").fill("cost*center");
+    await tags.getByRole("button", { name: "Add tag" }).click();
+    await expect(tags.getByRole("alert")).toContainText("may only hold letters, digits, spaces");
+    await tags.getByRole("button", { name: "Remove tag TEAM" }).click();
+    await expect(tags.getByTestId("no-tags")).toBeVisible();
     await page.goto("/users/kira");
 
     // Inactive: the key stops working at once.

@@ -16,6 +16,7 @@ pub mod roles;
 pub mod session;
 pub mod settings;
 pub mod simulator;
+pub mod tags;
 pub mod users;
 pub mod validate;
 

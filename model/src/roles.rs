@@ -49,4 +49,7 @@ pub struct NewRole {
     pub max_session_hours: i32,
     /// When not blank, used as is instead of building one.
     pub trust_policy: String,
+    /// Tags to create it with (AWS's `CreateRole` takes them; needs `iam:TagRole`).
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
 }

@@ -87,7 +87,6 @@ pub struct UserDetail {
     /// chosen (otherwise it is the first group joined).
     pub billing_group: Option<String>,
     pub billing_group_chosen: bool,
-    pub tags: Vec<(String, String)>,
     /// Recent audit rows about the user; empty when the viewer may not read the
     /// audit log (`activity_refused` says why).
     pub activity: Vec<ActivityRow>,

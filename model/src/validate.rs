@@ -80,42 +80,6 @@ pub fn email(email: &str) -> Result<(), String> {
     }
 }
 
-/// Tags as `key=value` lines: AWS's limits of 50 tags, keys ≤ 128, values ≤ 256.
-pub fn tags(text: &str) -> Result<std::collections::BTreeMap<String, String>, String> {
-    let mut tags = std::collections::BTreeMap::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let Some((key, value)) = line.split_once('=') else {
-            return Err(format!("Line {}: write each tag as key=value.", i + 1));
-        };
-        let (key, value) = (key.trim(), value.trim());
-        tag(key, value).map_err(|m| format!("Line {}: {m}", i + 1))?;
-        tags.insert(key.to_string(), value.to_string());
-    }
-    if tags.len() > 50 {
-        return Err("A user can have at most 50 tags.".into());
-    }
-    Ok(tags)
-}
-
-/// One tag: a key of 1 to 128 characters not starting with `aws:`, a value of at
-/// most 256.
-pub fn tag(key: &str, value: &str) -> Result<(), String> {
-    if key.is_empty() || key.chars().count() > 128 {
-        return Err("a tag key has 1 to 128 characters.".into());
-    }
-    if value.chars().count() > 256 {
-        return Err("a tag value has at most 256 characters.".into());
-    }
-    if key.to_ascii_lowercase().starts_with("aws:") {
-        return Err("tag keys starting with aws: are reserved.".into());
-    }
-    Ok(())
-}
-
 /// Whether a form's return address is a path on this site: `//host` and `/\\host`
 /// would send the browser elsewhere, and control characters could split a header.
 pub fn is_local_path(back: &str) -> bool {
@@ -162,15 +126,9 @@ mod tests {
     }
 
     #[test]
-    fn emails_and_tags() {
+    fn emails() {
         assert!(email("root@example.com").is_ok());
         assert!(email("root@localhost").is_err());
         assert!(email("no-at.example.com").is_err());
-        assert_eq!(
-            tags("team=blue\n\ncost-center = 42").map(|t| t.len()),
-            Ok(2)
-        );
-        assert!(tags("novalue").is_err());
-        assert!(tags("aws:x=1").is_err());
     }
 }

@@ -306,6 +306,23 @@ impl Extra {
         self
     }
 
+    /// `aws:ResourceTag/KEY` (and IAM's own `iam:ResourceTag/KEY`) for the tags of
+    /// the user, role or policy the request is about.
+    pub fn with_resource_tags(
+        mut self,
+        tags: &std::collections::BTreeMap<String, String>,
+    ) -> Extra {
+        for (key, value) in tags {
+            for prefix in ["aws:ResourceTag/", "iam:ResourceTag/"] {
+                self.0.push((
+                    format!("{prefix}{key}"),
+                    ContextValue::Single(value.clone()),
+                ));
+            }
+        }
+        self
+    }
+
     /// `iam:PermissionsBoundary`, when there is one.
     pub fn with_boundary(self, boundary: Option<&str>) -> Extra {
         match boundary {

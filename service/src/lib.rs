@@ -42,6 +42,7 @@ pub mod signin;
 pub mod simulator;
 mod stack;
 pub mod sts;
+pub mod tags;
 pub mod users;
 
 use std::sync::Arc;

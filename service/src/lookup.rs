@@ -84,14 +84,7 @@ impl Service {
 impl Service {
     /// A role by name (`iam:GetRole`).
     pub async fn get_role(&self, caller: &Caller, name: &str) -> Result<store::Role, ServiceError> {
-        let name = name.trim();
-        let found = self.store.role(name).await?;
-        let resource = match &found {
-            Some(role) => role.arn.clone(),
-            None => crate::authz::arn::role(&caller.account_id, name),
-        };
-        self.authorize(caller, "iam:GetRole", &resource).await?;
-        found.ok_or_else(|| ServiceError::no_such("role", name))
+        Ok(self.role_for(caller, "iam:GetRole", name).await?.0)
     }
 }
 
@@ -134,6 +127,7 @@ pub struct ManagedPolicyView {
     /// `(version, document, is default, created)`, newest first.
     pub versions: Vec<store::PolicyVersion>,
     pub aws_managed: bool,
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// The templates have no row: a stable id from the name, and the day the catalogue
@@ -173,6 +167,7 @@ fn template_view(
             created_at: day,
         }],
         aws_managed: true,
+        tags: Default::default(),
     }
 }
 
@@ -191,6 +186,7 @@ fn customer_view(
         updated_at: p.updated_at,
         versions,
         aws_managed: false,
+        tags: p.tags,
     }
 }
 
@@ -245,16 +241,9 @@ impl Service {
         name: &str,
         action: &'static str,
     ) -> Result<Vec<store::EffectivePolicy>, ServiceError> {
-        let name = name.trim();
-        let found = self.find_holder(holder, name).await?;
-        let resource = match (&found, holder) {
-            (Some(row), _) => row.arn.clone(),
-            (None, model::Holder::User) => crate::authz::arn::user(&caller.account_id, name),
-            (None, model::Holder::Group) => crate::authz::arn::group(&caller.account_id, name),
-            (None, model::Holder::Role) => crate::authz::arn::role(&caller.account_id, name),
-        };
-        self.authorize(caller, action, &resource).await?;
-        let row = found.ok_or_else(|| ServiceError::no_such(holder.what(), name))?;
+        let (row, _) = self
+            .holder_as(caller, holder, name, action, Extra::new())
+            .await?;
         let mut permissions = self.store.own_permissions(holder, &row.id).await?;
         permissions.policies.retain(|p| p.direct);
         Ok(permissions.policies)

@@ -22,6 +22,8 @@ pub(crate) struct HolderRow {
     pub name: String,
     pub arn: String,
     pub boundary: Option<String>,
+    /// `aws:ResourceTag/*` of requests about it (groups have none).
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// The engine's kind for an inline policy of this holder (sets its size quota).
@@ -67,18 +69,21 @@ impl Service {
                 name: u.name,
                 arn: u.arn,
                 boundary: u.boundary_arn,
+                tags: u.tags,
             }),
             Holder::Group => self.store.group(name).await?.map(|g| HolderRow {
                 id: g.id,
                 name: g.name,
                 arn: g.arn,
                 boundary: None,
+                tags: Default::default(),
             }),
             Holder::Role => self.store.role(name).await?.map(|r| HolderRow {
                 id: r.id,
                 name: r.name,
                 arn: r.arn,
                 boundary: r.boundary_arn,
+                tags: r.tags,
             }),
         })
     }
@@ -93,12 +98,29 @@ impl Service {
         spellings: Spellings,
         extra: Extra,
     ) -> Result<(HolderRow, Permit), ServiceError> {
+        self.holder_as(caller, holder, name, holder.action(spellings), extra)
+            .await
+    }
+
+    /// Looks the holder up, then authorizes `action` on its stored ARN with its
+    /// boundary (`iam:PermissionsBoundary`), its tags (`aws:ResourceTag/*`) and
+    /// `extra`; a missing holder is authorized on the ARN it would have, so a refusal
+    /// never tells whether it exists.
+    pub(crate) async fn holder_as(
+        &self,
+        caller: &Caller,
+        holder: Holder,
+        name: &str,
+        action: &'static str,
+        extra: Extra,
+    ) -> Result<(HolderRow, Permit), ServiceError> {
         let name = name.trim();
-        let action = holder.action(spellings);
         let found = self.find_holder(holder, name).await?;
         let permit = match &found {
             Some(row) => {
-                let extra = extra.with_boundary(row.boundary.as_deref());
+                let extra = extra
+                    .with_boundary(row.boundary.as_deref())
+                    .with_resource_tags(&row.tags);
                 self.authorize_with(caller, action, &row.arn, &extra)
                     .await?
             }
@@ -284,7 +306,11 @@ impl Service {
                         caller,
                         holder.action(actions::PUT_BOUNDARY),
                         &resource,
-                        &Extra::new().with("iam:PermissionsBoundary", new),
+                        &Extra::new()
+                            .with("iam:PermissionsBoundary", new)
+                            .with_resource_tags(
+                                &found.as_ref().map(|r| r.tags.clone()).unwrap_or_default(),
+                            ),
                     )
                     .await?;
                 let row = found.ok_or_else(|| ServiceError::no_such(holder.what(), name))?;

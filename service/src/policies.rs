@@ -6,7 +6,7 @@ use model::policies::{FindingRow, PolicyCheck, PolicyDetail, PolicyRow, SummaryR
 use policy::{PolicyDocument, PolicyKind};
 use store::{ManagedPolicy, PolicyVersion};
 
-use crate::authz::{arn, template_named, templates, Permit};
+use crate::authz::{arn, template_named, templates, Extra, Permit};
 use crate::error::OnField;
 use crate::{format, Caller, Service, ServiceError};
 
@@ -182,6 +182,19 @@ impl Service {
         action: &'static str,
         name: &str,
     ) -> Result<(Found, Permit), ServiceError> {
+        self.policy_for_with(caller, action, name, Extra::new())
+            .await
+    }
+
+    /// [`Service::policy_for`] with the request's own context keys; a customer
+    /// policy's tags are added to them.
+    pub(crate) async fn policy_for_with(
+        &self,
+        caller: &Caller,
+        action: &'static str,
+        name: &str,
+        extra: Extra,
+    ) -> Result<(Found, Permit), ServiceError> {
         let name = name.trim();
         let found = match template_named(name) {
             Some((arn, (template, _))) => Some(Found::Template(arn, template)),
@@ -196,7 +209,13 @@ impl Service {
             Some(Found::Customer(policy, _)) => policy.arn.clone(),
             None => arn::policy(&caller.account_id, name),
         };
-        let permit = self.authorize(caller, action, &resource).await?;
+        let extra = match &found {
+            Some(Found::Customer(policy, _)) => extra.with_resource_tags(&policy.tags),
+            _ => extra,
+        };
+        let permit = self
+            .authorize_with(caller, action, &resource, &extra)
+            .await?;
         let found = found.ok_or_else(|| {
             ServiceError::no_such_policy(None, &arn::policy(&caller.account_id, name))
         })?;
@@ -279,9 +298,12 @@ impl Service {
         name: &str,
         description_text: &str,
         document: &str,
+        tags: &[(String, String)],
     ) -> Result<ManagedPolicy, ServiceError> {
         let name = name.trim();
         policy_name(name)?;
+        model::tags::check_all(tags)?;
+        let tags: std::collections::BTreeMap<String, String> = tags.iter().cloned().collect();
         if template_named(name).is_some() {
             return Err(ServiceError::invalid(
                 "name",
@@ -289,13 +311,15 @@ impl Service {
             ));
         }
         let description_text = description(description_text)?;
+        let target = arn::policy(&caller.account_id, name);
+        let extra = Extra::new().with_request_tags(&tags);
         let permit = self
-            .authorize(
-                caller,
-                "iam:CreatePolicy",
-                &arn::policy(&caller.account_id, name),
-            )
+            .authorize_with(caller, "iam:CreatePolicy", &target, &extra)
             .await?;
+        if !tags.is_empty() {
+            self.authorize_with(caller, "iam:TagPolicy", &target, &extra)
+                .await?;
+        }
         validated(document, PolicyKind::Managed, "document")?;
         self.store
             .create_policy(
@@ -303,6 +327,7 @@ impl Service {
                 name,
                 description_text,
                 document,
+                &tags,
                 &permit.audit(caller, ""),
             )
             .await

@@ -1,11 +1,8 @@
 //! What the API manages on a user besides keys and policies: the console password
-//! as AWS's "login profile", and tags. The console sets passwords through
+//! as AWS's "login profile". The console sets passwords through
 //! [`Service::reset_user_password`]; both doors end in the same store calls.
 
-use std::collections::BTreeMap;
-
 use model::users::PasswordMode;
-use store::User;
 
 use crate::authz::Extra;
 use crate::{Caller, Service, ServiceError};
@@ -131,75 +128,5 @@ impl Service {
                 store::StoreError::NotFound { .. } => no_profile(&user.name),
                 other => other.into(),
             })
-    }
-
-    /// `iam:TagUser`: adds or replaces tags, with `aws:RequestTag/*` and
-    /// `aws:TagKeys` in context, within AWS's limit of 50.
-    pub async fn tag_user(
-        &self,
-        caller: &Caller,
-        name: &str,
-        tags: &[(String, String)],
-    ) -> Result<(), ServiceError> {
-        for (key, value) in tags {
-            model::validate::tag(key, value)
-                .map_err(|m| ServiceError::invalid("tags", format!("Tag {key}: {m}")))?;
-        }
-        let requested: BTreeMap<String, String> = tags.iter().cloned().collect();
-        let (user, permit) = self
-            .user_for(caller, "iam:TagUser", name, |_| {
-                Extra::new().with_request_tags(&requested)
-            })
-            .await?;
-        let mut merged = user.tags.clone();
-        merged.extend(requested);
-        if merged.len() > 50 {
-            return Err(ServiceError::LimitExceeded {
-                field: "tags",
-                message: "The number of tags has reached the maximum limit.".into(),
-            });
-        }
-        self.store
-            .set_user_tags(
-                &user.id,
-                &merged,
-                &permit.audit(caller, format!("{} tag(s) set", tags.len())),
-            )
-            .await?;
-        Ok(())
-    }
-
-    /// `iam:UntagUser`, with `aws:TagKeys` in context.
-    pub async fn untag_user(
-        &self,
-        caller: &Caller,
-        name: &str,
-        keys: &[String],
-    ) -> Result<(), ServiceError> {
-        let (user, permit) = self
-            .user_for(caller, "iam:UntagUser", name, |_| {
-                Extra::new().with_tag_keys(keys)
-            })
-            .await?;
-        let mut kept = user.tags.clone();
-        for key in keys {
-            kept.remove(key);
-        }
-        self.store
-            .set_user_tags(
-                &user.id,
-                &kept,
-                &permit.audit(caller, format!("{} tag(s) removed", keys.len())),
-            )
-            .await?;
-        Ok(())
-    }
-
-    /// `iam:ListUserTags`.
-    pub async fn user_tags(&self, caller: &Caller, name: &str) -> Result<User, ServiceError> {
-        Ok(self
-            .user_for(caller, "iam:ListUserTags", name, |_| Extra::new())
-            .await?
-            .0)
     }
 }

@@ -149,11 +149,23 @@ fn cannot_switch(role: &str) -> String {
 }
 
 impl Service {
-    async fn role_for(
+    pub(crate) async fn role_for(
         &self,
         caller: &Caller,
         action: &'static str,
         name: &str,
+    ) -> Result<(Role, Permit), ServiceError> {
+        self.role_for_with(caller, action, name, Extra::new()).await
+    }
+
+    /// [`Service::role_for`] with the request's own context keys; the role's
+    /// boundary and tags are added to them.
+    pub(crate) async fn role_for_with(
+        &self,
+        caller: &Caller,
+        action: &'static str,
+        name: &str,
+        extra: Extra,
     ) -> Result<(Role, Permit), ServiceError> {
         let name = name.trim();
         let found = self.store.role(name).await?;
@@ -161,8 +173,12 @@ impl Service {
             Some(role) => role.arn.clone(),
             None => arn::role(&caller.account_id, name),
         };
-        let extra =
-            Extra::new().with_boundary(found.as_ref().and_then(|r| r.boundary_arn.as_deref()));
+        let extra = match &found {
+            Some(role) => extra
+                .with_boundary(role.boundary_arn.as_deref())
+                .with_resource_tags(&role.tags),
+            None => extra,
+        };
         let permit = self
             .authorize_with(caller, action, &resource, &extra)
             .await?;
@@ -196,13 +212,17 @@ impl Service {
         model::validate::role_name(name).map_err(|m| ServiceError::invalid("name", m))?;
         let description = description(&form.description)?;
         let max_session = max_session(form.max_session_hours)?;
+        model::tags::check_all(&form.tags)?;
+        let tags: std::collections::BTreeMap<String, String> = form.tags.iter().cloned().collect();
+        let target = arn::role(&caller.account_id, name);
+        let extra = Extra::new().with_request_tags(&tags);
         let permit = self
-            .authorize(
-                caller,
-                "iam:CreateRole",
-                &arn::role(&caller.account_id, name),
-            )
+            .authorize_with(caller, "iam:CreateRole", &target, &extra)
             .await?;
+        if !tags.is_empty() {
+            self.authorize_with(caller, "iam:TagRole", &target, &extra)
+                .await?;
+        }
         let document = if form.trust_policy.trim().is_empty() {
             let external_id = form.external_id.trim();
             if !external_id.is_empty() {
@@ -240,10 +260,13 @@ impl Service {
         self.store
             .create_role(
                 &caller.account_id,
-                name,
-                description,
-                &document,
-                max_session,
+                &store::roles::NewRole {
+                    name,
+                    description,
+                    trust_policy: &document,
+                    max_session_seconds: max_session,
+                    tags: &tags,
+                },
                 &permit.audit(caller, ""),
             )
             .await

@@ -224,19 +224,22 @@ impl Service {
             self.authorize(caller, "iam:SimulateCustomPolicy", "*")
                 .await?;
         } else {
-            let found = self.find_holder(kind, &name).await?;
-            let resource = found.as_ref().map_or_else(
-                || match kind {
-                    Holder::User => arn::user(&account, &name),
-                    Holder::Group => arn::group(&account, &name),
-                    Holder::Role => arn::role(&account, &name),
-                },
-                |row| row.arn.clone(),
-            );
-            self.authorize(caller, "iam:SimulatePrincipalPolicy", &resource)
-                .await?;
-            let row =
-                found.ok_or_else(|| ServiceError::no_such_in("subject", kind.what(), &name))?;
+            let (row, _) = self
+                .holder_as(
+                    caller,
+                    kind,
+                    &name,
+                    "iam:SimulatePrincipalPolicy",
+                    crate::authz::Extra::new(),
+                )
+                .await
+                .map_err(|e| match e {
+                    ServiceError::NotFound { message, .. } => ServiceError::NotFound {
+                        field: Some("subject"),
+                        message,
+                    },
+                    other => other,
+                })?;
             let permissions = match kind {
                 Holder::User => {
                     if let Some(user) = self.store.user_by_id(&row.id).await? {

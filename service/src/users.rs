@@ -1,6 +1,8 @@
 //! IAM users: list, create, inspect, reset a password, unlock, remove an MFA device,
 //! end sessions, delete.
 
+use std::collections::BTreeMap;
+
 use model::audit::ActivityRow;
 use model::users::{PasswordMode, UserDetail, UserPage, UserRow, UserSort, PER_PAGE};
 use model::Holder;
@@ -50,7 +52,8 @@ impl Service {
         let found = self.store.user_by_name(name.trim()).await?;
         let permit = match &found {
             Some(user) => {
-                self.authorize_with(caller, action, &user.arn, &extra(user))
+                let extra = extra(user).with_resource_tags(&user.tags);
+                self.authorize_with(caller, action, &user.arn, &extra)
                     .await?
             }
             None => {
@@ -145,19 +148,11 @@ impl Service {
     ) -> Result<CreatedUser, ServiceError> {
         let name = input.name.trim().to_string();
         model::validate::user_name(&name).map_err(|m| ServiceError::invalid("name", m))?;
-        let mut tags =
-            model::validate::tags(&input.tags).map_err(|m| ServiceError::invalid("tags", m))?;
-        for (key, value) in &input.tag_pairs {
-            model::validate::tag(key, value)
-                .map_err(|m| ServiceError::invalid("tags", format!("Tag {key}: {m}")))?;
-            tags.insert(key.clone(), value.clone());
-        }
-        if tags.len() > 50 {
-            return Err(ServiceError::LimitExceeded {
-                field: "tags",
-                message: "A user can have at most 50 tags.".into(),
-            });
-        }
+        let mut pairs =
+            model::tags::parse_lines(&input.tags).map_err(|m| ServiceError::invalid("tags", m))?;
+        pairs.extend(input.tag_pairs.iter().cloned());
+        model::tags::check_all(&pairs)?;
+        let tags: BTreeMap<String, String> = pairs.into_iter().collect();
         let boundary = input
             .boundary
             .as_deref()
@@ -302,7 +297,6 @@ impl Service {
             all_groups,
             billing_group,
             billing_group_chosen: chosen.is_some(),
-            tags: user.tags.into_iter().collect(),
             activity,
             activity_refused,
             generated_password,

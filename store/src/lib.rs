@@ -19,6 +19,7 @@ pub mod permissions;
 pub mod policies;
 pub mod roles;
 pub mod settings;
+pub mod tags;
 pub mod temporary;
 pub mod throttle;
 pub mod users;
@@ -36,6 +37,7 @@ pub use permissions::{AttachError, EffectivePolicy, Holder, Permissions};
 pub use policies::{ManagedPolicy, PolicyVersion};
 pub use roles::Role;
 pub use settings::AccountSettings;
+pub use tags::{TagChangeError, Tagged};
 pub use temporary::TemporaryCredential;
 pub use users::{
     MfaFactor, NewUser, SignInLimit, SignInRecord, SignInStart, User, UserQuery, UserSort,

@@ -5,6 +5,8 @@
 //! documents are validated by the caller (the policy engine) before they get here.
 //! Every change that alters what applies notifies every server process.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use time::OffsetDateTime;
@@ -26,6 +28,7 @@ pub struct ManagedPolicy {
     pub default_version: i32,
     /// Users, groups and roles it is attached to or bounds.
     pub attachments: i64,
+    pub tags: BTreeMap<String, String>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -39,7 +42,7 @@ pub struct PolicyVersion {
 }
 
 const POLICY_COLUMNS: &str =
-    "p.id, p.name, p.arn, p.description, p.default_version, p.created_at, p.updated_at,
+    "p.id, p.name, p.arn, p.description, p.default_version, p.tags, p.created_at, p.updated_at,
     (SELECT count(*) FROM user_policies u WHERE u.policy_arn = p.arn)
       + (SELECT count(*) FROM group_policies g WHERE g.policy_arn = p.arn)
       + (SELECT count(*) FROM role_policies r WHERE r.policy_arn = p.arn)
@@ -54,6 +57,7 @@ fn policy_from_row(row: &sqlx::postgres::PgRow) -> Result<ManagedPolicy, sqlx::E
         description: row.try_get("description")?,
         default_version: row.try_get("default_version")?,
         attachments: row.try_get("attachments")?,
+        tags: crate::tags::tags_from(row.try_get("tags")?),
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -81,19 +85,21 @@ impl Store {
         name: &str,
         description: &str,
         document: &str,
+        tags: &BTreeMap<String, String>,
         audit: &AuditEntry,
     ) -> Result<ManagedPolicy, StoreError> {
         let mut tx = self.pool().begin().await?;
         let id = unique_id("ANPA");
         let arn = format!("arn:aws:iam::{account}:policy/{name}");
         sqlx::query(
-            "INSERT INTO policies (id, name, arn, description, default_version, next_version)
-             VALUES ($1, $2, $3, $4, 1, 2)",
+            "INSERT INTO policies (id, name, arn, description, default_version, next_version, tags)
+             VALUES ($1, $2, $3, $4, 1, 2, $5)",
         )
         .bind(&id)
         .bind(name)
         .bind(&arn)
         .bind(description)
+        .bind(crate::tags::tags_value(tags))
         .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::unique(e, "policy", name))?;

@@ -1,6 +1,8 @@
 //! Roles: named sets of policies, given to users and groups or assumed through their
 //! trust policy. Documents are validated by the caller (the policy engine) first.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use time::OffsetDateTime;
@@ -30,13 +32,14 @@ pub struct Role {
     pub trust_policy: String,
     pub max_session_seconds: i32,
     pub boundary_arn: Option<String>,
+    pub tags: BTreeMap<String, String>,
     pub created_at: OffsetDateTime,
     /// Users and groups it is given to: `user alice`, `group auditors`.
     pub holders: Vec<String>,
 }
 
 const ROLE_COLUMNS: &str = "r.id, r.name, r.arn, r.description, r.trust_policy,
-    r.max_session_seconds, r.boundary_arn, r.created_at,
+    r.max_session_seconds, r.boundary_arn, r.tags, r.created_at,
     ARRAY(SELECT 'user ' || u.name FROM user_roles ur JOIN users u ON u.id = ur.user_id
           WHERE ur.role_id = r.id
           UNION ALL
@@ -53,9 +56,20 @@ fn role_from_row(row: &sqlx::postgres::PgRow) -> Result<Role, sqlx::Error> {
         trust_policy: row.try_get("trust_policy")?,
         max_session_seconds: row.try_get("max_session_seconds")?,
         boundary_arn: row.try_get("boundary_arn")?,
+        tags: crate::tags::tags_from(row.try_get("tags")?),
         created_at: row.try_get("created_at")?,
         holders: row.try_get("holders")?,
     })
+}
+
+/// A role to create, its documents already validated.
+#[derive(Debug, Clone)]
+pub struct NewRole<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub trust_policy: &'a str,
+    pub max_session_seconds: i32,
+    pub tags: &'a BTreeMap<String, String>,
 }
 
 /// A recorded session of a role (times in Unix seconds).
@@ -88,24 +102,23 @@ impl Store {
     pub async fn create_role(
         &self,
         account: &str,
-        name: &str,
-        description: &str,
-        trust_policy: &str,
-        max_session_seconds: i32,
+        role: &NewRole<'_>,
         audit: &AuditEntry,
     ) -> Result<Role, StoreError> {
         let mut tx = self.pool().begin().await?;
         let id = unique_id("AROA");
+        let name = role.name;
         sqlx::query(
-            "INSERT INTO roles (id, name, arn, description, trust_policy, max_session_seconds)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO roles (id, name, arn, description, trust_policy, max_session_seconds, tags)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&id)
         .bind(name)
         .bind(format!("arn:aws:iam::{account}:role/{name}"))
-        .bind(description)
-        .bind(trust_policy)
-        .bind(max_session_seconds)
+        .bind(role.description)
+        .bind(role.trust_policy)
+        .bind(role.max_session_seconds)
+        .bind(crate::tags::tags_value(role.tags))
         .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::unique(e, "role", name))?;

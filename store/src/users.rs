@@ -872,24 +872,6 @@ impl Store {
         commit(tx, audit).await
     }
 
-    /// Replaces a user's tags. Announced: tags are `aws:PrincipalTag/*` in every
-    /// server's cached decisions.
-    pub async fn set_user_tags(
-        &self,
-        user_id: &str,
-        tags: &BTreeMap<String, String>,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let value = serde_json::to_value(tags).map_err(|e| StoreError::Encoding(e.to_string()))?;
-        sqlx::query("UPDATE users SET tags = $2 WHERE id = $1")
-            .bind(user_id)
-            .bind(value)
-            .execute(&mut *tx)
-            .await?;
-        self.commit_and_announce(tx, audit).await
-    }
-
     /// Uses a TOTP step as proof of MFA for temporary credentials: accepted once, newer
     /// than the last one used, while MFA is on; a success clears the failure count.
     pub async fn consume_mfa_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {

@@ -754,6 +754,7 @@ async fn customer_policies_keep_five_versions_and_cannot_be_deleted_while_attach
             "Reports",
             "read reports",
             &doc(1),
+            &Default::default(),
             &audit("iam:CreatePolicy", "Reports"),
         )
         .await
@@ -766,6 +767,7 @@ async fn customer_policies_keep_five_versions_and_cannot_be_deleted_while_attach
                 "REPORTS",
                 "",
                 &doc(1),
+                &Default::default(),
                 &audit("iam:CreatePolicy", "REPORTS")
             )
             .await,
@@ -943,13 +945,11 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
         .await
         .unwrap();
     let trust = r#"{"Version":"2012-10-17","Statement":[]}"#;
+    let tags = Default::default();
     let role = store
         .create_role(
             &account,
-            "Auditor",
-            "",
-            trust,
-            3600,
+            &new_role("Auditor", trust, &tags),
             &audit("iam:CreateRole", "Auditor"),
         )
         .await
@@ -959,10 +959,7 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
         store
             .create_role(
                 &account,
-                "auditor",
-                "",
-                trust,
-                3600,
+                &new_role("auditor", trust, &tags),
                 &audit("iam:CreateRole", "x")
             )
             .await,
@@ -1118,6 +1115,7 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
             "Ceiling",
             "",
             inline,
+            &Default::default(),
             &audit("iam:CreatePolicy", "Ceiling"),
         )
         .await
@@ -1208,4 +1206,18 @@ async fn the_embedded_cluster_starts_from_a_private_folder() {
     drop(cluster);
     std::fs::remove_dir_all(&location).unwrap();
     std::fs::remove_dir_all(&private).unwrap();
+}
+
+fn new_role<'a>(
+    name: &'a str,
+    trust: &'a str,
+    tags: &'a std::collections::BTreeMap<String, String>,
+) -> store::roles::NewRole<'a> {
+    store::roles::NewRole {
+        name,
+        description: "",
+        trust_policy: trust,
+        max_session_seconds: 3600,
+        tags,
+    }
 }

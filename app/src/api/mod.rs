@@ -12,4 +12,5 @@ pub mod policies;
 pub mod roles;
 pub mod settings;
 pub mod simulator;
+pub mod tags;
 pub mod users;

@@ -41,6 +41,7 @@ pub async fn create_role(
         require_mfa: require_mfa.is_some(),
         max_session_hours,
         trust_policy,
+        tags: Vec::new(),
     };
     let role = state()?
         .service

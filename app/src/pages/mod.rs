@@ -16,6 +16,7 @@ mod settings;
 mod signin;
 mod simulator;
 mod spend;
+mod tags;
 mod uploader;
 mod users;
 

@@ -1,5 +1,6 @@
 //! Managed policies: the list, creating one, one policy's versions and summary.
 
+use super::tags::TagsPanel;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -154,7 +155,8 @@ pub fn PolicyPage() -> impl IntoView {
                             }
                         }).collect_view();
                         let editing = (!p.row.template).then(|| {
-                            let (edit_name, delete_name) = (policy_name.clone(), policy_name.clone());
+                            let (edit_name, delete_name, tags_name) =
+                                (policy_name.clone(), policy_name.clone(), policy_name.clone());
                             let (refused_version, refused_delete) = (
                                 p.refusals.reason("iam:CreatePolicyVersion"),
                                 p.refusals.reason("iam:DeletePolicy"),
@@ -174,6 +176,7 @@ pub fn PolicyPage() -> impl IntoView {
                                     </ActionForm>
                                     </Guard>
                                 </section>
+                                <TagsPanel kind="policy" name=tags_name/>
                                 <section class="panel danger-zone">
                                     <h2>"Delete policy"</h2>
                                     <p>"A policy can only be deleted once it is detached everywhere. Type the policy name to confirm."</p>

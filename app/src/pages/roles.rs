@@ -1,5 +1,6 @@
 //! Roles: the list with the create form, one role's page, and "Switch role".
 
+use super::tags::TagsPanel;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -194,6 +195,7 @@ pub fn RolePage() -> impl IntoView {
                                 </ActionForm>
                                 </Guard>
                             </section>
+                            <TagsPanel kind="role" name=r.name.clone()/>
                             <section class="panel" data-testid="role-sessions">
                                 <h2>"Sessions"</h2>
                                 <p data-testid="active-sessions">{match r.active_sessions {

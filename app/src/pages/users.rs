@@ -1,5 +1,6 @@
 //! Users: the searchable, sortable, paged list with the create form, and one user's page.
 
+use super::tags::TagsPanel;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -217,7 +218,6 @@ pub fn UserPage() -> impl IntoView {
                         let joinable: Vec<String> = u.all_groups.iter().filter(|g| !u.groups.contains(g)).cloned().collect();
                         let none_left = joinable.is_empty().then(|| view! { <option value="" disabled=true selected=true>"No other groups"</option> });
                         let options = joinable.into_iter().map(|g| view! { <option value=g.clone()>{g.clone()}</option> }).collect_view();
-                        let tags = if u.tags.is_empty() { "None".to_string() } else { u.tags.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ") };
                         let activity = u.activity.iter().cloned().map(|a| view! {
                             <tr><td>{a.at}</td><td>{a.actor}</td><td>{a.action}</td><td class=a.outcome.clone()>{a.outcome.clone()}</td><td>{a.source_ip}</td></tr>
                         }).collect_view();
@@ -242,8 +242,6 @@ pub fn UserPage() -> impl IntoView {
                                 <dt>"Last sign-in"</dt><dd>{u.last_sign_in.clone()}</dd>
                                 <dt>"MFA"</dt><dd data-testid="user-mfa">{if u.mfa_enabled { "Virtual MFA device" } else { "Not enabled" }}</dd>
                                 <dt>"Status"</dt><dd>{if u.locked { "Locked after failed sign-ins" } else { "Active" }}</dd>
-                                <dt>"Tags"</dt>
-                                <dd>{tags}</dd>
                             </dl>
                             {permissions}
                             <section class="panel" data-testid="groups">
@@ -289,6 +287,7 @@ pub fn UserPage() -> impl IntoView {
                                 <FormError error=billing_value/>
                             </section>
                             <AccessKeysPanel user=u.name.clone()/>
+                            <TagsPanel kind="user" name=u.name.clone()/>
                             <section class="panel">
                                 <h2>"Console password"</h2>
                                 <Guard reason=refused("iam:UpdateLoginProfile") action="iam:UpdateLoginProfile">

@@ -1652,3 +1652,377 @@ async fn parallel_requests_cannot_pass_the_key_limit_or_spend_one_mfa_code_twice
     let granted = answers.iter().filter(|a| a.0 == 200).count();
     assert_eq!(granted, 1, "{answers:?}");
 }
+
+/// `(Action, …)` plus `Tags.member.N` for each pair, as owned strings.
+fn with_tags(base: &[(&str, &str)], tags: &[(String, String)]) -> Vec<(String, String)> {
+    let mut params: Vec<(String, String)> = base
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    for (n, (key, value)) in tags.iter().enumerate() {
+        params.push((format!("Tags.member.{}.Key", n + 1), key.clone()));
+        params.push((format!("Tags.member.{}.Value", n + 1), value.clone()));
+    }
+    params
+}
+
+async fn call_owned(
+    app: &TestApp,
+    key: &str,
+    secret: &str,
+    params: &[(String, String)],
+) -> (u16, String) {
+    let borrowed: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    call_api(app, key, secret, "iam", &borrowed).await
+}
+
+fn pair(key: &str, value: &str) -> (String, String) {
+    (key.to_string(), value.to_string())
+}
+
+#[tokio::test]
+async fn tags_on_users_roles_and_policies_follow_aws_rules_and_conditions() {
+    let app = api_app().await;
+    let account = app.store.account_id().await.unwrap().unwrap();
+    let root = |params: Vec<(String, String)>| {
+        let app = &app;
+        async move { call_owned(app, ROOT_KEY, ROOT_SECRET, &params).await }
+    };
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+
+    // CreateRole with tags: GetRole answers them, ListRoles leaves them out.
+    let created = root(with_tags(
+        &[
+            ("Action", "CreateRole"),
+            ("RoleName", "red-team"),
+            ("AssumeRolePolicyDocument", &trust),
+        ],
+        &[pair("team", "red")],
+    ))
+    .await;
+    assert_eq!(created.0, 200, "{}", created.1);
+    assert!(
+        created
+            .1
+            .contains("<Tags><member><Key>team</Key><Value>red</Value></member></Tags>"),
+        "{}",
+        created.1
+    );
+    let listed = root(with_tags(&[("Action", "ListRoles")], &[])).await;
+    assert!(
+        listed.1.contains("red-team") && !listed.1.contains("<Tags>"),
+        "{}",
+        listed.1
+    );
+
+    // A key in another case replaces the tag: one Team, never team and Team.
+    let retag = root(with_tags(
+        &[("Action", "TagRole"), ("RoleName", "red-team")],
+        &[pair("Team", "blue")],
+    ))
+    .await;
+    assert_eq!(retag.0, 200, "{}", retag.1);
+    let tags = root(with_tags(
+        &[("Action", "ListRoleTags"), ("RoleName", "red-team")],
+        &[],
+    ))
+    .await;
+    assert!(tags.1.contains("<Tags><member><Key>Team</Key><Value>blue</Value></member></Tags><IsTruncated>false</IsTruncated>"), "{}", tags.1);
+    // Two keys differing only in case in one request: AWS's InvalidInput, nothing set.
+    let duplicate = root(with_tags(
+        &[("Action", "TagRole"), ("RoleName", "red-team")],
+        &[pair("env", "a"), pair("ENV", "b")],
+    ))
+    .await;
+    assert_error(
+        &duplicate,
+        400,
+        "InvalidInput",
+        "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+    );
+    let bad_key = root(with_tags(
+        &[("Action", "TagRole"), ("RoleName", "red-team")],
+        &[pair("a*b", "x")],
+    ))
+    .await;
+    assert_error(&bad_key, 400, "ValidationError", "1 validation error detected: Value 'a*b' at 'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+");
+    let bad_value = root(with_tags(
+        &[("Action", "TagRole"), ("RoleName", "red-team")],
+        &[pair("ok", "semi;colon")],
+    ))
+    .await;
+    assert_eq!(
+        field(&bad_value.1, "Code"),
+        "ValidationError",
+        "{}",
+        bad_value.1
+    );
+    let after = app.store.role("red-team").await.unwrap().unwrap();
+    assert_eq!(after.tags.len(), 1, "{:?}", after.tags);
+    // Untag in any case.
+    let untag = root(vec![
+        pair("Action", "UntagRole"),
+        pair("RoleName", "red-team"),
+        pair("TagKeys.member.1", "TEAM"),
+    ])
+    .await;
+    assert_eq!(untag.0, 200, "{}", untag.1);
+    assert!(app
+        .store
+        .role("red-team")
+        .await
+        .unwrap()
+        .unwrap()
+        .tags
+        .is_empty());
+    let missing = root(with_tags(
+        &[("Action", "TagRole"), ("RoleName", "nobody")],
+        &[pair("a", "b")],
+    ))
+    .await;
+    assert_error(
+        &missing,
+        404,
+        "NoSuchEntity",
+        "The role with name nobody cannot be found.",
+    );
+
+    // Policies by ARN: create with tags, tag, list, untag; AWS's own cannot be tagged.
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"red"}}}]}"#;
+    let policy = root(with_tags(
+        &[
+            ("Action", "CreatePolicy"),
+            ("PolicyName", "read-red-roles"),
+            ("PolicyDocument", document),
+        ],
+        &[pair("owner", "platform")],
+    ))
+    .await;
+    assert_eq!(policy.0, 200, "{}", policy.1);
+    assert!(
+        policy.1.contains("<Key>owner</Key><Value>platform</Value>"),
+        "{}",
+        policy.1
+    );
+    let arn = format!("arn:aws:iam::{account}:policy/read-red-roles");
+    let tagged = root(with_tags(
+        &[("Action", "TagPolicy"), ("PolicyArn", &arn)],
+        &[pair("tier", "gold")],
+    ))
+    .await;
+    assert_eq!(tagged.0, 200, "{}", tagged.1);
+    let got = root(with_tags(
+        &[("Action", "GetPolicy"), ("PolicyArn", &arn)],
+        &[],
+    ))
+    .await;
+    assert!(
+        got.1.contains("<Key>tier</Key><Value>gold</Value>"),
+        "{}",
+        got.1
+    );
+    let listed = root(with_tags(
+        &[
+            ("Action", "ListPolicyTags"),
+            ("PolicyArn", &arn),
+            ("MaxItems", "1"),
+        ],
+        &[],
+    ))
+    .await;
+    assert_eq!(field(&listed.1, "IsTruncated"), "true", "{}", listed.1);
+    let untagged = root(vec![
+        pair("Action", "UntagPolicy"),
+        pair("PolicyArn", &arn),
+        pair("TagKeys.member.1", "Owner"),
+    ])
+    .await;
+    assert_eq!(untagged.0, 200, "{}", untagged.1);
+    let managed = root(with_tags(
+        &[
+            ("Action", "TagPolicy"),
+            ("PolicyArn", "arn:aws:iam::aws:policy/ReadOnlyAccess"),
+        ],
+        &[pair("a", "b")],
+    ))
+    .await;
+    assert_eq!(field(&managed.1, "Code"), "InvalidInput", "{}", managed.1);
+    let elsewhere = root(with_tags(
+        &[
+            ("Action", "TagPolicy"),
+            (
+                "PolicyArn",
+                "arn:aws:iam::999999999999:policy/read-red-roles",
+            ),
+        ],
+        &[pair("a", "b")],
+    ))
+    .await;
+    assert_eq!(
+        field(&elsewhere.1, "Code"),
+        "NoSuchEntity",
+        "{}",
+        elsewhere.1
+    );
+
+    // Fifty at most, counted after the change: replacing a key in another case fits.
+    let fifty: Vec<(String, String)> = (0..50).map(|n| pair(&format!("k{n}"), "v")).collect();
+    let full = root(with_tags(
+        &[("Action", "CreateUser"), ("UserName", "full")],
+        &fifty,
+    ))
+    .await;
+    assert_eq!(full.0, 200, "{}", full.1);
+    let more = root(with_tags(
+        &[("Action", "TagUser"), ("UserName", "full")],
+        &[pair("k50", "v")],
+    ))
+    .await;
+    assert_error(
+        &more,
+        409,
+        "LimitExceeded",
+        "The number of tags has reached the maximum limit.",
+    );
+    let replace = root(with_tags(
+        &[("Action", "TagUser"), ("UserName", "full")],
+        &[pair("K1", "new")],
+    ))
+    .await;
+    assert_eq!(replace.0, 200, "{}", replace.1);
+    assert_eq!(
+        app.store
+            .user_by_name("full")
+            .await
+            .unwrap()
+            .unwrap()
+            .tags
+            .len(),
+        50
+    );
+
+    // Two TagRole calls of 30 new keys each at once: one wins, never 60 tags.
+    let calls = ["a", "b"].map(|prefix| {
+        let tags: Vec<(String, String)> = (0..30)
+            .map(|n| pair(&format!("{prefix}{n}"), "v"))
+            .collect();
+        root(with_tags(
+            &[("Action", "TagRole"), ("RoleName", "red-team")],
+            &tags,
+        ))
+    });
+    let [first, second] = calls;
+    let (first, second) = tokio::join!(first, second);
+    let statuses = [first.0, second.0];
+    assert!(
+        statuses.contains(&200) && statuses.contains(&409),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.store
+            .role("red-team")
+            .await
+            .unwrap()
+            .unwrap()
+            .tags
+            .len(),
+        30
+    );
+
+    // Conditions see the entity's tags and the request's, whatever case the caller writes.
+    let blue = root(with_tags(
+        &[
+            ("Action", "CreateRole"),
+            ("RoleName", "blue-team"),
+            ("AssumeRolePolicyDocument", &trust),
+        ],
+        &[pair("team", "blue")],
+    ))
+    .await;
+    assert_eq!(blue.0, 200, "{}", blue.1);
+    root(with_tags(
+        &[("Action", "TagRole"), ("RoleName", "red-team")],
+        &[pair("team", "red")],
+    ))
+    .await;
+    root(with_tags(
+        &[("Action", "CreateUser"), ("UserName", "tina")],
+        &[],
+    ))
+    .await;
+    root(vec![
+        pair("Action", "AttachUserPolicy"),
+        pair("UserName", "tina"),
+        pair("PolicyArn", &arn),
+    ])
+    .await;
+    let tag_red_only = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:TagRole","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/team":"red"}}}]}"#;
+    let put = root(vec![
+        pair("Action", "PutUserPolicy"),
+        pair("UserName", "tina"),
+        pair("PolicyName", "tag-red"),
+        pair("PolicyDocument", tag_red_only),
+    ])
+    .await;
+    assert_eq!(put.0, 200, "{}", put.1);
+    let key = root(vec![
+        pair("Action", "CreateAccessKey"),
+        pair("UserName", "tina"),
+    ])
+    .await;
+    let (tina_key, tina_secret) = (
+        field(&key.1, "AccessKeyId"),
+        field(&key.1, "SecretAccessKey"),
+    );
+    let tina = |params: Vec<(String, String)>| {
+        let (app, k, s) = (&app, tina_key.clone(), tina_secret.clone());
+        async move { call_owned(app, &k, &s, &params).await }
+    };
+    let red = tina(with_tags(
+        &[("Action", "GetRole"), ("RoleName", "red-team")],
+        &[],
+    ))
+    .await;
+    assert_eq!(red.0, 200, "{}", red.1);
+    let refused = tina(with_tags(
+        &[("Action", "GetRole"), ("RoleName", "blue-team")],
+        &[],
+    ))
+    .await;
+    assert_error(&refused, 403, "AccessDenied", &format!("User: arn:aws:iam::{account}:user/tina is not authorized to perform: iam:GetRole on resource: arn:aws:iam::{account}:role/blue-team because no identity-based policy allows the iam:GetRole action"));
+    let allowed = tina(with_tags(
+        &[("Action", "TagRole"), ("RoleName", "blue-team")],
+        &[pair("team", "red")],
+    ))
+    .await;
+    assert_eq!(allowed.0, 200, "{}", allowed.1);
+    for spelling in ["team", "TEAM", "Team"] {
+        let sneaky = tina(with_tags(
+            &[("Action", "TagRole"), ("RoleName", "red-team")],
+            &[pair(spelling, "blue")],
+        ))
+        .await;
+        assert_eq!(
+            field(&sneaky.1, "Code"),
+            "AccessDenied",
+            "{spelling}: {}",
+            sneaky.1
+        );
+    }
+    assert_eq!(
+        app.store
+            .role("red-team")
+            .await
+            .unwrap()
+            .unwrap()
+            .tags
+            .get("team")
+            .map(String::as_str),
+        Some("red")
+    );
+}
