@@ -230,20 +230,21 @@ pub fn user_principal(user: &store::User, account: &str) -> policy::Principal {
     }
 }
 
-/// A session named `session` of a role, as the engine sees it (no user tags, as in
-/// AWS).
+/// A session named `session` of a role, as the engine sees it: the role's tags are
+/// its principal tags, never the assuming user's, as in AWS.
 pub fn role_session_principal(
     account: &str,
     role_id: &str,
     role_name: &str,
     session: &str,
+    tags: &std::collections::BTreeMap<String, String>,
 ) -> policy::Principal {
     policy::Principal {
         kind: policy::PrincipalKind::RoleSession,
         arn: role_session_arn(account, role_name, session),
         account: account.to_string(),
         id: Some(format!("{role_id}:{session}")),
-        tags: Default::default(),
+        tags: tags.clone(),
         source_arn: None,
     }
 }
@@ -256,6 +257,7 @@ pub fn engine_principal(caller: &Caller) -> policy::Principal {
             &role.role_id,
             &role.role_name,
             &role.session_name,
+            &role.tags,
         ),
         None => user_principal(&caller.user, &caller.account_id),
     }

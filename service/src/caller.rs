@@ -41,6 +41,24 @@ pub struct RoleSession {
     pub session_name: String,
     pub started: i64,
     pub expires: i64,
+    /// The role's tags, which are the session's `aws:PrincipalTag/*` as in AWS.
+    pub tags: std::collections::BTreeMap<String, String>,
+}
+
+impl From<store::roles::RoleSessionRecord> for RoleSession {
+    fn from(r: store::roles::RoleSessionRecord) -> Self {
+        RoleSession {
+            id: r.id,
+            user_id: r.user_id,
+            role_id: r.role_id,
+            role_name: r.role_name,
+            role_arn: r.role_arn,
+            session_name: r.session_name,
+            started: r.started,
+            expires: r.expires,
+            tags: r.role_tags,
+        }
+    }
 }
 
 /// How AWS names a role session: `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`.

@@ -479,6 +479,7 @@ impl Service {
             session_name: caller.user.name.clone(),
             started: now,
             expires: now + seconds,
+            tags: role.tags,
         })
     }
 

@@ -283,16 +283,7 @@ impl Service {
                             record.session_name, record.role_name
                         ))));
                     }
-                    Some(record) => Some(RoleSession {
-                        id: record.id.clone(),
-                        user_id: record.user_id.clone(),
-                        role_id: record.role_id.clone(),
-                        role_name: record.role_name.clone(),
-                        role_arn: record.role_arn.clone(),
-                        session_name: record.session_name.clone(),
-                        started: record.started,
-                        expires: record.expires,
-                    }),
+                    Some(record) => Some(RoleSession::from(record.clone())),
                 };
                 let issued = Issued {
                     at: credential.issued_at.unix_timestamp(),

@@ -739,16 +739,7 @@ impl Service {
                     .role_session(id)
                     .await?
                     .filter(|r| r.user_id == user.id && r.expires > stamp && !r.ended)
-                    .map(|r| RoleSession {
-                        id: r.id,
-                        user_id: r.user_id,
-                        role_id: r.role_id,
-                        role_name: r.role_name,
-                        role_arn: r.role_arn,
-                        session_name: r.session_name,
-                        started: r.started,
-                        expires: r.expires,
-                    }),
+                    .map(RoleSession::from),
                 None => None,
             };
             let change = if stamp - last_seen > 60 {

@@ -260,7 +260,13 @@ impl Service {
                     self.store.own_permissions(Holder::Group, &row.id).await?
                 }
                 Holder::Role => {
-                    principal = role_session_principal(&account, &row.id, &row.name, "simulation");
+                    principal = role_session_principal(
+                        &account,
+                        &row.id,
+                        &row.name,
+                        "simulation",
+                        &row.tags,
+                    );
                     self.store.role_permissions(&row.id).await?
                 }
             };
@@ -406,7 +412,7 @@ impl Service {
         }
         for role in self.store.roles().await? {
             let permissions = everyone.get(&role.id).unwrap_or(&empty);
-            let who = role_session_principal(&account, &role.id, &role.name, "session");
+            let who = role_session_principal(&account, &role.id, &role.name, "session", &role.tags);
             if let Some(through) = decide(permissions, who)? {
                 allowed.push(Allowed {
                     kind: "role".into(),

@@ -84,6 +84,8 @@ pub struct RoleSessionRecord {
     pub started: i64,
     pub expires: i64,
     pub ended: bool,
+    /// The role's tags: the session's `aws:PrincipalTag/*`.
+    pub role_tags: BTreeMap<String, String>,
 }
 
 /// What a role is given to.
@@ -325,7 +327,7 @@ impl Store {
     /// A role session with its role's current name and ARN.
     pub async fn role_session(&self, id: &str) -> Result<Option<RoleSessionRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT s.id, s.user_id, s.role_id, r.name, r.arn, s.session_name,
+            "SELECT s.id, s.user_id, s.role_id, r.name, r.arn, s.session_name, r.tags,
                     extract(epoch FROM s.started_at)::bigint AS started,
                     extract(epoch FROM s.expires_at)::bigint AS expires,
                     s.ended_at IS NOT NULL AS ended
@@ -345,6 +347,7 @@ impl Store {
             started: row.try_get("started")?,
             expires: row.try_get("expires")?,
             ended: row.try_get("ended")?,
+            role_tags: crate::tags::tags_from(row.try_get("tags")?),
         }))
     }
 

@@ -2025,4 +2025,62 @@ async fn tags_on_users_roles_and_policies_follow_aws_rules_and_conditions() {
             .map(String::as_str),
         Some("red")
     );
+
+    // A role's tags are its sessions' aws:PrincipalTag/*, and a change reaches
+    // sessions already issued.
+    let assume_any = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#;
+    root(vec![
+        pair("Action", "PutUserPolicy"),
+        pair("UserName", "tina"),
+        pair("PolicyName", "assume"),
+        pair("PolicyDocument", assume_any),
+    ])
+    .await;
+    let by_tag = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"red"}}}]}"#;
+    let put = root(vec![
+        pair("Action", "PutRolePolicy"),
+        pair("RoleName", "red-team"),
+        pair("PolicyName", "list-if-red"),
+        pair("PolicyDocument", by_tag),
+    ])
+    .await;
+    assert_eq!(put.0, 200, "{}", put.1);
+    let assumed = call_api(
+        &app,
+        &tina_key,
+        &tina_secret,
+        "sts",
+        &[
+            ("Action", "AssumeRole"),
+            ("RoleArn", &format!("arn:aws:iam::{account}:role/red-team")),
+            ("RoleSessionName", "tagged"),
+        ],
+    )
+    .await;
+    assert_eq!(assumed.0, 200, "{}", assumed.1);
+    let (session_key, session_secret, token) = (
+        field(&assumed.1, "AccessKeyId"),
+        field(&assumed.1, "SecretAccessKey"),
+        field(&assumed.1, "SessionToken"),
+    );
+    let list = || {
+        call_with_token(
+            &app,
+            &session_key,
+            &session_secret,
+            &token,
+            "iam",
+            &[("Action", "ListUsers")],
+        )
+    };
+    let listed = list().await;
+    assert_eq!(listed.0, 200, "{}", listed.1);
+    root(vec![
+        pair("Action", "UntagRole"),
+        pair("RoleName", "red-team"),
+        pair("TagKeys.member.1", "team"),
+    ])
+    .await;
+    let refused = list().await;
+    assert_eq!(field(&refused.1, "Code"), "AccessDenied", "{}", refused.1);
 }
