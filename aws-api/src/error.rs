@@ -96,6 +96,11 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         use StatusCode as S;
         match e {
+            // AWS's own code for a wrong pair of MFA codes.
+            ServiceError::Invalid {
+                field: "authentication_code",
+                message,
+            } => ApiError::new(S::FORBIDDEN, "InvalidAuthenticationCode", message),
             ServiceError::Invalid { message, .. } => {
                 ApiError::new(S::BAD_REQUEST, "ValidationError", message)
             }

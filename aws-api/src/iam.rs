@@ -102,6 +102,11 @@ pub const ACTIONS: &[Action] = actions![
     "ListEntitiesForPolicy" => false,
     "ListMFADevices" => false,
     "DeactivateMFADevice" => true,
+    "CreateVirtualMFADevice" => true,
+    "EnableMFADevice" => true,
+    "ResyncMFADevice" => true,
+    "ListVirtualMFADevices" => false,
+    "DeleteVirtualMFADevice" => true,
     "CreateAccessKey" => true,
     "ListAccessKeys" => false,
     "UpdateAccessKey" => true,
@@ -545,6 +550,47 @@ fn policy_arn(params: &Params) -> Result<&str, ApiError> {
         ));
     }
     Ok(arn)
+}
+
+/// `SerialNumber`: 9 to 256 of `[\w+=/:,.@-]`, as AWS checks it.
+fn serial_number(params: &Params) -> Result<&str, ApiError> {
+    let serial = params.required("SerialNumber", "serialNumber")?;
+    let length = serial.chars().count();
+    if !(9..=256).contains(&length) {
+        return Err(ApiError::validation(
+            Some(serial),
+            "serialNumber",
+            "Member must have length greater than or equal to 9",
+        ));
+    }
+    if !serial
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_+=/:,.@-".contains(c))
+    {
+        return Err(ApiError::validation(
+            Some(serial),
+            "serialNumber",
+            "Member must satisfy regular expression pattern: [\\w+=/:,.@-]+",
+        ));
+    }
+    Ok(serial)
+}
+
+/// `AuthenticationCode1`/`2`: six digits, as AWS checks them.
+fn authentication_code<'a>(
+    params: &'a Params,
+    name: &str,
+    member: &str,
+) -> Result<&'a str, ApiError> {
+    let code = params.required(name, member)?;
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::validation(
+            Some(code),
+            member,
+            "Member must satisfy regular expression pattern: [\\d]+",
+        ));
+    }
+    Ok(code)
 }
 
 fn access_key_id(params: &Params) -> Result<&str, ApiError> {
@@ -1268,7 +1314,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                 x.text("UserName", u.display_name())
                     .text(
                         "SerialNumber",
-                        &format!("arn:aws:iam::{account}:mfa/{}", u.display_name()),
+                        &format!("arn:aws:iam::{account}:mfa/{}", u.mfa_device()),
                     )
                     .text(
                         "EnableDate",
@@ -1279,25 +1325,80 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
         }
         "DeactivateMFADevice" => {
             let user_name = params.name("UserName", "userName", 128)?;
-            let serial = params.required("SerialNumber", "serialNumber")?;
-            if !serial.eq_ignore_ascii_case(&format!("arn:aws:iam::{account}:mfa/{user_name}")) {
+            let serial = serial_number(params)?;
+            service
+                .deactivate_mfa_device(caller, user_name, serial)
+                .await?;
+            Ok(None)
+        }
+        "CreateVirtualMFADevice" => {
+            let name = params.name("VirtualMFADeviceName", "virtualMFADeviceName", 226)?;
+            if params.get("Path").is_some_and(|p| p != "/") || !params.tags()?.is_empty() {
                 return Err(ApiError::new(
-                    http::StatusCode::NOT_FOUND,
-                    "NoSuchEntity",
-                    format!("MFA Device with serial number {serial} does not exist."),
+                    http::StatusCode::BAD_REQUEST,
+                    "InvalidInput",
+                    "Portcullis keeps MFA devices at path / and without tags: leave Path and Tags out.",
                 ));
             }
-            service
-                .deactivate_user_mfa(caller, user_name)
-                .await
-                .map_err(|e| match e {
-                    service::ServiceError::Conflict(_) => ApiError::new(
-                        http::StatusCode::NOT_FOUND,
-                        "NoSuchEntity",
-                        format!("MFA Device with serial number {serial} does not exist."),
-                    ),
-                    other => other.into(),
-                })?;
+            let created = service.create_virtual_mfa_device(caller, name).await?;
+            use base64::Engine;
+            let b64 = &base64::engine::general_purpose::STANDARD;
+            let mut x = Xml::new();
+            x.element("VirtualMFADevice", |x| {
+                x.text("SerialNumber", &created.serial)
+                    .text(
+                        "Base32StringSeed",
+                        &b64.encode(created.seed_base32.as_bytes()),
+                    )
+                    .text("QRCodePNG", &b64.encode(&created.qr_png));
+            });
+            Ok(Some(x))
+        }
+        "EnableMFADevice" | "ResyncMFADevice" => {
+            let user_name = params.name("UserName", "userName", 128)?;
+            let serial = serial_number(params)?;
+            let codes = (
+                authentication_code(params, "AuthenticationCode1", "authenticationCode1")?,
+                authentication_code(params, "AuthenticationCode2", "authenticationCode2")?,
+            );
+            if name == "EnableMFADevice" {
+                service
+                    .enable_mfa_device(caller, user_name, serial, codes)
+                    .await?;
+            } else {
+                service
+                    .resync_mfa_device(caller, user_name, serial, codes)
+                    .await?;
+            }
+            Ok(None)
+        }
+        "ListVirtualMFADevices" => {
+            let which = match params.get("AssignmentStatus") {
+                None | Some("Any") => service::mfa_devices::Assignment::Any,
+                Some("Assigned") => service::mfa_devices::Assignment::Assigned,
+                Some("Unassigned") => service::mfa_devices::Assignment::Unassigned,
+                Some(other) => {
+                    return Err(ApiError::validation(
+                        Some(other),
+                        "assignmentStatus",
+                        "Member must satisfy enum value set: [Unassigned, Any, Assigned]",
+                    ))
+                }
+            };
+            let devices = service.virtual_mfa_devices(caller, which).await?;
+            let mut x = Xml::new();
+            page(&mut x, params, "VirtualMFADevices", &devices, |x, d| {
+                x.text("SerialNumber", &d.serial);
+                if let Some((user, enabled)) = &d.user {
+                    x.element("User", |x| listed_user_xml(x, user, account));
+                    x.text("EnableDate", &date(*enabled));
+                }
+            })?;
+            Ok(Some(x))
+        }
+        "DeleteVirtualMFADevice" => {
+            let serial = serial_number(params)?;
+            service.delete_virtual_mfa_device(caller, serial).await?;
             Ok(None)
         }
         "CreateAccessKey" => {

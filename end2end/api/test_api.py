@@ -23,6 +23,16 @@ AWS_CLI = os.environ.get("AWS_CLI", "aws")
 NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
 
 
+def totp(seed_base32, at):
+    """RFC 6238 with SHA-1 and six digits, as authenticator apps compute it."""
+    import base64, hashlib, hmac, struct
+    key = base64.b32decode(seed_base32 + "=" * (-len(seed_base32) % 8))
+    digest = hmac.new(key, struct.pack(">Q", int(at) // 30), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    return f"{number % 1_000_000:06d}"
+
+
 def client(service, key, secret):
     return boto3.client(
         service,
@@ -271,6 +281,35 @@ def main():
     assert iam.get_policy(PolicyArn=policy["Arn"])["Policy"]["Tags"] == [{"Key": "owner", "Value": "security"}]
     iam.untag_policy(PolicyArn=policy["Arn"], TagKeys=["owner"])
     assert iam.list_policy_tags(PolicyArn=policy["Arn"])["Tags"] == []
+
+    # Virtual MFA devices: boto3 decodes the seed and the PNG; two consecutive codes
+    # enable it; deactivated it stays unassigned until deleted.
+    import time, zlib
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="api-dev-phone")["VirtualMFADevice"]
+    serial = device["SerialNumber"]
+    assert serial == f"arn:aws:iam::{account}:mfa/api-dev-phone", device
+    seed = device["Base32StringSeed"].decode()
+    png = device["QRCodePNG"]
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR", png[:16]
+    width = int.from_bytes(png[16:20], "big")
+    idat_length = int.from_bytes(png[33:37], "big")
+    assert png[37:41] == b"IDAT"
+    assert len(zlib.decompress(png[41:41 + idat_length])) == (width + 1) * width
+    expect_error("EntityAlreadyExists", iam.create_virtual_mfa_device, VirtualMFADeviceName="API-DEV-PHONE")
+    now = time.time()
+    expect_error("InvalidAuthenticationCode", iam.enable_mfa_device, UserName="api-dev", SerialNumber=serial,
+                 AuthenticationCode1=totp(seed, now), AuthenticationCode2=totp(seed, now - 30))
+    iam.enable_mfa_device(UserName="api-dev", SerialNumber=serial,
+                          AuthenticationCode1=totp(seed, now - 30), AuthenticationCode2=totp(seed, now))
+    assert [d["SerialNumber"] for d in iam.list_mfa_devices(UserName="api-dev")["MFADevices"]] == [serial]
+    assigned = iam.list_virtual_mfa_devices(AssignmentStatus="Assigned")["VirtualMFADevices"]
+    assert [d["User"]["UserName"] for d in assigned if d["SerialNumber"] == serial] == ["api-dev"], assigned
+    expect_error("DeleteConflict", iam.delete_virtual_mfa_device, SerialNumber=serial)
+    iam.deactivate_mfa_device(UserName="api-dev", SerialNumber=serial)
+    unassigned = iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"]
+    assert serial in [d["SerialNumber"] for d in unassigned], unassigned
+    iam.delete_virtual_mfa_device(SerialNumber=serial)
+    assert serial not in [d["SerialNumber"] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]]
     iam.update_account_password_policy(MinimumPasswordLength=8, AllowUsersToChangePassword=True)
 
     # The simulator, with AWS's parameters and answers.

@@ -137,11 +137,170 @@ pub fn qr_svg(text: &str) -> Option<String> {
     ))
 }
 
+/// Finds two consecutive codes, as AWS's `EnableMFADevice` and `ResyncMFADevice`
+/// take them, within `window` steps of `unix`: returns the second code's step, after
+/// `last_step`. Every candidate is compared, so timing tells nothing.
+pub fn consecutive(
+    seed: &[u8],
+    first: &str,
+    second: &str,
+    unix: u64,
+    window: i64,
+    last_step: Option<i64>,
+) -> Option<i64> {
+    let digits = |c: &str| c.len() == DIGITS && c.bytes().all(|b| b.is_ascii_digit());
+    let (first, second) = (first.trim(), second.trim());
+    if !digits(first) || !digits(second) {
+        return None;
+    }
+    let totp = totp(seed)?;
+    let now = i64::try_from(unix / STEP_SECONDS).ok()?;
+    let code = |step: i64| -> Option<String> {
+        Some(totp.generate(u64::try_from(step).ok()? * STEP_SECONDS))
+    };
+    let mut found = None;
+    for step in (now - window).max(0)..=now + window {
+        let (Some(a), Some(b)) = (code(step), code(step + 1)) else {
+            continue;
+        };
+        let same_a: bool = a.as_bytes().ct_eq(first.as_bytes()).into();
+        let same_b: bool = b.as_bytes().ct_eq(second.as_bytes()).into();
+        if same_a && same_b && last_step.is_none_or(|last| step > last) && found.is_none() {
+            found = Some(step + 1);
+        }
+    }
+    found
+}
+
+/// A PNG QR code of `text` (AWS's `QRCodePNG`): black modules on white, four
+/// pixels each, with the standard four-module quiet zone. Written by hand (stored
+/// deflate blocks, CRC-32, Adler-32) to need no image library.
+pub fn qr_png(text: &str) -> Option<Vec<u8>> {
+    use qrcodegen::{QrCode, QrCodeEcc};
+    const SCALE: i32 = 4;
+    const BORDER: i32 = 4;
+    let qr = QrCode::encode_text(text, QrCodeEcc::Medium).ok()?;
+    let modules = qr.size() + BORDER * 2;
+    let side = u32::try_from(modules * SCALE).ok()?;
+    // 8-bit greyscale rows, each behind filter byte 0.
+    let mut raw = Vec::with_capacity((side as usize + 1) * side as usize);
+    for y in 0..modules * SCALE {
+        raw.push(0u8);
+        for x in 0..modules * SCALE {
+            let dark = qr.get_module(x / SCALE - BORDER, y / SCALE - BORDER);
+            raw.push(if dark { 0 } else { 255 });
+        }
+    }
+    let mut zlib = vec![0x78, 0x01];
+    let mut blocks = raw.chunks(65_535).peekable();
+    while let Some(block) = blocks.next() {
+        let len = u16::try_from(block.len()).ok()?;
+        zlib.push(u8::from(blocks.peek().is_none()));
+        zlib.extend_from_slice(&len.to_le_bytes());
+        zlib.extend_from_slice(&(!len).to_le_bytes());
+        zlib.extend_from_slice(block);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for byte in &raw {
+        a = (a + u32::from(*byte)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    let mut ihdr = Vec::with_capacity(13);
+    ihdr.extend_from_slice(&side.to_be_bytes());
+    ihdr.extend_from_slice(&side.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    for (kind, data) in [
+        (b"IHDR", &ihdr[..]),
+        (b"IDAT", &zlib[..]),
+        (b"IEND", &[][..]),
+    ] {
+        png.extend_from_slice(&u32::try_from(data.len()).ok()?.to_be_bytes());
+        let start = png.len();
+        png.extend_from_slice(kind);
+        png.extend_from_slice(data);
+        let crc = crc32(png.get(start..)?);
+        png.extend_from_slice(&crc.to_be_bytes());
+    }
+    Some(png)
+}
+
+/// CRC-32 (ISO-HDLC, as PNG chunks use it).
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for byte in bytes {
+        crc ^= u32::from(*byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const SEED: &[u8] = b"12345678901234567890";
+
+    #[test]
+    fn two_consecutive_codes_in_order_within_the_window() {
+        let at = 1_700_000_000u64;
+        let step = (at / STEP_SECONDS) as i64;
+        let code = |s: i64| code_at(SEED, s as u64 * STEP_SECONDS).unwrap();
+        assert_eq!(
+            consecutive(SEED, &code(step - 1), &code(step), at, 1, None),
+            Some(step)
+        );
+        // Reversed, repeated or not adjacent: refused.
+        assert_eq!(
+            consecutive(SEED, &code(step), &code(step - 1), at, 1, None),
+            None
+        );
+        assert_eq!(
+            consecutive(SEED, &code(step), &code(step), at, 1, None),
+            None
+        );
+        assert_eq!(
+            consecutive(SEED, &code(step - 2), &code(step), at, 3, None),
+            None
+        );
+        // Outside the window, unless the window is wide (a resync).
+        assert_eq!(
+            consecutive(SEED, &code(step + 9), &code(step + 10), at, 1, None),
+            None
+        );
+        assert_eq!(
+            consecutive(SEED, &code(step + 9), &code(step + 10), at, 20, None),
+            Some(step + 10)
+        );
+        // Not at or before the last step used.
+        assert_eq!(
+            consecutive(SEED, &code(step - 1), &code(step), at, 1, Some(step - 1)),
+            None
+        );
+        assert_eq!(consecutive(SEED, "12345", &code(step), at, 1, None), None);
+    }
+
+    #[test]
+    fn qr_png_is_a_valid_png() {
+        let png = qr_png("otpauth://totp/Portcullis:alice?secret=JBSWY3DPEHPK3PXP").unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        assert_eq!(&png[12..16], b"IHDR");
+        let side = u32::from_be_bytes(png[16..20].try_into().unwrap());
+        assert_eq!(side % 4, 0);
+        assert!(side >= (21 + 8) * 4);
+        // Each chunk's CRC covers its type and data.
+        let ihdr_crc = u32::from_be_bytes(png[29..33].try_into().unwrap());
+        assert_eq!(ihdr_crc, crc32(&png[12..29]));
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        assert!(png.ends_with(&[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82]));
+    }
 
     #[test]
     fn rfc_6238_vectors() {

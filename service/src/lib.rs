@@ -28,6 +28,7 @@ pub mod group_spend;
 pub mod groups;
 pub mod lookup;
 pub mod mail;
+pub mod mfa_devices;
 pub(crate) mod money;
 pub mod passwords;
 pub mod permissions;

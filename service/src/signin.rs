@@ -605,10 +605,12 @@ impl Service {
         let code = code.trim();
         if code.len() == identity::totp::DIGITS && code.bytes().all(|b| b.is_ascii_digit()) {
             let seed = self.open_seed(user)?;
+            // The device's own clock, as its last resync measured it.
+            let drift = i64::from(user.mfa_drift_steps) * identity::totp::STEP_SECONDS as i64;
             Ok(identity::totp::verify(
                 &seed,
                 code,
-                u64::try_from(now.unix_timestamp()).unwrap_or(0),
+                u64::try_from(now.unix_timestamp() + drift).unwrap_or(0),
                 user.mfa_last_step,
             )
             .map(MfaFactor::Step))

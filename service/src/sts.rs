@@ -89,7 +89,7 @@ impl Service {
             .user_by_id(&caller.user.id)
             .await?
             .ok_or(ServiceError::SignedOut)?;
-        let device = arn::mfa(&caller.account_id, user.display_name());
+        let device = arn::mfa(&caller.account_id, user.mfa_device());
         if !user.mfa_enabled || proof.serial_number != device {
             self.store
                 .audit(&caller.audit(

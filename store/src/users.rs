@@ -33,6 +33,11 @@ pub struct User {
     pub mfa_last_step: Option<i64>,
     /// When the MFA device was enabled (AWS's `EnableDate`).
     pub mfa_enabled_at: Option<OffsetDateTime>,
+    /// The device's name when it was created through the API; `None`: the user's
+    /// own name, as the console names devices.
+    pub mfa_device_name: Option<String>,
+    /// Clock drift of the device in 30-second steps, measured by a resync.
+    pub mfa_drift_steps: i32,
     pub tags: BTreeMap<String, String>,
     /// The permissions boundary's ARN, if set.
     pub boundary_arn: Option<String>,
@@ -50,6 +55,13 @@ impl User {
         } else {
             &self.name
         }
+    }
+
+    /// The name in the MFA device's serial number (`arn:aws:iam::ACCOUNT:mfa/NAME`).
+    pub fn mfa_device(&self) -> &str {
+        self.mfa_device_name
+            .as_deref()
+            .unwrap_or_else(|| self.display_name())
     }
 }
 
@@ -128,7 +140,8 @@ pub enum SignInRecord {
 
 const USER_COLUMNS: &str = "id, is_root, name, email, arn, password_hash, password_changed_at, password_reset_required,
     failed_sign_ins, locked_until, last_sign_in_at, mfa_enabled, mfa_key_id, mfa_nonce, mfa_ciphertext,
-    mfa_last_step, mfa_enabled_at, tags, boundary_arn, session_epoch, created_at";
+    mfa_last_step, mfa_enabled_at, mfa_device_name, mfa_drift_steps, tags, boundary_arn, session_epoch,
+    created_at";
 
 fn user_from_row(row: &PgRow) -> Result<User, sqlx::Error> {
     let tags: serde_json::Value = row.try_get("tags")?;
@@ -150,6 +163,8 @@ fn user_from_row(row: &PgRow) -> Result<User, sqlx::Error> {
         mfa_ciphertext: row.try_get("mfa_ciphertext")?,
         mfa_last_step: row.try_get("mfa_last_step")?,
         mfa_enabled_at: row.try_get("mfa_enabled_at")?,
+        mfa_device_name: row.try_get("mfa_device_name")?,
+        mfa_drift_steps: row.try_get("mfa_drift_steps")?,
         tags: serde_json::from_value(tags).unwrap_or_default(),
         boundary_arn: row.try_get("boundary_arn")?,
         session_epoch: row.try_get("session_epoch")?,
@@ -565,7 +580,8 @@ impl Store {
                 UNION ALL
                 (SELECT id, 1 AS rank FROM users WHERE NOT is_root AND lower(name) = lower($1))
                 ORDER BY rank LIMIT 1
-             ), counted AS ({COUNT_ATTEMPT} FROM target WHERE u.id = target.id {COUNT_GUARD}
+             ), counted AS ({COUNT_ATTEMPT} FROM target WHERE u.id = target.id
+                 AND u.password_hash IS NOT NULL {COUNT_GUARD}
                  AND (SELECT ok FROM allowed) RETURNING u.id)
              SELECT a.ok AS allowed, EXISTS (SELECT 1 FROM counted) AS counted, u.*
              FROM allowed a LEFT JOIN (SELECT {USER_COLUMNS} FROM users WHERE id = (SELECT id FROM target)) u ON TRUE"
@@ -778,7 +794,7 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let epoch: Option<i64> = sqlx::query_scalar(
             "UPDATE users SET mfa_enabled = TRUE, mfa_enabled_at = $3, mfa_last_step = $2,
-                 session_epoch = session_epoch + 1
+                 mfa_device_name = NULL, mfa_drift_steps = 0, session_epoch = session_epoch + 1
              WHERE id = $1 AND mfa_ciphertext IS NOT NULL AND NOT mfa_enabled RETURNING session_epoch",
         )
         .bind(user_id)
@@ -796,6 +812,15 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        // The console names a device after its user: a device of that name left
+        // unassigned through the API is replaced, so no two share a serial number.
+        sqlx::query(
+            "DELETE FROM virtual_mfa_devices
+             WHERE lower(name) = (SELECT lower(name) FROM users WHERE id = $1)",
+        )
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO recovery_codes (user_id, code_hash) SELECT $1, unnest($2::text[])",
         )
@@ -912,8 +937,7 @@ const COUNT_ATTEMPT: &str = "UPDATE users u SET
     failed_sign_ins = CASE WHEN u.locked_until IS NOT NULL AND u.locked_until <= $4 THEN 1 ELSE u.failed_sign_ins + 1 END,
     locked_until = CASE WHEN u.locked_until IS NOT NULL AND u.locked_until <= $4 THEN NULL ELSE u.locked_until END";
 
-const COUNT_GUARD: &str = "AND u.password_hash IS NOT NULL
-    AND (u.locked_until IS NULL OR u.locked_until <= $4)
+const COUNT_GUARD: &str = "AND (u.locked_until IS NULL OR u.locked_until <= $4)
     AND (u.failed_sign_ins < $2 OR (u.locked_until IS NOT NULL AND u.locked_until <= $4))";
 
 /// Uses a second factor once: a TOTP step newer than the last accepted one, or an
@@ -944,10 +968,14 @@ async fn consume_factor(
     Ok(done.rows_affected() >= 1)
 }
 
-async fn disable_mfa_in(conn: &mut sqlx::PgConnection, user_id: &str) -> Result<i64, StoreError> {
+pub(crate) async fn disable_mfa_in(
+    conn: &mut sqlx::PgConnection,
+    user_id: &str,
+) -> Result<i64, StoreError> {
     let epoch: Option<i64> = sqlx::query_scalar(
         "UPDATE users SET mfa_enabled = FALSE, mfa_enabled_at = NULL, mfa_key_id = NULL, mfa_nonce = NULL,
-             mfa_ciphertext = NULL, mfa_last_step = NULL, session_epoch = session_epoch + 1
+             mfa_ciphertext = NULL, mfa_last_step = NULL, mfa_device_name = NULL, mfa_drift_steps = 0,
+             session_epoch = session_epoch + 1
          WHERE id = $1 RETURNING session_epoch",
     )
     .bind(user_id)

@@ -2084,3 +2084,330 @@ async fn tags_on_users_roles_and_policies_follow_aws_rules_and_conditions() {
     let refused = list().await;
     assert_eq!(field(&refused.1, "Code"), "AccessDenied", "{}", refused.1);
 }
+
+/// The seed of a device `CreateVirtualMFADevice` answered, from its base64 blob of
+/// base32 text, as an authenticator app reads it.
+fn device_seed(answer: &str) -> Vec<u8> {
+    use base64::Engine;
+    let blob = base64::engine::general_purpose::STANDARD
+        .decode(field(answer, "Base32StringSeed"))
+        .unwrap();
+    totp_rs::Secret::Encoded(String::from_utf8(blob).unwrap())
+        .to_bytes()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn virtual_mfa_devices_are_created_enabled_resynced_deactivated_and_deleted() {
+    let clock = ManualClock::starting_at(OffsetDateTime::now_utc());
+    let app = spawn_app_with(
+        fresh_store().await,
+        &SecretBox::generate_key(),
+        &[],
+        Options::default(),
+        clock.clock(),
+    )
+    .await;
+    app.service
+        .bootstrap_root_key(ROOT_KEY, ROOT_SECRET)
+        .await
+        .unwrap();
+    let account = app.store.account_id().await.unwrap().unwrap();
+    let root = |params: Vec<(String, String)>| {
+        let app = &app;
+        async move { call_owned(app, ROOT_KEY, ROOT_SECRET, &params).await }
+    };
+    let code_at = |seed: &[u8], offset_steps: i64| {
+        let now = clock.clock().now().unix_timestamp() + offset_steps * 30;
+        identity::totp::code_at(seed, now as u64).unwrap()
+    };
+    root(vec![pair("Action", "CreateUser"), pair("UserName", "mo")]).await;
+    let key = root(vec![
+        pair("Action", "CreateAccessKey"),
+        pair("UserName", "mo"),
+    ])
+    .await;
+    let (mo_key, mo_secret) = (
+        field(&key.1, "AccessKeyId"),
+        field(&key.1, "SecretAccessKey"),
+    );
+
+    // Created unassigned: the seed as base64 of base32, a real PNG, a serial of this account.
+    let created = root(vec![
+        pair("Action", "CreateVirtualMFADevice"),
+        pair("VirtualMFADeviceName", "mo-phone"),
+    ])
+    .await;
+    assert_eq!(created.0, 200, "{}", created.1);
+    let serial = format!("arn:aws:iam::{account}:mfa/mo-phone");
+    assert_eq!(field(&created.1, "SerialNumber"), serial);
+    let seed = device_seed(&created.1);
+    assert_eq!(seed.len(), 20);
+    use base64::Engine;
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(field(&created.1, "QRCodePNG"))
+        .unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let again = root(vec![
+        pair("Action", "CreateVirtualMFADevice"),
+        pair("VirtualMFADeviceName", "MO-PHONE"),
+    ])
+    .await;
+    assert_error(
+        &again,
+        409,
+        "EntityAlreadyExists",
+        "MFADevice entity at the same path and name already exists.",
+    );
+    let bad_name = root(vec![
+        pair("Action", "CreateVirtualMFADevice"),
+        pair("VirtualMFADeviceName", "mo phone"),
+    ])
+    .await;
+    assert_eq!(
+        field(&bad_name.1, "Code"),
+        "ValidationError",
+        "{}",
+        bad_name.1
+    );
+    let unassigned = root(vec![
+        pair("Action", "ListVirtualMFADevices"),
+        pair("AssignmentStatus", "Unassigned"),
+    ])
+    .await;
+    assert!(
+        unassigned
+            .1
+            .contains(&format!("<SerialNumber>{serial}</SerialNumber>")),
+        "{}",
+        unassigned.1
+    );
+    assert!(!unassigned.1.contains("<User>"), "{}", unassigned.1);
+
+    // Enabling takes two consecutive codes, in order; nothing else.
+    let enable = |first: String, second: String| {
+        root(vec![
+            pair("Action", "EnableMFADevice"),
+            pair("UserName", "mo"),
+            pair("SerialNumber", &serial),
+            pair("AuthenticationCode1", &first),
+            pair("AuthenticationCode2", &second),
+        ])
+    };
+    let reversed = enable(code_at(&seed, 0), code_at(&seed, -1)).await;
+    assert_error(
+        &reversed,
+        403,
+        "InvalidAuthenticationCode",
+        "Authentication code for device is not valid.",
+    );
+    let same = enable(code_at(&seed, 0), code_at(&seed, 0)).await;
+    assert_eq!(field(&same.1, "Code"), "InvalidAuthenticationCode");
+    let letters = enable("12345a".into(), code_at(&seed, 0)).await;
+    assert_eq!(
+        field(&letters.1, "Code"),
+        "ValidationError",
+        "{}",
+        letters.1
+    );
+    assert!(
+        !app.store
+            .user_by_name("mo")
+            .await
+            .unwrap()
+            .unwrap()
+            .mfa_enabled
+    );
+    let enabled = enable(code_at(&seed, -1), code_at(&seed, 0)).await;
+    assert_eq!(enabled.0, 200, "{}", enabled.1);
+    let mine = root(vec![
+        pair("Action", "ListMFADevices"),
+        pair("UserName", "mo"),
+    ])
+    .await;
+    assert!(
+        mine.1
+            .contains(&format!("<SerialNumber>{serial}</SerialNumber>")),
+        "{}",
+        mine.1
+    );
+    let assigned = root(vec![
+        pair("Action", "ListVirtualMFADevices"),
+        pair("AssignmentStatus", "Assigned"),
+    ])
+    .await;
+    assert!(
+        assigned.1.contains("<User>")
+            && assigned.1.contains("<UserName>mo</UserName>")
+            && assigned.1.contains("<EnableDate>"),
+        "{}",
+        assigned.1
+    );
+    let unassigned = root(vec![
+        pair("Action", "ListVirtualMFADevices"),
+        pair("AssignmentStatus", "Unassigned"),
+    ])
+    .await;
+    assert!(!unassigned.1.contains(&serial), "{}", unassigned.1);
+    // One device per user; an assigned device cannot be deleted.
+    root(vec![
+        pair("Action", "CreateVirtualMFADevice"),
+        pair("VirtualMFADeviceName", "spare"),
+    ])
+    .await;
+    let second = root(vec![
+        pair("Action", "EnableMFADevice"),
+        pair("UserName", "mo"),
+        pair("SerialNumber", &format!("arn:aws:iam::{account}:mfa/spare")),
+        pair("AuthenticationCode1", "123456"),
+        pair("AuthenticationCode2", "234567"),
+    ])
+    .await;
+    assert_eq!(field(&second.1, "Code"), "LimitExceeded", "{}", second.1);
+    let in_use = root(vec![
+        pair("Action", "DeleteVirtualMFADevice"),
+        pair("SerialNumber", &serial),
+    ])
+    .await;
+    assert_eq!(field(&in_use.1, "Code"), "DeleteConflict", "{}", in_use.1);
+
+    // The device proves MFA for STS; a code already used to enable it does not.
+    let sts = |code: String| {
+        let (app, k, s, serial) = (&app, mo_key.clone(), mo_secret.clone(), serial.clone());
+        async move {
+            call_api(
+                app,
+                &k,
+                &s,
+                "sts",
+                &[
+                    ("Action", "GetSessionToken"),
+                    ("SerialNumber", &serial),
+                    ("TokenCode", &code),
+                ],
+            )
+            .await
+        }
+    };
+    let replayed = sts(code_at(&seed, 0)).await;
+    assert_eq!(field(&replayed.1, "Code"), "AccessDenied", "{}", replayed.1);
+    clock.advance(time::Duration::seconds(30));
+    let proven = sts(code_at(&seed, 0)).await;
+    assert_eq!(proven.0, 200, "{}", proven.1);
+
+    // A device whose clock runs five minutes ahead: a resync finds it and later codes pass.
+    clock.advance(time::Duration::seconds(60));
+    let ahead = |steps: i64| code_at(&seed, 10 + steps);
+    let far = sts(ahead(0)).await;
+    assert_eq!(field(&far.1, "Code"), "AccessDenied", "{}", far.1);
+    let resync = |first: String, second: String| {
+        root(vec![
+            pair("Action", "ResyncMFADevice"),
+            pair("UserName", "mo"),
+            pair("SerialNumber", &serial),
+            pair("AuthenticationCode1", &first),
+            pair("AuthenticationCode2", &second),
+        ])
+    };
+    let wrong = resync("000000".into(), "000001".into()).await;
+    assert_eq!(
+        field(&wrong.1, "Code"),
+        "InvalidAuthenticationCode",
+        "{}",
+        wrong.1
+    );
+    // The device's current code and the next: the drift counts from the second.
+    let resynced = resync(ahead(0), ahead(1)).await;
+    assert_eq!(resynced.0, 200, "{}", resynced.1);
+    assert_eq!(
+        app.store
+            .user_by_name("mo")
+            .await
+            .unwrap()
+            .unwrap()
+            .mfa_drift_steps,
+        11
+    );
+    let replay = resync(ahead(0), ahead(1)).await;
+    assert_eq!(
+        field(&replay.1, "Code"),
+        "InvalidAuthenticationCode",
+        "{}",
+        replay.1
+    );
+    clock.advance(time::Duration::seconds(90));
+    let later = sts(ahead(0)).await;
+    assert_eq!(later.0, 200, "{}", later.1);
+
+    // Deactivated: kept unassigned, as AWS keeps it; then deleted.
+    let wrong_serial = root(vec![
+        pair("Action", "DeactivateMFADevice"),
+        pair("UserName", "mo"),
+        pair("SerialNumber", &format!("arn:aws:iam::{account}:mfa/mo")),
+    ])
+    .await;
+    assert_eq!(
+        field(&wrong_serial.1, "Code"),
+        "NoSuchEntity",
+        "{}",
+        wrong_serial.1
+    );
+    let off = root(vec![
+        pair("Action", "DeactivateMFADevice"),
+        pair("UserName", "mo"),
+        pair("SerialNumber", &serial),
+    ])
+    .await;
+    assert_eq!(off.0, 200, "{}", off.1);
+    assert!(
+        !app.store
+            .user_by_name("mo")
+            .await
+            .unwrap()
+            .unwrap()
+            .mfa_enabled
+    );
+    let kept = root(vec![pair("Action", "ListVirtualMFADevices")]).await;
+    assert!(
+        kept.1.contains(&serial) && !kept.1.contains("<User>"),
+        "{}",
+        kept.1
+    );
+    let deleted = root(vec![
+        pair("Action", "DeleteVirtualMFADevice"),
+        pair("SerialNumber", &serial),
+    ])
+    .await;
+    assert_eq!(deleted.0, 200, "{}", deleted.1);
+    let gone = root(vec![
+        pair("Action", "DeleteVirtualMFADevice"),
+        pair("SerialNumber", &serial),
+    ])
+    .await;
+    assert_error(
+        &gone,
+        404,
+        "NoSuchEntity",
+        &format!("VirtualMFADevice with serial number {serial} doesn't exist."),
+    );
+    let audited = app
+        .store
+        .audit_log(&store::AuditFilter {
+            limit: 500,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    for action in [
+        "iam:CreateVirtualMFADevice",
+        "iam:EnableMFADevice",
+        "iam:ResyncMFADevice",
+        "iam:DeactivateMFADevice",
+        "iam:DeleteVirtualMFADevice",
+    ] {
+        assert!(
+            audited.iter().any(|r| r.action == action),
+            "{action} not audited"
+        );
+    }
+}

@@ -1,0 +1,328 @@
+//! Virtual MFA devices through AWS's API: create (the seed and its QR code shown
+//! once), enable for a user with two consecutive codes, resync a drifting clock,
+//! list, deactivate (the device is kept, unassigned) and delete. The console's own
+//! enrolment (`begin_mfa`/`confirm_mfa`) ends in the same user row.
+
+use identity::secret_box::Sealed;
+use store::mfa_devices::UnassignedDevice;
+
+use crate::authz::{arn, Extra};
+use crate::{Caller, Service, ServiceError};
+
+/// How far (in 30-second steps) a resync looks for the device's clock: ten minutes
+/// either way. Enabling looks one step either way, like sign-in.
+const RESYNC_WINDOW: i64 = 20;
+
+/// A device just created: the only time its seed is shown.
+#[derive(Debug, Clone)]
+pub struct CreatedDevice {
+    pub serial: String,
+    pub seed_base32: String,
+    pub qr_png: Vec<u8>,
+}
+
+/// A device as `ListVirtualMFADevices` shows it.
+#[derive(Debug, Clone)]
+pub struct DeviceRow {
+    pub serial: String,
+    /// The user it is enabled for, and since when.
+    pub user: Option<(store::User, time::OffsetDateTime)>,
+}
+
+/// Which devices a listing wants (AWS's `AssignmentStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignment {
+    Assigned,
+    Unassigned,
+    Any,
+}
+
+/// The refusal of a wrong pair of codes (AWS's `InvalidAuthenticationCode`).
+fn wrong_codes() -> ServiceError {
+    ServiceError::invalid(
+        "authentication_code",
+        "Authentication code for device is not valid.",
+    )
+}
+
+fn no_device(serial: &str) -> ServiceError {
+    ServiceError::NotFound {
+        field: Some("serial_number"),
+        message: format!("VirtualMFADevice with serial number {serial} doesn't exist."),
+    }
+}
+
+/// AWS's rule for device names: 1 to 226 of `[\w+=,.@-]`.
+fn check_device_name(name: &str) -> Result<(), ServiceError> {
+    let ok = !name.is_empty()
+        && name.chars().count() <= 226
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(ServiceError::invalid(
+            "name",
+            "A device name has 1 to 226 letters, digits and _ + = , . @ -.",
+        ))
+    }
+}
+
+impl Service {
+    /// The device name in a serial number of this account, if it is one.
+    fn device_name<'a>(&self, caller: &Caller, serial: &'a str) -> Option<&'a str> {
+        serial
+            .strip_prefix(&format!("arn:aws:iam::{}:mfa/", caller.account_id))
+            .filter(|name| check_device_name(name).is_ok())
+    }
+
+    /// `iam:CreateVirtualMFADevice`: a new device, unassigned, its seed sealed.
+    pub async fn create_virtual_mfa_device(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<CreatedDevice, ServiceError> {
+        check_device_name(name)?;
+        let serial = arn::mfa(&caller.account_id, name);
+        let permit = self
+            .authorize(caller, "iam:CreateVirtualMFADevice", &serial)
+            .await?;
+        let seed = identity::totp::generate_seed();
+        let sealed = self.secrets.seal(&seed).map_err(ServiceError::internal)?;
+        let device = UnassignedDevice {
+            name: name.to_string(),
+            key_id: sealed.key_id,
+            nonce: sealed.nonce,
+            ciphertext: sealed.ciphertext,
+            created_at: caller.now,
+        };
+        self.store
+            .create_mfa_device(&device, &permit.audit(caller, "virtual MFA device created"))
+            .await
+            .map_err(|e| match e {
+                store::StoreError::Duplicate { .. } => ServiceError::AlreadyExists {
+                    field: "name",
+                    message: "MFADevice entity at the same path and name already exists.".into(),
+                },
+                other => other.into(),
+            })?;
+        let url = identity::totp::otpauth_url("Portcullis", name, &seed);
+        Ok(CreatedDevice {
+            serial,
+            seed_base32: identity::totp::seed_base32(&seed),
+            qr_png: identity::totp::qr_png(&url).ok_or_else(|| {
+                ServiceError::internal("the QR code of a device URL could not be drawn")
+            })?,
+        })
+    }
+
+    /// `iam:EnableMFADevice`: the unassigned device `serial` becomes the user's,
+    /// proven by two consecutive codes; the user's console sessions end.
+    pub async fn enable_mfa_device(
+        &self,
+        caller: &Caller,
+        user_name: &str,
+        serial: &str,
+        codes: (&str, &str),
+    ) -> Result<(), ServiceError> {
+        let (user, permit) = self
+            .user_for(caller, "iam:EnableMFADevice", user_name, |u| {
+                Extra::new().with_boundary(u.boundary_arn.as_deref())
+            })
+            .await?;
+        let name = self
+            .device_name(caller, serial)
+            .ok_or_else(|| no_device(serial))?;
+        if user.mfa_enabled {
+            return Err(ServiceError::LimitExceeded {
+                field: "serial_number",
+                message: format!(
+                    "User {} already has an MFA device; Portcullis keeps one per user. Deactivate it first.",
+                    user.name
+                ),
+            });
+        }
+        let device = self
+            .store
+            .unassigned_mfa_device(name)
+            .await?
+            .ok_or_else(|| no_device(serial))?;
+        let seed = self
+            .secrets
+            .open(&Sealed {
+                key_id: device.key_id.clone(),
+                nonce: device.nonce.clone(),
+                ciphertext: device.ciphertext.clone(),
+            })
+            .map_err(ServiceError::internal)?;
+        let now = u64::try_from(caller.now.unix_timestamp()).unwrap_or(0);
+        let Some(step) = identity::totp::consecutive(&seed, codes.0, codes.1, now, 1, None) else {
+            self.store
+                .audit(&caller.audit(
+                    "iam:EnableMFADevice",
+                    &user.arn,
+                    store::Outcome::Failure,
+                    format!("wrong codes for {serial}"),
+                ))
+                .await?;
+            return Err(wrong_codes());
+        };
+        self.store
+            .assign_mfa_device(
+                &device.name,
+                &user.id,
+                step,
+                &permit.audit(caller, format!("{serial} enabled; sessions ended")),
+            )
+            .await
+            .map_err(|e| match e {
+                store::StoreError::NotFound { .. } => no_device(serial),
+                other => other.into(),
+            })
+    }
+
+    /// `iam:ResyncMFADevice`: two consecutive codes found within ten minutes of now
+    /// set the device's clock drift, which later checks allow for.
+    pub async fn resync_mfa_device(
+        &self,
+        caller: &Caller,
+        user_name: &str,
+        serial: &str,
+        codes: (&str, &str),
+    ) -> Result<(), ServiceError> {
+        let (user, permit) = self
+            .user_for(caller, "iam:ResyncMFADevice", user_name, |u| {
+                Extra::new().with_boundary(u.boundary_arn.as_deref())
+            })
+            .await?;
+        if !user.mfa_enabled || serial != arn::mfa(&caller.account_id, user.mfa_device()) {
+            return Err(no_device(serial));
+        }
+        let seed = self.open_seed(&user)?;
+        let now = caller.now.unix_timestamp();
+        let found = identity::totp::consecutive(
+            &seed,
+            codes.0,
+            codes.1,
+            u64::try_from(now).unwrap_or(0),
+            RESYNC_WINDOW,
+            user.mfa_last_step,
+        );
+        let Some(step) = found else {
+            self.store
+                .audit(&caller.audit(
+                    "iam:ResyncMFADevice",
+                    &user.arn,
+                    store::Outcome::Failure,
+                    format!("wrong codes for {serial}"),
+                ))
+                .await?;
+            return Err(wrong_codes());
+        };
+        let drift = step - now / identity::totp::STEP_SECONDS as i64;
+        let drift = i32::try_from(drift).unwrap_or(0);
+        self.store
+            .resync_mfa(
+                &user.id,
+                step,
+                drift,
+                &permit.audit(caller, format!("{serial} resynchronised ({drift} step(s))")),
+            )
+            .await
+            .map_err(|e| match e {
+                store::StoreError::NotFound { .. } => wrong_codes(),
+                other => other.into(),
+            })
+    }
+
+    /// `iam:DeactivateMFADevice`: the user's device is unassigned and kept (delete it
+    /// with `DeleteVirtualMFADevice`); the user's sessions end.
+    pub async fn deactivate_mfa_device(
+        &self,
+        caller: &Caller,
+        user_name: &str,
+        serial: &str,
+    ) -> Result<(), ServiceError> {
+        let (user, permit) = self
+            .user_for(caller, "iam:DeactivateMFADevice", user_name, |u| {
+                Extra::new().with_boundary(u.boundary_arn.as_deref())
+            })
+            .await?;
+        if !user.mfa_enabled || serial != arn::mfa(&caller.account_id, user.mfa_device()) {
+            return Err(ServiceError::NotFound {
+                field: Some("serial_number"),
+                message: format!("MFA Device with serial number {serial} does not exist."),
+            });
+        }
+        self.store
+            .unassign_mfa_device(
+                &user.id,
+                &permit.audit(caller, format!("{serial} deactivated; sessions ended")),
+            )
+            .await
+            .map_err(|e| match e {
+                store::StoreError::Duplicate { .. } => ServiceError::Conflict(format!(
+                    "An unassigned device named like {serial} exists; delete it first."
+                )),
+                other => other.into(),
+            })
+    }
+
+    /// `iam:DeleteVirtualMFADevice`: only an unassigned device.
+    pub async fn delete_virtual_mfa_device(
+        &self,
+        caller: &Caller,
+        serial: &str,
+    ) -> Result<(), ServiceError> {
+        let permit = self
+            .authorize(caller, "iam:DeleteVirtualMFADevice", serial)
+            .await?;
+        let name = self
+            .device_name(caller, serial)
+            .ok_or_else(|| no_device(serial))?;
+        let assigned = self.store.assigned_mfa_devices().await?;
+        if assigned.iter().any(|d| d.name.eq_ignore_ascii_case(name)) {
+            return Err(ServiceError::DeleteConflict(
+                "MFA device is still in use: deactivate it first.".into(),
+            ));
+        }
+        self.store
+            .delete_mfa_device(name, &permit.audit(caller, "virtual MFA device deleted"))
+            .await
+            .map_err(|e| match e {
+                store::StoreError::NotFound { .. } => no_device(serial),
+                other => other.into(),
+            })
+    }
+
+    /// `iam:ListVirtualMFADevices`: assigned ones with their users, then unassigned.
+    pub async fn virtual_mfa_devices(
+        &self,
+        caller: &Caller,
+        which: Assignment,
+    ) -> Result<Vec<DeviceRow>, ServiceError> {
+        self.authorize(caller, "iam:ListVirtualMFADevices", "*")
+            .await?;
+        let mut rows = Vec::new();
+        if which != Assignment::Unassigned {
+            for device in self.store.assigned_mfa_devices().await? {
+                if let Some(user) = self.store.user_by_id(&device.user_id).await? {
+                    rows.push(DeviceRow {
+                        serial: arn::mfa(&caller.account_id, &device.name),
+                        user: Some((user, device.enabled_at.unwrap_or(caller.now))),
+                    });
+                }
+            }
+        }
+        if which != Assignment::Assigned {
+            for device in self.store.unassigned_mfa_devices().await? {
+                rows.push(DeviceRow {
+                    serial: arn::mfa(&caller.account_id, &device.name),
+                    user: None,
+                });
+            }
+        }
+        Ok(rows)
+    }
+}
