@@ -102,6 +102,9 @@ pub const ACTIONS: &[Action] = actions![
     "ListEntitiesForPolicy" => false,
     "ListMFADevices" => false,
     "DeactivateMFADevice" => true,
+    "GetContextKeysForCustomPolicy" => false,
+    "GetContextKeysForPrincipalPolicy" => false,
+    "GetAccountAuthorizationDetails" => false,
     "CreateVirtualMFADevice" => true,
     "EnableMFADevice" => true,
     "ResyncMFADevice" => true,
@@ -550,6 +553,152 @@ fn policy_arn(params: &Params) -> Result<&str, ApiError> {
         ));
     }
     Ok(arn)
+}
+
+/// The user, group or role a `PolicySourceArn` of this account names.
+fn principal_of(arn: &str, account: &str) -> Result<(Holder, String), ApiError> {
+    let prefix = format!("arn:aws:iam::{account}:");
+    let rest = arn.strip_prefix(&prefix).unwrap_or_default();
+    let found = [
+        ("user/", Holder::User),
+        ("group/", Holder::Group),
+        ("role/", Holder::Role),
+    ]
+    .into_iter()
+    .find_map(|(kind, holder)| rest.strip_prefix(kind).map(|name| (holder, name)));
+    match found {
+        Some((holder, name)) if !name.is_empty() && !name.contains('/') => {
+            Ok((holder, name.to_string()))
+        }
+        _ => Err(ApiError::new(
+            http::StatusCode::BAD_REQUEST,
+            "InvalidInput",
+            format!("Invalid ARN {arn}: name a user, group or role of account {account}."),
+        )),
+    }
+}
+
+/// Inline policies as AWS lists them in the details: name and encoded document.
+fn inline_list(x: &mut Xml, list: &str, inline: &[(String, String)]) {
+    x.list(list, inline, |x, (name, document)| {
+        x.text("PolicyName", name)
+            .text("PolicyDocument", &url_encoded(document));
+    });
+}
+
+fn attached_list(x: &mut Xml, attached: &[(String, String)]) {
+    x.list("AttachedManagedPolicies", attached, |x, (name, arn)| {
+        x.text("PolicyName", name).text("PolicyArn", arn);
+    });
+}
+
+fn boundary_xml(x: &mut Xml, boundary: Option<&str>) {
+    if let Some(arn) = boundary {
+        x.element("PermissionsBoundary", |x| {
+            x.text("PermissionsBoundaryType", "PermissionsBoundaryPolicy")
+                .text("PermissionsBoundaryArn", arn);
+        });
+    }
+}
+
+/// `GetAccountAuthorizationDetails`'s answer, one page of users, then groups, roles
+/// and policies, with `Marker` counting across all four lists.
+fn authorization_details_xml(
+    details: &service::lookup::AuthorizationDetails,
+    params: &Params,
+    account: &str,
+) -> Result<Xml, ApiError> {
+    let (start, max) = params.page()?;
+    let total =
+        details.users.len() + details.groups.len() + details.roles.len() + details.policies.len();
+    let end = start.saturating_add(max).min(total);
+    let mut offset = 0;
+    // The part of one list that falls in [start, end).
+    let mut window = |len: usize| {
+        let from = start.clamp(offset, offset + len) - offset;
+        let to = end.clamp(offset, offset + len) - offset;
+        offset += len;
+        from..to
+    };
+    let users = details
+        .users
+        .get(window(details.users.len()))
+        .unwrap_or_default();
+    let groups = details
+        .groups
+        .get(window(details.groups.len()))
+        .unwrap_or_default();
+    let roles = details
+        .roles
+        .get(window(details.roles.len()))
+        .unwrap_or_default();
+    let policies = details
+        .policies
+        .get(window(details.policies.len()))
+        .unwrap_or_default();
+    let mut x = Xml::new();
+    x.list("UserDetailList", users, |x, (user, groups, own)| {
+        x.text("Path", &entity_path(&user.arn, "user"))
+            .text("UserName", user.display_name())
+            .text("UserId", if user.is_root { account } else { &user.id })
+            .text("Arn", &user.arn)
+            .text("CreateDate", &date(user.created_at));
+        inline_list(x, "UserPolicyList", &own.inline);
+        x.list("GroupList", groups, |x, group| {
+            x.escaped(group);
+        });
+        attached_list(x, &own.attached);
+        boundary_xml(x, user.boundary_arn.as_deref());
+        tags_xml(x, &user.tags);
+    });
+    x.list("GroupDetailList", groups, |x, (group, own)| {
+        group_xml(x, &group.arn, &group.name, &group.id, group.created_at);
+        inline_list(x, "GroupPolicyList", &own.inline);
+        attached_list(x, &own.attached);
+    });
+    x.list("RoleDetailList", roles, |x, (role, own)| {
+        x.text("Path", &entity_path(&role.arn, "role"))
+            .text("RoleName", &role.name)
+            .text("RoleId", &role.id)
+            .text("Arn", &role.arn)
+            .text("CreateDate", &date(role.created_at))
+            .text("AssumeRolePolicyDocument", &url_encoded(&role.trust_policy));
+        x.element("InstanceProfileList", |_| {});
+        inline_list(x, "RolePolicyList", &own.inline);
+        attached_list(x, &own.attached);
+        boundary_xml(x, role.boundary_arn.as_deref());
+        tags_xml(x, &role.tags);
+    });
+    x.list("Policies", policies, |x, p| {
+        x.text("PolicyName", &p.name)
+            .text("PolicyId", &p.id)
+            .text("Arn", &p.arn)
+            .text("Path", "/")
+            .text("DefaultVersionId", &format!("v{}", p.default_version))
+            .text("AttachmentCount", &p.attachments.to_string())
+            .text("PermissionsBoundaryUsageCount", "0")
+            .text("IsAttachable", "true");
+        if !p.description.is_empty() {
+            x.text("Description", &p.description);
+        }
+        x.text("CreateDate", &date(p.created_at))
+            .text("UpdateDate", &date(p.updated_at));
+        x.list("PolicyVersionList", &p.versions, |x, v| {
+            x.text("Document", &url_encoded(&v.document))
+                .text("VersionId", &format!("v{}", v.version))
+                .text(
+                    "IsDefaultVersion",
+                    if v.is_default { "true" } else { "false" },
+                )
+                .text("CreateDate", &date(v.created_at));
+        });
+    });
+    let truncated = end < total;
+    x.text("IsTruncated", if truncated { "true" } else { "false" });
+    if truncated {
+        x.text("Marker", &end.to_string());
+    }
+    Ok(x)
 }
 
 /// `SerialNumber`: 9 to 256 of `[\w+=/:,.@-]`, as AWS checks it.
@@ -1330,6 +1479,64 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                 .deactivate_mfa_device(caller, user_name, serial)
                 .await?;
             Ok(None)
+        }
+        "GetContextKeysForCustomPolicy" | "GetContextKeysForPrincipalPolicy" => {
+            let documents = members(params, "PolicyInputList");
+            let subject = if name == "GetContextKeysForPrincipalPolicy" {
+                let source = params.required("PolicySourceArn", "policySourceArn")?;
+                Some(principal_of(source, account)?)
+            } else {
+                if documents.is_empty() {
+                    return Err(ApiError::validation(
+                        None,
+                        "policyInputList",
+                        "Member must not be null",
+                    ));
+                }
+                None
+            };
+            let keys = service
+                .context_keys(
+                    caller,
+                    subject.as_ref().map(|(h, n)| (*h, n.as_str())),
+                    &documents,
+                )
+                .await?;
+            let mut x = Xml::new();
+            x.list("ContextKeyNames", &keys, |x, key| {
+                x.escaped(key);
+            });
+            Ok(Some(x))
+        }
+        "GetAccountAuthorizationDetails" => {
+            let filters = members(params, "Filter");
+            let wants = |part: &str| filters.is_empty() || filters.iter().any(|f| f == part);
+            for filter in &filters {
+                if ![
+                    "User",
+                    "Role",
+                    "Group",
+                    "LocalManagedPolicy",
+                    "AWSManagedPolicy",
+                ]
+                .contains(&filter.as_str())
+                {
+                    return Err(ApiError::validation(
+                        Some(filter),
+                        "filter",
+                        "Member must satisfy constraint: [Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]]",
+                    ));
+                }
+            }
+            let parts = service::lookup::DetailParts {
+                users: wants("User"),
+                groups: wants("Group"),
+                roles: wants("Role"),
+                local_policies: wants("LocalManagedPolicy"),
+                aws_policies: wants("AWSManagedPolicy"),
+            };
+            let details = service.authorization_details(caller, parts).await?;
+            Ok(Some(authorization_details_xml(&details, params, account)?))
         }
         "CreateVirtualMFADevice" => {
             let name = params.name("VirtualMFADeviceName", "virtualMFADeviceName", 226)?;

@@ -25,6 +25,11 @@ pub const ACTIONS: &[Action] = &[
         catalogue: "sts:AssumeRole",
         audited: true,
     },
+    Action {
+        name: "GetAccessKeyInfo",
+        catalogue: "sts:GetAccessKeyInfo",
+        audited: false,
+    },
 ];
 
 pub fn action(name: &str) -> Option<&'static Action> {
@@ -151,6 +156,22 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             x.text("Arn", &caller.arn())
                 .text("UserId", &user_id)
                 .text("Account", &caller.account_id);
+            Ok(Some(x))
+        }
+        "GetAccessKeyInfo" => {
+            let key_id = params.required("AccessKeyId", "accessKeyId")?;
+            if !(16..=128).contains(&key_id.len())
+                || !key_id.bytes().all(|b| b.is_ascii_alphanumeric())
+            {
+                return Err(ApiError::validation(
+                    Some(key_id),
+                    "accessKeyId",
+                    "Member must satisfy regular expression pattern: [\\w]*",
+                ));
+            }
+            let account = service.access_key_account(caller, key_id).await?;
+            let mut x = Xml::new();
+            x.text("Account", &account);
             Ok(Some(x))
         }
         "GetSessionToken" => {

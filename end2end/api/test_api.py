@@ -310,6 +310,20 @@ def main():
     assert serial in [d["SerialNumber"] for d in unassigned], unassigned
     iam.delete_virtual_mfa_device(SerialNumber=serial)
     assert serial not in [d["SerialNumber"] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]]
+
+    # What auditing tools read: every identity and policy at once (boto3's paginator
+    # walks it), the context keys a policy needs, the account of a key.
+    users_seen, policies_seen = [], []
+    for page in iam.get_paginator("get_account_authorization_details").paginate(PaginationConfig={"PageSize": 2}):
+        users_seen += [u["UserName"] for u in page["UserDetailList"]]
+        policies_seen += [p["PolicyName"] for p in page["Policies"]]
+    assert "api-dev" in users_seen and "api-deny" in policies_seen, (users_seen, policies_seen)
+    assert len(users_seen) == len(set(users_seen)), users_seen
+    keys = iam.get_context_keys_for_custom_policy(PolicyInputList=[json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+                                               "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}}]})])
+    assert keys["ContextKeyNames"] == ["aws:RequestedRegion"], keys
+    assert client("sts", ROOT_KEY, ROOT_SECRET).get_access_key_info(AccessKeyId=ROOT_KEY)["Account"] == account
     iam.update_account_password_policy(MinimumPasswordLength=8, AllowUsersToChangePassword=True)
 
     # The simulator, with AWS's parameters and answers.

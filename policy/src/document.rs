@@ -136,6 +136,37 @@ impl PolicyDocument {
         self.version == Some(Version::V2012_10_17)
     }
 
+    /// Every context key the document refers to, as AWS's `GetContextKeysFor…Policy`
+    /// lists them: condition keys, and the policy variables (`${aws:username}`) of its
+    /// resources and condition values when they are substituted. Each once whatever
+    /// its case, in its first spelling, sorted.
+    pub fn context_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        let mut add = |key: &str| {
+            if !key.is_empty() && !keys.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+                keys.push(key.to_string());
+            }
+        };
+        let variables = self.substitutes_variables();
+        for statement in &self.statements {
+            for condition in &statement.conditions {
+                add(&condition.key.value);
+                if variables {
+                    for value in &condition.values {
+                        variable_keys(&value.value).for_each(&mut add);
+                    }
+                }
+            }
+            if let (true, Some(resources)) = (variables, &statement.resources) {
+                for item in &resources.items {
+                    variable_keys(&item.value).for_each(&mut add);
+                }
+            }
+        }
+        keys.sort_by_key(|k| k.to_ascii_lowercase());
+        keys
+    }
+
     /// Parses a document that was validated when it was saved, for evaluation. Rules
     /// that only decide whether a document may be saved (size, version, Sid and resource
     /// formats, action vendors, date spellings) can tighten between releases; a stored
@@ -162,6 +193,16 @@ impl PolicyDocument {
         errors.sort_by_key(|e| (e.rank(), e.location.start));
         Err(PolicyErrors(errors))
     }
+}
+
+/// The keys of the `${key}` and `${key, 'default'}` variables in `text`; the
+/// special `${*}`, `${?}` and `${$}` are characters, not keys.
+fn variable_keys(text: &str) -> impl Iterator<Item = &str> {
+    text.split("${").skip(1).filter_map(|rest| {
+        let inner = rest.split('}').next()?;
+        let key = inner.split(',').next()?.trim();
+        (!matches!(key, "*" | "?" | "$")).then_some(key)
+    })
 }
 
 /// Characters that count against AWS's size quotas: all but white space.

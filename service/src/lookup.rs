@@ -282,3 +282,108 @@ impl Service {
         Ok(groups)
     }
 }
+
+/// An identity's own policies: inline `(name, document)` and attached `(name, ARN)`.
+#[derive(Debug, Clone, Default)]
+pub struct OwnPolicies {
+    pub inline: Vec<(String, String)>,
+    pub attached: Vec<(String, String)>,
+}
+
+impl From<store::Permissions> for OwnPolicies {
+    fn from(permissions: store::Permissions) -> Self {
+        let mut own = OwnPolicies::default();
+        for policy in permissions.policies.into_iter().filter(|p| p.direct) {
+            match (policy.policy_arn, policy.document) {
+                (Some(arn), _) => own.attached.push((policy.name, arn)),
+                (None, Some(document)) => own.inline.push((policy.name, document)),
+                (None, None) => {}
+            }
+        }
+        own
+    }
+}
+
+/// The whole account's identities and policies at once (AWS's
+/// `GetAccountAuthorizationDetails`, which auditing tools read).
+#[derive(Debug, Clone, Default)]
+pub struct AuthorizationDetails {
+    /// Each user with its groups' names and its own policies.
+    pub users: Vec<(User, Vec<String>, OwnPolicies)>,
+    pub groups: Vec<(GroupSummary, OwnPolicies)>,
+    pub roles: Vec<(store::Role, OwnPolicies)>,
+    /// Customer policies, and AWS's that are attached somewhere, with versions.
+    pub policies: Vec<ManagedPolicyView>,
+}
+
+/// Which parts of the details to read (AWS's `Filter`); all when none is named.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DetailParts {
+    pub users: bool,
+    pub groups: bool,
+    pub roles: bool,
+    pub local_policies: bool,
+    pub aws_policies: bool,
+}
+
+impl Service {
+    /// `iam:GetAccountAuthorizationDetails`.
+    pub async fn authorization_details(
+        &self,
+        caller: &Caller,
+        parts: DetailParts,
+    ) -> Result<AuthorizationDetails, ServiceError> {
+        self.authorize(caller, "iam:GetAccountAuthorizationDetails", "*")
+            .await?;
+        let mut details = AuthorizationDetails::default();
+        if parts.users {
+            for user in self.store.all_users().await? {
+                let groups = self.store.groups_of_user(&user.id).await?;
+                let own = self
+                    .store
+                    .own_permissions(model::Holder::User, &user.id)
+                    .await?;
+                details.users.push((user, groups, own.into()));
+            }
+        }
+        if parts.groups {
+            for group in self.store.list_groups().await? {
+                let own = self
+                    .store
+                    .own_permissions(model::Holder::Group, &group.id)
+                    .await?;
+                details.groups.push((group, own.into()));
+            }
+        }
+        if parts.roles {
+            for role in self.store.roles().await? {
+                let own = self.store.role_permissions(&role.id).await?;
+                details.roles.push((role, own.into()));
+            }
+        }
+        if parts.aws_policies {
+            let mut templates: Vec<_> = crate::authz::templates().iter().collect();
+            templates.sort_by_key(|(arn, _)| arn.as_str());
+            for (arn, (template, _)) in templates {
+                let attachments = self.store.policy_attachments(arn).await?.len() as i64;
+                if attachments > 0 {
+                    details
+                        .policies
+                        .push(template_view(arn, template, attachments));
+                }
+            }
+        }
+        if parts.local_policies {
+            for policy in self.store.customer_policies().await? {
+                let versions = self
+                    .store
+                    .customer_policy(&policy.name)
+                    .await?
+                    .map(|(_, versions)| versions)
+                    .unwrap_or_default();
+                details.policies.push(customer_view(policy, versions));
+            }
+        }
+        Ok(details)
+    }
+}

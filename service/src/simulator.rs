@@ -22,16 +22,9 @@ type Texts = HashMap<String, (String, PolicyKind, String)>;
 /// Remembers each policy's text for highlighting, as it goes into a set.
 fn add(set: &mut PolicySet, texts: &mut Texts, policy: &store::EffectivePolicy) {
     add_attached(set, policy);
-    let (text, kind) = match (&policy.document, &policy.policy_arn) {
-        (Some(text), Some(_)) => (text.clone(), PolicyKind::Managed),
-        (Some(text), None) => (text.clone(), PolicyKind::InlineRole),
-        (None, Some(arn)) => match templates().get(arn) {
-            Some((template, _)) => (template.document.clone(), PolicyKind::Template),
-            None => return,
-        },
-        (None, None) => return,
-    };
-    texts.insert(policy.name.clone(), (text, kind, policy.via.clone()));
+    if let Some((text, kind)) = document_of(policy) {
+        texts.insert(policy.name.clone(), (text, kind, policy.via.clone()));
+    }
 }
 
 /// The request context from the form, validated field by field.
@@ -422,5 +415,81 @@ impl Service {
             }
         }
         Ok(allowed)
+    }
+}
+
+/// A stored policy's document and kind, templates from the catalogue.
+fn document_of(policy: &store::EffectivePolicy) -> Option<(String, PolicyKind)> {
+    match (&policy.document, &policy.policy_arn) {
+        (Some(text), Some(_)) => Some((text.clone(), PolicyKind::Managed)),
+        (Some(text), None) => Some((text.clone(), PolicyKind::InlineRole)),
+        (None, Some(arn)) => templates()
+            .get(arn)
+            .map(|(template, _)| (template.document.clone(), PolicyKind::Template)),
+        (None, None) => None,
+    }
+}
+
+impl Service {
+    /// The context keys the policies refer to (`iam:GetContextKeysForCustomPolicy`
+    /// with no subject, `iam:GetContextKeysForPrincipalPolicy` with one: the
+    /// subject's own, group and role policies too), so a tool knows which keys to
+    /// give the simulator.
+    pub async fn context_keys(
+        &self,
+        caller: &Caller,
+        subject: Option<(Holder, &str)>,
+        documents: &[String],
+    ) -> Result<Vec<String>, ServiceError> {
+        let mut texts: Vec<(String, PolicyKind)> = Vec::new();
+        match subject {
+            None => {
+                self.authorize(caller, "iam:GetContextKeysForCustomPolicy", "*")
+                    .await?;
+            }
+            Some((holder, name)) => {
+                let (row, _) = self
+                    .holder_as(
+                        caller,
+                        holder,
+                        name,
+                        "iam:GetContextKeysForPrincipalPolicy",
+                        crate::authz::Extra::new(),
+                    )
+                    .await?;
+                let permissions = match holder {
+                    Holder::User => self.store.user_permissions(&row.id).await?,
+                    Holder::Group => self.store.own_permissions(Holder::Group, &row.id).await?,
+                    Holder::Role => self.store.role_permissions(&row.id).await?,
+                };
+                texts.extend(permissions.policies.iter().filter_map(document_of));
+            }
+        }
+        for (n, text) in documents.iter().enumerate() {
+            PolicyDocument::parse(text, PolicyKind::Managed).map_err(|errors| {
+                ServiceError::MalformedPolicy {
+                    field: "policy_input_list",
+                    message: format!(
+                        "Policy {}: {}",
+                        n + 1,
+                        errors.first().map(|e| e.aws_message()).unwrap_or_default()
+                    ),
+                }
+            })?;
+            texts.push((text.clone(), PolicyKind::Managed));
+        }
+        let mut keys: Vec<String> = Vec::new();
+        for (text, kind) in &texts {
+            let Ok(document) = PolicyDocument::parse_stored(text, *kind) else {
+                continue;
+            };
+            for key in document.context_keys() {
+                if !keys.iter().any(|k| k.eq_ignore_ascii_case(&key)) {
+                    keys.push(key);
+                }
+            }
+        }
+        keys.sort_by_key(|k| k.to_ascii_lowercase());
+        Ok(keys)
     }
 }

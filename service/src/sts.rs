@@ -227,6 +227,30 @@ impl Service {
         ))
     }
 
+    /// `sts:GetAccessKeyInfo`: the account a key belongs to. Like AWS, it says
+    /// nothing of the key's state; a key this server never issued is not one of its
+    /// account's, and is refused as AWS refuses a malformed one.
+    pub async fn access_key_account(
+        &self,
+        caller: &Caller,
+        key_id: &str,
+    ) -> Result<String, ServiceError> {
+        self.authorize(caller, "sts:GetAccessKeyInfo", "*").await?;
+        let known = if key_id.starts_with("ASIA") {
+            self.store.temporary_credential(key_id).await?.is_some()
+        } else {
+            self.store.access_key(key_id).await?.is_some()
+        };
+        if known {
+            Ok(caller.account_id.clone())
+        } else {
+            Err(ServiceError::invalid(
+                "access_key_id",
+                format!("The access key ID {key_id} was not issued by this server's account."),
+            ))
+        }
+    }
+
     /// `sts:GetSessionToken`: temporary credentials for the caller's own identity.
     /// Needs no permission (AWS's rule) but long-term credentials: not from a role
     /// session or other temporary credentials.

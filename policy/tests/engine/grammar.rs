@@ -220,3 +220,26 @@ fn hostile_input_never_panics() {
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     assert!(PolicyDocument::parse(&deep, PolicyKind::Template).is_err());
 }
+
+#[test]
+fn context_keys_are_the_condition_keys_and_substituted_variables_once_each() {
+    let text = r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws:username}/*",
+         "Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"},
+                      "StringEquals":{"aws:PrincipalTag/team":"${aws:PrincipalTag/team}"}}},
+        {"Effect":"Deny","Action":"*","Resource":"arn:aws:s3:::b/${*}${?}",
+         "Condition":{"Bool":{"AWS:SourceIP":"x","aws:MultiFactorAuthPresent":"false"},
+                      "StringLike":{"s3:prefix":"${aws:userid, 'none'}/*"}}}]}"#;
+    let document = PolicyDocument::parse(text, PolicyKind::Managed).unwrap();
+    assert_eq!(
+        document.context_keys(),
+        [
+            "aws:MultiFactorAuthPresent",
+            "aws:PrincipalTag/team",
+            "aws:SourceIp",
+            "aws:userid",
+            "aws:username",
+            "s3:prefix"
+        ]
+    );
+}

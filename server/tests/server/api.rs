@@ -2411,3 +2411,219 @@ async fn virtual_mfa_devices_are_created_enabled_resynced_deactivated_and_delete
         );
     }
 }
+
+#[tokio::test]
+async fn auditors_read_the_whole_account_and_the_keys_policies_need() {
+    let app = api_app().await;
+    let account = app.store.account_id().await.unwrap().unwrap();
+    let root = |params: Vec<(String, String)>| {
+        let app = &app;
+        async move { call_owned(app, ROOT_KEY, ROOT_SECRET, &params).await }
+    };
+    let conditional = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws:username}/*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}"#;
+    root(vec![
+        pair("Action", "CreateGroup"),
+        pair("GroupName", "auditors"),
+    ])
+    .await;
+    root(vec![pair("Action", "CreateUser"), pair("UserName", "ada")]).await;
+    root(vec![
+        pair("Action", "AddUserToGroup"),
+        pair("GroupName", "auditors"),
+        pair("UserName", "ada"),
+    ])
+    .await;
+    root(vec![
+        pair("Action", "AttachGroupPolicy"),
+        pair("GroupName", "auditors"),
+        pair("PolicyArn", "arn:aws:iam::aws:policy/ReadOnlyAccess"),
+    ])
+    .await;
+    let put = root(vec![
+        pair("Action", "PutUserPolicy"),
+        pair("UserName", "ada"),
+        pair("PolicyName", "own-prefix"),
+        pair("PolicyDocument", conditional),
+    ])
+    .await;
+    assert_eq!(put.0, 200, "{}", put.1);
+    let mfa_only = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}"#;
+    root(vec![
+        pair("Action", "CreatePolicy"),
+        pair("PolicyName", "mfa-only"),
+        pair("PolicyDocument", mfa_only),
+    ])
+    .await;
+    root(vec![
+        pair("Action", "AttachGroupPolicy"),
+        pair("GroupName", "auditors"),
+        pair(
+            "PolicyArn",
+            &format!("arn:aws:iam::{account}:policy/mfa-only"),
+        ),
+    ])
+    .await;
+
+    // Context keys: of pasted policies, and of everything that applies to a user.
+    let custom = root(vec![
+        pair("Action", "GetContextKeysForCustomPolicy"),
+        pair("PolicyInputList.member.1", conditional),
+    ])
+    .await;
+    assert_eq!(custom.0, 200, "{}", custom.1);
+    assert!(custom.1.contains("<ContextKeyNames><member>aws:SourceIp</member><member>aws:username</member></ContextKeyNames>"), "{}", custom.1);
+    let malformed = root(vec![
+        pair("Action", "GetContextKeysForCustomPolicy"),
+        pair("PolicyInputList.member.1", "{not json"),
+    ])
+    .await;
+    assert_eq!(
+        field(&malformed.1, "Code"),
+        "MalformedPolicyDocument",
+        "{}",
+        malformed.1
+    );
+    let principal = root(vec![
+        pair("Action", "GetContextKeysForPrincipalPolicy"),
+        pair(
+            "PolicySourceArn",
+            &format!("arn:aws:iam::{account}:user/ada"),
+        ),
+    ])
+    .await;
+    assert!(principal.1.contains("<member>aws:MultiFactorAuthPresent</member><member>aws:SourceIp</member><member>aws:username</member>"), "{}", principal.1);
+    let elsewhere = root(vec![
+        pair("Action", "GetContextKeysForPrincipalPolicy"),
+        pair("PolicySourceArn", "arn:aws:iam::999999999999:user/ada"),
+    ])
+    .await;
+    assert_eq!(
+        field(&elsewhere.1, "Code"),
+        "InvalidInput",
+        "{}",
+        elsewhere.1
+    );
+
+    // The whole account at once, as auditing tools read it; filtered and paged.
+    let details = root(vec![pair("Action", "GetAccountAuthorizationDetails")]).await;
+    assert_eq!(details.0, 200, "{}", details.1);
+    let body = &details.1;
+    assert!(body.contains("<UserName>ada</UserName>"), "{body}");
+    assert!(body.contains("<UserPolicyList><member><PolicyName>own-prefix</PolicyName><PolicyDocument>%7B%22Version"), "{body}");
+    assert!(
+        body.contains("<GroupList><member>auditors</member></GroupList>"),
+        "{body}"
+    );
+    assert!(body.contains("<GroupName>auditors</GroupName>"), "{body}");
+    assert!(body.contains("<AttachedManagedPolicies><member><PolicyName>ReadOnlyAccess</PolicyName>") || body.contains("<PolicyName>ReadOnlyAccess</PolicyName><PolicyArn>arn:aws:iam::aws:policy/ReadOnlyAccess</PolicyArn>"), "{body}");
+    assert!(
+        body.contains("<PolicyName>mfa-only</PolicyName>")
+            && body.contains("<PolicyVersionList><member><Document>"),
+        "{body}"
+    );
+    // AWS's own policies appear only where used.
+    assert!(
+        body.contains("<Arn>arn:aws:iam::aws:policy/ReadOnlyAccess</Arn>"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("<Arn>arn:aws:iam::aws:policy/AdministratorAccess</Arn>"),
+        "{body}"
+    );
+    let only_groups = root(vec![
+        pair("Action", "GetAccountAuthorizationDetails"),
+        pair("Filter.member.1", "Group"),
+    ])
+    .await;
+    assert!(
+        only_groups.1.contains("<UserDetailList></UserDetailList>")
+            && only_groups.1.contains("<GroupName>auditors</GroupName>"),
+        "{}",
+        only_groups.1
+    );
+    let bad_filter = root(vec![
+        pair("Action", "GetAccountAuthorizationDetails"),
+        pair("Filter.member.1", "Users"),
+    ])
+    .await;
+    assert_eq!(
+        field(&bad_filter.1, "Code"),
+        "ValidationError",
+        "{}",
+        bad_filter.1
+    );
+    let mut marker: Option<String> = None;
+    let mut pages = 0;
+    let mut users_seen = 0;
+    loop {
+        let mut params = vec![
+            pair("Action", "GetAccountAuthorizationDetails"),
+            pair("MaxItems", "1"),
+        ];
+        if let Some(m) = &marker {
+            params.push(pair("Marker", m));
+        }
+        let page = root(params).await;
+        assert_eq!(page.0, 200, "{}", page.1);
+        users_seen += page.1.matches("<UserName>").count();
+        pages += 1;
+        if field(&page.1, "IsTruncated") == "false" {
+            break;
+        }
+        marker = Some(field(&page.1, "Marker"));
+        assert!(pages < 50);
+    }
+    // ada (root is no IAM user, as in AWS), one group, AWS's ReadOnlyAccess and
+    // mfa-only: one item a page.
+    assert_eq!(pages, 4);
+    assert_eq!(users_seen, 1);
+
+    // A user without the permission is refused in AWS's words.
+    let key = root(vec![
+        pair("Action", "CreateAccessKey"),
+        pair("UserName", "ada"),
+    ])
+    .await;
+    let (ada_key, ada_secret) = (
+        field(&key.1, "AccessKeyId"),
+        field(&key.1, "SecretAccessKey"),
+    );
+    let refused = call_api(
+        &app,
+        &ada_key,
+        &ada_secret,
+        "iam",
+        &[("Action", "GetAccountAuthorizationDetails")],
+    )
+    .await;
+    assert_eq!(field(&refused.1, "Code"), "AccessDenied", "{}", refused.1);
+
+    // GetAccessKeyInfo: the account of a key it issued, whatever the key's state.
+    let info = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "sts",
+        &[("Action", "GetAccessKeyInfo"), ("AccessKeyId", &ada_key)],
+    )
+    .await;
+    assert_eq!(info.0, 200, "{}", info.1);
+    assert_eq!(field(&info.1, "Account"), account);
+    let unknown = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "sts",
+        &[
+            ("Action", "GetAccessKeyInfo"),
+            ("AccessKeyId", "AKIAUNKNOWNKEY000000"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        field(&unknown.1, "Code"),
+        "ValidationError",
+        "{}",
+        unknown.1
+    );
+}
