@@ -72,6 +72,8 @@ fn caller() -> (Caller, Compiled) {
         mfa_ciphertext: None,
         mfa_last_step: None,
         mfa_enabled_at: None,
+        mfa_device_name: None,
+        mfa_drift_steps: 0,
         tags: BTreeMap::from([("team".to_string(), "blue".to_string())]),
         boundary_arn: None,
         session_epoch: 0,
