@@ -102,6 +102,16 @@ pub const ACTIONS: &[Action] = actions![
     "ListEntitiesForPolicy" => false,
     "ListMFADevices" => false,
     "DeactivateMFADevice" => true,
+    "CreateInstanceProfile" => true,
+    "GetInstanceProfile" => false,
+    "ListInstanceProfiles" => false,
+    "ListInstanceProfilesForRole" => false,
+    "AddRoleToInstanceProfile" => true,
+    "RemoveRoleFromInstanceProfile" => true,
+    "DeleteInstanceProfile" => true,
+    "TagInstanceProfile" => true,
+    "UntagInstanceProfile" => true,
+    "ListInstanceProfileTags" => false,
     "GetContextKeysForCustomPolicy" => false,
     "GetContextKeysForPrincipalPolicy" => false,
     "GetAccountAuthorizationDetails" => false,
@@ -373,7 +383,14 @@ fn tag_subject(
     params: &Params,
     account: &str,
 ) -> Result<(store::Tagged, String), ApiError> {
-    if action.ends_with("UserTags") || action.ends_with("User") {
+    if action.contains("InstanceProfile") {
+        Ok((
+            store::Tagged::InstanceProfile,
+            params
+                .name("InstanceProfileName", "instanceProfileName", 128)?
+                .to_string(),
+        ))
+    } else if action.ends_with("UserTags") || action.ends_with("User") {
         Ok((
             store::Tagged::User,
             params.name("UserName", "userName", 128)?.to_string(),
@@ -553,6 +570,24 @@ fn policy_arn(params: &Params) -> Result<&str, ApiError> {
         ));
     }
     Ok(arn)
+}
+
+/// An instance profile with its role (listed as `ListRoles` lists roles); `Get` and
+/// `Create` answer its tags too.
+fn instance_profile_xml(
+    x: &mut Xml,
+    p: &store::instance_profiles::InstanceProfile,
+    with_tags: bool,
+) {
+    x.text("Path", "/")
+        .text("InstanceProfileName", &p.name)
+        .text("InstanceProfileId", &p.id)
+        .text("Arn", &p.arn)
+        .text("CreateDate", &date(p.created_at));
+    x.list("Roles", p.role.iter(), listed_role_xml);
+    if with_tags {
+        tags_xml(x, &p.tags);
+    }
 }
 
 /// The user, group or role a `PolicySourceArn` of this account names.
@@ -1257,7 +1292,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             service.delete_login_profile(caller, user_name).await?;
             Ok(None)
         }
-        "TagUser" | "TagRole" | "TagPolicy" => {
+        "TagUser" | "TagRole" | "TagPolicy" | "TagInstanceProfile" => {
             let (tagged, subject) = tag_subject(name, params, account)?;
             let tags = params.tags()?;
             if tags.is_empty() {
@@ -1270,13 +1305,13 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             service.tag(caller, tagged, &subject, &tags).await?;
             Ok(None)
         }
-        "UntagUser" | "UntagRole" | "UntagPolicy" => {
+        "UntagUser" | "UntagRole" | "UntagPolicy" | "UntagInstanceProfile" => {
             let (tagged, subject) = tag_subject(name, params, account)?;
             let keys = tag_keys(params)?;
             service.untag(caller, tagged, &subject, &keys).await?;
             Ok(None)
         }
-        "ListUserTags" | "ListRoleTags" | "ListPolicyTags" => {
+        "ListUserTags" | "ListRoleTags" | "ListPolicyTags" | "ListInstanceProfileTags" => {
             let (tagged, subject) = tag_subject(name, params, account)?;
             let tags: Vec<(String, String)> = service
                 .tags_of(caller, tagged, &subject)
@@ -1477,6 +1512,73 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let serial = serial_number(params)?;
             service
                 .deactivate_mfa_device(caller, user_name, serial)
+                .await?;
+            Ok(None)
+        }
+        "CreateInstanceProfile" => {
+            let profile_name = params.name("InstanceProfileName", "instanceProfileName", 128)?;
+            if params.get("Path").is_some_and(|p| p != "/") {
+                return Err(ApiError::new(
+                    http::StatusCode::BAD_REQUEST,
+                    "InvalidInput",
+                    "Portcullis keeps every instance profile at path /.",
+                ));
+            }
+            let profile = service
+                .create_instance_profile(caller, profile_name, &params.tags()?)
+                .await?;
+            let mut x = Xml::new();
+            x.element("InstanceProfile", |x| {
+                instance_profile_xml(x, &profile, true)
+            });
+            Ok(Some(x))
+        }
+        "GetInstanceProfile" => {
+            let profile_name = params.name("InstanceProfileName", "instanceProfileName", 128)?;
+            let profile = service.get_instance_profile(caller, profile_name).await?;
+            let mut x = Xml::new();
+            x.element("InstanceProfile", |x| {
+                instance_profile_xml(x, &profile, true)
+            });
+            Ok(Some(x))
+        }
+        "ListInstanceProfiles" | "ListInstanceProfilesForRole" => {
+            let role = if name == "ListInstanceProfilesForRole" {
+                Some(params.name("RoleName", "roleName", 64)?)
+            } else {
+                let prefix = params.path_prefix()?;
+                if !"/".starts_with(prefix.as_str()) {
+                    let mut x = Xml::new();
+                    page(&mut x, params, "InstanceProfiles", &[] as &[()], |_, _| {})?;
+                    return Ok(Some(x));
+                }
+                None
+            };
+            let profiles = service.list_instance_profiles(caller, role).await?;
+            let mut x = Xml::new();
+            page(&mut x, params, "InstanceProfiles", &profiles, |x, p| {
+                instance_profile_xml(x, p, false)
+            })?;
+            Ok(Some(x))
+        }
+        "AddRoleToInstanceProfile" | "RemoveRoleFromInstanceProfile" => {
+            let profile_name = params.name("InstanceProfileName", "instanceProfileName", 128)?;
+            let role_name = params.name("RoleName", "roleName", 64)?;
+            if name == "AddRoleToInstanceProfile" {
+                service
+                    .add_role_to_instance_profile(caller, profile_name, role_name)
+                    .await?;
+            } else {
+                service
+                    .remove_role_from_instance_profile(caller, profile_name, role_name)
+                    .await?;
+            }
+            Ok(None)
+        }
+        "DeleteInstanceProfile" => {
+            let profile_name = params.name("InstanceProfileName", "instanceProfileName", 128)?;
+            service
+                .delete_instance_profile(caller, profile_name)
                 .await?;
             Ok(None)
         }

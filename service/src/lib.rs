@@ -26,6 +26,7 @@ pub mod explorer;
 pub mod format;
 pub mod group_spend;
 pub mod groups;
+pub mod instance_profiles;
 pub mod lookup;
 pub mod mail;
 pub mod mfa_devices;

@@ -41,6 +41,11 @@ fn actions(tagged: Tagged) -> [&'static str; 3] {
         Tagged::User => ["iam:TagUser", "iam:UntagUser", "iam:ListUserTags"],
         Tagged::Role => ["iam:TagRole", "iam:UntagRole", "iam:ListRoleTags"],
         Tagged::Policy => ["iam:TagPolicy", "iam:UntagPolicy", "iam:ListPolicyTags"],
+        Tagged::InstanceProfile => [
+            "iam:TagInstanceProfile",
+            "iam:UntagInstanceProfile",
+            "iam:ListInstanceProfileTags",
+        ],
     }
 }
 
@@ -80,6 +85,16 @@ impl Service {
                 Ok(Target {
                     id: role.id,
                     tags: role.tags,
+                    permit,
+                })
+            }
+            Tagged::InstanceProfile => {
+                let (profile, permit) = self
+                    .instance_profile_for(caller, action, name, extra)
+                    .await?;
+                Ok(Target {
+                    id: profile.id,
+                    tags: profile.tags,
                     permit,
                 })
             }

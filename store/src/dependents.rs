@@ -97,7 +97,8 @@ impl Store {
             "SELECT EXISTS (SELECT 1 FROM role_policies WHERE role_id = r.id) AS attached,
                     EXISTS (SELECT 1 FROM inline_policies WHERE role_id = r.id) AS inline,
                     EXISTS (SELECT 1 FROM user_roles WHERE role_id = r.id)
-                      OR EXISTS (SELECT 1 FROM group_roles WHERE role_id = r.id) AS given
+                      OR EXISTS (SELECT 1 FROM group_roles WHERE role_id = r.id) AS given,
+                    EXISTS (SELECT 1 FROM instance_profiles WHERE role_id = r.id) AS profiles
              FROM roles r WHERE id = $1 FOR UPDATE",
         )
         .bind(id)
@@ -110,6 +111,7 @@ impl Store {
             });
         };
         for (column, what) in [
+            ("profiles", "remove roles from instance profile"),
             ("attached", "detach all policies"),
             ("inline", "delete policies"),
             (

@@ -15,6 +15,7 @@ pub mod dependents;
 pub mod error;
 pub mod groups;
 pub mod ids;
+pub mod instance_profiles;
 pub mod mfa_devices;
 pub mod permissions;
 pub mod policies;

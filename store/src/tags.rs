@@ -15,6 +15,7 @@ pub enum Tagged {
     User,
     Role,
     Policy,
+    InstanceProfile,
 }
 
 impl Tagged {
@@ -23,6 +24,7 @@ impl Tagged {
             Tagged::User => "users",
             Tagged::Role => "roles",
             Tagged::Policy => "policies",
+            Tagged::InstanceProfile => "instance_profiles",
         }
     }
 
@@ -31,6 +33,7 @@ impl Tagged {
             Tagged::User => "user",
             Tagged::Role => "role",
             Tagged::Policy => "policy",
+            Tagged::InstanceProfile => "instance profile",
         }
     }
 }

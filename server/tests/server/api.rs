@@ -2627,3 +2627,209 @@ async fn auditors_read_the_whole_account_and_the_keys_policies_need() {
         unknown.1
     );
 }
+
+#[tokio::test]
+async fn instance_profiles_hold_one_role_need_pass_role_and_block_deletes() {
+    let app = api_app().await;
+    let account = app.store.account_id().await.unwrap().unwrap();
+    let root = |params: Vec<(String, String)>| {
+        let app = &app;
+        async move { call_owned(app, ROOT_KEY, ROOT_SECRET, &params).await }
+    };
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    for role in ["web", "batch"] {
+        let made = root(vec![
+            pair("Action", "CreateRole"),
+            pair("RoleName", role),
+            pair("AssumeRolePolicyDocument", trust),
+        ])
+        .await;
+        assert_eq!(made.0, 200, "{}", made.1);
+    }
+    let created = root(with_tags(
+        &[
+            ("Action", "CreateInstanceProfile"),
+            ("InstanceProfileName", "web-profile"),
+        ],
+        &[pair("env", "prod")],
+    ))
+    .await;
+    assert_eq!(created.0, 200, "{}", created.1);
+    assert!(field(&created.1, "InstanceProfileId").starts_with("AIPA"));
+    assert_eq!(
+        field(&created.1, "Arn"),
+        format!("arn:aws:iam::{account}:instance-profile/web-profile")
+    );
+    assert!(
+        created.1.contains("<Roles></Roles>") && created.1.contains("<Key>env</Key>"),
+        "{}",
+        created.1
+    );
+    let again = root(vec![
+        pair("Action", "CreateInstanceProfile"),
+        pair("InstanceProfileName", "WEB-PROFILE"),
+    ])
+    .await;
+    assert_error(
+        &again,
+        409,
+        "EntityAlreadyExists",
+        "Instance Profile WEB-PROFILE already exists.",
+    );
+
+    // One role per profile, even when two requests race.
+    let add = |role: &'static str| {
+        root(vec![
+            pair("Action", "AddRoleToInstanceProfile"),
+            pair("InstanceProfileName", "web-profile"),
+            pair("RoleName", role),
+        ])
+    };
+    let (first, second) = tokio::join!(add("web"), add("batch"));
+    let statuses = [first.0, second.0];
+    assert!(
+        statuses.contains(&200) && statuses.contains(&409),
+        "{} {}",
+        first.1,
+        second.1
+    );
+    let full = if first.0 == 409 { &first } else { &second };
+    assert_error(
+        full,
+        409,
+        "LimitExceeded",
+        "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1",
+    );
+    let holder = if first.0 == 200 { "web" } else { "batch" };
+    let got = root(vec![
+        pair("Action", "GetInstanceProfile"),
+        pair("InstanceProfileName", "web-profile"),
+    ])
+    .await;
+    assert!(
+        got.1.contains(&format!(
+            "<Roles><member><Path>/</Path><RoleName>{holder}</RoleName>"
+        )),
+        "{}",
+        got.1
+    );
+    let for_role = root(vec![
+        pair("Action", "ListInstanceProfilesForRole"),
+        pair("RoleName", holder),
+    ])
+    .await;
+    assert!(
+        for_role
+            .1
+            .contains("<InstanceProfileName>web-profile</InstanceProfileName>"),
+        "{}",
+        for_role.1
+    );
+    let listed = root(vec![pair("Action", "ListInstanceProfiles")]).await;
+    assert!(
+        listed.1.contains("web-profile") && !listed.1.contains("<Tags>"),
+        "{}",
+        listed.1
+    );
+
+    // Nothing in use can be deleted.
+    let role_gone = root(vec![pair("Action", "DeleteRole"), pair("RoleName", holder)]).await;
+    assert_error(
+        &role_gone,
+        409,
+        "DeleteConflict",
+        "Cannot delete entity, must remove roles from instance profile first.",
+    );
+    let profile_gone = root(vec![
+        pair("Action", "DeleteInstanceProfile"),
+        pair("InstanceProfileName", "web-profile"),
+    ])
+    .await;
+    assert_error(
+        &profile_gone,
+        409,
+        "DeleteConflict",
+        "Cannot delete entity, must remove roles from instance profile first.",
+    );
+
+    // Adding a role is passing it: without iam:PassRole, AWS's AccessDenied.
+    root(vec![pair("Action", "CreateUser"), pair("UserName", "ops")]).await;
+    let manage = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*InstanceProfile*"],"Resource":"*"}]}"#;
+    root(vec![
+        pair("Action", "PutUserPolicy"),
+        pair("UserName", "ops"),
+        pair("PolicyName", "profiles"),
+        pair("PolicyDocument", manage),
+    ])
+    .await;
+    let key = root(vec![
+        pair("Action", "CreateAccessKey"),
+        pair("UserName", "ops"),
+    ])
+    .await;
+    let (ops_key, ops_secret) = (
+        field(&key.1, "AccessKeyId"),
+        field(&key.1, "SecretAccessKey"),
+    );
+    let made = call_api(
+        &app,
+        &ops_key,
+        &ops_secret,
+        "iam",
+        &[
+            ("Action", "CreateInstanceProfile"),
+            ("InstanceProfileName", "batch-profile"),
+        ],
+    )
+    .await;
+    assert_eq!(made.0, 200, "{}", made.1);
+    let other = if holder == "web" { "batch" } else { "web" };
+    let passed = call_api(
+        &app,
+        &ops_key,
+        &ops_secret,
+        "iam",
+        &[
+            ("Action", "AddRoleToInstanceProfile"),
+            ("InstanceProfileName", "batch-profile"),
+            ("RoleName", other),
+        ],
+    )
+    .await;
+    assert_error(&passed, 403, "AccessDenied", &format!("User: arn:aws:iam::{account}:user/ops is not authorized to perform: iam:PassRole on resource: arn:aws:iam::{account}:role/{other} because no identity-based policy allows the iam:PassRole action"));
+
+    // Emptied, then deleted.
+    let removed = root(vec![
+        pair("Action", "RemoveRoleFromInstanceProfile"),
+        pair("InstanceProfileName", "web-profile"),
+        pair("RoleName", holder),
+    ])
+    .await;
+    assert_eq!(removed.0, 200, "{}", removed.1);
+    let twice = root(vec![
+        pair("Action", "RemoveRoleFromInstanceProfile"),
+        pair("InstanceProfileName", "web-profile"),
+        pair("RoleName", holder),
+    ])
+    .await;
+    assert_eq!(field(&twice.1, "Code"), "NoSuchEntity", "{}", twice.1);
+    let deleted = root(vec![
+        pair("Action", "DeleteInstanceProfile"),
+        pair("InstanceProfileName", "web-profile"),
+    ])
+    .await;
+    assert_eq!(deleted.0, 200, "{}", deleted.1);
+    let gone = root(vec![
+        pair("Action", "GetInstanceProfile"),
+        pair("InstanceProfileName", "web-profile"),
+    ])
+    .await;
+    assert_error(
+        &gone,
+        404,
+        "NoSuchEntity",
+        "Instance Profile web-profile cannot be found.",
+    );
+    let role_deleted = root(vec![pair("Action", "DeleteRole"), pair("RoleName", holder)]).await;
+    assert_eq!(role_deleted.0, 200, "{}", role_deleted.1);
+}
