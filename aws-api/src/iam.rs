@@ -1525,7 +1525,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                 ));
             }
             let profile = service
-                .create_instance_profile(caller, profile_name, &params.tags()?)
+                .create_instance_profile(caller, profile_name, None, &params.tags()?)
                 .await?;
             let mut x = Xml::new();
             x.element("InstanceProfile", |x| {

@@ -941,6 +941,21 @@ test.describe.serial("Portcullis console", () => {
     await expect(tags.getByRole("alert")).toContainText("may only hold letters, digits, spaces");
     await tags.getByRole("button", { name: "Remove tag TEAM" }).click();
     await expect(tags.getByTestId("no-tags")).toBeVisible();
+
+    // An instance profile made here holds the role for the API too; a second with
+    // the same name in another case is refused; removing empties it.
+    const profiles = page.getByTestId("instance-profiles");
+    await expect(profiles.getByTestId("no-instance-profiles")).toBeVisible();
+    await profiles.getByLabel("New instance profile").fill("kira-profile");
+    await profiles.getByRole("button", { name: "Create with this role" }).click();
+    await expect(profiles.locator("tbody tr")).toHaveCount(1);
+    const profile = awsCli(rootKey, rootSecret, "iam", "get-instance-profile", "--instance-profile-name", "kira-profile");
+    expect(JSON.parse(profile.stdout).InstanceProfile.Roles[0].RoleName).toBe("kira-deployer");
+    await profiles.getByLabel("New instance profile").fill("KIRA-PROFILE");
+    await profiles.getByRole("button", { name: "Create with this role" }).click();
+    await expect(profiles.getByRole("alert")).toContainText("already exists");
+    await profiles.getByRole("button", { name: "Remove from kira-profile" }).click();
+    await expect(profiles.getByTestId("no-instance-profiles")).toBeVisible();
     await page.goto("/users/kira");
 
     // Inactive: the key stops working at once.

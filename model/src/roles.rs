@@ -35,6 +35,13 @@ pub struct RoleDetail {
     pub refusals: Refusals,
 }
 
+/// A role's instance profiles, `(name, ARN)`, and what the viewer may not change.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceProfilesView {
+    pub profiles: Vec<(String, String)>,
+    pub refusals: Refusals,
+}
+
 /// The create form: a pasted trust policy, or one built from the other fields.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NewRole {

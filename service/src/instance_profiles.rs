@@ -77,11 +77,14 @@ impl Service {
         Ok((profile, permit))
     }
 
-    /// `iam:CreateInstanceProfile` (tags need `iam:TagInstanceProfile` too).
+    /// `iam:CreateInstanceProfile` (tags need `iam:TagInstanceProfile` too); with a
+    /// role, the profile is made holding it in the same step, authorized as
+    /// `iam:AddRoleToInstanceProfile` and `iam:PassRole` too (the console's form).
     pub async fn create_instance_profile(
         &self,
         caller: &Caller,
         name: &str,
+        role: Option<&str>,
         tags: &[(String, String)],
     ) -> Result<InstanceProfile, ServiceError> {
         let name = name.trim();
@@ -97,10 +100,24 @@ impl Service {
             self.authorize_with(caller, "iam:TagInstanceProfile", &target, &extra)
                 .await?;
         }
+        let role = match role {
+            Some(role) => {
+                self.authorize(caller, "iam:AddRoleToInstanceProfile", &target)
+                    .await?;
+                let passed = Extra::new().with("iam:PassedToService", "ec2.amazonaws.com");
+                Some(
+                    self.role_for_with(caller, "iam:PassRole", role, passed)
+                        .await?
+                        .0,
+                )
+            }
+            None => None,
+        };
         self.store
             .create_instance_profile(
                 &caller.account_id,
                 name,
+                role.as_ref(),
                 &tags,
                 &permit.audit(caller, "instance profile created"),
             )
@@ -124,6 +141,30 @@ impl Service {
             .instance_profile_for(caller, "iam:GetInstanceProfile", name, Extra::new())
             .await?
             .0)
+    }
+
+    /// A role page's instance profiles panel: the profiles holding the role, and the
+    /// changes the viewer may not make.
+    pub async fn role_instance_profiles(
+        &self,
+        caller: &Caller,
+        role: &str,
+    ) -> Result<model::roles::InstanceProfilesView, ServiceError> {
+        let profiles = self.list_instance_profiles(caller, Some(role)).await?;
+        let any = profile_arn(&caller.account_id, "*");
+        let refusals = self
+            .refusals(
+                caller,
+                &[
+                    ("iam:CreateInstanceProfile", any.clone()),
+                    ("iam:RemoveRoleFromInstanceProfile", any),
+                ],
+            )
+            .await?;
+        Ok(model::roles::InstanceProfilesView {
+            profiles: profiles.into_iter().map(|p| (p.name, p.arn)).collect(),
+            refusals,
+        })
     }
 
     /// `iam:ListInstanceProfiles`, or with a role `iam:ListInstanceProfilesForRole`.

@@ -64,6 +64,7 @@ impl Store {
         &self,
         account: &str,
         name: &str,
+        role: Option<&Role>,
         tags: &BTreeMap<String, String>,
         audit: &AuditEntry,
     ) -> Result<InstanceProfile, StoreError> {
@@ -71,13 +72,15 @@ impl Store {
         let id = unique_id("AIPA");
         let arn = format!("arn:aws:iam::{account}:instance-profile/{name}");
         sqlx::query(
-            "INSERT INTO instance_profiles (id, name, arn, tags, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO instance_profiles (id, name, arn, tags, created_at, role_id)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&id)
         .bind(name)
         .bind(&arn)
         .bind(crate::tags::tags_value(tags))
         .bind(audit.at)
+        .bind(role.map(|r| r.id.as_str()))
         .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::unique(e, "instance profile", name))?;
@@ -86,7 +89,7 @@ impl Store {
             id,
             name: name.to_string(),
             arn,
-            role: None,
+            role: role.cloned(),
             tags: tags.clone(),
             created_at: audit.at,
         })

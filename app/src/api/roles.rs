@@ -156,3 +156,40 @@ pub async fn switch_back() -> Result<(), AppError> {
     leptos_axum::redirect("/");
     Ok(())
 }
+
+#[server]
+pub async fn role_instance_profiles(
+    role: String,
+) -> Result<model::roles::InstanceProfilesView, AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?
+        .service
+        .role_instance_profiles(&caller, &role)
+        .await
+        .map_err(respond)
+}
+
+/// Creates an instance profile holding the role, in one step.
+#[server]
+pub async fn create_instance_profile(role: String, name: String) -> Result<(), AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?
+        .service
+        .create_instance_profile(&caller, &name, Some(&role), &[])
+        .await
+        .map(|_| ())
+        .map_err(respond)
+}
+
+#[server]
+pub async fn remove_from_instance_profile(role: String, name: String) -> Result<(), AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?
+        .service
+        .remove_role_from_instance_profile(&caller, &name, &role)
+        .await
+        .map_err(respond)
+}

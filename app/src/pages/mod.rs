@@ -6,6 +6,7 @@ mod audit;
 mod group_spend;
 mod groups;
 mod home;
+mod instance_profiles;
 mod layout;
 mod policies;
 mod policy_editor;

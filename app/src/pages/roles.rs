@@ -1,5 +1,6 @@
 //! Roles: the list with the create form, one role's page, and "Switch role".
 
+use super::instance_profiles::InstanceProfilesPanel;
 use super::tags::TagsPanel;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -196,6 +197,7 @@ pub fn RolePage() -> impl IntoView {
                                 </Guard>
                             </section>
                             <TagsPanel kind="role" name=r.name.clone()/>
+                            <InstanceProfilesPanel role=r.name.clone()/>
                             <section class="panel" data-testid="role-sessions">
                                 <h2>"Sessions"</h2>
                                 <p data-testid="active-sessions">{match r.active_sessions {
