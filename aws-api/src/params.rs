@@ -44,13 +44,6 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Whether any parameter is `name` or starts with `name.` (list members).
-    pub fn has_prefix(&self, name: &str) -> bool {
-        self.0.iter().any(|(k, _)| {
-            k == name || (k.starts_with(name) && k.as_bytes().get(name.len()) == Some(&b'.'))
-        })
-    }
-
     /// A required parameter: missing is AWS's "Member must not be null".
     pub fn required(&self, name: &str, member: &str) -> Result<&str, ApiError> {
         self.get(name)

@@ -74,19 +74,32 @@ fn duration(params: &Params, max: i64) -> Result<Option<i64>, ApiError> {
     Ok(Some(seconds))
 }
 
-/// Parameters this door does not implement yet are refused by name rather than
-/// ignored: ignoring a session policy would hand out more than was asked for.
-fn refuse_unsupported(params: &Params, names: &[&str]) -> Result<(), ApiError> {
-    for name in names {
-        if params.has_prefix(name) {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "InvalidParameterValue",
-                format!("{name} is not supported by this Portcullis yet; leave it out."),
+/// `TransitiveTagKeys.member.N`: at most 50, each a valid tag key.
+fn transitive_tag_keys(params: &Params) -> Result<Vec<String>, ApiError> {
+    let keys: Vec<String> = (1..)
+        .map_while(|n| params.get(&format!("TransitiveTagKeys.member.{n}")))
+        .map(str::to_string)
+        .collect();
+    if keys.len() > 50 {
+        return Err(ApiError::validation(
+            None,
+            "transitiveTagKeys",
+            "Member must have length less than or equal to 50",
+        ));
+    }
+    for key in &keys {
+        if model::tags::check(key, "").is_err() {
+            return Err(ApiError::validation(
+                Some(key),
+                "transitiveTagKeys",
+                &format!(
+                    "Member must satisfy regular expression pattern: {}",
+                    model::tags::KEY_PATTERN
+                ),
             ));
         }
     }
-    Ok(())
+    Ok(keys)
 }
 
 fn pattern(value: &str, member: &str, min: usize, max: usize, extra: &str) -> Result<(), ApiError> {
@@ -185,7 +198,6 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             Ok(Some(x))
         }
         "AssumeRole" => {
-            refuse_unsupported(params, &["Tags", "TransitiveTagKeys", "SourceIdentity"])?;
             let role_arn = params.required("RoleArn", "roleArn")?;
             let length = role_arn.chars().count();
             if !(20..=2048).contains(&length) {
@@ -221,6 +233,15 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                     .map_while(|n| params.get(&format!("PolicyArns.member.{n}.arn")))
                     .map(str::to_string)
                     .collect(),
+                tags: params.tags()?,
+                transitive_tag_keys: transitive_tag_keys(params)?,
+                source_identity: match params.get("SourceIdentity") {
+                    Some(source) => {
+                        pattern(source, "sourceIdentity", 2, 64, "")?;
+                        Some(source.to_string())
+                    }
+                    None => None,
+                },
             };
             let assumed = service.assume_role(caller, &input).await?;
             let mut x = Xml::new();
@@ -231,6 +252,9 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             });
             if let Some(percent) = assumed.packed_policy_percent {
                 x.text("PackedPolicySize", &percent.to_string());
+            }
+            if let Some(source) = &assumed.source_identity {
+                x.text("SourceIdentity", source);
             }
             Ok(Some(x))
         }

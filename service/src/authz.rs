@@ -257,7 +257,7 @@ pub fn engine_principal(caller: &Caller) -> policy::Principal {
             &role.role_id,
             &role.role_name,
             &role.session_name,
-            &role.tags,
+            &role.attributes.principal_tags(&role.tags),
         ),
         None => user_principal(&caller.user, &caller.account_id),
     }
@@ -276,6 +276,13 @@ impl Extra {
     pub fn with(mut self, key: &str, value: &str) -> Extra {
         self.0
             .push((key.to_string(), ContextValue::Single(value.to_string())));
+        self
+    }
+
+    /// A key with several values (`sts:TransitiveTagKeys`).
+    pub fn with_multi(mut self, key: &str, values: &[String]) -> Extra {
+        self.0
+            .push((key.to_string(), ContextValue::Multi(values.to_vec())));
         self
     }
 
@@ -353,6 +360,16 @@ pub fn engine_request(
         &caller.facts.ip_text(),
         &caller.region,
     );
+    if let Some(source) = caller
+        .role
+        .as_ref()
+        .and_then(|r| r.attributes.source_identity.as_deref())
+    {
+        context.insert(
+            "aws:SourceIdentity",
+            ContextValue::Single(source.to_string()),
+        );
+    }
     if let Some(issued) = caller.token_issued_at {
         context.insert(
             "aws:TokenIssueTime",

@@ -42,7 +42,11 @@ pub struct RoleSession {
     pub started: i64,
     pub expires: i64,
     /// The role's tags, which are the session's `aws:PrincipalTag/*` as in AWS.
+    #[serde(default)]
     pub tags: std::collections::BTreeMap<String, String>,
+    /// Session tags, transitive keys and source identity from `AssumeRole`.
+    #[serde(default)]
+    pub attributes: store::roles::SessionAttributes,
 }
 
 impl From<store::roles::RoleSessionRecord> for RoleSession {
@@ -57,6 +61,7 @@ impl From<store::roles::RoleSessionRecord> for RoleSession {
             started: r.started,
             expires: r.expires,
             tags: r.role_tags,
+            attributes: r.attributes,
         }
     }
 }

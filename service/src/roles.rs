@@ -3,7 +3,7 @@
 
 use model::roles::{NewRole, RoleDetail, RoleRow};
 use model::Holder;
-use policy::{ContextValue, Decision, Effect, Layer, PolicyDocument, PolicyKind, PolicySet};
+use policy::{Decision, Effect, Layer, PolicyDocument, PolicyKind, PolicySet};
 use store::{Outcome, Role};
 
 use crate::authz::{arn, engine_request, Extra, Permit};
@@ -146,6 +146,16 @@ fn cannot_switch(role: &str) -> String {
     format!(
         "You cannot switch to role {role}: it does not exist, or its trust policy does not admit you (check the external ID)."
     )
+}
+
+/// The context of a request to assume a role: its session name and external id.
+pub(crate) fn trust_context(session_name: &str, external_id: &str) -> Extra {
+    let extra = Extra::new().with("sts:RoleSessionName", session_name);
+    if external_id.is_empty() {
+        extra
+    } else {
+        extra.with("sts:ExternalId", external_id)
+    }
 }
 
 impl Service {
@@ -435,7 +445,12 @@ impl Service {
             return Err(ServiceError::Refused(cannot_switch(role_name)));
         };
         if let Err(detail) = self
-            .check_trust(caller, &role, &caller.user.name, external_id)
+            .check_trust(
+                caller,
+                &role,
+                ASSUME,
+                &trust_context(&caller.user.name, external_id),
+            )
             .await?
         {
             self.store.audit(&refused(detail, &role.arn)).await?;
@@ -480,6 +495,7 @@ impl Service {
             started: now,
             expires: now + seconds,
             tags: role.tags,
+            attributes: Default::default(),
         })
     }
 
@@ -487,28 +503,22 @@ impl Service {
     /// start a session named `session_name`: `Err(detail)` for the audit row if not.
     /// Unlike most resource policies, a trust policy is never optional: whatever the
     /// caller's own policies allow, the role must trust them.
+    /// Whether the role's trust policy (with the caller's own policies) allows
+    /// `action` (`sts:AssumeRole`, `sts:TagSession`, `sts:SetSourceIdentity`) with the
+    /// request's context `extra`; `Err` carries the audit detail of a refusal.
     pub(crate) async fn check_trust(
         &self,
         caller: &Caller,
         role: &store::Role,
-        session_name: &str,
-        external_id: &str,
+        action: &'static str,
+        extra: &Extra,
     ) -> Result<Result<(), String>, ServiceError> {
-        const ASSUME: &str = "sts:AssumeRole";
         let trust = PolicyDocument::parse_stored(&role.trust_policy, PolicyKind::Trust)
             .map_err(ServiceError::internal)?;
         let mut trust_set = PolicySet::new();
         trust_set.add("trust policy", &trust);
         let compiled = self.compiled(caller).await?;
-        let mut extra = Extra::new().with("sts:RoleSessionName", session_name);
-        if !external_id.is_empty() {
-            extra = extra.with("sts:ExternalId", external_id);
-        }
-        let mut request = engine_request(caller, ASSUME, &role.arn, &extra)?;
-        request.context.insert(
-            "sts:RoleSessionName",
-            ContextValue::Single(session_name.to_string()),
-        );
+        let request = engine_request(caller, action, &role.arn, extra)?;
         let explanation = compiled
             .evaluator_for(caller)
             .with_resource_policy(&trust_set)
@@ -523,12 +533,12 @@ impl Service {
         let layers: Vec<&str> = explanation.blocked_by.iter().map(|l| l.as_str()).collect();
         Ok(Err(if trusted {
             format!(
-                "refused: {} ({})",
+                "refused {action}: {} ({})",
                 explanation.decision.as_str(),
                 layers.join(", ")
             )
         } else {
-            "refused: not trusted (trust policy)".to_string()
+            format!("refused {action}: not trusted (trust policy)")
         }))
     }
 

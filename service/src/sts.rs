@@ -36,6 +36,7 @@ pub struct AssumedRole {
     /// With session policies: their size as a percentage of AWS's limit
     /// (`PackedPolicySize`).
     pub packed_policy_percent: Option<usize>,
+    pub source_identity: Option<String>,
 }
 
 /// An `sts:AssumeRole` request.
@@ -52,6 +53,12 @@ pub struct AssumeRoleInput {
     pub session_policy: Option<String>,
     /// `PolicyArns`: managed policies used as session policies (at most 10).
     pub session_policy_arns: Vec<String>,
+    /// `Tags`: session tags, the session's `aws:PrincipalTag/*` (need `sts:TagSession`).
+    pub tags: Vec<(String, String)>,
+    /// `TransitiveTagKeys`: the keys among `tags` that chained sessions inherit.
+    pub transitive_tag_keys: Vec<String>,
+    /// `SourceIdentity` (needs `sts:SetSourceIdentity`); fixed for the whole chain.
+    pub source_identity: Option<String>,
 }
 
 /// An MFA device's ARN and a six-digit code from it.
@@ -72,6 +79,64 @@ fn mfa_failed() -> ServiceError {
 const ROOT_MAX_SECONDS: i64 = 3600;
 /// A role session started from another role session lasts at most an hour.
 const CHAINED_MAX_SECONDS: i64 = 3600;
+
+/// The new session's tags, transitive keys and source identity: what the request
+/// gives, over what a chained session inherits. Inherited transitive tags and the
+/// source identity cannot be changed; transitive keys must be among the tags.
+fn session_attributes(
+    caller: &Caller,
+    input: &AssumeRoleInput,
+) -> Result<store::roles::SessionAttributes, ServiceError> {
+    model::tags::check_all(&input.tags)?;
+    let inherited = caller
+        .role
+        .as_ref()
+        .map(|r| r.attributes.inherited())
+        .unwrap_or_default();
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    for (key, _) in &input.tags {
+        if inherited.tags.keys().any(|k| same(k, key)) {
+            return Err(ServiceError::invalid(
+                "tags",
+                format!("The session tag {key} is a transitive tag of the session it is chained from and cannot be changed."),
+            ));
+        }
+    }
+    for key in &input.transitive_tag_keys {
+        if !input.tags.iter().any(|(k, _)| same(k, key)) {
+            return Err(ServiceError::invalid(
+                "transitive_tag_keys",
+                format!("The transitive tag key {key} is not among the session tags."),
+            ));
+        }
+    }
+    let source_identity = match (&inherited.source_identity, &input.source_identity) {
+        (Some(old), Some(new)) if old != new => {
+            return Err(ServiceError::invalid(
+                "source_identity",
+                format!(
+                    "The source identity of this session chain is {old} and cannot be changed."
+                ),
+            ))
+        }
+        (old, new) => new.clone().or_else(|| old.clone()),
+    };
+    let mut tags = inherited.tags;
+    tags.extend(input.tags.iter().cloned());
+    let mut transitive_keys = inherited.transitive_keys;
+    transitive_keys.extend(input.transitive_tag_keys.iter().cloned());
+    if tags.len() > model::tags::MAX_TAGS {
+        return Err(ServiceError::LimitExceeded {
+            field: "tags",
+            message: "The number of session tags, inherited ones included, is more than 50.".into(),
+        });
+    }
+    Ok(store::roles::SessionAttributes {
+        tags,
+        transitive_keys,
+        source_identity,
+    })
+}
 
 pub(crate) fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
@@ -342,14 +407,36 @@ impl Service {
             self.store.audit(&entry).await?;
             return Err(not_authorized());
         };
-        if let Err(detail) = self
-            .check_trust(caller, &role, &input.session_name, &input.external_id)
-            .await?
-        {
-            self.store
-                .audit(&caller.audit(ASSUME, &role.arn, Outcome::Denied, detail))
-                .await?;
-            return Err(not_authorized());
+        let attributes = session_attributes(caller, input)?;
+        let mut extra = crate::roles::trust_context(&input.session_name, &input.external_id)
+            .with_request_tags(&attributes.tags);
+        if !attributes.transitive_keys.is_empty() {
+            extra = extra.with_multi("sts:TransitiveTagKeys", &attributes.transitive_keys);
+        }
+        if let Some(source) = &attributes.source_identity {
+            extra = extra.with("sts:SourceIdentity", source);
+        }
+        // AssumeRole, then each thing the request attaches to the session, as AWS
+        // authorizes them: tags (also inherited ones) and a source identity.
+        let mut actions = vec![ASSUME];
+        if !attributes.tags.is_empty() {
+            actions.push("sts:TagSession");
+        }
+        if attributes.source_identity.is_some() {
+            actions.push("sts:SetSourceIdentity");
+        }
+        for action in actions {
+            if let Err(detail) = self.check_trust(caller, &role, action, &extra).await? {
+                self.store
+                    .audit(&caller.audit(ASSUME, &role.arn, Outcome::Denied, detail))
+                    .await?;
+                return Err(ServiceError::AccessDenied(Box::new(Denial {
+                    principal: caller.arn(),
+                    action: action.into(),
+                    resource: input.role_arn.clone(),
+                    reason: DenialReason::NotTrusted,
+                })));
+            }
         }
         let seconds = input.duration_seconds.unwrap_or(3600);
         if seconds > i64::from(role.max_session_seconds) {
@@ -378,13 +465,14 @@ impl Service {
             ),
         );
         self.store
-            .issue_role_credentials(&role.id, &input.session_name, &stored, &audit)
+            .issue_role_credentials(&role.id, &input.session_name, &attributes, &stored, &audit)
             .await?;
         Ok(AssumedRole {
             credentials,
             arn: role_session_arn(&caller.account_id, &role.name, &input.session_name),
             assumed_role_id: format!("{}:{}", role.id, input.session_name),
             packed_policy_percent: (packed > 0).then(|| packed * 100 / 2048),
+            source_identity: attributes.source_identity,
         })
     }
 

@@ -72,6 +72,50 @@ pub struct NewRole<'a> {
     pub tags: &'a BTreeMap<String, String>,
 }
 
+/// What an `AssumeRole` request attached to its session.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionAttributes {
+    /// Session tags: the session's `aws:PrincipalTag/*`, over the role's own.
+    pub tags: BTreeMap<String, String>,
+    /// Keys of `tags` that sessions chained from this one inherit.
+    pub transitive_keys: Vec<String>,
+    /// `SourceIdentity`: who started the chain (`aws:SourceIdentity`).
+    pub source_identity: Option<String>,
+}
+
+impl SessionAttributes {
+    /// The session's principal tags: the role's, with session tags over them
+    /// (a key in another case is the same key).
+    pub fn principal_tags(&self, role_tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let mut tags: BTreeMap<String, String> = role_tags
+            .iter()
+            .filter(|(k, _)| !self.tags.keys().any(|s| s.eq_ignore_ascii_case(k)))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        tags.extend(self.tags.clone());
+        tags
+    }
+
+    /// What a session chained from this one inherits: the transitive tags and the
+    /// source identity.
+    pub fn inherited(&self) -> SessionAttributes {
+        SessionAttributes {
+            tags: self
+                .tags
+                .iter()
+                .filter(|(k, _)| {
+                    self.transitive_keys
+                        .iter()
+                        .any(|t| t.eq_ignore_ascii_case(k))
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            transitive_keys: self.transitive_keys.clone(),
+            source_identity: self.source_identity.clone(),
+        }
+    }
+}
+
 /// A recorded session of a role (times in Unix seconds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleSessionRecord {
@@ -86,6 +130,7 @@ pub struct RoleSessionRecord {
     pub ended: bool,
     /// The role's tags: the session's `aws:PrincipalTag/*`.
     pub role_tags: BTreeMap<String, String>,
+    pub attributes: SessionAttributes,
 }
 
 /// What a role is given to.
@@ -328,6 +373,7 @@ impl Store {
     pub async fn role_session(&self, id: &str) -> Result<Option<RoleSessionRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT s.id, s.user_id, s.role_id, r.name, r.arn, s.session_name, r.tags,
+                    s.session_tags, s.transitive_keys, s.source_identity,
                     extract(epoch FROM s.started_at)::bigint AS started,
                     extract(epoch FROM s.expires_at)::bigint AS expires,
                     s.ended_at IS NOT NULL AS ended
@@ -348,6 +394,12 @@ impl Store {
             expires: row.try_get("expires")?,
             ended: row.try_get("ended")?,
             role_tags: crate::tags::tags_from(row.try_get("tags")?),
+            attributes: SessionAttributes {
+                tags: crate::tags::tags_from(row.try_get("session_tags")?),
+                transitive_keys: serde_json::from_value(row.try_get("transitive_keys")?)
+                    .unwrap_or_default(),
+                source_identity: row.try_get("source_identity")?,
+            },
         }))
     }
 

@@ -87,14 +87,16 @@ impl Store {
         &self,
         role_id: &str,
         session_name: &str,
+        attributes: &crate::roles::SessionAttributes,
         credential: &TemporaryCredential,
         audit: &AuditEntry,
     ) -> Result<String, StoreError> {
         let mut tx = self.pool().begin().await?;
         let id = unique_id("ARS");
         sqlx::query(
-            "INSERT INTO role_sessions (id, user_id, role_id, session_name, started_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO role_sessions (id, user_id, role_id, session_name, started_at, expires_at,
+                 session_tags, transitive_keys, source_identity)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&id)
         .bind(&credential.user_id)
@@ -102,6 +104,9 @@ impl Store {
         .bind(session_name)
         .bind(credential.issued_at)
         .bind(credential.expires_at)
+        .bind(crate::tags::tags_value(&attributes.tags))
+        .bind(serde_json::json!(attributes.transitive_keys))
+        .bind(&attributes.source_identity)
         .execute(&mut *tx)
         .await?;
         let credential = TemporaryCredential {

@@ -930,10 +930,17 @@ async fn temporary_credentials_assume_roles_expire_and_are_revoked() {
         ("Tags.member.1.Value", s("blue")),
     ])
     .await;
+    // Session tags need sts:TagSession, which this trust policy does not give.
     assert_eq!(
         field(&with_tags.1, "Code"),
-        "InvalidParameterValue",
-        "session tags are refused, never ignored"
+        "AccessDenied",
+        "{}",
+        with_tags.1
+    );
+    assert!(
+        field(&with_tags.1, "Message").contains("sts:TagSession"),
+        "{}",
+        with_tags.1
     );
 
     // A session policy narrows the role: ReadOnlyAccess ∩ "only iam:GetUser".
@@ -2832,4 +2839,188 @@ async fn instance_profiles_hold_one_role_need_pass_role_and_block_deletes() {
     );
     let role_deleted = root(vec![pair("Action", "DeleteRole"), pair("RoleName", holder)]).await;
     assert_eq!(role_deleted.0, 200, "{}", role_deleted.1);
+}
+
+#[tokio::test]
+async fn session_tags_transitive_keys_and_source_identity_follow_the_chain() {
+    let app = api_app().await;
+    let account = app.store.account_id().await.unwrap().unwrap();
+    let root = |params: Vec<(String, String)>| {
+        let app = &app;
+        async move { call_owned(app, ROOT_KEY, ROOT_SECRET, &params).await }
+    };
+    // Tags only with project apollo or gemini; a source identity only starting "tina".
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+            {{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"sts:AssumeRole"}},
+            {{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"sts:TagSession",
+              "Condition":{{"StringEquals":{{"aws:RequestTag/project":["apollo","gemini"]}}}}}},
+            {{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"sts:SetSourceIdentity",
+              "Condition":{{"StringLike":{{"sts:SourceIdentity":"tina*"}}}}}}]}}"#
+    );
+    let by_session = r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":"iam:ListUsers","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/project":"apollo"}}},
+        {"Effect":"Allow","Action":"iam:ListGroups","Resource":"*","Condition":{"StringEquals":{"aws:SourceIdentity":"tina-laptop"}}},
+        {"Effect":"Allow","Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"],"Resource":"*"}]}"#;
+    for role in ["first", "second"] {
+        let made = root(vec![
+            pair("Action", "CreateRole"),
+            pair("RoleName", role),
+            pair("AssumeRolePolicyDocument", &trust),
+        ])
+        .await;
+        assert_eq!(made.0, 200, "{}", made.1);
+        let put = root(vec![
+            pair("Action", "PutRolePolicy"),
+            pair("RoleName", role),
+            pair("PolicyName", "by-session"),
+            pair("PolicyDocument", by_session),
+        ])
+        .await;
+        assert_eq!(put.0, 200, "{}", put.1);
+    }
+    root(vec![pair("Action", "CreateUser"), pair("UserName", "tina")]).await;
+    let sts_all = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:*","Resource":"*"}]}"#;
+    root(vec![
+        pair("Action", "PutUserPolicy"),
+        pair("UserName", "tina"),
+        pair("PolicyName", "sts"),
+        pair("PolicyDocument", sts_all),
+    ])
+    .await;
+    let key = root(vec![
+        pair("Action", "CreateAccessKey"),
+        pair("UserName", "tina"),
+    ])
+    .await;
+    let (tina_key, tina_secret) = (
+        field(&key.1, "AccessKeyId"),
+        field(&key.1, "SecretAccessKey"),
+    );
+    let first_arn = format!("arn:aws:iam::{account}:role/first");
+    let second_arn = format!("arn:aws:iam::{account}:role/second");
+    let assume = |key: String,
+                  secret: String,
+                  token: Option<String>,
+                  params: Vec<(String, String)>| {
+        let app = &app;
+        async move {
+            let borrowed: Vec<(&str, &str)> = params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            match token {
+                Some(token) => call_with_token(app, &key, &secret, &token, "sts", &borrowed).await,
+                None => call_api(app, &key, &secret, "sts", &borrowed).await,
+            }
+        }
+    };
+    let base = |arn: &str, name: &str| {
+        vec![
+            pair("Action", "AssumeRole"),
+            pair("RoleArn", arn),
+            pair("RoleSessionName", name),
+        ]
+    };
+
+    // Tags the trust policy does not allow: refused as sts:TagSession.
+    let mut mercury = base(&first_arn, "s1");
+    mercury.extend(with_tags(&[], &[pair("project", "mercury")]));
+    let refused = assume(tina_key.clone(), tina_secret.clone(), None, mercury).await;
+    assert_error(&refused, 403, "AccessDenied", &format!("User: arn:aws:iam::{account}:user/tina is not authorized to perform: sts:TagSession on resource: {first_arn}"));
+    let mut stranger = base(&first_arn, "s1");
+    stranger.push(pair("SourceIdentity", "mallory"));
+    let refused = assume(tina_key.clone(), tina_secret.clone(), None, stranger).await;
+    assert_eq!(field(&refused.1, "Code"), "AccessDenied", "{}", refused.1);
+    let mut bad = base(&first_arn, "s1");
+    bad.push(pair("SourceIdentity", "aws:me"));
+    let invalid = assume(tina_key.clone(), tina_secret.clone(), None, bad).await;
+    assert_eq!(
+        field(&invalid.1, "Code"),
+        "ValidationError",
+        "{}",
+        invalid.1
+    );
+    let mut not_a_tag = base(&first_arn, "s1");
+    not_a_tag.extend(with_tags(&[], &[pair("project", "apollo")]));
+    not_a_tag.push(pair("TransitiveTagKeys.member.1", "team"));
+    let invalid = assume(tina_key.clone(), tina_secret.clone(), None, not_a_tag).await;
+    assert_eq!(
+        field(&invalid.1, "Code"),
+        "ValidationError",
+        "{}",
+        invalid.1
+    );
+
+    // Allowed: the session's tags and source identity decide its requests.
+    let mut apollo = base(&first_arn, "s1");
+    apollo.extend(with_tags(&[], &[pair("project", "apollo")]));
+    apollo.push(pair("TransitiveTagKeys.member.1", "project"));
+    apollo.push(pair("SourceIdentity", "tina-laptop"));
+    let first = assume(tina_key.clone(), tina_secret.clone(), None, apollo).await;
+    assert_eq!(first.0, 200, "{}", first.1);
+    assert_eq!(field(&first.1, "SourceIdentity"), "tina-laptop");
+    let (k1, s1, t1) = (
+        field(&first.1, "AccessKeyId"),
+        field(&first.1, "SecretAccessKey"),
+        field(&first.1, "SessionToken"),
+    );
+    for action in ["ListUsers", "ListGroups"] {
+        let ok = call_with_token(&app, &k1, &s1, &t1, "iam", &[("Action", action)]).await;
+        assert_eq!(ok.0, 200, "{action}: {}", ok.1);
+    }
+    let plain = assume(
+        tina_key.clone(),
+        tina_secret.clone(),
+        None,
+        base(&first_arn, "s2"),
+    )
+    .await;
+    let (k2, s2, t2) = (
+        field(&plain.1, "AccessKeyId"),
+        field(&plain.1, "SecretAccessKey"),
+        field(&plain.1, "SessionToken"),
+    );
+    for action in ["ListUsers", "ListGroups"] {
+        let no = call_with_token(&app, &k2, &s2, &t2, "iam", &[("Action", action)]).await;
+        assert_eq!(field(&no.1, "Code"), "AccessDenied", "{action}: {}", no.1);
+    }
+
+    // Chained: the transitive tag and the source identity follow and cannot change.
+    let mut override_tag = base(&second_arn, "c1");
+    override_tag.extend(with_tags(&[], &[pair("PROJECT", "gemini")]));
+    let refused = assume(k1.clone(), s1.clone(), Some(t1.clone()), override_tag).await;
+    assert_eq!(
+        field(&refused.1, "Code"),
+        "ValidationError",
+        "{}",
+        refused.1
+    );
+    let mut other_source = base(&second_arn, "c1");
+    other_source.push(pair("SourceIdentity", "tina-phone"));
+    let refused = assume(k1.clone(), s1.clone(), Some(t1.clone()), other_source).await;
+    assert_eq!(
+        field(&refused.1, "Code"),
+        "ValidationError",
+        "{}",
+        refused.1
+    );
+    let chained = assume(
+        k1.clone(),
+        s1.clone(),
+        Some(t1.clone()),
+        base(&second_arn, "c1"),
+    )
+    .await;
+    assert_eq!(chained.0, 200, "{}", chained.1);
+    assert_eq!(field(&chained.1, "SourceIdentity"), "tina-laptop");
+    let (k3, s3, t3) = (
+        field(&chained.1, "AccessKeyId"),
+        field(&chained.1, "SecretAccessKey"),
+        field(&chained.1, "SessionToken"),
+    );
+    for action in ["ListUsers", "ListGroups"] {
+        let ok = call_with_token(&app, &k3, &s3, &t3, "iam", &[("Action", action)]).await;
+        assert_eq!(ok.0, 200, "chained {action}: {}", ok.1);
+    }
 }
