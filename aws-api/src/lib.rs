@@ -228,9 +228,25 @@ pub async fn handle(state: &ApiState, request: Request<Body>) -> Response {
         let error = ApiError::invalid_action(&action_name, version);
         return error_response(api, &error, &id);
     };
-    let result = match api {
-        Api::Iam => iam::call(&state.service, &caller, action.name, &params).await,
-        Api::Sts => sts::call(&state.service, &caller, action.name, &params).await,
+    // A federated user's credentials reach the services, never IAM or STS (AWS lets
+    // them call only GetCallerIdentity).
+    let federated_refusal = (caller.federated.is_some()
+        && !(api == Api::Sts && action.name == "GetCallerIdentity"))
+        .then(|| {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "AccessDenied",
+                format!(
+                    "User: {} is not authorized to perform: {} because credentials from GetFederationToken cannot call IAM or STS operations other than GetCallerIdentity",
+                    caller.arn(),
+                    action.catalogue
+                ),
+            )
+        });
+    let result = match (api, federated_refusal) {
+        (_, Some(refusal)) => Err(refusal),
+        (Api::Iam, None) => iam::call(&state.service, &caller, action.name, &params).await,
+        (Api::Sts, None) => sts::call(&state.service, &caller, action.name, &params).await,
     };
     audit(state, &caller, action, &params, &result, &user_agent).await;
     match result {

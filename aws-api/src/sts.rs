@@ -26,6 +26,11 @@ pub const ACTIONS: &[Action] = &[
         audited: true,
     },
     Action {
+        name: "GetFederationToken",
+        catalogue: "sts:GetFederationToken",
+        audited: true,
+    },
+    Action {
         name: "GetAccessKeyInfo",
         catalogue: "sts:GetAccessKeyInfo",
         audited: false,
@@ -161,14 +166,49 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
         // Needs no permission, as in AWS: a Deny cannot hide who you are.
         "GetCallerIdentity" => {
             let mut x = Xml::new();
-            let user_id = match (&caller.role, caller.user.is_root) {
-                (Some(role), _) => format!("{}:{}", role.role_id, role.session_name),
-                (None, true) => caller.account_id.clone(),
-                (None, false) => caller.user.id.clone(),
+            let user_id = match (&caller.role, &caller.federated, caller.user.is_root) {
+                (Some(role), _, _) => format!("{}:{}", role.role_id, role.session_name),
+                (None, Some(federated), _) => format!("{}:{}", caller.account_id, federated.name),
+                (None, None, true) => caller.account_id.clone(),
+                (None, None, false) => caller.user.id.clone(),
             };
             x.text("Arn", &caller.arn())
                 .text("UserId", &user_id)
                 .text("Account", &caller.account_id);
+            Ok(Some(x))
+        }
+        "GetFederationToken" => {
+            let federated_name = params.required("Name", "name")?;
+            pattern(federated_name, "name", 2, 32, "")?;
+            let input = service::sts::FederationInput {
+                name: federated_name.to_string(),
+                duration_seconds: duration(params, 129_600)?,
+                session_policy: match params.get("Policy") {
+                    Some(text) if text.chars().count() > 2048 => {
+                        return Err(ApiError::validation(
+                            None,
+                            "policy",
+                            "Member must have length less than or equal to 2048",
+                        ))
+                    }
+                    other => other.map(str::to_string),
+                },
+                session_policy_arns: (1..)
+                    .map_while(|n| params.get(&format!("PolicyArns.member.{n}.arn")))
+                    .map(str::to_string)
+                    .collect(),
+                tags: params.tags()?,
+            };
+            let token = service.get_federation_token(caller, &input).await?;
+            let mut x = Xml::new();
+            credentials_xml(&mut x, &token.credentials);
+            x.element("FederatedUser", |x| {
+                x.text("FederatedUserId", &token.federated_user_id)
+                    .text("Arn", &token.arn);
+            });
+            if let Some(percent) = token.packed_policy_percent {
+                x.text("PackedPolicySize", &percent.to_string());
+            }
             Ok(Some(x))
         }
         "GetAccessKeyInfo" => {

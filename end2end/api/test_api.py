@@ -324,6 +324,15 @@ def main():
                                                "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}}]})])
     assert keys["ContextKeyNames"] == ["aws:RequestedRegion"], keys
     assert client("sts", ROOT_KEY, ROOT_SECRET).get_access_key_info(AccessKeyId=ROOT_KEY)["Account"] == account
+    fed = client("sts", ROOT_KEY, ROOT_SECRET).get_federation_token(
+        Name="api-fed", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*"}]}))
+    assert fed["FederatedUser"]["Arn"] == f"arn:aws:sts::{account}:federated-user/api-fed", fed
+    fed_sts = boto3.client("sts", endpoint_url=URL, region_name="us-east-1", config=NO_RETRIES,
+                           aws_access_key_id=fed["Credentials"]["AccessKeyId"],
+                           aws_secret_access_key=fed["Credentials"]["SecretAccessKey"],
+                           aws_session_token=fed["Credentials"]["SessionToken"])
+    assert fed_sts.get_caller_identity()["UserId"] == f"{account}:api-fed"
     iam.update_account_password_policy(MinimumPasswordLength=8, AllowUsersToChangePassword=True)
 
     # The simulator, with AWS's parameters and answers.

@@ -105,6 +105,7 @@ fn caller() -> (Caller, Compiled) {
     let caller = Caller {
         user,
         role: None,
+        federated: None,
         account_id: "123456789012".into(),
         mfa: false,
         authenticated_at: now.unix_timestamp(),

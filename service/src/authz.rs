@@ -251,6 +251,16 @@ pub fn role_session_principal(
 
 /// The caller as the engine sees it.
 pub fn engine_principal(caller: &Caller) -> policy::Principal {
+    if let (None, Some(federated)) = (&caller.role, &caller.federated) {
+        return policy::Principal {
+            kind: policy::PrincipalKind::FederatedUser,
+            arn: caller.arn(),
+            account: caller.account_id.clone(),
+            id: Some(format!("{}:{}", caller.account_id, federated.name)),
+            tags: federated.tags.clone(),
+            source_arn: None,
+        };
+    }
     match &caller.role {
         Some(role) => role_session_principal(
             &caller.account_id,

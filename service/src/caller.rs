@@ -71,6 +71,20 @@ pub fn role_session_arn(account: &str, role: &str, session: &str) -> String {
     format!("arn:aws:sts::{account}:assumed-role/{role}/{session}")
 }
 
+/// A federated user from `sts:GetFederationToken`: the IAM user's permissions cut
+/// by the session policies, under the name the user chose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FederatedUser {
+    pub name: String,
+    /// Session tags: its `aws:PrincipalTag/*`.
+    pub tags: std::collections::BTreeMap<String, String>,
+}
+
+/// How AWS names a federated user: `arn:aws:sts::ACCOUNT:federated-user/NAME`.
+pub fn federated_user_arn(account: &str, name: &str) -> String {
+    format!("arn:aws:sts::{account}:federated-user/{name}")
+}
+
 /// A signed-in principal making one request.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -78,6 +92,8 @@ pub struct Caller {
     pub user: User,
     /// The role session it acts in, if any.
     pub role: Option<RoleSession>,
+    /// The federated user it acts as, for `GetFederationToken` credentials.
+    pub federated: Option<FederatedUser>,
     pub account_id: String,
     /// Whether this sign-in passed MFA.
     pub mfa: bool,
@@ -102,14 +118,17 @@ pub struct Caller {
 impl Caller {
     /// Root acting as itself: always allowed, as in AWS.
     pub fn is_root(&self) -> bool {
-        self.user.is_root && self.role.is_none()
+        self.user.is_root && self.role.is_none() && self.federated.is_none()
     }
 
     /// The ARN the engine and the audit log see: the user's, or the role session's.
     pub fn arn(&self) -> String {
-        match &self.role {
-            Some(role) => role_session_arn(&self.account_id, &role.role_name, &role.session_name),
-            None => self.user.arn.clone(),
+        match (&self.role, &self.federated) {
+            (Some(role), _) => {
+                role_session_arn(&self.account_id, &role.role_name, &role.session_name)
+            }
+            (None, Some(federated)) => federated_user_arn(&self.account_id, &federated.name),
+            (None, None) => self.user.arn.clone(),
         }
     }
 

@@ -125,8 +125,8 @@ pub(crate) enum Signer {
 }
 
 /// Session policy documents as one layer: the session may do what any of them allows.
-fn session_set(documents: &[String]) -> Option<Arc<policy::PolicySet>> {
-    if documents.is_empty() {
+fn session_set(documents: &[String], always: bool) -> Option<Arc<policy::PolicySet>> {
+    if documents.is_empty() && !always {
         return None;
     }
     let mut set = policy::PolicySet::new();
@@ -288,6 +288,12 @@ impl Service {
                 let issued = Issued {
                     at: credential.issued_at.unix_timestamp(),
                     mfa_at: credential.mfa_at.map(|t| t.unix_timestamp()),
+                    federated: credential.federated_name.clone().map(|name| {
+                        crate::caller::FederatedUser {
+                            name,
+                            tags: credential.session_tags.clone(),
+                        }
+                    }),
                 };
                 self.signed_caller(
                     &claim,
@@ -327,7 +333,11 @@ impl Service {
                 },
                 None => None,
             };
-            let session = session_set(&credential.session_policies);
+            // A federated user without session policies may do nothing, as in AWS.
+            let session = session_set(
+                &credential.session_policies,
+                credential.federated_name.is_some(),
+            );
             Signer::Temporary {
                 credential: Box::new(credential),
                 user,
@@ -371,15 +381,16 @@ impl Service {
                 value
             }
         };
-        let mfa_at = issued.and_then(|i| i.mfa_at);
+        let mfa_at = issued.as_ref().and_then(|i| i.mfa_at);
         Ok(Caller {
             budget,
             user,
             role,
+            federated: issued.as_ref().and_then(|i| i.federated.clone()),
             account_id,
             mfa: mfa_at.is_some(),
             authenticated_at: mfa_at.unwrap_or(now.unix_timestamp()),
-            token_issued_at: issued.map(|i| i.at),
+            token_issued_at: issued.as_ref().map(|i| i.at),
             session_policy: session,
             region: claim.region.clone(),
             facts,
@@ -388,11 +399,13 @@ impl Service {
     }
 }
 
-/// When temporary credentials were issued, and when MFA was proven for them.
-#[derive(Debug, Clone, Copy)]
+/// When temporary credentials were issued, when MFA was proven for them, and the
+/// federated user they act as.
+#[derive(Debug, Clone)]
 struct Issued {
     at: i64,
     mfa_at: Option<i64>,
+    federated: Option<crate::caller::FederatedUser>,
 }
 
 #[cfg(test)]

@@ -761,6 +761,7 @@ impl Service {
                     budget,
                     user,
                     role,
+                    federated: None,
                     account_id,
                     mfa: *mfa,
                     authenticated_at: *signed_in_at,

@@ -61,6 +61,28 @@ pub struct AssumeRoleInput {
     pub source_identity: Option<String>,
 }
 
+/// An `sts:GetFederationToken` request.
+#[derive(Debug, Clone, Default)]
+pub struct FederationInput {
+    /// `Name`: the federated user's name in its ARN.
+    pub name: String,
+    pub duration_seconds: Option<i64>,
+    pub session_policy: Option<String>,
+    pub session_policy_arns: Vec<String>,
+    pub tags: Vec<(String, String)>,
+}
+
+/// Credentials for a federated user.
+#[derive(Debug, Clone)]
+pub struct FederationToken {
+    pub credentials: Credentials,
+    /// `arn:aws:sts::ACCOUNT:federated-user/NAME`.
+    pub arn: String,
+    /// `ACCOUNT:NAME`.
+    pub federated_user_id: String,
+    pub packed_policy_percent: Option<usize>,
+}
+
 /// An MFA device's ARN and a six-digit code from it.
 #[derive(Debug, Clone, Default)]
 pub struct MfaProof {
@@ -211,10 +233,11 @@ impl Service {
     /// session policy, and each managed one's default version, looked up now.
     async fn session_documents(
         &self,
-        input: &AssumeRoleInput,
+        policy: Option<&String>,
+        policy_arns: &[String],
     ) -> Result<Vec<String>, ServiceError> {
         let mut documents = Vec::new();
-        if let Some(text) = &input.session_policy {
+        if let Some(text) = policy {
             policy::PolicyDocument::parse(text, policy::PolicyKind::Session).map_err(|errors| {
                 ServiceError::MalformedPolicy {
                     field: "policy",
@@ -223,13 +246,13 @@ impl Service {
             })?;
             documents.push(text.clone());
         }
-        if input.session_policy_arns.len() > 10 {
+        if policy_arns.len() > 10 {
             return Err(ServiceError::invalid(
                 "policy_arns",
                 "1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10",
             ));
         }
-        for arn in &input.session_policy_arns {
+        for arn in policy_arns {
             if let Some((template, _)) = crate::authz::templates().get(arn) {
                 documents.push(template.document.clone());
                 continue;
@@ -286,6 +309,8 @@ impl Service {
                 token_hash: token_hash(&token),
                 mfa_at: mfa.then_some(caller.now),
                 session_policies: Vec::new(),
+                federated_name: None,
+                session_tags: Default::default(),
                 issued_at: caller.now,
                 expires_at: expires,
             },
@@ -349,6 +374,68 @@ impl Service {
         );
         self.store.issue_session_token(&stored, &audit).await?;
         Ok(credentials)
+    }
+
+    /// `sts:GetFederationToken`: credentials for a federated user named by the
+    /// caller, which may do only what both the caller's policies and the session
+    /// policies allow (nothing without session policies, as in AWS). Only long-term
+    /// credentials may ask; root's last at most an hour.
+    pub async fn get_federation_token(
+        &self,
+        caller: &Caller,
+        input: &FederationInput,
+    ) -> Result<FederationToken, ServiceError> {
+        if caller.role.is_some() || caller.token_issued_at.is_some() {
+            return Err(ServiceError::Refused(
+                "Cannot call GetFederationToken with session credentials".into(),
+            ));
+        }
+        model::tags::check_all(&input.tags)?;
+        let tags: std::collections::BTreeMap<String, String> = input.tags.iter().cloned().collect();
+        let arn = crate::caller::federated_user_arn(&caller.account_id, &input.name);
+        let permit = self
+            .authorize_with(
+                caller,
+                "sts:GetFederationToken",
+                &arn,
+                &crate::authz::Extra::new().with_request_tags(&tags),
+            )
+            .await?;
+        if !tags.is_empty() {
+            self.authorize_with(
+                caller,
+                "sts:TagSession",
+                &arn,
+                &crate::authz::Extra::new().with_request_tags(&tags),
+            )
+            .await?;
+        }
+        let documents = self
+            .session_documents(input.session_policy.as_ref(), &input.session_policy_arns)
+            .await?;
+        let mut seconds = input.duration_seconds.unwrap_or(43_200);
+        if caller.user.is_root {
+            seconds = seconds.min(ROOT_MAX_SECONDS);
+        }
+        let (credentials, mut stored) = self.new_credentials(caller, seconds, false)?;
+        let packed = documents.iter().map(String::len).sum::<usize>();
+        stored.session_policies = documents;
+        stored.federated_name = Some(input.name.clone());
+        stored.session_tags = tags;
+        let audit = permit.audit(
+            caller,
+            format!(
+                "federated user {} as {} for {seconds} s",
+                input.name, credentials.access_key_id
+            ),
+        );
+        self.store.issue_session_token(&stored, &audit).await?;
+        Ok(FederationToken {
+            credentials,
+            arn,
+            federated_user_id: format!("{}:{}", caller.account_id, input.name),
+            packed_policy_percent: (packed > 0).then(|| packed * 100 / 2048),
+        })
     }
 
     /// `sts:AssumeRole`: the role's trust policy must admit the caller (and the
@@ -451,7 +538,9 @@ impl Service {
                 "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
             ));
         }
-        let session_policies = self.session_documents(input).await?;
+        let session_policies = self
+            .session_documents(input.session_policy.as_ref(), &input.session_policy_arns)
+            .await?;
         let (credentials, mut stored) = self.new_credentials(caller, seconds, caller.mfa)?;
         let packed = session_policies.iter().map(String::len).sum::<usize>();
         stored.session_policies = session_policies;

@@ -24,6 +24,10 @@ pub struct TemporaryCredential {
     pub mfa_at: Option<OffsetDateTime>,
     /// Session policy documents: the session may do only what they also allow.
     pub session_policies: Vec<String>,
+    /// `GetFederationToken`'s `Name`: the credentials act as this federated user.
+    pub federated_name: Option<String>,
+    /// Session tags of a federated user (its `aws:PrincipalTag/*`).
+    pub session_tags: std::collections::BTreeMap<String, String>,
     pub issued_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
 }
@@ -40,6 +44,8 @@ fn from_row(row: &PgRow) -> Result<TemporaryCredential, sqlx::Error> {
         mfa_at: row.try_get("mfa_at")?,
         session_policies: serde_json::from_value(row.try_get("session_policies")?)
             .unwrap_or_default(),
+        federated_name: row.try_get("federated_name")?,
+        session_tags: crate::tags::tags_from(row.try_get("session_tags")?),
         issued_at: row.try_get("issued_at")?,
         expires_at: row.try_get("expires_at")?,
     })
@@ -48,8 +54,9 @@ fn from_row(row: &PgRow) -> Result<TemporaryCredential, sqlx::Error> {
 async fn insert(conn: &mut sqlx::PgConnection, c: &TemporaryCredential) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO temporary_credentials (id, user_id, role_session_id, secret_key_id, secret_nonce,
-             secret_ciphertext, token_hash, mfa_at, issued_at, expires_at, session_policies)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             secret_ciphertext, token_hash, mfa_at, issued_at, expires_at, session_policies,
+             federated_name, session_tags)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&c.id)
     .bind(&c.user_id)
@@ -62,6 +69,8 @@ async fn insert(conn: &mut sqlx::PgConnection, c: &TemporaryCredential) -> Resul
     .bind(c.issued_at)
     .bind(c.expires_at)
     .bind(serde_json::json!(c.session_policies))
+    .bind(&c.federated_name)
+    .bind(crate::tags::tags_value(&c.session_tags))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -125,7 +134,8 @@ impl Store {
     ) -> Result<Option<TemporaryCredential>, StoreError> {
         let row = sqlx::query(
             "SELECT id, user_id, role_session_id, secret_key_id, secret_nonce, secret_ciphertext,
-                    token_hash, mfa_at, issued_at, expires_at, session_policies
+                    token_hash, mfa_at, issued_at, expires_at, session_policies, federated_name,
+                    session_tags
              FROM temporary_credentials WHERE id = $1",
         )
         .bind(id)

@@ -3024,3 +3024,167 @@ async fn session_tags_transitive_keys_and_source_identity_follow_the_chain() {
         assert_eq!(ok.0, 200, "chained {action}: {}", ok.1);
     }
 }
+
+#[tokio::test]
+async fn federation_tokens_act_as_a_federated_user_limited_to_get_caller_identity() {
+    let app = api_app().await;
+    let account = app.store.account_id().await.unwrap().unwrap();
+    let root = |params: Vec<(String, String)>| {
+        let app = &app;
+        async move { call_owned(app, ROOT_KEY, ROOT_SECRET, &params).await }
+    };
+    root(vec![
+        pair("Action", "CreateUser"),
+        pair("UserName", "broker"),
+    ])
+    .await;
+    let key = root(vec![
+        pair("Action", "CreateAccessKey"),
+        pair("UserName", "broker"),
+    ])
+    .await;
+    let (broker_key, broker_secret) = (
+        field(&key.1, "AccessKeyId"),
+        field(&key.1, "SecretAccessKey"),
+    );
+    let federate = |params: Vec<(String, String)>| {
+        let (app, k, s) = (&app, broker_key.clone(), broker_secret.clone());
+        async move {
+            let borrowed: Vec<(&str, &str)> = params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            call_api(app, &k, &s, "sts", &borrowed).await
+        }
+    };
+    // Without sts:GetFederationToken: AWS's AccessDenied on the federated user's ARN.
+    let refused = federate(vec![
+        pair("Action", "GetFederationToken"),
+        pair("Name", "bob"),
+    ])
+    .await;
+    assert_error(&refused, 403, "AccessDenied", &format!("User: arn:aws:iam::{account}:user/broker is not authorized to perform: sts:GetFederationToken on resource: arn:aws:sts::{account}:federated-user/bob because no identity-based policy allows the sts:GetFederationToken action"));
+    let allow = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:GetFederationToken","sts:GetSessionToken","iam:ListUsers"],"Resource":"*"}]}"#;
+    root(vec![
+        pair("Action", "PutUserPolicy"),
+        pair("UserName", "broker"),
+        pair("PolicyName", "broker"),
+        pair("PolicyDocument", allow),
+    ])
+    .await;
+    let bad_name = federate(vec![
+        pair("Action", "GetFederationToken"),
+        pair("Name", "b"),
+    ])
+    .await;
+    assert_eq!(
+        field(&bad_name.1, "Code"),
+        "ValidationError",
+        "{}",
+        bad_name.1
+    );
+
+    let token = federate(vec![
+        pair("Action", "GetFederationToken"),
+        pair("Name", "bob"),
+        pair("Policy", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}"#),
+        pair("DurationSeconds", "900"),
+    ])
+    .await;
+    assert_eq!(token.0, 200, "{}", token.1);
+    assert_eq!(
+        field(&token.1, "Arn"),
+        format!("arn:aws:sts::{account}:federated-user/bob")
+    );
+    assert_eq!(field(&token.1, "FederatedUserId"), format!("{account}:bob"));
+    let (k, s, t) = (
+        field(&token.1, "AccessKeyId"),
+        field(&token.1, "SecretAccessKey"),
+        field(&token.1, "SessionToken"),
+    );
+    assert!(k.starts_with("ASIA"));
+    let who = call_with_token(&app, &k, &s, &t, "sts", &[("Action", "GetCallerIdentity")]).await;
+    assert_eq!(who.0, 200, "{}", who.1);
+    assert_eq!(
+        field(&who.1, "Arn"),
+        format!("arn:aws:sts::{account}:federated-user/bob")
+    );
+    assert_eq!(field(&who.1, "UserId"), format!("{account}:bob"));
+    // IAM, and STS beyond GetCallerIdentity, are closed to federated users, even
+    // where both the user's and the session policy allow.
+    for (service_name, action) in [
+        ("iam", "ListUsers"),
+        ("sts", "GetFederationToken"),
+        ("sts", "GetSessionToken"),
+    ] {
+        let closed = call_with_token(
+            &app,
+            &k,
+            &s,
+            &t,
+            service_name,
+            &[("Action", action), ("Name", "eve")],
+        )
+        .await;
+        assert_eq!(
+            field(&closed.1, "Code"),
+            "AccessDenied",
+            "{action}: {}",
+            closed.1
+        );
+    }
+    // Session credentials cannot ask for a federation token.
+    let session = federate(vec![pair("Action", "GetSessionToken")]).await;
+    let (sk, ss, st) = (
+        field(&session.1, "AccessKeyId"),
+        field(&session.1, "SecretAccessKey"),
+        field(&session.1, "SessionToken"),
+    );
+    let from_session = call_with_token(
+        &app,
+        &sk,
+        &ss,
+        &st,
+        "sts",
+        &[("Action", "GetFederationToken"), ("Name", "eve")],
+    )
+    .await;
+    assert_error(
+        &from_session,
+        403,
+        "AccessDenied",
+        "Cannot call GetFederationToken with session credentials",
+    );
+
+    // Root's federation tokens last an hour at most, as AWS's do.
+    let rooted = call_api(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        "sts",
+        &[
+            ("Action", "GetFederationToken"),
+            ("Name", "ops"),
+            ("DurationSeconds", "129600"),
+        ],
+    )
+    .await;
+    assert_eq!(rooted.0, 200, "{}", rooted.1);
+    let expires = time::OffsetDateTime::parse(
+        &field(&rooted.1, "Expiration"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert!(expires <= app.service.clock().now() + time::Duration::seconds(3601));
+    let audited = app
+        .store
+        .audit_log(&store::AuditFilter {
+            limit: 500,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(audited
+        .iter()
+        .any(|r| r.action == "sts:GetFederationToken" && r.detail.contains("federated user bob")));
+}
