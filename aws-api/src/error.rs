@@ -101,6 +101,18 @@ impl From<ServiceError> for ApiError {
                 field: "authentication_code",
                 message,
             } => ApiError::new(S::FORBIDDEN, "InvalidAuthenticationCode", message),
+            ServiceError::Invalid {
+                field: "ssh_public_key_encoding",
+                message,
+            } => ApiError::new(S::BAD_REQUEST, "UnrecognizedPublicKeyEncoding", message),
+            ServiceError::Invalid {
+                field: "ssh_public_key",
+                message,
+            } => ApiError::new(S::BAD_REQUEST, "InvalidPublicKey", message),
+            ServiceError::AlreadyExists {
+                field: "ssh_public_key",
+                message,
+            } => ApiError::new(S::BAD_REQUEST, "DuplicateSSHPublicKey", message),
             ServiceError::Invalid { message, .. } => {
                 ApiError::new(S::BAD_REQUEST, "ValidationError", message)
             }

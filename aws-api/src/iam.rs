@@ -102,6 +102,11 @@ pub const ACTIONS: &[Action] = actions![
     "ListEntitiesForPolicy" => false,
     "ListMFADevices" => false,
     "DeactivateMFADevice" => true,
+    "UploadSSHPublicKey" => true,
+    "GetSSHPublicKey" => false,
+    "ListSSHPublicKeys" => false,
+    "UpdateSSHPublicKey" => true,
+    "DeleteSSHPublicKey" => true,
     "CreateInstanceProfile" => true,
     "GetInstanceProfile" => false,
     "ListInstanceProfiles" => false,
@@ -734,6 +739,32 @@ fn authorization_details_xml(
         x.text("Marker", &end.to_string());
     }
     Ok(x)
+}
+
+/// An SSH public key as AWS answers it; listings leave out the body and fingerprint.
+fn ssh_key_xml(x: &mut Xml, owner: &str, key: &store::ssh_keys::SshPublicKey, whole: bool) {
+    x.text("UserName", owner).text("SSHPublicKeyId", &key.id);
+    if whole {
+        x.text("Fingerprint", &key.fingerprint)
+            .text("SSHPublicKeyBody", &key.body);
+    }
+    x.text("Status", if key.active { "Active" } else { "Inactive" })
+        .text("UploadDate", &date(key.uploaded_at));
+}
+
+/// `SSHPublicKeyId`: 20 to 128 of `[\w]`.
+fn ssh_key_id(params: &Params) -> Result<&str, ApiError> {
+    let id = params.required("SSHPublicKeyId", "sSHPublicKeyId")?;
+    if !(20..=128).contains(&id.len())
+        || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return Err(ApiError::validation(
+            Some(id),
+            "sSHPublicKeyId",
+            "Member must satisfy regular expression pattern: [\\w]+",
+        ));
+    }
+    Ok(id)
 }
 
 /// `SerialNumber`: 9 to 256 of `[\w+=/:,.@-]`, as AWS checks it.
@@ -1513,6 +1544,82 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             service
                 .deactivate_mfa_device(caller, user_name, serial)
                 .await?;
+            Ok(None)
+        }
+        "UploadSSHPublicKey" => {
+            let user_name = params.name("UserName", "userName", 128)?;
+            let body = params.required("SSHPublicKeyBody", "sSHPublicKeyBody")?;
+            if body.chars().count() > 16_384 {
+                return Err(ApiError::validation(
+                    None,
+                    "sSHPublicKeyBody",
+                    "Member must have length less than or equal to 16384",
+                ));
+            }
+            let (owner, key) = service
+                .upload_ssh_key(caller, Some(user_name), body)
+                .await?;
+            let mut x = Xml::new();
+            x.element("SSHPublicKey", |x| ssh_key_xml(x, &owner, &key, true));
+            Ok(Some(x))
+        }
+        "GetSSHPublicKey" => {
+            let user_name = params.name("UserName", "userName", 128)?;
+            let id = ssh_key_id(params)?;
+            match params.required("Encoding", "encoding")? {
+                "SSH" => {}
+                "PEM" => {
+                    return Err(ApiError::new(
+                        http::StatusCode::BAD_REQUEST,
+                        "UnrecognizedPublicKeyEncoding",
+                        "Portcullis answers SSH public keys in SSH encoding only: ask with Encoding SSH.",
+                    ))
+                }
+                other => {
+                    return Err(ApiError::validation(
+                        Some(other),
+                        "encoding",
+                        "Member must satisfy enum value set: [SSH, PEM]",
+                    ))
+                }
+            }
+            let (owner, key) = service.ssh_key(caller, Some(user_name), id).await?;
+            let mut x = Xml::new();
+            x.element("SSHPublicKey", |x| ssh_key_xml(x, &owner, &key, true));
+            Ok(Some(x))
+        }
+        "ListSSHPublicKeys" => {
+            let user_name = params.optional_name("UserName", "userName", 128)?;
+            let (owner, keys) = service.ssh_keys(caller, user_name).await?;
+            let mut x = Xml::new();
+            page(&mut x, params, "SSHPublicKeys", &keys, |x, k| {
+                ssh_key_xml(x, &owner, k, false)
+            })?;
+            Ok(Some(x))
+        }
+        "UpdateSSHPublicKey" => {
+            let user_name = params.name("UserName", "userName", 128)?;
+            let id = ssh_key_id(params)?;
+            let active = match params.required("Status", "status")? {
+                "Active" => true,
+                "Inactive" => false,
+                other => {
+                    return Err(ApiError::validation(
+                        Some(other),
+                        "status",
+                        "Member must satisfy enum value set: [Active, Inactive, Expired]",
+                    ))
+                }
+            };
+            service
+                .set_ssh_key_active(caller, Some(user_name), id, active)
+                .await?;
+            Ok(None)
+        }
+        "DeleteSSHPublicKey" => {
+            let user_name = params.name("UserName", "userName", 128)?;
+            let id = ssh_key_id(params)?;
+            service.delete_ssh_key(caller, Some(user_name), id).await?;
             Ok(None)
         }
         "CreateInstanceProfile" => {

@@ -977,6 +977,22 @@ test.describe.serial("Portcullis console", () => {
     await expect(panel.locator("tbody tr")).toHaveCount(1);
     await expect(panel.getByRole("button", { name: "Create access key" })).toBeEnabled();
 
+    // SSH public keys: uploaded here, fingerprinted as ssh-keygen -l -E md5 does,
+    // refused twice, seen by the API, deleted.
+    const ssh = page.getByTestId("ssh-keys");
+    await expect(ssh.getByTestId("no-ssh-keys")).toBeVisible();
+    const sshKey = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCh3BGchgwVi0rfBsEJa0T+fmYjLvrAZ9jvVxcLycqeWTSaNZQsf3cPzzQEFAi+c1GM7ub8zgEbSTfSUcVPv92Aoo1hU2lxwaE9uXiOaGmIVnaPf47LJ+O2PHa+Rj4fYcZGNL9wzRZBvCDtNOop8qj7c7MNzMhhwW7UPIPH1Yc/sUgxbekWvYbyLuROHbmObudURC+b1QTp/A7jb6TepYedWVlYFC+ZPKIA3tTEd6IEXhQswSCBB7+qcC1AmRohcQ9PFVicWwPxPcPKERkgDJMK9OYqZGV4s2MzpBl3++et7srjh7QXvibJ3ECsHuZREmLy7rEosBCJ0+4vmRYecAob alice@laptop";
+    await ssh.getByLabel("Public key").fill(sshKey);
+    await ssh.getByRole("button", { name: "Upload SSH public key" }).click();
+    await expect(ssh.getByTestId("ssh-fingerprint")).toHaveText("d1:5d:27:34:00:b6:62:e0:49:48:21:ed:d2:da:77:86");
+    await ssh.getByLabel("Public key").fill(sshKey);
+    await ssh.getByRole("button", { name: "Upload SSH public key" }).click();
+    await expect(ssh.getByRole("alert")).toContainText("already associated");
+    const sshListed = awsCli(rootKey, rootSecret, "iam", "list-ssh-public-keys", "--user-name", "kira");
+    expect(JSON.parse(sshListed.stdout).SSHPublicKeys).toHaveLength(1);
+    await ssh.getByRole("button", { name: /^Delete SSH key / }).click();
+    await expect(ssh.getByTestId("no-ssh-keys")).toBeVisible();
+
     // Root's own keys (the bootstrap key the API tests use) come with AWS's warning.
     await page.goto("/security");
     await expect(page.getByTestId("root-key-warning")).toBeVisible();

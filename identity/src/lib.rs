@@ -13,6 +13,8 @@ pub mod secret_box;
 #[cfg(feature = "server")]
 pub mod sigv4;
 #[cfg(feature = "server")]
+pub mod ssh;
+#[cfg(feature = "server")]
 pub mod totp;
 
 pub use password_policy::{PasswordPolicy, PasswordRule, PolicyFieldError};

@@ -58,3 +58,21 @@ pub struct AccessKeysView {
     /// Controls the viewer may not use (`iam:CreateAccessKey`, …) with the reason.
     pub refusals: crate::access::Refusals,
 }
+
+/// One SSH public key in the console.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SshKeyRow {
+    pub id: String,
+    pub fingerprint: String,
+    pub active: bool,
+    pub uploaded: String,
+}
+
+/// The SSH public keys panel of a user page or of "My security credentials".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SshKeysView {
+    pub owner: String,
+    pub keys: Vec<SshKeyRow>,
+    /// `iam:UploadSSHPublicKey`, … the viewer would be refused, with the reason.
+    pub refusals: crate::access::Refusals,
+}

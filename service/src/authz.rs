@@ -342,6 +342,12 @@ impl Extra {
         self
     }
 
+    /// The user's current boundary as `iam:PermissionsBoundary`: the context of
+    /// most requests about a user.
+    pub fn boundary_of(user: &store::User) -> Extra {
+        Extra::new().with_boundary(user.boundary_arn.as_deref())
+    }
+
     /// `iam:PermissionsBoundary`, when there is one.
     pub fn with_boundary(self, boundary: Option<&str>) -> Extra {
         match boundary {

@@ -42,6 +42,7 @@ pub mod settings;
 pub mod signed;
 pub mod signin;
 pub mod simulator;
+pub mod ssh_keys;
 mod stack;
 pub mod sts;
 pub mod tags;

@@ -269,9 +269,7 @@ impl Service {
     /// The groups a user is in (`iam:ListGroupsForUser` on the user).
     pub async fn groups_of(&self, caller: &Caller, name: &str) -> Result<Vec<Group>, ServiceError> {
         let (user, _) = self
-            .user_for(caller, "iam:ListGroupsForUser", name, |u| {
-                Extra::new().with_boundary(u.boundary_arn.as_deref())
-            })
+            .user_for(caller, "iam:ListGroupsForUser", name, Extra::boundary_of)
             .await?;
         let mut groups = Vec::new();
         for name in self.store.groups_of_user(&user.id).await? {

@@ -127,9 +127,7 @@ impl Service {
         codes: (&str, &str),
     ) -> Result<(), ServiceError> {
         let (user, permit) = self
-            .user_for(caller, "iam:EnableMFADevice", user_name, |u| {
-                Extra::new().with_boundary(u.boundary_arn.as_deref())
-            })
+            .user_for(caller, "iam:EnableMFADevice", user_name, Extra::boundary_of)
             .await?;
         let name = self
             .device_name(caller, serial)
@@ -192,9 +190,7 @@ impl Service {
         codes: (&str, &str),
     ) -> Result<(), ServiceError> {
         let (user, permit) = self
-            .user_for(caller, "iam:ResyncMFADevice", user_name, |u| {
-                Extra::new().with_boundary(u.boundary_arn.as_deref())
-            })
+            .user_for(caller, "iam:ResyncMFADevice", user_name, Extra::boundary_of)
             .await?;
         if !user.mfa_enabled || serial != arn::mfa(&caller.account_id, user.mfa_device()) {
             return Err(no_device(serial));
@@ -245,9 +241,12 @@ impl Service {
         serial: &str,
     ) -> Result<(), ServiceError> {
         let (user, permit) = self
-            .user_for(caller, "iam:DeactivateMFADevice", user_name, |u| {
-                Extra::new().with_boundary(u.boundary_arn.as_deref())
-            })
+            .user_for(
+                caller,
+                "iam:DeactivateMFADevice",
+                user_name,
+                Extra::boundary_of,
+            )
             .await?;
         if !user.mfa_enabled || serial != arn::mfa(&caller.account_id, user.mfa_device()) {
             return Err(ServiceError::NotFound {

@@ -32,9 +32,7 @@ impl Service {
         reset_required: bool,
     ) -> Result<LoginProfile, ServiceError> {
         let (user, _) = self
-            .user_for(caller, "iam:CreateLoginProfile", name, |u| {
-                Extra::new().with_boundary(u.boundary_arn.as_deref())
-            })
+            .user_for(caller, "iam:CreateLoginProfile", name, Extra::boundary_of)
             .await?;
         if user.password_hash.is_some() {
             return Err(ServiceError::AlreadyExists {
@@ -117,9 +115,7 @@ impl Service {
         name: &str,
     ) -> Result<(), ServiceError> {
         let (user, permit) = self
-            .user_for(caller, "iam:DeleteLoginProfile", name, |u| {
-                Extra::new().with_boundary(u.boundary_arn.as_deref())
-            })
+            .user_for(caller, "iam:DeleteLoginProfile", name, Extra::boundary_of)
             .await?;
         self.store
             .delete_login_profile(&user.id, &permit.audit(caller, "console password removed"))

@@ -77,10 +77,8 @@ impl Service {
     ) -> Result<(User, Permit), ServiceError> {
         match name.map(str::trim).filter(|n| !n.is_empty()) {
             Some(name) => {
-                self.user_for(caller, action, name, |u| {
-                    Extra::new().with_boundary(u.boundary_arn.as_deref())
-                })
-                .await
+                self.user_for(caller, action, name, Extra::boundary_of)
+                    .await
             }
             None if caller.role.is_some() => Err(ServiceError::invalid(
                 "user",
@@ -363,9 +361,7 @@ impl Service {
         confirm: &str,
     ) -> Result<(), ServiceError> {
         let (user, permit) = self
-            .user_for(caller, "iam:DeleteUser", name, |u| {
-                Extra::new().with_boundary(u.boundary_arn.as_deref())
-            })
+            .user_for(caller, "iam:DeleteUser", name, Extra::boundary_of)
             .await?;
         if confirm.trim() != user.name {
             return Err(ServiceError::invalid(
@@ -390,9 +386,7 @@ impl Service {
         name: &str,
     ) -> Result<(), ServiceError> {
         let (user, permit) = self
-            .user_for(caller, "iam:DeleteUser", name, |u| {
-                Extra::new().with_boundary(u.boundary_arn.as_deref())
-            })
+            .user_for(caller, "iam:DeleteUser", name, Extra::boundary_of)
             .await?;
         self.store
             .delete_unused_user(&user.id, &permit.audit(caller, "user deleted"))

@@ -21,6 +21,7 @@ pub mod permissions;
 pub mod policies;
 pub mod roles;
 pub mod settings;
+pub mod ssh_keys;
 pub mod tags;
 pub mod temporary;
 pub mod throttle;

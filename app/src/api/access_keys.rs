@@ -75,3 +75,60 @@ pub async fn delete_access_key(user: String, id: String) -> Result<(), AppError>
         .await
         .map_err(respond)
 }
+
+/// SSH public keys: `user` empty means the signed-in user's own.
+#[server]
+pub async fn ssh_keys(user: String) -> Result<model::credentials::SshKeysView, AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?
+        .service
+        .ssh_keys_view(&caller, owner(&user))
+        .await
+        .map_err(respond)
+}
+
+#[server]
+pub async fn upload_ssh_key(user: String, body: String) -> Result<(), AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?
+        .service
+        .upload_ssh_key(&caller, owner(&user), &body)
+        .await
+        .map(|_| ())
+        .map_err(respond)
+}
+
+/// `status` is `Active` or `Inactive`.
+#[server]
+pub async fn set_ssh_key_status(user: String, id: String, status: String) -> Result<(), AppError> {
+    use crate::ssr::{caller, refuse, respond, state};
+    let caller = caller().await?;
+    let active = match status.as_str() {
+        "Active" => true,
+        "Inactive" => false,
+        _ => {
+            return Err(refuse(AppError::field(
+                "status",
+                "Choose Active or Inactive.",
+            )))
+        }
+    };
+    state()?
+        .service
+        .set_ssh_key_active(&caller, owner(&user), &id, active)
+        .await
+        .map_err(respond)
+}
+
+#[server]
+pub async fn delete_ssh_key(user: String, id: String) -> Result<(), AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?
+        .service
+        .delete_ssh_key(&caller, owner(&user), &id)
+        .await
+        .map_err(respond)
+}

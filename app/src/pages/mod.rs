@@ -17,6 +17,7 @@ mod settings;
 mod signin;
 mod simulator;
 mod spend;
+mod ssh_keys;
 mod tags;
 mod uploader;
 mod users;

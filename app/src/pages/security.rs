@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::access_keys::AccessKeysPanel;
+use super::ssh_keys::SshKeysPanel;
 use crate::api::auth::SignOutEverywhere;
 use crate::api::credentials::{
     credentials_overview, BeginMfa, ChangePassword, ConfirmMfa, RemoveMfa,
@@ -96,6 +97,7 @@ pub fn SecurityPage() -> impl IntoView {
                             }}
                         </section>
                         <AccessKeysPanel user=""/>
+                        <SshKeysPanel user=""/>
                         <section class="panel">
                             <h2>"Console password"</h2>
                             {if c.can_change_password {

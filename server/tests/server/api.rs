@@ -3188,3 +3188,193 @@ async fn federation_tokens_act_as_a_federated_user_limited_to_get_caller_identit
         .iter()
         .any(|r| r.action == "sts:GetFederationToken" && r.detail.contains("federated user bob")));
 }
+
+/// A real 2048-bit key made with `ssh-keygen -t rsa -b 2048`; `ssh-keygen -l -E md5`
+/// prints the fingerprint below for it.
+const SSH_KEY: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCh3BGchgwVi0rfBsEJa0T+fmYjLvrAZ9jvVxcLycqeWTSaNZQsf3cPzzQEFAi+c1GM7ub8zgEbSTfSUcVPv92Aoo1hU2lxwaE9uXiOaGmIVnaPf47LJ+O2PHa+Rj4fYcZGNL9wzRZBvCDtNOop8qj7c7MNzMhhwW7UPIPH1Yc/sUgxbekWvYbyLuROHbmObudURC+b1QTp/A7jb6TepYedWVlYFC+ZPKIA3tTEd6IEXhQswSCBB7+qcC1AmRohcQ9PFVicWwPxPcPKERkgDJMK9OYqZGV4s2MzpBl3++et7srjh7QXvibJ3ECsHuZREmLy7rEosBCJ0+4vmRYecAob alice@laptop";
+const SSH_KEY_MD5: &str = "d1:5d:27:34:00:b6:62:e0:49:48:21:ed:d2:da:77:86";
+/// A real 1024-bit key: too short for AWS.
+const SHORT_SSH_KEY: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQCXnhx3Bvi5SydiTT+RN2RPUdnLbcxSSnebsaV4+rP6K1TzMYUTgHrj8Sx5uNC9USu6kXbgr8C6VAu31cL4TnI0+i3MybrVmlZQXiFeOdH61K/3yGpFMKVk8aRyXw9Biqq8FOjwj2mduuHfYqq8SpNpU30ZWvtldjRvVp6Tg1HvtQ== root@vm";
+
+#[tokio::test]
+async fn ssh_public_keys_are_parsed_fingerprinted_limited_and_block_user_deletion() {
+    let app = api_app().await;
+    let root = |params: Vec<(String, String)>| {
+        let app = &app;
+        async move { call_owned(app, ROOT_KEY, ROOT_SECRET, &params).await }
+    };
+    root(vec![pair("Action", "CreateUser"), pair("UserName", "dev")]).await;
+    let upload = |body: String| {
+        root(vec![
+            pair("Action", "UploadSSHPublicKey"),
+            pair("UserName", "dev"),
+            pair("SSHPublicKeyBody", &body),
+        ])
+    };
+    let uploaded = upload(SSH_KEY.into()).await;
+    assert_eq!(uploaded.0, 200, "{}", uploaded.1);
+    // The fingerprint OpenSSH's own tool prints for this key.
+    assert_eq!(field(&uploaded.1, "Fingerprint"), SSH_KEY_MD5);
+    assert_eq!(field(&uploaded.1, "Status"), "Active");
+    let id = field(&uploaded.1, "SSHPublicKeyId");
+    assert!(id.starts_with("APKA"), "{id}");
+    let again = upload(format!(
+        "{}  ",
+        SSH_KEY.replace("alice@laptop", "other comment")
+    ))
+    .await;
+    assert_eq!(
+        field(&again.1, "Code"),
+        "DuplicateSSHPublicKey",
+        "{}",
+        again.1
+    );
+    let short = upload(SHORT_SSH_KEY.into()).await;
+    assert_error(
+        &short,
+        400,
+        "InvalidPublicKey",
+        "The public key has 1024 bits; at least 2048 are needed.",
+    );
+    let ed = upload(
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me"
+            .into(),
+    )
+    .await;
+    assert_eq!(
+        field(&ed.1, "Code"),
+        "UnrecognizedPublicKeyEncoding",
+        "{}",
+        ed.1
+    );
+    let garbage = upload("ssh-rsa AAAA%%%".into()).await;
+    assert_eq!(
+        field(&garbage.1, "Code"),
+        "InvalidPublicKey",
+        "{}",
+        garbage.1
+    );
+
+    // Get (SSH encoding), list (no body), make inactive.
+    let got = root(vec![
+        pair("Action", "GetSSHPublicKey"),
+        pair("UserName", "dev"),
+        pair("SSHPublicKeyId", &id),
+        pair("Encoding", "SSH"),
+    ])
+    .await;
+    assert_eq!(field(&got.1, "SSHPublicKeyBody"), SSH_KEY);
+    let listed = root(vec![
+        pair("Action", "ListSSHPublicKeys"),
+        pair("UserName", "dev"),
+    ])
+    .await;
+    assert!(
+        listed.1.contains(&id) && !listed.1.contains("SSHPublicKeyBody"),
+        "{}",
+        listed.1
+    );
+    let off = root(vec![
+        pair("Action", "UpdateSSHPublicKey"),
+        pair("UserName", "dev"),
+        pair("SSHPublicKeyId", &id),
+        pair("Status", "Inactive"),
+    ])
+    .await;
+    assert_eq!(off.0, 200, "{}", off.1);
+    let got = root(vec![
+        pair("Action", "GetSSHPublicKey"),
+        pair("UserName", "dev"),
+        pair("SSHPublicKeyId", &id),
+        pair("Encoding", "SSH"),
+    ])
+    .await;
+    assert_eq!(field(&got.1, "Status"), "Inactive");
+    // Another user's key id is not found under this user.
+    root(vec![pair("Action", "CreateUser"), pair("UserName", "eve")]).await;
+    let stolen = root(vec![
+        pair("Action", "DeleteSSHPublicKey"),
+        pair("UserName", "eve"),
+        pair("SSHPublicKeyId", &id),
+    ])
+    .await;
+    assert_error(
+        &stolen,
+        404,
+        "NoSuchEntity",
+        &format!("The SSH Public Key with id {id} cannot be found."),
+    );
+
+    // Five keys at most: four more fit, a sixth is AWS's LimitExceeded.
+    let synthetic = |seed: u8| {
+        use base64::Engine;
+        let mut blob = Vec::new();
+        let modulus: Vec<u8> = std::iter::once(0u8)
+            .chain(std::iter::once(0x80 | seed))
+            .chain(std::iter::repeat(seed).take(255))
+            .collect();
+        for part in [&b"ssh-rsa"[..], &[1, 0, 1][..], &modulus[..]] {
+            blob.extend_from_slice(&(part.len() as u32).to_be_bytes());
+            blob.extend_from_slice(part);
+        }
+        format!(
+            "ssh-rsa {}",
+            base64::engine::general_purpose::STANDARD.encode(blob)
+        )
+    };
+    for seed in 1..=4 {
+        let more = upload(synthetic(seed)).await;
+        assert_eq!(more.0, 200, "{}", more.1);
+    }
+    let sixth = upload(synthetic(5)).await;
+    assert_error(
+        &sixth,
+        409,
+        "LimitExceeded",
+        "Cannot exceed quota for PublicKeysPerUser: 5",
+    );
+    let listed = root(vec![
+        pair("Action", "ListSSHPublicKeys"),
+        pair("UserName", "dev"),
+    ])
+    .await;
+    for key in app
+        .store
+        .ssh_keys_of(&app.store.user_by_name("dev").await.unwrap().unwrap().id)
+        .await
+        .unwrap()
+    {
+        if key.id != id {
+            root(vec![
+                pair("Action", "DeleteSSHPublicKey"),
+                pair("UserName", "dev"),
+                pair("SSHPublicKeyId", &key.id),
+            ])
+            .await;
+        }
+    }
+    assert_eq!(
+        listed.1.matches("<SSHPublicKeyId>").count(),
+        5,
+        "{}",
+        listed.1
+    );
+
+    // A user with keys cannot be deleted; without them, can.
+    let blocked = root(vec![pair("Action", "DeleteUser"), pair("UserName", "dev")]).await;
+    assert_error(
+        &blocked,
+        409,
+        "DeleteConflict",
+        "Cannot delete entity, must delete SSH public keys first.",
+    );
+    let deleted = root(vec![
+        pair("Action", "DeleteSSHPublicKey"),
+        pair("UserName", "dev"),
+        pair("SSHPublicKeyId", &id),
+    ])
+    .await;
+    assert_eq!(deleted.0, 200, "{}", deleted.1);
+    let gone = root(vec![pair("Action", "DeleteUser"), pair("UserName", "dev")]).await;
+    assert_eq!(gone.0, 200, "{}", gone.1);
+}

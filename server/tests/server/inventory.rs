@@ -54,6 +54,7 @@ fn every_field() -> Vec<(&'static str, &'static str)> {
         ("role", "inventory"),
         ("holder", "user"),
         ("kind", "user"),
+        ("body", "ssh-rsa AAAA"),
         ("key", "inventory-key"),
         ("value", "inventory-value"),
         ("back", "/"),
