@@ -89,7 +89,7 @@ mod tests {
             &{
                 let mut n = vec![0u8];
                 n.push(0x80);
-                n.extend(std::iter::repeat(0x5a).take(bits / 8 - 1));
+                n.extend(std::iter::repeat_n(0x5a, bits / 8 - 1));
                 n
             }[..],
         ] {

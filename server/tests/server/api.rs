@@ -3311,7 +3311,7 @@ async fn ssh_public_keys_are_parsed_fingerprinted_limited_and_block_user_deletio
         let mut blob = Vec::new();
         let modulus: Vec<u8> = std::iter::once(0u8)
             .chain(std::iter::once(0x80 | seed))
-            .chain(std::iter::repeat(seed).take(255))
+            .chain(std::iter::repeat_n(seed, 255))
             .collect();
         for part in [&b"ssh-rsa"[..], &[1, 0, 1][..], &modulus[..]] {
             blob.extend_from_slice(&(part.len() as u32).to_be_bytes());
