@@ -696,14 +696,16 @@ fn authorization_details_xml(
         inline_list(x, "GroupPolicyList", &own.inline);
         attached_list(x, &own.attached);
     });
-    x.list("RoleDetailList", roles, |x, (role, own)| {
+    x.list("RoleDetailList", roles, |x, (role, own, profiles)| {
         x.text("Path", &entity_path(&role.arn, "role"))
             .text("RoleName", &role.name)
             .text("RoleId", &role.id)
             .text("Arn", &role.arn)
             .text("CreateDate", &date(role.created_at))
             .text("AssumeRolePolicyDocument", &url_encoded(&role.trust_policy));
-        x.element("InstanceProfileList", |_| {});
+        x.list("InstanceProfileList", profiles, |x, p| {
+            instance_profile_xml(x, p, false)
+        });
         inline_list(x, "RolePolicyList", &own.inline);
         attached_list(x, &own.attached);
         boundary_xml(x, role.boundary_arn.as_deref());

@@ -309,7 +309,12 @@ pub struct AuthorizationDetails {
     /// Each user with its groups' names and its own policies.
     pub users: Vec<(User, Vec<String>, OwnPolicies)>,
     pub groups: Vec<(GroupSummary, OwnPolicies)>,
-    pub roles: Vec<(store::Role, OwnPolicies)>,
+    /// Each role with its own policies and the instance profiles holding it.
+    pub roles: Vec<(
+        store::Role,
+        OwnPolicies,
+        Vec<store::instance_profiles::InstanceProfile>,
+    )>,
     /// Customer policies, and AWS's that are attached somewhere, with versions.
     pub policies: Vec<ManagedPolicyView>,
 }
@@ -356,7 +361,8 @@ impl Service {
         if parts.roles {
             for role in self.store.roles().await? {
                 let own = self.store.role_permissions(&role.id).await?;
-                details.roles.push((role, own.into()));
+                let profiles = self.store.instance_profiles(Some(&role.id)).await?;
+                details.roles.push((role, own.into(), profiles));
             }
         }
         if parts.aws_policies {

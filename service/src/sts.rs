@@ -573,16 +573,9 @@ impl Service {
         caller: &Caller,
         role_name: &str,
     ) -> Result<u64, ServiceError> {
-        let role_name = role_name.trim();
-        let found = self.store.role(role_name).await?;
-        let resource = match &found {
-            Some(role) => role.arn.clone(),
-            None => arn::role(&caller.account_id, role_name),
-        };
-        let permit = self
-            .authorize(caller, "iam:PutRolePolicy", &resource)
+        let (role, permit) = self
+            .role_for(caller, "iam:PutRolePolicy", role_name)
             .await?;
-        let role = found.ok_or_else(|| ServiceError::no_such("role", role_name))?;
         let audit = permit.audit(caller, "revoked active sessions");
         Ok(self.store.revoke_role_sessions(&role.id, &audit).await?)
     }

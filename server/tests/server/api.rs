@@ -2739,6 +2739,17 @@ async fn instance_profiles_hold_one_role_need_pass_role_and_block_deletes() {
         listed.1
     );
 
+    let details = root(vec![
+        pair("Action", "GetAccountAuthorizationDetails"),
+        pair("Filter.member.1", "Role"),
+    ])
+    .await;
+    assert!(
+        details.1.contains("<InstanceProfileList><member><Path>/</Path><InstanceProfileName>web-profile</InstanceProfileName>"),
+        "{}",
+        details.1
+    );
+
     // Nothing in use can be deleted.
     let role_gone = root(vec![pair("Action", "DeleteRole"), pair("RoleName", holder)]).await;
     assert_error(
