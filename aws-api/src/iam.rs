@@ -294,6 +294,8 @@ async fn managed(
     Ok(view)
 }
 
+/// A managed policy's fields; listings leave out the description, and only
+/// `Get`/`Create` answer tags (the caller adds them).
 fn policy_xml(x: &mut Xml, p: &service::lookup::ManagedPolicyView, with_description: bool) {
     x.text("PolicyName", &p.name)
         .text("PolicyId", &p.id)
@@ -308,9 +310,6 @@ fn policy_xml(x: &mut Xml, p: &service::lookup::ManagedPolicyView, with_descript
     }
     x.text("CreateDate", &date(p.created_at))
         .text("UpdateDate", &date(p.updated_at));
-    if with_description {
-        tags_xml(x, &p.tags);
-    }
 }
 
 /// `vN` as a version number.
@@ -712,19 +711,7 @@ fn authorization_details_xml(
         tags_xml(x, &role.tags);
     });
     x.list("Policies", policies, |x, p| {
-        x.text("PolicyName", &p.name)
-            .text("PolicyId", &p.id)
-            .text("Arn", &p.arn)
-            .text("Path", "/")
-            .text("DefaultVersionId", &format!("v{}", p.default_version))
-            .text("AttachmentCount", &p.attachments.to_string())
-            .text("PermissionsBoundaryUsageCount", "0")
-            .text("IsAttachable", "true");
-        if !p.description.is_empty() {
-            x.text("Description", &p.description);
-        }
-        x.text("CreateDate", &date(p.created_at))
-            .text("UpdateDate", &date(p.updated_at));
+        policy_xml(x, p, true);
         x.list("PolicyVersionList", &p.versions, |x, v| {
             x.text("Document", &url_encoded(&v.document))
                 .text("VersionId", &format!("v{}", v.version))
@@ -954,22 +941,11 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let created = service
                 .create_policy(caller, policy_name, description, document, &params.tags()?)
                 .await?;
+            let view = service::lookup::ManagedPolicyView::from(created);
             let mut x = Xml::new();
             x.element("Policy", |x| {
-                x.text("PolicyName", &created.name)
-                    .text("PolicyId", &created.id)
-                    .text("Arn", &created.arn)
-                    .text("Path", "/")
-                    .text("DefaultVersionId", &format!("v{}", created.default_version))
-                    .text("AttachmentCount", &created.attachments.to_string())
-                    .text("PermissionsBoundaryUsageCount", "0")
-                    .text("IsAttachable", "true");
-                if !created.description.is_empty() {
-                    x.text("Description", &created.description);
-                }
-                x.text("CreateDate", &date(created.created_at))
-                    .text("UpdateDate", &date(created.updated_at));
-                tags_xml(x, &created.tags);
+                policy_xml(x, &view, true);
+                tags_xml(x, &view.tags);
             });
             Ok(Some(x))
         }
@@ -1158,7 +1134,10 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
         "GetPolicy" => {
             let view = managed(service, caller, params, "iam:GetPolicy").await?;
             let mut x = Xml::new();
-            x.element("Policy", |x| policy_xml(x, &view, true));
+            x.element("Policy", |x| {
+                policy_xml(x, &view, true);
+                tags_xml(x, &view.tags);
+            });
             Ok(Some(x))
         }
         "GetPolicyVersion" => {

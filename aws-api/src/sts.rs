@@ -79,6 +79,26 @@ fn duration(params: &Params, max: i64) -> Result<Option<i64>, ApiError> {
     Ok(Some(seconds))
 }
 
+/// `Policy`: an inline session policy of at most 2,048 characters.
+fn session_policy(params: &Params) -> Result<Option<String>, ApiError> {
+    match params.get("Policy") {
+        Some(text) if text.chars().count() > 2048 => Err(ApiError::validation(
+            None,
+            "policy",
+            "Member must have length less than or equal to 2048",
+        )),
+        other => Ok(other.map(str::to_string)),
+    }
+}
+
+/// `PolicyArns.member.N.arn`: managed policies used as session policies.
+fn session_policy_arns(params: &Params) -> Vec<String> {
+    (1..)
+        .map_while(|n| params.get(&format!("PolicyArns.member.{n}.arn")))
+        .map(str::to_string)
+        .collect()
+}
+
 /// `TransitiveTagKeys.member.N`: at most 50, each a valid tag key.
 fn transitive_tag_keys(params: &Params) -> Result<Vec<String>, ApiError> {
     let keys: Vec<String> = (1..)
@@ -183,20 +203,8 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let input = service::sts::FederationInput {
                 name: federated_name.to_string(),
                 duration_seconds: duration(params, 129_600)?,
-                session_policy: match params.get("Policy") {
-                    Some(text) if text.chars().count() > 2048 => {
-                        return Err(ApiError::validation(
-                            None,
-                            "policy",
-                            "Member must have length less than or equal to 2048",
-                        ))
-                    }
-                    other => other.map(str::to_string),
-                },
-                session_policy_arns: (1..)
-                    .map_while(|n| params.get(&format!("PolicyArns.member.{n}.arn")))
-                    .map(str::to_string)
-                    .collect(),
+                session_policy: session_policy(params)?,
+                session_policy_arns: session_policy_arns(params),
                 tags: params.tags()?,
             };
             let token = service.get_federation_token(caller, &input).await?;
@@ -259,20 +267,8 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                 external_id: external_id.to_string(),
                 duration_seconds: duration(params, 43_200)?,
                 mfa: mfa(params)?,
-                session_policy: match params.get("Policy") {
-                    Some(text) if text.chars().count() > 2048 => {
-                        return Err(ApiError::validation(
-                            None,
-                            "policy",
-                            "Member must have length less than or equal to 2048",
-                        ))
-                    }
-                    other => other.map(str::to_string),
-                },
-                session_policy_arns: (1..)
-                    .map_while(|n| params.get(&format!("PolicyArns.member.{n}.arn")))
-                    .map(str::to_string)
-                    .collect(),
+                session_policy: session_policy(params)?,
+                session_policy_arns: session_policy_arns(params),
                 tags: params.tags()?,
                 transitive_tag_keys: transitive_tag_keys(params)?,
                 source_identity: match params.get("SourceIdentity") {

@@ -1,7 +1,8 @@
 //! Input rules shared by the forms and the server functions.
 
 /// AWS's user and group name characters: letters, digits and `+=,.@_-`.
-fn name_chars_ok(name: &str) -> bool {
+/// IAM's name alphabet, `[\w+=,.@-]` (users, roles, devices, instance profiles).
+pub fn name_chars_ok(name: &str) -> bool {
     name.chars()
         .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
 }

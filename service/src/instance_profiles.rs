@@ -11,11 +11,8 @@ use crate::{Caller, Service, ServiceError};
 
 /// AWS's rule for instance profile names: 1 to 128 of `[\w+=,.@-]`.
 fn check_name(name: &str) -> Result<(), ServiceError> {
-    let ok = !name.is_empty()
-        && name.chars().count() <= 128
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
+    let ok =
+        !name.is_empty() && name.chars().count() <= 128 && model::validate::name_chars_ok(name);
     if ok {
         Ok(())
     } else {

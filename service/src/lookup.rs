@@ -171,6 +171,13 @@ fn template_view(
     }
 }
 
+/// A customer policy without its versions (a listing, a policy just created).
+impl From<store::ManagedPolicy> for ManagedPolicyView {
+    fn from(p: store::ManagedPolicy) -> Self {
+        customer_view(p, Vec::new())
+    }
+}
+
 fn customer_view(
     p: store::ManagedPolicy,
     versions: Vec<store::PolicyVersion>,
@@ -227,7 +234,7 @@ impl Service {
             out.push(template_view(arn, template, attachments));
         }
         for policy in self.store.customer_policies().await? {
-            out.push(customer_view(policy, Vec::new()));
+            out.push(policy.into());
         }
         Ok(out)
     }

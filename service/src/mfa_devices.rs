@@ -54,11 +54,8 @@ fn no_device(serial: &str) -> ServiceError {
 
 /// AWS's rule for device names: 1 to 226 of `[\w+=,.@-]`.
 fn check_device_name(name: &str) -> Result<(), ServiceError> {
-    let ok = !name.is_empty()
-        && name.chars().count() <= 226
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
+    let ok =
+        !name.is_empty() && name.chars().count() <= 226 && model::validate::name_chars_ok(name);
     if ok {
         Ok(())
     } else {

@@ -11,6 +11,19 @@ fn owner(user: &str) -> Option<&str> {
     Some(user.trim()).filter(|u| !u.is_empty())
 }
 
+/// `Active` or `Inactive`, as the status forms send it.
+#[cfg(feature = "ssr")]
+fn active(status: &str) -> Result<bool, AppError> {
+    match status {
+        "Active" => Ok(true),
+        "Inactive" => Ok(false),
+        _ => Err(crate::ssr::refuse(AppError::field(
+            "status",
+            "Choose Active or Inactive.",
+        ))),
+    }
+}
+
 #[server]
 pub async fn access_keys(user: String) -> Result<AccessKeysView, AppError> {
     use crate::ssr::{caller, respond, state};
@@ -46,18 +59,9 @@ pub async fn set_access_key_status(
     id: String,
     status: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::{caller, refuse, respond, state};
+    use crate::ssr::{caller, respond, state};
     let caller = caller().await?;
-    let active = match status.as_str() {
-        "Active" => true,
-        "Inactive" => false,
-        _ => {
-            return Err(refuse(AppError::field(
-                "status",
-                "Choose Active or Inactive.",
-            )))
-        }
-    };
+    let active = active(&status)?;
     state()?
         .service
         .update_access_key(&caller, owner(&user), &id, active)
@@ -103,18 +107,9 @@ pub async fn upload_ssh_key(user: String, body: String) -> Result<(), AppError> 
 /// `status` is `Active` or `Inactive`.
 #[server]
 pub async fn set_ssh_key_status(user: String, id: String, status: String) -> Result<(), AppError> {
-    use crate::ssr::{caller, refuse, respond, state};
+    use crate::ssr::{caller, respond, state};
     let caller = caller().await?;
-    let active = match status.as_str() {
-        "Active" => true,
-        "Inactive" => false,
-        _ => {
-            return Err(refuse(AppError::field(
-                "status",
-                "Choose Active or Inactive.",
-            )))
-        }
-    };
+    let active = active(&status)?;
     state()?
         .service
         .set_ssh_key_active(&caller, owner(&user), &id, active)
