@@ -109,6 +109,10 @@ impl From<ServiceError> for ApiError {
                 field: "ssh_public_key",
                 message,
             } => ApiError::new(S::BAD_REQUEST, "InvalidPublicKey", message),
+            ServiceError::Invalid {
+                field: "service_name",
+                message,
+            } => ApiError::new(S::NOT_FOUND, "NotSupportedService", message),
             ServiceError::AlreadyExists {
                 field: "ssh_public_key",
                 message,

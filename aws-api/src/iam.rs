@@ -102,6 +102,11 @@ pub const ACTIONS: &[Action] = actions![
     "ListEntitiesForPolicy" => false,
     "ListMFADevices" => false,
     "DeactivateMFADevice" => true,
+    "CreateServiceSpecificCredential" => true,
+    "ListServiceSpecificCredentials" => false,
+    "UpdateServiceSpecificCredential" => true,
+    "ResetServiceSpecificCredential" => true,
+    "DeleteServiceSpecificCredential" => true,
     "UploadSSHPublicKey" => true,
     "GetSSHPublicKey" => false,
     "ListSSHPublicKeys" => false,
@@ -739,6 +744,40 @@ fn ssh_key_xml(x: &mut Xml, owner: &str, key: &store::ssh_keys::SshPublicKey, wh
     }
     x.text("Status", if key.active { "Active" } else { "Inactive" })
         .text("UploadDate", &date(key.uploaded_at));
+}
+
+/// A service-specific credential as AWS answers it: with its password only when
+/// created or reset.
+fn service_credential_xml(
+    x: &mut Xml,
+    owner: &str,
+    c: &store::service_credentials::ServiceCredential,
+    password: Option<&str>,
+) {
+    x.text("CreateDate", &date(c.created_at))
+        .text("ServiceName", &c.service_name)
+        .text("ServiceUserName", &c.service_user_name);
+    if let Some(password) = password {
+        x.text("ServicePassword", password);
+    }
+    x.text("ServiceSpecificCredentialId", &c.id)
+        .text("UserName", owner)
+        .text("Status", if c.active { "Active" } else { "Inactive" });
+}
+
+/// `ServiceSpecificCredentialId`: 20 to 128 of `[\w]`.
+fn service_credential_id(params: &Params) -> Result<&str, ApiError> {
+    let id = params.required("ServiceSpecificCredentialId", "serviceSpecificCredentialId")?;
+    if !(20..=128).contains(&id.len())
+        || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return Err(ApiError::validation(
+            Some(id),
+            "serviceSpecificCredentialId",
+            "Member must satisfy regular expression pattern: [\\w]+",
+        ));
+    }
+    Ok(id)
 }
 
 /// `SSHPublicKeyId`: 20 to 128 of `[\w]`.
@@ -1524,6 +1563,66 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let serial = serial_number(params)?;
             service
                 .deactivate_mfa_device(caller, user_name, serial)
+                .await?;
+            Ok(None)
+        }
+        "CreateServiceSpecificCredential" => {
+            let user_name = params.name("UserName", "userName", 128)?;
+            let service_name = params.required("ServiceName", "serviceName")?;
+            let (owner, credential, password) = service
+                .create_service_credential(caller, Some(user_name), service_name)
+                .await?;
+            let mut x = Xml::new();
+            x.element("ServiceSpecificCredential", |x| {
+                service_credential_xml(x, &owner, &credential, Some(&password))
+            });
+            Ok(Some(x))
+        }
+        "ListServiceSpecificCredentials" => {
+            let user_name = params.optional_name("UserName", "userName", 128)?;
+            let (owner, credentials) = service
+                .service_credentials(caller, user_name, params.get("ServiceName"))
+                .await?;
+            let mut x = Xml::new();
+            x.list("ServiceSpecificCredentials", &credentials, |x, c| {
+                service_credential_xml(x, &owner, c, None)
+            });
+            Ok(Some(x))
+        }
+        "UpdateServiceSpecificCredential" | "ResetServiceSpecificCredential" => {
+            let user_name = params.optional_name("UserName", "userName", 128)?;
+            let id = service_credential_id(params)?;
+            let active = if name == "UpdateServiceSpecificCredential" {
+                Some(match params.required("Status", "status")? {
+                    "Active" => true,
+                    "Inactive" => false,
+                    other => {
+                        return Err(ApiError::validation(
+                            Some(other),
+                            "status",
+                            "Member must satisfy enum value set: [Active, Inactive, Expired]",
+                        ))
+                    }
+                })
+            } else {
+                None
+            };
+            let (owner, credential, password) = service
+                .change_service_credential(caller, user_name, id, active)
+                .await?;
+            Ok(password.map(|password| {
+                let mut x = Xml::new();
+                x.element("ServiceSpecificCredential", |x| {
+                    service_credential_xml(x, &owner, &credential, Some(&password))
+                });
+                x
+            }))
+        }
+        "DeleteServiceSpecificCredential" => {
+            let user_name = params.optional_name("UserName", "userName", 128)?;
+            let id = service_credential_id(params)?;
+            service
+                .delete_service_credential(caller, user_name, id)
                 .await?;
             Ok(None)
         }

@@ -38,6 +38,7 @@ pub mod profiles;
 pub mod proxies;
 pub mod report;
 pub mod roles;
+pub mod service_credentials;
 pub mod settings;
 pub mod signed;
 pub mod signin;

@@ -16,6 +16,8 @@ impl Store {
             "SELECT password_hash IS NOT NULL AS login, mfa_enabled,
                     EXISTS (SELECT 1 FROM access_keys WHERE user_id = u.id) AS keys,
                     EXISTS (SELECT 1 FROM ssh_public_keys WHERE user_id = u.id) AS ssh_keys,
+                    EXISTS (SELECT 1 FROM service_specific_credentials WHERE user_id = u.id)
+                      AS service_credentials,
                     EXISTS (SELECT 1 FROM group_members WHERE user_id = u.id) AS groups,
                     EXISTS (SELECT 1 FROM user_policies WHERE user_id = u.id)
                       OR EXISTS (SELECT 1 FROM user_roles WHERE user_id = u.id) AS attached,
@@ -35,6 +37,7 @@ impl Store {
             ("login", "delete login profile"),
             ("keys", "delete access keys"),
             ("ssh_keys", "delete SSH public keys"),
+            ("service_credentials", "delete service specific credentials"),
             ("mfa_enabled", "delete MFA device"),
             ("groups", "remove user from all groups"),
             ("attached", "detach all policies"),

@@ -20,6 +20,7 @@ pub mod mfa_devices;
 pub mod permissions;
 pub mod policies;
 pub mod roles;
+pub mod service_credentials;
 pub mod settings;
 pub mod ssh_keys;
 pub mod tags;

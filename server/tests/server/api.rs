@@ -3389,3 +3389,128 @@ async fn ssh_public_keys_are_parsed_fingerprinted_limited_and_block_user_deletio
     let gone = root(vec![pair("Action", "DeleteUser"), pair("UserName", "dev")]).await;
     assert_eq!(gone.0, 200, "{}", gone.1);
 }
+
+#[tokio::test]
+async fn service_specific_credentials_show_the_password_once_and_count_per_service() {
+    let app = api_app().await;
+    let account = app.store.account_id().await.unwrap().unwrap();
+    let root = |params: Vec<(String, String)>| {
+        let app = &app;
+        async move { call_owned(app, ROOT_KEY, ROOT_SECRET, &params).await }
+    };
+    root(vec![pair("Action", "CreateUser"), pair("UserName", "git")]).await;
+    let create = |service: &'static str| {
+        root(vec![
+            pair("Action", "CreateServiceSpecificCredential"),
+            pair("UserName", "git"),
+            pair("ServiceName", service),
+        ])
+    };
+    let created = create("codecommit.amazonaws.com").await;
+    assert_eq!(created.0, 200, "{}", created.1);
+    let password = field(&created.1, "ServicePassword");
+    assert_eq!(password.len(), 44, "{password}");
+    assert_eq!(
+        field(&created.1, "ServiceUserName"),
+        format!("git-at-{account}")
+    );
+    let id = field(&created.1, "ServiceSpecificCredentialId");
+    assert!(id.starts_with("ACCA"), "{id}");
+    // Kept only as a hash.
+    let stored: Vec<u8> =
+        sqlx::query_scalar("SELECT password_hash FROM service_specific_credentials WHERE id = $1")
+            .bind(&id)
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(stored.len(), 32);
+    assert!(!String::from_utf8_lossy(&stored).contains(&password));
+    // Two per service; other services count apart; unknown services are refused.
+    assert_eq!(create("codecommit.amazonaws.com").await.0, 200);
+    let third = create("codecommit.amazonaws.com").await;
+    assert_error(
+        &third,
+        409,
+        "LimitExceeded",
+        "Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: 2",
+    );
+    assert_eq!(create("cassandra.amazonaws.com").await.0, 200);
+    let unknown = create("s3.amazonaws.com").await;
+    assert_eq!(
+        field(&unknown.1, "Code"),
+        "NotSupportedService",
+        "{}",
+        unknown.1
+    );
+
+    let listed = root(vec![
+        pair("Action", "ListServiceSpecificCredentials"),
+        pair("UserName", "git"),
+        pair("ServiceName", "codecommit.amazonaws.com"),
+    ])
+    .await;
+    assert_eq!(
+        listed.1.matches("<ServiceSpecificCredentialId>").count(),
+        2,
+        "{}",
+        listed.1
+    );
+    assert!(!listed.1.contains("ServicePassword"), "{}", listed.1);
+    let off = root(vec![
+        pair("Action", "UpdateServiceSpecificCredential"),
+        pair("UserName", "git"),
+        pair("ServiceSpecificCredentialId", &id),
+        pair("Status", "Inactive"),
+    ])
+    .await;
+    assert_eq!(off.0, 200, "{}", off.1);
+    let reset = root(vec![
+        pair("Action", "ResetServiceSpecificCredential"),
+        pair("UserName", "git"),
+        pair("ServiceSpecificCredentialId", &id),
+    ])
+    .await;
+    assert_eq!(reset.0, 200, "{}", reset.1);
+    assert_ne!(field(&reset.1, "ServicePassword"), password);
+    assert_eq!(field(&reset.1, "Status"), "Inactive");
+    // Another user's credential id is not found under this one.
+    root(vec![
+        pair("Action", "CreateUser"),
+        pair("UserName", "other"),
+    ])
+    .await;
+    let stolen = root(vec![
+        pair("Action", "DeleteServiceSpecificCredential"),
+        pair("UserName", "other"),
+        pair("ServiceSpecificCredentialId", &id),
+    ])
+    .await;
+    assert_eq!(field(&stolen.1, "Code"), "NoSuchEntity", "{}", stolen.1);
+    let blocked = root(vec![pair("Action", "DeleteUser"), pair("UserName", "git")]).await;
+    assert_error(
+        &blocked,
+        409,
+        "DeleteConflict",
+        "Cannot delete entity, must delete service specific credentials first.",
+    );
+    let credentials = app
+        .store
+        .service_credentials_of(&app.store.user_by_name("git").await.unwrap().unwrap().id)
+        .await
+        .unwrap();
+    for c in credentials {
+        let gone = root(vec![
+            pair("Action", "DeleteServiceSpecificCredential"),
+            pair("UserName", "git"),
+            pair("ServiceSpecificCredentialId", &c.id),
+        ])
+        .await;
+        assert_eq!(gone.0, 200, "{}", gone.1);
+    }
+    assert_eq!(
+        root(vec![pair("Action", "DeleteUser"), pair("UserName", "git")])
+            .await
+            .0,
+        200
+    );
+}
