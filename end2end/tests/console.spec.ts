@@ -993,6 +993,22 @@ test.describe.serial("Portcullis console", () => {
     await ssh.getByRole("button", { name: /^Delete SSH key / }).click();
     await expect(ssh.getByTestId("no-ssh-keys")).toBeVisible();
 
+    // Service-specific credentials: the password shown once, reset gives another.
+    const svc = page.getByTestId("service-credentials");
+    await expect(svc.getByTestId("no-service-credentials")).toBeVisible();
+    await svc.getByLabel("Service").selectOption("codecommit.amazonaws.com");
+    await svc.getByRole("button", { name: "Create credential" }).click();
+    const firstPassword = (await svc.getByTestId("service-password").textContent())!.trim();
+    expect(firstPassword).toHaveLength(44);
+    await expect(svc.getByTestId("service-user-name")).toHaveText("kira-at-210987654321");
+    await expect(svc.locator("tbody tr")).toHaveCount(1);
+    await svc.getByRole("button", { name: /^Reset password of / }).click();
+    await expect(svc.getByTestId("service-password")).not.toHaveText(firstPassword);
+    await page.reload();
+    expect(await page.content()).not.toContain(firstPassword);
+    await svc.getByRole("button", { name: /^Delete credential / }).click();
+    await expect(svc.getByTestId("no-service-credentials")).toBeVisible();
+
     // Root's own keys (the bootstrap key the API tests use) come with AWS's warning.
     await page.goto("/security");
     await expect(page.getByTestId("root-key-warning")).toBeVisible();

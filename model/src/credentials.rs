@@ -76,3 +76,30 @@ pub struct SshKeysView {
     /// `iam:UploadSSHPublicKey`, … the viewer would be refused, with the reason.
     pub refusals: crate::access::Refusals,
 }
+
+/// One service-specific credential in the console.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceCredentialRow {
+    pub id: String,
+    pub service_name: String,
+    pub service_user_name: String,
+    pub active: bool,
+    pub created: String,
+}
+
+/// The service-specific credentials panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceCredentialsView {
+    pub credentials: Vec<ServiceCredentialRow>,
+    /// The services a credential can be made for.
+    pub services: Vec<String>,
+    pub refusals: crate::access::Refusals,
+}
+
+/// A credential's user name and password, shown once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewServiceCredential {
+    pub service_name: String,
+    pub service_user_name: String,
+    pub password: String,
+}

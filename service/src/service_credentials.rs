@@ -168,3 +168,42 @@ impl Service {
             })
     }
 }
+
+impl Service {
+    /// The console's panel: the credentials, the services, what the viewer may not do.
+    pub async fn service_credentials_view(
+        &self,
+        caller: &Caller,
+        user_name: Option<&str>,
+    ) -> Result<model::credentials::ServiceCredentialsView, ServiceError> {
+        let (owner, credentials) = self.service_credentials(caller, user_name, None).await?;
+        let arn = match self.store.user_by_name(&owner).await? {
+            Some(user) => user.arn,
+            None => caller.user.arn.clone(),
+        };
+        let refusals = self
+            .refusals(
+                caller,
+                &[
+                    ("iam:CreateServiceSpecificCredential", arn.clone()),
+                    ("iam:ResetServiceSpecificCredential", arn.clone()),
+                    ("iam:DeleteServiceSpecificCredential", arn),
+                ],
+            )
+            .await?;
+        Ok(model::credentials::ServiceCredentialsView {
+            credentials: credentials
+                .into_iter()
+                .map(|c| model::credentials::ServiceCredentialRow {
+                    id: c.id,
+                    service_name: c.service_name,
+                    service_user_name: c.service_user_name,
+                    active: c.active,
+                    created: crate::format::date(c.created_at),
+                })
+                .collect(),
+            services: SERVICES.iter().map(|s| s.to_string()).collect(),
+            refusals,
+        })
+    }
+}

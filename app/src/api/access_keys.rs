@@ -127,3 +127,68 @@ pub async fn delete_ssh_key(user: String, id: String) -> Result<(), AppError> {
         .await
         .map_err(respond)
 }
+
+/// Service-specific credentials: `user` empty means the signed-in user's own.
+#[server]
+pub async fn service_credentials(
+    user: String,
+) -> Result<model::credentials::ServiceCredentialsView, AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?
+        .service
+        .service_credentials_view(&caller, owner(&user))
+        .await
+        .map_err(respond)
+}
+
+/// Creates a credential and answers its password, which is never shown again.
+#[server]
+pub async fn create_service_credential(
+    user: String,
+    service_name: String,
+) -> Result<model::credentials::NewServiceCredential, AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    let (_, credential, password) = state()?
+        .service
+        .create_service_credential(&caller, owner(&user), &service_name)
+        .await
+        .map_err(respond)?;
+    Ok(model::credentials::NewServiceCredential {
+        service_name: credential.service_name,
+        service_user_name: credential.service_user_name,
+        password,
+    })
+}
+
+/// A new password for a credential, answered once.
+#[server]
+pub async fn reset_service_credential(
+    user: String,
+    id: String,
+) -> Result<model::credentials::NewServiceCredential, AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    let (_, credential, password) = state()?
+        .service
+        .change_service_credential(&caller, owner(&user), &id, None)
+        .await
+        .map_err(respond)?;
+    Ok(model::credentials::NewServiceCredential {
+        service_name: credential.service_name,
+        service_user_name: credential.service_user_name,
+        password: password.unwrap_or_default(),
+    })
+}
+
+#[server]
+pub async fn delete_service_credential(user: String, id: String) -> Result<(), AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?
+        .service
+        .delete_service_credential(&caller, owner(&user), &id)
+        .await
+        .map_err(respond)
+}

@@ -13,6 +13,7 @@ mod policy_editor;
 mod roles;
 mod rule_order;
 mod security;
+mod service_credentials;
 mod settings;
 mod signin;
 mod simulator;

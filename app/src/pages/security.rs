@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::access_keys::AccessKeysPanel;
+use super::service_credentials::ServiceCredentialsPanel;
 use super::ssh_keys::SshKeysPanel;
 use crate::api::auth::SignOutEverywhere;
 use crate::api::credentials::{
@@ -98,6 +99,7 @@ pub fn SecurityPage() -> impl IntoView {
                         </section>
                         <AccessKeysPanel user=""/>
                         <SshKeysPanel user=""/>
+                        <ServiceCredentialsPanel user=""/>
                         <section class="panel">
                             <h2>"Console password"</h2>
                             {if c.can_change_password {

@@ -1,5 +1,6 @@
 //! Users: the searchable, sortable, paged list with the create form, and one user's page.
 
+use super::service_credentials::ServiceCredentialsPanel;
 use super::ssh_keys::SshKeysPanel;
 use super::tags::TagsPanel;
 use leptos::prelude::*;
@@ -290,6 +291,7 @@ pub fn UserPage() -> impl IntoView {
                             <AccessKeysPanel user=u.name.clone()/>
                             <TagsPanel kind="user" name=u.name.clone()/>
                             <SshKeysPanel user=u.name.clone()/>
+                            <ServiceCredentialsPanel user=u.name.clone()/>
                             <section class="panel">
                                 <h2>"Console password"</h2>
                                 <Guard reason=refused("iam:UpdateLoginProfile") action="iam:UpdateLoginProfile">

@@ -55,6 +55,7 @@ fn every_field() -> Vec<(&'static str, &'static str)> {
         ("holder", "user"),
         ("kind", "user"),
         ("body", "ssh-rsa AAAA"),
+        ("service_name", "codecommit.amazonaws.com"),
         ("key", "inventory-key"),
         ("value", "inventory-value"),
         ("back", "/"),
