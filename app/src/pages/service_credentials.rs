@@ -70,7 +70,7 @@ pub fn ServiceCredentialsPanel(#[prop(into)] user: String) -> impl IntoView {
                     Suspend::new(async move {
                         match panel.await {
                             Ok(v) => {
-                                let rows = v.credentials.iter().cloned().map(|c| {
+                                let rows = v.credentials.iter().map(|c| {
                                     let (user_a, user_b) = (user.clone(), user.clone());
                                     let (id_a, id_b) = (c.id.clone(), c.id.clone());
                                     let (reset_label, delete_label) = (format!("Reset password of {}", c.id), format!("Delete credential {}", c.id));
