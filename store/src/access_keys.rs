@@ -125,21 +125,8 @@ impl Store {
         active: bool,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let changed =
-            sqlx::query("UPDATE access_keys SET active = $3 WHERE user_id = $1 AND id = $2")
-                .bind(user_id)
-                .bind(id)
-                .bind(active)
-                .execute(&mut *tx)
-                .await?;
-        if changed.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                what: "access key",
-                name: id.into(),
-            });
-        }
-        self.commit_and_announce(tx, audit).await
+        self.set_owned_active(crate::owned::Owned::AccessKey, user_id, id, active, audit)
+            .await
     }
 
     /// Deletes a key of `user_id`.
@@ -149,19 +136,8 @@ impl Store {
         id: &str,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let deleted = sqlx::query("DELETE FROM access_keys WHERE user_id = $1 AND id = $2")
-            .bind(user_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        if deleted.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                what: "access key",
-                name: id.into(),
-            });
-        }
-        self.commit_and_announce(tx, audit).await
+        self.delete_owned(crate::owned::Owned::AccessKey, user_id, id, audit)
+            .await
     }
 
     /// Writes the latest use of many keys in one statement (a newer use wins; an older

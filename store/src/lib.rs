@@ -17,6 +17,7 @@ pub mod groups;
 pub mod ids;
 pub mod instance_profiles;
 pub mod mfa_devices;
+mod owned;
 pub mod permissions;
 pub mod policies;
 pub mod roles;

@@ -136,19 +136,7 @@ impl Store {
         id: &str,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let deleted =
-            sqlx::query("DELETE FROM service_specific_credentials WHERE user_id = $1 AND id = $2")
-                .bind(user_id)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        if deleted.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                what: "service-specific credential",
-                name: id.into(),
-            });
-        }
-        commit(tx, audit).await
+        self.delete_owned(crate::owned::Owned::ServiceCredential, user_id, id, audit)
+            .await
     }
 }

@@ -121,21 +121,8 @@ impl Store {
         active: bool,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let changed =
-            sqlx::query("UPDATE ssh_public_keys SET active = $3 WHERE user_id = $1 AND id = $2")
-                .bind(user_id)
-                .bind(id)
-                .bind(active)
-                .execute(&mut *tx)
-                .await?;
-        if changed.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                what: "SSH public key",
-                name: id.into(),
-            });
-        }
-        commit(tx, audit).await
+        self.set_owned_active(crate::owned::Owned::SshKey, user_id, id, active, audit)
+            .await
     }
 
     pub async fn delete_ssh_key(
@@ -144,18 +131,7 @@ impl Store {
         id: &str,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let deleted = sqlx::query("DELETE FROM ssh_public_keys WHERE user_id = $1 AND id = $2")
-            .bind(user_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        if deleted.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                what: "SSH public key",
-                name: id.into(),
-            });
-        }
-        commit(tx, audit).await
+        self.delete_owned(crate::owned::Owned::SshKey, user_id, id, audit)
+            .await
     }
 }
