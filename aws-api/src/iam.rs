@@ -765,36 +765,6 @@ fn service_credential_xml(
         .text("Status", if c.active { "Active" } else { "Inactive" });
 }
 
-/// `ServiceSpecificCredentialId`: 20 to 128 of `[\w]`.
-fn service_credential_id(params: &Params) -> Result<&str, ApiError> {
-    let id = params.required("ServiceSpecificCredentialId", "serviceSpecificCredentialId")?;
-    if !(20..=128).contains(&id.len())
-        || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    {
-        return Err(ApiError::validation(
-            Some(id),
-            "serviceSpecificCredentialId",
-            "Member must satisfy regular expression pattern: [\\w]+",
-        ));
-    }
-    Ok(id)
-}
-
-/// `SSHPublicKeyId`: 20 to 128 of `[\w]`.
-fn ssh_key_id(params: &Params) -> Result<&str, ApiError> {
-    let id = params.required("SSHPublicKeyId", "sSHPublicKeyId")?;
-    if !(20..=128).contains(&id.len())
-        || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    {
-        return Err(ApiError::validation(
-            Some(id),
-            "sSHPublicKeyId",
-            "Member must satisfy regular expression pattern: [\\w]+",
-        ));
-    }
-    Ok(id)
-}
-
 /// `SerialNumber`: 9 to 256 of `[\w+=/:,.@-]`, as AWS checks it.
 fn serial_number(params: &Params) -> Result<&str, ApiError> {
     let serial = params.required("SerialNumber", "serialNumber")?;
@@ -836,17 +806,42 @@ fn authentication_code<'a>(
     Ok(code)
 }
 
-fn access_key_id(params: &Params) -> Result<&str, ApiError> {
-    let id = params.required("AccessKeyId", "accessKeyId")?;
-    let length = id.chars().count();
-    if !(16..=128).contains(&length) || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+/// An id parameter of AWS's `[\w]+` shape (`AccessKeyId`, `SSHPublicKeyId`,
+/// `ServiceSpecificCredentialId`): `min` to 128 word characters.
+fn word_id<'a>(
+    params: &'a Params,
+    name: &str,
+    member: &str,
+    min: usize,
+) -> Result<&'a str, ApiError> {
+    let id = params.required(name, member)?;
+    if !(min..=128).contains(&id.len())
+        || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
         return Err(ApiError::validation(
             Some(id),
-            "accessKeyId",
+            member,
             "Member must satisfy regular expression pattern: [\\w]+",
         ));
     }
     Ok(id)
+}
+
+fn access_key_id(params: &Params) -> Result<&str, ApiError> {
+    word_id(params, "AccessKeyId", "accessKeyId", 16)
+}
+
+fn ssh_key_id(params: &Params) -> Result<&str, ApiError> {
+    word_id(params, "SSHPublicKeyId", "sSHPublicKeyId", 20)
+}
+
+fn service_credential_id(params: &Params) -> Result<&str, ApiError> {
+    word_id(
+        params,
+        "ServiceSpecificCredentialId",
+        "serviceSpecificCredentialId",
+        20,
+    )
 }
 
 /// Runs one IAM action for `caller`.
@@ -1585,7 +1580,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                 .await?;
             let mut x = Xml::new();
             x.list("ServiceSpecificCredentials", &credentials, |x, c| {
-                service_credential_xml(x, &owner, c, None)
+                service_credential_xml(x, owner.display_name(), c, None)
             });
             Ok(Some(x))
         }
@@ -1673,7 +1668,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let (owner, keys) = service.ssh_keys(caller, user_name).await?;
             let mut x = Xml::new();
             page(&mut x, params, "SSHPublicKeys", &keys, |x, k| {
-                ssh_key_xml(x, &owner, k, false)
+                ssh_key_xml(x, owner.display_name(), k, false)
             })?;
             Ok(Some(x))
         }

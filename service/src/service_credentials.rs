@@ -85,7 +85,7 @@ impl Service {
         caller: &Caller,
         user_name: Option<&str>,
         service_name: Option<&str>,
-    ) -> Result<(String, Vec<ServiceCredential>), ServiceError> {
+    ) -> Result<(store::User, Vec<ServiceCredential>), ServiceError> {
         let (user, _) = self
             .user_or_own(caller, "iam:ListServiceSpecificCredentials", user_name)
             .await?;
@@ -96,7 +96,7 @@ impl Service {
             .into_iter()
             .filter(|c| service_name.is_none_or(|s| s == c.service_name))
             .collect();
-        Ok((user.display_name().to_string(), credentials))
+        Ok((user, credentials))
     }
 
     /// `iam:UpdateServiceSpecificCredential` (status) and
@@ -177,10 +177,7 @@ impl Service {
         user_name: Option<&str>,
     ) -> Result<model::credentials::ServiceCredentialsView, ServiceError> {
         let (owner, credentials) = self.service_credentials(caller, user_name, None).await?;
-        let arn = match self.store.user_by_name(&owner).await? {
-            Some(user) => user.arn,
-            None => caller.user.arn.clone(),
-        };
+        let arn = owner.arn;
         let refusals = self
             .refusals(
                 caller,

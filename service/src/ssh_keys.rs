@@ -66,12 +66,12 @@ impl Service {
         &self,
         caller: &Caller,
         user_name: Option<&str>,
-    ) -> Result<(String, Vec<SshPublicKey>), ServiceError> {
+    ) -> Result<(store::User, Vec<SshPublicKey>), ServiceError> {
         let (user, _) = self
             .user_or_own(caller, "iam:ListSSHPublicKeys", user_name)
             .await?;
         let keys = self.store.ssh_keys_of(&user.id).await?;
-        Ok((user.name, keys))
+        Ok((user, keys))
     }
 
     /// `iam:GetSSHPublicKey`.
@@ -152,10 +152,7 @@ impl Service {
         user_name: Option<&str>,
     ) -> Result<model::credentials::SshKeysView, ServiceError> {
         let (owner, keys) = self.ssh_keys(caller, user_name).await?;
-        let arn = match self.store.user_by_name(&owner).await? {
-            Some(user) => user.arn,
-            None => caller.user.arn.clone(),
-        };
+        let arn = owner.arn.clone();
         let refusals = self
             .refusals(
                 caller,
@@ -167,7 +164,7 @@ impl Service {
             )
             .await?;
         Ok(model::credentials::SshKeysView {
-            owner,
+            owner: owner.display_name().to_string(),
             keys: keys
                 .into_iter()
                 .map(|k| model::credentials::SshKeyRow {

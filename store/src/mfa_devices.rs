@@ -80,12 +80,13 @@ impl Store {
         commit(tx, audit).await
     }
 
-    /// Unassigned devices, by name.
-    pub async fn unassigned_mfa_devices(&self) -> Result<Vec<UnassignedDevice>, StoreError> {
+    /// Unassigned devices by name, or (with `name`) the one of that name in any case.
+    async fn unassigned(&self, name: Option<&str>) -> Result<Vec<UnassignedDevice>, StoreError> {
         let rows = sqlx::query(
             "SELECT name, key_id, nonce, ciphertext, created_at FROM virtual_mfa_devices
-             ORDER BY lower(name)",
+             WHERE $1::text IS NULL OR lower(name) = lower($1) ORDER BY lower(name)",
         )
+        .bind(name)
         .fetch_all(self.pool())
         .await?;
         rows.iter()
@@ -101,16 +102,17 @@ impl Store {
             .collect()
     }
 
+    /// Unassigned devices, by name.
+    pub async fn unassigned_mfa_devices(&self) -> Result<Vec<UnassignedDevice>, StoreError> {
+        self.unassigned(None).await
+    }
+
     /// One unassigned device by name (any case).
     pub async fn unassigned_mfa_device(
         &self,
         name: &str,
     ) -> Result<Option<UnassignedDevice>, StoreError> {
-        Ok(self
-            .unassigned_mfa_devices()
-            .await?
-            .into_iter()
-            .find(|d| d.name.to_lowercase() == name.to_lowercase()))
+        Ok(self.unassigned(Some(name)).await?.into_iter().next())
     }
 
     /// Devices enabled for users, by user name.
