@@ -40,7 +40,7 @@ pub struct Config {
     /// The 12-digit account id a new installation gets (random when unset).
     pub account_id: Option<String>,
     /// Limits on one billing import (`PORTCULLIS_COST_MAX_ROWS`,
-    /// `PORTCULLIS_COST_MAX_BYTES`).
+    /// `PORTCULLIS_COST_MAX_BYTES`, `PORTCULLIS_COST_DAILY_GROUPS`).
     pub cost_limits: service::costs::ImportLimits,
     /// The SMTP relay for budget alert e-mails (`PORTCULLIS_SMTP`, `PORTCULLIS_SMTP_FROM`).
     pub smtp: Option<service::mail::Smtp>,
@@ -154,6 +154,10 @@ impl Config {
         for (name, slot) in [
             ("PORTCULLIS_COST_MAX_ROWS", &mut cost_limits.max_rows),
             ("PORTCULLIS_COST_MAX_BYTES", &mut cost_limits.max_bytes),
+            (
+                "PORTCULLIS_COST_DAILY_GROUPS",
+                &mut cost_limits.daily_groups,
+            ),
         ] {
             if let Some(text) = env(name) {
                 *slot = text

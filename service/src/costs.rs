@@ -67,6 +67,9 @@ pub struct ImportSource {
 pub struct ImportLimits {
     pub max_rows: u64,
     pub max_bytes: u64,
+    /// (key, day) sums held in memory before they are handed to the database
+    /// (about 130 bytes each): bounds an import's memory whatever its size.
+    pub daily_groups: u64,
 }
 
 impl Default for ImportLimits {
@@ -74,6 +77,7 @@ impl Default for ImportLimits {
         ImportLimits {
             max_rows: 50_000_000,
             max_bytes: 1024 * 1024 * 1024,
+            daily_groups: 500_000,
         }
     }
 }
@@ -794,7 +798,7 @@ fn read_into(
     control: &ImportControl,
     sender: &tokio::sync::mpsc::Sender<Chunk>,
 ) -> Result<(), ReadFailure> {
-    let mut writer = LineItemWriter::new(import_id);
+    let mut writer = LineItemWriter::new(import_id, limits.daily_groups as usize);
     let mut errors: Vec<RowError> = Vec::new();
     let mut bad: u64 = 0;
     let mut total: u64 = 0;
@@ -842,6 +846,12 @@ fn read_into(
                             .blocking_send(Chunk::Rows(bytes))
                             .map_err(|_| ReadFailure::Stopped)?;
                     }
+                    if writer.daily_is_full() {
+                        let sums = writer.take_daily().map_err(|_| ReadFailure::Stopped)?;
+                        sender
+                            .blocking_send(Chunk::PartialDaily(sums))
+                            .map_err(|_| ReadFailure::Stopped)?;
+                    }
                 }
                 Ok(_) => {}
                 Err(row) => {
@@ -865,6 +875,12 @@ fn read_into(
     if !rest.is_empty() {
         sender
             .blocking_send(Chunk::Rows(rest))
+            .map_err(|_| ReadFailure::Stopped)?;
+    }
+    if writer.daily_is_exact() {
+        let sums = writer.take_daily().map_err(|_| ReadFailure::Stopped)?;
+        sender
+            .blocking_send(Chunk::Daily(sums))
             .map_err(|_| ReadFailure::Stopped)?;
     }
     for chunk in [

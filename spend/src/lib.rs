@@ -8,6 +8,7 @@
 //! line hand readers their bytes and take the items to the store.
 
 pub mod columnar;
+pub mod daily;
 pub mod generate;
 pub mod item;
 pub mod read;

@@ -4,10 +4,12 @@
 //!
 //! An import runs in one transaction: line items are copied straight into the
 //! monthly partitions of `cost_line_items` (a partition is made when the stream
-//! announces a new billing period), the keys and the (billing account, period) pairs
-//! the reader gathered follow, the pairs replace whatever held them before, and the
-//! daily rollups are summed from the new rows. A stream that ends without
-//! [`Chunk::Finish`] (a bad row, a cancel) rolls it all back.
+//! announces a new billing period), the keys, daily sums and (billing account,
+//! period) pairs the reader gathered follow, and the pairs replace whatever held
+//! them before. The reader sums days exactly as it goes ([`spend::daily`]); only when
+//! it could not (an amount too precise to hold) are the rollups summed from the new
+//! rows in SQL. A stream that ends without [`Chunk::Finish`] (a bad row, a cancel)
+//! rolls it all back.
 
 use std::collections::HashMap;
 
@@ -31,6 +33,11 @@ pub enum Chunk {
     Rows(Vec<u8>),
     /// The distinct cost keys of the import, as [`LineItemWriter::keys_csv`] writes them.
     Keys(Vec<u8>),
+    /// Daily sums drained early to bound the reader's memory (`cost_daily` CSV rows);
+    /// the store adds them up with the rest.
+    PartialDaily(Vec<u8>),
+    /// The last daily sums. Without it the store rolls up the line items itself.
+    Daily(Vec<u8>),
     /// The (billing account, billing period) pairs the import holds.
     Scopes(Vec<(String, Date)>),
     /// Every row was good: commit.
@@ -41,6 +48,7 @@ const LINE_ITEM_COLUMNS: &str = "import_id, billing_period_start, billing_accoun
 const LINE_ITEM_TEXT: &str = "billing_account_id, pricing_unit, charge_description, service_category, billing_account_name, sub_account_name, resource_name";
 const KEY_COLUMNS: &str = "id, billing_account_id, sub_account_id, provider, service_name, region_id, availability_zone, resource_id, charge_category, currency, tags, created_by";
 const KEY_TEXT: &str = "billing_account_id, sub_account_id, provider, service_name, region_id, availability_zone, resource_id, charge_category, currency";
+const DAILY_COLUMNS: &str = "import_id, billing_account_id, billing_period_start, day, key_id, billed_cost, effective_cost, list_cost, line_items";
 
 /// Encodes line items as `cost_line_items` CSV rows and gathers the distinct keys
 /// and (account, period) pairs on the way, so the database never has to find them.
@@ -49,6 +57,7 @@ pub struct LineItemWriter {
     csv: csv::Writer<Vec<u8>>,
     keys: HashMap<i64, spend::CostKey>,
     scopes: std::collections::BTreeSet<(String, Date)>,
+    daily: spend::daily::DailySums,
 }
 
 fn csv_writer() -> csv::Writer<Vec<u8>> {
@@ -65,12 +74,14 @@ fn drain(writer: &mut csv::Writer<Vec<u8>>) -> Result<Vec<u8>, StoreError> {
 }
 
 impl LineItemWriter {
-    pub fn new(import_id: i64) -> LineItemWriter {
+    /// `daily_groups` bounds the daily sums held before [`LineItemWriter::daily_is_full`].
+    pub fn new(import_id: i64, daily_groups: usize) -> LineItemWriter {
         LineItemWriter {
             import_id: import_id.to_string(),
             csv: csv_writer(),
             keys: HashMap::new(),
             scopes: Default::default(),
+            daily: spend::daily::DailySums::new(daily_groups),
         }
     }
 
@@ -85,6 +96,7 @@ impl LineItemWriter {
     pub fn push(&mut self, item: &spend::LineItem) -> Result<(), StoreError> {
         let tags = item.tags_json();
         let key = spend::CostKey::id_of(item, &tags);
+        self.daily.add(key, item);
         self.keys
             .entry(key)
             .or_insert_with(|| spend::CostKey::of(item));
@@ -154,6 +166,43 @@ impl LineItemWriter {
                 &key.currency,
                 &tags,
                 key.created_by.as_deref().unwrap_or(""),
+            ])
+            .map_err(|e| StoreError::Encoding(e.to_string()))?;
+        }
+        drain(&mut csv)
+    }
+
+    /// Whether the daily sums should be drained (with [`LineItemWriter::take_daily`])
+    /// before more rows.
+    pub fn daily_is_full(&self) -> bool {
+        self.daily.is_full()
+    }
+
+    /// Whether the daily sums hold every row so far exactly; if not, the store must
+    /// roll up in SQL and no [`Chunk::Daily`] is sent.
+    pub fn daily_is_exact(&self) -> bool {
+        self.daily.is_exact()
+    }
+
+    /// The daily sums so far as `cost_daily` CSV rows, leaving none.
+    pub fn take_daily(&mut self) -> Result<Vec<u8>, StoreError> {
+        let mut csv = csv_writer();
+        let accounts = self.daily.accounts().to_vec();
+        for ((key, period, day), sums) in self.daily.drain() {
+            let account = accounts
+                .get(sums.account as usize)
+                .map(String::as_str)
+                .unwrap_or_default();
+            csv.write_record([
+                self.import_id.as_str(),
+                account,
+                period.to_string().as_str(),
+                day.to_string().as_str(),
+                key.to_string().as_str(),
+                sums.billed.to_string().as_str(),
+                sums.effective.to_string().as_str(),
+                sums.list.to_string().as_str(),
+                sums.line_items.to_string().as_str(),
             ])
             .map_err(|e| StoreError::Encoding(e.to_string()))?;
         }
@@ -426,6 +475,7 @@ impl Store {
             "COPY cost_line_items ({LINE_ITEM_COLUMNS}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({LINE_ITEM_TEXT}))"
         );
         let mut scopes: Vec<(String, Date)> = Vec::new();
+        let mut daily = DailyRollup::InSql;
         let mut finished = false;
         let mut pending = chunks.recv().await;
         while let Some(chunk) = pending.take() {
@@ -467,6 +517,32 @@ impl Store {
                     keys.send(bytes).await?;
                     keys.finish().await?;
                 }
+                Chunk::PartialDaily(bytes) => {
+                    stage_daily(&mut tx, &mut daily, bytes).await?;
+                }
+                Chunk::Daily(bytes) => {
+                    if daily == DailyRollup::InSql {
+                        let mut copy = tx
+                            .copy_in_raw(&format!(
+                                "COPY cost_daily ({DAILY_COLUMNS}) FROM STDIN WITH (FORMAT csv)"
+                            ))
+                            .await?;
+                        copy.send(bytes).await?;
+                        copy.finish().await?;
+                        daily = DailyRollup::Written;
+                    } else {
+                        stage_daily(&mut tx, &mut daily, bytes).await?;
+                        sqlx::query(&format!(
+                            "INSERT INTO cost_daily ({DAILY_COLUMNS})
+                             SELECT import_id, billing_account_id, billing_period_start, day, key_id,
+                                 sum(billed_cost), sum(effective_cost), sum(list_cost), sum(line_items)
+                             FROM cost_new_daily GROUP BY 1, 2, 3, 4, 5"
+                        ))
+                        .execute(&mut *tx)
+                        .await?;
+                        daily = DailyRollup::Written;
+                    }
+                }
                 Chunk::Scopes(pairs) => scopes = pairs,
                 Chunk::Finish => {
                     finished = true;
@@ -478,7 +554,7 @@ impl Store {
         if !finished {
             return Err(StoreError::ImportStopped);
         }
-        let replaced = settle_import(&mut tx, import_id, &scopes).await?;
+        let replaced = settle_import(&mut tx, import_id, &scopes, daily).await?;
         let summary = import_by_id(&mut tx, import_id, replaced).await?;
         record(&mut tx, &audit(&summary)).await?;
         tx.commit().await?;
@@ -543,8 +619,21 @@ impl Store {
                 })
             }
         }
+        // Its rows lie only in the periods it still holds: read just those partitions.
+        let periods: Vec<Date> = sqlx::query_scalar(
+            "SELECT DISTINCT billing_period_start FROM cost_import_scopes WHERE import_id = $1",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM cost_line_items WHERE import_id = $1 AND billing_period_start = ANY($2)",
+        )
+        .bind(id)
+        .bind(&periods)
+        .execute(&mut *tx)
+        .await?;
         for statement in [
-            "DELETE FROM cost_line_items WHERE import_id = $1",
             "DELETE FROM cost_daily WHERE import_id = $1",
             "DELETE FROM cost_import_scopes WHERE import_id = $1",
         ] {
@@ -1019,6 +1108,41 @@ impl Store {
     }
 }
 
+/// Where an import's daily rollups come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DailyRollup {
+    /// No sums from the reader (yet): roll up the line items in SQL.
+    InSql,
+    /// Partial sums wait in `cost_new_daily` for the last ones.
+    Staged,
+    /// The reader's sums are in `cost_daily`.
+    Written,
+}
+
+/// Copies partial daily sums into the import's staging table.
+async fn stage_daily(
+    conn: &mut PgConnection,
+    daily: &mut DailyRollup,
+    bytes: Vec<u8>,
+) -> Result<(), StoreError> {
+    if *daily == DailyRollup::InSql {
+        sqlx::query(
+            "CREATE TEMP TABLE cost_new_daily (LIKE cost_daily INCLUDING DEFAULTS) ON COMMIT DROP",
+        )
+        .execute(&mut *conn)
+        .await?;
+        *daily = DailyRollup::Staged;
+    }
+    let mut copy = conn
+        .copy_in_raw(&format!(
+            "COPY cost_new_daily ({DAILY_COLUMNS}) FROM STDIN WITH (FORMAT csv)"
+        ))
+        .await?;
+    copy.send(bytes).await?;
+    copy.finish().await?;
+    Ok(())
+}
+
 /// Makes the partition of a billing period if it is new.
 async fn create_partition(conn: &mut PgConnection, period: Date) -> Result<(), StoreError> {
     let period = spend::item::month_start(period);
@@ -1047,6 +1171,7 @@ async fn settle_import(
     conn: &mut PgConnection,
     import_id: i64,
     scopes: &[(String, Date)],
+    daily: DailyRollup,
 ) -> Result<Vec<i64>, StoreError> {
     let accounts: Vec<&str> = scopes.iter().map(|(a, _)| a.as_str()).collect();
     let periods: Vec<Date> = scopes.iter().map(|(_, p)| *p).collect();
@@ -1065,16 +1190,30 @@ async fn settle_import(
     .fetch_all(&mut *conn)
     .await?;
     if !replaced.is_empty() {
-        for table in ["cost_line_items", "cost_daily"] {
-            sqlx::query(&format!(
-                "DELETE FROM {table} t USING cost_new_scopes n
-                 WHERE t.billing_account_id = n.billing_account_id AND t.billing_period_start = n.billing_period_start
-                   AND t.import_id <> $1"
-            ))
+        // One period at a time, so only its partition is read.
+        let mut by_period: std::collections::BTreeMap<Date, Vec<&str>> = Default::default();
+        for (account, period) in scopes {
+            by_period.entry(*period).or_default().push(account);
+        }
+        for (period, accounts) in by_period {
+            sqlx::query(
+                "DELETE FROM cost_line_items
+                 WHERE billing_period_start = $1 AND billing_account_id = ANY($2) AND import_id <> $3",
+            )
+            .bind(period)
+            .bind(&accounts)
             .bind(import_id)
             .execute(&mut *conn)
             .await?;
         }
+        sqlx::query(
+            "DELETE FROM cost_daily t USING cost_new_scopes n
+             WHERE t.billing_account_id = n.billing_account_id AND t.billing_period_start = n.billing_period_start
+               AND t.import_id <> $1",
+        )
+        .bind(import_id)
+        .execute(&mut *conn)
+        .await?;
     }
     sqlx::query(
         "INSERT INTO cost_import_scopes (billing_account_id, billing_period_start, import_id)
@@ -1096,18 +1235,19 @@ async fn settle_import(
     ))
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        "INSERT INTO cost_daily (import_id, billing_account_id, billing_period_start, day, key_id,
-             billed_cost, effective_cost, list_cost, line_items)
-         SELECT $1, billing_account_id, billing_period_start, (charge_period_start AT TIME ZONE 'UTC')::date, key_id,
-             sum(billed_cost), sum(effective_cost), sum(list_cost), count(*)
-         FROM cost_line_items WHERE import_id = $1 AND billing_period_start = ANY($2)
-         GROUP BY 2, 3, 4, 5",
-    )
-    .bind(import_id)
-    .bind(&periods)
-    .execute(&mut *conn)
-    .await?;
+    if daily != DailyRollup::Written {
+        sqlx::query(&format!(
+            "INSERT INTO cost_daily ({DAILY_COLUMNS})
+             SELECT $1, billing_account_id, billing_period_start, (charge_period_start AT TIME ZONE 'UTC')::date, key_id,
+                 sum(billed_cost), sum(effective_cost), sum(list_cost), count(*)
+             FROM cost_line_items WHERE import_id = $1 AND billing_period_start = ANY($2)
+             GROUP BY 2, 3, 4, 5"
+        ))
+        .bind(import_id)
+        .bind(&periods)
+        .execute(&mut *conn)
+        .await?;
+    }
     sqlx::query(
         "UPDATE cost_imports SET
             line_items = s.n, billed_total = s.total, currencies = s.currencies,

@@ -1570,6 +1570,7 @@ async fn an_upload_past_the_limit_is_refused_while_it_streams() {
     let limits = service::costs::ImportLimits {
         max_rows: 50_000_000,
         max_bytes: 1_000_000,
+        ..Default::default()
     };
     let app = spawn_app_limited(fresh_store().await, &SecretBox::generate_key(), limits).await;
     let root = client();

@@ -561,3 +561,113 @@ async fn creator_rules_follow_each_users_billing_group() {
     assert!(!after.contains_key("Web"));
     assert_eq!(after.values().sum::<i128>(), before.values().sum::<i128>());
 }
+
+/// Rows of `cost_daily` that the same sums over the line items in SQL do not give,
+/// and the other way round, compared as text so the decimal scale counts too.
+async fn daily_differences(world: &World) -> (i64, i64) {
+    let pool = world.service.store().pool();
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM cost_daily")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let differences: i64 = sqlx::query_scalar(
+        "WITH stored AS (
+             SELECT import_id, billing_account_id, billing_period_start, day, key_id,
+                 billed_cost::text, effective_cost::text, list_cost::text, line_items FROM cost_daily),
+         summed AS (
+             SELECT import_id, billing_account_id, billing_period_start,
+                 (charge_period_start AT TIME ZONE 'UTC')::date AS day, key_id,
+                 sum(billed_cost)::text, sum(effective_cost)::text, sum(list_cost)::text, count(*)
+             FROM cost_line_items GROUP BY 1, 2, 3, 4, 5)
+         SELECT (SELECT count(*) FROM (SELECT * FROM stored EXCEPT ALL SELECT * FROM summed) a)
+              + (SELECT count(*) FROM (SELECT * FROM summed EXCEPT ALL SELECT * FROM stored) b)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    (rows, differences)
+}
+
+async fn import_limited(
+    world: &World,
+    caller: &service::Caller,
+    bytes: Vec<u8>,
+    daily_groups: u64,
+) -> model::costs::ImportRow {
+    world
+        .service
+        .import_costs(
+            Importer::Caller(caller),
+            vec![ImportSource {
+                name: "generated.csv".into(),
+                bytes: Box::new(std::io::Cursor::new(bytes)),
+            }],
+            FormatChoice::Auto,
+            ImportLimits {
+                daily_groups,
+                ..ImportLimits::default()
+            },
+            ImportControl::default(),
+        )
+        .await
+        .unwrap()
+}
+
+/// The daily rollups the reader sums as it streams are exactly what SQL would sum
+/// from the line items, whether they fit in memory, were handed over in many small
+/// parts, or could not be held exactly (an amount with 30 decimals) and were
+/// summed in SQL instead.
+#[tokio::test]
+async fn daily_sums_equal_sql_sums_of_the_line_items() {
+    let world = world().await;
+    let root_session = world.set_up().await;
+    let root = world.caller(&root_session).await.unwrap();
+    let mut generated = Vec::new();
+    spend::generate::write(
+        &spend::generate::Plan {
+            rows: 4_000,
+            months: 2,
+            start: date!(2026 - 09 - 01),
+            seed: 11,
+            format: spend::Format::Focus,
+            creators: vec!["alice".into()],
+        },
+        &mut generated,
+    )
+    .unwrap();
+
+    import_limited(&world, &root, generated.clone(), 500_000).await;
+    let (rows, differences) = daily_differences(&world).await;
+    assert!(rows > 100, "{rows} daily rows");
+    assert_eq!(differences, 0, "summed in memory");
+
+    // Seven groups at a time: hundreds of partial hand-overs, added up by the store.
+    import_limited(&world, &root, generated, 7).await;
+    let (again, differences) = daily_differences(&world).await;
+    assert_eq!(again, rows, "the second import replaced the first");
+    assert_eq!(differences, 0, "summed in parts");
+
+    // One amount too precise to hold: the store sums in SQL, to the last decimal.
+    let mut reader = csv::Reader::from_path(SAMPLE).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let billed = header.iter().position(|h| h == "BilledCost").unwrap();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&header).unwrap();
+    for (n, record) in reader.records().enumerate() {
+        let mut fields: Vec<String> = record.unwrap().iter().map(str::to_string).collect();
+        if n == 3 {
+            fields[billed] = "0.000000000000000000000000000123".into();
+        }
+        writer.write_record(&fields).unwrap();
+    }
+    import_limited(&world, &root, writer.into_inner().unwrap(), 500_000).await;
+    let (_, differences) = daily_differences(&world).await;
+    assert_eq!(differences, 0, "summed in SQL");
+    let precise: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM cost_daily WHERE billed_cost::text LIKE '%000000000000000000000000123'",
+    )
+    .fetch_one(world.service.store().pool())
+    .await
+    .unwrap();
+    assert_eq!(precise, 1);
+}

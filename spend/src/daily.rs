@@ -1,0 +1,351 @@
+//! Daily sums of an import, added up while its rows stream past, so the database
+//! never reads the line items a second time to roll them up.
+//!
+//! Sums are exact: amounts are integers of 10^-[`SCALE`] units, and each sum keeps the
+//! largest scale its amounts were written with, which is what PostgreSQL's `sum()`
+//! over `NUMERIC` gives, so the text written here is the text the database would
+//! have computed. An amount that does not fit (more than [`SCALE`] decimals, or too
+//! large) turns the sums off, and the store rolls up in SQL instead. Memory is
+//! bounded: past [`DailySums::capacity`] groups the caller drains partial sums to the
+//! database, which adds them up at the end.
+
+use std::collections::HashMap;
+
+use time::{Date, OffsetDateTime, UtcOffset};
+
+use crate::item::Amount;
+use crate::LineItem;
+
+/// Decimal places every amount is held to.
+pub const SCALE: u32 = 24;
+
+/// An exact decimal: `units` of 10^-[`SCALE`], written with `scale` decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Exact {
+    units: i128,
+    scale: u32,
+}
+
+impl Exact {
+    /// `None` when the amount needs more than [`SCALE`] decimals or 38 digits.
+    pub fn of(amount: &Amount) -> Option<Exact> {
+        let text = amount.as_str();
+        let (negative, unsigned) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.strip_prefix('+').unwrap_or(text)),
+        };
+        let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+            Some(at) => (&unsigned[..at], unsigned[at + 1..].parse::<i32>().ok()?),
+            None => (unsigned, 0),
+        };
+        let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        // PostgreSQL's display scale for `d.ddd` with an exponent.
+        let scale = (fraction.len() as i32 - exponent).max(0) as u32;
+        if scale > SCALE {
+            return None;
+        }
+        // The digits as an integer, then shifted to SCALE decimals.
+        let mut digits: i128 = 0;
+        for b in whole.bytes().chain(fraction.bytes()) {
+            digits = digits.checked_mul(10)?.checked_add(i128::from(b - b'0'))?;
+        }
+        let shift = SCALE as i32 - fraction.len() as i32 + exponent;
+        let units = if shift >= 0 {
+            digits.checked_mul(10i128.checked_pow(shift as u32)?)?
+        } else {
+            // Only zeros can sit past SCALE here, since scale <= SCALE.
+            let divisor = 10i128.checked_pow((-shift) as u32)?;
+            if digits % divisor != 0 {
+                return None;
+            }
+            digits / divisor
+        };
+        Some(Exact {
+            units: if negative { -units } else { units },
+            scale,
+        })
+    }
+
+    pub fn checked_add(self, other: Exact) -> Option<Exact> {
+        Some(Exact {
+            units: self.units.checked_add(other.units)?,
+            scale: self.scale.max(other.scale),
+        })
+    }
+}
+
+impl std::fmt::Display for Exact {
+    /// As PostgreSQL prints a `NUMERIC` of this value and display scale.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let magnitude = self.units.unsigned_abs();
+        let one = 10u128.pow(SCALE);
+        let whole = magnitude / one;
+        let fraction = (magnitude % one) / 10u128.pow(SCALE - self.scale);
+        if self.units < 0 {
+            f.write_str("-")?;
+        }
+        if self.scale == 0 {
+            write!(f, "{whole}")
+        } else {
+            write!(f, "{whole}.{fraction:0width$}", width = self.scale as usize)
+        }
+    }
+}
+
+/// The sums of one (key, billing period, day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DaySums {
+    /// Index into [`DailySums::accounts`].
+    pub account: u32,
+    pub billed: Exact,
+    pub effective: Exact,
+    pub list: Exact,
+    pub line_items: i64,
+}
+
+/// Which day a line item counts on: its charge period's start, in UTC.
+pub fn day_of(start: OffsetDateTime) -> Date {
+    start.to_offset(UtcOffset::UTC).date()
+}
+
+/// Daily sums per (cost key, billing period, day) of one import.
+#[derive(Debug)]
+pub struct DailySums {
+    sums: HashMap<(i64, Date, Date), DaySums>,
+    accounts: Vec<String>,
+    capacity: usize,
+    exact: bool,
+}
+
+impl DailySums {
+    /// Holds at most `capacity` groups before [`DailySums::is_full`] asks for a drain.
+    pub fn new(capacity: usize) -> DailySums {
+        DailySums {
+            sums: HashMap::new(),
+            accounts: Vec::new(),
+            capacity,
+            exact: true,
+        }
+    }
+
+    /// Adds an item of cost key `key`. An amount that cannot be held exactly turns
+    /// the sums off for the rest of the import.
+    pub fn add(&mut self, key: i64, item: &LineItem) {
+        if !self.exact {
+            return;
+        }
+        let amounts = (
+            Exact::of(&item.billed_cost),
+            Exact::of(&item.effective_cost),
+            Exact::of(&item.list_cost),
+        );
+        let (Some(billed), Some(effective), Some(list)) = amounts else {
+            return self.give_up();
+        };
+        let account = match self
+            .accounts
+            .iter()
+            .position(|a| *a == item.billing_account_id)
+        {
+            Some(at) => at as u32,
+            None => {
+                self.accounts.push(item.billing_account_id.clone());
+                (self.accounts.len() - 1) as u32
+            }
+        };
+        let group = (
+            key,
+            item.billing_period_start,
+            day_of(item.charge_period_start),
+        );
+        let added = match self.sums.get(&group) {
+            None => Some(DaySums {
+                account,
+                billed,
+                effective,
+                list,
+                line_items: 1,
+            }),
+            Some(sums) => (|| {
+                Some(DaySums {
+                    account,
+                    billed: sums.billed.checked_add(billed)?,
+                    effective: sums.effective.checked_add(effective)?,
+                    list: sums.list.checked_add(list)?,
+                    line_items: sums.line_items + 1,
+                })
+            })(),
+        };
+        match added {
+            Some(sums) => {
+                self.sums.insert(group, sums);
+            }
+            None => self.give_up(),
+        }
+    }
+
+    fn give_up(&mut self) {
+        self.exact = false;
+        self.sums = HashMap::new();
+    }
+
+    /// Whether every amount so far was summed exactly.
+    pub fn is_exact(&self) -> bool {
+        self.exact
+    }
+
+    /// Whether the caller should drain before adding more.
+    pub fn is_full(&self) -> bool {
+        self.sums.len() >= self.capacity
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    pub fn len(&self) -> usize {
+        self.sums.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sums.is_empty()
+    }
+
+    /// The billing accounts [`DaySums::account`] points into.
+    pub fn accounts(&self) -> &[String] {
+        &self.accounts
+    }
+
+    /// Hands over the sums so far, leaving none.
+    pub fn drain(&mut self) -> impl Iterator<Item = ((i64, Date, Date), DaySums)> + '_ {
+        self.sums.drain()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn item() -> LineItem {
+        let at = time::macros::datetime!(2026-10-03 05:00 UTC);
+        let amount = Amount::parse("1.25").expect("an amount");
+        LineItem {
+            billing_account_id: "111111111111".into(),
+            billing_account_name: String::new(),
+            billing_period_start: time::macros::date!(2026 - 10 - 01),
+            charge_period_start: at,
+            charge_period_end: at + time::Duration::HOUR,
+            charge_category: "Usage".into(),
+            charge_description: String::new(),
+            billed_cost: amount.clone(),
+            effective_cost: amount.clone(),
+            list_cost: amount,
+            currency: "USD".into(),
+            provider: "AWS".into(),
+            service_name: "Amazon EC2".into(),
+            service_category: String::new(),
+            region_id: String::new(),
+            availability_zone: String::new(),
+            sub_account_id: "111111111111".into(),
+            sub_account_name: String::new(),
+            resource_id: String::new(),
+            resource_name: String::new(),
+            pricing_quantity: None,
+            pricing_unit: String::new(),
+            tags: Default::default(),
+        }
+    }
+
+    #[test]
+    fn items_of_one_key_and_day_add_up() {
+        let mut sums = DailySums::new(10);
+        let mut other = item();
+        other.charge_period_start = time::macros::datetime!(2026-10-03 23:00 -02:00);
+        other.billed_cost = Amount::parse("-0.250").expect("an amount");
+        for i in [item(), item(), other] {
+            sums.add(7, &i);
+        }
+        let drained: Vec<_> = sums.drain().collect();
+        assert_eq!(drained.len(), 2, "23:00 at -02:00 is the next day in UTC");
+        let day = drained
+            .iter()
+            .find(|(g, _)| g.2 == time::macros::date!(2026 - 10 - 03))
+            .expect("the 3rd");
+        assert_eq!(day.1.billed.to_string(), "2.50");
+        assert_eq!(day.1.line_items, 2);
+        assert!(sums.is_empty());
+    }
+
+    fn exact(text: &str) -> Option<Exact> {
+        Exact::of(&Amount::parse(text).expect("an amount"))
+    }
+
+    fn sum(texts: &[&str]) -> String {
+        texts
+            .iter()
+            .map(|t| exact(t).expect("fits"))
+            .reduce(|a, b| a.checked_add(b).expect("no overflow"))
+            .expect("some")
+            .to_string()
+    }
+
+    #[test]
+    fn sums_print_as_postgresql_prints_numeric_sums() {
+        // Each expected text is PostgreSQL's `sum()` of the same literals.
+        assert_eq!(sum(&["1.5", "2.25"]), "3.75");
+        assert_eq!(sum(&["1.50", "-1.5"]), "0.00");
+        assert_eq!(sum(&["0.1", "-0.35"]), "-0.25");
+        assert_eq!(sum(&["1E-7", "2"]), "2.0000001");
+        assert_eq!(sum(&["1.50E1"]), "15.0");
+        assert_eq!(sum(&["12E2"]), "1200");
+        assert_eq!(
+            sum(&["0.000000000000000000000001"]),
+            "0.000000000000000000000001"
+        );
+        assert_eq!(sum(&["-0.004", "0.001"]), "-0.003");
+    }
+
+    #[test]
+    fn amounts_that_do_not_fit_turn_the_sums_off() {
+        assert!(exact("0.0000000000000000000000001").is_none());
+        assert!(exact("1E-25").is_none());
+        assert!(exact("123456789012345678901234567890").is_none());
+        let mut sums = DailySums::new(10);
+        let mut item = item();
+        sums.add(1, &item);
+        assert_eq!(sums.len(), 1);
+        item.list_cost = Amount::parse("1E-30").expect("an amount");
+        sums.add(2, &item);
+        assert!(!sums.is_exact());
+        assert!(sums.is_empty());
+    }
+
+    proptest! {
+        /// Sums equal the integer sums of the same amounts, at the largest scale.
+        #[test]
+        fn sums_are_exact(parts in proptest::collection::vec((-10_i64.pow(12)..10_i64.pow(12), 0u32..12), 1..40)) {
+            let texts: Vec<String> = parts.iter().map(|(units, scale)| {
+                let magnitude = units.unsigned_abs();
+                let one = 10u64.pow(*scale);
+                let sign = if *units < 0 { "-" } else { "" };
+                if *scale == 0 {
+                    format!("{sign}{magnitude}")
+                } else {
+                    format!("{sign}{}.{:0w$}", magnitude / one, magnitude % one, w = *scale as usize)
+                }
+            }).collect();
+            let scale = parts.iter().map(|(_, s)| *s).max().unwrap_or(0);
+            let total: i128 = parts.iter().map(|(u, s)| i128::from(*u) * 10i128.pow(scale - s)).sum();
+            let one = 10u128.pow(scale);
+            let magnitude = total.unsigned_abs();
+            let expected = if scale == 0 {
+                format!("{}{}", if total < 0 { "-" } else { "" }, magnitude)
+            } else {
+                format!("{}{}.{:0w$}", if total < 0 { "-" } else { "" }, magnitude / one, magnitude % one, w = scale as usize)
+            };
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            prop_assert_eq!(sum(&refs), expected);
+        }
+    }
+}
