@@ -788,8 +788,18 @@ impl Scope {
     }
 }
 
+/// Line items parsed together, with the file they came from.
+struct Parsed {
+    file: Arc<str>,
+    items: Vec<Result<spend::LineItem, RowError>>,
+}
+
+/// Items per hand-over from the parsing thread to the encoding one.
+const PARSED_BATCH: usize = 1024;
+
 /// Reads every source into the staging stream; sends [`Chunk::Finish`] only when
-/// every row of every file was good.
+/// every row of every file was good. Parsing and encoding run on two threads (each
+/// is about half the work), so an import keeps both cores busy beside PostgreSQL.
 fn read_into(
     import_id: i64,
     sources: Vec<ImportSource>,
@@ -798,11 +808,56 @@ fn read_into(
     control: &ImportControl,
     sender: &tokio::sync::mpsc::Sender<Chunk>,
 ) -> Result<(), ReadFailure> {
-    let mut writer = LineItemWriter::new(import_id, limits.daily_groups as usize);
-    let mut errors: Vec<RowError> = Vec::new();
-    let mut bad: u64 = 0;
+    std::thread::scope(|scope| {
+        let (parsed_sender, parsed) = std::sync::mpsc::sync_channel::<Parsed>(8);
+        let parsing = scope.spawn(move || parse(sources, choice, limits, control, parsed_sender));
+        let encoded = encode(import_id, limits, parsed, sender);
+        let read = parsing.join().map_err(|_| ReadFailure::Stopped)?;
+        let (total, (mut writer, errors, bad)) = match (read, encoded) {
+            (Ok(total), Ok(encoded)) => (total, encoded),
+            // Parsing stopped because encoding had given up: say why encoding did.
+            (Err(ReadFailure::Stopped), Err(e)) => return Err(e),
+            (Err(e), _) | (_, Err(e)) => return Err(e),
+        };
+        if bad > 0 {
+            return Err(ReadFailure::Rows(errors, bad));
+        }
+        if total == 0 {
+            return Err(ReadFailure::NoRows);
+        }
+        let send = |chunk: Chunk| {
+            sender
+                .blocking_send(chunk)
+                .map_err(|_| ReadFailure::Stopped)
+        };
+        let rest = writer.take().map_err(|_| ReadFailure::Stopped)?;
+        if !rest.is_empty() {
+            send(Chunk::Rows(rest))?;
+        }
+        if writer.daily_is_exact() {
+            send(Chunk::Daily(
+                writer.take_daily().map_err(|_| ReadFailure::Stopped)?,
+            ))?;
+        }
+        send(Chunk::Keys(
+            writer.take_keys().map_err(|_| ReadFailure::Stopped)?,
+        ))?;
+        send(Chunk::Scopes(writer.scopes()))?;
+        send(Chunk::Finish)
+    })
+}
+
+/// The parsing half: every file's rows, in batches; returns how many rows were read.
+fn parse(
+    sources: Vec<ImportSource>,
+    choice: FormatChoice,
+    limits: ImportLimits,
+    control: &ImportControl,
+    parsed: std::sync::mpsc::SyncSender<Parsed>,
+) -> Result<u64, ReadFailure> {
     let mut total: u64 = 0;
     for source in sources {
+        let file: Arc<str> = Arc::from(source.name.as_str());
         let limited = Limited {
             inner: source.bytes,
             left: limits.max_bytes,
@@ -815,42 +870,81 @@ fn read_into(
             limits.max_rows.saturating_sub(total),
         )
         .map_err(ReadFailure::File)?;
+        let mut items = Vec::with_capacity(PARSED_BATCH);
         while let Some(item) = reader.next_item().map_err(ReadFailure::File)? {
             if control.cancel.load(Ordering::Relaxed) {
                 return Err(ReadFailure::Cancelled);
             }
             control.rows.fetch_add(1, Ordering::Relaxed);
+            items.push(item);
+            if items.len() == PARSED_BATCH {
+                let batch = std::mem::replace(&mut items, Vec::with_capacity(PARSED_BATCH));
+                parsed
+                    .send(Parsed {
+                        file: file.clone(),
+                        items: batch,
+                    })
+                    .map_err(|_| ReadFailure::Stopped)?;
+            }
+        }
+        if !items.is_empty() {
+            parsed
+                .send(Parsed { file, items })
+                .map_err(|_| ReadFailure::Stopped)?;
+        }
+        total += reader.rows();
+    }
+    Ok(total)
+}
+
+/// The encoding half: good rows become COPY rows, keys and daily sums streamed to the
+/// store; once a row is bad, only the refusals are gathered.
+fn encode(
+    import_id: i64,
+    limits: ImportLimits,
+    parsed: std::sync::mpsc::Receiver<Parsed>,
+    sender: &tokio::sync::mpsc::Sender<Chunk>,
+) -> Result<(LineItemWriter, Vec<RowError>, u64), ReadFailure> {
+    let mut writer = LineItemWriter::new(import_id, limits.daily_groups as usize);
+    let mut errors: Vec<RowError> = Vec::new();
+    let mut bad: u64 = 0;
+    let send = |chunk: Chunk| {
+        sender
+            .blocking_send(chunk)
+            .map_err(|_| ReadFailure::Stopped)
+    };
+    for batch in parsed {
+        for item in batch.items {
             match item {
                 Ok(item) if bad == 0 => {
                     if writer.is_new_period(&item) {
                         // Its partition must exist before its rows arrive.
                         let bytes = writer.take().map_err(|_| ReadFailure::Stopped)?;
                         if !bytes.is_empty() {
-                            sender
-                                .blocking_send(Chunk::Rows(bytes))
-                                .map_err(|_| ReadFailure::Stopped)?;
+                            send(Chunk::Rows(bytes))?;
                         }
-                        sender
-                            .blocking_send(Chunk::Period(item.billing_period_start))
-                            .map_err(|_| ReadFailure::Stopped)?;
+                        send(Chunk::Period(item.billing_period_start))?;
                     }
                     writer.push(&item).map_err(|e| {
                         ReadFailure::File(FileError::Unreadable {
-                            file: source.name.clone(),
+                            file: batch.file.to_string(),
                             message: e.to_string(),
                         })
                     })?;
                     if writer.len() >= CHUNK_BYTES {
-                        let bytes = writer.take().map_err(|_| ReadFailure::Stopped)?;
-                        sender
-                            .blocking_send(Chunk::Rows(bytes))
-                            .map_err(|_| ReadFailure::Stopped)?;
+                        send(Chunk::Rows(
+                            writer.take().map_err(|_| ReadFailure::Stopped)?,
+                        ))?;
+                    }
+                    if writer.keys_len() >= CHUNK_BYTES {
+                        send(Chunk::Keys(
+                            writer.take_keys().map_err(|_| ReadFailure::Stopped)?,
+                        ))?;
                     }
                     if writer.daily_is_full() {
-                        let sums = writer.take_daily().map_err(|_| ReadFailure::Stopped)?;
-                        sender
-                            .blocking_send(Chunk::PartialDaily(sums))
-                            .map_err(|_| ReadFailure::Stopped)?;
+                        send(Chunk::PartialDaily(
+                            writer.take_daily().map_err(|_| ReadFailure::Stopped)?,
+                        ))?;
                     }
                 }
                 Ok(_) => {}
@@ -862,37 +956,8 @@ fn read_into(
                 }
             }
         }
-        total += reader.rows();
     }
-    if bad > 0 {
-        return Err(ReadFailure::Rows(errors, bad));
-    }
-    if total == 0 {
-        return Err(ReadFailure::NoRows);
-    }
-    let rest = writer.take().map_err(|_| ReadFailure::Stopped)?;
-    let keys = writer.keys_csv().map_err(|_| ReadFailure::Stopped)?;
-    if !rest.is_empty() {
-        sender
-            .blocking_send(Chunk::Rows(rest))
-            .map_err(|_| ReadFailure::Stopped)?;
-    }
-    if writer.daily_is_exact() {
-        let sums = writer.take_daily().map_err(|_| ReadFailure::Stopped)?;
-        sender
-            .blocking_send(Chunk::Daily(sums))
-            .map_err(|_| ReadFailure::Stopped)?;
-    }
-    for chunk in [
-        Chunk::Keys(keys),
-        Chunk::Scopes(writer.scopes()),
-        Chunk::Finish,
-    ] {
-        sender
-            .blocking_send(chunk)
-            .map_err(|_| ReadFailure::Stopped)?;
-    }
-    Ok(())
+    Ok((writer, errors, bad))
 }
 
 fn refusal(failure: ReadFailure) -> FileRefusal {

@@ -291,7 +291,8 @@ const COLUMNS: &[(Field, &str, &str, &str, bool)] = &[
 
 /// Where each field sits in this file's rows.
 struct Layout {
-    positions: Vec<(Field, usize, &'static str)>,
+    /// (position, column name) of each field, indexed by `Field as usize`.
+    positions: Vec<Option<(usize, &'static str)>>,
     /// CUR's one column per tag: (position, tag key as written after the prefix).
     tag_columns: Vec<(usize, String)>,
     /// The header as written, for naming columns in errors.
@@ -305,8 +306,8 @@ impl Layout {
         record: &'r csv::StringRecord,
         field: Field,
     ) -> Option<(&'static str, &'r str)> {
-        let (_, at, name) = self.positions.iter().find(|(f, _, _)| *f == field)?;
-        let value = record.get(*at)?;
+        let (at, name) = (*self.positions.get(field as usize)?)?;
+        let value = record.get(at)?;
         if is_null(value) {
             None
         } else {
@@ -443,7 +444,7 @@ impl Reader {
                 });
             }
         }
-        let mut positions = Vec::new();
+        let mut positions = vec![None; COLUMNS.len()];
         for &(field, focus, cur, cur2, required) in COLUMNS {
             let name = match detected {
                 Format::Focus => focus,
@@ -460,7 +461,7 @@ impl Reader {
                 _ => None,
             });
             match found {
-                Some(at) => positions.push((field, at, name)),
+                Some(at) => positions[field as usize] = Some((at, name)),
                 None if required => {
                     return Err(FileError::MissingColumn {
                         file: file.to_string(),
@@ -487,7 +488,8 @@ impl Reader {
         if let Rows::Parquet(parquet) = &mut rows {
             let used = positions
                 .iter()
-                .map(|(_, at, _)| *at)
+                .flatten()
+                .map(|(at, _)| *at)
                 .chain(tag_columns.iter().map(|(at, _)| *at))
                 .collect();
             parquet.select(used)?;
@@ -780,6 +782,13 @@ pub fn escape_formula(value: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_field_has_one_column_entry() {
+        for (at, column) in COLUMNS.iter().enumerate() {
+            assert_eq!(column.0 as usize, at, "{:?}", column.0);
+        }
+    }
 
     fn read(text: &str) -> Result<Vec<Result<LineItem, RowError>>, FileError> {
         let mut reader = Reader::open(

@@ -31,7 +31,8 @@ pub enum Chunk {
     Period(Date),
     /// CSV rows in [`LineItemWriter`]'s column order.
     Rows(Vec<u8>),
-    /// The distinct cost keys of the import, as [`LineItemWriter::keys_csv`] writes them.
+    /// Cost keys first seen in the import, as [`LineItemWriter::take_keys`] writes
+    /// them; sent as they pile up and once more at the end.
     Keys(Vec<u8>),
     /// Daily sums drained early to bound the reader's memory (`cost_daily` CSV rows);
     /// the store adds them up with the rest.
@@ -52,10 +53,13 @@ const DAILY_COLUMNS: &str = "import_id, billing_account_id, billing_period_start
 
 /// Encodes line items as `cost_line_items` CSV rows and gathers the distinct keys
 /// and (account, period) pairs on the way, so the database never has to find them.
+/// A key is encoded once, when first seen, and then only its id is remembered, so
+/// memory does not grow with what the keys hold.
 pub struct LineItemWriter {
     import_id: String,
     csv: csv::Writer<Vec<u8>>,
-    keys: HashMap<i64, spend::CostKey>,
+    seen: std::collections::HashSet<i64>,
+    keys: csv::Writer<Vec<u8>>,
     scopes: std::collections::BTreeSet<(String, Date)>,
     daily: spend::daily::DailySums,
 }
@@ -79,7 +83,8 @@ impl LineItemWriter {
         LineItemWriter {
             import_id: import_id.to_string(),
             csv: csv_writer(),
-            keys: HashMap::new(),
+            seen: Default::default(),
+            keys: csv_writer(),
             scopes: Default::default(),
             daily: spend::daily::DailySums::new(daily_groups),
         }
@@ -97,13 +102,29 @@ impl LineItemWriter {
         let tags = item.tags_json();
         let key = spend::CostKey::id_of(item, &tags);
         self.daily.add(key, item);
-        self.keys
-            .entry(key)
-            .or_insert_with(|| spend::CostKey::of(item));
-        if !self
-            .scopes
-            .contains(&(item.billing_account_id.clone(), item.billing_period_start))
-        {
+        if self.seen.insert(key) {
+            self.keys
+                .write_record([
+                    key.to_string().as_str(),
+                    &item.billing_account_id,
+                    &item.sub_account_id,
+                    &item.provider,
+                    &item.service_name,
+                    &item.region_id,
+                    &item.availability_zone,
+                    &item.resource_id,
+                    &item.charge_category,
+                    &item.currency,
+                    &tags,
+                    item.created_by().as_deref().unwrap_or(""),
+                ])
+                .map_err(|e| StoreError::Encoding(e.to_string()))?;
+        }
+        // A few pairs at most: a scan without building a lookup key.
+        let known = self.scopes.iter().any(|(account, period)| {
+            *period == item.billing_period_start && *account == item.billing_account_id
+        });
+        if !known {
             self.scopes
                 .insert((item.billing_account_id.clone(), item.billing_period_start));
         }
@@ -148,28 +169,14 @@ impl LineItemWriter {
         drain(&mut self.csv)
     }
 
-    /// The distinct keys as `cost_keys` CSV rows.
-    pub fn keys_csv(&self) -> Result<Vec<u8>, StoreError> {
-        let mut csv = csv_writer();
-        for (id, key) in &self.keys {
-            let tags = serde_json::to_string(&key.tags).unwrap_or_else(|_| "{}".into());
-            csv.write_record([
-                id.to_string().as_str(),
-                &key.billing_account_id,
-                &key.sub_account_id,
-                &key.provider,
-                &key.service_name,
-                &key.region_id,
-                &key.availability_zone,
-                &key.resource_id,
-                &key.charge_category,
-                &key.currency,
-                &tags,
-                key.created_by.as_deref().unwrap_or(""),
-            ])
-            .map_err(|e| StoreError::Encoding(e.to_string()))?;
-        }
-        drain(&mut csv)
+    /// Bytes of keys first seen since the last [`LineItemWriter::take_keys`].
+    pub fn keys_len(&self) -> usize {
+        self.keys.get_ref().len()
+    }
+
+    /// The keys first seen since the last take, as `cost_keys` CSV rows.
+    pub fn take_keys(&mut self) -> Result<Vec<u8>, StoreError> {
+        drain(&mut self.keys)
     }
 
     /// Whether the daily sums should be drained (with [`LineItemWriter::take_daily`])
@@ -188,7 +195,11 @@ impl LineItemWriter {
     pub fn take_daily(&mut self) -> Result<Vec<u8>, StoreError> {
         let mut csv = csv_writer();
         let accounts = self.daily.accounts().to_vec();
-        for ((key, period, day), sums) in self.daily.drain() {
+        // In the order of `cost_daily_day`: the index then grows at its end, which
+        // makes the COPY about twice as fast as in hash order.
+        let mut rows: Vec<_> = self.daily.drain().collect();
+        rows.sort_unstable_by_key(|((key, period, day), _)| (*day, *key, *period));
+        for ((key, period, day), sums) in rows {
             let account = accounts
                 .get(sums.account as usize)
                 .map(String::as_str)
@@ -476,6 +487,7 @@ impl Store {
         );
         let mut scopes: Vec<(String, Date)> = Vec::new();
         let mut daily = DailyRollup::InSql;
+        let mut keys_staged = false;
         let mut finished = false;
         let mut pending = chunks.recv().await;
         while let Some(chunk) = pending.take() {
@@ -504,11 +516,14 @@ impl Store {
                 }
                 Chunk::Period(period) => create_partition(&mut tx, period).await?,
                 Chunk::Keys(bytes) => {
-                    sqlx::query(
-                        "CREATE TEMP TABLE cost_new_keys (LIKE cost_keys INCLUDING DEFAULTS) ON COMMIT DROP",
-                    )
-                    .execute(&mut *tx)
-                    .await?;
+                    if !keys_staged {
+                        sqlx::query(
+                            "CREATE TEMP TABLE cost_new_keys (LIKE cost_keys INCLUDING DEFAULTS) ON COMMIT DROP",
+                        )
+                        .execute(&mut *tx)
+                        .await?;
+                        keys_staged = true;
+                    }
                     let mut keys = tx
                         .copy_in_raw(&format!(
                             "COPY cost_new_keys ({KEY_COLUMNS}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({KEY_TEXT}))"
@@ -551,7 +566,7 @@ impl Store {
             }
             pending = chunks.recv().await;
         }
-        if !finished {
+        if !finished || !keys_staged {
             return Err(StoreError::ImportStopped);
         }
         let replaced = settle_import(&mut tx, import_id, &scopes, daily).await?;
@@ -706,6 +721,10 @@ impl Store {
             copy.send(drain(&mut writer)?).await?;
         }
         copy.finish().await?;
+        // Room to sum the rollup in a hash table instead of sorting it on disk.
+        sqlx::query("SET LOCAL work_mem = '128MB'")
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM cost_group_daily")
             .execute(&mut *tx)
             .await?;
@@ -1326,19 +1345,19 @@ async fn allocation_inputs(conn: &mut PgConnection) -> Result<AllocationInputs, 
     .iter()
     .map(|row| Ok((row.try_get("user_name")?, row.try_get("group_name")?)))
     .collect::<Result<HashMap<String, String>, sqlx::Error>>()?;
-    let keys = sqlx::query(
+    // Streamed: only the keys are held, never every row at once beside them.
+    let mut rows = sqlx::query(
         "SELECT k.id, k.billing_account_id, k.sub_account_id, k.provider, k.service_name, k.region_id,
                 k.availability_zone, k.resource_id, k.charge_category, k.currency, k.tags::text AS tags, k.created_by,
                 t.billed::float8 AS billed
          FROM cost_keys k
          JOIN (SELECT key_id, sum(billed_cost) AS billed FROM cost_daily GROUP BY key_id) t ON t.key_id = k.id",
     )
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|row| {
+    .fetch(&mut *conn);
+    let mut keys = Vec::new();
+    while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
         let tags: String = row.try_get("tags")?;
-        Ok((
+        keys.push((
             row.try_get("id")?,
             spend::CostKey {
                 billing_account_id: row.try_get("billing_account_id")?,
@@ -1354,9 +1373,9 @@ async fn allocation_inputs(conn: &mut PgConnection) -> Result<AllocationInputs, 
                 created_by: row.try_get("created_by")?,
             },
             row.try_get("billed")?,
-        ))
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        ));
+    }
+    drop(rows);
     Ok(AllocationInputs {
         rules,
         version,
