@@ -74,6 +74,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "k.region_id",
         ),
         (
+            "per zone (month)",
+            CostDimension::AvailabilityZone,
+            month,
+            "k.availability_zone",
+        ),
+        (
+            "per tag team (month)",
+            CostDimension::Tag("team".into()),
+            month,
+            "k.tags->>'team'",
+        ),
+        (
+            "per creator (month)",
+            CostDimension::Creator,
+            month,
+            "k.created_by",
+        ),
+        (
+            "per resource (month)",
+            CostDimension::Resource,
+            month,
+            "k.resource_id",
+        ),
+        (
             "per month (all)",
             CostDimension::Month,
             first,

@@ -255,6 +255,14 @@ impl Cluster {
                 "max_connections=200",
                 "-c",
                 "fsync=on",
+                // Imports write gigabytes of line items: fewer forced checkpoints
+                // and room for their WAL.
+                "-c",
+                "max_wal_size=4GB",
+                "-c",
+                "wal_buffers=16MB",
+                "-c",
+                "shared_buffers=256MB",
             ])
             .stdout(Stdio::from(log_file.try_clone()?))
             .stderr(Stdio::from(log_file))

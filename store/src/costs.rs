@@ -728,14 +728,35 @@ impl Store {
         sqlx::query("DELETE FROM cost_group_daily")
             .execute(&mut *tx)
             .await?;
+        // Each key's share of each group with the columns the rollup keeps, numbered,
+        // so the daily rows are summed by (day, number) without a multiplication
+        // each, and only the sums are multiplied by the shares. Exactly equal: a
+        // sum of products by one share is the product of the sum, with the same scale.
+        sqlx::query(
+            "CREATE TEMP TABLE cost_key_shares ON COMMIT DROP AS
+             SELECT k.id AS key_id,
+                 dense_rank() OVER (ORDER BY a.group_id, a.rule, a.share, k.service_name, k.sub_account_id,
+                     k.region_id, k.charge_category, k.currency) AS share_id,
+                 a.group_id, a.rule, coalesce(a.share, 1) AS share, k.service_name, k.sub_account_id, k.region_id,
+                 k.charge_category, k.currency
+             FROM cost_keys k LEFT JOIN cost_allocations a ON a.key_id = k.id",
+        )
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO cost_group_daily (day, group_id, rule, service_name, sub_account_id, region_id, charge_category,
                  currency, billed_cost, effective_cost)
-             SELECT d.day, a.group_id, a.rule, k.service_name, k.sub_account_id, k.region_id, k.charge_category, k.currency,
-                 sum(d.billed_cost * coalesce(a.share, 1)), sum(d.effective_cost * coalesce(a.share, 1))
-             FROM cost_daily d
-             JOIN cost_keys k ON k.id = d.key_id
-             LEFT JOIN cost_allocations a ON a.key_id = d.key_id
+             WITH per_share AS (
+                 SELECT d.day, s.share_id, sum(d.billed_cost) AS billed, sum(d.effective_cost) AS effective
+                 FROM cost_daily d JOIN cost_key_shares s ON s.key_id = d.key_id
+                 GROUP BY 1, 2),
+             shares AS (
+                 SELECT DISTINCT share_id, group_id, rule, share, service_name, sub_account_id, region_id,
+                     charge_category, currency
+                 FROM cost_key_shares)
+             SELECT p.day, s.group_id, s.rule, s.service_name, s.sub_account_id, s.region_id, s.charge_category,
+                 s.currency, sum(p.billed * s.share), sum(p.effective * s.share)
+             FROM per_share p JOIN shares s ON s.share_id = p.share_id
              GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
         )
         .execute(&mut *tx)

@@ -647,6 +647,41 @@ async fn daily_sums_equal_sql_sums_of_the_line_items() {
     assert_eq!(again, rows, "the second import replaced the first");
     assert_eq!(differences, 0, "summed in parts");
 
+    // The group rollup dashboards read equals multiplying every daily row by its
+    // share, also for a proportional split (shares with many decimals).
+    for group in ["Web", "Data"] {
+        world.service.create_group(&root, group).await.unwrap();
+    }
+    let rules = r#"{"rules":[
+        {"name":"web","when":{"on":"tag","key":"team","test":{"equals":"web"}},"then":{"to":"group","group":"Web"}},
+        {"name":"data","when":{"on":"tag","key":"team","test":{"equals":"data"}},"then":{"to":"group","group":"Data"}},
+        {"name":"shared","when":{"on":"service","test":{"prefix":"AWS Support"}},"then":{"to":"split","groups":["Web","Data"],"method":"proportional"}}
+    ]}"#;
+    world.service.save_cost_rules(&root, rules).await.unwrap();
+    let pool = world.service.store().pool();
+    let (groups, splits, differences): (i64, i64, i64) = sqlx::query_as(
+        "WITH direct AS (
+             SELECT d.day, a.group_id, a.rule, k.service_name, k.sub_account_id, k.region_id, k.charge_category,
+                 k.currency, sum(d.billed_cost * coalesce(a.share, 1))::text AS billed,
+                 sum(d.effective_cost * coalesce(a.share, 1))::text AS effective
+             FROM cost_daily d JOIN cost_keys k ON k.id = d.key_id
+             LEFT JOIN cost_allocations a ON a.key_id = d.key_id
+             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8),
+         stored AS (
+             SELECT day, group_id, rule, service_name, sub_account_id, region_id, charge_category, currency,
+                 billed_cost::text, effective_cost::text FROM cost_group_daily)
+         SELECT (SELECT count(DISTINCT group_id) FROM cost_group_daily),
+                (SELECT count(*) FROM cost_allocations WHERE share < 1),
+                (SELECT count(*) FROM (SELECT * FROM direct EXCEPT ALL SELECT * FROM stored) a)
+              + (SELECT count(*) FROM (SELECT * FROM stored EXCEPT ALL SELECT * FROM direct) b)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(groups, 2, "both groups hold costs");
+    assert!(splits > 0, "the support costs were split");
+    assert_eq!(differences, 0, "the group rollup is exact");
+
     // One amount too precise to hold: the store sums in SQL, to the last decimal.
     let mut reader = csv::Reader::from_path(SAMPLE).unwrap();
     let header = reader.headers().unwrap().clone();
