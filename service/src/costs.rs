@@ -838,6 +838,7 @@ fn read_into(
             send(Chunk::Daily(
                 writer.take_daily().map_err(|_| ReadFailure::Stopped)?,
             ))?;
+            send(Chunk::DailyComplete)?;
         }
         send(Chunk::Keys(
             writer.take_keys().map_err(|_| ReadFailure::Stopped)?,
@@ -942,7 +943,7 @@ fn encode(
                         ))?;
                     }
                     if writer.daily_is_full() {
-                        send(Chunk::PartialDaily(
+                        send(Chunk::Daily(
                             writer.take_daily().map_err(|_| ReadFailure::Stopped)?,
                         ))?;
                     }

@@ -6,8 +6,10 @@
 //! monthly partitions of `cost_line_items` (a partition is made when the stream
 //! announces a new billing period), the keys, daily sums and (billing account,
 //! period) pairs the reader gathered follow, and the pairs replace whatever held
-//! them before. The reader sums days exactly as it goes ([`spend::daily`]); only when
-//! it could not (an amount too precise to hold) are the rollups summed from the new
+//! them before. The reader sums days exactly as it goes ([`spend::daily`]) and hands
+//! the sums over whenever it holds too many, so one (key, day) may have several
+//! `cost_daily` rows: every reader of that table sums them. Only when the reader could
+//! not sum exactly (an amount too precise to hold) are the rollups summed from the new
 //! rows in SQL. A stream that ends without [`Chunk::Finish`] (a bad row, a cancel)
 //! rolls it all back.
 
@@ -34,11 +36,12 @@ pub enum Chunk {
     /// Cost keys first seen in the import, as [`LineItemWriter::take_keys`] writes
     /// them; sent as they pile up and once more at the end.
     Keys(Vec<u8>),
-    /// Daily sums drained early to bound the reader's memory (`cost_daily` CSV rows);
-    /// the store adds them up with the rest.
-    PartialDaily(Vec<u8>),
-    /// The last daily sums. Without it the store rolls up the line items itself.
+    /// Daily sums (`cost_daily` CSV rows), handed over whenever the reader holds
+    /// too many and at the end.
     Daily(Vec<u8>),
+    /// Every row's amounts were summed into [`Chunk::Daily`] exactly. Without it the
+    /// store drops those sums and rolls up the line items itself.
+    DailyComplete,
     /// The (billing account, billing period) pairs the import holds.
     Scopes(Vec<(String, Date)>),
     /// Every row was good: commit.
@@ -186,7 +189,7 @@ impl LineItemWriter {
     }
 
     /// Whether the daily sums hold every row so far exactly; if not, the store must
-    /// roll up in SQL and no [`Chunk::Daily`] is sent.
+    /// roll up in SQL and no [`Chunk::DailyComplete`] is sent.
     pub fn daily_is_exact(&self) -> bool {
         self.daily.is_exact()
     }
@@ -486,7 +489,7 @@ impl Store {
             "COPY cost_line_items ({LINE_ITEM_COLUMNS}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({LINE_ITEM_TEXT}))"
         );
         let mut scopes: Vec<(String, Date)> = Vec::new();
-        let mut daily = DailyRollup::InSql;
+        let (mut daily_written, mut daily_complete) = (false, false);
         let mut keys_staged = false;
         let mut finished = false;
         let mut pending = chunks.recv().await;
@@ -532,32 +535,17 @@ impl Store {
                     keys.send(bytes).await?;
                     keys.finish().await?;
                 }
-                Chunk::PartialDaily(bytes) => {
-                    stage_daily(&mut tx, &mut daily, bytes).await?;
-                }
                 Chunk::Daily(bytes) => {
-                    if daily == DailyRollup::InSql {
-                        let mut copy = tx
-                            .copy_in_raw(&format!(
-                                "COPY cost_daily ({DAILY_COLUMNS}) FROM STDIN WITH (FORMAT csv)"
-                            ))
-                            .await?;
-                        copy.send(bytes).await?;
-                        copy.finish().await?;
-                        daily = DailyRollup::Written;
-                    } else {
-                        stage_daily(&mut tx, &mut daily, bytes).await?;
-                        sqlx::query(&format!(
-                            "INSERT INTO cost_daily ({DAILY_COLUMNS})
-                             SELECT import_id, billing_account_id, billing_period_start, day, key_id,
-                                 sum(billed_cost), sum(effective_cost), sum(list_cost), sum(line_items)
-                             FROM cost_new_daily GROUP BY 1, 2, 3, 4, 5"
+                    let mut copy = tx
+                        .copy_in_raw(&format!(
+                            "COPY cost_daily ({DAILY_COLUMNS}) FROM STDIN WITH (FORMAT csv)"
                         ))
-                        .execute(&mut *tx)
                         .await?;
-                        daily = DailyRollup::Written;
-                    }
+                    copy.send(bytes).await?;
+                    copy.finish().await?;
+                    daily_written = true;
                 }
+                Chunk::DailyComplete => daily_complete = true,
                 Chunk::Scopes(pairs) => scopes = pairs,
                 Chunk::Finish => {
                     finished = true;
@@ -569,7 +557,13 @@ impl Store {
         if !finished || !keys_staged {
             return Err(StoreError::ImportStopped);
         }
-        let replaced = settle_import(&mut tx, import_id, &scopes, daily).await?;
+        if daily_written && !daily_complete {
+            sqlx::query("DELETE FROM cost_daily WHERE import_id = $1")
+                .bind(import_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let replaced = settle_import(&mut tx, import_id, &scopes, daily_complete).await?;
         let summary = import_by_id(&mut tx, import_id, replaced).await?;
         record(&mut tx, &audit(&summary)).await?;
         tx.commit().await?;
@@ -1148,41 +1142,6 @@ impl Store {
     }
 }
 
-/// Where an import's daily rollups come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DailyRollup {
-    /// No sums from the reader (yet): roll up the line items in SQL.
-    InSql,
-    /// Partial sums wait in `cost_new_daily` for the last ones.
-    Staged,
-    /// The reader's sums are in `cost_daily`.
-    Written,
-}
-
-/// Copies partial daily sums into the import's staging table.
-async fn stage_daily(
-    conn: &mut PgConnection,
-    daily: &mut DailyRollup,
-    bytes: Vec<u8>,
-) -> Result<(), StoreError> {
-    if *daily == DailyRollup::InSql {
-        sqlx::query(
-            "CREATE TEMP TABLE cost_new_daily (LIKE cost_daily INCLUDING DEFAULTS) ON COMMIT DROP",
-        )
-        .execute(&mut *conn)
-        .await?;
-        *daily = DailyRollup::Staged;
-    }
-    let mut copy = conn
-        .copy_in_raw(&format!(
-            "COPY cost_new_daily ({DAILY_COLUMNS}) FROM STDIN WITH (FORMAT csv)"
-        ))
-        .await?;
-    copy.send(bytes).await?;
-    copy.finish().await?;
-    Ok(())
-}
-
 /// Makes the partition of a billing period if it is new.
 async fn create_partition(conn: &mut PgConnection, period: Date) -> Result<(), StoreError> {
     let period = spend::item::month_start(period);
@@ -1211,7 +1170,7 @@ async fn settle_import(
     conn: &mut PgConnection,
     import_id: i64,
     scopes: &[(String, Date)],
-    daily: DailyRollup,
+    daily_summed: bool,
 ) -> Result<Vec<i64>, StoreError> {
     let accounts: Vec<&str> = scopes.iter().map(|(a, _)| a.as_str()).collect();
     let periods: Vec<Date> = scopes.iter().map(|(_, p)| *p).collect();
@@ -1275,7 +1234,7 @@ async fn settle_import(
     ))
     .execute(&mut *conn)
     .await?;
-    if daily != DailyRollup::Written {
+    if !daily_summed {
         sqlx::query(&format!(
             "INSERT INTO cost_daily ({DAILY_COLUMNS})
              SELECT $1, billing_account_id, billing_period_start, (charge_period_start AT TIME ZONE 'UTC')::date, key_id,
