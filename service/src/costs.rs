@@ -834,11 +834,11 @@ fn read_into(
         if !rest.is_empty() {
             send(Chunk::Rows(rest))?;
         }
-        if writer.daily_is_exact() {
+        if let Some(totals) = writer.totals() {
             send(Chunk::Daily(
                 writer.take_daily().map_err(|_| ReadFailure::Stopped)?,
             ))?;
-            send(Chunk::DailyComplete)?;
+            send(Chunk::DailyComplete(totals))?;
         }
         send(Chunk::Keys(
             writer.take_keys().map_err(|_| ReadFailure::Stopped)?,

@@ -115,6 +115,9 @@ pub struct DailySums {
     accounts: Vec<String>,
     capacity: usize,
     exact: bool,
+    /// Every billed cost added, and how many items: the import's totals.
+    billed_total: Exact,
+    items: i64,
 }
 
 impl DailySums {
@@ -125,6 +128,8 @@ impl DailySums {
             accounts: Vec::new(),
             capacity,
             exact: true,
+            billed_total: Exact::default(),
+            items: 0,
         }
     }
 
@@ -142,6 +147,11 @@ impl DailySums {
         let (Some(billed), Some(effective), Some(list)) = amounts else {
             return self.give_up();
         };
+        let Some(total) = self.billed_total.checked_add(billed) else {
+            return self.give_up();
+        };
+        self.billed_total = total;
+        self.items += 1;
         let account = match self
             .accounts
             .iter()
@@ -187,6 +197,16 @@ impl DailySums {
     fn give_up(&mut self) {
         self.exact = false;
         self.sums = HashMap::new();
+    }
+
+    /// The sum of every billed cost added (meaningful while [`DailySums::is_exact`]).
+    pub fn billed_total(&self) -> Exact {
+        self.billed_total
+    }
+
+    /// How many items were added.
+    pub fn items(&self) -> i64 {
+        self.items
     }
 
     /// Whether every amount so far was summed exactly.

@@ -39,9 +39,10 @@ pub enum Chunk {
     /// Daily sums (`cost_daily` CSV rows), handed over whenever the reader holds
     /// too many and at the end.
     Daily(Vec<u8>),
-    /// Every row's amounts were summed into [`Chunk::Daily`] exactly. Without it the
-    /// store drops those sums and rolls up the line items itself.
-    DailyComplete,
+    /// Every row's amounts were summed into [`Chunk::Daily`] exactly, with the
+    /// import's totals. Without it the store drops those sums and rolls up the line
+    /// items (and the totals) itself.
+    DailyComplete(ImportTotals),
     /// The (billing account, billing period) pairs the import holds.
     Scopes(Vec<(String, Date)>),
     /// Every row was good: commit.
@@ -54,6 +55,16 @@ const KEY_COLUMNS: &str = "id, billing_account_id, sub_account_id, provider, ser
 const KEY_TEXT: &str = "billing_account_id, sub_account_id, provider, service_name, region_id, availability_zone, resource_id, charge_category, currency";
 const DAILY_COLUMNS: &str = "import_id, billing_account_id, billing_period_start, day, key_id, billed_cost, effective_cost, list_cost, line_items";
 
+/// What an import holds in all, summed by the reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportTotals {
+    pub line_items: i64,
+    /// Exact, at the largest scale of the billed costs (as `sum()` gives it).
+    pub billed: String,
+    /// The currencies, sorted, comma-separated.
+    pub currencies: String,
+}
+
 /// Encodes line items as `cost_line_items` CSV rows and gathers the distinct keys
 /// and (account, period) pairs on the way, so the database never has to find them.
 /// A key is encoded once, when first seen, and then only its id is remembered, so
@@ -64,6 +75,7 @@ pub struct LineItemWriter {
     seen: std::collections::HashSet<i64>,
     keys: csv::Writer<Vec<u8>>,
     scopes: std::collections::BTreeSet<(String, Date)>,
+    currencies: std::collections::BTreeSet<String>,
     daily: spend::daily::DailySums,
 }
 
@@ -89,6 +101,7 @@ impl LineItemWriter {
             seen: Default::default(),
             keys: csv_writer(),
             scopes: Default::default(),
+            currencies: Default::default(),
             daily: spend::daily::DailySums::new(daily_groups),
         }
     }
@@ -105,6 +118,9 @@ impl LineItemWriter {
         let tags = item.tags_json();
         let key = spend::CostKey::id_of(item, &tags);
         self.daily.add(key, item);
+        if !self.currencies.contains(item.currency.as_str()) {
+            self.currencies.insert(item.currency.clone());
+        }
         if self.seen.insert(key) {
             self.keys
                 .write_record([
@@ -192,6 +208,20 @@ impl LineItemWriter {
     /// roll up in SQL and no [`Chunk::DailyComplete`] is sent.
     pub fn daily_is_exact(&self) -> bool {
         self.daily.is_exact()
+    }
+
+    /// The import's totals, when every amount was summed exactly.
+    pub fn totals(&self) -> Option<ImportTotals> {
+        self.daily.is_exact().then(|| ImportTotals {
+            line_items: self.daily.items(),
+            billed: self.daily.billed_total().to_string(),
+            currencies: self
+                .currencies
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(","),
+        })
     }
 
     /// The daily sums so far as `cost_daily` CSV rows, leaving none.
@@ -489,7 +519,7 @@ impl Store {
             "COPY cost_line_items ({LINE_ITEM_COLUMNS}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({LINE_ITEM_TEXT}))"
         );
         let mut scopes: Vec<(String, Date)> = Vec::new();
-        let (mut daily_written, mut daily_complete) = (false, false);
+        let (mut daily_written, mut totals) = (false, None);
         let mut keys_staged = false;
         let mut finished = false;
         let mut pending = chunks.recv().await;
@@ -545,7 +575,7 @@ impl Store {
                     copy.finish().await?;
                     daily_written = true;
                 }
-                Chunk::DailyComplete => daily_complete = true,
+                Chunk::DailyComplete(summed) => totals = Some(summed),
                 Chunk::Scopes(pairs) => scopes = pairs,
                 Chunk::Finish => {
                     finished = true;
@@ -557,13 +587,13 @@ impl Store {
         if !finished || !keys_staged {
             return Err(StoreError::ImportStopped);
         }
-        if daily_written && !daily_complete {
+        if daily_written && totals.is_none() {
             sqlx::query("DELETE FROM cost_daily WHERE import_id = $1")
                 .bind(import_id)
                 .execute(&mut *tx)
                 .await?;
         }
-        let replaced = settle_import(&mut tx, import_id, &scopes, daily_complete).await?;
+        let replaced = settle_import(&mut tx, import_id, &scopes, totals.as_ref()).await?;
         let summary = import_by_id(&mut tx, import_id, replaced).await?;
         record(&mut tx, &audit(&summary)).await?;
         tx.commit().await?;
@@ -1170,7 +1200,7 @@ async fn settle_import(
     conn: &mut PgConnection,
     import_id: i64,
     scopes: &[(String, Date)],
-    daily_summed: bool,
+    totals: Option<&ImportTotals>,
 ) -> Result<Vec<i64>, StoreError> {
     let accounts: Vec<&str> = scopes.iter().map(|(a, _)| a.as_str()).collect();
     let periods: Vec<Date> = scopes.iter().map(|(_, p)| *p).collect();
@@ -1234,7 +1264,7 @@ async fn settle_import(
     ))
     .execute(&mut *conn)
     .await?;
-    if !daily_summed {
+    if totals.is_none() {
         sqlx::query(&format!(
             "INSERT INTO cost_daily ({DAILY_COLUMNS})
              SELECT $1, billing_account_id, billing_period_start, (charge_period_start AT TIME ZONE 'UTC')::date, key_id,
@@ -1247,19 +1277,39 @@ async fn settle_import(
         .execute(&mut *conn)
         .await?;
     }
-    sqlx::query(
-        "UPDATE cost_imports SET
-            line_items = s.n, billed_total = s.total, currencies = s.currencies,
-            period_first = s.first, period_last = s.last
-         FROM (SELECT coalesce(sum(d.line_items), 0) AS n, coalesce(sum(d.billed_cost), 0) AS total,
-                      coalesce(string_agg(DISTINCT k.currency, ','), '') AS currencies,
-                      min(d.billing_period_start) AS first, max(d.billing_period_start) AS last
-               FROM cost_daily d JOIN cost_keys k ON k.id = d.key_id WHERE d.import_id = $1) s
-         WHERE id = $1",
-    )
-    .bind(import_id)
-    .execute(&mut *conn)
-    .await?;
+    match totals {
+        // What the reader summed: no pass over the rollups.
+        Some(totals) => {
+            sqlx::query(
+                "UPDATE cost_imports SET line_items = $2, billed_total = $3::numeric, currencies = $4,
+                     period_first = $5, period_last = $6
+                 WHERE id = $1",
+            )
+            .bind(import_id)
+            .bind(totals.line_items)
+            .bind(&totals.billed)
+            .bind(&totals.currencies)
+            .bind(periods.iter().min())
+            .bind(periods.iter().max())
+            .execute(&mut *conn)
+            .await?;
+        }
+        None => {
+            sqlx::query(
+                "UPDATE cost_imports SET
+                    line_items = s.n, billed_total = s.total, currencies = s.currencies,
+                    period_first = s.first, period_last = s.last
+                 FROM (SELECT coalesce(sum(d.line_items), 0) AS n, coalesce(sum(d.billed_cost), 0) AS total,
+                              coalesce(string_agg(DISTINCT k.currency, ','), '') AS currencies,
+                              min(d.billing_period_start) AS first, max(d.billing_period_start) AS last
+                       FROM cost_daily d JOIN cost_keys k ON k.id = d.key_id WHERE d.import_id = $1) s
+                 WHERE id = $1",
+            )
+            .bind(import_id)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
     Ok(replaced)
 }
 

@@ -3514,3 +3514,67 @@ async fn service_specific_credentials_show_the_password_once_and_count_per_servi
         200
     );
 }
+
+/// Enabling an MFA device through the API ends the user's console sessions, as the
+/// console's own enrolment does: a session signed in without the device must not
+/// outlive it.
+#[tokio::test]
+async fn enabling_mfa_through_the_api_ends_console_sessions() {
+    let app = api_app().await;
+    set_up(&app, &client()).await;
+    let account = app.store.account_id().await.unwrap().unwrap();
+    let root = |params: Vec<(String, String)>| {
+        let app = &app;
+        async move { call_owned(app, ROOT_KEY, ROOT_SECRET, &params).await }
+    };
+    root(vec![pair("Action", "CreateUser"), pair("UserName", "dana")]).await;
+    let profile = root(vec![
+        pair("Action", "CreateLoginProfile"),
+        pair("UserName", "dana"),
+        pair("Password", "Dana-Console-Pass-2026"),
+    ])
+    .await;
+    assert_eq!(profile.0, 200, "{}", profile.1);
+    let browser = client();
+    let signed_in = app
+        .call(
+            &browser,
+            app::api::auth::SignIn::PATH,
+            &[("identity", "dana"), ("password", "Dana-Console-Pass-2026")],
+        )
+        .await;
+    assert_done(&signed_in);
+    let whoami = |browser: &reqwest::Client| {
+        let (app, browser) = (&app, browser.clone());
+        async move {
+            app.call(&browser, app::api::auth::Whoami::PATH, &[])
+                .await
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    assert!(whoami(&browser).await.contains("\"name\":\"dana\""));
+
+    let created = root(vec![
+        pair("Action", "CreateVirtualMFADevice"),
+        pair("VirtualMFADeviceName", "dana-phone"),
+    ])
+    .await;
+    let seed = device_seed(&created.1);
+    let now = app.service.clock().now().unix_timestamp();
+    let code = |step: i64| identity::totp::code_at(&seed, (now + step * 30) as u64).unwrap();
+    let enabled = root(vec![
+        pair("Action", "EnableMFADevice"),
+        pair("UserName", "dana"),
+        pair(
+            "SerialNumber",
+            &format!("arn:aws:iam::{account}:mfa/dana-phone"),
+        ),
+        pair("AuthenticationCode1", &code(-1)),
+        pair("AuthenticationCode2", &code(0)),
+    ])
+    .await;
+    assert_eq!(enabled.0, 200, "{}", enabled.1);
+    assert_eq!(whoami(&browser).await, "null", "the session ended");
+}

@@ -593,6 +593,26 @@ async fn daily_differences(world: &World) -> (i64, i64) {
     (groups, differences)
 }
 
+/// The import's summary is what SQL sums from its line items.
+async fn assert_totals(world: &World, import: &model::costs::ImportRow) {
+    let (line_items, billed, currencies): (i64, String, String) = sqlx::query_as(
+        "SELECT count(*), sum(li.billed_cost)::text, string_agg(DISTINCT k.currency, ',')
+         FROM cost_line_items li JOIN cost_keys k ON k.id = li.key_id WHERE li.import_id = $1",
+    )
+    .bind(import.id)
+    .fetch_one(world.service.store().pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            import.line_items,
+            import.billed_total.as_str(),
+            import.currencies.as_str()
+        ),
+        (line_items, billed.as_str(), currencies.as_str())
+    );
+}
+
 async fn import_limited(
     world: &World,
     caller: &service::Caller,
@@ -641,14 +661,16 @@ async fn daily_sums_equal_sql_sums_of_the_line_items() {
     )
     .unwrap();
 
-    import_limited(&world, &root, generated.clone(), 500_000).await;
+    let first = import_limited(&world, &root, generated.clone(), 500_000).await;
+    assert_totals(&world, &first).await;
     let (rows, differences) = daily_differences(&world).await;
     assert!(rows > 100, "{rows} daily rows");
     assert_eq!(differences, 0, "summed in memory");
 
     // Seven groups at a time: hundreds of partial hand-overs, one (key, day) in
     // several rows, which add up to the same sums.
-    import_limited(&world, &root, generated, 7).await;
+    let second = import_limited(&world, &root, generated, 7).await;
+    assert_totals(&world, &second).await;
     let (again, differences) = daily_differences(&world).await;
     assert_eq!(again, rows, "the second import replaced the first");
     assert_eq!(differences, 0, "summed in parts");
@@ -710,7 +732,8 @@ async fn daily_sums_equal_sql_sums_of_the_line_items() {
         }
         writer.write_record(&fields).unwrap();
     }
-    import_limited(&world, &root, writer.into_inner().unwrap(), 7).await;
+    let precise = import_limited(&world, &root, writer.into_inner().unwrap(), 7).await;
+    assert_totals(&world, &precise).await;
     let (_, differences) = daily_differences(&world).await;
     assert_eq!(differences, 0, "summed in SQL");
     let precise: i64 = sqlx::query_scalar(
