@@ -718,6 +718,45 @@ async fn daily_sums_equal_sql_sums_of_the_line_items() {
     assert!(splits > 0, "the support costs were split");
     assert_eq!(differences, 0, "the group rollup is exact");
 
+    // Reports by what only keys hold (a tag, a resource) equal the per-row products.
+    for (by, column) in [
+        (
+            CostDimension::Tag("team".into()),
+            "coalesce(k.tags->>'team', k.tags->>' team', '')",
+        ),
+        (CostDimension::Resource, "k.resource_id"),
+    ] {
+        let direct: BTreeMap<String, String> = sqlx::query_as::<_, (String, String)>(&format!(
+            "SELECT {column}, sum(d.billed_cost * coalesce(a.share, 1))::text
+             FROM cost_daily d JOIN cost_keys k ON k.id = d.key_id
+             LEFT JOIN cost_allocations a ON a.key_id = d.key_id
+             WHERE d.day >= '2026-10-01' AND d.day < '2026-11-01' GROUP BY 1"
+        ))
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+        let report = world
+            .service
+            .cost_report(
+                Some(&root),
+                date!(2026 - 10 - 01),
+                date!(2026 - 11 - 01),
+                by.clone(),
+            )
+            .await
+            .unwrap();
+        let named: Vec<_> = report
+            .iter()
+            .filter(|l| direct.contains_key(&l.label))
+            .collect();
+        assert!(named.len() > 2, "{by:?}: {report:?}");
+        for line in named {
+            assert_eq!(line.billed, direct[&line.label], "{by:?} {}", line.label);
+        }
+    }
+
     // One amount too precise to hold, after many sums were handed over: the store
     // drops them and sums in SQL, to the last decimal.
     let mut reader = csv::Reader::from_path(SAMPLE).unwrap();
