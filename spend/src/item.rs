@@ -226,7 +226,11 @@ pub fn is_known_currency(code: &str) -> bool {
     let (mut low, mut high) = (0, CURRENCY_CODES.len().div_ceil(4));
     while low < high {
         let middle = (low + high) / 2;
-        match codes[middle * 4..middle * 4 + 3].cmp(code) {
+        match codes
+            .get(middle * 4..middle * 4 + 3)
+            .unwrap_or_default()
+            .cmp(code)
+        {
             std::cmp::Ordering::Equal => return true,
             std::cmp::Ordering::Less => low = middle + 1,
             std::cmp::Ordering::Greater => high = middle,

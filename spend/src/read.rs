@@ -461,7 +461,11 @@ impl Reader {
                 _ => None,
             });
             match found {
-                Some(at) => positions[field as usize] = Some((at, name)),
+                Some(at) => {
+                    if let Some(slot) = positions.get_mut(field as usize) {
+                        *slot = Some((at, name));
+                    }
+                }
                 None if required => {
                     return Err(FileError::MissingColumn {
                         file: file.to_string(),
