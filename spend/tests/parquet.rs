@@ -19,7 +19,14 @@ use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use spend::{FormatChoice, LineItem, Reader};
 
-const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/focus_sample.csv");
+/// The sample file, found through the directory `cargo test` runs us from (a test
+/// binary reused from another checkout must not read that checkout's files).
+fn sample() -> std::path::PathBuf {
+    std::path::PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("tests/data/focus_sample.csv")
+}
 
 fn items(bytes: Vec<u8>, name: &str) -> Vec<LineItem> {
     let mut reader = Reader::open(
@@ -74,7 +81,7 @@ fn parquet_bytes(batch: RecordBatch) -> Vec<u8> {
 
 #[test]
 fn focus_parquet_reads_like_its_csv() {
-    let csv_bytes = std::fs::read(SAMPLE).unwrap();
+    let csv_bytes = std::fs::read(sample()).unwrap();
     let expected = items(csv_bytes.clone(), "focus_sample.csv");
 
     let mut reader = csv::Reader::from_reader(csv_bytes.as_slice());

@@ -11,10 +11,14 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 use crate::world;
 
-const SAMPLE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../spend/tests/data/focus_sample.csv"
-);
+/// The sample file, found through the directory `cargo test` runs us from (a test
+/// binary reused from another checkout must not read that checkout's files).
+fn sample() -> std::path::PathBuf {
+    std::path::PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("../spend/tests/data/focus_sample.csv")
+}
 const SECRET: &str = "webhook-secret-0123456789";
 const PM_PASSWORD: &str = "Pm-Password-2026!";
 
@@ -318,7 +322,7 @@ async fn vienna_with_the_sample(world: &crate::World, root: &service::Caller) {
             Importer::Caller(root),
             vec![ImportSource {
                 name: "focus_sample.csv".into(),
-                bytes: Box::new(std::fs::File::open(SAMPLE).unwrap()),
+                bytes: Box::new(std::fs::File::open(sample()).unwrap()),
             }],
             FormatChoice::Auto,
             ImportLimits::default(),

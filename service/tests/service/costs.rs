@@ -12,16 +12,20 @@ use time::macros::date;
 
 use crate::{world, World};
 
-const SAMPLE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../spend/tests/data/focus_sample.csv"
-);
+/// The sample file, found through the directory `cargo test` runs us from (a test
+/// binary reused from another checkout must not read that checkout's files).
+fn sample() -> std::path::PathBuf {
+    std::path::PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("../spend/tests/data/focus_sample.csv")
+}
 const PM_PASSWORD: &str = "Pm-Password-2026!";
 
 /// Exact sums of a decimal column per value of another, done apart from the product:
 /// Python-free, with the csv crate and 10⁻¹² fixed point.
 fn sums(by: &str) -> BTreeMap<String, i128> {
-    let mut reader = csv::Reader::from_path(SAMPLE).unwrap();
+    let mut reader = csv::Reader::from_path(sample()).unwrap();
     let header = reader.headers().unwrap().clone();
     let at = |name: &str| header.iter().position(|h| h == name).unwrap();
     let (cost, key) = (at("BilledCost"), at(by));
@@ -79,7 +83,7 @@ async fn the_sample_imports_exactly_and_each_manager_sees_only_their_group() {
     let world = world().await;
     let root_session = world.set_up().await;
     let root = world.caller(&root_session).await.unwrap();
-    let bytes = std::fs::read(SAMPLE).unwrap();
+    let bytes = std::fs::read(sample()).unwrap();
     let first = import(&world, &root, "focus_sample.csv", bytes.clone())
         .await
         .unwrap();
@@ -435,7 +439,7 @@ async fn the_sample_imports_exactly_and_each_manager_sees_only_their_group() {
         Err(ServiceError::AccessDenied(_))
     ));
     assert!(matches!(
-        import(&world, &pm, "x.csv", std::fs::read(SAMPLE).unwrap()).await,
+        import(&world, &pm, "x.csv", std::fs::read(sample()).unwrap()).await,
         Err(ServiceError::AccessDenied(_))
     ));
 }
@@ -444,7 +448,7 @@ async fn the_sample_imports_exactly_and_each_manager_sees_only_their_group() {
 async fn bad_files_are_refused_whole_with_their_rows() {
     let world = world().await;
     let root = world.caller(&world.set_up().await).await.unwrap();
-    let mut text = std::fs::read_to_string(SAMPLE).unwrap();
+    let mut text = std::fs::read_to_string(sample()).unwrap();
     // Break two rows: an unknown currency and a formula.
     text = text.replacen("\"USD\"", "\"XXX\"", 1);
     text = text.replacen("\"Elastic Load Balancing\"", "\"=HYPERLINK(1)\"", 1);
@@ -466,7 +470,7 @@ async fn bad_files_are_refused_whole_with_their_rows() {
         "nothing was written"
     );
     // Cut short.
-    let bytes = std::fs::read(SAMPLE).unwrap();
+    let bytes = std::fs::read(sample()).unwrap();
     let cut = bytes[..bytes.len() / 2].to_vec();
     let err = import(&world, &root, "cut.csv", cut).await.unwrap_err();
     assert!(matches!(err, ServiceError::BadBillingFile(_)), "{err:?}");
@@ -759,7 +763,7 @@ async fn daily_sums_equal_sql_sums_of_the_line_items() {
 
     // One amount too precise to hold, after many sums were handed over: the store
     // drops them and sums in SQL, to the last decimal.
-    let mut reader = csv::Reader::from_path(SAMPLE).unwrap();
+    let mut reader = csv::Reader::from_path(sample()).unwrap();
     let header = reader.headers().unwrap().clone();
     let billed = header.iter().position(|h| h == "BilledCost").unwrap();
     let mut writer = csv::Writer::from_writer(Vec::new());
