@@ -838,6 +838,9 @@ fn read_into(
             send(Chunk::Daily(
                 writer.take_daily().map_err(|_| ReadFailure::Stopped)?,
             ))?;
+            send(Chunk::Monthly(
+                writer.take_monthly().map_err(|_| ReadFailure::Stopped)?,
+            ))?;
             send(Chunk::DailyComplete(totals))?;
         }
         send(Chunk::Keys(
@@ -945,6 +948,11 @@ fn encode(
                     if writer.daily_is_full() {
                         send(Chunk::Daily(
                             writer.take_daily().map_err(|_| ReadFailure::Stopped)?,
+                        ))?;
+                    }
+                    if writer.monthly_is_full() {
+                        send(Chunk::Monthly(
+                            writer.take_monthly().map_err(|_| ReadFailure::Stopped)?,
                         ))?;
                     }
                 }

@@ -108,7 +108,13 @@ pub fn day_of(start: OffsetDateTime) -> Date {
     start.to_offset(UtcOffset::UTC).date()
 }
 
-/// Daily sums per (cost key, billing period, day) of one import.
+/// The first day of the month a line item counts in.
+pub fn month_of(start: OffsetDateTime) -> Date {
+    crate::item::month_start(day_of(start))
+}
+
+/// Sums per (cost key, billing period, day) of one import, or per month when made
+/// with [`DailySums::monthly`].
 #[derive(Debug)]
 pub struct DailySums {
     sums: HashMap<(i64, Date, Date), DaySums>,
@@ -118,6 +124,8 @@ pub struct DailySums {
     /// Every billed cost added, and how many items: the import's totals.
     billed_total: Exact,
     items: i64,
+    /// The day (or month start) an item's charge counts on.
+    bucket: fn(OffsetDateTime) -> Date,
 }
 
 impl DailySums {
@@ -130,6 +138,15 @@ impl DailySums {
             exact: true,
             billed_total: Exact::default(),
             items: 0,
+            bucket: day_of,
+        }
+    }
+
+    /// Like [`DailySums::new`], summing per month instead of per day.
+    pub fn monthly(capacity: usize) -> DailySums {
+        DailySums {
+            bucket: month_of,
+            ..DailySums::new(capacity)
         }
     }
 
@@ -166,7 +183,7 @@ impl DailySums {
         let group = (
             key,
             item.billing_period_start,
-            day_of(item.charge_period_start),
+            (self.bucket)(item.charge_period_start),
         );
         let added = match self.sums.get(&group) {
             None => Some(DaySums {

@@ -43,8 +43,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         if writer.daily_is_full() {
             bytes += writer.take_daily()?.len();
         }
+        if writer.monthly_is_full() {
+            bytes += writer.take_monthly()?.len();
+        }
     }
     bytes += writer.take()?.len() + writer.take_daily()?.len() + writer.take_keys()?.len();
+    bytes += writer.take_monthly()?.len();
     let encode = started.elapsed().as_secs_f64();
 
     println!(

@@ -39,6 +39,8 @@ pub enum Chunk {
     /// Daily sums (`cost_daily` CSV rows), handed over whenever the reader holds
     /// too many and at the end.
     Daily(Vec<u8>),
+    /// Monthly sums per key (`cost_key_monthly` CSV rows), likewise.
+    Monthly(Vec<u8>),
     /// Every row's amounts were summed into [`Chunk::Daily`] exactly, with the
     /// import's totals. Without it the store drops those sums and rolls up the line
     /// items (and the totals) itself.
@@ -54,6 +56,36 @@ const LINE_ITEM_TEXT: &str = "billing_account_id, pricing_unit, charge_descripti
 const KEY_COLUMNS: &str = "id, billing_account_id, sub_account_id, provider, service_name, region_id, availability_zone, resource_id, charge_category, currency, tags, created_by";
 const KEY_TEXT: &str = "billing_account_id, sub_account_id, provider, service_name, region_id, availability_zone, resource_id, charge_category, currency";
 const DAILY_COLUMNS: &str = "import_id, billing_account_id, billing_period_start, day, key_id, billed_cost, effective_cost, list_cost, line_items";
+const MONTHLY_COLUMNS: &str = "import_id, billing_account_id, billing_period_start, month, key_id, billed_cost, effective_cost, list_cost, line_items";
+
+/// Sums as CSV rows of `cost_daily` (or `cost_key_monthly`), leaving none. In the
+/// order of their (day, key) index: the index then grows at its end, which makes the
+/// COPY about twice as fast as in hash order.
+fn sums_csv(import_id: &str, sums: &mut spend::daily::DailySums) -> Result<Vec<u8>, StoreError> {
+    let mut csv = csv_writer();
+    let accounts = sums.accounts().to_vec();
+    let mut rows: Vec<_> = sums.drain().collect();
+    rows.sort_unstable_by_key(|((key, period, day), _)| (*day, *key, *period));
+    for ((key, period, day), sums) in rows {
+        let account = accounts
+            .get(sums.account as usize)
+            .map(String::as_str)
+            .unwrap_or_default();
+        csv.write_record([
+            import_id,
+            account,
+            period.to_string().as_str(),
+            day.to_string().as_str(),
+            key.to_string().as_str(),
+            sums.billed.to_string().as_str(),
+            sums.effective.to_string().as_str(),
+            sums.list.to_string().as_str(),
+            sums.line_items.to_string().as_str(),
+        ])
+        .map_err(|e| StoreError::Encoding(e.to_string()))?;
+    }
+    drain(&mut csv)
+}
 
 /// What an import holds in all, summed by the reader.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +109,7 @@ pub struct LineItemWriter {
     scopes: std::collections::BTreeSet<(String, Date)>,
     currencies: std::collections::BTreeSet<String>,
     daily: spend::daily::DailySums,
+    monthly: spend::daily::DailySums,
 }
 
 fn csv_writer() -> csv::Writer<Vec<u8>> {
@@ -103,6 +136,7 @@ impl LineItemWriter {
             scopes: Default::default(),
             currencies: Default::default(),
             daily: spend::daily::DailySums::new(daily_groups),
+            monthly: spend::daily::DailySums::monthly(daily_groups),
         }
     }
 
@@ -118,6 +152,7 @@ impl LineItemWriter {
         let tags = item.tags_json();
         let key = spend::CostKey::id_of(item, &tags);
         self.daily.add(key, item);
+        self.monthly.add(key, item);
         if !self.currencies.contains(item.currency.as_str()) {
             self.currencies.insert(item.currency.clone());
         }
@@ -210,9 +245,19 @@ impl LineItemWriter {
         self.daily.is_exact()
     }
 
+    /// Whether the monthly sums should be drained (with [`LineItemWriter::take_monthly`]).
+    pub fn monthly_is_full(&self) -> bool {
+        self.monthly.is_full()
+    }
+
+    /// The monthly sums so far as `cost_key_monthly` CSV rows, leaving none.
+    pub fn take_monthly(&mut self) -> Result<Vec<u8>, StoreError> {
+        sums_csv(&self.import_id, &mut self.monthly)
+    }
+
     /// The import's totals, when every amount was summed exactly.
     pub fn totals(&self) -> Option<ImportTotals> {
-        self.daily.is_exact().then(|| ImportTotals {
+        (self.daily.is_exact() && self.monthly.is_exact()).then(|| ImportTotals {
             line_items: self.daily.items(),
             billed: self.daily.billed_total().to_string(),
             currencies: self
@@ -226,31 +271,7 @@ impl LineItemWriter {
 
     /// The daily sums so far as `cost_daily` CSV rows, leaving none.
     pub fn take_daily(&mut self) -> Result<Vec<u8>, StoreError> {
-        let mut csv = csv_writer();
-        let accounts = self.daily.accounts().to_vec();
-        // In the order of `cost_daily_day`: the index then grows at its end, which
-        // makes the COPY about twice as fast as in hash order.
-        let mut rows: Vec<_> = self.daily.drain().collect();
-        rows.sort_unstable_by_key(|((key, period, day), _)| (*day, *key, *period));
-        for ((key, period, day), sums) in rows {
-            let account = accounts
-                .get(sums.account as usize)
-                .map(String::as_str)
-                .unwrap_or_default();
-            csv.write_record([
-                self.import_id.as_str(),
-                account,
-                period.to_string().as_str(),
-                day.to_string().as_str(),
-                key.to_string().as_str(),
-                sums.billed.to_string().as_str(),
-                sums.effective.to_string().as_str(),
-                sums.list.to_string().as_str(),
-                sums.line_items.to_string().as_str(),
-            ])
-            .map_err(|e| StoreError::Encoding(e.to_string()))?;
-        }
-        drain(&mut csv)
+        sums_csv(&self.import_id, &mut self.daily)
     }
 
     pub fn scopes(&self) -> Vec<(String, Date)> {
@@ -575,6 +596,16 @@ impl Store {
                     copy.finish().await?;
                     daily_written = true;
                 }
+                Chunk::Monthly(bytes) => {
+                    let mut copy = tx
+                        .copy_in_raw(&format!(
+                            "COPY cost_key_monthly ({MONTHLY_COLUMNS}) FROM STDIN WITH (FORMAT csv)"
+                        ))
+                        .await?;
+                    copy.send(bytes).await?;
+                    copy.finish().await?;
+                    daily_written = true;
+                }
                 Chunk::DailyComplete(summed) => totals = Some(summed),
                 Chunk::Scopes(pairs) => scopes = pairs,
                 Chunk::Finish => {
@@ -588,10 +619,12 @@ impl Store {
             return Err(StoreError::ImportStopped);
         }
         if daily_written && totals.is_none() {
-            sqlx::query("DELETE FROM cost_daily WHERE import_id = $1")
-                .bind(import_id)
-                .execute(&mut *tx)
-                .await?;
+            for table in ["cost_daily", "cost_key_monthly"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE import_id = $1"))
+                    .bind(import_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         let replaced = settle_import(&mut tx, import_id, &scopes, totals.as_ref()).await?;
         let summary = import_by_id(&mut tx, import_id, replaced).await?;
@@ -674,6 +707,7 @@ impl Store {
         .await?;
         for statement in [
             "DELETE FROM cost_daily WHERE import_id = $1",
+            "DELETE FROM cost_key_monthly WHERE import_id = $1",
             "DELETE FROM cost_import_scopes WHERE import_id = $1",
         ] {
             sqlx::query(statement).bind(id).execute(&mut *tx).await?;
@@ -881,7 +915,7 @@ impl Store {
                  GROUP BY 1
                  ORDER BY sum(g.billed_cost) DESC, 1"
             ),
-            None => self.key_report_sql(dimension),
+            None => self.key_report_sql(dimension, query.from, query.to),
         };
         let rows = sqlx::query(&sql)
             .bind(query.from)
@@ -1006,12 +1040,18 @@ impl Store {
     /// key's days are summed first, so the key's columns (a tag looked up in its JSON,
     /// say) are read once per key, not once per day, and only the sums are multiplied
     /// by the shares (exactly the same: a sum of products by one share is the product
-    /// of the sum, at the same scale). `dimension` must not need the day.
-    fn key_report_sql(&self, dimension: &str) -> String {
+    /// of the sum, at the same scale). Whole months are read from the monthly sums.
+    /// `dimension` must not need the day.
+    fn key_report_sql(&self, dimension: &str, from: Date, to: Date) -> String {
+        let sums = if from.day() == 1 && to.day() == 1 {
+            "SELECT key_id, sum(billed_cost) AS billed_cost, sum(effective_cost) AS effective_cost
+             FROM cost_key_monthly WHERE month >= $1 AND month < $2 GROUP BY key_id"
+        } else {
+            "SELECT key_id, sum(billed_cost) AS billed_cost, sum(effective_cost) AS effective_cost
+             FROM cost_daily WHERE day >= $1 AND day < $2 GROUP BY key_id"
+        };
         format!(
-            "WITH d AS (
-                 SELECT key_id, sum(billed_cost) AS billed_cost, sum(effective_cost) AS effective_cost
-                 FROM cost_daily WHERE day >= $1 AND day < $2 GROUP BY key_id)
+            "WITH d AS ({sums})
              SELECT {dimension} AS value,
                     sum(d.billed_cost * coalesce(a.share, 1))::text AS billed,
                     sum(d.effective_cost * coalesce(a.share, 1))::text AS effective
@@ -1240,14 +1280,16 @@ async fn settle_import(
             .execute(&mut *conn)
             .await?;
         }
-        sqlx::query(
-            "DELETE FROM cost_daily t USING cost_new_scopes n
-             WHERE t.billing_account_id = n.billing_account_id AND t.billing_period_start = n.billing_period_start
-               AND t.import_id <> $1",
-        )
-        .bind(import_id)
-        .execute(&mut *conn)
-        .await?;
+        for table in ["cost_daily", "cost_key_monthly"] {
+            sqlx::query(&format!(
+                "DELETE FROM {table} t USING cost_new_scopes n
+                 WHERE t.billing_account_id = n.billing_account_id AND t.billing_period_start = n.billing_period_start
+                   AND t.import_id <> $1"
+            ))
+            .bind(import_id)
+            .execute(&mut *conn)
+            .await?;
+        }
     }
     sqlx::query(
         "INSERT INTO cost_import_scopes (billing_account_id, billing_period_start, import_id)
@@ -1273,6 +1315,18 @@ async fn settle_import(
         sqlx::query(&format!(
             "INSERT INTO cost_daily ({DAILY_COLUMNS})
              SELECT $1, billing_account_id, billing_period_start, (charge_period_start AT TIME ZONE 'UTC')::date, key_id,
+                 sum(billed_cost), sum(effective_cost), sum(list_cost), count(*)
+             FROM cost_line_items WHERE import_id = $1 AND billing_period_start = ANY($2)
+             GROUP BY 2, 3, 4, 5"
+        ))
+        .bind(import_id)
+        .bind(&periods)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(&format!(
+            "INSERT INTO cost_key_monthly ({MONTHLY_COLUMNS})
+             SELECT $1, billing_account_id, billing_period_start,
+                 date_trunc('month', charge_period_start AT TIME ZONE 'UTC')::date, key_id,
                  sum(billed_cost), sum(effective_cost), sum(list_cost), count(*)
              FROM cost_line_items WHERE import_id = $1 AND billing_period_start = ANY($2)
              GROUP BY 2, 3, 4, 5"
@@ -1386,7 +1440,7 @@ async fn allocation_inputs(conn: &mut PgConnection) -> Result<AllocationInputs, 
                 k.availability_zone, k.resource_id, k.charge_category, k.currency, k.tags::text AS tags, k.created_by,
                 t.billed::float8 AS billed
          FROM cost_keys k
-         JOIN (SELECT key_id, sum(billed_cost) AS billed FROM cost_daily GROUP BY key_id) t ON t.key_id = k.id",
+         JOIN (SELECT key_id, sum(billed_cost) AS billed FROM cost_key_monthly GROUP BY key_id) t ON t.key_id = k.id",
     )
     .fetch(&mut *conn);
     let mut keys = Vec::new();

@@ -594,7 +594,24 @@ async fn daily_differences(world: &World) -> (i64, i64) {
     .fetch_one(pool)
     .await
     .unwrap();
-    (groups, differences)
+    // The monthly sums per key, likewise.
+    let monthly: i64 = sqlx::query_scalar(
+        "WITH stored AS (
+             SELECT import_id, billing_account_id, billing_period_start, month, key_id,
+                 sum(billed_cost)::text, sum(effective_cost)::text, sum(list_cost)::text, sum(line_items)
+             FROM cost_key_monthly GROUP BY 1, 2, 3, 4, 5),
+         summed AS (
+             SELECT import_id, billing_account_id, billing_period_start,
+                 date_trunc('month', charge_period_start AT TIME ZONE 'UTC')::date AS month, key_id,
+                 sum(billed_cost)::text, sum(effective_cost)::text, sum(list_cost)::text, count(*)
+             FROM cost_line_items GROUP BY 1, 2, 3, 4, 5)
+         SELECT (SELECT count(*) FROM (SELECT * FROM stored EXCEPT ALL SELECT * FROM summed) a)
+              + (SELECT count(*) FROM (SELECT * FROM summed EXCEPT ALL SELECT * FROM stored) b)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    (groups, differences + monthly)
 }
 
 /// The import's summary is what SQL sums from its line items.
@@ -722,42 +739,51 @@ async fn daily_sums_equal_sql_sums_of_the_line_items() {
     assert!(splits > 0, "the support costs were split");
     assert_eq!(differences, 0, "the group rollup is exact");
 
-    // Reports by what only keys hold (a tag, a resource) equal the per-row products.
-    for (by, column) in [
-        (
-            CostDimension::Tag("team".into()),
-            "coalesce(k.tags->>'team', k.tags->>' team', '')",
-        ),
-        (CostDimension::Resource, "k.resource_id"),
-    ] {
-        let direct: BTreeMap<String, String> = sqlx::query_as::<_, (String, String)>(&format!(
-            "SELECT {column}, sum(d.billed_cost * coalesce(a.share, 1))::text
-             FROM cost_daily d JOIN cost_keys k ON k.id = d.key_id
-             LEFT JOIN cost_allocations a ON a.key_id = d.key_id
-             WHERE d.day >= '2026-10-01' AND d.day < '2026-11-01' GROUP BY 1"
-        ))
-        .fetch_all(pool)
-        .await
-        .unwrap()
-        .into_iter()
-        .collect();
-        let report = world
-            .service
-            .cost_report(
-                Some(&root),
-                date!(2026 - 10 - 01),
-                date!(2026 - 11 - 01),
-                by.clone(),
-            )
+    // Reports by what only keys hold (a tag, a resource) equal the per-row products,
+    // for whole months (read from the monthly sums) and for any days (daily sums).
+    // (The service's `to` is inclusive.)
+    let ranges = [
+        (date!(2026 - 10 - 01), date!(2026 - 10 - 31)),
+        (date!(2026 - 10 - 03), date!(2026 - 10 - 19)),
+    ];
+    for (from, to) in ranges {
+        for (by, column) in [
+            (
+                CostDimension::Tag("team".into()),
+                "coalesce(k.tags->>'team', k.tags->>' team', '')",
+            ),
+            (CostDimension::Resource, "k.resource_id"),
+        ] {
+            let direct: BTreeMap<String, String> = sqlx::query_as::<_, (String, String)>(&format!(
+                "SELECT {column}, sum(d.billed_cost * coalesce(a.share, 1))::text
+                     FROM cost_daily d JOIN cost_keys k ON k.id = d.key_id
+                     LEFT JOIN cost_allocations a ON a.key_id = d.key_id
+                     WHERE d.day >= $1 AND d.day <= $2 GROUP BY 1"
+            ))
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
             .await
-            .unwrap();
-        let named: Vec<_> = report
-            .iter()
-            .filter(|l| direct.contains_key(&l.label))
+            .unwrap()
+            .into_iter()
             .collect();
-        assert!(named.len() > 2, "{by:?}: {report:?}");
-        for line in named {
-            assert_eq!(line.billed, direct[&line.label], "{by:?} {}", line.label);
+            let report = world
+                .service
+                .cost_report(Some(&root), from, to, by.clone())
+                .await
+                .unwrap();
+            let named: Vec<_> = report
+                .iter()
+                .filter(|l| direct.contains_key(&l.label))
+                .collect();
+            assert!(named.len() > 2, "{by:?} {from}: {report:?}");
+            for line in named {
+                assert_eq!(
+                    line.billed, direct[&line.label],
+                    "{by:?} {from} {}",
+                    line.label
+                );
+            }
         }
     }
 
