@@ -485,7 +485,14 @@ impl CostKey {
     /// [`CostKey::id`] of an item's key without building the key (the import's hot
     /// path); `tags_json` is [`LineItem::tags_json`].
     pub fn id_of(item: &LineItem, tags_json: &str) -> i64 {
-        key_hash([
+        key_hash(CostKey::fields_of(item, tags_json))
+    }
+
+    /// An item's key fields in the order [`CostKey::id`] hashes them (and the store
+    /// keeps them): account, sub-account, provider, service, region, zone, resource,
+    /// charge category, currency, tags.
+    pub fn fields_of<'a>(item: &'a LineItem, tags_json: &'a str) -> [&'a str; 10] {
+        [
             item.billing_account_id.as_str(),
             &item.sub_account_id,
             &item.provider,
@@ -496,7 +503,7 @@ impl CostKey {
             &item.charge_category,
             &item.currency,
             tags_json,
-        ])
+        ]
     }
 }
 

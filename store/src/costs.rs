@@ -157,21 +157,16 @@ impl LineItemWriter {
             self.currencies.insert(item.currency.clone());
         }
         if self.seen.insert(key) {
+            // In KEY_COLUMNS order: the id, the fields it hashes, the creator.
+            let id = key.to_string();
+            let created_by = item.created_by().unwrap_or_default();
+            let fields = spend::CostKey::fields_of(item, &tags);
             self.keys
-                .write_record([
-                    key.to_string().as_str(),
-                    &item.billing_account_id,
-                    &item.sub_account_id,
-                    &item.provider,
-                    &item.service_name,
-                    &item.region_id,
-                    &item.availability_zone,
-                    &item.resource_id,
-                    &item.charge_category,
-                    &item.currency,
-                    &tags,
-                    item.created_by().as_deref().unwrap_or(""),
-                ])
+                .write_record(
+                    std::iter::once(id.as_str())
+                        .chain(fields)
+                        .chain(std::iter::once(created_by.as_str())),
+                )
                 .map_err(|e| StoreError::Encoding(e.to_string()))?;
         }
         // A few pairs at most: a scan without building a lookup key.
@@ -578,32 +573,29 @@ impl Store {
                         .await?;
                         keys_staged = true;
                     }
-                    let mut keys = tx
-                        .copy_in_raw(&format!(
-                            "COPY cost_new_keys ({KEY_COLUMNS}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({KEY_TEXT}))"
-                        ))
-                        .await?;
-                    keys.send(bytes).await?;
-                    keys.finish().await?;
+                    copy_in(
+                        &mut tx,
+                        &format!("COPY cost_new_keys ({KEY_COLUMNS}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({KEY_TEXT}))"),
+                        bytes,
+                    )
+                    .await?;
                 }
                 Chunk::Daily(bytes) => {
-                    let mut copy = tx
-                        .copy_in_raw(&format!(
-                            "COPY cost_daily ({DAILY_COLUMNS}) FROM STDIN WITH (FORMAT csv)"
-                        ))
-                        .await?;
-                    copy.send(bytes).await?;
-                    copy.finish().await?;
+                    copy_in(
+                        &mut tx,
+                        &format!("COPY cost_daily ({DAILY_COLUMNS}) FROM STDIN WITH (FORMAT csv)"),
+                        bytes,
+                    )
+                    .await?;
                     daily_written = true;
                 }
                 Chunk::Monthly(bytes) => {
-                    let mut copy = tx
-                        .copy_in_raw(&format!(
-                            "COPY cost_key_monthly ({MONTHLY_COLUMNS}) FROM STDIN WITH (FORMAT csv)"
-                        ))
-                        .await?;
-                    copy.send(bytes).await?;
-                    copy.finish().await?;
+                    copy_in(
+                        &mut tx,
+                        &format!("COPY cost_key_monthly ({MONTHLY_COLUMNS}) FROM STDIN WITH (FORMAT csv)"),
+                        bytes,
+                    )
+                    .await?;
                     daily_written = true;
                 }
                 Chunk::DailyComplete(summed) => totals = Some(summed),
@@ -1215,6 +1207,18 @@ impl Store {
             .await?;
         crate::audit::commit(tx, audit).await
     }
+}
+
+/// Sends one block of CSV rows through a `COPY … FROM STDIN`.
+async fn copy_in(
+    conn: &mut PgConnection,
+    statement: &str,
+    bytes: Vec<u8>,
+) -> Result<(), StoreError> {
+    let mut copy = conn.copy_in_raw(statement).await?;
+    copy.send(bytes).await?;
+    copy.finish().await?;
+    Ok(())
 }
 
 /// Makes the partition of a billing period if it is new.

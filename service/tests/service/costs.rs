@@ -566,9 +566,35 @@ async fn creator_rules_follow_each_users_billing_group() {
     assert_eq!(after.values().sum::<i128>(), before.values().sum::<i128>());
 }
 
+/// Groups of a rollup table (`bucket` its day or month column) that SQL sums of the
+/// line items by `bucket_of_row` do not give, and the other way round.
+async fn rollup_differences(
+    pool: &sqlx::PgPool,
+    table: &str,
+    bucket: &str,
+    bucket_of_row: &str,
+) -> i64 {
+    sqlx::query_scalar(&format!(
+        "WITH stored AS (
+             SELECT import_id, billing_account_id, billing_period_start, {bucket}, key_id,
+                 sum(billed_cost)::text, sum(effective_cost)::text, sum(list_cost)::text, sum(line_items)
+             FROM {table} GROUP BY 1, 2, 3, 4, 5),
+         summed AS (
+             SELECT import_id, billing_account_id, billing_period_start, {bucket_of_row} AS bucket, key_id,
+                 sum(billed_cost)::text, sum(effective_cost)::text, sum(list_cost)::text, count(*)
+             FROM cost_line_items GROUP BY 1, 2, 3, 4, 5)
+         SELECT (SELECT count(*) FROM (SELECT * FROM stored EXCEPT ALL SELECT * FROM summed) a)
+              + (SELECT count(*) FROM (SELECT * FROM summed EXCEPT ALL SELECT * FROM stored) b)"
+    ))
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
 /// The (key, day) groups of `cost_daily` (summing the rows of each, as every reader
-/// does), and how many of them the same sums over the line items in SQL do not give,
-/// and the other way round, compared as text so the decimal scale counts too.
+/// does), and how many groups of it and of `cost_key_monthly` the same sums over the
+/// line items in SQL do not give, or give and they lack (compared as text, so the
+/// decimal scale counts too).
 async fn daily_differences(world: &World) -> (i64, i64) {
     let pool = world.service.store().pool();
     let groups: i64 = sqlx::query_scalar(
@@ -578,40 +604,21 @@ async fn daily_differences(world: &World) -> (i64, i64) {
     .fetch_one(pool)
     .await
     .unwrap();
-    let differences: i64 = sqlx::query_scalar(
-        "WITH stored AS (
-             SELECT import_id, billing_account_id, billing_period_start, day, key_id,
-                 sum(billed_cost)::text, sum(effective_cost)::text, sum(list_cost)::text, sum(line_items)
-             FROM cost_daily GROUP BY 1, 2, 3, 4, 5),
-         summed AS (
-             SELECT import_id, billing_account_id, billing_period_start,
-                 (charge_period_start AT TIME ZONE 'UTC')::date AS day, key_id,
-                 sum(billed_cost)::text, sum(effective_cost)::text, sum(list_cost)::text, count(*)
-             FROM cost_line_items GROUP BY 1, 2, 3, 4, 5)
-         SELECT (SELECT count(*) FROM (SELECT * FROM stored EXCEPT ALL SELECT * FROM summed) a)
-              + (SELECT count(*) FROM (SELECT * FROM summed EXCEPT ALL SELECT * FROM stored) b)",
+    let differences = rollup_differences(
+        pool,
+        "cost_daily",
+        "day",
+        "(charge_period_start AT TIME ZONE 'UTC')::date",
     )
-    .fetch_one(pool)
     .await
-    .unwrap();
-    // The monthly sums per key, likewise.
-    let monthly: i64 = sqlx::query_scalar(
-        "WITH stored AS (
-             SELECT import_id, billing_account_id, billing_period_start, month, key_id,
-                 sum(billed_cost)::text, sum(effective_cost)::text, sum(list_cost)::text, sum(line_items)
-             FROM cost_key_monthly GROUP BY 1, 2, 3, 4, 5),
-         summed AS (
-             SELECT import_id, billing_account_id, billing_period_start,
-                 date_trunc('month', charge_period_start AT TIME ZONE 'UTC')::date AS month, key_id,
-                 sum(billed_cost)::text, sum(effective_cost)::text, sum(list_cost)::text, count(*)
-             FROM cost_line_items GROUP BY 1, 2, 3, 4, 5)
-         SELECT (SELECT count(*) FROM (SELECT * FROM stored EXCEPT ALL SELECT * FROM summed) a)
-              + (SELECT count(*) FROM (SELECT * FROM summed EXCEPT ALL SELECT * FROM stored) b)",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    (groups, differences + monthly)
+        + rollup_differences(
+            pool,
+            "cost_key_monthly",
+            "month",
+            "date_trunc('month', charge_period_start AT TIME ZONE 'UTC')::date",
+        )
+        .await;
+    (groups, differences)
 }
 
 /// The import's summary is what SQL sums from its line items.
