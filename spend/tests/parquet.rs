@@ -279,3 +279,64 @@ fn a_cut_parquet_file_is_a_file_error() {
         "{error}"
     );
 }
+
+/// Parquet cells are checked for spreadsheet formulas like CSV cells: the row is
+/// refused with its file, row, column and value, and numbers such as `-0.5` or
+/// `+1` written as text are not formulas.
+#[test]
+fn formula_cells_in_parquet_are_refused_by_row_and_column() {
+    let text = |values: &[&str]| -> ArrayRef { Arc::new(StringArray::from(values.to_vec())) };
+    let fields = vec![
+        Field::new("bill_payer_account_id", DataType::Utf8, false),
+        Field::new("bill_billing_period_start_date", DataType::Utf8, false),
+        Field::new("line_item_usage_start_date", DataType::Utf8, false),
+        Field::new("line_item_usage_end_date", DataType::Utf8, false),
+        Field::new("line_item_unblended_cost", DataType::Utf8, false),
+        Field::new("line_item_currency_code", DataType::Utf8, false),
+        Field::new("product_product_name", DataType::Utf8, true),
+    ];
+    let columns: Vec<ArrayRef> = vec![
+        text(&["111122223333"; 4]),
+        text(&["2024-09-01T00:00:00Z"; 4]),
+        text(&["2024-09-02T00:00:00Z"; 4]),
+        text(&["2024-09-02T01:00:00Z"; 4]),
+        text(&["-0.5", "+1", "0.25", "1"]),
+        text(&["USD"; 4]),
+        text(&[
+            "Amazon EC2",
+            "Amazon S3",
+            "=HYPERLINK(\"http://attacker.example\",\"open\")",
+            "@SUM(A1:A9)",
+        ]),
+    ];
+    let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
+    let mut reader = Reader::open(
+        Box::new(std::io::Cursor::new(parquet_bytes(batch))),
+        "formulas.parquet",
+        FormatChoice::Auto,
+        100,
+    )
+    .unwrap();
+    let mut outcomes = Vec::new();
+    while let Some(item) = reader.next_item().unwrap() {
+        outcomes.push(item);
+    }
+    assert_eq!(outcomes.len(), 4);
+    assert_eq!(
+        outcomes[0].as_ref().unwrap().billed_cost.as_str(),
+        "-0.5",
+        "a negative number is not a formula"
+    );
+    assert!(outcomes[1].is_ok(), "+1 is a number: {:?}", outcomes[1]);
+    for (at, value) in [
+        (2, "=HYPERLINK(\"http://attacker.example\",\"open\")"),
+        (3, "@SUM(A1:A9)"),
+    ] {
+        let refused = outcomes[at].as_ref().unwrap_err();
+        assert_eq!(refused.file, "formulas.parquet");
+        assert_eq!(refused.row, at as u64 + 2, "rows count from the header, 1");
+        assert_eq!(refused.column, "product_product_name");
+        assert_eq!(refused.value, value);
+        assert!(refused.rule.contains("formula"), "{}", refused.rule);
+    }
+}
