@@ -408,6 +408,11 @@ fn rollup_expr(dimension: &CostDimension) -> Option<&'static str> {
     })
 }
 
+/// Whether a dimension is read from the day itself.
+fn needs_day(dimension: &CostDimension) -> bool {
+    matches!(dimension, CostDimension::Day | CostDimension::Month)
+}
+
 /// A dimension over the per-key daily sums; a tag key is the SQL parameter `$tag`.
 fn key_expr(dimension: &CostDimension, tag: u8) -> &'static str {
     match (dimension, tag) {
@@ -974,6 +979,43 @@ impl Store {
                  GROUP BY 1, 2
                  ORDER BY 1, sum(g.billed_cost) DESC, 2",
                 period = period("g.day")
+            )
+        } else if !needs_day(&query.by) && matrix.filter.as_ref().is_none_or(|(d, _)| !needs_day(d))
+        {
+            // As in `key_report_sql`: each key's days summed first (per period), its
+            // columns read once per key, only the sums multiplied by the shares.
+            // Whole months without a daily axis come from the monthly sums.
+            let by = key_expr(&query.by, 6);
+            let filter = matrix
+                .filter
+                .as_ref()
+                .map(|(dim, _)| key_expr(dim, 12))
+                .unwrap_or("''");
+            let monthly =
+                matrix.every != Some(Every::Day) && query.from.day() == 1 && query.to.day() == 1;
+            let (table, bucket) = if monthly {
+                ("cost_key_monthly", "month")
+            } else {
+                ("cost_daily", "day")
+            };
+            format!(
+                "WITH d AS (
+                     SELECT {period} AS period, key_id,
+                         sum(billed_cost) AS billed_cost, sum(effective_cost) AS effective_cost
+                     FROM {table} WHERE {bucket} >= $1 AND {bucket} < $2 GROUP BY 1, 2)
+                 SELECT d.period AS period, {by} AS value,
+                        sum(d.billed_cost * coalesce(a.share, 1))::text AS billed,
+                        sum(d.effective_cost * coalesce(a.share, 1))::text AS effective
+                 FROM d
+                 JOIN cost_keys k ON k.id = d.key_id
+                 LEFT JOIN cost_allocations a ON a.key_id = d.key_id
+                 WHERE ($3 OR a.group_id = ANY($4) OR ($5 AND a.group_id IS NULL))
+                   AND (NOT $7 OR ($8 AND a.group_id IS NULL) OR a.group_id = $9)
+                   AND (NOT $11 OR {filter} = $10)
+                   AND $6::text IS NOT NULL AND $12::text IS NOT NULL
+                 GROUP BY 1, 2
+                 ORDER BY 1, sum(d.billed_cost * coalesce(a.share, 1)) DESC, 2",
+                period = period(bucket)
             )
         } else {
             let by = key_expr(&query.by, 6);

@@ -794,6 +794,67 @@ async fn daily_sums_equal_sql_sums_of_the_line_items() {
         }
     }
 
+    // The explorer's matrix by a tag, per month, per day and in all, for whole months
+    // (monthly sums) and for days: equal to the per-row products.
+    use store::costs::{CostMatrix, CostQuery, Every, GroupScope};
+    for (from, to) in [
+        (date!(2026 - 10 - 01), date!(2026 - 12 - 01)),
+        (date!(2026 - 10 - 03), date!(2026 - 11 - 20)),
+    ] {
+        for (every, period) in [
+            (None, "''::text"),
+            (Some(Every::Month), "to_char(d.day, 'YYYY-MM')"),
+            (Some(Every::Day), "d.day::text"),
+        ] {
+            let direct: BTreeMap<(String, String), String> =
+                sqlx::query_as::<_, (String, String, String)>(&format!(
+                    "SELECT {period}, coalesce(k.tags->>'team', k.tags->>' team', ''),
+                         sum(d.billed_cost * coalesce(a.share, 1))::text
+                     FROM cost_daily d JOIN cost_keys k ON k.id = d.key_id
+                     LEFT JOIN cost_allocations a ON a.key_id = d.key_id
+                     WHERE d.day >= $1 AND d.day < $2 GROUP BY 1, 2"
+                ))
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(period, value, billed)| ((period, value), billed))
+                .collect();
+            let matrix = world
+                .service
+                .store()
+                .cost_matrix(&CostMatrix {
+                    query: CostQuery {
+                        from,
+                        to,
+                        by: CostDimension::Tag("team".into()),
+                        scope: GroupScope::All,
+                        group: None,
+                    },
+                    every,
+                    filter: None,
+                })
+                .await
+                .unwrap();
+            let named: Vec<_> = matrix
+                .iter()
+                .filter(|r| direct.contains_key(&(r.period.clone(), r.value.clone())))
+                .collect();
+            assert!(named.len() > 2, "{every:?} {from}: {matrix:?}");
+            for row in named {
+                assert_eq!(
+                    row.billed,
+                    direct[&(row.period.clone(), row.value.clone())],
+                    "{every:?} {from} {} {}",
+                    row.period,
+                    row.value
+                );
+            }
+        }
+    }
+
     // One amount too precise to hold, after many sums were handed over: the store
     // drops them and sums in SQL, to the last decimal.
     let mut reader = csv::Reader::from_path(sample()).unwrap();
