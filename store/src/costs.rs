@@ -1358,29 +1358,31 @@ async fn settle_import(
     .execute(&mut *conn)
     .await?;
     if totals.is_none() {
-        sqlx::query(&format!(
-            "INSERT INTO cost_daily ({DAILY_COLUMNS})
-             SELECT $1, billing_account_id, billing_period_start, (charge_period_start AT TIME ZONE 'UTC')::date, key_id,
-                 sum(billed_cost), sum(effective_cost), sum(list_cost), count(*)
-             FROM cost_line_items WHERE import_id = $1 AND billing_period_start = ANY($2)
-             GROUP BY 2, 3, 4, 5"
-        ))
-        .bind(import_id)
-        .bind(&periods)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query(&format!(
-            "INSERT INTO cost_key_monthly ({MONTHLY_COLUMNS})
-             SELECT $1, billing_account_id, billing_period_start,
-                 date_trunc('month', charge_period_start AT TIME ZONE 'UTC')::date, key_id,
-                 sum(billed_cost), sum(effective_cost), sum(list_cost), count(*)
-             FROM cost_line_items WHERE import_id = $1 AND billing_period_start = ANY($2)
-             GROUP BY 2, 3, 4, 5"
-        ))
-        .bind(import_id)
-        .bind(&periods)
-        .execute(&mut *conn)
-        .await?;
+        // The reader could not sum exactly: both rollups from the line items.
+        for (table, columns, bucket) in [
+            (
+                "cost_daily",
+                DAILY_COLUMNS,
+                "(charge_period_start AT TIME ZONE 'UTC')::date",
+            ),
+            (
+                "cost_key_monthly",
+                MONTHLY_COLUMNS,
+                "date_trunc('month', charge_period_start AT TIME ZONE 'UTC')::date",
+            ),
+        ] {
+            sqlx::query(&format!(
+                "INSERT INTO {table} ({columns})
+                 SELECT $1, billing_account_id, billing_period_start, {bucket}, key_id,
+                     sum(billed_cost), sum(effective_cost), sum(list_cost), count(*)
+                 FROM cost_line_items WHERE import_id = $1 AND billing_period_start = ANY($2)
+                 GROUP BY 2, 3, 4, 5"
+            ))
+            .bind(import_id)
+            .bind(&periods)
+            .execute(&mut *conn)
+            .await?;
+        }
     }
     match totals {
         // What the reader summed: no pass over the rollups.
