@@ -92,6 +92,25 @@ impl std::fmt::Display for Exact {
     }
 }
 
+/// A line item's three amounts, exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Amounts {
+    pub billed: Exact,
+    pub effective: Exact,
+    pub list: Exact,
+}
+
+impl Amounts {
+    /// `None` when any of them cannot be held exactly.
+    pub fn of(item: &LineItem) -> Option<Amounts> {
+        Some(Amounts {
+            billed: Exact::of(&item.billed_cost)?,
+            effective: Exact::of(&item.effective_cost)?,
+            list: Exact::of(&item.list_cost)?,
+        })
+    }
+}
+
 /// The sums of one (key, billing period, day).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DaySums {
@@ -153,15 +172,21 @@ impl DailySums {
     /// Adds an item of cost key `key`. An amount that cannot be held exactly turns
     /// the sums off for the rest of the import.
     pub fn add(&mut self, key: i64, item: &LineItem) {
+        self.add_amounts(key, item, Amounts::of(item));
+    }
+
+    /// [`DailySums::add`] with the item's amounts already read (one reading serves
+    /// the daily and the monthly sums); `None` when they cannot be held exactly.
+    pub fn add_amounts(&mut self, key: i64, item: &LineItem, amounts: Option<Amounts>) {
         if !self.exact {
             return;
         }
-        let amounts = (
-            Exact::of(&item.billed_cost),
-            Exact::of(&item.effective_cost),
-            Exact::of(&item.list_cost),
-        );
-        let (Some(billed), Some(effective), Some(list)) = amounts else {
+        let Some(Amounts {
+            billed,
+            effective,
+            list,
+        }) = amounts
+        else {
             return self.give_up();
         };
         let Some(total) = self.billed_total.checked_add(billed) else {
@@ -234,10 +259,6 @@ impl DailySums {
     /// Whether the caller should drain before adding more.
     pub fn is_full(&self) -> bool {
         self.sums.len() >= self.capacity
-    }
-
-    pub fn capacity(&self) -> usize {
-        self.capacity
     }
 
     pub fn len(&self) -> usize {

@@ -448,22 +448,6 @@ pub struct CostKey {
 }
 
 impl CostKey {
-    pub fn of(item: &LineItem) -> CostKey {
-        CostKey {
-            billing_account_id: item.billing_account_id.clone(),
-            sub_account_id: item.sub_account_id.clone(),
-            provider: item.provider.clone(),
-            service_name: item.service_name.clone(),
-            region_id: item.region_id.clone(),
-            availability_zone: item.availability_zone.clone(),
-            resource_id: item.resource_id.clone(),
-            charge_category: item.charge_category.clone(),
-            currency: item.currency.clone(),
-            tags: item.tags.clone(),
-            created_by: item.created_by(),
-        }
-    }
-
     /// A stable 64-bit identity (FNV-1a over the fields), the same in every process
     /// and version, so the store can key rollups and placements by it.
     pub fn id(&self) -> i64 {

@@ -151,8 +151,9 @@ impl LineItemWriter {
     pub fn push(&mut self, item: &spend::LineItem) -> Result<(), StoreError> {
         let tags = item.tags_json();
         let key = spend::CostKey::id_of(item, &tags);
-        self.daily.add(key, item);
-        self.monthly.add(key, item);
+        let amounts = spend::daily::Amounts::of(item);
+        self.daily.add_amounts(key, item, amounts);
+        self.monthly.add_amounts(key, item, amounts);
         if !self.currencies.contains(item.currency.as_str()) {
             self.currencies.insert(item.currency.clone());
         }
@@ -232,12 +233,6 @@ impl LineItemWriter {
     /// before more rows.
     pub fn daily_is_full(&self) -> bool {
         self.daily.is_full()
-    }
-
-    /// Whether the daily sums hold every row so far exactly; if not, the store must
-    /// roll up in SQL and no [`Chunk::DailyComplete`] is sent.
-    pub fn daily_is_exact(&self) -> bool {
-        self.daily.is_exact()
     }
 
     /// Whether the monthly sums should be drained (with [`LineItemWriter::take_monthly`]).
@@ -540,7 +535,7 @@ impl Store {
             "COPY cost_line_items ({LINE_ITEM_COLUMNS}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({LINE_ITEM_TEXT}))"
         );
         let mut scopes: Vec<(String, Date)> = Vec::new();
-        let (mut daily_written, mut totals) = (false, None);
+        let (mut sums_written, mut totals) = (false, None);
         let mut keys_staged = false;
         let mut finished = false;
         let mut pending = chunks.recv().await;
@@ -592,7 +587,7 @@ impl Store {
                         bytes,
                     )
                     .await?;
-                    daily_written = true;
+                    sums_written = true;
                 }
                 Chunk::Monthly(bytes) => {
                     copy_in(
@@ -601,7 +596,7 @@ impl Store {
                         bytes,
                     )
                     .await?;
-                    daily_written = true;
+                    sums_written = true;
                 }
                 Chunk::DailyComplete(summed) => totals = Some(summed),
                 Chunk::Scopes(pairs) => scopes = pairs,
@@ -615,7 +610,7 @@ impl Store {
         if !finished || !keys_staged {
             return Err(StoreError::ImportStopped);
         }
-        if daily_written && totals.is_none() {
+        if sums_written && totals.is_none() {
             for table in ["cost_daily", "cost_key_monthly"] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE import_id = $1"))
                     .bind(import_id)
