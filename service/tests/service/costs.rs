@@ -869,8 +869,8 @@ async fn daily_sums_equal_sql_sums_of_the_line_items() {
         }
         writer.write_record(&fields).unwrap();
     }
-    let precise = import_limited(&world, &root, writer.into_inner().unwrap(), 7).await;
-    assert_totals(&world, &precise).await;
+    let precise_import = import_limited(&world, &root, writer.into_inner().unwrap(), 7).await;
+    assert_totals(&world, &precise_import).await;
     let (_, differences) = daily_differences(&world).await;
     assert_eq!(differences, 0, "summed in SQL");
     let precise: i64 = sqlx::query_scalar(
@@ -880,4 +880,21 @@ async fn daily_sums_equal_sql_sums_of_the_line_items() {
     .await
     .unwrap();
     assert_eq!(precise, 1);
+
+    // Rolled back, the import leaves nothing in either rollup.
+    world
+        .service
+        .roll_back_cost_import(&root, precise_import.id)
+        .await
+        .unwrap();
+    let left: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM cost_daily WHERE import_id = $1)
+              + (SELECT count(*) FROM cost_key_monthly WHERE import_id = $1)
+              + (SELECT count(*) FROM cost_line_items WHERE import_id = $1)",
+    )
+    .bind(precise_import.id)
+    .fetch_one(world.service.store().pool())
+    .await
+    .unwrap();
+    assert_eq!(left, 0);
 }
