@@ -135,6 +135,14 @@ pub const ACTIONS: &[Action] = actions![
     "UpdateAccessKey" => true,
     "DeleteAccessKey" => true,
     "GetAccessKeyLastUsed" => false,
+    "UpdateUser" => true,
+    "UpdateGroup" => true,
+    "ListPolicyVersions" => false,
+    "DeletePolicyVersion" => true,
+    "SetDefaultPolicyVersion" => true,
+    "ChangePassword" => true,
+    "DeleteAccountPasswordPolicy" => true,
+    "UpdateRoleDescription" => true,
 ];
 
 pub fn action(name: &str) -> Option<&'static Action> {
@@ -275,6 +283,14 @@ fn policy_name_of<'a>(arn: &'a str, account: &str) -> Result<&'a str, ApiError> 
         .ok_or_else(|| no_such_policy(arn))
 }
 
+fn no_such_version(arn: &str, version: i32) -> ApiError {
+    ApiError::new(
+        http::StatusCode::NOT_FOUND,
+        "NoSuchEntity",
+        format!("Policy {arn} version v{version} does not exist or is not attachable."),
+    )
+}
+
 fn no_such_policy(arn: &str) -> ApiError {
     ApiError::new(
         http::StatusCode::NOT_FOUND,
@@ -305,7 +321,7 @@ fn policy_xml(x: &mut Xml, p: &service::lookup::ManagedPolicyView, with_descript
     x.text("PolicyName", &p.name)
         .text("PolicyId", &p.id)
         .text("Arn", &p.arn)
-        .text("Path", "/")
+        .text("Path", &entity_path(&p.arn, "policy"))
         .text("DefaultVersionId", &format!("v{}", p.default_version))
         .text("AttachmentCount", &p.attachments.to_string())
         .text("PermissionsBoundaryUsageCount", "0")
@@ -588,7 +604,7 @@ fn instance_profile_xml(
     p: &store::instance_profiles::InstanceProfile,
     with_tags: bool,
 ) {
-    x.text("Path", "/")
+    x.text("Path", &entity_path(&p.arn, "instance-profile"))
         .text("InstanceProfileName", &p.name)
         .text("InstanceProfileId", &p.id)
         .text("Arn", &p.arn)
@@ -866,19 +882,10 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
         }
         "CreateUser" => {
             let user_name = params.name("UserName", "userName", 64)?;
-            if let Some(path) = params.get("Path") {
-                if path != "/" {
-                    return Err(ApiError::new(
-                        http::StatusCode::BAD_REQUEST,
-                        "InvalidInput",
-                        format!(
-                            "Path {path} is not supported: Portcullis keeps every user at path /."
-                        ),
-                    ));
-                }
-            }
+            let path = params.entity_path("Path", "path")?.unwrap_or("/");
             let input = service::users::NewUserInput {
                 name: user_name.to_string(),
+                path: path.to_string(),
                 password_mode: model::users::PasswordMode::None,
                 password: String::new(),
                 require_reset: false,
@@ -898,7 +905,8 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
         }
         "CreateGroup" => {
             let group = params.name("GroupName", "groupName", 128)?;
-            let created = service.create_group(caller, group).await?;
+            let path = params.entity_path("Path", "path")?.unwrap_or("/");
+            let created = service.create_group_at(caller, path, group).await?;
             let mut x = Xml::new();
             x.element("Group", |x| {
                 group_xml(
@@ -972,8 +980,16 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let policy_name = params.name("PolicyName", "policyName", 128)?;
             let document = params.required("PolicyDocument", "policyDocument")?;
             let description = params.get("Description").unwrap_or_default();
+            let path = params.entity_path("Path", "path")?.unwrap_or("/");
             let created = service
-                .create_policy(caller, policy_name, description, document, &params.tags()?)
+                .create_policy(
+                    caller,
+                    path,
+                    policy_name,
+                    description,
+                    document,
+                    &params.tags()?,
+                )
                 .await?;
             let view = service::lookup::ManagedPolicyView::from(created);
             let mut x = Xml::new();
@@ -1000,13 +1016,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                     }
                 },
             };
-            if seconds % 3600 != 0 {
-                return Err(ApiError::new(
-                    http::StatusCode::BAD_REQUEST,
-                    "InvalidInput",
-                    "Portcullis keeps MaxSessionDuration in whole hours: use a multiple of 3600.",
-                ));
-            }
+            let path = params.entity_path("Path", "path")?.unwrap_or("/");
             let form = model::roles::NewRole {
                 name: role_name.to_string(),
                 description: params.get("Description").unwrap_or_default().to_string(),
@@ -1017,6 +1027,8 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                 max_session_hours: seconds / 3600,
                 trust_policy: document.to_string(),
                 tags: params.tags()?,
+                path: path.to_string(),
+                max_session_seconds: Some(seconds),
             };
             let role = service.create_role(caller, form).await?;
             let mut x = Xml::new();
@@ -1157,7 +1169,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                     _ => true,
                 })
                 .filter(|p| !only_attached || p.attachments > 0)
-                .filter(|_| "/".starts_with(prefix.as_str()))
+                .filter(|p| entity_path(&p.arn, "policy").starts_with(prefix.as_str()))
                 .collect();
             let mut x = Xml::new();
             page(&mut x, params, "Policies", &policies, |x, p| {
@@ -1181,16 +1193,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                 .versions
                 .iter()
                 .find(|v| v.version == version)
-                .ok_or_else(|| {
-                    ApiError::new(
-                        http::StatusCode::NOT_FOUND,
-                        "NoSuchEntity",
-                        format!(
-                            "Policy {} version v{version} does not exist or is not attachable.",
-                            view.arn
-                        ),
-                    )
-                })?;
+                .ok_or_else(|| no_such_version(&view.arn, version))?;
             let mut x = Xml::new();
             x.element("PolicyVersion", |x| {
                 x.text("Document", &url_encoded(&found.document))
@@ -1217,6 +1220,103 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                     .text("IsDefaultVersion", if default { "true" } else { "false" })
                     .text("CreateDate", &date(caller.now));
             });
+            Ok(Some(x))
+        }
+        "ListPolicyVersions" => {
+            let view = managed(service, caller, params, "iam:ListPolicyVersions").await?;
+            let mut x = Xml::new();
+            page(&mut x, params, "Versions", &view.versions, |x, v| {
+                x.text("VersionId", &format!("v{}", v.version))
+                    .text(
+                        "IsDefaultVersion",
+                        if v.is_default { "true" } else { "false" },
+                    )
+                    .text("CreateDate", &date(v.created_at));
+            })?;
+            Ok(Some(x))
+        }
+        "DeletePolicyVersion" | "SetDefaultPolicyVersion" => {
+            let version = version_id(params)?;
+            let catalogue = if name == "DeletePolicyVersion" {
+                "iam:DeletePolicyVersion"
+            } else {
+                "iam:SetDefaultPolicyVersion"
+            };
+            let view = managed(service, caller, params, catalogue).await?;
+            if !view.versions.iter().any(|v| v.version == version) {
+                return Err(no_such_version(&view.arn, version));
+            }
+            if name == "DeletePolicyVersion" {
+                if version == view.default_version {
+                    return Err(ApiError::new(
+                        http::StatusCode::CONFLICT,
+                        "DeleteConflict",
+                        "Cannot delete the default version of a policy.",
+                    ));
+                }
+                service
+                    .delete_policy_version(caller, &view.name, version)
+                    .await?;
+            } else {
+                service
+                    .set_default_version(caller, &view.name, version)
+                    .await?;
+            }
+            Ok(None)
+        }
+        "UpdateUser" => {
+            let user_name = params.name("UserName", "userName", 128)?;
+            let new_name = params.optional_name("NewUserName", "newUserName", 64)?;
+            let new_path = params.entity_path("NewPath", "newPath")?;
+            service
+                .update_user(caller, user_name, new_name, new_path)
+                .await?;
+            Ok(None)
+        }
+        "UpdateGroup" => {
+            let group = params.name("GroupName", "groupName", 128)?;
+            let new_name = params.optional_name("NewGroupName", "newGroupName", 128)?;
+            let new_path = params.entity_path("NewPath", "newPath")?;
+            service
+                .update_group(caller, group, new_name, new_path)
+                .await?;
+            Ok(None)
+        }
+        "ChangePassword" => {
+            let old = params.required("OldPassword", "oldPassword")?;
+            let new = params.required("NewPassword", "newPassword")?;
+            if caller.is_root() {
+                return Err(ApiError::new(
+                    http::StatusCode::BAD_REQUEST,
+                    "InvalidUserType",
+                    "The root user changes its password in the console, not with ChangePassword.",
+                ));
+            }
+            service
+                .change_password(caller, old, new, new)
+                .await
+                .map_err(|e| match e {
+                    service::ServiceError::Invalid {
+                        field: "current",
+                        message,
+                    } => ApiError::new(http::StatusCode::FORBIDDEN, "AccessDenied", message),
+                    other => password_error(other),
+                })?;
+            Ok(None)
+        }
+        "DeleteAccountPasswordPolicy" => {
+            service.delete_password_policy(caller).await?;
+            Ok(None)
+        }
+        "UpdateRoleDescription" => {
+            let role_name = params.name("RoleName", "roleName", 64)?;
+            let description = params.required("Description", "description")?;
+            service
+                .update_role_description(caller, role_name, description)
+                .await?;
+            let role = service.get_role(caller, role_name).await?;
+            let mut x = Xml::new();
+            x.element("Role", |x| role_xml(x, &role));
             Ok(Some(x))
         }
         "DeletePolicy" => {
@@ -1391,16 +1491,9 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                 3600..=43_200,
             )?
             .unwrap_or(i64::from(current.max_session_seconds));
-            if seconds % 3600 != 0 {
-                return Err(ApiError::new(
-                    http::StatusCode::BAD_REQUEST,
-                    "InvalidInput",
-                    "Portcullis keeps MaxSessionDuration in whole hours: use a multiple of 3600.",
-                ));
-            }
-            let hours = i32::try_from(seconds / 3600).unwrap_or(1);
+            let seconds = i32::try_from(seconds).unwrap_or(3600);
             service
-                .update_role(caller, role_name, &description, hours)
+                .update_role(caller, role_name, &description, seconds)
                 .await?;
             // AWS answers UpdateRole with an empty result element, which SDKs expect.
             Ok(Some(Xml::new()))
@@ -1699,15 +1792,9 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
         }
         "CreateInstanceProfile" => {
             let profile_name = params.name("InstanceProfileName", "instanceProfileName", 128)?;
-            if params.get("Path").is_some_and(|p| p != "/") {
-                return Err(ApiError::new(
-                    http::StatusCode::BAD_REQUEST,
-                    "InvalidInput",
-                    "Portcullis keeps every instance profile at path /.",
-                ));
-            }
+            let path = params.entity_path("Path", "path")?.unwrap_or("/");
             let profile = service
-                .create_instance_profile(caller, profile_name, None, &params.tags()?)
+                .create_instance_profile(caller, path, profile_name, None, &params.tags()?)
                 .await?;
             let mut x = Xml::new();
             x.element("InstanceProfile", |x| {
@@ -1725,18 +1812,16 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             Ok(Some(x))
         }
         "ListInstanceProfiles" | "ListInstanceProfilesForRole" => {
-            let role = if name == "ListInstanceProfilesForRole" {
-                Some(params.name("RoleName", "roleName", 64)?)
+            let (role, prefix) = if name == "ListInstanceProfilesForRole" {
+                (
+                    Some(params.name("RoleName", "roleName", 64)?),
+                    "/".to_string(),
+                )
             } else {
-                let prefix = params.path_prefix()?;
-                if !"/".starts_with(prefix.as_str()) {
-                    let mut x = Xml::new();
-                    page(&mut x, params, "InstanceProfiles", &[] as &[()], |_, _| {})?;
-                    return Ok(Some(x));
-                }
-                None
+                (None, params.path_prefix()?)
             };
-            let profiles = service.list_instance_profiles(caller, role).await?;
+            let mut profiles = service.list_instance_profiles(caller, role).await?;
+            profiles.retain(|p| entity_path(&p.arn, "instance-profile").starts_with(&prefix));
             let mut x = Xml::new();
             page(&mut x, params, "InstanceProfiles", &profiles, |x, p| {
                 instance_profile_xml(x, p, false)

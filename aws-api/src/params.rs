@@ -74,6 +74,28 @@ impl Params {
         }
     }
 
+    /// An entity's path (`Path`, `NewPath`), with AWS's constraint texts.
+    pub fn entity_path(&self, name: &str, member: &str) -> Result<Option<&str>, ApiError> {
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
+        if value.is_empty() || value.chars().count() > 512 {
+            return Err(ApiError::validation(
+                Some(value),
+                member,
+                "Member must have length between 1 and 512",
+            ));
+        }
+        if model::validate::entity_path(value).is_err() {
+            return Err(ApiError::validation(
+                Some(value),
+                member,
+                "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)",
+            ));
+        }
+        Ok(Some(value))
+    }
+
     /// `PathPrefix`, default `/`: 1 to 512 characters, starting with `/`.
     pub fn path_prefix(&self) -> Result<String, ApiError> {
         let Some(value) = self.get("PathPrefix") else {

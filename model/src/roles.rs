@@ -59,4 +59,10 @@ pub struct NewRole {
     /// Tags to create it with (AWS's `CreateRole` takes them; needs `iam:TagRole`).
     #[serde(default)]
     pub tags: Vec<(String, String)>,
+    /// `/` or `/a/b/` (blank is `/`).
+    #[serde(default)]
+    pub path: String,
+    /// The API's exact maximum in seconds; the form's hours when absent.
+    #[serde(default)]
+    pub max_session_seconds: Option<i32>,
 }

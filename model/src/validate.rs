@@ -53,6 +53,24 @@ pub fn role_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An IAM path (users, groups, roles, policies, instance profiles): `/` alone, or
+/// printable ASCII between a leading and a trailing `/`, at most 512 characters.
+/// The path is part of the ARN, so policies can grant `user/engineering/*`.
+pub fn entity_path(path: &str) -> Result<(), String> {
+    if path.is_empty() || path.chars().count() > 512 {
+        return Err("A path has 1 to 512 characters.".into());
+    }
+    let printable = path.chars().all(|c| ('\u{21}'..='\u{7e}').contains(&c));
+    if path != "/" && !(path.len() > 2 && path.starts_with('/') && path.ends_with('/') && printable)
+    {
+        return Err(
+            "A path is / or starts and ends with / with printable characters between (no spaces)."
+                .into(),
+        );
+    }
+    Ok(())
+}
+
 /// An ExternalId as AWS accepts it: 2 to 1,224 characters of `[\w+=,.@:/-]`.
 pub fn external_id(id: &str) -> Result<(), String> {
     let length = id.chars().count();
@@ -124,6 +142,26 @@ mod tests {
         ] {
             assert!(!is_local_path(elsewhere), "{elsewhere:?}");
         }
+    }
+
+    #[test]
+    fn paths() {
+        for ok in ["/", "/engineering/", "/a/b/c/", "/~!@#$%^&*()_+{}|:<>?/"] {
+            assert!(entity_path(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "//",
+            "//x",
+            "engineering/",
+            "/engineering",
+            "/has space/",
+            "/caf\u{e9}/",
+        ] {
+            assert!(entity_path(bad).is_err(), "{bad}");
+        }
+        assert!(entity_path(&format!("/{}/", "a".repeat(510))).is_ok());
+        assert!(entity_path(&format!("/{}/", "a".repeat(511))).is_err());
     }
 
     #[test]

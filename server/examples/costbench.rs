@@ -172,6 +172,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             store
                 .create_group(
                     &account,
+                    "/",
                     group,
                     &store::AuditEntry {
                         at: time::OffsetDateTime::now_utc(),

@@ -601,6 +601,16 @@ impl Service {
     }
 }
 
+/// A path as a form or the API gives it: blank is `/`.
+pub(crate) fn entity_path(path: &str) -> Result<&str, crate::ServiceError> {
+    let path = path.trim();
+    if path.is_empty() {
+        return Ok("/");
+    }
+    model::validate::entity_path(path).map_err(|m| crate::ServiceError::invalid("path", m))?;
+    Ok(path)
+}
+
 /// ARNs of this account's resources.
 pub mod arn {
     pub fn users(account: &str) -> String {
@@ -630,6 +640,10 @@ pub mod arn {
     /// A user's virtual MFA device, as AWS names it.
     pub fn mfa(account: &str, name: &str) -> String {
         format!("arn:aws:iam::{account}:mfa/{name}")
+    }
+    /// An entity under a path: `user/engineering/alice` for path `/engineering/`.
+    pub fn at(account: &str, kind: &str, path: &str, name: &str) -> String {
+        format!("arn:aws:iam::{account}:{kind}{path}{name}")
     }
     /// The account itself, for account-wide settings.
     pub fn account(account: &str) -> String {

@@ -126,7 +126,14 @@ impl Service {
                 policy.allow_users_to_change_password,
             )
             .await?;
-        let user = &caller.user;
+        // The stored hash, not the caller's snapshot: an API caller's user may come
+        // from a cache filled before the last change.
+        let stored = self
+            .store
+            .user_by_id(&caller.user.id)
+            .await?
+            .ok_or(ServiceError::SignedOut)?;
+        let user = &stored;
         let failure = caller.audit(
             "iam:ChangePassword",
             &user.arn,

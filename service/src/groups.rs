@@ -44,18 +44,30 @@ impl Service {
             .collect())
     }
 
+    /// Creates a group at path `/` (the console's form).
     pub async fn create_group(&self, caller: &Caller, name: &str) -> Result<Group, ServiceError> {
+        self.create_group_at(caller, "/", name).await
+    }
+
+    /// Creates a group under `path` (AWS's `CreateGroup`).
+    pub async fn create_group_at(
+        &self,
+        caller: &Caller,
+        path: &str,
+        name: &str,
+    ) -> Result<Group, ServiceError> {
         let name = name.trim();
         model::validate::group_name(name).map_err(|m| ServiceError::invalid("name", m))?;
+        let path = crate::authz::entity_path(path)?;
         let permit = self
             .authorize(
                 caller,
                 "iam:CreateGroup",
-                &arn::group(&caller.account_id, name),
+                &arn::at(&caller.account_id, "group", path, name),
             )
             .await?;
         self.store
-            .create_group(&caller.account_id, name, &permit.audit(caller, ""))
+            .create_group(&caller.account_id, path, name, &permit.audit(caller, ""))
             .await
             .on_field("name")
     }
@@ -106,22 +118,45 @@ impl Service {
         name: &str,
         new_name: &str,
     ) -> Result<Group, ServiceError> {
-        let new_name = new_name.trim();
-        model::validate::group_name(new_name).map_err(|m| ServiceError::invalid("new_name", m))?;
+        self.update_group(caller, name, Some(new_name), None).await
+    }
+
+    /// Renames a group or moves it to another path (AWS's `UpdateGroup`).
+    pub async fn update_group(
+        &self,
+        caller: &Caller,
+        name: &str,
+        new_name: Option<&str>,
+        new_path: Option<&str>,
+    ) -> Result<Group, ServiceError> {
         let (group, permit) = self.group_for(caller, "iam:UpdateGroup", name).await?;
-        let new_arn = arn::group(&caller.account_id, new_name);
+        let new_name = match new_name.map(str::trim) {
+            Some(n) => {
+                model::validate::group_name(n).map_err(|m| ServiceError::invalid("new_name", m))?;
+                n.to_string()
+            }
+            None => group.name.clone(),
+        };
+        let new_path = match new_path {
+            Some(p) => crate::authz::entity_path(p)?.to_string(),
+            None => crate::lookup::entity_path(&group.arn, "group"),
+        };
+        let new_arn = arn::at(&caller.account_id, "group", &new_path, &new_name);
+        if new_arn == group.arn {
+            return Ok(group);
+        }
         self.authorize(caller, "iam:UpdateGroup", &new_arn).await?;
         self.store
             .rename_group(
                 &group.id,
-                &caller.account_id,
-                new_name,
-                &permit.audit(caller, format!("renamed to {new_arn}")),
+                &new_name,
+                &new_arn,
+                &permit.audit(caller, format!("now {new_arn}")),
             )
             .await
             .on_field("new_name")?;
         Ok(Group {
-            name: new_name.to_string(),
+            name: new_name,
             arn: new_arn,
             ..group
         })

@@ -80,6 +80,7 @@ impl Service {
     pub async fn create_instance_profile(
         &self,
         caller: &Caller,
+        path: &str,
         name: &str,
         role: Option<&str>,
         tags: &[(String, String)],
@@ -88,7 +89,8 @@ impl Service {
         check_name(name)?;
         model::tags::check_all(tags)?;
         let tags: BTreeMap<String, String> = tags.iter().cloned().collect();
-        let target = profile_arn(&caller.account_id, name);
+        let path = crate::authz::entity_path(path)?;
+        let target = crate::authz::arn::at(&caller.account_id, "instance-profile", path, name);
         let extra = Extra::new().with_request_tags(&tags);
         let permit = self
             .authorize_with(caller, "iam:CreateInstanceProfile", &target, &extra)
@@ -113,6 +115,7 @@ impl Service {
         self.store
             .create_instance_profile(
                 &caller.account_id,
+                path,
                 name,
                 role.as_ref(),
                 &tags,

@@ -292,9 +292,11 @@ impl Service {
         }
     }
 
+    /// Creates a customer policy under `path` (blank is `/`).
     pub async fn create_policy(
         &self,
         caller: &Caller,
+        path: &str,
         name: &str,
         description_text: &str,
         document: &str,
@@ -311,7 +313,8 @@ impl Service {
             ));
         }
         let description_text = description(description_text)?;
-        let target = arn::policy(&caller.account_id, name);
+        let path = crate::authz::entity_path(path)?;
+        let target = arn::at(&caller.account_id, "policy", path, name);
         let extra = Extra::new().with_request_tags(&tags);
         let permit = self
             .authorize_with(caller, "iam:CreatePolicy", &target, &extra)
@@ -323,7 +326,7 @@ impl Service {
         validated(document, PolicyKind::Managed, "document")?;
         self.store
             .create_policy(
-                &caller.account_id,
+                &target,
                 name,
                 description_text,
                 document,

@@ -111,13 +111,14 @@ pub fn trust_policy(
 }
 
 /// Hours of a role's maximum session: AWS allows 1 to 12.
-fn max_session(hours: i32) -> Result<i32, ServiceError> {
-    if store::roles::session_hours_allowed(hours) {
-        Ok(hours * 3600)
+/// A maximum session in seconds: 1 to 12 hours, as AWS allows.
+fn max_session(seconds: i32) -> Result<i32, ServiceError> {
+    if (3600..=43_200).contains(&seconds) {
+        Ok(seconds)
     } else {
         Err(ServiceError::invalid(
             "max_session_hours",
-            "The maximum session lasts 1 to 12 hours.",
+            "The maximum session lasts 1 to 12 hours (3600 to 43200 seconds).",
         ))
     }
 }
@@ -221,10 +222,14 @@ impl Service {
         let name = form.name.trim();
         model::validate::role_name(name).map_err(|m| ServiceError::invalid("name", m))?;
         let description = description(&form.description)?;
-        let max_session = max_session(form.max_session_hours)?;
+        let max_session = max_session(
+            form.max_session_seconds
+                .unwrap_or(form.max_session_hours.saturating_mul(3600)),
+        )?;
         model::tags::check_all(&form.tags)?;
         let tags: std::collections::BTreeMap<String, String> = form.tags.iter().cloned().collect();
-        let target = arn::role(&caller.account_id, name);
+        let path = crate::authz::entity_path(&form.path)?;
+        let target = arn::at(&caller.account_id, "role", path, name);
         let extra = Extra::new().with_request_tags(&tags);
         let permit = self
             .authorize_with(caller, "iam:CreateRole", &target, &extra)
@@ -272,6 +277,7 @@ impl Service {
                 &caller.account_id,
                 &store::roles::NewRole {
                     name,
+                    path,
                     description,
                     trust_policy: &document,
                     max_session_seconds: max_session,
@@ -351,23 +357,59 @@ impl Service {
         Ok(())
     }
 
-    /// Changes the description and the maximum session.
+    /// Changes the description and the maximum session (in seconds).
     pub async fn update_role(
         &self,
         caller: &Caller,
         name: &str,
         description_text: &str,
-        max_session_hours: i32,
+        max_session_seconds: i32,
+    ) -> Result<(), ServiceError> {
+        let max_session = max_session(max_session_seconds)?;
+        self.change_role(
+            caller,
+            "iam:UpdateRole",
+            name,
+            description_text,
+            Some(max_session),
+        )
+        .await
+    }
+
+    /// Changes only the description (AWS's `UpdateRoleDescription`, its own action).
+    pub async fn update_role_description(
+        &self,
+        caller: &Caller,
+        name: &str,
+        description_text: &str,
+    ) -> Result<(), ServiceError> {
+        self.change_role(
+            caller,
+            "iam:UpdateRoleDescription",
+            name,
+            description_text,
+            None,
+        )
+        .await
+    }
+
+    async fn change_role(
+        &self,
+        caller: &Caller,
+        action: &'static str,
+        name: &str,
+        description_text: &str,
+        max_session: Option<i32>,
     ) -> Result<(), ServiceError> {
         let description_text = description(description_text)?;
-        let max_session = max_session(max_session_hours)?;
-        let (role, permit) = self.role_for(caller, "iam:UpdateRole", name).await?;
+        let (role, permit) = self.role_for(caller, action, name).await?;
+        let max_session = max_session.unwrap_or(role.max_session_seconds);
         self.store
             .update_role(
                 &role.id,
                 description_text,
                 max_session,
-                &permit.audit(caller, format!("maximum session {max_session_hours} h")),
+                &permit.audit(caller, format!("maximum session {max_session} s")),
             )
             .await?;
         Ok(())

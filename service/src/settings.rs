@@ -79,11 +79,11 @@ impl Service {
     async fn change_area(
         &self,
         caller: &Caller,
-        area: SettingsArea,
+        action: &'static str,
         detail: &str,
         change: impl FnOnce(AccountSettings) -> Result<AccountSettings, ServiceError>,
     ) -> Result<(), ServiceError> {
-        let permit = self.authorize(caller, area.action(), "*").await?;
+        let permit = self.authorize(caller, action, "*").await?;
         let audit = permit.audit(caller, detail);
         let audit = store::AuditEntry {
             target: crate::authz::arn::account(&caller.account_id),
@@ -140,11 +140,28 @@ impl Service {
         };
         self.change_area(
             caller,
-            SettingsArea::PasswordPolicy,
+            SettingsArea::PasswordPolicy.action(),
             "password policy updated",
             |current| {
                 Ok(AccountSettings {
                     password_policy: policy,
+                    ..current
+                })
+            },
+        )
+        .await
+    }
+
+    /// Puts the password policy back to Portcullis's default (AWS's
+    /// `DeleteAccountPasswordPolicy`: an account here always has one).
+    pub async fn delete_password_policy(&self, caller: &Caller) -> Result<(), ServiceError> {
+        self.change_area(
+            caller,
+            "iam:DeleteAccountPasswordPolicy",
+            "password policy back to the default",
+            |current| {
+                Ok(AccountSettings {
+                    password_policy: identity::PasswordPolicy::default(),
                     ..current
                 })
             },
@@ -174,7 +191,7 @@ impl Service {
         )?;
         self.change_area(
             caller,
-            SettingsArea::Lockout,
+            SettingsArea::Lockout.action(),
             "lockout updated",
             |current| {
                 Ok(AccountSettings {
@@ -209,7 +226,7 @@ impl Service {
         )?;
         self.change_area(
             caller,
-            SettingsArea::Sessions,
+            SettingsArea::Sessions.action(),
             "session limits updated",
             |current| {
                 Ok(AccountSettings {
@@ -253,7 +270,7 @@ impl Service {
         }
         self.change_area(
             caller,
-            SettingsArea::SignInRanges,
+            SettingsArea::SignInRanges.action(),
             "sign-in networks updated",
             |current| {
                 Ok(AccountSettings {
@@ -275,7 +292,7 @@ impl Service {
         let zones = lines(zones);
         self.change_area(
             caller,
-            SettingsArea::Regions,
+            SettingsArea::Regions.action(),
             "regions updated",
             |current| {
                 Ok(AccountSettings {

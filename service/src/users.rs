@@ -18,6 +18,8 @@ use crate::{Caller, Service, ServiceError};
 #[derive(Debug, Clone)]
 pub struct NewUserInput {
     pub name: String,
+    /// `/` or `/a/b/` (blank is `/`).
+    pub path: String,
     pub password_mode: PasswordMode,
     pub password: String,
     pub require_reset: bool,
@@ -157,7 +159,8 @@ impl Service {
             .map(str::trim)
             .filter(|b| !b.is_empty())
             .map(String::from);
-        let target = arn::user(&caller.account_id, &name);
+        let path = crate::authz::entity_path(&input.path)?.to_string();
+        let target = arn::at(&caller.account_id, "user", &path, &name);
         let extra = Extra::new()
             .with_request_tags(&tags)
             .with_boundary(boundary.as_deref());
@@ -194,6 +197,7 @@ impl Service {
         };
         let new_user = store::NewUser {
             name,
+            path,
             password_reset_required: hash.is_some() && input.require_reset,
             password_hash: hash,
             tags,
@@ -376,6 +380,51 @@ impl Service {
             )
             .await?;
         Ok(())
+    }
+
+    /// Renames a user or moves it to another path (AWS's `UpdateUser`): authorized as
+    /// `iam:UpdateUser` on both the old and the new ARN, so a Deny on either stops it.
+    /// Its sessions, keys and memberships follow (they hold its id, not its name).
+    pub async fn update_user(
+        &self,
+        caller: &Caller,
+        name: &str,
+        new_name: Option<&str>,
+        new_path: Option<&str>,
+    ) -> Result<User, ServiceError> {
+        let (user, permit) = self
+            .user_for(caller, "iam:UpdateUser", name, Extra::boundary_of)
+            .await?;
+        let new_name = match new_name.map(str::trim) {
+            Some(n) => {
+                model::validate::user_name(n).map_err(|m| ServiceError::invalid("new_name", m))?;
+                n.to_string()
+            }
+            None => user.name.clone(),
+        };
+        let new_path = match new_path {
+            Some(p) => crate::authz::entity_path(p)?.to_string(),
+            None => crate::lookup::entity_path(&user.arn, "user"),
+        };
+        let new_arn = arn::at(&caller.account_id, "user", &new_path, &new_name);
+        if new_arn == user.arn {
+            return Ok(user);
+        }
+        self.authorize(caller, "iam:UpdateUser", &new_arn).await?;
+        self.store
+            .rename_user(
+                &user.id,
+                &new_name,
+                &new_arn,
+                &permit.audit(caller, format!("now {new_arn}")),
+            )
+            .await
+            .on_field("new_name")?;
+        Ok(User {
+            name: new_name,
+            arn: new_arn,
+            ..user
+        })
     }
 
     /// Deletes a user that has no credentials, memberships or policies left (AWS's

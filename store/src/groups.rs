@@ -97,12 +97,13 @@ impl Store {
     pub async fn create_group(
         &self,
         account: &str,
+        path: &str,
         name: &str,
         audit: &AuditEntry,
     ) -> Result<Group, StoreError> {
         let mut tx = self.pool().begin().await?;
         let id = unique_id("AGPA");
-        let arn = format!("arn:aws:iam::{account}:group/{name}");
+        let arn = format!("arn:aws:iam::{account}:group{path}{name}");
         let created_at: OffsetDateTime = sqlx::query_scalar(
             "INSERT INTO groups (id, name, arn) VALUES ($1, $2, $3) RETURNING created_at",
         )
@@ -122,19 +123,19 @@ impl Store {
         })
     }
 
-    /// Renames the group `id`; its ARN follows the name.
+    /// Renames or moves the group `id`; `arn` is its new ARN (path and name).
     pub async fn rename_group(
         &self,
         id: &str,
-        account: &str,
         new: &str,
+        arn: &str,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         let updated = sqlx::query("UPDATE groups SET name = $2, arn = $3 WHERE id = $1")
             .bind(id)
             .bind(new)
-            .bind(format!("arn:aws:iam::{account}:group/{new}"))
+            .bind(arn)
             .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::unique(e, "group", new))?;

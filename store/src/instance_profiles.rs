@@ -63,6 +63,7 @@ impl Store {
     pub async fn create_instance_profile(
         &self,
         account: &str,
+        path: &str,
         name: &str,
         role: Option<&Role>,
         tags: &BTreeMap<String, String>,
@@ -70,7 +71,7 @@ impl Store {
     ) -> Result<InstanceProfile, StoreError> {
         let mut tx = self.pool().begin().await?;
         let id = unique_id("AIPA");
-        let arn = format!("arn:aws:iam::{account}:instance-profile/{name}");
+        let arn = format!("arn:aws:iam::{account}:instance-profile{path}{name}");
         sqlx::query(
             "INSERT INTO instance_profiles (id, name, arn, tags, created_at, role_id)
              VALUES ($1, $2, $3, $4, $5, $6)",

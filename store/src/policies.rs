@@ -79,9 +79,10 @@ async fn lock(tx: &mut sqlx::PgConnection, id: &str) -> Result<(String, i32, Str
 
 impl Store {
     /// Creates a policy whose first version (`v1`) is the default.
+    /// `arn` carries the account and the path.
     pub async fn create_policy(
         &self,
-        account: &str,
+        arn: &str,
         name: &str,
         description: &str,
         document: &str,
@@ -90,14 +91,13 @@ impl Store {
     ) -> Result<ManagedPolicy, StoreError> {
         let mut tx = self.pool().begin().await?;
         let id = unique_id("ANPA");
-        let arn = format!("arn:aws:iam::{account}:policy/{name}");
         sqlx::query(
             "INSERT INTO policies (id, name, arn, description, default_version, next_version, tags)
              VALUES ($1, $2, $3, $4, 1, 2, $5)",
         )
         .bind(&id)
         .bind(name)
-        .bind(&arn)
+        .bind(arn)
         .bind(description)
         .bind(crate::tags::tags_value(tags))
         .execute(&mut *tx)

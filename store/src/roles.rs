@@ -66,6 +66,8 @@ fn role_from_row(row: &sqlx::postgres::PgRow) -> Result<Role, sqlx::Error> {
 #[derive(Debug, Clone)]
 pub struct NewRole<'a> {
     pub name: &'a str,
+    /// `/` or `/a/b/`: part of the ARN.
+    pub path: &'a str,
     pub description: &'a str,
     pub trust_policy: &'a str,
     pub max_session_seconds: i32,
@@ -161,7 +163,7 @@ impl Store {
         )
         .bind(&id)
         .bind(name)
-        .bind(format!("arn:aws:iam::{account}:role/{name}"))
+        .bind(format!("arn:aws:iam::{account}:role{}{name}", role.path))
         .bind(role.description)
         .bind(role.trust_policy)
         .bind(role.max_session_seconds)

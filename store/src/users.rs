@@ -96,6 +96,8 @@ pub struct UserQuery {
 #[derive(Debug, Clone)]
 pub struct NewUser {
     pub name: String,
+    /// `/` or `/a/b/`: part of the ARN.
+    pub path: String,
     pub password_hash: Option<String>,
     pub password_reset_required: bool,
     pub tags: BTreeMap<String, String>,
@@ -408,6 +410,33 @@ impl Store {
         Ok(Page { items, total })
     }
 
+    /// Renames or moves the user `id` (`arn` is its new ARN, path and name). Caches
+    /// are told: the user's ARN is in every decision about it.
+    pub async fn rename_user(
+        &self,
+        id: &str,
+        new: &str,
+        arn: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let updated =
+            sqlx::query("UPDATE users SET name = $2, arn = $3 WHERE id = $1 AND NOT is_root")
+                .bind(id)
+                .bind(new)
+                .bind(arn)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::unique(e, "user", new))?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "user",
+                name: id.into(),
+            });
+        }
+        self.commit_and_announce(tx, audit).await
+    }
+
     /// Creates an IAM user (name already validated), with its audit row.
     pub async fn create_user(
         &self,
@@ -426,7 +455,7 @@ impl Store {
             }
         }
         let id = unique_id("AIDA");
-        let arn = format!("arn:aws:iam::{account}:user/{}", user.name);
+        let arn = format!("arn:aws:iam::{account}:user{}{}", user.path, user.name);
         let row = sqlx::query(&format!(
             "INSERT INTO users (id, name, arn, password_hash, password_changed_at, password_reset_required, tags, boundary_arn)
              VALUES ($1, $2, $3, $4, CASE WHEN $4::text IS NULL THEN NULL ELSE $7 END, $5, $6, $8)

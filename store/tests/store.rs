@@ -39,6 +39,7 @@ fn audit(action: &'static str, target: &str) -> AuditEntry {
 fn new_user(name: &str) -> NewUser {
     NewUser {
         name: name.into(),
+        path: "/".into(),
         password_hash: Some("$argon2id$fake".into()),
         password_reset_required: true,
         tags: BTreeMap::from([("team".to_string(), "blue".to_string())]),
@@ -441,19 +442,26 @@ async fn groups_and_memberships() {
     store
         .create_group(
             &account,
+            "/",
             "Developers",
             &audit("iam:CreateGroup", "Developers"),
         )
         .await
         .unwrap();
     store
-        .create_group(&account, "Auditors", &audit("iam:CreateGroup", "Auditors"))
+        .create_group(
+            &account,
+            "/",
+            "Auditors",
+            &audit("iam:CreateGroup", "Auditors"),
+        )
         .await
         .unwrap();
     assert!(matches!(
         store
             .create_group(
                 &account,
+                "/",
                 "developers",
                 &audit("iam:CreateGroup", "developers")
             )
@@ -503,8 +511,8 @@ async fn groups_and_memberships() {
     store
         .rename_group(
             &holder_id(&store, store::Holder::Group, "Developers").await,
-            &account,
             "Builders",
+            &format!("arn:aws:iam::{account}:group/Builders"),
             &audit("iam:UpdateGroup", "Developers"),
         )
         .await
@@ -580,7 +588,12 @@ async fn attachments_apply_through_groups_respect_the_quota_and_notify() {
         .await
         .unwrap();
     store
-        .create_group(&account, "readers", &audit("iam:CreateGroup", "readers"))
+        .create_group(
+            &account,
+            "/",
+            "readers",
+            &audit("iam:CreateGroup", "readers"),
+        )
         .await
         .unwrap();
     store
@@ -750,7 +763,7 @@ async fn customer_policies_keep_five_versions_and_cannot_be_deleted_while_attach
     };
     let policy = store
         .create_policy(
-            &account,
+            &format!("arn:aws:iam::{account}:policy/Reports"),
             "Reports",
             "read reports",
             &doc(1),
@@ -763,7 +776,7 @@ async fn customer_policies_keep_five_versions_and_cannot_be_deleted_while_attach
     assert!(matches!(
         store
             .create_policy(
-                &account,
+                &format!("arn:aws:iam::{account}:policy/REPORTS"),
                 "REPORTS",
                 "",
                 &doc(1),
@@ -933,7 +946,12 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
         .await
         .unwrap();
     store
-        .create_group(&account, "auditors", &audit("iam:CreateGroup", "auditors"))
+        .create_group(
+            &account,
+            "/",
+            "auditors",
+            &audit("iam:CreateGroup", "auditors"),
+        )
         .await
         .unwrap();
     store
@@ -1111,7 +1129,7 @@ async fn roles_given_to_groups_reach_members_and_inline_policies_keep_to_their_q
     // cannot be deleted.
     let policy = store
         .create_policy(
-            &account,
+            &format!("arn:aws:iam::{account}:policy/Ceiling"),
             "Ceiling",
             "",
             inline,
@@ -1215,6 +1233,7 @@ fn new_role<'a>(
 ) -> store::roles::NewRole<'a> {
     store::roles::NewRole {
         name,
+        path: "/",
         description: "",
         trust_policy: trust,
         max_session_seconds: 3600,

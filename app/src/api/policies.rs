@@ -48,7 +48,7 @@ pub async fn create_policy(
     let caller = caller().await?;
     let policy = state()?
         .service
-        .create_policy(&caller, &name, &description, &document, &[])
+        .create_policy(&caller, "/", &name, &description, &document, &[])
         .await
         .map_err(respond)?;
     leptos_axum::redirect(&format!("/policies/{}", policy.name));

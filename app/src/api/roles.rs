@@ -41,7 +41,7 @@ pub async fn create_role(
         require_mfa: require_mfa.is_some(),
         max_session_hours,
         trust_policy,
-        tags: Vec::new(),
+        ..Default::default()
     };
     let role = state()?
         .service
@@ -88,7 +88,12 @@ pub async fn update_role(
     let caller = caller().await?;
     state()?
         .service
-        .update_role(&caller, &name, &description, max_session_hours)
+        .update_role(
+            &caller,
+            &name,
+            &description,
+            max_session_hours.saturating_mul(3600),
+        )
         .await
         .map_err(respond)?;
     leptos_axum::redirect(&format!("/roles/{}", name.trim()));
@@ -177,7 +182,7 @@ pub async fn create_instance_profile(role: String, name: String) -> Result<(), A
     let caller = caller().await?;
     state()?
         .service
-        .create_instance_profile(&caller, &name, Some(&role), &[])
+        .create_instance_profile(&caller, "/", &name, Some(&role), &[])
         .await
         .map(|_| ())
         .map_err(respond)

@@ -55,6 +55,7 @@ pub async fn create_user(
     };
     let input = service::users::NewUserInput {
         name,
+        path: String::new(),
         password_mode,
         password,
         require_reset: require_reset.is_some(),

@@ -8,11 +8,11 @@ use time::OffsetDateTime;
 
 use super::*;
 
-const ROOT_KEY: &str = "AKIAROOTBOOTSTRAP001";
-const ROOT_SECRET: &str = "rootSecretKeyForTestsOnly0123456789abcdef";
+pub(crate) const ROOT_KEY: &str = "AKIAROOTBOOTSTRAP001";
+pub(crate) const ROOT_SECRET: &str = "rootSecretKeyForTestsOnly0123456789abcdef";
 
 /// Signs and sends one Query call; answers (status, body).
-async fn call_api(
+pub(crate) async fn call_api(
     app: &TestApp,
     key: &str,
     secret: &str,
@@ -145,7 +145,7 @@ async fn send_signed_with_token(
 }
 
 /// The text of the first `<tag>` in `xml`.
-fn field(xml: &str, tag: &str) -> String {
+pub(crate) fn field(xml: &str, tag: &str) -> String {
     let open = format!("<{tag}>");
     let start = xml
         .find(&open)
@@ -161,7 +161,7 @@ fn field(xml: &str, tag: &str) -> String {
 }
 
 #[track_caller]
-fn assert_error(answer: &(u16, String), status: u16, code: &str, message: &str) {
+pub(crate) fn assert_error(answer: &(u16, String), status: u16, code: &str, message: &str) {
     assert_eq!(answer.0, status, "{}", answer.1);
     assert!(
         answer.1.starts_with("<ErrorResponse xmlns="),
@@ -173,7 +173,7 @@ fn assert_error(answer: &(u16, String), status: u16, code: &str, message: &str) 
     assert!(!field(&answer.1, "RequestId").is_empty());
 }
 
-async fn api_app() -> TestApp {
+pub(crate) async fn api_app() -> TestApp {
     let app = spawn_app(fresh_store().await, &SecretBox::generate_key()).await;
     assert!(app
         .service
@@ -1661,7 +1661,7 @@ async fn parallel_requests_cannot_pass_the_key_limit_or_spend_one_mfa_code_twice
 }
 
 /// `(Action, …)` plus `Tags.member.N` for each pair, as owned strings.
-fn with_tags(base: &[(&str, &str)], tags: &[(String, String)]) -> Vec<(String, String)> {
+pub(crate) fn with_tags(base: &[(&str, &str)], tags: &[(String, String)]) -> Vec<(String, String)> {
     let mut params: Vec<(String, String)> = base
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -1673,7 +1673,7 @@ fn with_tags(base: &[(&str, &str)], tags: &[(String, String)]) -> Vec<(String, S
     params
 }
 
-async fn call_owned(
+pub(crate) async fn call_owned(
     app: &TestApp,
     key: &str,
     secret: &str,
@@ -1686,7 +1686,7 @@ async fn call_owned(
     call_api(app, key, secret, "iam", &borrowed).await
 }
 
-fn pair(key: &str, value: &str) -> (String, String) {
+pub(crate) fn pair(key: &str, value: &str) -> (String, String) {
     (key.to_string(), value.to_string())
 }
 

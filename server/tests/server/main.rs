@@ -20,6 +20,7 @@ use service::{Clock, Options, Service, SetupAccess};
 use store::Store;
 
 mod api;
+mod api_entities;
 mod holes;
 mod inventory;
 

@@ -100,6 +100,7 @@ impl World {
                 &root,
                 service::users::NewUserInput {
                     name: name.into(),
+                    path: String::new(),
                     password_mode: model::users::PasswordMode::Custom,
                     password: password.into(),
                     require_reset: false,

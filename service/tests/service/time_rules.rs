@@ -57,6 +57,7 @@ async fn the_second_factor_and_the_forced_change_must_come_in_time() {
             &root_caller,
             service::users::NewUserInput {
                 name: "bea".into(),
+                path: String::new(),
                 password_mode: model::users::PasswordMode::Custom,
                 password: "Bea-Password-1234567".into(),
                 require_reset: true,

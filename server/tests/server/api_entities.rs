@@ -1,0 +1,497 @@
+//! Paths, renames, policy versions and password changes through the API, with
+//! AWS's texts, and the refusals an attacker would try: a move onto a denied path,
+//! a rename onto a taken name in another case, the default version deleted.
+
+use super::api::{api_app, assert_error, call_api, call_owned, field, pair, ROOT_KEY, ROOT_SECRET};
+use super::*;
+
+/// Every `<tag>` text in `xml`, in order.
+fn all(xml: &str, tag: &str) -> Vec<String> {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    xml.split(&open)
+        .skip(1)
+        .filter_map(|rest| rest.split(&close).next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn paths_renames_and_policy_versions_as_aws_answers_them() {
+    let app = api_app().await;
+    let account = app.store.account_id().await.unwrap().unwrap();
+    let root = |params: Vec<(String, String)>| {
+        let app = &app;
+        async move { call_owned(app, ROOT_KEY, ROOT_SECRET, &params).await }
+    };
+
+    // Users under a path: the path is part of the ARN and of the listing.
+    let created = root(vec![
+        pair("Action", "CreateUser"),
+        pair("UserName", "alice"),
+        pair("Path", "/engineering/"),
+    ])
+    .await;
+    assert_eq!(created.0, 200, "{}", created.1);
+    assert_eq!(field(&created.1, "Path"), "/engineering/");
+    assert_eq!(
+        field(&created.1, "Arn"),
+        format!("arn:aws:iam::{account}:user/engineering/alice")
+    );
+    for bad in ["engineering/", "/engineering", "/has space/", "//"] {
+        let refused = root(vec![
+            pair("Action", "CreateUser"),
+            pair("UserName", "bad"),
+            pair("Path", bad),
+        ])
+        .await;
+        assert_error(
+            &refused,
+            400,
+            "ValidationError",
+            &format!("1 validation error detected: Value '{bad}' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"),
+        );
+    }
+    assert!(app.store.user_by_name("bad").await.unwrap().is_none());
+    root(vec![pair("Action", "CreateUser"), pair("UserName", "bob")]).await;
+    let listed = root(vec![
+        pair("Action", "ListUsers"),
+        pair("PathPrefix", "/engineering/"),
+    ])
+    .await;
+    assert_eq!(all(&listed.1, "UserName"), ["alice"], "{}", listed.1);
+    let everyone = root(vec![pair("Action", "ListUsers")]).await;
+    assert_eq!(all(&everyone.1, "UserName"), ["alice", "bob"]);
+
+    // bob may change users under /engineering/ only: moving alice out is authorized
+    // on the new ARN too, and refused; a move within is not.
+    let rules = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["iam:UpdateUser","iam:GetUser"],"Resource":"arn:aws:iam::{account}:user/engineering/*"}},{{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::{account}:role/service/*"}}]}}"#
+    );
+    let put = root(vec![
+        pair("Action", "PutUserPolicy"),
+        pair("UserName", "bob"),
+        pair("PolicyName", "engineering-only"),
+        pair("PolicyDocument", &rules),
+    ])
+    .await;
+    assert_eq!(put.0, 200, "{}", put.1);
+    let key = root(vec![
+        pair("Action", "CreateAccessKey"),
+        pair("UserName", "bob"),
+    ])
+    .await;
+    let (bob_key, bob_secret) = (
+        field(&key.1, "AccessKeyId"),
+        field(&key.1, "SecretAccessKey"),
+    );
+    let bob = |params: Vec<(String, String)>| {
+        let (app, bob_key, bob_secret) = (&app, bob_key.clone(), bob_secret.clone());
+        async move { call_owned(app, &bob_key, &bob_secret, &params).await }
+    };
+    let moved_out = bob(vec![
+        pair("Action", "UpdateUser"),
+        pair("UserName", "alice"),
+        pair("NewPath", "/admins/"),
+    ])
+    .await;
+    assert_error(
+        &moved_out,
+        403,
+        "AccessDenied",
+        &format!("User: arn:aws:iam::{account}:user/bob is not authorized to perform: iam:UpdateUser on resource: arn:aws:iam::{account}:user/admins/alice because no identity-based policy allows the iam:UpdateUser action"),
+    );
+    let renamed = bob(vec![
+        pair("Action", "UpdateUser"),
+        pair("UserName", "ALICE"),
+        pair("NewUserName", "alicia"),
+        pair("NewPath", "/engineering/platform/"),
+    ])
+    .await;
+    assert_eq!(renamed.0, 200, "{}", renamed.1);
+    let got = bob(vec![pair("Action", "GetUser"), pair("UserName", "alicia")]).await;
+    assert_eq!(
+        field(&got.1, "Arn"),
+        format!("arn:aws:iam::{account}:user/engineering/platform/alicia")
+    );
+    let gone = root(vec![pair("Action", "GetUser"), pair("UserName", "alice")]).await;
+    assert_error(
+        &gone,
+        404,
+        "NoSuchEntity",
+        "The user with name alice cannot be found.",
+    );
+    // Onto a taken name, in another case: refused, nothing changed.
+    let taken = root(vec![
+        pair("Action", "UpdateUser"),
+        pair("UserName", "alicia"),
+        pair("NewUserName", "BOB"),
+    ])
+    .await;
+    assert_error(
+        &taken,
+        409,
+        "EntityAlreadyExists",
+        "User with name BOB already exists.",
+    );
+    assert!(app.store.user_by_name("alicia").await.unwrap().is_some());
+    let audited = app
+        .store
+        .audit_log(&store::AuditFilter {
+            action: "iam:UpdateUser".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        audited
+            .iter()
+            .any(|e| e.detail.contains("user/engineering/platform/alicia")),
+        "{audited:?}"
+    );
+
+    // Groups: a path at creation, a new name and path later.
+    let group = root(vec![
+        pair("Action", "CreateGroup"),
+        pair("GroupName", "Builders"),
+        pair("Path", "/teams/"),
+    ])
+    .await;
+    assert_eq!(
+        field(&group.1, "Arn"),
+        format!("arn:aws:iam::{account}:group/teams/Builders")
+    );
+    let regrouped = root(vec![
+        pair("Action", "UpdateGroup"),
+        pair("GroupName", "builders"),
+        pair("NewGroupName", "Makers"),
+    ])
+    .await;
+    assert_eq!(regrouped.0, 200, "{}", regrouped.1);
+    let listed = root(vec![
+        pair("Action", "ListGroups"),
+        pair("PathPrefix", "/teams/"),
+    ])
+    .await;
+    assert_eq!(all(&listed.1, "GroupName"), ["Makers"]);
+    assert_eq!(
+        field(&listed.1, "Arn"),
+        format!("arn:aws:iam::{account}:group/teams/Makers")
+    );
+
+    // Roles: a path, a maximum session in any number of seconds, a description.
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    let role = root(vec![
+        pair("Action", "CreateRole"),
+        pair("RoleName", "Deployer"),
+        pair("Path", "/service/"),
+        pair("MaxSessionDuration", "5400"),
+        pair("AssumeRolePolicyDocument", &trust),
+    ])
+    .await;
+    assert_eq!(role.0, 200, "{}", role.1);
+    assert_eq!(field(&role.1, "Path"), "/service/");
+    assert_eq!(field(&role.1, "MaxSessionDuration"), "5400");
+    let described = root(vec![
+        pair("Action", "UpdateRoleDescription"),
+        pair("RoleName", "Deployer"),
+        pair("Description", "Ships releases"),
+    ])
+    .await;
+    assert_eq!(described.0, 200, "{}", described.1);
+    assert!(described
+        .1
+        .starts_with("<UpdateRoleDescriptionResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><UpdateRoleDescriptionResult><Role>"));
+    assert_eq!(field(&described.1, "Description"), "Ships releases");
+    assert_eq!(field(&described.1, "MaxSessionDuration"), "5400");
+    let role_arn = format!("arn:aws:iam::{account}:role/service/Deployer");
+    let assumed = call_api(
+        &app,
+        &bob_key,
+        &bob_secret,
+        "sts",
+        &[
+            ("Action", "AssumeRole"),
+            ("Version", "2011-06-15"),
+            ("RoleArn", &role_arn),
+            ("RoleSessionName", "release"),
+        ],
+    )
+    .await;
+    assert_eq!(assumed.0, 200, "{}", assumed.1);
+    assert_eq!(
+        field(&assumed.1, "Arn"),
+        format!("arn:aws:sts::{account}:assumed-role/Deployer/release")
+    );
+    // The ARN without its path names no role.
+    let pathless = call_api(
+        &app,
+        &bob_key,
+        &bob_secret,
+        "sts",
+        &[
+            ("Action", "AssumeRole"),
+            ("Version", "2011-06-15"),
+            ("RoleArn", &format!("arn:aws:iam::{account}:role/Deployer")),
+            ("RoleSessionName", "release"),
+        ],
+    )
+    .await;
+    assert_eq!(pathless.0, 403, "{}", pathless.1);
+
+    // Policies under a path, and their versions.
+    let document = |bucket: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::{bucket}/*"}}]}}"#
+        )
+    };
+    let policy = root(vec![
+        pair("Action", "CreatePolicy"),
+        pair("PolicyName", "Reports"),
+        pair("Path", "/team/"),
+        pair("PolicyDocument", &document("v1")),
+    ])
+    .await;
+    assert_eq!(policy.0, 200, "{}", policy.1);
+    let arn = format!("arn:aws:iam::{account}:policy/team/Reports");
+    assert_eq!(field(&policy.1, "Arn"), arn);
+    assert_eq!(field(&policy.1, "Path"), "/team/");
+    let local = root(vec![
+        pair("Action", "ListPolicies"),
+        pair("Scope", "Local"),
+        pair("PathPrefix", "/team/"),
+    ])
+    .await;
+    assert_eq!(all(&local.1, "PolicyName"), ["Reports"]);
+    let elsewhere = root(vec![
+        pair("Action", "ListPolicies"),
+        pair("Scope", "Local"),
+        pair("PathPrefix", "/other/"),
+    ])
+    .await;
+    assert!(all(&elsewhere.1, "PolicyName").is_empty());
+    for bucket in ["v2", "v3"] {
+        let version = root(vec![
+            pair("Action", "CreatePolicyVersion"),
+            pair("PolicyArn", &arn),
+            pair("PolicyDocument", &document(bucket)),
+        ])
+        .await;
+        assert_eq!(version.0, 200, "{}", version.1);
+    }
+    let versions = root(vec![
+        pair("Action", "ListPolicyVersions"),
+        pair("PolicyArn", &arn),
+    ])
+    .await;
+    assert_eq!(versions.0, 200, "{}", versions.1);
+    let mut ids = all(&versions.1, "VersionId");
+    ids.sort();
+    assert_eq!(ids, ["v1", "v2", "v3"]);
+    assert_eq!(
+        all(&versions.1, "IsDefaultVersion")
+            .iter()
+            .filter(|d| *d == "true")
+            .count(),
+        1
+    );
+    assert!(
+        !versions.1.contains("<Document>"),
+        "listings leave documents out"
+    );
+    let made_default = root(vec![
+        pair("Action", "SetDefaultPolicyVersion"),
+        pair("PolicyArn", &arn),
+        pair("VersionId", "v3"),
+    ])
+    .await;
+    assert_eq!(made_default.0, 200, "{}", made_default.1);
+    let got = root(vec![pair("Action", "GetPolicy"), pair("PolicyArn", &arn)]).await;
+    assert_eq!(field(&got.1, "DefaultVersionId"), "v3");
+    let default_kept = root(vec![
+        pair("Action", "DeletePolicyVersion"),
+        pair("PolicyArn", &arn),
+        pair("VersionId", "v3"),
+    ])
+    .await;
+    assert_error(
+        &default_kept,
+        409,
+        "DeleteConflict",
+        "Cannot delete the default version of a policy.",
+    );
+    for missing in ["DeletePolicyVersion", "SetDefaultPolicyVersion"] {
+        let answer = root(vec![
+            pair("Action", missing),
+            pair("PolicyArn", &arn),
+            pair("VersionId", "v9"),
+        ])
+        .await;
+        assert_error(
+            &answer,
+            404,
+            "NoSuchEntity",
+            &format!("Policy {arn} version v9 does not exist or is not attachable."),
+        );
+    }
+    let bad_id = root(vec![
+        pair("Action", "DeletePolicyVersion"),
+        pair("PolicyArn", &arn),
+        pair("VersionId", "1"),
+    ])
+    .await;
+    assert_eq!(bad_id.0, 400, "{}", bad_id.1);
+    let deleted = root(vec![
+        pair("Action", "DeletePolicyVersion"),
+        pair("PolicyArn", &arn),
+        pair("VersionId", "v1"),
+    ])
+    .await;
+    assert_eq!(deleted.0, 200, "{}", deleted.1);
+    let versions = root(vec![
+        pair("Action", "ListPolicyVersions"),
+        pair("PolicyArn", &arn),
+    ])
+    .await;
+    let mut ids = all(&versions.1, "VersionId");
+    ids.sort();
+    assert_eq!(ids, ["v2", "v3"]);
+    // The policy under its path attaches like any other; bob may not touch versions.
+    let attached = root(vec![
+        pair("Action", "AttachUserPolicy"),
+        pair("UserName", "bob"),
+        pair("PolicyArn", &arn),
+    ])
+    .await;
+    assert_eq!(attached.0, 200, "{}", attached.1);
+    let refused = bob(vec![
+        pair("Action", "SetDefaultPolicyVersion"),
+        pair("PolicyArn", &arn),
+        pair("VersionId", "v2"),
+    ])
+    .await;
+    assert_eq!(refused.0, 403, "{}", refused.1);
+    let (policy_row, _) = app.store.customer_policy("Reports").await.unwrap().unwrap();
+    assert_eq!(policy_row.default_version, 3);
+
+    // Instance profiles under a path.
+    let profile = root(vec![
+        pair("Action", "CreateInstanceProfile"),
+        pair("InstanceProfileName", "Web"),
+        pair("Path", "/web/"),
+    ])
+    .await;
+    assert_eq!(profile.0, 200, "{}", profile.1);
+    assert_eq!(
+        field(&profile.1, "Arn"),
+        format!("arn:aws:iam::{account}:instance-profile/web/Web")
+    );
+    let profiles = root(vec![
+        pair("Action", "ListInstanceProfiles"),
+        pair("PathPrefix", "/web/"),
+    ])
+    .await;
+    assert_eq!(all(&profiles.1, "InstanceProfileName"), ["Web"]);
+}
+
+#[tokio::test]
+async fn users_change_their_own_password_through_the_api_and_the_policy_can_be_reset() {
+    let app = api_app().await;
+    set_up(&app, &client()).await;
+    let root = |params: Vec<(String, String)>| {
+        let app = &app;
+        async move { call_owned(app, ROOT_KEY, ROOT_SECRET, &params).await }
+    };
+    root(vec![pair("Action", "CreateUser"), pair("UserName", "dana")]).await;
+    let profile = root(vec![
+        pair("Action", "CreateLoginProfile"),
+        pair("UserName", "dana"),
+        pair("Password", "Dana-Console-Pass-2026"),
+    ])
+    .await;
+    assert_eq!(profile.0, 200, "{}", profile.1);
+    let key = root(vec![
+        pair("Action", "CreateAccessKey"),
+        pair("UserName", "dana"),
+    ])
+    .await;
+    let (dana_key, dana_secret) = (
+        field(&key.1, "AccessKeyId"),
+        field(&key.1, "SecretAccessKey"),
+    );
+    let dana = |params: Vec<(String, String)>| {
+        let (app, k, s) = (&app, dana_key.clone(), dana_secret.clone());
+        async move { call_owned(app, &k, &s, &params).await }
+    };
+    let browser = client();
+    assert_done(
+        &app.call(
+            &browser,
+            app::api::auth::SignIn::PATH,
+            &[("identity", "dana"), ("password", "Dana-Console-Pass-2026")],
+        )
+        .await,
+    );
+
+    let wrong = dana(vec![
+        pair("Action", "ChangePassword"),
+        pair("OldPassword", "not-her-password"),
+        pair("NewPassword", "Dana-Next-Pass-2027"),
+    ])
+    .await;
+    assert_eq!(wrong.0, 403, "{}", wrong.1);
+    assert_eq!(field(&wrong.1, "Code"), "AccessDenied");
+    let weak = dana(vec![
+        pair("Action", "ChangePassword"),
+        pair("OldPassword", "Dana-Console-Pass-2026"),
+        pair("NewPassword", "short"),
+    ])
+    .await;
+    assert_eq!(weak.0, 400, "{}", weak.1);
+    assert_eq!(field(&weak.1, "Code"), "PasswordPolicyViolation");
+    let changed = dana(vec![
+        pair("Action", "ChangePassword"),
+        pair("OldPassword", "Dana-Console-Pass-2026"),
+        pair("NewPassword", "Dana-Next-Pass-2027"),
+    ])
+    .await;
+    assert_eq!(changed.0, 200, "{}", changed.1);
+    // The console session signed in with the old password has ended.
+    let whoami = app
+        .call(&browser, app::api::auth::Whoami::PATH, &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(whoami, "null");
+    let old_again = dana(vec![
+        pair("Action", "ChangePassword"),
+        pair("OldPassword", "Dana-Console-Pass-2026"),
+        pair("NewPassword", "Dana-Third-Pass-2028"),
+    ])
+    .await;
+    assert_eq!(old_again.0, 403, "{}", old_again.1);
+    let by_root = root(vec![
+        pair("Action", "ChangePassword"),
+        pair("OldPassword", "x"),
+        pair("NewPassword", "y"),
+    ])
+    .await;
+    assert_eq!(field(&by_root.1, "Code"), "InvalidUserType");
+
+    // The policy: tightened, then deleted back to Portcullis's default.
+    let tightened = root(vec![
+        pair("Action", "UpdateAccountPasswordPolicy"),
+        pair("MinimumPasswordLength", "24"),
+    ])
+    .await;
+    assert_eq!(tightened.0, 200, "{}", tightened.1);
+    let refused = dana(vec![pair("Action", "DeleteAccountPasswordPolicy")]).await;
+    assert_eq!(refused.0, 403, "{}", refused.1);
+    let deleted = root(vec![pair("Action", "DeleteAccountPasswordPolicy")]).await;
+    assert_eq!(deleted.0, 200, "{}", deleted.1);
+    let policy = root(vec![pair("Action", "GetAccountPasswordPolicy")]).await;
+    assert_eq!(field(&policy.1, "MinimumPasswordLength"), "10");
+}
