@@ -108,7 +108,7 @@ impl From<service::ServiceError> for AppError {
             } => AppError::NotFound(message),
             E::DeleteConflict(message) | E::Conflict(message) => AppError::Conflict(message),
             E::AccessDenied(denial) => AppError::Forbidden(denial.to_string()),
-            E::Refused(message) => AppError::Forbidden(message),
+            E::Refused(message) | E::IdentityToken { message, .. } => AppError::Forbidden(message),
             E::SignedOut => AppError::SignedOut,
             E::Throttled(message) => AppError::Busy(message),
             E::BadBillingFile(refusal) => {

@@ -151,6 +151,15 @@ impl From<ServiceError> for ApiError {
             ServiceError::Throttled(message) => {
                 ApiError::new(S::BAD_REQUEST, "Throttling", message)
             }
+            ServiceError::IdentityToken { kind, message } => {
+                use service::web_identity::TokenRefusal as T;
+                let code = match kind {
+                    T::Invalid => "InvalidIdentityToken",
+                    T::Expired => "ExpiredTokenException",
+                    T::Unreachable => "IDPCommunicationError",
+                };
+                ApiError::new(S::BAD_REQUEST, code, message)
+            }
             ServiceError::BadBillingFile(refusal) => {
                 ApiError::new(S::BAD_REQUEST, "ValidationError", refusal.to_string())
             }

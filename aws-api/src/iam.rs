@@ -143,6 +143,16 @@ pub const ACTIONS: &[Action] = actions![
     "ChangePassword" => true,
     "DeleteAccountPasswordPolicy" => true,
     "UpdateRoleDescription" => true,
+    "CreateOpenIDConnectProvider" => true,
+    "GetOpenIDConnectProvider" => false,
+    "ListOpenIDConnectProviders" => false,
+    "DeleteOpenIDConnectProvider" => true,
+    "AddClientIDToOpenIDConnectProvider" => true,
+    "RemoveClientIDFromOpenIDConnectProvider" => true,
+    "UpdateOpenIDConnectProviderThumbprint" => true,
+    "TagOpenIDConnectProvider" => true,
+    "UntagOpenIDConnectProvider" => true,
+    "ListOpenIDConnectProviderTags" => false,
 ];
 
 pub fn action(name: &str) -> Option<&'static Action> {
@@ -283,6 +293,19 @@ fn policy_name_of<'a>(arn: &'a str, account: &str) -> Result<&'a str, ApiError> 
         .ok_or_else(|| no_such_policy(arn))
 }
 
+/// `OpenIDConnectProviderArn`, 20 to 2048 characters.
+fn oidc_arn(params: &Params) -> Result<&str, ApiError> {
+    let arn = params.required("OpenIDConnectProviderArn", "openIDConnectProviderArn")?;
+    if !(20..=2048).contains(&arn.chars().count()) {
+        return Err(ApiError::validation(
+            Some(arn),
+            "openIDConnectProviderArn",
+            "Member must have length greater than or equal to 20",
+        ));
+    }
+    Ok(arn)
+}
+
 fn no_such_version(arn: &str, version: i32) -> ApiError {
     ApiError::new(
         http::StatusCode::NOT_FOUND,
@@ -408,7 +431,9 @@ fn tag_subject(
     params: &Params,
     account: &str,
 ) -> Result<(store::Tagged, String), ApiError> {
-    if action.contains("InstanceProfile") {
+    if action.contains("OpenIDConnectProvider") {
+        Ok((store::Tagged::OidcProvider, oidc_arn(params)?.to_string()))
+    } else if action.contains("InstanceProfile") {
         Ok((
             store::Tagged::InstanceProfile,
             params
@@ -1319,6 +1344,79 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             x.element("Role", |x| role_xml(x, &role));
             Ok(Some(x))
         }
+        "CreateOpenIDConnectProvider" => {
+            let url = params.required("Url", "url")?;
+            let client_ids = members(params, "ClientIDList");
+            let thumbprints = members(params, "ThumbprintList");
+            let provider = service
+                .create_oidc_provider(caller, url, &client_ids, &thumbprints, &params.tags()?)
+                .await?;
+            let mut x = Xml::new();
+            x.text("OpenIDConnectProviderArn", &provider.arn);
+            tags_xml(&mut x, &provider.tags);
+            Ok(Some(x))
+        }
+        "GetOpenIDConnectProvider" => {
+            let provider = service.oidc_provider(caller, oidc_arn(params)?).await?;
+            let mut x = Xml::new();
+            // AWS answers the URL without its scheme.
+            let url = provider
+                .url
+                .strip_prefix("https://")
+                .or_else(|| provider.url.strip_prefix("http://"))
+                .unwrap_or(&provider.url);
+            x.text("Url", url);
+            x.list("ClientIDList", &provider.client_ids, |x, id| {
+                x.escaped(id);
+            });
+            x.list("ThumbprintList", &provider.thumbprints, |x, print| {
+                x.escaped(print);
+            });
+            x.text("CreateDate", &date(provider.created_at));
+            tags_xml(&mut x, &provider.tags);
+            Ok(Some(x))
+        }
+        "ListOpenIDConnectProviders" => {
+            let providers = service.oidc_providers(caller).await?;
+            let mut x = Xml::new();
+            x.list("OpenIDConnectProviderList", &providers, |x, p| {
+                x.text("Arn", &p.arn);
+            });
+            Ok(Some(x))
+        }
+        "DeleteOpenIDConnectProvider" => {
+            service
+                .delete_oidc_provider(caller, oidc_arn(params)?)
+                .await?;
+            Ok(None)
+        }
+        "AddClientIDToOpenIDConnectProvider" | "RemoveClientIDFromOpenIDConnectProvider" => {
+            let arn = oidc_arn(params)?;
+            let client_id = params.required("ClientID", "clientID")?;
+            if name.starts_with("Add") {
+                service.add_oidc_client_id(caller, arn, client_id).await?;
+            } else {
+                service
+                    .remove_oidc_client_id(caller, arn, client_id)
+                    .await?;
+            }
+            Ok(None)
+        }
+        "UpdateOpenIDConnectProviderThumbprint" => {
+            let arn = oidc_arn(params)?;
+            let thumbprints = members(params, "ThumbprintList");
+            if thumbprints.is_empty() {
+                return Err(ApiError::validation(
+                    None,
+                    "thumbprintList",
+                    "Member must not be null",
+                ));
+            }
+            service
+                .update_oidc_thumbprints(caller, arn, &thumbprints)
+                .await?;
+            Ok(None)
+        }
         "DeletePolicy" => {
             let arn = policy_arn(params)?;
             let policy_name = policy_name_of(arn, account)?;
@@ -1438,7 +1536,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             service.delete_login_profile(caller, user_name).await?;
             Ok(None)
         }
-        "TagUser" | "TagRole" | "TagPolicy" | "TagInstanceProfile" => {
+        "TagUser" | "TagRole" | "TagPolicy" | "TagInstanceProfile" | "TagOpenIDConnectProvider" => {
             let (tagged, subject) = tag_subject(name, params, account)?;
             let tags = params.tags()?;
             if tags.is_empty() {
@@ -1451,13 +1549,21 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             service.tag(caller, tagged, &subject, &tags).await?;
             Ok(None)
         }
-        "UntagUser" | "UntagRole" | "UntagPolicy" | "UntagInstanceProfile" => {
+        "UntagUser"
+        | "UntagRole"
+        | "UntagPolicy"
+        | "UntagInstanceProfile"
+        | "UntagOpenIDConnectProvider" => {
             let (tagged, subject) = tag_subject(name, params, account)?;
             let keys = tag_keys(params)?;
             service.untag(caller, tagged, &subject, &keys).await?;
             Ok(None)
         }
-        "ListUserTags" | "ListRoleTags" | "ListPolicyTags" | "ListInstanceProfileTags" => {
+        "ListUserTags"
+        | "ListRoleTags"
+        | "ListPolicyTags"
+        | "ListInstanceProfileTags"
+        | "ListOpenIDConnectProviderTags" => {
             let (tagged, subject) = tag_subject(name, params, account)?;
             let tags: Vec<(String, String)> = service
                 .tags_of(caller, tagged, &subject)

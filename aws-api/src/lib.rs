@@ -165,6 +165,9 @@ pub async fn handle(state: &ApiState, request: Request<Body>) -> Response {
         body: &body,
     };
     let action_name = params.get("Action").unwrap_or_default().to_string();
+    if action_name == sts::WEB_IDENTITY.name {
+        return web_identity(state, &params, &facts, &user_agent, &id).await;
+    }
     let (caller, claim) = match state
         .service
         .authenticate_signed(&http, facts.clone())
@@ -256,6 +259,67 @@ pub async fn handle(state: &ApiState, request: Request<Body>) -> Response {
             &id,
         ),
         Err(error) => error_response(api, &error, &id),
+    }
+}
+
+/// `AssumeRoleWithWebIdentity`, which AWS serves unsigned (a signature, if any, is
+/// not what proves the caller: the token is). The service audits what it decides;
+/// this audits requests refused before, for their parameters.
+async fn web_identity(
+    state: &ApiState,
+    params: &Params,
+    facts: &service::caller::RequestFacts,
+    user_agent: &str,
+    id: &str,
+) -> Response {
+    let version = params.get("Version").unwrap_or(Api::Sts.version());
+    if version != Api::Sts.version() {
+        let error = ApiError::invalid_action(sts::WEB_IDENTITY.name, version);
+        return error_response(Api::Sts, &error, id);
+    }
+    let input = match sts::web_identity_input(params) {
+        Ok(input) => input,
+        Err(error) => {
+            let entry = AuditEntry {
+                at: state.service.clock().now(),
+                actor: "anonymous".into(),
+                action: sts::WEB_IDENTITY.catalogue,
+                target: String::new(),
+                source_ip: facts.ip_text(),
+                outcome: Outcome::Failure,
+                detail: format!("api; error {}; {user_agent}", error.code),
+            };
+            if let Err(e) = state.service.audit_later(entry).await {
+                tracing::warn!("audit of a refused web identity request: {e}");
+            }
+            return error_response(Api::Sts, &error, id);
+        }
+    };
+    match state
+        .service
+        .assume_role_with_web_identity(facts, &input)
+        .await
+    {
+        Ok(session) => xml_response(
+            StatusCode::OK,
+            xml::response(
+                Api::Sts,
+                sts::WEB_IDENTITY.name,
+                Some(sts::web_identity_xml(&session)),
+                id,
+            ),
+            id,
+        ),
+        Err(error) => {
+            let error = match error {
+                // AWS's text, which says neither whether the role exists nor why.
+                service::ServiceError::Refused(message) => {
+                    ApiError::new(StatusCode::FORBIDDEN, "AccessDenied", message)
+                }
+                other => ApiError::from(other),
+            };
+            error_response(Api::Sts, &error, id)
+        }
     }
 }
 

@@ -37,6 +37,72 @@ pub const ACTIONS: &[Action] = &[
     },
 ];
 
+/// The one STS action that comes unsigned: the token is the proof.
+pub const WEB_IDENTITY: Action = Action {
+    name: "AssumeRoleWithWebIdentity",
+    catalogue: "sts:AssumeRoleWithWebIdentity",
+    audited: true,
+};
+
+/// `AssumeRoleWithWebIdentity`'s parameters, with AWS's validation texts.
+pub fn web_identity_input(
+    params: &Params,
+) -> Result<service::web_identity::WebIdentityInput, ApiError> {
+    let role_arn = params.required("RoleArn", "roleArn")?;
+    if !(20..=2048).contains(&role_arn.chars().count()) {
+        return Err(ApiError::validation(
+            Some(role_arn),
+            "roleArn",
+            "Member must have length greater than or equal to 20",
+        ));
+    }
+    let session_name = params.required("RoleSessionName", "roleSessionName")?;
+    pattern(session_name, "roleSessionName", 2, 64, "")?;
+    let token = params.required("WebIdentityToken", "webIdentityToken")?;
+    let length = token.chars().count();
+    if !(4..=identity::jwt::MAX_TOKEN_CHARS).contains(&length) {
+        return Err(ApiError::validation(
+            None,
+            "webIdentityToken",
+            "Member must have length less than or equal to 20000",
+        ));
+    }
+    if let Some(provider) = params.get("ProviderId") {
+        // AWS takes ProviderId only for OAuth 2.0 providers (Amazon, Facebook); ID
+        // tokens from OpenID Connect providers name their issuer themselves.
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidParameterValue",
+            format!("ProviderId {provider} is not supported: register the OpenID Connect provider and leave ProviderId out."),
+        ));
+    }
+    Ok(service::web_identity::WebIdentityInput {
+        role_arn: role_arn.to_string(),
+        session_name: session_name.to_string(),
+        token: token.to_string(),
+        duration_seconds: duration(params, 43_200)?,
+        session_policy: session_policy(params)?,
+        session_policy_arns: session_policy_arns(params),
+    })
+}
+
+/// AWS's answer to a web identity session.
+pub fn web_identity_xml(session: &service::web_identity::WebIdentitySession) -> Xml {
+    let mut x = Xml::new();
+    credentials_xml(&mut x, &session.role.credentials);
+    x.text("SubjectFromWebIdentityToken", &session.subject);
+    x.element("AssumedRoleUser", |x| {
+        x.text("AssumedRoleId", &session.role.assumed_role_id)
+            .text("Arn", &session.role.arn);
+    });
+    if let Some(percent) = session.role.packed_policy_percent {
+        x.text("PackedPolicySize", &percent.to_string());
+    }
+    x.text("Provider", &session.provider)
+        .text("Audience", &session.audience);
+    x
+}
+
 pub fn action(name: &str) -> Option<&'static Action> {
     ACTIONS.iter().find(|a| a.name == name)
 }

@@ -9,6 +9,8 @@ pub mod password_policy;
 #[cfg(feature = "server")]
 pub mod hashing;
 #[cfg(feature = "server")]
+pub mod jwt;
+#[cfg(feature = "server")]
 pub mod secret_box;
 #[cfg(feature = "server")]
 pub mod sigv4;

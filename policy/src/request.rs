@@ -26,6 +26,9 @@ pub enum PrincipalKind {
     Anonymous,
     /// An AWS-style service principal such as `ec2.amazonaws.com`.
     Service,
+    /// A workload holding a token from an OpenID Connect provider, named in trust
+    /// policies by the provider's ARN (`"Federated": "arn:…:oidc-provider/…"`).
+    WebIdentity,
 }
 
 impl PrincipalKind {
@@ -38,6 +41,7 @@ impl PrincipalKind {
             "federated-user" | "federateduser" => PrincipalKind::FederatedUser,
             "anonymous" => PrincipalKind::Anonymous,
             "service" => PrincipalKind::Service,
+            "web-identity" | "webidentityuser" => PrincipalKind::WebIdentity,
             _ => return None,
         })
     }
@@ -52,6 +56,7 @@ impl PrincipalKind {
             PrincipalKind::FederatedUser => "FederatedUser",
             PrincipalKind::Anonymous => "Anonymous",
             PrincipalKind::Service => "Service",
+            PrincipalKind::WebIdentity => "WebIdentityUser",
         }
     }
 }

@@ -56,6 +56,13 @@ pub enum ServiceError {
     /// Too many attempts, or the hashing pool is full: try again later.
     #[error("{0}")]
     Throttled(String),
+    /// A web identity token refused (AWS's `InvalidIdentityToken`,
+    /// `ExpiredTokenException`, `IDPCommunicationError`).
+    #[error("{message}")]
+    IdentityToken {
+        kind: crate::web_identity::TokenRefusal,
+        message: String,
+    },
     /// A billing file refused whole, with its bad rows; nothing was imported.
     #[error("{0}")]
     BadBillingFile(Box<crate::costs::FileRefusal>),

@@ -31,6 +31,7 @@ pub mod lookup;
 pub mod mail;
 pub mod mfa_devices;
 pub(crate) mod money;
+pub mod oidc;
 pub mod passwords;
 pub mod permissions;
 pub mod policies;
@@ -48,6 +49,7 @@ mod stack;
 pub mod sts;
 pub mod tags;
 pub mod users;
+pub mod web_identity;
 
 use std::sync::Arc;
 
@@ -109,6 +111,7 @@ pub struct Service {
     pub(crate) key_uses: access_keys::KeyUses,
     pub(crate) audit_buffer: audit_buffer::AuditBuffer,
     pub(crate) signers: signed::SignerCache,
+    pub(crate) web_keys: web_identity::KeyCache,
 }
 
 impl Service {
@@ -129,6 +132,7 @@ impl Service {
             key_uses: Default::default(),
             audit_buffer: Default::default(),
             signers: Default::default(),
+            web_keys: Default::default(),
         }
     }
 

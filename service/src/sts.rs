@@ -231,7 +231,7 @@ impl Service {
 
     /// The documents of the session policies asked for: the inline one, checked as a
     /// session policy, and each managed one's default version, looked up now.
-    async fn session_documents(
+    pub(crate) async fn session_documents(
         &self,
         policy: Option<&String>,
         policy_arns: &[String],
@@ -278,6 +278,17 @@ impl Service {
         seconds: i64,
         mfa: bool,
     ) -> Result<(Credentials, TemporaryCredential), ServiceError> {
+        self.mint_credentials(&caller.user.id, caller.now, seconds, mfa)
+    }
+
+    /// Fresh temporary credentials owned by `user_id`, issued at `now`.
+    pub(crate) fn mint_credentials(
+        &self,
+        user_id: &str,
+        now: time::OffsetDateTime,
+        seconds: i64,
+        mfa: bool,
+    ) -> Result<(Credentials, TemporaryCredential), ServiceError> {
         let id = store::ids::access_key_id("ASIA");
         let secret = store::ids::secret_access_key();
         let mut raw = [0u8; 96];
@@ -291,7 +302,7 @@ impl Service {
             .secrets
             .seal(secret.as_bytes())
             .map_err(ServiceError::internal)?;
-        let expires = caller.now + time::Duration::seconds(seconds);
+        let expires = now + time::Duration::seconds(seconds);
         Ok((
             Credentials {
                 access_key_id: id.clone(),
@@ -301,17 +312,17 @@ impl Service {
             },
             TemporaryCredential {
                 id,
-                user_id: caller.user.id.clone(),
+                user_id: user_id.to_string(),
                 role_session_id: None,
                 secret_key_id: key_id,
                 secret_nonce: nonce,
                 secret_ciphertext: ciphertext,
                 token_hash: token_hash(&token),
-                mfa_at: mfa.then_some(caller.now),
+                mfa_at: mfa.then_some(now),
                 session_policies: Vec::new(),
                 federated_name: None,
                 session_tags: Default::default(),
-                issued_at: caller.now,
+                issued_at: now,
                 expires_at: expires,
             },
         ))

@@ -46,6 +46,11 @@ fn actions(tagged: Tagged) -> [&'static str; 3] {
             "iam:UntagInstanceProfile",
             "iam:ListInstanceProfileTags",
         ],
+        Tagged::OidcProvider => [
+            "iam:TagOpenIDConnectProvider",
+            "iam:UntagOpenIDConnectProvider",
+            "iam:ListOpenIDConnectProviderTags",
+        ],
     }
 }
 
@@ -95,6 +100,15 @@ impl Service {
                 Ok(Target {
                     id: profile.id,
                     tags: profile.tags,
+                    permit,
+                })
+            }
+            Tagged::OidcProvider => {
+                let (provider, permit) =
+                    self.oidc_provider_for(caller, action, name, extra).await?;
+                Ok(Target {
+                    id: provider.id,
+                    tags: provider.tags,
                     permit,
                 })
             }

@@ -17,6 +17,7 @@ pub mod groups;
 pub mod ids;
 pub mod instance_profiles;
 pub mod mfa_devices;
+pub mod oidc_providers;
 mod owned;
 pub mod permissions;
 pub mod policies;

@@ -16,6 +16,7 @@ pub enum Tagged {
     Role,
     Policy,
     InstanceProfile,
+    OidcProvider,
 }
 
 impl Tagged {
@@ -25,6 +26,7 @@ impl Tagged {
             Tagged::Role => "roles",
             Tagged::Policy => "policies",
             Tagged::InstanceProfile => "instance_profiles",
+            Tagged::OidcProvider => "oidc_providers",
         }
     }
 
@@ -34,6 +36,7 @@ impl Tagged {
             Tagged::Role => "role",
             Tagged::Policy => "policy",
             Tagged::InstanceProfile => "instance profile",
+            Tagged::OidcProvider => "OpenID Connect provider",
         }
     }
 }

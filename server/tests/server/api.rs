@@ -69,7 +69,7 @@ async fn send_signed(
 }
 
 /// Signs with temporary credentials: the session token is a signed header.
-async fn call_with_token(
+pub(crate) async fn call_with_token(
     app: &TestApp,
     key: &str,
     secret: &str,
