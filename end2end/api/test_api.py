@@ -65,6 +65,123 @@ def cli(*args, key=ROOT_KEY, secret=ROOT_SECRET):
                           env=env, capture_output=True, text=True, timeout=120)
 
 
+def local_issuer():
+    """A local OpenID Connect issuer: an RSA key made with the openssl command, its
+    public half published as a JWKS by a small HTTP server. Returns (url, sign)."""
+    import base64, http.server, tempfile, threading
+    folder = tempfile.mkdtemp()
+    pem = os.path.join(folder, "issuer.pem")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+                    "-out", pem], check=True, capture_output=True)
+    modulus = subprocess.run(["openssl", "rsa", "-in", pem, "-noout", "-modulus"], check=True,
+                             capture_output=True, text=True).stdout.strip().split("=", 1)[1]
+    b64 = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    jwks = {"keys": [{"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256",
+                      "n": b64(bytes.fromhex(modulus)), "e": b64((65537).to_bytes(3, "big"))}]}
+    state = {}
+
+    class Issuer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = {"/.well-known/openid-configuration":
+                    {"issuer": state["url"], "jwks_uri": state["url"] + "/keys"},
+                    "/keys": jwks}.get(self.path)
+            data = json.dumps(body).encode()
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Issuer)
+    state["url"] = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def sign(claims):
+        head = b64(json.dumps({"alg": "RS256", "kid": "k1", "typ": "JWT"}).encode())
+        body = b64(json.dumps(claims).encode())
+        signature = subprocess.run(["openssl", "dgst", "-sha256", "-sign", pem],
+                                   input=f"{head}.{body}".encode(), check=True,
+                                   capture_output=True).stdout
+        return f"{head}.{body}.{b64(signature)}"
+
+    return state["url"], sign
+
+
+def paths_versions_and_web_identity(iam, account):
+    """Paths, renames and policy versions as boto3 parses them, and a workload's
+    token traded for a role session by boto3 and the aws CLI, unsigned as they send it."""
+    import time
+    made = iam.create_user(UserName="api-pathy", Path="/engineering/")["User"]
+    assert made["Path"] == "/engineering/" and made["Arn"].endswith(":user/engineering/api-pathy"), made
+    listed = iam.list_users(PathPrefix="/engineering/")["Users"]
+    assert [u["UserName"] for u in listed] == ["api-pathy"], listed
+    iam.update_user(UserName="api-pathy", NewUserName="api-pathy2", NewPath="/platform/")
+    assert iam.get_user(UserName="api-pathy2")["User"]["Path"] == "/platform/"
+    expect_error("ValidationError", iam.create_user, UserName="api-badpath", Path="nope")
+    document = lambda bucket: json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]})
+    policy = iam.create_policy(PolicyName="api-versioned", Path="/team/", PolicyDocument=document("a"))["Policy"]
+    assert policy["Path"] == "/team/" and policy["Arn"].endswith(":policy/team/api-versioned"), policy
+    iam.create_policy_version(PolicyArn=policy["Arn"], PolicyDocument=document("b"), SetAsDefault=True)
+    versions = iam.list_policy_versions(PolicyArn=policy["Arn"])["Versions"]
+    assert sorted(v["VersionId"] for v in versions) == ["v1", "v2"], versions
+    assert [v["VersionId"] for v in versions if v["IsDefaultVersion"]] == ["v2"], versions
+    expect_error("DeleteConflict", iam.delete_policy_version, PolicyArn=policy["Arn"], VersionId="v2",
+                 message="Cannot delete the default version of a policy.")
+    iam.set_default_policy_version(PolicyArn=policy["Arn"], VersionId="v1")
+    iam.delete_policy_version(PolicyArn=policy["Arn"], VersionId="v2")
+    assert iam.get_policy(PolicyArn=policy["Arn"])["Policy"]["DefaultVersionId"] == "v1"
+
+    url, sign = local_issuer()
+    host = url[len("http://"):]
+    provider = iam.create_open_id_connect_provider(
+        Url=url, ClientIDList=["sts.amazonaws.com"],
+        ThumbprintList=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"])["OpenIDConnectProviderArn"]
+    assert provider == f"arn:aws:iam::{account}:oidc-provider/{host}", provider
+    got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=provider)
+    assert got["Url"] == host and got["ClientIDList"] == ["sts.amazonaws.com"], got
+    assert [p["Arn"] for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]] == [provider]
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": provider},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {f"{host}:sub": "repo:acme/app:ref:refs/heads/main"}}}]}
+    role = iam.create_role(RoleName="api-ci", Path="/workloads/",
+                           AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    now = int(time.time())
+    claims = {"iss": url, "aud": "sts.amazonaws.com", "iat": now, "exp": now + 600,
+              "sub": "repo:acme/app:ref:refs/heads/main"}
+    anonymous = boto3.client("sts", endpoint_url=URL, region_name="us-east-1", config=NO_RETRIES,
+                             aws_access_key_id="unused", aws_secret_access_key="unused")
+    answer = anonymous.assume_role_with_web_identity(
+        RoleArn=role["Arn"], RoleSessionName="build-42", WebIdentityToken=sign(claims))
+    assert answer["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{account}:assumed-role/api-ci/build-42", answer
+    assert answer["SubjectFromWebIdentityToken"] == claims["sub"], answer
+    creds = answer["Credentials"]
+    session = boto3.client("sts", endpoint_url=URL, region_name="us-east-1", config=NO_RETRIES,
+                           aws_access_key_id=creds["AccessKeyId"],
+                           aws_secret_access_key=creds["SecretAccessKey"],
+                           aws_session_token=creds["SessionToken"])
+    assert session.get_caller_identity()["Arn"].endswith(":assumed-role/api-ci/build-42")
+    forked = dict(claims, sub="repo:evil/fork:ref:refs/heads/main")
+    expect_error("AccessDenied", anonymous.assume_role_with_web_identity, RoleArn=role["Arn"],
+                 RoleSessionName="build-43", WebIdentityToken=sign(forked),
+                 message="Not authorized to perform sts:AssumeRoleWithWebIdentity")
+    expect_error("ExpiredTokenException", anonymous.assume_role_with_web_identity, RoleArn=role["Arn"],
+                 RoleSessionName="build-44", WebIdentityToken=sign(dict(claims, exp=now - 60)))
+    # The aws CLI sends it unsigned too (--no-sign-request is implied for this call).
+    out = subprocess.run([AWS_CLI, "--endpoint-url", URL, "--output", "json", "sts",
+                          "assume-role-with-web-identity", "--role-arn", role["Arn"],
+                          "--role-session-name", "cli", "--web-identity-token", sign(claims)],
+                         env=dict(os.environ, AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null",
+                                  AWS_SHARED_CREDENTIALS_FILE="/dev/null"),
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out
+    assert json.loads(out.stdout)["AssumedRoleUser"]["Arn"].endswith(":assumed-role/api-ci/cli"), out
+
+
 def main():
     iam = client("iam", ROOT_KEY, ROOT_SECRET)
     sts = client("sts", ROOT_KEY, ROOT_SECRET)
@@ -416,6 +533,7 @@ def main():
     assert json.loads(out.stdout)["Arn"].endswith(":assumed-role/api-deployer/ci"), out
     out = cli("iam", "create-user", "--user-name", "api-cli")
     assert out.returncode == 0 and json.loads(out.stdout)["User"]["UserName"] == "api-cli", out
+    paths_versions_and_web_identity(iam, account)
     print("API checks passed: boto3 and the aws CLI")
 
 
