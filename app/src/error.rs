@@ -106,7 +106,9 @@ impl From<service::ServiceError> for AppError {
                 field: None,
                 message,
             } => AppError::NotFound(message),
-            E::DeleteConflict(message) | E::Conflict(message) => AppError::Conflict(message),
+            E::DeleteConflict(message) | E::Conflict(message) | E::Unmodifiable(message) => {
+                AppError::Conflict(message)
+            }
             E::AccessDenied(denial) => AppError::Forbidden(denial.to_string()),
             E::Refused(message) | E::IdentityToken { message, .. } => AppError::Forbidden(message),
             E::SignedOut => AppError::SignedOut,

@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("roles") view=RolesPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("roles"), ParamSegment("name")) view=RolePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("switch-role") view=SwitchRolePage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("identity-providers") view=IdentityProvidersPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("simulator") view=SimulatorPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("security") view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>

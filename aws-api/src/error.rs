@@ -138,6 +138,9 @@ impl From<ServiceError> for ApiError {
             // The request does not fit the entity's state (a built-in policy cannot be
             // changed, …): IAM's generic refusal of the input.
             ServiceError::Conflict(message) => ApiError::new(S::BAD_REQUEST, "InvalidInput", message),
+            ServiceError::Unmodifiable(message) => {
+                ApiError::new(S::BAD_REQUEST, "UnmodifiableEntity", message)
+            }
             ServiceError::AccessDenied(denial) => ApiError {
                 audited: true,
                 ..ApiError::new(S::FORBIDDEN, "AccessDenied", access_denied_message(&denial))

@@ -153,6 +153,9 @@ pub const ACTIONS: &[Action] = actions![
     "TagOpenIDConnectProvider" => true,
     "UntagOpenIDConnectProvider" => true,
     "ListOpenIDConnectProviderTags" => false,
+    "CreateServiceLinkedRole" => true,
+    "DeleteServiceLinkedRole" => true,
+    "GetServiceLinkedRoleDeletionStatus" => false,
 ];
 
 pub fn action(name: &str) -> Option<&'static Action> {
@@ -1342,6 +1345,41 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let role = service.get_role(caller, role_name).await?;
             let mut x = Xml::new();
             x.element("Role", |x| role_xml(x, &role));
+            Ok(Some(x))
+        }
+        "CreateServiceLinkedRole" => {
+            let service_name = params.required("AWSServiceName", "aWSServiceName")?;
+            let description = params.get("Description").unwrap_or_default();
+            let suffix = params.get("CustomSuffix");
+            let role = service
+                .create_service_linked_role(caller, service_name, description, suffix)
+                .await
+                .map_err(|e| match e {
+                    service::ServiceError::Invalid { message, .. } => {
+                        ApiError::new(http::StatusCode::BAD_REQUEST, "InvalidInput", message)
+                    }
+                    other => other.into(),
+                })?;
+            let mut x = Xml::new();
+            x.element("Role", |x| role_xml(x, &role));
+            Ok(Some(x))
+        }
+        "DeleteServiceLinkedRole" => {
+            let role_name = params.name("RoleName", "roleName", 64)?;
+            let task = service
+                .delete_service_linked_role(caller, role_name)
+                .await?;
+            let mut x = Xml::new();
+            x.text("DeletionTaskId", &task);
+            Ok(Some(x))
+        }
+        "GetServiceLinkedRoleDeletionStatus" => {
+            let task = params.required("DeletionTaskId", "deletionTaskId")?;
+            let status = service
+                .service_linked_role_deletion_status(caller, task)
+                .await?;
+            let mut x = Xml::new();
+            x.text("Status", status);
             Ok(Some(x))
         }
         "CreateOpenIDConnectProvider" => {

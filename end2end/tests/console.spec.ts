@@ -1016,6 +1016,41 @@ test.describe.serial("Portcullis console", () => {
     await signOut(page);
   });
 
+  test("identity providers: registered in the console with clear errors, seen by the API", async ({ page }) => {
+    const rootKey = process.env.PORTCULLIS_BOOTSTRAP_ROOT_ACCESS_KEY_ID!;
+    const rootSecret = process.env.PORTCULLIS_BOOTSTRAP_ROOT_SECRET_ACCESS_KEY!;
+    await signInAsRoot(page);
+    await page.getByRole("link", { name: "Identity providers" }).click();
+    await expect(page).toHaveURL(/\/identity-providers$/);
+    await expect(page.getByTestId("no-providers")).toBeVisible();
+    // Plain HTTP to another machine is refused, with the rule, and nothing is made.
+    await page.fill("#provider-url", "http://issuer.example");
+    await page.fill("#provider-audiences", "sts.amazonaws.com");
+    await page.getByRole("button", { name: "Add provider" }).click();
+    await expect(page.getByText("The provider URL must begin with https://")).toBeVisible();
+    await expect(page.getByTestId("no-providers")).toBeVisible();
+    await page.fill("#provider-url", "https://token.actions.githubusercontent.com");
+    await page.fill("#provider-audiences", "sts.amazonaws.com");
+    await page.getByRole("button", { name: "Add provider" }).click();
+    const row = page.getByTestId("provider");
+    await expect(row).toHaveCount(1);
+    const arn = "arn:aws:iam::210987654321:oidc-provider/token.actions.githubusercontent.com";
+    await expect(row).toContainText(arn);
+    await row.getByLabel("New audience").fill("extra-audience");
+    await row.getByRole("button", { name: "Add", exact: true }).click();
+    await expect(row).toContainText("extra-audience");
+    const got = awsCli(rootKey, rootSecret, "iam", "get-open-id-connect-provider", "--open-id-connect-provider-arn", arn);
+    expect(got.status, got.stderr).toBe(0);
+    expect(JSON.parse(got.stdout).ClientIDList).toEqual(["sts.amazonaws.com", "extra-audience"]);
+    await row.getByRole("button", { name: "Remove audience extra-audience" }).click();
+    await expect(row).not.toContainText("extra-audience");
+    await page.getByRole("button", { name: "Delete https://token.actions.githubusercontent.com" }).click();
+    await expect(page.getByTestId("no-providers")).toBeVisible();
+    const listed = awsCli(rootKey, rootSecret, "iam", "list-open-id-connect-providers");
+    expect(JSON.parse(listed.stdout).OpenIDConnectProviderList).toEqual([]);
+    await signOut(page);
+  });
+
   test("without JavaScript, every page is a real redirect or a real form", async ({ browser }) => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();

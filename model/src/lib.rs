@@ -12,6 +12,7 @@ pub mod credentials;
 pub mod groups;
 pub mod holder;
 pub mod policies;
+pub mod providers;
 pub mod roles;
 pub mod session;
 pub mod settings;

@@ -30,6 +30,8 @@ pub struct Menu {
     pub users: bool,
     pub groups: bool,
     pub roles: bool,
+    /// OpenID Connect providers (`iam:ListOpenIDConnectProviders`).
+    pub identity_providers: bool,
     pub policies: bool,
     pub simulator: bool,
     pub settings: bool,

@@ -40,6 +40,10 @@ pub enum ServiceError {
     /// The entity is still in use (attached, a boundary, the default version).
     #[error("{0}")]
     DeleteConflict(String),
+    /// A service-linked role's trust, policies or existence changed by anyone but its
+    /// service (AWS's `UnmodifiableEntity`).
+    #[error("{0}")]
+    Unmodifiable(String),
     /// The request does not fit the current state (MFA already on, already set up).
     #[error("{0}")]
     Conflict(String),

@@ -40,6 +40,7 @@ pub mod proxies;
 pub mod report;
 pub mod roles;
 pub mod service_credentials;
+pub mod service_linked_roles;
 pub mod settings;
 pub mod signed;
 pub mod signin;

@@ -201,6 +201,39 @@ impl Service {
         Ok(self.store.oidc_providers().await?)
     }
 
+    /// The identity providers page: the providers, and the changes refused.
+    pub async fn providers_overview(
+        &self,
+        caller: &Caller,
+    ) -> Result<model::providers::ProvidersView, ServiceError> {
+        let providers = self.oidc_providers(caller).await?;
+        let any = format!("arn:aws:iam::{}:oidc-provider/*", caller.account_id);
+        let refusals = self
+            .refusals(
+                caller,
+                &[
+                    ("iam:CreateOpenIDConnectProvider", any.clone()),
+                    ("iam:DeleteOpenIDConnectProvider", any.clone()),
+                    ("iam:AddClientIDToOpenIDConnectProvider", any.clone()),
+                    ("iam:RemoveClientIDFromOpenIDConnectProvider", any),
+                ],
+            )
+            .await?;
+        Ok(model::providers::ProvidersView {
+            providers: providers
+                .into_iter()
+                .map(|p| model::providers::ProviderRow {
+                    arn: p.arn,
+                    url: p.url,
+                    audiences: p.client_ids,
+                    thumbprints: p.thumbprints,
+                    created: crate::format::date(p.created_at),
+                })
+                .collect(),
+            refusals,
+        })
+    }
+
     /// `iam:DeleteOpenIDConnectProvider`: tokens of that issuer are refused from now.
     pub async fn delete_oidc_provider(
         &self,

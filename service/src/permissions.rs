@@ -135,6 +135,9 @@ impl Service {
             }
         };
         let row = found.ok_or_else(|| ServiceError::no_such(holder.what(), name))?;
+        if holder == Holder::Role {
+            crate::service_linked_roles::check_unprotected(&row.arn, &row.name, action)?;
+        }
         Ok((row, permit))
     }
 
@@ -314,6 +317,13 @@ impl Service {
                     )
                     .await?;
                 let row = found.ok_or_else(|| ServiceError::no_such(holder.what(), name))?;
+                if holder == Holder::Role {
+                    crate::service_linked_roles::check_unprotected(
+                        &row.arn,
+                        &row.name,
+                        "iam:PutRolePermissionsBoundary",
+                    )?;
+                }
                 (row, permit)
             }
             None => {

@@ -194,6 +194,7 @@ impl Service {
             .authorize_with(caller, action, &resource, &extra)
             .await?;
         let role = found.ok_or_else(|| ServiceError::no_such("role", name))?;
+        crate::service_linked_roles::check_unprotected(&role.arn, &role.name, action)?;
         Ok((role, permit))
     }
 
@@ -228,6 +229,7 @@ impl Service {
         )?;
         model::tags::check_all(&form.tags)?;
         let tags: std::collections::BTreeMap<String, String> = form.tags.iter().cloned().collect();
+        crate::service_linked_roles::refuse_reserved_path(&form)?;
         let path = crate::authz::entity_path(&form.path)?;
         let target = arn::at(&caller.account_id, "role", path, name);
         let extra = Extra::new().with_request_tags(&tags);

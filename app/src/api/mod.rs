@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod groups;
 pub mod permissions;
 pub mod policies;
+pub mod providers;
 pub mod roles;
 pub mod settings;
 pub mod simulator;

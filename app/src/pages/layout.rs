@@ -70,6 +70,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                                 {menu.users.then(|| view! { <A href="/users">"Users"</A> })}
                                 {menu.groups.then(|| view! { <A href="/groups">"Groups"</A> })}
                                 {menu.roles.then(|| view! { <A href="/roles">"Roles"</A> })}
+                                {menu.identity_providers.then(|| view! { <A href="/identity-providers">"Identity providers"</A> })}
                                 {menu.policies.then(|| view! { <A href="/policies">"Policies"</A> })}
                                 {menu.simulator.then(|| view! { <A href="/simulator">"Policy simulator"</A> })}
                                 {menu.settings.then(|| view! { <A href="/settings">"Account settings"</A> })}

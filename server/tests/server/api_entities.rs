@@ -495,3 +495,156 @@ async fn users_change_their_own_password_through_the_api_and_the_policy_can_be_r
     let policy = root(vec![pair("Action", "GetAccountPasswordPolicy")]).await;
     assert_eq!(field(&policy.1, "MinimumPasswordLength"), "10");
 }
+
+#[tokio::test]
+async fn service_linked_roles_are_protected_and_deleted_with_a_task() {
+    let app = api_app().await;
+    let account = app.store.account_id().await.unwrap().unwrap();
+    let root = |params: Vec<(String, String)>| {
+        let app = &app;
+        async move { call_owned(app, ROOT_KEY, ROOT_SECRET, &params).await }
+    };
+    let made = root(vec![
+        pair("Action", "CreateServiceLinkedRole"),
+        pair("AWSServiceName", "autoscaling.amazonaws.com"),
+        pair("Description", "Scales the web tier"),
+    ])
+    .await;
+    assert_eq!(made.0, 200, "{}", made.1);
+    let name = "AWSServiceRoleForAutoScaling";
+    assert_eq!(field(&made.1, "RoleName"), name);
+    assert_eq!(
+        field(&made.1, "Path"),
+        "/aws-service-role/autoscaling.amazonaws.com/"
+    );
+    assert_eq!(
+        field(&made.1, "Arn"),
+        format!("arn:aws:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/{name}")
+    );
+    assert!(field(&made.1, "AssumeRolePolicyDocument").contains("autoscaling.amazonaws.com"));
+    let again = root(vec![
+        pair("Action", "CreateServiceLinkedRole"),
+        pair("AWSServiceName", "autoscaling.amazonaws.com"),
+    ])
+    .await;
+    assert_error(
+        &again,
+        400,
+        "InvalidInput",
+        &format!("Service role name {name} has been taken in this account, please try a different suffix."),
+    );
+    let suffixed = root(vec![
+        pair("Action", "CreateServiceLinkedRole"),
+        pair("AWSServiceName", "autoscaling.amazonaws.com"),
+        pair("CustomSuffix", "blue"),
+    ])
+    .await;
+    assert_eq!(field(&suffixed.1, "RoleName"), format!("{name}_blue"));
+    let bad = root(vec![
+        pair("Action", "CreateServiceLinkedRole"),
+        pair("AWSServiceName", "autoscaling"),
+    ])
+    .await;
+    assert_eq!(field(&bad.1, "Code"), "InvalidInput", "{}", bad.1);
+
+    // Only its service changes it: trust, policies, boundary, deletion are refused.
+    let protected = format!(
+        "Cannot perform the operation on the protected role '{name}' - this role is only modifiable by AWS"
+    );
+    let document =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    for params in [
+        vec![
+            pair("Action", "UpdateAssumeRolePolicy"),
+            pair("PolicyDocument", document),
+        ],
+        vec![
+            pair("Action", "PutRolePolicy"),
+            pair("PolicyName", "wide"),
+            pair("PolicyDocument", document),
+        ],
+        vec![
+            pair("Action", "AttachRolePolicy"),
+            pair("PolicyArn", "arn:aws:iam::aws:policy/AdministratorAccess"),
+        ],
+        vec![
+            pair("Action", "PutRolePermissionsBoundary"),
+            pair(
+                "PermissionsBoundary",
+                "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            ),
+        ],
+        vec![pair("Action", "DeleteRole")],
+    ] {
+        let mut params = params;
+        params.push(pair("RoleName", &name.to_lowercase()));
+        let refused = root(params.clone()).await;
+        assert_error(&refused, 400, "UnmodifiableEntity", &protected);
+    }
+    let role = app.store.role(name).await.unwrap().unwrap();
+    assert!(role.trust_policy.contains("autoscaling.amazonaws.com"));
+    let described = root(vec![
+        pair("Action", "UpdateRoleDescription"),
+        pair("RoleName", name),
+        pair("Description", "Scales everything"),
+    ])
+    .await;
+    assert_eq!(described.0, 200, "{}", described.1);
+    // The reserved path is not for CreateRole.
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    let squatted = root(vec![
+        pair("Action", "CreateRole"),
+        pair("RoleName", "Squatter"),
+        pair("Path", "/aws-service-role/ecs.amazonaws.com/"),
+        pair("AssumeRolePolicyDocument", &trust),
+    ])
+    .await;
+    assert_eq!(squatted.0, 400, "{}", squatted.1);
+    assert!(app.store.role("Squatter").await.unwrap().is_none());
+    root(vec![
+        pair("Action", "CreateRole"),
+        pair("RoleName", "Plain"),
+        pair("AssumeRolePolicyDocument", &trust),
+    ])
+    .await;
+    let not_linked = root(vec![
+        pair("Action", "DeleteServiceLinkedRole"),
+        pair("RoleName", "Plain"),
+    ])
+    .await;
+    assert_eq!(
+        field(&not_linked.1, "Code"),
+        "InvalidInput",
+        "{}",
+        not_linked.1
+    );
+
+    let deleted = root(vec![
+        pair("Action", "DeleteServiceLinkedRole"),
+        pair("RoleName", name),
+    ])
+    .await;
+    assert_eq!(deleted.0, 200, "{}", deleted.1);
+    let task = field(&deleted.1, "DeletionTaskId");
+    assert!(
+        task.starts_with(&format!(
+            "task/aws-service-role/autoscaling.amazonaws.com/{name}/"
+        )),
+        "{task}"
+    );
+    let status = root(vec![
+        pair("Action", "GetServiceLinkedRoleDeletionStatus"),
+        pair("DeletionTaskId", &task),
+    ])
+    .await;
+    assert_eq!(field(&status.1, "Status"), "SUCCEEDED", "{}", status.1);
+    let unknown = root(vec![
+        pair("Action", "GetServiceLinkedRoleDeletionStatus"),
+        pair("DeletionTaskId", "task/not-a-task"),
+    ])
+    .await;
+    assert_eq!(unknown.0, 404, "{}", unknown.1);
+    assert!(app.store.role(name).await.unwrap().is_none());
+}

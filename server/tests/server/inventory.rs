@@ -59,6 +59,14 @@ fn every_field() -> Vec<(&'static str, &'static str)> {
         ("key", "inventory-key"),
         ("value", "inventory-value"),
         ("back", "/"),
+        ("url", "https://issuer.example"),
+        ("audiences", "sts.amazonaws.com"),
+        ("audience", "sts.amazonaws.com"),
+        ("thumbprints", ""),
+        (
+            "arn",
+            "arn:aws:iam::123456789012:oidc-provider/issuer.example",
+        ),
         ("policy_arn", "arn:aws:iam::aws:policy/ReadOnlyAccess"),
         ("policy_name", "inventory"),
         (

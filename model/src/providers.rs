@@ -1,0 +1,30 @@
+//! OpenID Connect providers as the console lists them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::access::Refusals;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderRow {
+    pub arn: String,
+    pub url: String,
+    /// Client ids: the audiences its tokens may be for.
+    pub audiences: Vec<String>,
+    pub thumbprints: Vec<String>,
+    pub created: String,
+}
+
+/// The identity providers page: the providers, and the changes the caller may not make.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvidersView {
+    pub providers: Vec<ProviderRow>,
+    pub refusals: Refusals,
+}
+
+/// Client ids or thumbprints as typed: separated by commas, spaces or lines.
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
