@@ -110,6 +110,14 @@ impl From<ServiceError> for ApiError {
                 message,
             } => ApiError::new(S::BAD_REQUEST, "InvalidPublicKey", message),
             ServiceError::Invalid {
+                field: "certificate_body",
+                message,
+            } => ApiError::new(S::BAD_REQUEST, "MalformedCertificate", message),
+            ServiceError::Invalid {
+                field: "key_pair",
+                message,
+            } => ApiError::new(S::BAD_REQUEST, "KeyPairMismatch", message),
+            ServiceError::Invalid {
                 field: "service_name",
                 message,
             } => ApiError::new(S::NOT_FOUND, "NotSupportedService", message),

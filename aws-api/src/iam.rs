@@ -156,6 +156,14 @@ pub const ACTIONS: &[Action] = actions![
     "CreateServiceLinkedRole" => true,
     "DeleteServiceLinkedRole" => true,
     "GetServiceLinkedRoleDeletionStatus" => false,
+    "UploadServerCertificate" => true,
+    "GetServerCertificate" => false,
+    "ListServerCertificates" => false,
+    "UpdateServerCertificate" => true,
+    "DeleteServerCertificate" => true,
+    "TagServerCertificate" => true,
+    "UntagServerCertificate" => true,
+    "ListServerCertificateTags" => false,
 ];
 
 pub fn action(name: &str) -> Option<&'static Action> {
@@ -296,6 +304,16 @@ fn policy_name_of<'a>(arn: &'a str, account: &str) -> Result<&'a str, ApiError> 
         .ok_or_else(|| no_such_policy(arn))
 }
 
+/// A server certificate's metadata, as every answer about one shows it.
+fn certificate_metadata_xml(x: &mut Xml, c: &store::server_certificates::ServerCertificate) {
+    x.text("Path", &entity_path(&c.arn, "server-certificate"))
+        .text("ServerCertificateName", &c.name)
+        .text("ServerCertificateId", &c.id)
+        .text("Arn", &c.arn)
+        .text("UploadDate", &date(c.uploaded_at))
+        .text("Expiration", &date(c.expires_at));
+}
+
 /// `OpenIDConnectProviderArn`, 20 to 2048 characters.
 fn oidc_arn(params: &Params) -> Result<&str, ApiError> {
     let arn = params.required("OpenIDConnectProviderArn", "openIDConnectProviderArn")?;
@@ -434,7 +452,14 @@ fn tag_subject(
     params: &Params,
     account: &str,
 ) -> Result<(store::Tagged, String), ApiError> {
-    if action.contains("OpenIDConnectProvider") {
+    if action.contains("ServerCertificate") {
+        Ok((
+            store::Tagged::ServerCertificate,
+            params
+                .name("ServerCertificateName", "serverCertificateName", 128)?
+                .to_string(),
+        ))
+    } else if action.contains("OpenIDConnectProvider") {
         Ok((store::Tagged::OidcProvider, oidc_arn(params)?.to_string()))
     } else if action.contains("InstanceProfile") {
         Ok((
@@ -1347,6 +1372,81 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             x.element("Role", |x| role_xml(x, &role));
             Ok(Some(x))
         }
+        "UploadServerCertificate" => {
+            let input = service::server_certificates::UploadInput {
+                name: params
+                    .name("ServerCertificateName", "serverCertificateName", 128)?
+                    .to_string(),
+                path: params
+                    .entity_path("Path", "path")?
+                    .unwrap_or("/")
+                    .to_string(),
+                body: params
+                    .required("CertificateBody", "certificateBody")?
+                    .to_string(),
+                private_key: params.required("PrivateKey", "privateKey")?.to_string(),
+                chain: params.get("CertificateChain").map(str::to_string),
+                tags: params.tags()?,
+            };
+            let certificate = service.upload_server_certificate(caller, &input).await?;
+            let mut x = Xml::new();
+            x.element("ServerCertificateMetadata", |x| {
+                certificate_metadata_xml(x, &certificate)
+            });
+            tags_xml(&mut x, &certificate.tags);
+            Ok(Some(x))
+        }
+        "GetServerCertificate" => {
+            let certificate = service
+                .server_certificate(
+                    caller,
+                    params.name("ServerCertificateName", "serverCertificateName", 128)?,
+                )
+                .await?;
+            let mut x = Xml::new();
+            x.element("ServerCertificate", |x| {
+                x.element("ServerCertificateMetadata", |x| {
+                    certificate_metadata_xml(x, &certificate)
+                });
+                x.text("CertificateBody", &certificate.body);
+                if let Some(chain) = &certificate.chain {
+                    x.text("CertificateChain", chain);
+                }
+                tags_xml(x, &certificate.tags);
+            });
+            Ok(Some(x))
+        }
+        "ListServerCertificates" => {
+            let prefix = params.path_prefix()?;
+            let certificates = service.server_certificates_under(caller, &prefix).await?;
+            let mut x = Xml::new();
+            page(
+                &mut x,
+                params,
+                "ServerCertificateMetadataList",
+                &certificates,
+                certificate_metadata_xml,
+            )?;
+            Ok(Some(x))
+        }
+        "UpdateServerCertificate" => {
+            let name = params.name("ServerCertificateName", "serverCertificateName", 128)?;
+            let new_name = params.optional_name(
+                "NewServerCertificateName",
+                "newServerCertificateName",
+                128,
+            )?;
+            let new_path = params.entity_path("NewPath", "newPath")?;
+            service
+                .update_server_certificate(caller, name, new_name, new_path)
+                .await?;
+            Ok(None)
+        }
+        "DeleteServerCertificate" => {
+            let name = params.name("ServerCertificateName", "serverCertificateName", 128)?;
+            service.delete_server_certificate(caller, name).await?;
+            Ok(None)
+        }
         "CreateServiceLinkedRole" => {
             let service_name = params.required("AWSServiceName", "aWSServiceName")?;
             let description = params.get("Description").unwrap_or_default();
@@ -1574,7 +1674,12 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             service.delete_login_profile(caller, user_name).await?;
             Ok(None)
         }
-        "TagUser" | "TagRole" | "TagPolicy" | "TagInstanceProfile" | "TagOpenIDConnectProvider" => {
+        "TagUser"
+        | "TagRole"
+        | "TagPolicy"
+        | "TagInstanceProfile"
+        | "TagOpenIDConnectProvider"
+        | "TagServerCertificate" => {
             let (tagged, subject) = tag_subject(name, params, account)?;
             let tags = params.tags()?;
             if tags.is_empty() {
@@ -1591,7 +1696,8 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
         | "UntagRole"
         | "UntagPolicy"
         | "UntagInstanceProfile"
-        | "UntagOpenIDConnectProvider" => {
+        | "UntagOpenIDConnectProvider"
+        | "UntagServerCertificate" => {
             let (tagged, subject) = tag_subject(name, params, account)?;
             let keys = tag_keys(params)?;
             service.untag(caller, tagged, &subject, &keys).await?;
@@ -1601,7 +1707,8 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
         | "ListRoleTags"
         | "ListPolicyTags"
         | "ListInstanceProfileTags"
-        | "ListOpenIDConnectProviderTags" => {
+        | "ListOpenIDConnectProviderTags"
+        | "ListServerCertificateTags" => {
             let (tagged, subject) = tag_subject(name, params, account)?;
             let tags: Vec<(String, String)> = service
                 .tags_of(caller, tagged, &subject)

@@ -39,6 +39,7 @@ pub mod profiles;
 pub mod proxies;
 pub mod report;
 pub mod roles;
+pub mod server_certificates;
 pub mod service_credentials;
 pub mod service_linked_roles;
 pub mod settings;

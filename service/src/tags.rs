@@ -46,6 +46,11 @@ fn actions(tagged: Tagged) -> [&'static str; 3] {
             "iam:UntagInstanceProfile",
             "iam:ListInstanceProfileTags",
         ],
+        Tagged::ServerCertificate => [
+            "iam:TagServerCertificate",
+            "iam:UntagServerCertificate",
+            "iam:ListServerCertificateTags",
+        ],
         Tagged::OidcProvider => [
             "iam:TagOpenIDConnectProvider",
             "iam:UntagOpenIDConnectProvider",
@@ -100,6 +105,16 @@ impl Service {
                 Ok(Target {
                     id: profile.id,
                     tags: profile.tags,
+                    permit,
+                })
+            }
+            Tagged::ServerCertificate => {
+                let (certificate, permit) = self
+                    .server_certificate_for(caller, action, name, extra)
+                    .await?;
+                Ok(Target {
+                    id: certificate.id,
+                    tags: certificate.tags,
                     permit,
                 })
             }

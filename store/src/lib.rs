@@ -22,6 +22,7 @@ mod owned;
 pub mod permissions;
 pub mod policies;
 pub mod roles;
+pub mod server_certificates;
 pub mod service_credentials;
 pub mod settings;
 pub mod ssh_keys;

@@ -17,6 +17,7 @@ pub enum Tagged {
     Policy,
     InstanceProfile,
     OidcProvider,
+    ServerCertificate,
 }
 
 impl Tagged {
@@ -27,6 +28,7 @@ impl Tagged {
             Tagged::Policy => "policies",
             Tagged::InstanceProfile => "instance_profiles",
             Tagged::OidcProvider => "oidc_providers",
+            Tagged::ServerCertificate => "server_certificates",
         }
     }
 
@@ -37,6 +39,7 @@ impl Tagged {
             Tagged::Policy => "policy",
             Tagged::InstanceProfile => "instance profile",
             Tagged::OidcProvider => "OpenID Connect provider",
+            Tagged::ServerCertificate => "server certificate",
         }
     }
 }

@@ -648,3 +648,156 @@ async fn service_linked_roles_are_protected_and_deleted_with_a_task() {
     assert_eq!(unknown.0, 404, "{}", unknown.1);
     assert!(app.store.role(name).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn server_certificates_keep_their_key_sealed_and_refuse_a_key_of_another_pair() {
+    let app = api_app().await;
+    let account = app.store.account_id().await.unwrap().unwrap();
+    let root = |params: Vec<(String, String)>| {
+        let app = &app;
+        async move { call_owned(app, ROOT_KEY, ROOT_SECRET, &params).await }
+    };
+    let body = include_str!("keys/server-cert.pem");
+    let key = include_str!("keys/issuer-pkcs1.pem");
+    let upload = |name: &str, key: &str, body: &str| {
+        vec![
+            pair("Action", "UploadServerCertificate"),
+            pair("ServerCertificateName", name),
+            pair("Path", "/cloudfront/"),
+            pair("CertificateBody", body),
+            pair("PrivateKey", key),
+        ]
+    };
+    let mut first = upload("web", key, body);
+    first.push(pair("Tags.member.1.Key", "site"));
+    first.push(pair("Tags.member.1.Value", "www"));
+    let made = root(first).await;
+    assert_eq!(made.0, 200, "{}", made.1);
+    assert_eq!(
+        field(&made.1, "Arn"),
+        format!("arn:aws:iam::{account}:server-certificate/cloudfront/web")
+    );
+    assert!(field(&made.1, "ServerCertificateId").starts_with("ASCA"));
+    assert_eq!(field(&made.1, "Expiration"), "2036-11-30T21:10:32Z");
+    assert_eq!(field(&made.1, "Value"), "www");
+    assert_error(
+        &root(upload("WEB", key, body)).await,
+        409,
+        "EntityAlreadyExists",
+        "The Server Certificate with name WEB already exists.",
+    );
+    assert_error(
+        &root(upload(
+            "other",
+            include_str!("keys/attacker-pkcs1.pem"),
+            body,
+        ))
+        .await,
+        400,
+        "KeyPairMismatch",
+        "The private key did not match the public key provided by the certificate.",
+    );
+    let garbage = root(upload(
+        "garbage",
+        key,
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
+    ))
+    .await;
+    assert_eq!(
+        field(&garbage.1, "Code"),
+        "MalformedCertificate",
+        "{}",
+        garbage.1
+    );
+    let not_a_key = root(upload("nokey", "not a key", body)).await;
+    assert_eq!(
+        field(&not_a_key.1, "Code"),
+        "MalformedCertificate",
+        "{}",
+        not_a_key.1
+    );
+    assert_eq!(app.store.server_certificates().await.unwrap().len(), 1);
+    // A PKCS #8 key of the same pair is the same key.
+    let pkcs8 = root(upload("web-pkcs8", include_str!("keys/issuer.pem"), body)).await;
+    assert_eq!(pkcs8.0, 200, "{}", pkcs8.1);
+
+    // The key is sealed at rest and never answered back.
+    let sealed: Vec<u8> =
+        sqlx::query_scalar("SELECT key_ciphertext FROM server_certificates WHERE name = 'web'")
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+    assert!(!String::from_utf8_lossy(&sealed).contains("PRIVATE KEY"));
+    let got = root(vec![
+        pair("Action", "GetServerCertificate"),
+        pair("ServerCertificateName", "Web"),
+    ])
+    .await;
+    assert_eq!(got.0, 200, "{}", got.1);
+    assert_eq!(field(&got.1, "CertificateBody"), body.trim());
+    assert!(!got.1.contains("PRIVATE KEY"));
+    let listed = root(vec![
+        pair("Action", "ListServerCertificates"),
+        pair("PathPrefix", "/cloudfront/"),
+    ])
+    .await;
+    assert!(
+        listed
+            .1
+            .contains("<ServerCertificateName>web</ServerCertificateName>"),
+        "{}",
+        listed.1
+    );
+    assert!(!listed.1.contains("CertificateBody"));
+    let moved = root(vec![
+        pair("Action", "UpdateServerCertificate"),
+        pair("ServerCertificateName", "web"),
+        pair("NewServerCertificateName", "web-renamed"),
+        pair("NewPath", "/elb/"),
+    ])
+    .await;
+    assert_eq!(moved.0, 200, "{}", moved.1);
+    let got = root(vec![
+        pair("Action", "GetServerCertificate"),
+        pair("ServerCertificateName", "web-renamed"),
+    ])
+    .await;
+    assert_eq!(
+        field(&got.1, "Arn"),
+        format!("arn:aws:iam::{account}:server-certificate/elb/web-renamed")
+    );
+    let tagged = root(vec![
+        pair("Action", "TagServerCertificate"),
+        pair("ServerCertificateName", "web-renamed"),
+        pair("Tags.member.1.Key", "owner"),
+        pair("Tags.member.1.Value", "edge"),
+    ])
+    .await;
+    assert_eq!(tagged.0, 200, "{}", tagged.1);
+    let tags = root(vec![
+        pair("Action", "ListServerCertificateTags"),
+        pair("ServerCertificateName", "web-renamed"),
+    ])
+    .await;
+    assert!(
+        tags.1.contains("<Key>owner</Key><Value>edge</Value>"),
+        "{}",
+        tags.1
+    );
+    let deleted = root(vec![
+        pair("Action", "DeleteServerCertificate"),
+        pair("ServerCertificateName", "web-renamed"),
+    ])
+    .await;
+    assert_eq!(deleted.0, 200, "{}", deleted.1);
+    assert_error(
+        &root(vec![
+            pair("Action", "GetServerCertificate"),
+            pair("ServerCertificateName", "web-renamed"),
+        ])
+        .await,
+        404,
+        "NoSuchEntity",
+        "The Server Certificate with name web-renamed cannot be found.",
+    );
+}
