@@ -122,6 +122,10 @@ impl From<ServiceError> for ApiError {
                 message,
             } => ApiError::new(S::NOT_FOUND, "NotSupportedService", message),
             ServiceError::AlreadyExists {
+                field: "duplicate_certificate",
+                message,
+            } => ApiError::new(S::CONFLICT, "DuplicateCertificate", message),
+            ServiceError::AlreadyExists {
                 field: "ssh_public_key",
                 message,
             } => ApiError::new(S::BAD_REQUEST, "DuplicateSSHPublicKey", message),

@@ -164,6 +164,10 @@ pub const ACTIONS: &[Action] = actions![
     "TagServerCertificate" => true,
     "UntagServerCertificate" => true,
     "ListServerCertificateTags" => false,
+    "UploadSigningCertificate" => true,
+    "ListSigningCertificates" => false,
+    "UpdateSigningCertificate" => true,
+    "DeleteSigningCertificate" => true,
 ];
 
 pub fn action(name: &str) -> Option<&'static Action> {
@@ -813,6 +817,19 @@ fn ssh_key_xml(x: &mut Xml, owner: &str, key: &store::ssh_keys::SshPublicKey, wh
     }
     x.text("Status", if key.active { "Active" } else { "Inactive" })
         .text("UploadDate", &date(key.uploaded_at));
+}
+
+/// A signing certificate as AWS answers it, body included.
+fn signing_certificate_xml(
+    x: &mut Xml,
+    owner: &str,
+    c: &store::signing_certificates::SigningCertificate,
+) {
+    x.text("UserName", owner)
+        .text("CertificateId", &c.id)
+        .text("CertificateBody", &c.body)
+        .text("Status", if c.active { "Active" } else { "Inactive" })
+        .text("UploadDate", &date(c.uploaded_at));
 }
 
 /// A service-specific credential as AWS answers it: with its password only when
@@ -2039,6 +2056,52 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let user_name = params.name("UserName", "userName", 128)?;
             let id = ssh_key_id(params)?;
             service.delete_ssh_key(caller, Some(user_name), id).await?;
+            Ok(None)
+        }
+        "UploadSigningCertificate" => {
+            let user_name = params.optional_name("UserName", "userName", 128)?;
+            let body = params.required("CertificateBody", "certificateBody")?;
+            let (owner, certificate) = service
+                .upload_signing_certificate(caller, user_name, body)
+                .await?;
+            let mut x = Xml::new();
+            x.element("Certificate", |x| {
+                signing_certificate_xml(x, &owner, &certificate)
+            });
+            Ok(Some(x))
+        }
+        "ListSigningCertificates" => {
+            let user_name = params.optional_name("UserName", "userName", 128)?;
+            let (owner, certificates) = service.signing_certificates(caller, user_name).await?;
+            let mut x = Xml::new();
+            page(&mut x, params, "Certificates", &certificates, |x, c| {
+                signing_certificate_xml(x, &owner, c)
+            })?;
+            Ok(Some(x))
+        }
+        "UpdateSigningCertificate" | "DeleteSigningCertificate" => {
+            let user_name = params.optional_name("UserName", "userName", 128)?;
+            let id = word_id(params, "CertificateId", "certificateId", 24)?;
+            if name == "DeleteSigningCertificate" {
+                service
+                    .delete_signing_certificate(caller, user_name, id)
+                    .await?;
+                return Ok(None);
+            }
+            let active = match params.required("Status", "status")? {
+                "Active" => true,
+                "Inactive" => false,
+                other => {
+                    return Err(ApiError::validation(
+                        Some(other),
+                        "status",
+                        "Member must satisfy enum value set: [Active, Inactive, Expired]",
+                    ))
+                }
+            };
+            service
+                .set_signing_certificate_active(caller, user_name, id, active)
+                .await?;
             Ok(None)
         }
         "CreateInstanceProfile" => {

@@ -45,6 +45,7 @@ pub mod service_linked_roles;
 pub mod settings;
 pub mod signed;
 pub mod signin;
+pub mod signing_certificates;
 pub mod simulator;
 pub mod ssh_keys;
 mod stack;

@@ -50,7 +50,22 @@ fn key_columns(key: Option<&AccessKey>) -> [String; 5] {
     }
 }
 
-fn line(user: &User, keys: &[AccessKey], max_age_days: Option<u16>) -> String {
+/// A signing certificate's two columns: active, and when it was uploaded.
+fn certificate_columns(
+    certificate: Option<&store::signing_certificates::SigningCertificate>,
+) -> [String; 2] {
+    match certificate {
+        None => ["false".into(), "N/A".into()],
+        Some(c) => [yes(c.active).into(), stamp(c.uploaded_at)],
+    }
+}
+
+fn line(
+    user: &User,
+    keys: &[AccessKey],
+    certificates: &[store::signing_certificates::SigningCertificate],
+    max_age_days: Option<u16>,
+) -> String {
     let (name, password_enabled, last_changed, next_rotation) = if user.is_root {
         (
             "<root_account>".to_string(),
@@ -92,7 +107,8 @@ fn line(user: &User, keys: &[AccessKey], max_age_days: Option<u16>) -> String {
     ];
     columns.extend(key_columns(keys.first()));
     columns.extend(key_columns(keys.get(1)));
-    columns.extend(["false", "N/A", "false", "N/A"].map(String::from));
+    columns.extend(certificate_columns(certificates.first()));
+    columns.extend(certificate_columns(certificates.get(1)));
     columns
         .iter()
         .map(|c| field(c))
@@ -122,7 +138,8 @@ impl Service {
         csv.push('\n');
         for user in &users {
             let keys = self.store.access_keys_of(&user.id).await?;
-            csv.push_str(&line(user, &keys, max_age));
+            let certificates = self.store.signing_certificates_of(&user.id).await?;
+            csv.push_str(&line(user, &keys, &certificates, max_age));
             csv.push('\n');
         }
         let audit = permit.audit(caller, format!("{} users", users.len()));

@@ -37,8 +37,16 @@ fn malformed(what: &str) -> ServiceError {
     )
 }
 
-/// The certificate's expiry and its public key (DER), or AWS's refusal.
-fn read_certificate(pem: &str) -> Result<(OffsetDateTime, Vec<u8>), ServiceError> {
+/// An X.509 certificate as uploaded: its expiry, its public key (DER) and the
+/// SHA-256 of its DER (one certificate, whatever its PEM line breaks).
+pub(crate) struct ReadCertificate {
+    pub expires: OffsetDateTime,
+    pub public_key: Vec<u8>,
+    pub fingerprint: String,
+}
+
+/// Reads a PEM certificate, or refuses it with AWS's text.
+pub(crate) fn read_certificate(pem: &str) -> Result<ReadCertificate, ServiceError> {
     if pem.len() > MAX_PEM {
         return Err(malformed("certificate"));
     }
@@ -50,11 +58,23 @@ fn read_certificate(pem: &str) -> Result<(OffsetDateTime, Vec<u8>), ServiceError
         .ok()
         .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
         .ok_or_else(|| malformed("certificate"))?;
-    let key = tbs
+    let public_key = tbs
         .subject_public_key_info
         .to_der()
         .map_err(|_| malformed("certificate"))?;
-    Ok((expires, key))
+    let der = cert.to_der().map_err(|_| malformed("certificate"))?;
+    let fingerprint = {
+        use sha2::Digest;
+        sha2::Sha256::digest(&der)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    Ok(ReadCertificate {
+        expires,
+        public_key,
+        fingerprint,
+    })
 }
 
 /// The public key (DER) of an RSA private key in PKCS #1 or PKCS #8 PEM.
@@ -123,7 +143,8 @@ impl Service {
         let name = input.name.trim();
         check_name(name)?;
         let path = crate::authz::entity_path(&input.path)?;
-        let (expires, certificate_key) = read_certificate(&input.body)?;
+        let read = read_certificate(&input.body)?;
+        let (expires, certificate_key) = (read.expires, read.public_key);
         if input.private_key.len() > MAX_PEM {
             return Err(malformed("private key"));
         }

@@ -16,6 +16,8 @@ impl Store {
             "SELECT password_hash IS NOT NULL AS login, mfa_enabled,
                     EXISTS (SELECT 1 FROM access_keys WHERE user_id = u.id) AS keys,
                     EXISTS (SELECT 1 FROM ssh_public_keys WHERE user_id = u.id) AS ssh_keys,
+                    EXISTS (SELECT 1 FROM signing_certificates WHERE user_id = u.id)
+                      AS signing_certificates,
                     EXISTS (SELECT 1 FROM service_specific_credentials WHERE user_id = u.id)
                       AS service_credentials,
                     EXISTS (SELECT 1 FROM group_members WHERE user_id = u.id) AS groups,
@@ -37,6 +39,7 @@ impl Store {
             ("login", "delete login profile"),
             ("keys", "delete access keys"),
             ("ssh_keys", "delete SSH public keys"),
+            ("signing_certificates", "delete signing certificates"),
             ("service_credentials", "delete service specific credentials"),
             ("mfa_enabled", "delete MFA device"),
             ("groups", "remove user from all groups"),

@@ -25,6 +25,7 @@ pub mod roles;
 pub mod server_certificates;
 pub mod service_credentials;
 pub mod settings;
+pub mod signing_certificates;
 pub mod ssh_keys;
 pub mod tags;
 pub mod temporary;

@@ -1,5 +1,5 @@
-//! A user's own credentials (access keys, SSH keys, service-specific credentials)
-//! changed by id, always within that user: an id of another user's credential is
+//! A user's own credentials (access keys, SSH keys, service-specific credentials,
+//! signing certificates) changed by id, always within that user: an id of another user's credential is
 //! not found, never changed.
 
 use crate::audit::{commit, AuditEntry};
@@ -11,6 +11,7 @@ pub(crate) enum Owned {
     AccessKey,
     SshKey,
     ServiceCredential,
+    SigningCertificate,
 }
 
 impl Owned {
@@ -19,6 +20,7 @@ impl Owned {
             Owned::AccessKey => "access_keys",
             Owned::SshKey => "ssh_public_keys",
             Owned::ServiceCredential => "service_specific_credentials",
+            Owned::SigningCertificate => "signing_certificates",
         }
     }
 
@@ -27,6 +29,7 @@ impl Owned {
             Owned::AccessKey => "access key",
             Owned::SshKey => "SSH public key",
             Owned::ServiceCredential => "service-specific credential",
+            Owned::SigningCertificate => "signing certificate",
         }
     }
 }

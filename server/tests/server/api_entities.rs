@@ -801,3 +801,174 @@ async fn server_certificates_keep_their_key_sealed_and_refuse_a_key_of_another_p
         "The Server Certificate with name web-renamed cannot be found.",
     );
 }
+
+#[tokio::test]
+async fn signing_certificates_are_checked_limited_to_two_and_block_user_deletion() {
+    let app = api_app().await;
+    let root = |params: Vec<(String, String)>| {
+        let app = &app;
+        async move { call_owned(app, ROOT_KEY, ROOT_SECRET, &params).await }
+    };
+    root(vec![
+        pair("Action", "CreateUser"),
+        pair("UserName", "signer"),
+    ])
+    .await;
+    root(vec![
+        pair("Action", "CreateUser"),
+        pair("UserName", "other"),
+    ])
+    .await;
+    let body = include_str!("keys/server-cert.pem");
+    let upload = |user: &str, body: &str| {
+        vec![
+            pair("Action", "UploadSigningCertificate"),
+            pair("UserName", user),
+            pair("CertificateBody", body),
+        ]
+    };
+    let made = root(upload("signer", body)).await;
+    assert_eq!(made.0, 200, "{}", made.1);
+    let id = field(&made.1, "CertificateId");
+    assert!(id.len() >= 24, "{id}");
+    assert_eq!(field(&made.1, "Status"), "Active");
+    assert_eq!(field(&made.1, "UserName"), "signer");
+    // One certificate belongs to one user of the account, however its PEM is wrapped.
+    let rewrapped = body.replace('\n', "\r\n");
+    let again = root(upload("other", &rewrapped)).await;
+    assert_eq!(
+        field(&again.1, "Code"),
+        "DuplicateCertificate",
+        "{}",
+        again.1
+    );
+    let garbage = root(upload(
+        "signer",
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
+    ))
+    .await;
+    assert_eq!(
+        field(&garbage.1, "Code"),
+        "MalformedCertificate",
+        "{}",
+        garbage.1
+    );
+    // A second certificate (another key pair), then the quota.
+    let second_body = {
+        let out = std::process::Command::new("openssl")
+            .args(["req", "-x509", "-key"])
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/server/keys/attacker.pem"
+            ))
+            .args(["-days", "30", "-subj", "/CN=second", "-sha256"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let second = root(upload("signer", &second_body)).await;
+    assert_eq!(second.0, 200, "{}", second.1);
+    let third_body = {
+        let out = std::process::Command::new("openssl")
+            .args(["req", "-x509", "-key"])
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/server/keys/attacker.pem"
+            ))
+            .args(["-days", "31", "-subj", "/CN=third", "-sha256"])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_error(
+        &root(upload("signer", &third_body)).await,
+        409,
+        "LimitExceeded",
+        "Cannot exceed quota for SigningCertificatesPerUser: 2",
+    );
+    let listed = root(vec![
+        pair("Action", "ListSigningCertificates"),
+        pair("UserName", "signer"),
+    ])
+    .await;
+    assert_eq!(
+        listed.1.matches("<CertificateId>").count(),
+        2,
+        "{}",
+        listed.1
+    );
+    // Another user's certificate id is not found through this user.
+    let crossed = root(vec![
+        pair("Action", "UpdateSigningCertificate"),
+        pair("UserName", "other"),
+        pair("CertificateId", &id),
+        pair("Status", "Inactive"),
+    ])
+    .await;
+    assert_error(
+        &crossed,
+        404,
+        "NoSuchEntity",
+        &format!("The Certificate with id {id} cannot be found."),
+    );
+    let inactive = root(vec![
+        pair("Action", "UpdateSigningCertificate"),
+        pair("UserName", "signer"),
+        pair("CertificateId", &id),
+        pair("Status", "Inactive"),
+    ])
+    .await;
+    assert_eq!(inactive.0, 200, "{}", inactive.1);
+    // The credential report shows both, the first now inactive.
+    root(vec![pair("Action", "GenerateCredentialReport")]).await;
+    let report = root(vec![pair("Action", "GetCredentialReport")]).await;
+    let csv = {
+        use base64::Engine;
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(field(&report.1, "Content"))
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let row: Vec<&str> = csv
+        .lines()
+        .find(|l| l.starts_with("signer,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    let column = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(
+        (column("cert_1_active"), column("cert_2_active")),
+        ("false", "true")
+    );
+    assert!(column("cert_1_last_rotated").ends_with("+00:00"), "{csv}");
+    let blocked = root(vec![
+        pair("Action", "DeleteUser"),
+        pair("UserName", "signer"),
+    ])
+    .await;
+    assert_error(
+        &blocked,
+        409,
+        "DeleteConflict",
+        "Cannot delete entity, must delete signing certificates first.",
+    );
+    for cert in [id, field(&second.1, "CertificateId")] {
+        let deleted = root(vec![
+            pair("Action", "DeleteSigningCertificate"),
+            pair("UserName", "signer"),
+            pair("CertificateId", &cert),
+        ])
+        .await;
+        assert_eq!(deleted.0, 200, "{}", deleted.1);
+    }
+    let gone = root(vec![
+        pair("Action", "DeleteUser"),
+        pair("UserName", "signer"),
+    ])
+    .await;
+    assert_eq!(gone.0, 200, "{}", gone.1);
+}
