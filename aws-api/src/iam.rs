@@ -819,6 +819,20 @@ fn ssh_key_xml(x: &mut Xml, owner: &str, key: &store::ssh_keys::SshPublicKey, wh
         .text("UploadDate", &date(key.uploaded_at));
 }
 
+/// `Status`: `Active` is true, `Inactive` false; `values` is AWS's enum set for the
+/// action's error text.
+fn status(params: &Params, values: &str) -> Result<bool, ApiError> {
+    match params.required("Status", "status")? {
+        "Active" => Ok(true),
+        "Inactive" => Ok(false),
+        other => Err(ApiError::validation(
+            Some(other),
+            "status",
+            &format!("Member must satisfy enum value set: {values}"),
+        )),
+    }
+}
+
 /// A signing certificate as AWS answers it, body included.
 fn signing_certificate_xml(
     x: &mut Xml,
@@ -1949,17 +1963,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let user_name = params.optional_name("UserName", "userName", 128)?;
             let id = service_credential_id(params)?;
             let active = if name == "UpdateServiceSpecificCredential" {
-                Some(match params.required("Status", "status")? {
-                    "Active" => true,
-                    "Inactive" => false,
-                    other => {
-                        return Err(ApiError::validation(
-                            Some(other),
-                            "status",
-                            "Member must satisfy enum value set: [Active, Inactive, Expired]",
-                        ))
-                    }
-                })
+                Some(status(params, "[Active, Inactive, Expired]")?)
             } else {
                 None
             };
@@ -2036,17 +2040,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
         "UpdateSSHPublicKey" => {
             let user_name = params.name("UserName", "userName", 128)?;
             let id = ssh_key_id(params)?;
-            let active = match params.required("Status", "status")? {
-                "Active" => true,
-                "Inactive" => false,
-                other => {
-                    return Err(ApiError::validation(
-                        Some(other),
-                        "status",
-                        "Member must satisfy enum value set: [Active, Inactive, Expired]",
-                    ))
-                }
-            };
+            let active = status(params, "[Active, Inactive, Expired]")?;
             service
                 .set_ssh_key_active(caller, Some(user_name), id, active)
                 .await?;
@@ -2088,17 +2082,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                     .await?;
                 return Ok(None);
             }
-            let active = match params.required("Status", "status")? {
-                "Active" => true,
-                "Inactive" => false,
-                other => {
-                    return Err(ApiError::validation(
-                        Some(other),
-                        "status",
-                        "Member must satisfy enum value set: [Active, Inactive, Expired]",
-                    ))
-                }
-            };
+            let active = status(params, "[Active, Inactive, Expired]")?;
             service
                 .set_signing_certificate_active(caller, user_name, id, active)
                 .await?;
@@ -2321,17 +2305,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
         "UpdateAccessKey" => {
             let user_name = params.optional_name("UserName", "userName", 128)?;
             let id = access_key_id(params)?;
-            let active = match params.required("Status", "status")? {
-                "Active" => true,
-                "Inactive" => false,
-                other => {
-                    return Err(ApiError::validation(
-                        Some(other),
-                        "status",
-                        "Member must satisfy enum value set: [Active, Inactive]",
-                    ))
-                }
-            };
+            let active = status(params, "[Active, Inactive]")?;
             service
                 .update_access_key(caller, user_name, id, active)
                 .await?;

@@ -44,10 +44,8 @@ pub const WEB_IDENTITY: Action = Action {
     audited: true,
 };
 
-/// `AssumeRoleWithWebIdentity`'s parameters, with AWS's validation texts.
-pub fn web_identity_input(
-    params: &Params,
-) -> Result<service::web_identity::WebIdentityInput, ApiError> {
+/// `RoleArn` (20 to 2048 characters) and `RoleSessionName`, as every AssumeRole* takes.
+fn role_and_session(params: &Params) -> Result<(&str, &str), ApiError> {
     let role_arn = params.required("RoleArn", "roleArn")?;
     if !(20..=2048).contains(&role_arn.chars().count()) {
         return Err(ApiError::validation(
@@ -58,6 +56,14 @@ pub fn web_identity_input(
     }
     let session_name = params.required("RoleSessionName", "roleSessionName")?;
     pattern(session_name, "roleSessionName", 2, 64, "")?;
+    Ok((role_arn, session_name))
+}
+
+/// `AssumeRoleWithWebIdentity`'s parameters, with AWS's validation texts.
+pub fn web_identity_input(
+    params: &Params,
+) -> Result<service::web_identity::WebIdentityInput, ApiError> {
+    let (role_arn, session_name) = role_and_session(params)?;
     let token = params.required("WebIdentityToken", "webIdentityToken")?;
     let length = token.chars().count();
     if !(4..=identity::jwt::MAX_TOKEN_CHARS).contains(&length) {
@@ -312,17 +318,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             Ok(Some(x))
         }
         "AssumeRole" => {
-            let role_arn = params.required("RoleArn", "roleArn")?;
-            let length = role_arn.chars().count();
-            if !(20..=2048).contains(&length) {
-                return Err(ApiError::validation(
-                    Some(role_arn),
-                    "roleArn",
-                    "Member must have length greater than or equal to 20",
-                ));
-            }
-            let session_name = params.required("RoleSessionName", "roleSessionName")?;
-            pattern(session_name, "roleSessionName", 2, 64, "")?;
+            let (role_arn, session_name) = role_and_session(params)?;
             let external_id = params.get("ExternalId").unwrap_or_default();
             if params.get("ExternalId").is_some() {
                 pattern(external_id, "externalId", 2, 1224, ":/")?;

@@ -32,6 +32,7 @@ pub mod mail;
 pub mod mfa_devices;
 pub(crate) mod money;
 pub mod oidc;
+mod owned;
 pub mod passwords;
 pub mod permissions;
 pub mod policies;

@@ -256,35 +256,7 @@ impl Service {
         arn: &str,
         client_id: &str,
     ) -> Result<(), ServiceError> {
-        checked_client_id(client_id)?;
-        let (provider, permit) = self
-            .oidc_provider_for(
-                caller,
-                "iam:AddClientIDToOpenIDConnectProvider",
-                arn,
-                Extra::new(),
-            )
-            .await?;
-        self.store
-            .change_oidc_provider(
-                &provider.arn,
-                |ids, _| {
-                    if ids.iter().any(|id| id == client_id) {
-                        return Ok(());
-                    }
-                    if ids.len() >= MAX_CLIENT_IDS {
-                        return Err(ServiceError::LimitExceeded {
-                            field: "client_id",
-                            message:
-                                "Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: 100"
-                                    .into(),
-                        });
-                    }
-                    ids.push(client_id.to_string());
-                    Ok(())
-                },
-                &permit.audit(caller, format!("client id {client_id} added")),
-            )
+        self.change_oidc_client_id(caller, arn, client_id, true)
             .await
     }
 
@@ -295,23 +267,47 @@ impl Service {
         arn: &str,
         client_id: &str,
     ) -> Result<(), ServiceError> {
+        self.change_oidc_client_id(caller, arn, client_id, false)
+            .await
+    }
+
+    async fn change_oidc_client_id(
+        &self,
+        caller: &Caller,
+        arn: &str,
+        client_id: &str,
+        add: bool,
+    ) -> Result<(), ServiceError> {
         checked_client_id(client_id)?;
+        let (action, done) = if add {
+            ("iam:AddClientIDToOpenIDConnectProvider", "added")
+        } else {
+            ("iam:RemoveClientIDFromOpenIDConnectProvider", "removed")
+        };
         let (provider, permit) = self
-            .oidc_provider_for(
-                caller,
-                "iam:RemoveClientIDFromOpenIDConnectProvider",
-                arn,
-                Extra::new(),
-            )
+            .oidc_provider_for(caller, action, arn, Extra::new())
             .await?;
         self.store
             .change_oidc_provider(
                 &provider.arn,
                 |ids, _| {
-                    ids.retain(|id| id != client_id);
-                    Ok::<(), ServiceError>(())
+                    let present = ids.iter().any(|id| id == client_id);
+                    if !add {
+                        ids.retain(|id| id != client_id);
+                    } else if !present {
+                        if ids.len() >= MAX_CLIENT_IDS {
+                            return Err(ServiceError::LimitExceeded {
+                                field: "client_id",
+                                message:
+                                    "Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: 100"
+                                        .into(),
+                            });
+                        }
+                        ids.push(client_id.to_string());
+                    }
+                    Ok(())
                 },
-                &permit.audit(caller, format!("client id {client_id} removed")),
+                &permit.audit(caller, format!("client id {client_id} {done}")),
             )
             .await
     }

@@ -123,6 +123,24 @@ fn max_session(seconds: i32) -> Result<i32, ServiceError> {
     }
 }
 
+/// A role's trust policy as the engine's resource policy.
+pub(crate) fn trust_set(role: &Role) -> Result<PolicySet, ServiceError> {
+    let trust = PolicyDocument::parse_stored(&role.trust_policy, PolicyKind::Trust)
+        .map_err(ServiceError::internal)?;
+    let mut set = PolicySet::new();
+    set.add("trust policy", &trust);
+    Ok(set)
+}
+
+/// Whether a statement of the trust policy itself allowed the request (an identity
+/// policy allowing sts:AssumeRole is never enough).
+pub(crate) fn trust_allowed(explanation: &policy::Explanation) -> bool {
+    explanation
+        .matched
+        .iter()
+        .any(|m| m.layer == Layer::Resource && m.effect == Effect::Allow)
+}
+
 fn description(text: &str) -> Result<&str, ServiceError> {
     let text = text.trim();
     if text.chars().count() > 1000 {
@@ -196,6 +214,27 @@ impl Service {
         let role = found.ok_or_else(|| ServiceError::no_such("role", name))?;
         crate::service_linked_roles::check_unprotected(&role.arn, &role.name, action)?;
         Ok((role, permit))
+    }
+
+    /// The role a `RoleArn` names in this account (path included), without any
+    /// authorization: the trust policy decides who may assume it.
+    pub(crate) async fn role_by_arn(
+        &self,
+        account: &str,
+        role_arn: &str,
+    ) -> Result<Option<Role>, ServiceError> {
+        let name = role_arn
+            .strip_prefix(&format!("arn:aws:iam::{account}:role/"))
+            .and_then(|rest| rest.rsplit('/').next())
+            .unwrap_or_default();
+        if name.is_empty() {
+            return Ok(None);
+        }
+        Ok(self
+            .store
+            .role(name)
+            .await?
+            .filter(|r| r.arn.eq_ignore_ascii_case(role_arn)))
     }
 
     pub async fn list_roles(&self, caller: &Caller) -> Result<Vec<RoleRow>, ServiceError> {
@@ -557,20 +596,14 @@ impl Service {
         action: &'static str,
         extra: &Extra,
     ) -> Result<Result<(), String>, ServiceError> {
-        let trust = PolicyDocument::parse_stored(&role.trust_policy, PolicyKind::Trust)
-            .map_err(ServiceError::internal)?;
-        let mut trust_set = PolicySet::new();
-        trust_set.add("trust policy", &trust);
+        let trust_set = trust_set(role)?;
         let compiled = self.compiled(caller).await?;
         let request = engine_request(caller, action, &role.arn, extra)?;
         let explanation = compiled
             .evaluator_for(caller)
             .with_resource_policy(&trust_set)
             .explain(&request);
-        let trusted = explanation
-            .matched
-            .iter()
-            .any(|m| m.layer == Layer::Resource && m.effect == Effect::Allow);
+        let trusted = trust_allowed(&explanation);
         if explanation.decision == Decision::Allow && trusted {
             return Ok(Ok(()));
         }

@@ -2,8 +2,10 @@
 //! certificate checked as one, at most two per user, made active or inactive,
 //! deleted. Without a user name they are the caller's own.
 
+use store::owned::Owned;
 use store::signing_certificates::{SigningCertificate, SigningCertificateError};
 
+use crate::owned::OwnedChange;
 use crate::server_certificates::read_certificate;
 use crate::{Caller, Service, ServiceError};
 
@@ -77,22 +79,16 @@ impl Service {
         id: &str,
         active: bool,
     ) -> Result<(), ServiceError> {
-        let (user, permit) = self
-            .user_or_own(caller, "iam:UpdateSigningCertificate", user_name)
-            .await?;
-        let status = if active { "Active" } else { "Inactive" };
-        self.store
-            .set_signing_certificate_active(
-                &user.id,
-                id,
-                active,
-                &permit.audit(caller, format!("signing certificate {id} {status}")),
-            )
-            .await
-            .map_err(|e| match e {
-                store::StoreError::NotFound { .. } => no_certificate(id),
-                other => other.into(),
-            })
+        self.change_owned(
+            caller,
+            user_name,
+            "iam:UpdateSigningCertificate",
+            Owned::SigningCertificate,
+            id,
+            OwnedChange::Active(active),
+            no_certificate,
+        )
+        .await
     }
 
     /// `iam:DeleteSigningCertificate`.
@@ -102,19 +98,15 @@ impl Service {
         user_name: Option<&str>,
         id: &str,
     ) -> Result<(), ServiceError> {
-        let (user, permit) = self
-            .user_or_own(caller, "iam:DeleteSigningCertificate", user_name)
-            .await?;
-        self.store
-            .delete_signing_certificate(
-                &user.id,
-                id,
-                &permit.audit(caller, format!("signing certificate {id} deleted")),
-            )
-            .await
-            .map_err(|e| match e {
-                store::StoreError::NotFound { .. } => no_certificate(id),
-                other => other.into(),
-            })
+        self.change_owned(
+            caller,
+            user_name,
+            "iam:DeleteSigningCertificate",
+            Owned::SigningCertificate,
+            id,
+            OwnedChange::Delete,
+            no_certificate,
+        )
+        .await
     }
 }

@@ -3,8 +3,10 @@
 //! user name they are the caller's own (the console's "My security credentials").
 
 use identity::ssh::SshKeyProblem;
+use store::owned::Owned;
 use store::ssh_keys::{SshKeyError, SshPublicKey};
 
+use crate::owned::OwnedChange;
 use crate::{Caller, Service, ServiceError};
 
 fn no_key(id: &str) -> ServiceError {
@@ -102,22 +104,16 @@ impl Service {
         id: &str,
         active: bool,
     ) -> Result<(), ServiceError> {
-        let (user, permit) = self
-            .user_or_own(caller, "iam:UpdateSSHPublicKey", user_name)
-            .await?;
-        let status = if active { "Active" } else { "Inactive" };
-        self.store
-            .set_ssh_key_active(
-                &user.id,
-                id,
-                active,
-                &permit.audit(caller, format!("SSH public key {id} {status}")),
-            )
-            .await
-            .map_err(|e| match e {
-                store::StoreError::NotFound { .. } => no_key(id),
-                other => other.into(),
-            })
+        self.change_owned(
+            caller,
+            user_name,
+            "iam:UpdateSSHPublicKey",
+            Owned::SshKey,
+            id,
+            OwnedChange::Active(active),
+            no_key,
+        )
+        .await
     }
 
     /// `iam:DeleteSSHPublicKey`.
@@ -127,20 +123,16 @@ impl Service {
         user_name: Option<&str>,
         id: &str,
     ) -> Result<(), ServiceError> {
-        let (user, permit) = self
-            .user_or_own(caller, "iam:DeleteSSHPublicKey", user_name)
-            .await?;
-        self.store
-            .delete_ssh_key(
-                &user.id,
-                id,
-                &permit.audit(caller, format!("SSH public key {id} deleted")),
-            )
-            .await
-            .map_err(|e| match e {
-                store::StoreError::NotFound { .. } => no_key(id),
-                other => other.into(),
-            })
+        self.change_owned(
+            caller,
+            user_name,
+            "iam:DeleteSSHPublicKey",
+            Owned::SshKey,
+            id,
+            OwnedChange::Delete,
+            no_key,
+        )
+        .await
     }
 }
 

@@ -485,17 +485,10 @@ impl Service {
             }
             None => caller,
         };
-        let prefix = format!("arn:aws:iam::{}:role/", caller.account_id);
-        let name = input
-            .role_arn
-            .strip_prefix(&prefix)
-            .and_then(|rest| rest.rsplit('/').next())
-            .unwrap_or_default();
-        let role = match name {
-            "" => None,
-            name => self.store.role(name).await?,
-        };
-        let Some(role) = role.filter(|r| r.arn.eq_ignore_ascii_case(&input.role_arn)) else {
+        let Some(role) = self
+            .role_by_arn(&caller.account_id, &input.role_arn)
+            .await?
+        else {
             let entry = caller.audit(
                 ASSUME,
                 &input.role_arn,

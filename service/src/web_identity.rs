@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use identity::jwt::{self, JwtError};
-use policy::{ContextValue, Decision, Effect, Layer, PolicyDocument, PolicyKind, PolicySet};
+use policy::{ContextValue, Decision, PolicySet};
 use store::{AuditEntry, Outcome};
 
 use crate::authz::request_context;
@@ -258,22 +258,11 @@ impl Service {
         // its own, so only a trust statement naming the provider can let it in.
         let not_authorized =
             || ServiceError::Refused(format!("Not authorized to perform {ACTION}"));
-        let prefix = format!("arn:aws:iam::{account}:role/");
-        let name = input
-            .role_arn
-            .strip_prefix(&prefix)
-            .and_then(|rest| rest.rsplit('/').next())
-            .unwrap_or_default();
-        let role = match name {
-            "" => None,
-            name => self.store.role(name).await?,
-        }
-        .filter(|r| r.arn == input.role_arn)
-        .ok_or_else(not_authorized)?;
-        let trust = PolicyDocument::parse_stored(&role.trust_policy, PolicyKind::Trust)
-            .map_err(ServiceError::internal)?;
-        let mut trust_set = PolicySet::new();
-        trust_set.add("trust policy", &trust);
+        let role = self
+            .role_by_arn(&account, &input.role_arn)
+            .await?
+            .ok_or_else(not_authorized)?;
+        let trust_set = crate::roles::trust_set(&role)?;
         let key = provider_arn
             .split_once(":oidc-provider/")
             .map(|(_, rest)| rest.to_string())
@@ -334,11 +323,7 @@ impl Service {
         let explanation = policy::Evaluator::new(&nothing)
             .with_resource_policy(&trust_set)
             .explain(&request);
-        let trusted = explanation
-            .matched
-            .iter()
-            .any(|m| m.layer == Layer::Resource && m.effect == Effect::Allow);
-        if explanation.decision != Decision::Allow || !trusted {
+        if explanation.decision != Decision::Allow || !crate::roles::trust_allowed(&explanation) {
             return Err(not_authorized());
         }
 

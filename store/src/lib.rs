@@ -18,7 +18,7 @@ pub mod ids;
 pub mod instance_profiles;
 pub mod mfa_devices;
 pub mod oidc_providers;
-mod owned;
+pub mod owned;
 pub mod permissions;
 pub mod policies;
 pub mod roles;

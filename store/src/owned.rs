@@ -7,7 +7,7 @@ use crate::{Store, StoreError};
 
 /// A kind of credential a user owns, by its table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Owned {
+pub enum Owned {
     AccessKey,
     SshKey,
     ServiceCredential,
@@ -24,7 +24,7 @@ impl Owned {
         }
     }
 
-    fn what(self) -> &'static str {
+    pub fn what(self) -> &'static str {
         match self {
             Owned::AccessKey => "access key",
             Owned::SshKey => "SSH public key",
@@ -37,7 +37,7 @@ impl Owned {
 impl Store {
     /// Makes the credential active or inactive. Access keys sign API requests, which
     /// every server caches, so their changes are announced.
-    pub(crate) async fn set_owned_active(
+    pub async fn set_owned_active(
         &self,
         owned: Owned,
         user_id: &str,
@@ -60,7 +60,7 @@ impl Store {
     }
 
     /// Deletes the credential.
-    pub(crate) async fn delete_owned(
+    pub async fn delete_owned(
         &self,
         owned: Owned,
         user_id: &str,

@@ -6,7 +6,6 @@ use time::OffsetDateTime;
 
 use crate::audit::{commit, AuditEntry};
 use crate::ids::unique_id;
-use crate::owned::Owned;
 use crate::{Store, StoreError};
 
 /// AWS's quota of signing certificates per user.
@@ -114,26 +113,5 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    pub async fn set_signing_certificate_active(
-        &self,
-        user_id: &str,
-        id: &str,
-        active: bool,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        self.set_owned_active(Owned::SigningCertificate, user_id, id, active, audit)
-            .await
-    }
-
-    pub async fn delete_signing_certificate(
-        &self,
-        user_id: &str,
-        id: &str,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        self.delete_owned(Owned::SigningCertificate, user_id, id, audit)
-            .await
     }
 }

@@ -112,26 +112,4 @@ impl Store {
         .await?;
         Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
     }
-
-    /// Makes one of the user's keys active or inactive.
-    pub async fn set_ssh_key_active(
-        &self,
-        user_id: &str,
-        id: &str,
-        active: bool,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        self.set_owned_active(crate::owned::Owned::SshKey, user_id, id, active, audit)
-            .await
-    }
-
-    pub async fn delete_ssh_key(
-        &self,
-        user_id: &str,
-        id: &str,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        self.delete_owned(crate::owned::Owned::SshKey, user_id, id, audit)
-            .await
-    }
 }
