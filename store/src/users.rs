@@ -411,7 +411,8 @@ impl Store {
     }
 
     /// Renames or moves the user `id` (`arn` is its new ARN, path and name). Caches
-    /// are told: the user's ARN is in every decision about it.
+    /// are told: the user's ARN is in every decision about it. A device enrolled in the
+    /// console is named after the user: it keeps the old name, so its serial stays.
     pub async fn rename_user(
         &self,
         id: &str,
@@ -420,14 +421,19 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        let updated =
-            sqlx::query("UPDATE users SET name = $2, arn = $3 WHERE id = $1 AND NOT is_root")
-                .bind(id)
-                .bind(new)
-                .bind(arn)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| StoreError::unique(e, "user", new))?;
+        let updated = sqlx::query(
+            "UPDATE users SET name = $2, arn = $3,
+                        mfa_device_name = CASE WHEN mfa_key_id IS NOT NULL
+                                               THEN coalesce(mfa_device_name, name)
+                                               ELSE mfa_device_name END
+                 WHERE id = $1 AND NOT is_root",
+        )
+        .bind(id)
+        .bind(new)
+        .bind(arn)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::unique(e, "user", new))?;
         if updated.rows_affected() == 0 {
             return Err(StoreError::NotFound {
                 what: "user",

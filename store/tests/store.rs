@@ -362,6 +362,19 @@ async fn a_totp_step_is_accepted_once() {
         .unwrap();
     assert_eq!(rows.len(), 2);
     assert_eq!(store.unused_recovery_codes(&user.id).await.unwrap(), 1);
+    // A rename keeps the serial of the device, which was named after the user.
+    store
+        .rename_user(
+            &user.id,
+            "carolyn",
+            &format!("arn:aws:iam::{account}:user/carolyn"),
+            &audit("iam:UpdateUser", "carol"),
+        )
+        .await
+        .unwrap();
+    let renamed = store.user_by_name("carolyn").await.unwrap().unwrap();
+    assert_eq!(renamed.mfa_device(), "carol");
+    assert!(renamed.mfa_enabled);
     store
         .disable_mfa(&user.id, &audit("iam:DeactivateMFADevice", "carol"))
         .await
