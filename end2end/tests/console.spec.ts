@@ -109,6 +109,17 @@ test.describe.serial("Portcullis console", () => {
     await page.click("button.primary");
     await expect(page.locator(".field-error")).toContainText("already exists");
 
+    // A path is part of the ARN; a bad one is refused by its rule.
+    await page.goto("/groups");
+    await page.fill("#group-name", "platform");
+    await page.fill("#group-path", "teams");
+    await page.click("button.primary");
+    await expect(page.locator(".field-error")).toContainText("A path is / or starts and ends with /");
+    await page.fill("#group-path", "/teams/");
+    await page.click("button.primary");
+    await expect(page).toHaveURL(/\/groups\/platform$/);
+    await expect(page.locator("dd code", { hasText: "arn:aws:iam::210987654321:group/teams/platform" })).toBeVisible();
+
     await createUser(page, "bad name", ALICE_FIRST, true);
     await expect(page.locator(".field-error")).toContainText("Use only letters");
 

@@ -13,12 +13,12 @@ pub async fn list_groups() -> Result<Vec<GroupRow>, AppError> {
 }
 
 #[server]
-pub async fn create_group(name: String) -> Result<(), AppError> {
+pub async fn create_group(name: String, #[server(default)] path: String) -> Result<(), AppError> {
     use crate::ssr::{caller, respond, state};
     let caller = caller().await?;
     let group = state()?
         .service
-        .create_group(&caller, &name)
+        .create_group_at(&caller, &path, &name)
         .await
         .map_err(respond)?;
     leptos_axum::redirect(&format!("/groups/{}", group.name));

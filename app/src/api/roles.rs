@@ -29,10 +29,12 @@ pub async fn create_role(
     require_mfa: Option<String>,
     max_session_hours: i32,
     trust_policy: String,
+    #[server(default)] path: String,
 ) -> Result<(), AppError> {
     use crate::ssr::{caller, respond, state};
     let caller = caller().await?;
     let form = model::roles::NewRole {
+        path,
         name,
         description,
         trusted_users,

@@ -43,6 +43,7 @@ pub async fn create_user(
     require_reset: Option<String>,
     tags: String,
     #[server(default)] boundary: String,
+    #[server(default)] path: String,
 ) -> Result<(), AppError> {
     use crate::ssr::{caller, flash, respond, state};
     use service::ServiceError;
@@ -55,7 +56,7 @@ pub async fn create_user(
     };
     let input = service::users::NewUserInput {
         name,
-        path: String::new(),
+        path,
         password_mode,
         password,
         require_reset: require_reset.is_some(),

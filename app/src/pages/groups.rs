@@ -42,10 +42,13 @@ pub fn GroupsPage() -> impl IntoView {
                 <ActionForm action=create attr:class="row-form">
                     <label for="group-name">"Group name"</label>
                     <input id="group-name" type="text" name="name" maxlength="128" required/>
+                    <label for="group-path">"Path (optional)"</label>
+                    <input id="group-path" type="text" name="path" maxlength="512" placeholder="/"/>
                     <button type="submit" class="primary">"Create group"</button>
                 </ActionForm>
             </GuardFor>
             <FieldError message=field(value, "name")/>
+            <FieldError message=field(value, "path")/>
             <FormError error=value/>
         </section>
     }

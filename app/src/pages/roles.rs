@@ -72,6 +72,9 @@ pub fn RolesPage() -> impl IntoView {
                 <label for="role-name">"Role name"</label>
                 <input id="role-name" type="text" name="name" maxlength="64" required/>
                 <FieldError message=field(error, "name")/>
+                <label for="role-path">"Path (optional)"</label>
+                <input id="role-path" type="text" name="path" maxlength="512" placeholder="/"/>
+                <FieldError message=field(error, "path")/>
                 <label for="role-description">"Description (optional)"</label>
                 <input id="role-description" type="text" name="description" maxlength="1000"/>
                 <FieldError message=field(error, "description")/>
