@@ -42,6 +42,12 @@ pub enum TokenRefusal {
     Unreachable,
 }
 
+/// A claim as the audit log keeps it: at most 128 characters (a token may carry
+/// 20,000).
+fn clip(text: &str) -> String {
+    text.chars().take(128).collect()
+}
+
 fn refused(kind: TokenRefusal, message: impl Into<String>) -> ServiceError {
     ServiceError::IdentityToken {
         kind,
@@ -192,8 +198,12 @@ impl Service {
                 return Err(refused(TokenRefusal::Invalid, e.to_string()));
             }
         };
-        let claims = token.claims.clone();
-        let actor = format!("web identity {} from {}", claims.subject, claims.issuer);
+        // The claims of a refused token are what it claimed, not who sent it.
+        let actor = format!(
+            "unverified token claiming {} from {}",
+            clip(&token.claims.subject),
+            clip(&token.claims.issuer)
+        );
         let result = self.web_identity_session(facts, input, &token, now).await;
         // A success is recorded with the credentials it issued, in their transaction.
         if let Err(e) = &result {
@@ -344,7 +354,11 @@ impl Service {
         let attributes = store::roles::SessionAttributes::default();
         let entry = AuditEntry {
             at: now,
-            actor: format!("web identity {} from {}", claims.subject, provider.url),
+            actor: format!(
+                "web identity {} from {}",
+                clip(&claims.subject),
+                provider.url
+            ),
             action: ACTION,
             target: role.arn.clone(),
             source_ip: facts.ip_text(),

@@ -419,9 +419,16 @@ async fn tokens_from_a_registered_provider_assume_a_role_and_forged_ones_do_not(
             >= 8,
         "{refusals:?}"
     );
-    assert!(refusals
-        .iter()
-        .any(|r| r.outcome == store::Outcome::Success && r.actor.contains(MAIN)));
+    assert!(refusals.iter().any(|r| r.outcome == store::Outcome::Success
+        && r.actor == format!("web identity {MAIN} from {url}")));
+    // A refused token's claims are recorded as claims, not as an identity.
+    assert!(
+        refusals
+            .iter()
+            .filter(|r| r.outcome == store::Outcome::Denied && !r.actor.is_empty())
+            .all(|r| r.actor.starts_with("unverified token claiming ") || r.actor == "anonymous"),
+        "{refusals:?}"
+    );
 
     // Once the provider is deleted, its tokens are refused.
     let deleted = root(vec![
