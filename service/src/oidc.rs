@@ -87,6 +87,24 @@ fn checked_thumbprint(print: &str) -> Result<String, ServiceError> {
     Ok(print.to_ascii_lowercase())
 }
 
+/// A thumbprint list: at most five, each checked, lower-cased, without repeats.
+fn checked_thumbprints(thumbprints: &[String]) -> Result<Vec<String>, ServiceError> {
+    if thumbprints.len() > MAX_THUMBPRINTS {
+        return Err(ServiceError::LimitExceeded {
+            field: "thumbprint",
+            message: "Cannot exceed quota for ThumbprintsPerOpenIdConnectProvider: 5".into(),
+        });
+    }
+    let mut prints = Vec::new();
+    for print in thumbprints {
+        let print = checked_thumbprint(print)?;
+        if !prints.contains(&print) {
+            prints.push(print);
+        }
+    }
+    Ok(prints)
+}
+
 fn no_provider(arn: &str) -> ServiceError {
     ServiceError::NotFound {
         field: None,
@@ -137,19 +155,7 @@ impl Service {
                 ids.push(id.clone());
             }
         }
-        if thumbprints.len() > MAX_THUMBPRINTS {
-            return Err(ServiceError::LimitExceeded {
-                field: "thumbprint",
-                message: "Cannot exceed quota for ThumbprintsPerOpenIdConnectProvider: 5".into(),
-            });
-        }
-        let mut prints = Vec::new();
-        for print in thumbprints {
-            let print = checked_thumbprint(print)?;
-            if !prints.contains(&print) {
-                prints.push(print);
-            }
-        }
+        let prints = checked_thumbprints(thumbprints)?;
         model::tags::check_all(tags)?;
         let tags: BTreeMap<String, String> = tags.iter().cloned().collect();
         let arn = provider_arn(&caller.account_id, &url);
@@ -319,19 +325,7 @@ impl Service {
         arn: &str,
         thumbprints: &[String],
     ) -> Result<(), ServiceError> {
-        if thumbprints.len() > MAX_THUMBPRINTS {
-            return Err(ServiceError::LimitExceeded {
-                field: "thumbprint",
-                message: "Cannot exceed quota for ThumbprintsPerOpenIdConnectProvider: 5".into(),
-            });
-        }
-        let mut prints = Vec::new();
-        for print in thumbprints {
-            let print = checked_thumbprint(print)?;
-            if !prints.contains(&print) {
-                prints.push(print);
-            }
-        }
+        let prints = checked_thumbprints(thumbprints)?;
         let (provider, permit) = self
             .oidc_provider_for(
                 caller,

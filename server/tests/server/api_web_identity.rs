@@ -197,6 +197,40 @@ async fn tokens_from_a_registered_provider_assume_a_role_and_forged_ones_do_not(
         "{}",
         tags.1
     );
+    let thumbprints = |prints: &[&str]| {
+        let mut params = vec![
+            pair("Action", "UpdateOpenIDConnectProviderThumbprint"),
+            pair("OpenIDConnectProviderArn", &provider_arn),
+        ];
+        for (n, print) in prints.iter().enumerate() {
+            params.push(pair(&format!("ThumbprintList.member.{}", n + 1), print));
+        }
+        params
+    };
+    let upper = "ABCDEF0123456789ABCDEF0123456789ABCDEF01";
+    assert_eq!(
+        field(&root(thumbprints(&[upper; 6])).await.1, "Code"),
+        "LimitExceeded"
+    );
+    assert_eq!(
+        field(&root(thumbprints(&["xyz"])).await.1, "Code"),
+        "ValidationError"
+    );
+    let replaced = root(thumbprints(&[upper, upper])).await;
+    assert_eq!(replaced.0, 200, "{}", replaced.1);
+    let got = root(vec![
+        pair("Action", "GetOpenIDConnectProvider"),
+        pair("OpenIDConnectProviderArn", &provider_arn),
+    ])
+    .await;
+    assert!(
+        got.1.contains(&format!(
+            "<ThumbprintList><member>{}</member></ThumbprintList>",
+            upper.to_ascii_lowercase()
+        )),
+        "{}",
+        got.1
+    );
 
     // A role for the main branch only, allowed to list users and nothing else.
     let trust = format!(
