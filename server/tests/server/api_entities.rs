@@ -5,6 +5,33 @@
 use super::api::{api_app, assert_error, call_api, call_owned, field, pair, ROOT_KEY, ROOT_SECRET};
 use super::*;
 
+/// A self-signed certificate for the test key `attacker.pem`, made by the openssl
+/// command (the key goes in on stdin, so no path is involved).
+fn self_signed(days: u32, common_name: &str) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-key", "/dev/stdin", "-sha256"])
+        .args([
+            "-days",
+            &days.to_string(),
+            "-subj",
+            &format!("/CN={common_name}"),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(include_str!("keys/attacker.pem").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Every `<tag>` text in `xml`, in order.
 fn all(xml: &str, tag: &str) -> Vec<String> {
     let open = format!("<{tag}>");
@@ -854,33 +881,10 @@ async fn signing_certificates_are_checked_limited_to_two_and_block_user_deletion
         garbage.1
     );
     // A second certificate (another key pair), then the quota.
-    let second_body = {
-        let out = std::process::Command::new("openssl")
-            .args(["req", "-x509", "-key"])
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/server/keys/attacker.pem"
-            ))
-            .args(["-days", "30", "-subj", "/CN=second", "-sha256"])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let second_body = self_signed(30, "second");
     let second = root(upload("signer", &second_body)).await;
     assert_eq!(second.0, 200, "{}", second.1);
-    let third_body = {
-        let out = std::process::Command::new("openssl")
-            .args(["req", "-x509", "-key"])
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/server/keys/attacker.pem"
-            ))
-            .args(["-days", "31", "-subj", "/CN=third", "-sha256"])
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let third_body = self_signed(31, "third");
     assert_error(
         &root(upload("signer", &third_body)).await,
         409,
