@@ -131,22 +131,8 @@ impl Store {
         arn: &str,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let updated = sqlx::query("UPDATE groups SET name = $2, arn = $3 WHERE id = $1")
-            .bind(id)
-            .bind(new)
-            .bind(arn)
-            .execute(&mut *tx)
+        self.rename_row("groups", "group", id, new, arn, audit)
             .await
-            .map_err(|e| StoreError::unique(e, "group", new))?;
-        if updated.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                what: "group",
-                name: id.into(),
-            });
-        }
-        commit(tx, audit).await?;
-        Ok(())
     }
 
     pub async fn delete_group(&self, id: &str, audit: &AuditEntry) -> Result<(), StoreError> {

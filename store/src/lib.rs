@@ -21,6 +21,7 @@ pub mod oidc_providers;
 pub mod owned;
 pub mod permissions;
 pub mod policies;
+mod renames;
 pub mod roles;
 pub mod server_certificates;
 pub mod service_credentials;

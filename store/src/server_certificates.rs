@@ -115,23 +115,15 @@ impl Store {
         arn: &str,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let updated =
-            sqlx::query("UPDATE server_certificates SET name = $2, arn = $3 WHERE id = $1")
-                .bind(id)
-                .bind(new)
-                .bind(arn)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| StoreError::unique(e, "server certificate", new))?;
-        if updated.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                what: "server certificate",
-                name: id.into(),
-            });
-        }
-        commit(tx, audit).await?;
-        Ok(())
+        self.rename_row(
+            "server_certificates",
+            "server certificate",
+            id,
+            new,
+            arn,
+            audit,
+        )
+        .await
     }
 
     pub async fn delete_server_certificate(
