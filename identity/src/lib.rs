@@ -11,6 +11,8 @@ pub mod hashing;
 #[cfg(feature = "server")]
 pub mod jwt;
 #[cfg(feature = "server")]
+pub mod saml;
+#[cfg(feature = "server")]
 pub mod secret_box;
 #[cfg(feature = "server")]
 pub mod sigv4;
@@ -18,5 +20,7 @@ pub mod sigv4;
 pub mod ssh;
 #[cfg(feature = "server")]
 pub mod totp;
+#[cfg(feature = "server")]
+pub mod xmldsig;
 
 pub use password_policy::{PasswordPolicy, PasswordRule, PolicyFieldError};
