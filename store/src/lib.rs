@@ -23,6 +23,7 @@ pub mod permissions;
 pub mod policies;
 mod renames;
 pub mod roles;
+pub mod saml_providers;
 pub mod server_certificates;
 pub mod service_credentials;
 pub mod settings;

@@ -17,6 +17,7 @@ pub enum Tagged {
     Policy,
     InstanceProfile,
     OidcProvider,
+    SamlProvider,
     ServerCertificate,
 }
 
@@ -28,6 +29,7 @@ impl Tagged {
             Tagged::Policy => "policies",
             Tagged::InstanceProfile => "instance_profiles",
             Tagged::OidcProvider => "oidc_providers",
+            Tagged::SamlProvider => "saml_providers",
             Tagged::ServerCertificate => "server_certificates",
         }
     }
@@ -39,6 +41,7 @@ impl Tagged {
             Tagged::Policy => "policy",
             Tagged::InstanceProfile => "instance profile",
             Tagged::OidcProvider => "OpenID Connect provider",
+            Tagged::SamlProvider => "SAML provider",
             Tagged::ServerCertificate => "server certificate",
         }
     }
