@@ -163,7 +163,7 @@ impl PrincipalMatcher {
             | PrincipalKind::Role
             | PrincipalKind::RoleSession
             | PrincipalKind::FederatedUser => account_listed() && arn_listed(),
-            PrincipalKind::Service | PrincipalKind::WebIdentity => self
+            PrincipalKind::Service | PrincipalKind::WebIdentity | PrincipalKind::SamlUser => self
                 .named
                 .iter()
                 .any(|n| !principal.arn.is_empty() && **n == *principal.arn),

@@ -29,6 +29,9 @@ pub enum PrincipalKind {
     /// A workload holding a token from an OpenID Connect provider, named in trust
     /// policies by the provider's ARN (`"Federated": "arn:…:oidc-provider/…"`).
     WebIdentity,
+    /// A user signed in at a SAML 2.0 identity provider, named in trust policies by
+    /// the provider's ARN (`"Federated": "arn:…:saml-provider/NAME"`).
+    SamlUser,
 }
 
 impl PrincipalKind {
@@ -42,6 +45,7 @@ impl PrincipalKind {
             "anonymous" => PrincipalKind::Anonymous,
             "service" => PrincipalKind::Service,
             "web-identity" | "webidentityuser" => PrincipalKind::WebIdentity,
+            "saml" | "samluser" | "saml-user" => PrincipalKind::SamlUser,
             _ => return None,
         })
     }
@@ -57,6 +61,7 @@ impl PrincipalKind {
             PrincipalKind::Anonymous => "Anonymous",
             PrincipalKind::Service => "Service",
             PrincipalKind::WebIdentity => "WebIdentityUser",
+            PrincipalKind::SamlUser => "SAMLUser",
         }
     }
 }

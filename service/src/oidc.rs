@@ -207,13 +207,15 @@ impl Service {
         Ok(self.store.oidc_providers().await?)
     }
 
-    /// The identity providers page: the providers, and the changes refused.
+    /// The identity providers page: OpenID Connect and SAML providers, and the
+    /// changes refused.
     pub async fn providers_overview(
         &self,
         caller: &Caller,
     ) -> Result<model::providers::ProvidersView, ServiceError> {
         let providers = self.oidc_providers(caller).await?;
         let any = format!("arn:aws:iam::{}:oidc-provider/*", caller.account_id);
+        let any_saml = format!("arn:aws:iam::{}:saml-provider/*", caller.account_id);
         let refusals = self
             .refusals(
                 caller,
@@ -222,9 +224,18 @@ impl Service {
                     ("iam:DeleteOpenIDConnectProvider", any.clone()),
                     ("iam:AddClientIDToOpenIDConnectProvider", any.clone()),
                     ("iam:RemoveClientIDFromOpenIDConnectProvider", any),
+                    ("iam:ListSAMLProviders", "*".to_string()),
+                    ("iam:CreateSAMLProvider", any_saml.clone()),
+                    ("iam:UpdateSAMLProvider", any_saml.clone()),
+                    ("iam:DeleteSAMLProvider", any_saml),
                 ],
             )
             .await?;
+        let saml = if refusals.reason("iam:ListSAMLProviders").is_none() {
+            self.saml_providers(caller).await?
+        } else {
+            Vec::new()
+        };
         Ok(model::providers::ProvidersView {
             providers: providers
                 .into_iter()
@@ -233,6 +244,16 @@ impl Service {
                     url: p.url,
                     audiences: p.client_ids,
                     thumbprints: p.thumbprints,
+                    created: crate::format::date(p.created_at),
+                })
+                .collect(),
+            saml: saml
+                .into_iter()
+                .map(|p| model::providers::SamlProviderRow {
+                    arn: p.arn,
+                    name: p.name,
+                    entity_id: p.entity_id,
+                    valid_until: p.valid_until.map(crate::format::date),
                     created: crate::format::date(p.created_at),
                 })
                 .collect(),

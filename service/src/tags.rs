@@ -56,6 +56,11 @@ fn actions(tagged: Tagged) -> [&'static str; 3] {
             "iam:UntagOpenIDConnectProvider",
             "iam:ListOpenIDConnectProviderTags",
         ],
+        Tagged::SamlProvider => [
+            "iam:TagSAMLProvider",
+            "iam:UntagSAMLProvider",
+            "iam:ListSAMLProviderTags",
+        ],
     }
 }
 
@@ -121,6 +126,15 @@ impl Service {
             Tagged::OidcProvider => {
                 let (provider, permit) =
                     self.oidc_provider_for(caller, action, name, extra).await?;
+                Ok(Target {
+                    id: provider.id,
+                    tags: provider.tags,
+                    permit,
+                })
+            }
+            Tagged::SamlProvider => {
+                let (provider, permit) =
+                    self.saml_provider_for(caller, action, name, extra).await?;
                 Ok(Target {
                     id: provider.id,
                     tags: provider.tags,

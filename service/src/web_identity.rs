@@ -4,21 +4,18 @@
 //! registered provider, the audience one of its client ids, the token unexpired and
 //! signed by a key the provider publishes, and the role's trust policy names the
 //! provider, with the token's claims as condition keys (`ISSUER:sub`, `ISSUER:aud`).
-//!
-//! A web identity session has no IAM user: its credentials are recorded under the
-//! account (the root row owns them, as the account owns the role) and act only as the
-//! role, like any role session.
+//! The role session itself is issued as for SAML (`crate::federation`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use identity::jwt::{self, JwtError};
-use policy::{ContextValue, Decision, PolicySet};
+use policy::{ContextValue, PrincipalKind};
 use store::{AuditEntry, Outcome};
 
-use crate::authz::request_context;
-use crate::caller::{role_session_arn, RequestFacts};
+use crate::caller::RequestFacts;
+use crate::federation::Federation;
 use crate::sts::AssumedRole;
 use crate::{Service, ServiceError};
 
@@ -28,8 +25,6 @@ const KEYS_FRESH: Duration = Duration::from_secs(300);
 const KEYS_RETRY: Duration = Duration::from_secs(10);
 /// The largest discovery or JWKS document read.
 const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
-/// AWS's bounds for these sessions.
-const MIN_SECONDS: i64 = 900;
 
 /// Why a token was refused, as AWS names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,42 +259,21 @@ impl Service {
         }
         self.verify_signature(&provider.url, token).await?;
 
-        // The role, and its trust policy alone: a web identity has no policies of
-        // its own, so only a trust statement naming the provider can let it in.
-        let not_authorized =
-            || ServiceError::Refused(format!("Not authorized to perform {ACTION}"));
-        let role = self
-            .role_by_arn(&account, &input.role_arn)
-            .await?
-            .ok_or_else(not_authorized)?;
-        let trust_set = crate::roles::trust_set(&role)?;
         let key = provider_arn
             .split_once(":oidc-provider/")
             .map(|(_, rest)| rest.to_string())
             .unwrap_or_default();
-        let mut context = request_context(
-            unix,
-            false,
-            None,
-            facts.secure_transport,
-            &facts.ip_text(),
-            "",
-        );
-        for (name, value) in [
-            (format!("{key}:aud"), audience.clone()),
-            (format!("{key}:sub"), claims.subject.clone()),
-            ("aws:FederatedProvider".to_string(), provider_arn.clone()),
+        let mut context = vec![
+            (format!("{key}:aud"), ContextValue::Single(audience.clone())),
             (
-                "sts:RoleSessionName".to_string(),
-                input.session_name.clone(),
+                format!("{key}:sub"),
+                ContextValue::Single(claims.subject.clone()),
             ),
-        ] {
-            context.insert(&name, ContextValue::Single(value));
-        }
-        context.insert(
-            &format!("{key}:oaud"),
-            ContextValue::Multi(claims.audiences.clone()),
-        );
+            (
+                format!("{key}:oaud"),
+                ContextValue::Multi(claims.audiences.clone()),
+            ),
+        ];
         if let Some(amr) = claims.all.get("amr") {
             let values: Vec<String> = match amr {
                 serde_json::Value::Array(list) => list
@@ -309,73 +283,34 @@ impl Service {
                 serde_json::Value::String(one) => vec![one.clone()],
                 _ => Vec::new(),
             };
-            context.insert(&format!("{key}:amr"), ContextValue::Multi(values));
+            context.push((format!("{key}:amr"), ContextValue::Multi(values)));
         }
-        let request = policy::Request::new(
-            policy::Principal {
-                kind: policy::PrincipalKind::WebIdentity,
-                arn: provider_arn.clone(),
-                account: String::new(),
-                id: None,
-                tags: Default::default(),
-                source_arn: None,
-            },
-            ACTION,
-            policy::Resource {
-                arn: role.arn.clone(),
-                account: None,
-                tags: Default::default(),
-            },
-            context,
-        )
-        .map_err(ServiceError::internal)?;
-        let nothing = PolicySet::new();
-        let explanation = policy::Evaluator::new(&nothing)
-            .with_resource_policy(&trust_set)
-            .explain(&request);
-        if explanation.decision != Decision::Allow || !crate::roles::trust_allowed(&explanation) {
-            return Err(not_authorized());
-        }
-
-        let seconds = input.duration_seconds.unwrap_or(3600);
-        if seconds < MIN_SECONDS || seconds > i64::from(role.max_session_seconds) {
-            return Err(ServiceError::invalid(
-                "duration_seconds",
-                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
-            ));
-        }
-        let session_policies = self
-            .session_documents(input.session_policy.as_ref(), &input.session_policy_arns)
-            .await?;
-        let owner = self.store.root().await?.ok_or(ServiceError::Internal)?;
-        let (credentials, mut stored) = self.mint_credentials(&owner.id, now, seconds, false)?;
-        let packed = session_policies.iter().map(String::len).sum::<usize>();
-        stored.session_policies = session_policies;
-        let attributes = store::roles::SessionAttributes::default();
-        let entry = AuditEntry {
-            at: now,
-            actor: format!(
-                "web identity {} from {}",
-                clip(&claims.subject),
-                provider.url
-            ),
-            action: ACTION,
-            target: role.arn.clone(),
-            source_ip: facts.ip_text(),
-            outcome: Outcome::Success,
-            detail: format!("issued {}", credentials.access_key_id),
-        };
-        self.store
-            .issue_role_credentials(&role.id, &input.session_name, &attributes, &stored, &entry)
+        let role = self
+            .federated_session(
+                facts,
+                Federation {
+                    action: ACTION,
+                    kind: PrincipalKind::WebIdentity,
+                    provider_arn: &provider_arn,
+                    role_arn: &input.role_arn,
+                    session_name: &input.session_name,
+                    claims: context,
+                    attributes: Default::default(),
+                    duration_seconds: input.duration_seconds,
+                    token_max_seconds: None,
+                    once: None,
+                    session_policy: input.session_policy.as_ref(),
+                    session_policy_arns: &input.session_policy_arns,
+                    actor: format!(
+                        "web identity {} from {}",
+                        clip(&claims.subject),
+                        provider.url
+                    ),
+                },
+            )
             .await?;
         Ok(WebIdentitySession {
-            role: AssumedRole {
-                credentials,
-                arn: role_session_arn(&account, &role.name, &input.session_name),
-                assumed_role_id: format!("{}:{}", role.id, input.session_name),
-                packed_policy_percent: (packed > 0).then(|| packed * 100 / 2048),
-                source_identity: None,
-            },
+            role,
             subject: claims.subject.clone(),
             audience,
             provider: provider_arn,
