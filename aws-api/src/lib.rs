@@ -165,8 +165,8 @@ pub async fn handle(state: &ApiState, request: Request<Body>) -> Response {
         body: &body,
     };
     let action_name = params.get("Action").unwrap_or_default().to_string();
-    if action_name == sts::WEB_IDENTITY.name {
-        return web_identity(state, &params, &facts, &user_agent, &id).await;
+    if let Some(action) = sts::unsigned(&action_name) {
+        return federated(state, action, &params, &facts, &user_agent, &id).await;
     }
     let (caller, claim) = match state
         .service
@@ -262,11 +262,12 @@ pub async fn handle(state: &ApiState, request: Request<Body>) -> Response {
     }
 }
 
-/// `AssumeRoleWithWebIdentity`, which AWS serves unsigned (a signature, if any, is
-/// not what proves the caller: the token is). The service audits what it decides;
-/// this audits requests refused before, for their parameters.
-async fn web_identity(
+/// `AssumeRoleWithWebIdentity` and `AssumeRoleWithSAML`, which AWS serves unsigned
+/// (a signature, if any, is not what proves the caller: the token is). The service
+/// audits what it decides; this audits requests refused before, for their parameters.
+async fn federated(
     state: &ApiState,
+    action: &'static iam::Action,
     params: &Params,
     facts: &service::caller::RequestFacts,
     user_agent: &str,
@@ -274,43 +275,50 @@ async fn web_identity(
 ) -> Response {
     let version = params.get("Version").unwrap_or(Api::Sts.version());
     if version != Api::Sts.version() {
-        let error = ApiError::invalid_action(sts::WEB_IDENTITY.name, version);
+        let error = ApiError::invalid_action(action.name, version);
         return error_response(Api::Sts, &error, id);
     }
-    let input = match sts::web_identity_input(params) {
-        Ok(input) => input,
+    let answer = if action.name == sts::SAML.name {
+        match sts::saml_input(params) {
+            Ok(input) => Ok(state
+                .service
+                .assume_role_with_saml(facts, &input)
+                .await
+                .map(|session| sts::saml_xml(&session))),
+            Err(error) => Err(error),
+        }
+    } else {
+        match sts::web_identity_input(params) {
+            Ok(input) => Ok(state
+                .service
+                .assume_role_with_web_identity(facts, &input)
+                .await
+                .map(|session| sts::web_identity_xml(&session))),
+            Err(error) => Err(error),
+        }
+    };
+    match answer {
         Err(error) => {
             let entry = AuditEntry {
                 at: state.service.clock().now(),
                 actor: "anonymous".into(),
-                action: sts::WEB_IDENTITY.catalogue,
+                action: action.catalogue,
                 target: String::new(),
                 source_ip: facts.ip_text(),
                 outcome: Outcome::Failure,
                 detail: format!("api; error {}; {user_agent}", error.code),
             };
             if let Err(e) = state.service.audit_later(entry).await {
-                tracing::warn!("audit of a refused web identity request: {e}");
+                tracing::warn!("audit of a refused {} request: {e}", action.name);
             }
-            return error_response(Api::Sts, &error, id);
+            error_response(Api::Sts, &error, id)
         }
-    };
-    match state
-        .service
-        .assume_role_with_web_identity(facts, &input)
-        .await
-    {
-        Ok(session) => xml_response(
+        Ok(Ok(body)) => xml_response(
             StatusCode::OK,
-            xml::response(
-                Api::Sts,
-                sts::WEB_IDENTITY.name,
-                Some(sts::web_identity_xml(&session)),
-                id,
-            ),
+            xml::response(Api::Sts, action.name, Some(body), id),
             id,
         ),
-        Err(error) => {
+        Ok(Err(error)) => {
             let error = match error {
                 // AWS's text, which says neither whether the role exists nor why.
                 service::ServiceError::Refused(message) => {

@@ -37,23 +37,26 @@ pub const ACTIONS: &[Action] = &[
     },
 ];
 
-/// The one STS action that comes unsigned: the token is the proof.
+/// The STS actions that come unsigned: the token or the SAML response is the proof.
 pub const WEB_IDENTITY: Action = Action {
     name: "AssumeRoleWithWebIdentity",
     catalogue: "sts:AssumeRoleWithWebIdentity",
     audited: true,
 };
+pub const SAML: Action = Action {
+    name: "AssumeRoleWithSAML",
+    catalogue: "sts:AssumeRoleWithSAML",
+    audited: true,
+};
+
+/// The unsigned action `name`, if it is one.
+pub fn unsigned(name: &str) -> Option<&'static Action> {
+    [&WEB_IDENTITY, &SAML].into_iter().find(|a| a.name == name)
+}
 
 /// `RoleArn` (20 to 2048 characters) and `RoleSessionName`, as every AssumeRole* takes.
 fn role_and_session(params: &Params) -> Result<(&str, &str), ApiError> {
-    let role_arn = params.required("RoleArn", "roleArn")?;
-    if !(20..=2048).contains(&role_arn.chars().count()) {
-        return Err(ApiError::validation(
-            Some(role_arn),
-            "roleArn",
-            "Member must have length greater than or equal to 20",
-        ));
-    }
+    let role_arn = arn_param(params, "RoleArn", "roleArn")?;
     let session_name = params.required("RoleSessionName", "roleSessionName")?;
     pattern(session_name, "roleSessionName", 2, 64, "")?;
     Ok((role_arn, session_name))
@@ -90,6 +93,71 @@ pub fn web_identity_input(
         session_policy: session_policy(params)?,
         session_policy_arns: session_policy_arns(params),
     })
+}
+
+/// A `RoleArn` or `PrincipalArn`: 20 to 2048 characters.
+fn arn_param<'a>(params: &'a Params, name: &str, member: &str) -> Result<&'a str, ApiError> {
+    let arn = params.required(name, member)?;
+    if !(20..=2048).contains(&arn.chars().count()) {
+        return Err(ApiError::validation(
+            Some(arn),
+            member,
+            "Member must have length greater than or equal to 20",
+        ));
+    }
+    Ok(arn)
+}
+
+/// `AssumeRoleWithSAML`'s parameters, with AWS's validation texts.
+pub fn saml_input(params: &Params) -> Result<service::saml::SamlInput, ApiError> {
+    let role_arn = arn_param(params, "RoleArn", "roleArn")?;
+    let principal_arn = arn_param(params, "PrincipalArn", "principalArn")?;
+    let assertion = params.required("SAMLAssertion", "sAMLAssertion")?;
+    let length = assertion.chars().count();
+    if length < identity::saml::MIN_ASSERTION_CHARS {
+        return Err(ApiError::validation(
+            None,
+            "sAMLAssertion",
+            "Member must have length greater than or equal to 4",
+        ));
+    }
+    if length > identity::saml::MAX_ASSERTION_CHARS {
+        return Err(ApiError::validation(
+            None,
+            "sAMLAssertion",
+            "Member must have length less than or equal to 100000",
+        ));
+    }
+    Ok(service::saml::SamlInput {
+        role_arn: role_arn.to_string(),
+        principal_arn: principal_arn.to_string(),
+        assertion: assertion.to_string(),
+        duration_seconds: duration(params, 43_200)?,
+        session_policy: session_policy(params)?,
+        session_policy_arns: session_policy_arns(params),
+    })
+}
+
+/// AWS's answer to a SAML session.
+pub fn saml_xml(session: &service::saml::SamlSession) -> Xml {
+    let mut x = Xml::new();
+    credentials_xml(&mut x, &session.role.credentials);
+    x.element("AssumedRoleUser", |x| {
+        x.text("AssumedRoleId", &session.role.assumed_role_id)
+            .text("Arn", &session.role.arn);
+    });
+    if let Some(percent) = session.role.packed_policy_percent {
+        x.text("PackedPolicySize", &percent.to_string());
+    }
+    x.text("Subject", &session.subject)
+        .text("SubjectType", &session.subject_type)
+        .text("Issuer", &session.issuer)
+        .text("Audience", &session.audience)
+        .text("NameQualifier", &session.name_qualifier);
+    if let Some(source) = &session.role.source_identity {
+        x.text("SourceIdentity", source);
+    }
+    x
 }
 
 /// AWS's answer to a web identity session.
