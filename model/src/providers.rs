@@ -1,4 +1,4 @@
-//! OpenID Connect providers as the console lists them.
+//! Identity providers (OpenID Connect and SAML) as the console lists them.
 
 use serde::{Deserialize, Serialize};
 
@@ -14,10 +14,24 @@ pub struct ProviderRow {
     pub created: String,
 }
 
-/// The identity providers page: the providers, and the changes the caller may not make.
+/// A SAML 2.0 identity provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SamlProviderRow {
+    pub arn: String,
+    pub name: String,
+    /// The metadata's entity id: the issuer its responses must name.
+    pub entity_id: String,
+    /// When the metadata says it expires, if it does.
+    pub valid_until: Option<String>,
+    pub created: String,
+}
+
+/// The identity providers page: the providers, and the changes the caller may not
+/// make. SAML providers are listed only when `iam:ListSAMLProviders` is allowed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProvidersView {
     pub providers: Vec<ProviderRow>,
+    pub saml: Vec<SamlProviderRow>,
     pub refusals: Refusals,
 }
 

@@ -1,4 +1,4 @@
-//! OpenID Connect providers: the identity providers page's server functions.
+//! OpenID Connect and SAML providers: the identity providers page's server functions.
 
 use leptos::prelude::*;
 
@@ -67,6 +67,40 @@ pub async fn remove_audience(arn: String, audience: String) -> Result<(), AppErr
     state()?
         .service
         .remove_oidc_client_id(&caller, &arn, &audience)
+        .await
+        .map_err(respond)
+}
+
+#[server]
+pub async fn create_saml_provider(name: String, metadata: String) -> Result<(), AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?
+        .service
+        .create_saml_provider(&caller, &name, &metadata, &[])
+        .await
+        .map(|_| ())
+        .map_err(respond)
+}
+
+#[server]
+pub async fn update_saml_provider(arn: String, metadata: String) -> Result<(), AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?
+        .service
+        .update_saml_provider(&caller, &arn, &metadata)
+        .await
+        .map_err(respond)
+}
+
+#[server]
+pub async fn delete_saml_provider(arn: String) -> Result<(), AppError> {
+    use crate::ssr::{caller, respond, state};
+    let caller = caller().await?;
+    state()?
+        .service
+        .delete_saml_provider(&caller, &arn)
         .await
         .map_err(respond)
 }
