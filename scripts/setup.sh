@@ -53,6 +53,9 @@ if $for_tests; then
   command -v node >/dev/null || apt_install nodejs npm
   # The SMTP-over-TLS test makes its certificates with the openssl command.
   command -v openssl >/dev/null || apt_install openssl
+  # The SAML tests have their responses signed by xmlsec1 (libxmlsec, the reference
+  # XML signature implementation), not by the code under test.
+  command -v xmlsec1 >/dev/null || apt_install xmlsec1
   # The real AWS clients the API tests drive (aws CLI, boto3), in a virtualenv kept
   # outside the clone so CI's fresh clone reuses it.
   venv="${PORTCULLIS_VENV:-$HOME/.cache/portcullis/venv}"

@@ -182,6 +182,85 @@ def paths_versions_and_web_identity(iam, account):
     assert json.loads(out.stdout)["AssumedRoleUser"]["Arn"].endswith(":assumed-role/api-ci/cli"), out
 
 
+def saml_federation(iam, account):
+    """A SAML 2.0 identity provider as boto3 and the aws CLI meet it: its metadata
+    registered, a response signed by xmlsec1 with the provider's key, traded
+    unsigned for a role session; a tampered one refused with AWS's text."""
+    import base64, datetime, tempfile, uuid
+    folder = tempfile.mkdtemp()
+    key, cert = os.path.join(folder, "idp.pem"), os.path.join(folder, "idp-cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "30", "-subj", "/CN=idp.example.org"],
+                   check=True, capture_output=True)
+    body = "".join(l for l in open(cert).read().splitlines() if not l.startswith("-----"))
+    entity = "https://idp.example.org/saml"
+    metadata = (f'<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{entity}">'
+                '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+                '<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">'
+                f'<ds:X509Data><ds:X509Certificate>{body}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>'
+                '</md:KeyDescriptor></md:IDPSSODescriptor></md:EntityDescriptor>')
+    provider = iam.create_saml_provider(Name="api-corp", SAMLMetadataDocument=metadata)["SAMLProviderArn"]
+    assert provider == f"arn:aws:iam::{account}:saml-provider/api-corp", provider
+    assert iam.get_saml_provider(SAMLProviderArn=provider)["SAMLMetadataDocument"] == metadata
+    assert provider in [p["Arn"] for p in iam.list_saml_providers()["SAMLProviderList"]]
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": provider}, "Action": "sts:AssumeRoleWithSAML",
+        "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}}]}
+    role = iam.create_role(RoleName="api-saml", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+
+    def response(subject="carol@example.org"):
+        now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        at = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")
+        issued, until = at(now), at(now + datetime.timedelta(minutes=5))
+        aid = "_" + uuid.uuid4().hex
+        template = f"""<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r{aid}" Version="2.0" IssueInstant="{issued}">
+<saml:Issuer>{entity}</saml:Issuer>
+<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>
+<saml:Assertion ID="{aid}" Version="2.0" IssueInstant="{issued}"><saml:Issuer>{entity}</saml:Issuer>
+<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#{aid}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/></ds:Signature>
+<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient">{subject}</saml:NameID>
+<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="{until}" Recipient="https://signin.aws.amazon.com/saml"/></saml:SubjectConfirmation></saml:Subject>
+<saml:Conditions NotBefore="{issued}" NotOnOrAfter="{until}"><saml:AudienceRestriction><saml:Audience>https://signin.aws.amazon.com/saml</saml:Audience></saml:AudienceRestriction></saml:Conditions>
+<saml:AttributeStatement>
+<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role"><saml:AttributeValue>{provider},{role["Arn"]}</saml:AttributeValue></saml:Attribute>
+<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName"><saml:AttributeValue>carol</saml:AttributeValue></saml:Attribute>
+</saml:AttributeStatement></saml:Assertion></samlp:Response>"""
+        path = os.path.join(folder, f"{aid}.xml")
+        with open(path, "w") as f:
+            f.write(template)
+        signed = subprocess.run(["xmlsec1", "--sign", "--privkey-pem", f"{key},{cert}",
+                                 "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion", path],
+                                check=True, capture_output=True).stdout
+        return signed
+
+    anonymous = boto3.client("sts", endpoint_url=URL, region_name="us-east-1", config=NO_RETRIES,
+                             aws_access_key_id="unused", aws_secret_access_key="unused")
+    answer = anonymous.assume_role_with_saml(RoleArn=role["Arn"], PrincipalArn=provider,
+                                             SAMLAssertion=base64.b64encode(response()).decode())
+    assert answer["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{account}:assumed-role/api-saml/carol", answer
+    assert answer["Subject"] == "carol@example.org" and answer["SubjectType"] == "transient", answer
+    assert answer["Issuer"] == entity and answer["Audience"] == "https://signin.aws.amazon.com/saml", answer
+    creds = answer["Credentials"]
+    session = boto3.client("sts", endpoint_url=URL, region_name="us-east-1", config=NO_RETRIES,
+                           aws_access_key_id=creds["AccessKeyId"],
+                           aws_secret_access_key=creds["SecretAccessKey"],
+                           aws_session_token=creds["SessionToken"])
+    assert session.get_caller_identity()["Arn"].endswith(":assumed-role/api-saml/carol")
+    tampered = response().replace(b"carol@example.org", b"admin@example.org")
+    expect_error("InvalidIdentityToken", anonymous.assume_role_with_saml, RoleArn=role["Arn"],
+                 PrincipalArn=provider, SAMLAssertion=base64.b64encode(tampered).decode(),
+                 message="Response signature invalid")
+    out = subprocess.run([AWS_CLI, "--endpoint-url", URL, "--output", "json", "sts",
+                          "assume-role-with-saml", "--role-arn", role["Arn"], "--principal-arn", provider,
+                          "--saml-assertion", base64.b64encode(response()).decode()],
+                         env=dict(os.environ, AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null",
+                                  AWS_SHARED_CREDENTIALS_FILE="/dev/null"),
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out
+    assert json.loads(out.stdout)["AssumedRoleUser"]["Arn"].endswith(":assumed-role/api-saml/carol"), out
+    iam.delete_saml_provider(SAMLProviderArn=provider)
+
+
 def main():
     iam = client("iam", ROOT_KEY, ROOT_SECRET)
     sts = client("sts", ROOT_KEY, ROOT_SECRET)
@@ -534,6 +613,7 @@ def main():
     out = cli("iam", "create-user", "--user-name", "api-cli")
     assert out.returncode == 0 and json.loads(out.stdout)["User"]["UserName"] == "api-cli", out
     paths_versions_and_web_identity(iam, account)
+    saml_federation(iam, account)
     print("API checks passed: boto3 and the aws CLI")
 
 

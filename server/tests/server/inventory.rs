@@ -63,6 +63,7 @@ fn every_field() -> Vec<(&'static str, &'static str)> {
         ("audiences", "sts.amazonaws.com"),
         ("audience", "sts.amazonaws.com"),
         ("thumbprints", ""),
+        ("metadata", "<EntityDescriptor/>"),
         (
             "arn",
             "arn:aws:iam::123456789012:oidc-provider/issuer.example",

@@ -21,6 +21,7 @@ use store::Store;
 
 mod api;
 mod api_entities;
+mod api_saml;
 mod api_web_identity;
 mod holes;
 mod inventory;
