@@ -437,3 +437,80 @@ pub fn verify_enveloped(element: Node, keys: &[RsaPublicKey]) -> Result<(), Sign
         Err(SignatureError::BadSignature)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canonical(xml: &str, name: &str, inclusive: &[Option<&str>]) -> String {
+        let document = roxmltree::Document::parse(xml).unwrap();
+        let apex = document
+            .descendants()
+            .find(|n| n.is_element() && n.tag_name().name() == name)
+            .unwrap();
+        Canonicalization {
+            with_comments: false,
+            inclusive: inclusive.iter().map(|p| p.map(str::to_string)).collect(),
+        }
+        .apply(apex, None)
+    }
+
+    #[test]
+    fn the_specifications_example_renders_only_namespaces_in_use() {
+        // Exclusive XML Canonicalization 1.0, section 2.2: the same subtree in two
+        // documents canonicalises the same, without the unused n0 and n3 above it.
+        let first = r#"<n0:local xmlns:n0="foo:bar" xmlns:n3="ftp://example.org"><n1:elem2 xmlns:n1="http://example.net" xml:lang="en">
+    <n3:stuff xmlns:n3="ftp://example.org"/>
+  </n1:elem2></n0:local>"#;
+        let second = r#"<n2:pdu xmlns:n1="http://example.com" xmlns:n2="http://foo.example" xml:lang="fr" xml:space="retain"><n1:elem2 xmlns:n1="http://example.net" xml:lang="en">
+    <n3:stuff xmlns:n3="ftp://example.org"/>
+  </n1:elem2></n2:pdu>"#;
+        let expected = "<n1:elem2 xmlns:n1=\"http://example.net\" xml:lang=\"en\">\n    <n3:stuff xmlns:n3=\"ftp://example.org\"></n3:stuff>\n  </n1:elem2>";
+        assert_eq!(canonical(first, "elem2", &[]), expected);
+        assert_eq!(canonical(second, "elem2", &[]), expected);
+        // Listed as inclusive, an unused prefix in scope is rendered at the apex.
+        assert_eq!(
+            canonical(first, "elem2", &[Some("n3")]),
+            expected
+                .replace(
+                    "<n1:elem2 xmlns:n1=\"http://example.net\"",
+                    "<n1:elem2 xmlns:n1=\"http://example.net\" xmlns:n3=\"ftp://example.org\""
+                )
+                .replace("<n3:stuff xmlns:n3=\"ftp://example.org\">", "<n3:stuff>")
+        );
+    }
+
+    #[test]
+    fn default_namespaces_attributes_and_text_follow_the_rules() {
+        let xml = r#"<a xmlns="urn:a"><b xmlns=""><c/></b></a>"#;
+        assert_eq!(
+            canonical(xml, "a", &[]),
+            r#"<a xmlns="urn:a"><b xmlns=""><c></c></b></a>"#
+        );
+        assert_eq!(canonical(xml, "b", &[]), "<b><c></c></b>");
+        let attributes = "<e xmlns:z=\"urn:z\" xmlns:a=\"urn:a\" b=\"2\" a:y=\"1\" z:x=\"&quot;&#9;\" c=\"&lt;&gt;\"/>";
+        assert_eq!(
+            canonical(attributes, "e", &[]),
+            "<e xmlns:a=\"urn:a\" xmlns:z=\"urn:z\" b=\"2\" c=\"&lt;>\" a:y=\"1\" z:x=\"&quot;&#x9;\"></e>"
+        );
+        let text = "<t>a &amp; b &lt; c &gt; d&#13;<![CDATA[<x>]]><!-- gone --><?keep this?></t>";
+        assert_eq!(
+            canonical(text, "t", &[]),
+            "<t>a &amp; b &lt; c &gt; d&#xD;&lt;x&gt;<?keep this?></t>"
+        );
+    }
+
+    #[test]
+    fn only_the_accepted_algorithms_pass() {
+        for (uri, ok) in [
+            ("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", true),
+            ("http://www.w3.org/2001/04/xmldsig-more#rsa-sha512", true),
+            ("http://www.w3.org/2000/09/xmldsig#rsa-sha1", false),
+            ("http://www.w3.org/2000/09/xmldsig#hmac-sha1", false),
+        ] {
+            assert_eq!(Hash::of_signature(uri).is_ok(), ok, "{uri}");
+        }
+        assert!(Hash::of_digest("http://www.w3.org/2000/09/xmldsig#sha1").is_err());
+        assert!(Hash::of_digest("http://www.w3.org/2001/04/xmlenc#sha256").is_ok());
+    }
+}
