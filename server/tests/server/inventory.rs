@@ -42,6 +42,18 @@ fn about_oneself() -> Vec<&'static str> {
     ]
 }
 
+/// A SAML provider's metadata that passes every check but authorization.
+fn saml_metadata() -> &'static str {
+    let body: String = include_str!("keys/server-cert.pem")
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let document = format!(
+        r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>{body}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor></md:IDPSSODescriptor></md:EntityDescriptor>"#
+    );
+    Box::leak(document.into_boxed_str())
+}
+
 /// One form that every server function can read: each takes the fields it needs
 /// and ignores the rest.
 fn every_field() -> Vec<(&'static str, &'static str)> {
@@ -63,7 +75,7 @@ fn every_field() -> Vec<(&'static str, &'static str)> {
         ("audiences", "sts.amazonaws.com"),
         ("audience", "sts.amazonaws.com"),
         ("thumbprints", ""),
-        ("metadata", "<EntityDescriptor/>"),
+        ("metadata", saml_metadata()),
         (
             "arn",
             "arn:aws:iam::123456789012:oidc-provider/issuer.example",
