@@ -36,6 +36,9 @@ const SKEW_SECONDS: i64 = 300;
 const REDEEM_SECONDS: i64 = 300;
 /// A document larger than any SAML response needs to be is refused before it grows.
 const MAX_NODES: u32 = 20_000;
+/// Nor may it nest deeper than any SAML response does: canonicalisation walks the
+/// tree recursively, and a thread's stack is not the place to meet a crafted depth.
+const MAX_DEPTH: usize = 64;
 
 const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
@@ -87,7 +90,7 @@ fn malformed(detail: impl Into<String>) -> SamlError {
 }
 
 fn parse(text: &str) -> Result<Document<'_>, String> {
-    Document::parse_with_options(
+    let document = Document::parse_with_options(
         text,
         ParsingOptions {
             allow_dtd: false,
@@ -95,7 +98,11 @@ fn parse(text: &str) -> Result<Document<'_>, String> {
             ..ParsingOptions::default()
         },
     )
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string())?;
+    if xmldsig::depth(&document) > MAX_DEPTH {
+        return Err(format!("elements are nested more than {MAX_DEPTH} deep"));
+    }
+    Ok(document)
 }
 
 /// What AWS keeps of a provider's metadata document.

@@ -112,6 +112,24 @@ pub fn text_of(node: Node) -> String {
         .collect()
 }
 
+/// How deeply the document's elements nest, found without recursion.
+pub fn depth(document: &roxmltree::Document) -> usize {
+    let mut depths = vec![0usize; document.descendants().count()];
+    let mut deepest = 0;
+    for node in document.descendants() {
+        let parent = node
+            .parent()
+            .and_then(|p| depths.get(p.id().get_usize()).copied())
+            .unwrap_or(0);
+        let here = parent + 1;
+        if let Some(slot) = depths.get_mut(node.id().get_usize()) {
+            *slot = here;
+        }
+        deepest = deepest.max(here);
+    }
+    deepest
+}
+
 /// The qualified name of an element as written (`saml:Assertion`): roxmltree
 /// resolves names to namespaces, but canonical XML keeps the document's prefixes.
 fn element_qname<'i>(node: Node<'_, 'i>) -> &'i str {

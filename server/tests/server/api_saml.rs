@@ -862,3 +862,48 @@ async fn signed_saml_responses_assume_a_role_and_forged_ones_do_not() {
         "Specified provider doesn't exist.",
     );
 }
+
+#[tokio::test]
+async fn a_deeply_nested_response_is_refused_without_harm() {
+    let app = api_app().await;
+    let account = app.store.account_id().await.unwrap().unwrap();
+    let created = call_owned(
+        &app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        &[
+            pair("Action", "CreateSAMLProvider"),
+            pair("Name", "Corp"),
+            pair("SAMLMetadataDocument", &metadata(ENTITY, &[ISSUER_CERT])),
+        ],
+    )
+    .await;
+    assert_eq!(created.0, 200, "{}", created.1);
+    // Within the size limits, nested far deeper than a thread's stack would survive
+    // a recursive walk, under a signature the verifier would canonicalise.
+    let depth = 9_000;
+    let nested = format!(
+        r##"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_r"><ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#_r"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>AA==</ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue>AA==</ds:SignatureValue></ds:Signature>{}{}</samlp:Response>"##,
+        "<a>".repeat(depth),
+        "</a>".repeat(depth)
+    );
+    let answer = assume(
+        &app,
+        &format!("arn:aws:iam::{account}:role/Any"),
+        &format!("arn:aws:iam::{account}:saml-provider/Corp"),
+        &STANDARD.encode(nested),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        field(&answer.1, "Code"),
+        "InvalidIdentityToken",
+        "{}",
+        answer.1
+    );
+    assert!(
+        field(&answer.1, "Message").contains("nested more than 64 deep"),
+        "{}",
+        answer.1
+    );
+}
