@@ -1,13 +1,14 @@
 //! JSON Web Tokens as OpenID Connect providers sign them, checked against the keys
-//! the provider publishes (its JWKS document). Only RS256 is accepted: it is what
-//! GitHub Actions, Kubernetes, Google and most providers sign ID tokens with, and a
-//! token naming any other algorithm (`none`, `HS256` with a public key as secret)
-//! is refused outright rather than guessed at.
+//! the provider publishes (its JWKS document). Only RSA PKCS #1 v1.5 (RS256, RS384,
+//! RS512) is accepted: it is what GitHub Actions, Kubernetes, Google and most
+//! providers sign ID tokens with, and a token naming any other algorithm (`none`,
+//! `HS256` with a public key as secret) is refused outright rather than guessed at.
+//! A key whose JWK names an algorithm verifies only tokens of that algorithm.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rsa::pkcs1v15::{Signature, VerifyingKey};
-use rsa::sha2::Sha256;
+use rsa::sha2::{Sha256, Sha384, Sha512};
 use rsa::signature::Verifier;
 use rsa::{BigUint, RsaPublicKey};
 use serde_json::Value;
@@ -19,7 +20,7 @@ pub const MAX_TOKEN_CHARS: usize = 20_000;
 pub enum JwtError {
     #[error("The ID Token provided is not a valid JWT: {0}.")]
     Malformed(&'static str),
-    #[error("The token is signed with {0}; only RS256 tokens are accepted.")]
+    #[error("The token is signed with {0}; only RS256, RS384 and RS512 tokens are accepted.")]
     Algorithm(String),
     #[error("The token's key id is not among the provider's published keys.")]
     UnknownKey,
@@ -30,6 +31,8 @@ pub enum JwtError {
 /// A token read but not yet trusted: its claims say which provider to ask for keys.
 #[derive(Debug, Clone)]
 pub struct UnverifiedToken {
+    /// `RS256`, `RS384` or `RS512`.
+    algorithm: &'static str,
     signed: String,
     signature: Vec<u8>,
     key_id: Option<String>,
@@ -73,11 +76,13 @@ pub fn read(token: &str) -> Result<UnverifiedToken, JwtError> {
         return Err(JwtError::Malformed("it does not have three parts"));
     };
     let head = object(&part(header)?)?;
-    match head.get("alg").and_then(Value::as_str) {
-        Some("RS256") => {}
+    let algorithm = match head.get("alg").and_then(Value::as_str) {
+        Some("RS256") => "RS256",
+        Some("RS384") => "RS384",
+        Some("RS512") => "RS512",
         Some(other) => return Err(JwtError::Algorithm(other.to_string())),
         None => return Err(JwtError::Malformed("its header names no algorithm")),
-    }
+    };
     let all = object(&part(payload)?)?;
     let text = |name: &str| all.get(name).and_then(Value::as_str).map(str::to_string);
     let number = |name: &str| all.get(name).and_then(Value::as_f64).map(|n| n as i64);
@@ -100,6 +105,7 @@ pub fn read(token: &str) -> Result<UnverifiedToken, JwtError> {
     };
     let signed_len = header.len() + 1 + payload.len();
     Ok(UnverifiedToken {
+        algorithm,
         signed: token.get(..signed_len).unwrap_or_default().to_string(),
         signature: part(signature)?,
         key_id: head.get("kid").and_then(Value::as_str).map(str::to_string),
@@ -107,8 +113,9 @@ pub fn read(token: &str) -> Result<UnverifiedToken, JwtError> {
     })
 }
 
-/// An RSA key from a JWK (`kty` RSA, `n`, `e`), if it is one meant for signatures.
-fn rsa_key(jwk: &Value) -> Option<RsaPublicKey> {
+/// An RSA key from a JWK (`kty` RSA, `n`, `e`), if it is one meant for signatures
+/// with `algorithm`.
+fn rsa_key(jwk: &Value, algorithm: &str) -> Option<RsaPublicKey> {
     if jwk.get("kty").and_then(Value::as_str) != Some("RSA") {
         return None;
     }
@@ -122,7 +129,7 @@ fn rsa_key(jwk: &Value) -> Option<RsaPublicKey> {
     if jwk
         .get("alg")
         .and_then(Value::as_str)
-        .is_some_and(|a| a != "RS256")
+        .is_some_and(|a| a != algorithm)
     {
         return None;
     }
@@ -150,17 +157,24 @@ impl UnverifiedToken {
                 Some(id) => k.get("kid").and_then(Value::as_str) == Some(id),
                 None => true,
             })
-            .filter_map(rsa_key)
+            .filter_map(|k| rsa_key(k, self.algorithm))
             .collect();
         if candidates.is_empty() {
             return Err(JwtError::UnknownKey);
         }
         let signature =
             Signature::try_from(self.signature.as_slice()).map_err(|_| JwtError::BadSignature)?;
-        let good = candidates.into_iter().any(|key| {
-            VerifyingKey::<Sha256>::new(key)
-                .verify(self.signed.as_bytes(), &signature)
-                .is_ok()
+        let signed = self.signed.as_bytes();
+        let good = candidates.into_iter().any(|key| match self.algorithm {
+            "RS384" => VerifyingKey::<Sha384>::new(key)
+                .verify(signed, &signature)
+                .is_ok(),
+            "RS512" => VerifyingKey::<Sha512>::new(key)
+                .verify(signed, &signature)
+                .is_ok(),
+            _ => VerifyingKey::<Sha256>::new(key)
+                .verify(signed, &signature)
+                .is_ok(),
         });
         if good {
             Ok(())
@@ -204,6 +218,55 @@ mod tests {
         assert_eq!(token.key_id(), Some("k1"));
         assert_eq!(
             token.verify(&serde_json::json!({"keys": []})),
+            Err(JwtError::UnknownKey)
+        );
+    }
+
+    #[test]
+    fn rs384_and_rs512_verify_with_the_right_key_and_only_as_named() {
+        use rsa::pkcs1v15::SigningKey;
+        use rsa::pkcs8::DecodePrivateKey;
+        use rsa::signature::{SignatureEncoding, Signer};
+        use rsa::traits::PublicKeyParts;
+        let key = rsa::RsaPrivateKey::from_pkcs8_pem(include_str!(
+            "../../server/tests/server/keys/issuer.pem"
+        ))
+        .unwrap();
+        let public = key.to_public_key();
+        let jwk = |alg: Option<&str>| {
+            let mut jwk = serde_json::json!({
+                "kty": "RSA", "kid": "k1",
+                "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()),
+                "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()),
+            });
+            if let Some(alg) = alg {
+                jwk["alg"] = Value::String(alg.into());
+            }
+            serde_json::json!({ "keys": [jwk] })
+        };
+        let payload = b64(&serde_json::json!({"iss":"https://x","sub":"s","aud":"a","exp":5}));
+        let token = |alg: &str, sign: &dyn Fn(&[u8]) -> Vec<u8>| {
+            let signed = format!(
+                "{}.{payload}",
+                b64(&serde_json::json!({"alg": alg, "kid": "k1"}))
+            );
+            let signature = URL_SAFE_NO_PAD.encode(sign(signed.as_bytes()));
+            read(&format!("{signed}.{signature}")).unwrap()
+        };
+        let sha384 = |m: &[u8]| SigningKey::<Sha384>::new(key.clone()).sign(m).to_vec();
+        let sha512 = |m: &[u8]| SigningKey::<Sha512>::new(key.clone()).sign(m).to_vec();
+        let sha256 = |m: &[u8]| SigningKey::<Sha256>::new(key.clone()).sign(m).to_vec();
+        assert_eq!(token("RS384", &sha384).verify(&jwk(None)), Ok(()));
+        assert_eq!(token("RS512", &sha512).verify(&jwk(Some("RS512"))), Ok(()));
+        assert_eq!(token("RS256", &sha256).verify(&jwk(Some("RS256"))), Ok(()));
+        // A header naming one hash over a signature made with another fails; a key
+        // published for RS256 does not verify an RS512 token.
+        assert_eq!(
+            token("RS512", &sha256).verify(&jwk(None)),
+            Err(JwtError::BadSignature)
+        );
+        assert_eq!(
+            token("RS512", &sha512).verify(&jwk(Some("RS256"))),
             Err(JwtError::UnknownKey)
         );
     }

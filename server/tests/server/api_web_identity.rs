@@ -397,7 +397,7 @@ async fn tokens_from_a_registered_provider_assume_a_role_and_forged_ones_do_not(
         &assume(&app, &role_arn, &unsigned).await,
         400,
         "InvalidIdentityToken",
-        "The token is signed with none; only RS256 tokens are accepted.",
+        "The token is signed with none; only RS256, RS384 and RS512 tokens are accepted.",
     );
     let unknown_kid = token(
         &attacker,
