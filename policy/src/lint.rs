@@ -343,16 +343,23 @@ impl Linter<'_> {
             if vendor.eq_ignore_ascii_case("aws") || crate::catalog::is_global_key(key) {
                 continue;
             }
+            // Federation keys are named after the token, not a service: `saml:sub`
+            // (listed for sts:AssumeRoleWithSAML) and an OpenID Connect provider's
+            // `HOST:sub`, whose host has a dot no service prefix has.
+            let federated =
+                vendor.contains('.') || known.iter().any(|(s, a)| key_applies(s, a, key));
             if catalog().service(vendor).is_none() {
-                self.add(
-                    Severity::Warning,
-                    "UNKNOWN_CONDITION_KEY",
-                    format!(
-                        "`{key}` belongs to no known service; it is never present in a request."
-                    ),
-                    &condition.key.pointer,
-                    condition.key.span,
-                );
+                if !federated {
+                    self.add(
+                        Severity::Warning,
+                        "UNKNOWN_CONDITION_KEY",
+                        format!(
+                            "`{key}` belongs to no known service; it is never present in a request."
+                        ),
+                        &condition.key.pointer,
+                        condition.key.span,
+                    );
+                }
                 continue;
             }
             if all_known && !known.is_empty() && !known.iter().any(|(s, a)| key_applies(s, a, key))

@@ -26,6 +26,23 @@ fn budget_keys_apply_to_every_action() {
 }
 
 #[test]
+fn federation_keys_in_trust_policies_are_known() {
+    let saml = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:saml-provider/Corp"},
+      "Action":"sts:AssumeRoleWithSAML","Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml","saml:sub_type":"persistent"}}}]}"#;
+    assert_eq!(codes(saml, PolicyKind::Trust), vec![]);
+    let oidc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+      "Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/*"}}}]}"#;
+    assert_eq!(codes(oidc, PolicyKind::Trust), vec![]);
+    // Not a federation key, and no service's.
+    has(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sam:aud":"x"}}}]}"#,
+        PolicyKind::Trust,
+        "UNKNOWN_CONDITION_KEY",
+        "/Statement/0/Condition/StringEquals/sam:aud",
+    );
+}
+
+#[test]
 fn clean_policy_has_no_findings() {
     let text = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],
       "Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":{"StringLike":{"s3:prefix":"home/*"},"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}"#;
