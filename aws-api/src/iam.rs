@@ -130,6 +130,9 @@ pub const ACTIONS: &[Action] = actions![
     "ResyncMFADevice" => true,
     "ListVirtualMFADevices" => false,
     "DeleteVirtualMFADevice" => true,
+    "TagMFADevice" => true,
+    "UntagMFADevice" => true,
+    "ListMFADeviceTags" => false,
     "CreateAccessKey" => true,
     "ListAccessKeys" => false,
     "UpdateAccessKey" => true,
@@ -507,6 +510,8 @@ fn tag_subject(
         ))
     } else if action.contains("OpenIDConnectProvider") {
         Ok((store::Tagged::OidcProvider, oidc_arn(params)?.to_string()))
+    } else if action.contains("MFADevice") {
+        Ok((store::Tagged::MfaDevice, serial_number(params)?.to_string()))
     } else if action.contains("SAMLProvider") {
         Ok((store::Tagged::SamlProvider, saml_arn(params)?.to_string()))
     } else if action.contains("InstanceProfile") {
@@ -1831,6 +1836,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
         | "TagInstanceProfile"
         | "TagOpenIDConnectProvider"
         | "TagSAMLProvider"
+        | "TagMFADevice"
         | "TagServerCertificate" => {
             let (tagged, subject) = tag_subject(name, params, account)?;
             let tags = params.tags()?;
@@ -1850,6 +1856,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
         | "UntagInstanceProfile"
         | "UntagOpenIDConnectProvider"
         | "UntagSAMLProvider"
+        | "UntagMFADevice"
         | "UntagServerCertificate" => {
             let (tagged, subject) = tag_subject(name, params, account)?;
             let keys = tag_keys(params)?;
@@ -1862,6 +1869,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
         | "ListInstanceProfileTags"
         | "ListOpenIDConnectProviderTags"
         | "ListSAMLProviderTags"
+        | "ListMFADeviceTags"
         | "ListServerCertificateTags" => {
             let (tagged, subject) = tag_subject(name, params, account)?;
             let tags: Vec<(String, String)> = service
@@ -2330,14 +2338,16 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
         }
         "CreateVirtualMFADevice" => {
             let name = params.name("VirtualMFADeviceName", "virtualMFADeviceName", 226)?;
-            if params.get("Path").is_some_and(|p| p != "/") || !params.tags()?.is_empty() {
+            if params.get("Path").is_some_and(|p| p != "/") {
                 return Err(ApiError::new(
                     http::StatusCode::BAD_REQUEST,
                     "InvalidInput",
-                    "Portcullis keeps MFA devices at path / and without tags: leave Path and Tags out.",
+                    "Portcullis keeps MFA devices at path /: leave Path out.",
                 ));
             }
-            let created = service.create_virtual_mfa_device(caller, name).await?;
+            let created = service
+                .create_virtual_mfa_device(caller, name, &params.tags()?)
+                .await?;
             use base64::Engine;
             let b64 = &base64::engine::general_purpose::STANDARD;
             let mut x = Xml::new();
@@ -2348,6 +2358,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
                         &b64.encode(created.seed_base32.as_bytes()),
                     )
                     .text("QRCodePNG", &b64.encode(&created.qr_png));
+                tags_xml(x, &created.tags);
             });
             Ok(Some(x))
         }

@@ -3,10 +3,12 @@
 //! list, deactivate (the device is kept, unassigned) and delete. The console's own
 //! enrolment (`begin_mfa`/`confirm_mfa`) ends in the same user row.
 
+use std::collections::BTreeMap;
+
 use identity::secret_box::Sealed;
 use store::mfa_devices::UnassignedDevice;
 
-use crate::authz::{arn, Extra};
+use crate::authz::{arn, Extra, Permit};
 use crate::{Caller, Service, ServiceError};
 
 /// How far (in 30-second steps) a resync looks for the device's clock: ten minutes
@@ -17,6 +19,7 @@ const RESYNC_WINDOW: i64 = 20;
 #[derive(Debug, Clone)]
 pub struct CreatedDevice {
     pub serial: String,
+    pub tags: BTreeMap<String, String>,
     pub seed_base32: String,
     pub qr_png: Vec<u8>,
 }
@@ -74,17 +77,70 @@ impl Service {
             .filter(|name| check_device_name(name).is_ok())
     }
 
-    /// `iam:CreateVirtualMFADevice`: a new device, unassigned, its seed sealed.
+    /// Finds the device `serial` (assigned or not, any case) and authorizes
+    /// `action` on its serial number with its tags, or on the serial as given when
+    /// there is none, so a refusal does not tell whether it exists. Returns the
+    /// device's name (as stored) and tags.
+    pub(crate) async fn mfa_device_for(
+        &self,
+        caller: &Caller,
+        action: &'static str,
+        serial: &str,
+        extra: Extra,
+    ) -> Result<(String, BTreeMap<String, String>, Permit), ServiceError> {
+        let found = match self.device_name(caller, serial) {
+            Some(name) => {
+                let assigned = self.store.assigned_mfa_devices().await?;
+                match assigned
+                    .into_iter()
+                    .find(|d| d.name.eq_ignore_ascii_case(name))
+                {
+                    Some(device) => Some(device.name),
+                    None => self
+                        .store
+                        .unassigned_mfa_device(name)
+                        .await?
+                        .map(|device| device.name),
+                }
+            }
+            None => None,
+        };
+        let Some(name) = found else {
+            self.authorize_with(caller, action, serial, &extra).await?;
+            return Err(no_device(serial));
+        };
+        let (_, tags) = self.store.mfa_device_tags(&name).await?;
+        let permit = self
+            .authorize_with(
+                caller,
+                action,
+                &arn::mfa(&caller.account_id, &name),
+                &extra.with_resource_tags(&tags),
+            )
+            .await?;
+        Ok((name, tags, permit))
+    }
+
+    /// `iam:CreateVirtualMFADevice`: a new device, unassigned, its seed sealed (tags
+    /// need `iam:TagMFADevice`).
     pub async fn create_virtual_mfa_device(
         &self,
         caller: &Caller,
         name: &str,
+        tags: &[(String, String)],
     ) -> Result<CreatedDevice, ServiceError> {
         check_device_name(name)?;
+        model::tags::check_all(tags)?;
+        let tags: BTreeMap<String, String> = tags.iter().cloned().collect();
         let serial = arn::mfa(&caller.account_id, name);
+        let extra = Extra::new().with_request_tags(&tags);
         let permit = self
-            .authorize(caller, "iam:CreateVirtualMFADevice", &serial)
+            .authorize_with(caller, "iam:CreateVirtualMFADevice", &serial, &extra)
             .await?;
+        if !tags.is_empty() {
+            self.authorize_with(caller, "iam:TagMFADevice", &serial, &extra)
+                .await?;
+        }
         let seed = identity::totp::generate_seed();
         let sealed = self.secrets.seal(&seed).map_err(ServiceError::internal)?;
         let device = UnassignedDevice {
@@ -95,7 +151,11 @@ impl Service {
             created_at: caller.now,
         };
         self.store
-            .create_mfa_device(&device, &permit.audit(caller, "virtual MFA device created"))
+            .create_mfa_device(
+                &device,
+                &tags,
+                &permit.audit(caller, "virtual MFA device created"),
+            )
             .await
             .map_err(|e| match e {
                 store::StoreError::Duplicate { .. } => ServiceError::AlreadyExists {
@@ -107,6 +167,7 @@ impl Service {
         let url = identity::totp::otpauth_url("Portcullis", name, &seed);
         Ok(CreatedDevice {
             serial,
+            tags,
             seed_base32: identity::totp::seed_base32(&seed),
             qr_png: identity::totp::qr_png(&url).ok_or_else(|| {
                 ServiceError::internal("the QR code of a device URL could not be drawn")
@@ -271,12 +332,10 @@ impl Service {
         caller: &Caller,
         serial: &str,
     ) -> Result<(), ServiceError> {
-        let permit = self
-            .authorize(caller, "iam:DeleteVirtualMFADevice", serial)
+        let (name, _, permit) = self
+            .mfa_device_for(caller, "iam:DeleteVirtualMFADevice", serial, Extra::new())
             .await?;
-        let name = self
-            .device_name(caller, serial)
-            .ok_or_else(|| no_device(serial))?;
+        let name = name.as_str();
         let assigned = self.store.assigned_mfa_devices().await?;
         if assigned.iter().any(|d| d.name.eq_ignore_ascii_case(name)) {
             return Err(ServiceError::DeleteConflict(

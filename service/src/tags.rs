@@ -61,6 +61,11 @@ fn actions(tagged: Tagged) -> [&'static str; 3] {
             "iam:UntagSAMLProvider",
             "iam:ListSAMLProviderTags",
         ],
+        Tagged::MfaDevice => [
+            "iam:TagMFADevice",
+            "iam:UntagMFADevice",
+            "iam:ListMFADeviceTags",
+        ],
     }
 }
 
@@ -129,6 +134,14 @@ impl Service {
                 Ok(Target {
                     id: provider.id,
                     tags: provider.tags,
+                    permit,
+                })
+            }
+            Tagged::MfaDevice => {
+                let (name, tags, permit) = self.mfa_device_for(caller, action, name, extra).await?;
+                Ok(Target {
+                    id: name.to_lowercase(),
+                    tags,
                     permit,
                 })
             }

@@ -3,6 +3,8 @@
 //! user's row, where sign-in reads it), deactivated back to unassigned, deleted.
 //! Serial numbers are unique whatever their case, across assigned and unassigned.
 
+use std::collections::BTreeMap;
+
 use sqlx::Row;
 use time::OffsetDateTime;
 
@@ -51,9 +53,12 @@ async fn user_device_named(tx: &mut sqlx::PgConnection, name: &str) -> Result<bo
 
 impl Store {
     /// Stores a new unassigned device with its sealed seed.
+    /// Stores a new unassigned device with its sealed seed and the tags it is
+    /// created with (replacing any an earlier device of the name had).
     pub async fn create_mfa_device(
         &self,
         device: &UnassignedDevice,
+        tags: &BTreeMap<String, String>,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
@@ -77,7 +82,34 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::unique(e, "MFA device", &device.name))?;
+        sqlx::query(
+            "INSERT INTO mfa_device_tags (id, tags) VALUES (lower($1), $2)
+             ON CONFLICT (id) DO UPDATE SET tags = EXCLUDED.tags",
+        )
+        .bind(&device.name)
+        .bind(crate::tags::tags_value(tags))
+        .execute(&mut *tx)
+        .await?;
         commit(tx, audit).await
+    }
+
+    /// The tags of device `name` (any case), making their row if it has none, so
+    /// `change_tags` can lock it. The caller has found the device.
+    pub async fn mfa_device_tags(
+        &self,
+        name: &str,
+    ) -> Result<(String, BTreeMap<String, String>), StoreError> {
+        let id = name.to_lowercase();
+        sqlx::query("INSERT INTO mfa_device_tags (id) VALUES ($1) ON CONFLICT DO NOTHING")
+            .bind(&id)
+            .execute(self.pool())
+            .await?;
+        let tags: serde_json::Value =
+            sqlx::query_scalar("SELECT tags FROM mfa_device_tags WHERE id = $1")
+                .bind(&id)
+                .fetch_one(self.pool())
+                .await?;
+        Ok((id, crate::tags::tags_from(tags)))
     }
 
     /// Unassigned devices by name, or (with `name`) the one of that name in any case.
@@ -244,6 +276,10 @@ impl Store {
                 name: name.into(),
             });
         }
+        sqlx::query("DELETE FROM mfa_device_tags WHERE id = lower($1)")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
         commit(tx, audit).await
     }
 

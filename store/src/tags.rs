@@ -19,6 +19,7 @@ pub enum Tagged {
     OidcProvider,
     SamlProvider,
     ServerCertificate,
+    MfaDevice,
 }
 
 impl Tagged {
@@ -31,6 +32,7 @@ impl Tagged {
             Tagged::OidcProvider => "oidc_providers",
             Tagged::SamlProvider => "saml_providers",
             Tagged::ServerCertificate => "server_certificates",
+            Tagged::MfaDevice => "mfa_device_tags",
         }
     }
 
@@ -43,6 +45,7 @@ impl Tagged {
             Tagged::OidcProvider => "OpenID Connect provider",
             Tagged::SamlProvider => "SAML provider",
             Tagged::ServerCertificate => "server certificate",
+            Tagged::MfaDevice => "MFA device",
         }
     }
 }

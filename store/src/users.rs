@@ -848,10 +848,18 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         // The console names a device after its user: a device of that name left
-        // unassigned through the API is replaced, so no two share a serial number.
+        // unassigned through the API is replaced, so no two share a serial number,
+        // and the new device starts without the old one's tags.
         sqlx::query(
             "DELETE FROM virtual_mfa_devices
              WHERE lower(name) = (SELECT lower(name) FROM users WHERE id = $1)",
+        )
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM mfa_device_tags
+             WHERE id = (SELECT lower(CASE WHEN is_root THEN 'root' ELSE name END) FROM users WHERE id = $1)",
         )
         .bind(user_id)
         .execute(&mut *tx)
@@ -881,6 +889,7 @@ impl Store {
     /// new session epoch.
     pub async fn disable_mfa(&self, user_id: &str, audit: &AuditEntry) -> Result<i64, StoreError> {
         let mut tx = self.pool().begin().await?;
+        forget_device_tags(&mut tx, user_id).await?;
         let epoch = disable_mfa_in(&mut tx, user_id).await?;
         commit(tx, audit).await?;
         Ok(epoch)
@@ -902,6 +911,7 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        forget_device_tags(&mut tx, user_id).await?;
         let epoch = disable_mfa_in(&mut tx, user_id).await?;
         commit(tx, audit).await?;
         Ok(Some(epoch))
@@ -1001,6 +1011,19 @@ async fn consume_factor(
         .await?,
     };
     Ok(done.rows_affected() >= 1)
+}
+
+/// A user's device removed for good (not kept unassigned) takes its tags with it.
+async fn forget_device_tags(tx: &mut sqlx::PgConnection, user_id: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "DELETE FROM mfa_device_tags WHERE id = (
+             SELECT lower(coalesce(mfa_device_name, CASE WHEN is_root THEN 'root' ELSE name END))
+             FROM users WHERE id = $1 AND mfa_enabled)",
+    )
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 pub(crate) async fn disable_mfa_in(

@@ -2227,6 +2227,16 @@ async fn virtual_mfa_devices_are_created_enabled_resynced_deactivated_and_delete
     );
     let enabled = enable(code_at(&seed, -1), code_at(&seed, 0)).await;
     assert_eq!(enabled.0, 200, "{}", enabled.1);
+    // Tagged once enabled (the device now lives on the user's row), its tags stay
+    // with it when it is deactivated below.
+    let tagged = root(vec![
+        pair("Action", "TagMFADevice"),
+        pair("SerialNumber", &serial),
+        pair("Tags.member.1.Key", "kind"),
+        pair("Tags.member.1.Value", "phone"),
+    ])
+    .await;
+    assert_eq!(tagged.0, 200, "{}", tagged.1);
     let mine = root(vec![
         pair("Action", "ListMFADevices"),
         pair("UserName", "mo"),
@@ -2366,6 +2376,16 @@ async fn virtual_mfa_devices_are_created_enabled_resynced_deactivated_and_delete
     ])
     .await;
     assert_eq!(off.0, 200, "{}", off.1);
+    let kept = root(vec![
+        pair("Action", "ListMFADeviceTags"),
+        pair("SerialNumber", &serial),
+    ])
+    .await;
+    assert!(
+        kept.1.contains("<Key>kind</Key><Value>phone</Value>"),
+        "{}",
+        kept.1
+    );
     assert!(
         !app.store
             .user_by_name("mo")

@@ -976,3 +976,187 @@ async fn signing_certificates_are_checked_limited_to_two_and_block_user_deletion
     .await;
     assert_eq!(gone.0, 200, "{}", gone.1);
 }
+
+#[tokio::test]
+async fn mfa_device_tags_follow_the_device_and_decide_access() {
+    let app = api_app().await;
+    let account = app.store.account_id().await.unwrap().unwrap();
+    let root = |params: Vec<(String, String)>| {
+        let app = &app;
+        async move { call_owned(app, ROOT_KEY, ROOT_SECRET, &params).await }
+    };
+    let serial = format!("arn:aws:iam::{account}:mfa/ops-token");
+    let created = root(vec![
+        pair("Action", "CreateVirtualMFADevice"),
+        pair("VirtualMFADeviceName", "ops-token"),
+        pair("Tags.member.1.Key", "team"),
+        pair("Tags.member.1.Value", "security"),
+    ])
+    .await;
+    assert_eq!(created.0, 200, "{}", created.1);
+    assert!(
+        created
+            .1
+            .contains("<Tags><member><Key>team</Key><Value>security</Value></member></Tags>"),
+        "{}",
+        created.1
+    );
+    let list = |serial: String| {
+        root(vec![
+            pair("Action", "ListMFADeviceTags"),
+            pair("SerialNumber", &serial),
+        ])
+    };
+    let listed = list(serial.clone()).await;
+    assert!(
+        listed.1.contains("<Key>team</Key><Value>security</Value>"),
+        "{}",
+        listed.1
+    );
+    // The serial in another case is the same device.
+    let tagged = root(vec![
+        pair("Action", "TagMFADevice"),
+        pair(
+            "SerialNumber",
+            &format!("arn:aws:iam::{account}:mfa/OPS-TOKEN"),
+        ),
+        pair("Tags.member.1.Key", "TEAM"),
+        pair("Tags.member.1.Value", "platform"),
+    ])
+    .await;
+    assert_eq!(tagged.0, 200, "{}", tagged.1);
+    let listed = list(serial.clone()).await;
+    assert!(
+        listed.1.contains("<Key>TEAM</Key><Value>platform</Value>"),
+        "{}",
+        listed.1
+    );
+    assert!(!listed.1.contains("security"), "{}", listed.1);
+    let missing = list(format!("arn:aws:iam::{account}:mfa/nobody")).await;
+    assert_error(
+        &missing,
+        404,
+        "NoSuchEntity",
+        &format!(
+            "VirtualMFADevice with serial number arn:aws:iam::{account}:mfa/nobody doesn't exist."
+        ),
+    );
+    let too_many: Vec<(String, String)> = (0..51)
+        .flat_map(|n| {
+            [
+                pair(&format!("Tags.member.{}.Key", n + 1), &format!("k{n}")),
+                pair(&format!("Tags.member.{}.Value", n + 1), "v"),
+            ]
+        })
+        .collect();
+    let mut params = vec![
+        pair("Action", "TagMFADevice"),
+        pair("SerialNumber", &serial),
+    ];
+    params.extend(too_many);
+    let limit = root(params).await;
+    assert_ne!(limit.0, 200, "{}", limit.1);
+
+    // A policy keyed on the device's tags: the tagged device is out of reach, an
+    // untagged one is not; creating with tags needs iam:TagMFADevice.
+    root(vec![
+        pair("Action", "CreateUser"),
+        pair("UserName", "mfa-admin"),
+    ])
+    .await;
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["iam:*MFADevice*","iam:ListVirtualMFADevices"],"Resource":"*"}},{{"Effect":"Deny","Action":"iam:*","Resource":"arn:aws:iam::{account}:mfa/*","Condition":{{"StringEquals":{{"aws:ResourceTag/TEAM":"platform"}}}}}},{{"Effect":"Deny","Action":"iam:TagMFADevice","Resource":"*","Condition":{{"Null":{{"aws:ResourceTag/TEAM":"true"}},"ForAnyValue:StringEquals":{{"aws:TagKeys":"owner"}}}}}}]}}"#
+    );
+    root(vec![
+        pair("Action", "PutUserPolicy"),
+        pair("UserName", "mfa-admin"),
+        pair("PolicyName", "mfa"),
+        pair("PolicyDocument", &policy),
+    ])
+    .await;
+    let key = root(vec![
+        pair("Action", "CreateAccessKey"),
+        pair("UserName", "mfa-admin"),
+    ])
+    .await;
+    let (key_id, secret) = (
+        field(&key.1, "AccessKeyId"),
+        field(&key.1, "SecretAccessKey"),
+    );
+    let as_admin = |params: Vec<(String, String)>| {
+        let (app, key_id, secret) = (&app, key_id.clone(), secret.clone());
+        async move { call_owned(app, &key_id, &secret, &params).await }
+    };
+    let refused = as_admin(vec![
+        pair("Action", "UntagMFADevice"),
+        pair("SerialNumber", &serial),
+        pair("TagKeys.member.1", "TEAM"),
+    ])
+    .await;
+    assert_eq!(refused.0, 403, "{}", refused.1);
+    assert!(
+        field(&refused.1, "Message").contains(&serial),
+        "{}",
+        refused.1
+    );
+    let delete = as_admin(vec![
+        pair("Action", "DeleteVirtualMFADevice"),
+        pair("SerialNumber", &serial),
+    ])
+    .await;
+    assert_eq!(delete.0, 403, "{}", delete.1);
+    let plain = as_admin(vec![
+        pair("Action", "CreateVirtualMFADevice"),
+        pair("VirtualMFADeviceName", "spare"),
+    ])
+    .await;
+    assert_eq!(plain.0, 200, "{}", plain.1);
+    let owner = as_admin(vec![
+        pair("Action", "CreateVirtualMFADevice"),
+        pair("VirtualMFADeviceName", "spare2"),
+        pair("Tags.member.1.Key", "owner"),
+        pair("Tags.member.1.Value", "me"),
+    ])
+    .await;
+    assert_eq!(owner.0, 403, "{}", owner.1);
+    assert!(
+        field(&owner.1, "Message").contains("iam:TagMFADevice"),
+        "{}",
+        owner.1
+    );
+    assert!(app
+        .store
+        .unassigned_mfa_device("spare2")
+        .await
+        .unwrap()
+        .is_none());
+
+    // Deleted, the device's tags go with it: a new device of the name has none.
+    let deleted = root(vec![
+        pair("Action", "DeleteVirtualMFADevice"),
+        pair("SerialNumber", &serial),
+    ])
+    .await;
+    assert_eq!(deleted.0, 200, "{}", deleted.1);
+    let again = root(vec![
+        pair("Action", "CreateVirtualMFADevice"),
+        pair("VirtualMFADeviceName", "OPS-token"),
+    ])
+    .await;
+    assert_eq!(again.0, 200, "{}", again.1);
+    let listed = list(format!("arn:aws:iam::{account}:mfa/OPS-token")).await;
+    assert_eq!(listed.0, 200, "{}", listed.1);
+    assert!(!listed.1.contains("<member>"), "{}", listed.1);
+    let path = root(vec![
+        pair("Action", "CreateVirtualMFADevice"),
+        pair("VirtualMFADeviceName", "pathed"),
+        pair("Path", "/ops/"),
+    ])
+    .await;
+    assert_error(
+        &path,
+        400,
+        "InvalidInput",
+        "Portcullis keeps MFA devices at path /: leave Path out.",
+    );
+}
