@@ -21,9 +21,25 @@ use crate::xmldsig::{self, children, only_child, text_of, SignatureError, DSIG_N
 pub const PROTOCOL_NS: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
 pub const ASSERTION_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
 pub const METADATA_NS: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
-/// The audience AWS's sign-in requires, so identity providers set up for AWS work
-/// unchanged.
-pub const AUDIENCE: &str = "urn:amazon:webservices";
+/// The audiences AWS's sign-in accepts, so identity providers set up for AWS work
+/// unchanged: its entity id, its sign-in URL, or a regional sign-in URL.
+pub const AUDIENCES: &[&str] = &[
+    "urn:amazon:webservices",
+    "https://signin.aws.amazon.com/saml",
+];
+
+fn accepted_audience(audience: &str) -> bool {
+    AUDIENCES.contains(&audience)
+        || audience
+            .strip_prefix("https://")
+            .and_then(|rest| rest.strip_suffix(".signin.aws.amazon.com/saml"))
+            .is_some_and(|region| {
+                !region.is_empty()
+                    && region
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            })
+}
 /// AWS's bounds on `SAMLAssertion` (base64 characters).
 pub const MIN_ASSERTION_CHARS: usize = 4;
 pub const MAX_ASSERTION_CHARS: usize = 100_000;
@@ -53,7 +69,7 @@ pub enum SamlError {
     Signature(SignatureError),
     #[error("the issuer {0:?} is not the provider's entity id")]
     Issuer(String),
-    #[error("no audience restriction names {AUDIENCE}")]
+    #[error("no audience restriction names urn:amazon:webservices or AWS's sign-in URL")]
     Audience,
     #[error("the assertion expired at {0}")]
     Expired(String),
@@ -393,7 +409,7 @@ pub fn read_response(
     if restrictions.is_empty()
         || restrictions
             .iter()
-            .any(|r| !r.iter().any(|a| a == AUDIENCE))
+            .any(|r| !r.iter().any(|a| accepted_audience(a)))
     {
         return Err(SamlError::Audience);
     }
@@ -434,4 +450,31 @@ pub fn read_response(
 
 fn text_date(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audiences_are_aws_sign_in_and_nothing_like_it() {
+        for ok in [
+            "urn:amazon:webservices",
+            "https://signin.aws.amazon.com/saml",
+            "https://us-east-1.signin.aws.amazon.com/saml",
+        ] {
+            assert!(accepted_audience(ok), "{ok}");
+        }
+        for bad in [
+            "urn:amazon:webservices:evil",
+            "https://signin.aws.amazon.com/saml/",
+            "https://.signin.aws.amazon.com/saml",
+            "https://evil.example/x.signin.aws.amazon.com/saml",
+            "https://a.b.signin.aws.amazon.com/saml",
+            "http://signin.aws.amazon.com/saml",
+            "https://sp.example.com",
+        ] {
+            assert!(!accepted_audience(bad), "{bad}");
+        }
+    }
 }
