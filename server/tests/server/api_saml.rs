@@ -76,6 +76,9 @@ struct Response {
     cert: &'static str,
     digest: &'static str,
     method: &'static str,
+    /// Unprefixed elements under default namespaces, as Entra ID writes them
+    /// (`<Assertion xmlns=…>`, `<Signature xmlns=…>`), instead of `saml:`/`ds:`.
+    unprefixed: bool,
 }
 
 fn at(t: OffsetDateTime) -> String {
@@ -106,6 +109,7 @@ impl Response {
             cert: ISSUER_CERT,
             digest: "http://www.w3.org/2001/04/xmlenc#sha256",
             method: "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+            unprefixed: false,
         }
     }
 
@@ -117,14 +121,34 @@ impl Response {
     }
 
     fn signature(&self, id: &str) -> String {
-        format!(
+        let signature = format!(
             r##"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="{method}"/><ds:Reference URI="#{id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"><ec:InclusiveNamespaces xmlns:ec="http://www.w3.org/2001/10/xml-exc-c14n#" PrefixList="xs"/></ds:Transform></ds:Transforms><ds:DigestMethod Algorithm="{digest}"/><ds:DigestValue></ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue></ds:SignatureValue><ds:KeyInfo><ds:X509Data></ds:X509Data></ds:KeyInfo></ds:Signature>"##,
             method = self.method,
             digest = self.digest,
-        )
+        );
+        if self.unprefixed {
+            signature
+                .replace("<ds:", "<")
+                .replace("</ds:", "</")
+                .replace("xmlns:ds=", "xmlns=")
+        } else {
+            signature
+        }
     }
 
     fn assertion(&self) -> String {
+        let assertion = self.prefixed_assertion();
+        if self.unprefixed {
+            assertion
+                .replace("<saml:", "<")
+                .replace("</saml:", "</")
+                .replace("xmlns:saml=", "xmlns=")
+        } else {
+            assertion
+        }
+    }
+
+    fn prefixed_assertion(&self) -> String {
         let attributes: String = self
             .attributes
             .iter()
@@ -593,6 +617,25 @@ async fn signed_saml_responses_assume_a_role_and_forged_ones_do_not() {
     let response_signed = good.clone().with(|r| r.signed = Signed::Response);
     let answer = assume(&app, &role_arn, &provider, &response_signed.encoded(), &[]).await;
     assert_eq!(answer.0, 200, "{}", answer.1);
+    // Default namespaces instead of prefixes (the assertion's and the signature's),
+    // signed either way: canonical XML must declare them where they are used.
+    for signed in [Signed::Assertion, Signed::Response] {
+        let unprefixed = good.clone().with(|r| {
+            r.unprefixed = true;
+            r.signed = signed;
+        });
+        let xml = unprefixed.signed();
+        assert!(
+            xml.contains("<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\">"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<Assertion xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\""),
+            "{xml}"
+        );
+        let answer = assume(&app, &role_arn, &provider, &STANDARD.encode(xml), &[]).await;
+        assert_eq!(answer.0, 200, "{}", answer.1);
+    }
     // SessionDuration shortens the session.
     let short = good.clone().with(|r| {
         r.attributes.push((
