@@ -502,6 +502,27 @@ impl Service {
             .await
     }
 
+    /// Authorizes `action` on `arn` for an entity looked up by that ARN: with its
+    /// tags when it exists, else on the ARN as given, so a refusal looks the same
+    /// either way; then the entity, or `missing`.
+    pub(crate) async fn authorize_found<T: HasTags>(
+        &self,
+        caller: &Caller,
+        action: &'static str,
+        arn: &str,
+        extra: Extra,
+        found: Option<T>,
+        missing: impl FnOnce() -> ServiceError,
+    ) -> Result<(T, Permit), ServiceError> {
+        let extra = match &found {
+            Some(entity) => extra.with_resource_tags(entity.tags()),
+            None => extra,
+        };
+        let permit = self.authorize_with(caller, action, arn, &extra).await?;
+        let entity = found.ok_or_else(missing)?;
+        Ok((entity, permit))
+    }
+
     /// [`Service::authorize`] with the request's own context keys.
     pub async fn authorize_with(
         &self,
@@ -648,5 +669,22 @@ pub mod arn {
     /// The account itself, for account-wide settings.
     pub fn account(account: &str) -> String {
         format!("arn:aws:iam::{account}:root")
+    }
+}
+
+/// An entity whose tags are its `aws:ResourceTag/*`.
+pub(crate) trait HasTags {
+    fn tags(&self) -> &std::collections::BTreeMap<String, String>;
+}
+
+impl HasTags for store::oidc_providers::OidcProvider {
+    fn tags(&self) -> &std::collections::BTreeMap<String, String> {
+        &self.tags
+    }
+}
+
+impl HasTags for store::saml_providers::SamlProvider {
+    fn tags(&self) -> &std::collections::BTreeMap<String, String> {
+        &self.tags
     }
 }

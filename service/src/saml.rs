@@ -244,13 +244,8 @@ impl Service {
         extra: Extra,
     ) -> Result<(SamlProvider, Permit), ServiceError> {
         let found = self.store.saml_provider(arn).await?;
-        let extra = match &found {
-            Some(p) => extra.with_resource_tags(&p.tags),
-            None => extra,
-        };
-        let permit = self.authorize_with(caller, action, arn, &extra).await?;
-        let provider = found.ok_or_else(|| no_provider(arn))?;
-        Ok((provider, permit))
+        self.authorize_found(caller, action, arn, extra, found, || no_provider(arn))
+            .await
     }
 
     /// `iam:CreateSAMLProvider` (tags need `iam:TagSAMLProvider`).
