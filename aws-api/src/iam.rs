@@ -2048,10 +2048,7 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             let mut x = Xml::new();
             page(&mut x, params, "MFADevices", &devices, |x, u| {
                 x.text("UserName", u.display_name())
-                    .text(
-                        "SerialNumber",
-                        &format!("arn:aws:iam::{account}:mfa/{}", u.mfa_device()),
-                    )
+                    .text("SerialNumber", &u.mfa_serial(account))
                     .text(
                         "EnableDate",
                         &date(u.mfa_enabled_at.unwrap_or(u.created_at)),
@@ -2338,15 +2335,9 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
         }
         "CreateVirtualMFADevice" => {
             let name = params.name("VirtualMFADeviceName", "virtualMFADeviceName", 226)?;
-            if params.get("Path").is_some_and(|p| p != "/") {
-                return Err(ApiError::new(
-                    http::StatusCode::BAD_REQUEST,
-                    "InvalidInput",
-                    "Portcullis keeps MFA devices at path /: leave Path out.",
-                ));
-            }
+            let path = params.entity_path("Path", "path")?.unwrap_or("/");
             let created = service
-                .create_virtual_mfa_device(caller, name, &params.tags()?)
+                .create_virtual_mfa_device(caller, path, name, &params.tags()?)
                 .await?;
             use base64::Engine;
             let b64 = &base64::engine::general_purpose::STANDARD;

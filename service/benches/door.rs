@@ -73,6 +73,7 @@ fn caller() -> (Caller, Compiled) {
         mfa_last_step: None,
         mfa_enabled_at: None,
         mfa_device_name: None,
+        mfa_device_path: None,
         mfa_drift_steps: 0,
         tags: BTreeMap::from([("team".to_string(), "blue".to_string())]),
         boundary_arn: None,

@@ -70,11 +70,14 @@ fn check_device_name(name: &str) -> Result<(), ServiceError> {
 }
 
 impl Service {
-    /// The device name in a serial number of this account, if it is one.
-    fn device_name<'a>(&self, caller: &Caller, serial: &'a str) -> Option<&'a str> {
-        serial
-            .strip_prefix(&format!("arn:aws:iam::{}:mfa/", caller.account_id))
-            .filter(|name| check_device_name(name).is_ok())
+    /// The path and device name in a serial number of this account
+    /// (`arn:aws:iam::ACCOUNT:mfa/ops/token` → `/ops/`, `token`), if it is one.
+    fn device_name<'a>(&self, caller: &Caller, serial: &'a str) -> Option<(&'a str, &'a str)> {
+        let rest = serial.strip_prefix(&format!("arn:aws:iam::{}:mfa", caller.account_id))?;
+        let cut = rest.rfind('/')?;
+        let (path, name) = (rest.get(..=cut)?, rest.get(cut + 1..)?);
+        (check_device_name(name).is_ok() && model::validate::entity_path(path).is_ok())
+            .then_some((path, name))
     }
 
     /// Finds the device `serial` (assigned or not, any case) and authorizes
@@ -89,23 +92,25 @@ impl Service {
         extra: Extra,
     ) -> Result<(String, BTreeMap<String, String>, Permit), ServiceError> {
         let found = match self.device_name(caller, serial) {
-            Some(name) => {
+            Some((path, name)) => {
                 let assigned = self.store.assigned_mfa_devices().await?;
                 match assigned
                     .into_iter()
                     .find(|d| d.name.eq_ignore_ascii_case(name))
                 {
-                    Some(device) => Some(device.name),
+                    Some(device) => Some((device.path, device.name)),
                     None => self
                         .store
                         .unassigned_mfa_device(name)
                         .await?
-                        .map(|device| device.name),
+                        .map(|device| (device.path, device.name)),
                 }
+                // The same name under another path is another serial number.
+                .filter(|(stored, _)| stored == path)
             }
             None => None,
         };
-        let Some(name) = found else {
+        let Some((path, name)) = found else {
             self.authorize_with(caller, action, serial, &extra).await?;
             return Err(no_device(serial));
         };
@@ -114,7 +119,7 @@ impl Service {
             .authorize_with(
                 caller,
                 action,
-                &arn::mfa(&caller.account_id, &name),
+                &arn::at(&caller.account_id, "mfa", &path, &name),
                 &extra.with_resource_tags(&tags),
             )
             .await?;
@@ -126,13 +131,15 @@ impl Service {
     pub async fn create_virtual_mfa_device(
         &self,
         caller: &Caller,
+        path: &str,
         name: &str,
         tags: &[(String, String)],
     ) -> Result<CreatedDevice, ServiceError> {
         check_device_name(name)?;
+        let path = crate::authz::entity_path(path)?;
         model::tags::check_all(tags)?;
         let tags: BTreeMap<String, String> = tags.iter().cloned().collect();
-        let serial = arn::mfa(&caller.account_id, name);
+        let serial = arn::at(&caller.account_id, "mfa", path, name);
         let extra = Extra::new().with_request_tags(&tags);
         let permit = self
             .authorize_with(caller, "iam:CreateVirtualMFADevice", &serial, &extra)
@@ -145,6 +152,7 @@ impl Service {
         let sealed = self.secrets.seal(&seed).map_err(ServiceError::internal)?;
         let device = UnassignedDevice {
             name: name.to_string(),
+            path: path.to_string(),
             key_id: sealed.key_id,
             nonce: sealed.nonce,
             ciphertext: sealed.ciphertext,
@@ -187,7 +195,7 @@ impl Service {
         let (user, permit) = self
             .user_for(caller, "iam:EnableMFADevice", user_name, Extra::boundary_of)
             .await?;
-        let name = self
+        let (path, name) = self
             .device_name(caller, serial)
             .ok_or_else(|| no_device(serial))?;
         if user.mfa_enabled {
@@ -203,6 +211,7 @@ impl Service {
             .store
             .unassigned_mfa_device(name)
             .await?
+            .filter(|device| device.path == path)
             .ok_or_else(|| no_device(serial))?;
         let seed = self
             .secrets
@@ -250,7 +259,7 @@ impl Service {
         let (user, permit) = self
             .user_for(caller, "iam:ResyncMFADevice", user_name, Extra::boundary_of)
             .await?;
-        if !user.mfa_enabled || serial != arn::mfa(&caller.account_id, user.mfa_device()) {
+        if !user.mfa_enabled || serial != user.mfa_serial(&caller.account_id) {
             return Err(no_device(serial));
         }
         let seed = self.open_seed(&user)?;
@@ -306,7 +315,7 @@ impl Service {
                 Extra::boundary_of,
             )
             .await?;
-        if !user.mfa_enabled || serial != arn::mfa(&caller.account_id, user.mfa_device()) {
+        if !user.mfa_enabled || serial != user.mfa_serial(&caller.account_id) {
             return Err(ServiceError::NotFound {
                 field: Some("serial_number"),
                 message: format!("MFA Device with serial number {serial} does not exist."),
@@ -364,7 +373,7 @@ impl Service {
             for device in self.store.assigned_mfa_devices().await? {
                 if let Some(user) = self.store.user_by_id(&device.user_id).await? {
                     rows.push(DeviceRow {
-                        serial: arn::mfa(&caller.account_id, &device.name),
+                        serial: arn::at(&caller.account_id, "mfa", &device.path, &device.name),
                         user: Some((user, device.enabled_at.unwrap_or(caller.now))),
                     });
                 }
@@ -373,7 +382,7 @@ impl Service {
         if which != Assignment::Assigned {
             for device in self.store.unassigned_mfa_devices().await? {
                 rows.push(DeviceRow {
-                    serial: arn::mfa(&caller.account_id, &device.name),
+                    serial: arn::at(&caller.account_id, "mfa", &device.path, &device.name),
                     user: None,
                 });
             }

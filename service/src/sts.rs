@@ -11,7 +11,6 @@ use sha2::{Digest, Sha256};
 use store::{Outcome, TemporaryCredential};
 use time::OffsetDateTime;
 
-use crate::authz::arn;
 use crate::caller::role_session_arn;
 use crate::error::{Denial, DenialReason};
 use crate::{Caller, Service, ServiceError};
@@ -176,7 +175,7 @@ impl Service {
             .user_by_id(&caller.user.id)
             .await?
             .ok_or(ServiceError::SignedOut)?;
-        let device = arn::mfa(&caller.account_id, user.mfa_device());
+        let device = user.mfa_serial(&caller.account_id);
         if !user.mfa_enabled || proof.serial_number != device {
             self.store
                 .audit(&caller.audit(

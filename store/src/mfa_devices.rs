@@ -15,16 +15,23 @@ use crate::{Store, StoreError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnassignedDevice {
     pub name: String,
+    /// `/` or `/ops/`: part of the serial number.
+    pub path: String,
     pub key_id: String,
     pub nonce: Vec<u8>,
     pub ciphertext: Vec<u8>,
     pub created_at: OffsetDateTime,
 }
 
+/// A device leaving the unassigned table for its user's row: name, path, and the
+/// sealed seed (key id, nonce, ciphertext).
+type MovedDevice = (String, String, String, Vec<u8>, Vec<u8>);
+
 /// A device enabled for a user, as `ListVirtualMFADevices` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssignedDevice {
     pub name: String,
+    pub path: String,
     pub user_id: String,
     pub user_name: String,
     pub is_root: bool,
@@ -71,14 +78,15 @@ impl Store {
             return Err(duplicate());
         }
         sqlx::query(
-            "INSERT INTO virtual_mfa_devices (name, key_id, nonce, ciphertext, created_at)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO virtual_mfa_devices (name, key_id, nonce, ciphertext, created_at, path)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&device.name)
         .bind(&device.key_id)
         .bind(&device.nonce)
         .bind(&device.ciphertext)
         .bind(device.created_at)
+        .bind(&device.path)
         .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::unique(e, "MFA device", &device.name))?;
@@ -115,7 +123,7 @@ impl Store {
     /// Unassigned devices by name, or (with `name`) the one of that name in any case.
     async fn unassigned(&self, name: Option<&str>) -> Result<Vec<UnassignedDevice>, StoreError> {
         let rows = sqlx::query(
-            "SELECT name, key_id, nonce, ciphertext, created_at FROM virtual_mfa_devices
+            "SELECT name, path, key_id, nonce, ciphertext, created_at FROM virtual_mfa_devices
              WHERE $1::text IS NULL OR lower(name) = lower($1) ORDER BY lower(name)",
         )
         .bind(name)
@@ -125,6 +133,7 @@ impl Store {
             .map(|row| {
                 Ok(UnassignedDevice {
                     name: row.try_get("name")?,
+                    path: row.try_get("path")?,
                     key_id: row.try_get("key_id")?,
                     nonce: row.try_get("nonce")?,
                     ciphertext: row.try_get("ciphertext")?,
@@ -150,7 +159,8 @@ impl Store {
     /// Devices enabled for users, by user name.
     pub async fn assigned_mfa_devices(&self) -> Result<Vec<AssignedDevice>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, name, is_root, mfa_device_name, mfa_enabled_at FROM users
+            "SELECT id, name, is_root, mfa_device_name, coalesce(mfa_device_path, '/') AS path,
+                    mfa_enabled_at FROM users
              WHERE mfa_enabled ORDER BY is_root DESC, lower(name)",
         )
         .fetch_all(self.pool())
@@ -168,6 +178,7 @@ impl Store {
                             user_name.clone()
                         }
                     }),
+                    path: row.try_get("path")?,
                     user_id: row.try_get("id")?,
                     user_name,
                     is_root,
@@ -189,14 +200,14 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        let device: Option<(String, String, Vec<u8>, Vec<u8>)> = sqlx::query_as(
+        let device: Option<MovedDevice> = sqlx::query_as(
             "DELETE FROM virtual_mfa_devices WHERE lower(name) = lower($1)
-             RETURNING name, key_id, nonce, ciphertext",
+             RETURNING name, path, key_id, nonce, ciphertext",
         )
         .bind(name)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((name, key_id, nonce, ciphertext)) = device else {
+        let Some((name, path, key_id, nonce, ciphertext)) = device else {
             return Err(StoreError::NotFound {
                 what: "MFA device",
                 name: name.into(),
@@ -205,7 +216,7 @@ impl Store {
         let enabled = sqlx::query(
             "UPDATE users SET mfa_enabled = TRUE, mfa_enabled_at = $2, mfa_key_id = $3,
                  mfa_nonce = $4, mfa_ciphertext = $5, mfa_last_step = $6, mfa_device_name = $7,
-                 mfa_drift_steps = 0, session_epoch = session_epoch + 1
+                 mfa_device_path = $8, mfa_drift_steps = 0, session_epoch = session_epoch + 1
              WHERE id = $1 AND NOT mfa_enabled",
         )
         .bind(user_id)
@@ -215,6 +226,7 @@ impl Store {
         .bind(&ciphertext)
         .bind(last_step)
         .bind(&name)
+        .bind(&path)
         .execute(&mut *tx)
         .await?;
         if enabled.rows_affected() == 0 {
@@ -240,9 +252,9 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         lock_names(&mut tx).await?;
         let kept = sqlx::query(
-            "INSERT INTO virtual_mfa_devices (name, key_id, nonce, ciphertext)
+            "INSERT INTO virtual_mfa_devices (name, key_id, nonce, ciphertext, path)
              SELECT coalesce(mfa_device_name, CASE WHEN is_root THEN 'root' ELSE name END),
-                    mfa_key_id, mfa_nonce, mfa_ciphertext
+                    mfa_key_id, mfa_nonce, mfa_ciphertext, coalesce(mfa_device_path, '/')
              FROM users WHERE id = $1 AND mfa_enabled FOR UPDATE",
         )
         .bind(user_id)

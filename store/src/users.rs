@@ -36,6 +36,9 @@ pub struct User {
     /// The device's name when it was created through the API; `None`: the user's
     /// own name, as the console names devices.
     pub mfa_device_name: Option<String>,
+    /// The device's path when it was created under one; `None`: `/`.
+    #[serde(default)]
+    pub mfa_device_path: Option<String>,
     /// Clock drift of the device in 30-second steps, measured by a resync.
     pub mfa_drift_steps: i32,
     pub tags: BTreeMap<String, String>,
@@ -62,6 +65,12 @@ impl User {
         self.mfa_device_name
             .as_deref()
             .unwrap_or_else(|| self.display_name())
+    }
+
+    /// The MFA device's serial number: `arn:aws:iam::ACCOUNT:mfa/PATH/NAME`.
+    pub fn mfa_serial(&self, account: &str) -> String {
+        let path = self.mfa_device_path.as_deref().unwrap_or("/");
+        format!("arn:aws:iam::{account}:mfa{path}{}", self.mfa_device())
     }
 }
 
@@ -142,7 +151,7 @@ pub enum SignInRecord {
 
 const USER_COLUMNS: &str = "id, is_root, name, email, arn, password_hash, password_changed_at, password_reset_required,
     failed_sign_ins, locked_until, last_sign_in_at, mfa_enabled, mfa_key_id, mfa_nonce, mfa_ciphertext,
-    mfa_last_step, mfa_enabled_at, mfa_device_name, mfa_drift_steps, tags, boundary_arn, session_epoch,
+    mfa_last_step, mfa_enabled_at, mfa_device_name, mfa_device_path, mfa_drift_steps, tags, boundary_arn, session_epoch,
     created_at";
 
 fn user_from_row(row: &PgRow) -> Result<User, sqlx::Error> {
@@ -166,6 +175,7 @@ fn user_from_row(row: &PgRow) -> Result<User, sqlx::Error> {
         mfa_last_step: row.try_get("mfa_last_step")?,
         mfa_enabled_at: row.try_get("mfa_enabled_at")?,
         mfa_device_name: row.try_get("mfa_device_name")?,
+        mfa_device_path: row.try_get("mfa_device_path")?,
         mfa_drift_steps: row.try_get("mfa_drift_steps")?,
         tags: serde_json::from_value(tags).unwrap_or_default(),
         boundary_arn: row.try_get("boundary_arn")?,
@@ -829,7 +839,8 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let epoch: Option<i64> = sqlx::query_scalar(
             "UPDATE users SET mfa_enabled = TRUE, mfa_enabled_at = $3, mfa_last_step = $2,
-                 mfa_device_name = NULL, mfa_drift_steps = 0, session_epoch = session_epoch + 1
+                 mfa_device_name = NULL, mfa_device_path = NULL, mfa_drift_steps = 0,
+                 session_epoch = session_epoch + 1
              WHERE id = $1 AND mfa_ciphertext IS NOT NULL AND NOT mfa_enabled RETURNING session_epoch",
         )
         .bind(user_id)
@@ -1032,7 +1043,8 @@ pub(crate) async fn disable_mfa_in(
 ) -> Result<i64, StoreError> {
     let epoch: Option<i64> = sqlx::query_scalar(
         "UPDATE users SET mfa_enabled = FALSE, mfa_enabled_at = NULL, mfa_key_id = NULL, mfa_nonce = NULL,
-             mfa_ciphertext = NULL, mfa_last_step = NULL, mfa_device_name = NULL, mfa_drift_steps = 0,
+             mfa_ciphertext = NULL, mfa_last_step = NULL, mfa_device_name = NULL, mfa_device_path = NULL,
+             mfa_drift_steps = 0,
              session_epoch = session_epoch + 1
          WHERE id = $1 RETURNING session_epoch",
     )

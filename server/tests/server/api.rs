@@ -2140,13 +2140,15 @@ async fn virtual_mfa_devices_are_created_enabled_resynced_deactivated_and_delete
     );
 
     // Created unassigned: the seed as base64 of base32, a real PNG, a serial of this account.
+    // Under a path, which the serial carries through enabling, resync and back.
     let created = root(vec![
         pair("Action", "CreateVirtualMFADevice"),
         pair("VirtualMFADeviceName", "mo-phone"),
+        pair("Path", "/phones/"),
     ])
     .await;
     assert_eq!(created.0, 200, "{}", created.1);
-    let serial = format!("arn:aws:iam::{account}:mfa/mo-phone");
+    let serial = format!("arn:aws:iam::{account}:mfa/phones/mo-phone");
     assert_eq!(field(&created.1, "SerialNumber"), serial);
     let seed = device_seed(&created.1);
     assert_eq!(seed.len(), 20);

@@ -1147,16 +1147,47 @@ async fn mfa_device_tags_follow_the_device_and_decide_access() {
     let listed = list(format!("arn:aws:iam::{account}:mfa/OPS-token")).await;
     assert_eq!(listed.0, 200, "{}", listed.1);
     assert!(!listed.1.contains("<member>"), "{}", listed.1);
-    let path = root(vec![
+    // Under a path: the serial carries it; the name at another path is not it.
+    let pathed = root(vec![
         pair("Action", "CreateVirtualMFADevice"),
         pair("VirtualMFADeviceName", "pathed"),
         pair("Path", "/ops/"),
     ])
     .await;
-    assert_error(
-        &path,
-        400,
-        "InvalidInput",
-        "Portcullis keeps MFA devices at path /: leave Path out.",
+    assert_eq!(pathed.0, 200, "{}", pathed.1);
+    let pathed_serial = format!("arn:aws:iam::{account}:mfa/ops/pathed");
+    assert_eq!(field(&pathed.1, "SerialNumber"), pathed_serial);
+    let elsewhere = list(format!("arn:aws:iam::{account}:mfa/pathed")).await;
+    assert_eq!(
+        field(&elsewhere.1, "Code"),
+        "NoSuchEntity",
+        "{}",
+        elsewhere.1
     );
+    let listed = root(vec![pair("Action", "ListVirtualMFADevices")]).await;
+    assert!(
+        listed
+            .1
+            .contains(&format!("<SerialNumber>{pathed_serial}</SerialNumber>")),
+        "{}",
+        listed.1
+    );
+    let bad_path = root(vec![
+        pair("Action", "CreateVirtualMFADevice"),
+        pair("VirtualMFADeviceName", "badpath"),
+        pair("Path", "ops"),
+    ])
+    .await;
+    assert_eq!(
+        field(&bad_path.1, "Code"),
+        "ValidationError",
+        "{}",
+        bad_path.1
+    );
+    let deleted = root(vec![
+        pair("Action", "DeleteVirtualMFADevice"),
+        pair("SerialNumber", &pathed_serial),
+    ])
+    .await;
+    assert_eq!(deleted.0, 200, "{}", deleted.1);
 }
