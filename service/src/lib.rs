@@ -38,6 +38,7 @@ pub mod passwords;
 pub mod permissions;
 pub mod policies;
 pub mod profiles;
+pub mod provider_tls;
 pub mod proxies;
 pub mod report;
 pub mod roles;

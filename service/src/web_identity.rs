@@ -107,9 +107,11 @@ async fn fetch_json(client: &reqwest::Client, url: &str) -> Result<serde_json::V
 }
 
 /// The provider's keys: its discovery document names the JWKS, which must be
-/// served over TLS like the issuer (plain HTTP only on this machine, as for the URL).
-async fn fetch_keys(issuer: &str) -> Result<serde_json::Value, String> {
+/// served over TLS like the issuer (plain HTTP only on this machine, as for the URL),
+/// verified by the system's roots or else by the provider's thumbprints.
+async fn fetch_keys(issuer: &str, thumbprints: &[String]) -> Result<serde_json::Value, String> {
     let client = reqwest::Client::builder()
+        .use_preconfigured_tls(crate::provider_tls::client_config(thumbprints)?)
         .timeout(Duration::from_secs(5))
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -133,6 +135,7 @@ impl Service {
     async fn verify_signature(
         &self,
         issuer: &str,
+        thumbprints: &[String],
         token: &jwt::UnverifiedToken,
     ) -> Result<(), ServiceError> {
         let cached = self.web_keys.get(issuer);
@@ -154,7 +157,7 @@ impl Service {
                 _ => {}
             }
         }
-        let keys = fetch_keys(issuer).await.map_err(|detail| {
+        let keys = fetch_keys(issuer, thumbprints).await.map_err(|detail| {
             tracing::warn!("keys of OpenID Connect provider {issuer}: {detail}");
             refused(
                 TokenRefusal::Unreachable,
@@ -257,7 +260,8 @@ impl Service {
                 "The token is not valid yet (nbf is in the future).",
             ));
         }
-        self.verify_signature(&provider.url, token).await?;
+        self.verify_signature(&provider.url, &provider.thumbprints, token)
+            .await?;
 
         let key = provider_arn
             .split_once(":oidc-provider/")

@@ -476,3 +476,246 @@ async fn tokens_from_a_registered_provider_assume_a_role_and_forged_ones_do_not(
         "InvalidIdentityToken"
     );
 }
+
+/// A private CA and a certificate for `localhost` it signed, made with the openssl
+/// command: (CA certificate DER, the server's chain, its key).
+fn private_ca() -> (
+    Vec<u8>,
+    Vec<rustls::pki_types::CertificateDer<'static>>,
+    rustls::pki_types::PrivateKeyDer<'static>,
+) {
+    use rustls::pki_types::pem::PemObject;
+    let dir = std::env::temp_dir().join(format!("portcullis-oidc-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let openssl = |args: &[&str]| {
+        let status = std::process::Command::new("openssl")
+            .current_dir(&dir)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("openssl is installed");
+        assert!(status.success(), "openssl {args:?}");
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-days",
+                "1",
+                "-subj",
+                "/CN=Company CA",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &ec,
+            &[
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "leaf.csr",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "leaf.ext",
+        "-out",
+        "cert.pem",
+    ]);
+    let ca = rustls::pki_types::CertificateDer::from_pem_file(dir.join("ca.pem")).unwrap();
+    let leaf = rustls::pki_types::CertificateDer::from_pem_file(dir.join("cert.pem")).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_file(dir.join("key.pem")).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    (ca.to_vec(), vec![leaf, ca], key)
+}
+
+/// An OpenID Connect issuer over TLS (its chain and key), answering on 127.0.0.1:
+/// the port. Each connection is one request, as `Connection: close` says.
+async fn tls_issuer(
+    signing: &RsaPrivateKey,
+    chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+    key: rustls::pki_types::PrivateKeyDer<'static>,
+) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let public = signing.to_public_key();
+    let jwks = serde_json::json!({"keys": [{
+        "kty": "RSA", "use": "sig", "alg": "RS256", "kid": "k1",
+        "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()),
+        "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()),
+    }]});
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            let (acceptor, jwks) = (acceptor.clone(), jwks.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(socket).await else {
+                    return;
+                };
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && tls.read(&mut byte).await.unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).to_string();
+                let body = if head.starts_with("GET /.well-known/openid-configuration ") {
+                    serde_json::json!({
+                        "issuer": format!("https://localhost:{port}"),
+                        "jwks_uri": format!("https://localhost:{port}/keys"),
+                    })
+                } else {
+                    jwks
+                }
+                .to_string();
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tls.write_all(answer.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_provider_under_a_private_ca_is_trusted_by_its_thumbprint_and_only_for_its_name() {
+    let app = api_app().await;
+    let account = app.store.account_id().await.unwrap().unwrap();
+    let signing = RsaPrivateKey::from_pkcs8_pem(ISSUER_KEY).unwrap();
+    let (ca, chain, key) = private_ca();
+    let port = tls_issuer(&signing, chain, key).await;
+    let root = |params: Vec<(String, String)>| {
+        let app = &app;
+        async move { call_owned(app, ROOT_KEY, ROOT_SECRET, &params).await }
+    };
+    let url = format!("https://localhost:{port}");
+    let wrong = "0".repeat(40);
+    let created = root(vec![
+        pair("Action", "CreateOpenIDConnectProvider"),
+        pair("Url", &url),
+        pair("ClientIDList.member.1", AUDIENCE),
+        pair("ThumbprintList.member.1", &wrong),
+    ])
+    .await;
+    assert_eq!(created.0, 200, "{}", created.1);
+    let provider_arn = format!("arn:aws:iam::{account}:oidc-provider/localhost:{port}");
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider_arn}"}},"Action":"sts:AssumeRoleWithWebIdentity"}}]}}"#
+    );
+    let role = root(vec![
+        pair("Action", "CreateRole"),
+        pair("RoleName", "CompanyWorkload"),
+        pair("AssumeRolePolicyDocument", &trust),
+    ])
+    .await;
+    assert_eq!(role.0, 200, "{}", role.1);
+    let role_arn = format!("arn:aws:iam::{account}:role/CompanyWorkload");
+    let now = app.service.clock().now().unix_timestamp();
+    let header = serde_json::json!({"alg": "RS256", "kid": "k1", "typ": "JWT"});
+    let signed_by = |issuer: &str| {
+        token(
+            &signing,
+            header.clone(),
+            serde_json::json!({"iss": issuer, "sub": "job", "aud": AUDIENCE, "exp": now + 600, "iat": now}),
+        )
+    };
+
+    // No public root vouches for the company CA, and the thumbprint is not its.
+    let refused = assume(&app, &role_arn, &signed_by(&url)).await;
+    assert_eq!(
+        field(&refused.1, "Code"),
+        "IDPCommunicationError",
+        "{}",
+        refused.1
+    );
+    // With the CA's thumbprint (the last certificate the server sends), it is.
+    let print = service::provider_tls::thumbprint(&ca);
+    let updated = root(vec![
+        pair("Action", "UpdateOpenIDConnectProviderThumbprint"),
+        pair("OpenIDConnectProviderArn", &provider_arn),
+        pair("ThumbprintList.member.1", &print.to_uppercase()),
+    ])
+    .await;
+    assert_eq!(updated.0, 200, "{}", updated.1);
+    let answer = assume(&app, &role_arn, &signed_by(&url)).await;
+    assert_eq!(answer.0, 200, "{}", answer.1);
+
+    // The pinned CA vouches only for the names in its certificates: the same server
+    // reached as 127.0.0.1 (not in the certificate) is refused.
+    let by_address = format!("https://127.0.0.1:{port}");
+    let created = root(vec![
+        pair("Action", "CreateOpenIDConnectProvider"),
+        pair("Url", &by_address),
+        pair("ClientIDList.member.1", AUDIENCE),
+        pair("ThumbprintList.member.1", &print),
+    ])
+    .await;
+    assert_eq!(created.0, 200, "{}", created.1);
+    let address_arn = format!("arn:aws:iam::{account}:oidc-provider/127.0.0.1:{port}");
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{address_arn}"}},"Action":"sts:AssumeRoleWithWebIdentity"}}]}}"#
+    );
+    root(vec![
+        pair("Action", "UpdateAssumeRolePolicy"),
+        pair("RoleName", "CompanyWorkload"),
+        pair("PolicyDocument", &trust),
+    ])
+    .await;
+    let refused = assume(&app, &role_arn, &signed_by(&by_address)).await;
+    assert_eq!(
+        field(&refused.1, "Code"),
+        "IDPCommunicationError",
+        "{}",
+        refused.1
+    );
+}
