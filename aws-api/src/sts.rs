@@ -35,6 +35,11 @@ pub const ACTIONS: &[Action] = &[
         catalogue: "sts:GetAccessKeyInfo",
         audited: false,
     },
+    Action {
+        name: "DecodeAuthorizationMessage",
+        catalogue: "sts:DecodeAuthorizationMessage",
+        audited: false,
+    },
 ];
 
 /// The STS actions that come unsigned: the token or the SAML response is the proof.
@@ -357,6 +362,33 @@ pub async fn call(service: &Service, caller: &Caller, name: &str, params: &Param
             if let Some(percent) = token.packed_policy_percent {
                 x.text("PackedPolicySize", &percent.to_string());
             }
+            Ok(Some(x))
+        }
+        "DecodeAuthorizationMessage" => {
+            let encoded = params.required("EncodedMessage", "encodedMessage")?;
+            if encoded.chars().count() > service::authorization_messages::MAX_ENCODED_CHARS {
+                return Err(ApiError::validation(
+                    None,
+                    "encodedMessage",
+                    "Member must have length less than or equal to 10240",
+                ));
+            }
+            let decoded = service
+                .decode_authorization_message(caller, encoded)
+                .await
+                .map_err(|e| match e {
+                    service::ServiceError::Invalid {
+                        field: "encoded_message",
+                        message,
+                    } => ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "InvalidAuthorizationMessageException",
+                        message,
+                    ),
+                    other => other.into(),
+                })?;
+            let mut x = Xml::new();
+            x.text("DecodedMessage", &decoded);
             Ok(Some(x))
         }
         "GetAccessKeyInfo" => {

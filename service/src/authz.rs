@@ -545,7 +545,11 @@ impl Service {
             return Ok(permit);
         }
         let reason = denial_reason(&explanation, caller);
-        Err(self.refuse(caller, action, resource, reason).await)
+        let mut refusal = self.refuse(caller, action, resource, reason).await;
+        if let ServiceError::AccessDenied(denial) = &mut refusal {
+            denial.encoded = self.encode_refusal(caller, &request, &explanation);
+        }
+        Err(refusal)
     }
 
     /// Records a refusal and builds its error.
@@ -570,6 +574,7 @@ impl Service {
             action: action.to_string(),
             resource: resource.to_string(),
             reason,
+            encoded: None,
         }))
     }
 

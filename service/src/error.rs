@@ -222,6 +222,9 @@ pub struct Denial {
     pub action: String,
     pub resource: String,
     pub reason: DenialReason,
+    /// The decision's details sealed for `sts:DecodeAuthorizationMessage`, when the
+    /// engine decided (the console shows it with the refusal).
+    pub encoded: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -14,6 +14,7 @@ pub mod access_keys;
 pub mod account;
 pub mod audit;
 pub mod audit_buffer;
+pub mod authorization_messages;
 pub mod authz;
 pub mod budgets;
 pub mod caller;

@@ -463,6 +463,7 @@ impl Service {
                 action: ASSUME.into(),
                 resource: input.role_arn.clone(),
                 reason: DenialReason::NotTrusted,
+                encoded: None,
             }))
         };
         if caller.is_root() {
@@ -525,6 +526,7 @@ impl Service {
                     action: action.into(),
                     resource: input.role_arn.clone(),
                     reason: DenialReason::NotTrusted,
+                    encoded: None,
                 })));
             }
         }

@@ -1191,3 +1191,133 @@ async fn mfa_device_tags_follow_the_device_and_decide_access() {
     .await;
     assert_eq!(deleted.0, 200, "{}", deleted.1);
 }
+
+/// A console refusal carries the decision sealed; an administrator decodes it with
+/// `DecodeAuthorizationMessage`; nobody else reads it, and nobody forges one.
+#[tokio::test]
+async fn console_refusals_carry_an_encoded_message_only_the_allowed_can_decode() {
+    use leptos::server_fn::ServerFn;
+    let app = api_app().await;
+    set_up(&app, &client()).await;
+    let root = |params: Vec<(String, String)>| {
+        let app = &app;
+        async move { call_owned(app, ROOT_KEY, ROOT_SECRET, &params).await }
+    };
+    for name in ["erin", "finn"] {
+        root(vec![pair("Action", "CreateUser"), pair("UserName", name)]).await;
+    }
+    let profile = root(vec![
+        pair("Action", "CreateLoginProfile"),
+        pair("UserName", "erin"),
+        pair("Password", "Erin-Console-Pass-2026"),
+    ])
+    .await;
+    assert_eq!(profile.0, 200, "{}", profile.1);
+    let browser = client();
+    let signed_in = app
+        .call(
+            &browser,
+            app::api::auth::SignIn::PATH,
+            &[("identity", "erin"), ("password", "Erin-Console-Pass-2026")],
+        )
+        .await;
+    assert_done(&signed_in);
+    let refused = app
+        .call(
+            &browser,
+            app::api::users::ListUsers::PATH,
+            &[
+                ("search", ""),
+                ("sort", "name"),
+                ("descending", "false"),
+                ("page", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    let encoded = body["Denied"]["encoded"].as_str().unwrap().to_string();
+    assert!(
+        body["Denied"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not allowed to perform iam:ListUsers"),
+        "{body}"
+    );
+    assert!(
+        !encoded.contains("iam:ListUsers"),
+        "sealed, not readable: {encoded}"
+    );
+
+    let decode = |key: String, secret: String, message: String| {
+        let app = &app;
+        async move {
+            call_api(
+                app,
+                &key,
+                &secret,
+                "sts",
+                &[
+                    ("Action", "DecodeAuthorizationMessage"),
+                    ("EncodedMessage", &message),
+                ],
+            )
+            .await
+        }
+    };
+    let decoded = decode(ROOT_KEY.into(), ROOT_SECRET.into(), encoded.clone()).await;
+    assert_eq!(decoded.0, 200, "{}", decoded.1);
+    let message: serde_json::Value =
+        serde_json::from_str(&field(&decoded.1, "DecodedMessage")).unwrap();
+    assert_eq!(message["allowed"], false);
+    assert_eq!(message["explicitDeny"], false);
+    assert_eq!(message["context"]["action"], "iam:ListUsers");
+    assert!(message["context"]["principal"]["arn"]
+        .as_str()
+        .unwrap()
+        .ends_with(":user/erin"));
+    let keys: Vec<&str> = message["context"]["conditions"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["key"].as_str())
+        .collect();
+    assert!(
+        keys.iter().any(|k| k.eq_ignore_ascii_case("aws:SourceIp")),
+        "{keys:?}"
+    );
+
+    // A user without sts:DecodeAuthorizationMessage may not read it.
+    let key = root(vec![
+        pair("Action", "CreateAccessKey"),
+        pair("UserName", "finn"),
+    ])
+    .await;
+    let (finn_key, finn_secret) = (
+        field(&key.1, "AccessKeyId"),
+        field(&key.1, "SecretAccessKey"),
+    );
+    let denied = decode(finn_key, finn_secret, encoded.clone()).await;
+    assert_eq!(denied.0, 403, "{}", denied.1);
+    assert_eq!(field(&denied.1, "Code"), "AccessDenied");
+    // Changed, cut, or made up: refused with AWS's code, nothing decoded.
+    let mut changed: Vec<char> = encoded.chars().collect();
+    let last = changed.len() - 2;
+    changed[last] = if changed[last] == 'A' { 'B' } else { 'A' };
+    for bad in [
+        changed.into_iter().collect::<String>(),
+        encoded[..encoded.len() / 2].to_string(),
+        "pcam1.a2V5.bm9uY2U.Y2lwaGVy".to_string(),
+        "not a message".to_string(),
+    ] {
+        let answer = decode(ROOT_KEY.into(), ROOT_SECRET.into(), bad.clone()).await;
+        assert_eq!(
+            field(&answer.1, "Code"),
+            "InvalidAuthorizationMessageException",
+            "{bad}: {}",
+            answer.1
+        );
+    }
+    let long = decode(ROOT_KEY.into(), ROOT_SECRET.into(), "a".repeat(10_241)).await;
+    assert_eq!(field(&long.1, "Code"), "ValidationError", "{}", long.1);
+}
