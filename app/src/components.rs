@@ -49,9 +49,12 @@ pub fn FieldError(message: Signal<Option<String>>) -> impl IntoView {
 pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
     move || {
         error.with(|e| {
-            e.as_ref()
-                .and_then(general_message)
-                .map(|m| view! { <p class="form-error" role="alert">{m}</p> })
+            e.as_ref().and_then(general_message).map(|m| {
+                view! {
+                    <p class="form-error" role="alert">{m}</p>
+                    {e.as_ref().and_then(encoded_message)}
+                }
+            })
         })
     }
 }
@@ -59,7 +62,29 @@ pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
 /// Why a page's data could not be loaded (not allowed, not found, …), announced.
 #[component]
 pub fn LoadError(error: AppError) -> impl IntoView {
-    view! { <p class="form-error" role="alert">{error.to_string()}</p> }
+    view! {
+        <p class="form-error" role="alert">{error.to_string()}</p>
+        {encoded_message(&error)}
+    }
+}
+
+/// A policy refusal's encoded message, folded away: the refused person passes it to
+/// an administrator, who reads the decision's details with
+/// `aws sts decode-authorization-message` (it needs `sts:DecodeAuthorizationMessage`).
+fn encoded_message(error: &AppError) -> Option<impl IntoView> {
+    match error {
+        AppError::Denied { encoded, .. } => {
+            let encoded = encoded.clone();
+            Some(view! {
+                <details class="encoded-message">
+                    <summary>"Encoded authorization message (for an administrator)"</summary>
+                    <p class="muted">"An administrator allowed sts:DecodeAuthorizationMessage reads the decision's details with: aws sts decode-authorization-message --encoded-message …"</p>
+                    <code data-testid="encoded-message">{encoded}</code>
+                </details>
+            })
+        }
+        _ => None,
+    }
 }
 
 /// Each rule of the password policy, ticked as the password meets it.

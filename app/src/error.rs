@@ -21,6 +21,10 @@ pub enum AppError {
     /// Signed in, but not allowed; the text says why.
     #[error("{0}")]
     Forbidden(String),
+    /// Refused by the policy engine: why, and the decision's details sealed for an
+    /// administrator (`aws sts decode-authorization-message`).
+    #[error("{message}")]
+    Denied { message: String, encoded: String },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -70,7 +74,7 @@ impl AppError {
         match self {
             AppError::Invalid(_) => 400,
             AppError::SignedOut => 401,
-            AppError::Forbidden(_) => 403,
+            AppError::Forbidden(_) | AppError::Denied { .. } => 403,
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,
             AppError::Busy(_) => 429,
@@ -109,7 +113,13 @@ impl From<service::ServiceError> for AppError {
             E::DeleteConflict(message) | E::Conflict(message) | E::Unmodifiable(message) => {
                 AppError::Conflict(message)
             }
-            E::AccessDenied(denial) => AppError::Forbidden(denial.to_string()),
+            E::AccessDenied(denial) => match denial.encoded.clone() {
+                Some(encoded) => AppError::Denied {
+                    message: denial.to_string(),
+                    encoded,
+                },
+                None => AppError::Forbidden(denial.to_string()),
+            },
             E::Refused(message) | E::IdentityToken { message, .. } => AppError::Forbidden(message),
             E::SignedOut => AppError::SignedOut,
             E::Throttled(message) => AppError::Busy(message),

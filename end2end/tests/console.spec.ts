@@ -337,7 +337,20 @@ test.describe.serial("Portcullis console", () => {
     await expect(page.getByTestId("whoami")).toHaveText("paul");
     await page.goto("/users");
     await expect(page.locator(".form-error")).toContainText("not allowed to perform iam:ListUsers");
+    // The refusal's encoded message, read by an administrator with the aws CLI.
+    await page.getByText("Encoded authorization message").click();
+    const encoded = (await page.getByTestId("encoded-message").textContent())!.trim();
     await signOut(page);
+    const decoded = awsCli(
+      process.env.PORTCULLIS_BOOTSTRAP_ROOT_ACCESS_KEY_ID!,
+      process.env.PORTCULLIS_BOOTSTRAP_ROOT_SECRET_ACCESS_KEY!,
+      "sts", "decode-authorization-message", "--encoded-message", encoded,
+    );
+    expect(decoded.status, decoded.stderr).toBe(0);
+    const message = JSON.parse(JSON.parse(decoded.stdout).DecodedMessage);
+    expect(message.allowed).toBe(false);
+    expect(message.context.action).toBe("iam:ListUsers");
+    expect(message.context.principal.arn).toContain(":user/paul");
 
     // The simulator explains decisions, including a regional Deny.
     await signInAsRoot(page);
