@@ -372,7 +372,11 @@ impl Service {
             .map_err(ServiceError::from)?
             .unwrap_or_default();
         let listening = self.store.is_listening();
+        // A role session of root is a federated identity's (root cannot assume
+        // roles): it belongs to no billing group, so it carries no budget keys.
+        let federated_identity = user.is_root && role.is_some();
         let budget = match self.signers.budget(listening, &user.id) {
+            _ if federated_identity => None,
             Ok(value) => value,
             Err(generation) => {
                 let value = crate::budgets::budget_context(self, &user.id).await?;
