@@ -1686,6 +1686,41 @@ pub(crate) async fn call_owned(
     call_api(app, key, secret, "iam", &borrowed).await
 }
 
+/// A user made through the API with a console password, signed in to the console:
+/// the browser's client.
+pub(crate) async fn console_user(app: &TestApp, name: &str, password: &str) -> reqwest::Client {
+    let made = call_owned(
+        app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        &[pair("Action", "CreateUser"), pair("UserName", name)],
+    )
+    .await;
+    assert_eq!(made.0, 200, "{}", made.1);
+    let profile = call_owned(
+        app,
+        ROOT_KEY,
+        ROOT_SECRET,
+        &[
+            pair("Action", "CreateLoginProfile"),
+            pair("UserName", name),
+            pair("Password", password),
+        ],
+    )
+    .await;
+    assert_eq!(profile.0, 200, "{}", profile.1);
+    let browser = client();
+    let signed_in = app
+        .call(
+            &browser,
+            app::api::auth::SignIn::PATH,
+            &[("identity", name), ("password", password)],
+        )
+        .await;
+    assert_done(&signed_in);
+    browser
+}
+
 pub(crate) fn pair(key: &str, value: &str) -> (String, String) {
     (key.to_string(), value.to_string())
 }
@@ -3549,23 +3584,7 @@ async fn enabling_mfa_through_the_api_ends_console_sessions() {
         let app = &app;
         async move { call_owned(app, ROOT_KEY, ROOT_SECRET, &params).await }
     };
-    root(vec![pair("Action", "CreateUser"), pair("UserName", "dana")]).await;
-    let profile = root(vec![
-        pair("Action", "CreateLoginProfile"),
-        pair("UserName", "dana"),
-        pair("Password", "Dana-Console-Pass-2026"),
-    ])
-    .await;
-    assert_eq!(profile.0, 200, "{}", profile.1);
-    let browser = client();
-    let signed_in = app
-        .call(
-            &browser,
-            app::api::auth::SignIn::PATH,
-            &[("identity", "dana"), ("password", "Dana-Console-Pass-2026")],
-        )
-        .await;
-    assert_done(&signed_in);
+    let browser = console_user(&app, "dana", "Dana-Console-Pass-2026").await;
     let whoami = |browser: &reqwest::Client| {
         let (app, browser) = (&app, browser.clone());
         async move {

@@ -2,7 +2,9 @@
 //! AWS's texts, and the refusals an attacker would try: a move onto a denied path,
 //! a rename onto a taken name in another case, the default version deleted.
 
-use super::api::{api_app, assert_error, call_api, call_owned, field, pair, ROOT_KEY, ROOT_SECRET};
+use super::api::{
+    api_app, assert_error, call_api, call_owned, console_user, field, pair, ROOT_KEY, ROOT_SECRET,
+};
 use super::*;
 
 /// A self-signed certificate for the test key `attacker.pem`, made by the openssl
@@ -1203,25 +1205,8 @@ async fn console_refusals_carry_an_encoded_message_only_the_allowed_can_decode()
         let app = &app;
         async move { call_owned(app, ROOT_KEY, ROOT_SECRET, &params).await }
     };
-    for name in ["erin", "finn"] {
-        root(vec![pair("Action", "CreateUser"), pair("UserName", name)]).await;
-    }
-    let profile = root(vec![
-        pair("Action", "CreateLoginProfile"),
-        pair("UserName", "erin"),
-        pair("Password", "Erin-Console-Pass-2026"),
-    ])
-    .await;
-    assert_eq!(profile.0, 200, "{}", profile.1);
-    let browser = client();
-    let signed_in = app
-        .call(
-            &browser,
-            app::api::auth::SignIn::PATH,
-            &[("identity", "erin"), ("password", "Erin-Console-Pass-2026")],
-        )
-        .await;
-    assert_done(&signed_in);
+    root(vec![pair("Action", "CreateUser"), pair("UserName", "finn")]).await;
+    let browser = console_user(&app, "erin", "Erin-Console-Pass-2026").await;
     let refused = app
         .call(
             &browser,
