@@ -147,6 +147,19 @@ impl Store {
                 name: id.into(),
             });
         }
+        // Its placements became Unallocated (the foreign key); so do its rollups.
+        for table in [
+            "cost_group_daily",
+            "cost_group_facets_daily",
+            "cost_group_resources_monthly",
+        ] {
+            sqlx::query(&format!(
+                "UPDATE {table} SET group_id = NULL WHERE group_id = $1"
+            ))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
         self.commit_and_announce(tx, audit).await?;
         Ok(())
     }
