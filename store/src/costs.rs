@@ -393,6 +393,7 @@ pub struct MatrixRow {
 fn rollup_expr(dimension: &CostDimension) -> Option<&'static str> {
     Some(match dimension {
         CostDimension::Group => "coalesce(g.group_id, '')",
+        CostDimension::GroupRule => "coalesce(g.group_id, '') || E'\\x1f' || coalesce(g.rule, '')",
         CostDimension::Service => "g.service_name",
         CostDimension::SubAccount => "g.sub_account_id",
         CostDimension::Region => "g.region_id",
@@ -401,6 +402,48 @@ fn rollup_expr(dimension: &CostDimension) -> Option<&'static str> {
         CostDimension::Month => "to_char(g.day, 'YYYY-MM')",
         _ => return None,
     })
+}
+
+/// Where a question's sums are read from, smallest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Source {
+    /// `cost_group_daily`.
+    Rollup,
+    /// `cost_group_facets_daily`, this facet's rows.
+    Facet(String),
+    /// `cost_group_resources_monthly` (whole months only).
+    Resources,
+    /// The per-key sums, joined to the keys and their placements.
+    Keys,
+}
+
+/// The facet of `cost_group_facets_daily` that holds a dimension, if one may.
+fn facet_name(dimension: &CostDimension) -> Option<String> {
+    match dimension {
+        CostDimension::AvailabilityZone => Some("zone".into()),
+        CostDimension::Creator => Some("creator".into()),
+        CostDimension::Tag(key) => Some(format!("tag:{}", spend::item::normalise_tag_key(key))),
+        _ => None,
+    }
+}
+
+/// A dimension over one facet's rows of `cost_group_facets_daily`.
+fn facet_expr(dimension: &CostDimension) -> &'static str {
+    match dimension {
+        CostDimension::Group => "coalesce(g.group_id, '')",
+        CostDimension::Day => "g.day::text",
+        CostDimension::Month => "to_char(g.day, 'YYYY-MM')",
+        _ => "g.value",
+    }
+}
+
+/// A dimension over `cost_group_resources_monthly`.
+fn resource_expr(dimension: &CostDimension) -> &'static str {
+    match dimension {
+        CostDimension::Group => "coalesce(g.group_id, '')",
+        CostDimension::Month => "to_char(g.month, 'YYYY-MM')",
+        _ => "g.resource_id",
+    }
 }
 
 /// Whether a dimension is read from the day itself.
@@ -426,11 +469,11 @@ fn key_expr(dimension: &CostDimension, tag: u8) -> &'static str {
         (CostDimension::Month, _) => "to_char(d.day, 'YYYY-MM')",
         (CostDimension::Tag(_), 12) => {
             "coalesce((SELECT t.value FROM jsonb_each_text(k.tags) AS t(key, value)
-               WHERE regexp_replace(lower(btrim(t.key)), '^user:\\s*', '') = $12 LIMIT 1), '')"
+               WHERE cost_tag_key(t.key) = $12 LIMIT 1), '')"
         }
         (CostDimension::Tag(_), _) => {
             "coalesce((SELECT t.value FROM jsonb_each_text(k.tags) AS t(key, value)
-               WHERE regexp_replace(lower(btrim(t.key)), '^user:\\s*', '') = $6 LIMIT 1), '')"
+               WHERE cost_tag_key(t.key) = $6 LIMIT 1), '')"
         }
     }
 }
@@ -704,6 +747,8 @@ impl Store {
         ] {
             sqlx::query(statement).bind(id).execute(&mut *tx).await?;
         }
+        // Dashboards read the rollups: they must lose the import's costs with it.
+        rebuild_rollups(&mut tx).await?;
         sqlx::query("UPDATE cost_imports SET state = 'rolled_back', ended_at = $2, ended_by = $3 WHERE id = $1")
             .bind(id)
             .bind(at)
@@ -775,44 +820,29 @@ impl Store {
         sqlx::query("SET LOCAL work_mem = '128MB'")
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM cost_group_daily")
-            .execute(&mut *tx)
-            .await?;
-        // Each key's share of each group with the columns the rollup keeps, numbered,
-        // so the daily rows are summed by (day, number) without a multiplication
-        // each, and only the sums are multiplied by the shares. Exactly equal: a
-        // sum of products by one share is the product of the sum, with the same scale.
-        sqlx::query(
-            "CREATE TEMP TABLE cost_key_shares ON COMMIT DROP AS
-             SELECT k.id AS key_id,
-                 dense_rank() OVER (ORDER BY a.group_id, a.rule, a.share, k.service_name, k.sub_account_id,
-                     k.region_id, k.charge_category, k.currency) AS share_id,
-                 a.group_id, a.rule, coalesce(a.share, 1) AS share, k.service_name, k.sub_account_id, k.region_id,
-                 k.charge_category, k.currency
-             FROM cost_keys k LEFT JOIN cost_allocations a ON a.key_id = k.id",
-        )
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO cost_group_daily (day, group_id, rule, service_name, sub_account_id, region_id, charge_category,
-                 currency, billed_cost, effective_cost)
-             WITH per_share AS (
-                 SELECT d.day, s.share_id, sum(d.billed_cost) AS billed, sum(d.effective_cost) AS effective
-                 FROM cost_daily d JOIN cost_key_shares s ON s.key_id = d.key_id
-                 GROUP BY 1, 2),
-             shares AS (
-                 SELECT DISTINCT share_id, group_id, rule, share, service_name, sub_account_id, region_id,
-                     charge_category, currency
-                 FROM cost_key_shares)
-             SELECT p.day, s.group_id, s.rule, s.service_name, s.sub_account_id, s.region_id, s.charge_category,
-                 s.currency, sum(p.billed * s.share), sum(p.effective * s.share)
-             FROM per_share p JOIN shares s ON s.share_id = p.share_id
-             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
-        )
-        .execute(&mut *tx)
-        .await?;
+        rebuild_rollups(&mut tx).await?;
         tx.commit().await?;
         Ok(Ok(count))
+    }
+
+    /// Builds the rollups a migration added (the facets) where billing data was
+    /// imported before them; nothing when they are there or there is no data.
+    pub(crate) async fn build_missing_cost_rollups(&self) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(IMPORT_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        let missing: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM cost_keys) AND NOT EXISTS (SELECT 1 FROM cost_facets)",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if missing {
+            rebuild_rollups(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// What allocation reads, outside the allocation lock (for previews).
@@ -882,164 +912,161 @@ impl Store {
     /// Sums billed and effective cost by one dimension over a period, within the
     /// caller's scope of groups; Unallocated is the empty group.
     pub async fn cost_report(&self, query: &CostQuery) -> Result<Vec<CostRow>, StoreError> {
-        let dimension = key_expr(&query.by, 6);
-        let filter = Filter::of(query);
-        let tag = match &query.by {
-            CostDimension::Tag(key) => spend::item::normalise_tag_key(key),
-            _ => String::new(),
+        let matrix = CostMatrix {
+            query: query.clone(),
+            every: None,
+            filter: None,
         };
-        // Dimensions the per-group rollup keeps are read from it; the others (tags,
-        // resources, creators, zones) from the per-key daily sums.
-        let rollup = match &query.by {
-            CostDimension::GroupRule => {
-                Some("coalesce(g.group_id, '') || E'\\x1f' || coalesce(g.rule, '')")
-            }
-            other => rollup_expr(other),
-        };
-        let sql = match rollup {
-            Some(dimension) => format!(
-                "SELECT {dimension} AS value, sum(g.billed_cost)::text AS billed, sum(g.effective_cost)::text AS effective
-                 FROM cost_group_daily g
-                 WHERE g.day >= $1 AND g.day < $2
-                   AND ($3 OR g.group_id = ANY($4) OR ($5 AND g.group_id IS NULL))
-                   AND (NOT $7 OR ($8 AND g.group_id IS NULL) OR g.group_id = $9)
-                   AND $6::text IS NOT NULL -- the tag key: unused here, bound for one parameter list
-                 GROUP BY 1
-                 ORDER BY sum(g.billed_cost) DESC, 1"
-            ),
-            None => self.key_report_sql(dimension, query.from, query.to),
-        };
-        let rows = sqlx::query(&sql)
-            .bind(query.from)
-            .bind(query.to)
-            .bind(filter.all)
-            .bind(&filter.group_ids)
-            .bind(filter.unallocated)
-            .bind(&tag)
-            .bind(filter.one_group)
-            .bind(filter.only_unallocated)
-            .bind(filter.group_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(CostRow {
-                    value: row.try_get("value")?,
-                    billed: row.try_get("billed")?,
-                    effective: row.try_get("effective")?,
-                })
+        Ok(self
+            .cost_matrix(&matrix)
+            .await?
+            .into_iter()
+            .map(|row| CostRow {
+                value: row.value,
+                billed: row.billed,
+                effective: row.effective,
             })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+            .collect())
     }
 
     /// Sums by one dimension, optionally per day or month (stacked charts, the explorer)
-    /// and only where another dimension has a value. Read from the per-group rollup when
-    /// both dimensions are kept there, else from the per-key daily sums.
+    /// and only where another dimension has a value. Read from the smallest table that
+    /// holds both dimensions: the per-group rollup, its facets (zone, creator, tags),
+    /// its monthly resources, else the per-key sums. Every one gives the same answer.
     pub async fn cost_matrix(&self, matrix: &CostMatrix) -> Result<Vec<MatrixRow>, StoreError> {
         let query = &matrix.query;
-        let by_rollup = rollup_expr(&query.by);
-        let filter_rollup = matrix.filter.as_ref().map(|(dim, _)| rollup_expr(dim));
-        let use_rollup = by_rollup.is_some() && filter_rollup.is_none_or(|f| f.is_some());
+        let filter_dimension = matrix.filter.as_ref().map(|(dimension, _)| dimension);
+        let dimensions: Vec<&CostDimension> =
+            std::iter::once(&query.by).chain(filter_dimension).collect();
+        let months = match matrix.every {
+            Some(Every::Day) => None,
+            _ => self.whole_months(query.from, query.to).await?,
+        };
+        let source = self.source(&dimensions, months.is_some()).await?;
         let period = |day: &str| match matrix.every {
             None => "''::text".to_string(),
             Some(Every::Day) => format!("{day}::text"),
             Some(Every::Month) => format!("to_char({day}, 'YYYY-MM')"),
         };
+        let (from, to) = match source {
+            Source::Resources => months.unwrap_or((query.from, query.to)),
+            _ => (query.from, query.to),
+        };
         let filter_value = matrix.filter.as_ref().map(|(_, v)| v.clone());
-        let filter_tag = match &matrix.filter {
-            Some((CostDimension::Tag(key), _)) => spend::item::normalise_tag_key(key),
+        let filter_tag = match filter_dimension {
+            Some(CostDimension::Tag(key)) => spend::item::normalise_tag_key(key),
             _ => String::new(),
         };
-        let by_tag = match &query.by {
+        let mut by_tag = match &query.by {
             CostDimension::Tag(key) => spend::item::normalise_tag_key(key),
             _ => String::new(),
         };
-        let sql = if use_rollup {
-            let by = by_rollup.unwrap_or("''");
-            let filter = matrix
-                .filter
-                .as_ref()
-                .and_then(|(dim, _)| rollup_expr(dim))
-                .unwrap_or("''");
+        let rolled_up = |table: &str, day: &str, expr: fn(&CostDimension) -> &'static str| {
+            let filter = filter_dimension.map(expr).unwrap_or("''");
+            let facet = match source {
+                Source::Facet(_) => "g.facet = $6",
+                _ => "$6::text IS NOT NULL",
+            };
             format!(
                 "SELECT {period} AS period, {by} AS value,
                         sum(g.billed_cost)::text AS billed, sum(g.effective_cost)::text AS effective
-                 FROM cost_group_daily g
-                 WHERE g.day >= $1 AND g.day < $2
+                 FROM {table} g
+                 WHERE g.{day} >= $1 AND g.{day} < $2
                    AND ($3 OR g.group_id = ANY($4) OR ($5 AND g.group_id IS NULL))
                    AND (NOT $7 OR ($8 AND g.group_id IS NULL) OR g.group_id = $9)
                    AND (NOT $11 OR {filter} = $10)
-                   AND $6::text IS NOT NULL AND $12::text IS NOT NULL
+                   AND {facet} AND $12::text IS NOT NULL
                  GROUP BY 1, 2
                  ORDER BY 1, sum(g.billed_cost) DESC, 2",
-                period = period("g.day")
-            )
-        } else if !needs_day(&query.by) && matrix.filter.as_ref().is_none_or(|(d, _)| !needs_day(d))
-        {
-            // As in `key_report_sql`: each key's days summed first (per period), its
-            // columns read once per key, only the sums multiplied by the shares.
-            // Whole months without a daily axis come from the monthly sums.
-            let by = key_expr(&query.by, 6);
-            let filter = matrix
-                .filter
-                .as_ref()
-                .map(|(dim, _)| key_expr(dim, 12))
-                .unwrap_or("''");
-            let monthly =
-                matrix.every != Some(Every::Day) && query.from.day() == 1 && query.to.day() == 1;
-            let (table, bucket) = if monthly {
-                ("cost_key_monthly", "month")
-            } else {
-                ("cost_daily", "day")
-            };
-            format!(
-                "WITH d AS (
-                     SELECT {period} AS period, key_id,
-                         sum(billed_cost) AS billed_cost, sum(effective_cost) AS effective_cost
-                     FROM {table} WHERE {bucket} >= $1 AND {bucket} < $2 GROUP BY 1, 2)
-                 SELECT d.period AS period, {by} AS value,
-                        sum(d.billed_cost * coalesce(a.share, 1))::text AS billed,
-                        sum(d.effective_cost * coalesce(a.share, 1))::text AS effective
-                 FROM d
-                 JOIN cost_keys k ON k.id = d.key_id
-                 LEFT JOIN cost_allocations a ON a.key_id = d.key_id
-                 WHERE ($3 OR a.group_id = ANY($4) OR ($5 AND a.group_id IS NULL))
-                   AND (NOT $7 OR ($8 AND a.group_id IS NULL) OR a.group_id = $9)
-                   AND (NOT $11 OR {filter} = $10)
-                   AND $6::text IS NOT NULL AND $12::text IS NOT NULL
-                 GROUP BY 1, 2
-                 ORDER BY 1, sum(d.billed_cost * coalesce(a.share, 1)) DESC, 2",
-                period = period(bucket)
-            )
-        } else {
-            let by = key_expr(&query.by, 6);
-            let filter = matrix
-                .filter
-                .as_ref()
-                .map(|(dim, _)| key_expr(dim, 12))
-                .unwrap_or("''");
-            format!(
-                "SELECT {period} AS period, {by} AS value,
-                        sum(d.billed_cost * coalesce(a.share, 1))::text AS billed,
-                        sum(d.effective_cost * coalesce(a.share, 1))::text AS effective
-                 FROM cost_daily d
-                 JOIN cost_keys k ON k.id = d.key_id
-                 LEFT JOIN cost_allocations a ON a.key_id = d.key_id
-                 WHERE d.day >= $1 AND d.day < $2
-                   AND ($3 OR a.group_id = ANY($4) OR ($5 AND a.group_id IS NULL))
-                   AND (NOT $7 OR ($8 AND a.group_id IS NULL) OR a.group_id = $9)
-                   AND (NOT $11 OR {filter} = $10)
-                   AND $6::text IS NOT NULL AND $12::text IS NOT NULL
-                 GROUP BY 1, 2
-                 ORDER BY 1, sum(d.billed_cost * coalesce(a.share, 1)) DESC, 2",
-                period = period("d.day")
+                period = period(&format!("g.{day}")),
+                by = expr(&query.by),
             )
         };
+        let (from, to, sql) = match &source {
+            Source::Rollup => (
+                from,
+                to,
+                rolled_up("cost_group_daily", "day", |d| {
+                    rollup_expr(d).unwrap_or("''")
+                }),
+            ),
+            Source::Facet(facet) => {
+                by_tag = facet.clone();
+                (
+                    from,
+                    to,
+                    rolled_up("cost_group_facets_daily", "day", facet_expr),
+                )
+            }
+            Source::Resources => (
+                from,
+                to,
+                rolled_up("cost_group_resources_monthly", "month", resource_expr),
+            ),
+            Source::Keys if dimensions.iter().all(|d| !needs_day(d)) => {
+                // Each key's days summed first (per period), its columns read once
+                // per key, only the sums multiplied by the shares. Whole months
+                // without a daily axis come from the monthly sums.
+                let (table, bucket, from, to) = match months {
+                    Some((from, to)) => ("cost_key_monthly", "month", from, to),
+                    None => ("cost_daily", "day", query.from, query.to),
+                };
+                let by = key_expr(&query.by, 6);
+                let filter = filter_dimension.map(|d| key_expr(d, 12)).unwrap_or("''");
+                let sql = format!(
+                    "WITH d AS (
+                         SELECT {period} AS period, key_id,
+                             sum(billed_cost) AS billed_cost, sum(effective_cost) AS effective_cost
+                         FROM {table} WHERE {bucket} >= $1 AND {bucket} < $2 GROUP BY 1, 2)
+                     SELECT d.period AS period, {by} AS value,
+                            sum(d.billed_cost * coalesce(a.share, 1))::text AS billed,
+                            sum(d.effective_cost * coalesce(a.share, 1))::text AS effective
+                     FROM d
+                     JOIN cost_keys k ON k.id = d.key_id
+                     LEFT JOIN cost_allocations a ON a.key_id = d.key_id
+                     WHERE ($3 OR a.group_id = ANY($4) OR ($5 AND a.group_id IS NULL))
+                       AND (NOT $7 OR ($8 AND a.group_id IS NULL) OR a.group_id = $9)
+                       AND (NOT $11 OR {filter} = $10)
+                       AND $6::text IS NOT NULL AND $12::text IS NOT NULL
+                     GROUP BY 1, 2
+                     ORDER BY 1, sum(d.billed_cost * coalesce(a.share, 1)) DESC, 2",
+                    period = period(bucket)
+                );
+                (from, to, sql)
+            }
+            Source::Keys => {
+                let by = key_expr(&query.by, 6);
+                let filter = filter_dimension.map(|d| key_expr(d, 12)).unwrap_or("''");
+                let sql = format!(
+                    "SELECT {period} AS period, {by} AS value,
+                            sum(d.billed_cost * coalesce(a.share, 1))::text AS billed,
+                            sum(d.effective_cost * coalesce(a.share, 1))::text AS effective
+                     FROM cost_daily d
+                     JOIN cost_keys k ON k.id = d.key_id
+                     LEFT JOIN cost_allocations a ON a.key_id = d.key_id
+                     WHERE d.day >= $1 AND d.day < $2
+                       AND ($3 OR a.group_id = ANY($4) OR ($5 AND a.group_id IS NULL))
+                       AND (NOT $7 OR ($8 AND a.group_id IS NULL) OR a.group_id = $9)
+                       AND (NOT $11 OR {filter} = $10)
+                       AND $6::text IS NOT NULL AND $12::text IS NOT NULL
+                     GROUP BY 1, 2
+                     ORDER BY 1, sum(d.billed_cost * coalesce(a.share, 1)) DESC, 2",
+                    period = period("d.day")
+                );
+                (query.from, query.to, sql)
+            }
+        };
         let filter = Filter::of(query);
+        let mut tx = self.pool().begin().await?;
+        // The per-key sums group a hundred thousand keys: room to hash them in memory.
+        if source == Source::Keys {
+            sqlx::query("SET LOCAL work_mem = '64MB'")
+                .execute(&mut *tx)
+                .await?;
+        }
         let rows = sqlx::query(&sql)
-            .bind(query.from)
-            .bind(query.to)
+            .bind(from)
+            .bind(to)
             .bind(filter.all)
             .bind(&filter.group_ids)
             .bind(filter.unallocated)
@@ -1050,8 +1077,9 @@ impl Store {
             .bind(filter_value.clone().unwrap_or_default())
             .bind(filter_value.is_some())
             .bind(&filter_tag)
-            .fetch_all(self.pool())
+            .fetch_all(&mut *tx)
             .await?;
+        tx.commit().await?;
         rows.iter()
             .map(|row| {
                 Ok(MatrixRow {
@@ -1065,33 +1093,79 @@ impl Store {
             .map_err(Into::into)
     }
 
-    /// The same sums from the per-key daily rollup (for dimensions only it has): each
-    /// key's days are summed first, so the key's columns (a tag looked up in its JSON,
-    /// say) are read once per key, not once per day, and only the sums are multiplied
-    /// by the shares (exactly the same: a sum of products by one share is the product
-    /// of the sum, at the same scale). Whole months are read from the monthly sums.
-    /// `dimension` must not need the day.
-    fn key_report_sql(&self, dimension: &str, from: Date, to: Date) -> String {
-        let sums = if from.day() == 1 && to.day() == 1 {
-            "SELECT key_id, sum(billed_cost) AS billed_cost, sum(effective_cost) AS effective_cost
-             FROM cost_key_monthly WHERE month >= $1 AND month < $2 GROUP BY key_id"
-        } else {
-            "SELECT key_id, sum(billed_cost) AS billed_cost, sum(effective_cost) AS effective_cost
-             FROM cost_daily WHERE day >= $1 AND day < $2 GROUP BY key_id"
+    /// Which table answers a question about these dimensions (see [`Source`]).
+    async fn source(
+        &self,
+        dimensions: &[&CostDimension],
+        whole_months: bool,
+    ) -> Result<Source, StoreError> {
+        if dimensions.iter().all(|d| rollup_expr(d).is_some()) {
+            return Ok(Source::Rollup);
+        }
+        // Besides group, day and month, the facets hold one dimension at a time.
+        let held: Vec<&CostDimension> = dimensions
+            .iter()
+            .copied()
+            .filter(|d| {
+                !matches!(
+                    d,
+                    CostDimension::Group | CostDimension::Day | CostDimension::Month
+                )
+            })
+            .collect();
+        let facets: Vec<Option<String>> = held.iter().map(|d| facet_name(d)).collect();
+        let candidate = match facets.first() {
+            Some(Some(facet)) if facets.iter().all(|f| f.as_ref() == Some(facet)) => {
+                Some(facet.clone())
+            }
+            _ if whole_months
+                && held.iter().all(|d| **d == CostDimension::Resource)
+                && dimensions.iter().all(|d| **d != CostDimension::Day) =>
+            {
+                Some("resource".to_string())
+            }
+            _ => None,
         };
-        format!(
-            "WITH d AS ({sums})
-             SELECT {dimension} AS value,
-                    sum(d.billed_cost * coalesce(a.share, 1))::text AS billed,
-                    sum(d.effective_cost * coalesce(a.share, 1))::text AS effective
-             FROM d
-             JOIN cost_keys k ON k.id = d.key_id
-             LEFT JOIN cost_allocations a ON a.key_id = d.key_id
-             WHERE ($3 OR a.group_id = ANY($4) OR ($5 AND a.group_id IS NULL))
-               AND (NOT $7 OR ($8 AND a.group_id IS NULL) OR a.group_id = $9)
-             GROUP BY 1
-             ORDER BY sum(d.billed_cost * coalesce(a.share, 1)) DESC, 1"
-        )
+        let Some(candidate) = candidate else {
+            return Ok(Source::Keys);
+        };
+        let held: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cost_facets WHERE facet = $1)")
+                .bind(&candidate)
+                .fetch_one(self.pool())
+                .await?;
+        Ok(match (held, candidate.as_str()) {
+            (false, _) => Source::Keys,
+            (true, "resource") => Source::Resources,
+            (true, _) => Source::Facet(candidate),
+        })
+    }
+
+    /// The whole months that hold the same costs as `[from, to)`, if any: a range
+    /// that starts on or before the first day with data may start at that day's
+    /// month, and one that ends after the last may end with that day's month. So a
+    /// month to date reads monthly sums once the data stops before today.
+    async fn whole_months(&self, from: Date, to: Date) -> Result<Option<(Date, Date)>, StoreError> {
+        if from.day() == 1 && to.day() == 1 {
+            return Ok((from < to).then_some((from, to)));
+        }
+        let Some((first, last)) = self.cost_days().await? else {
+            return Ok(None);
+        };
+        if from > last || to <= first || from >= to {
+            return Ok(None);
+        }
+        let from = if from <= first {
+            spend::item::month_start(first)
+        } else {
+            from
+        };
+        let to = if to > last {
+            spend::item::month_start(spend::item::month_start(last) + time::Duration::days(31))
+        } else {
+            to
+        };
+        Ok((from.day() == 1 && to.day() == 1).then_some((from, to)))
     }
 
     /// Writes line items of a period as FOCUS CSV with the group each share went to
@@ -1515,4 +1589,91 @@ async fn allocation_inputs(conn: &mut PgConnection) -> Result<AllocationInputs, 
         billing_groups,
         keys,
     })
+}
+
+/// Rebuilds what dashboards read from the placements: `cost_group_daily` (spend per
+/// group by the columns rules and dashboards share), `cost_group_facets_daily` (per
+/// group by zone, creator and each tag key with few values) and
+/// `cost_group_resources_monthly`, then refreshes the planner's statistics, which
+/// an import or a new rule set changes wholesale.
+///
+/// Keys are numbered twice: by their share of a group with the rollup's columns
+/// (`share_id`) and with their facet values (`cell_id`). One pass over the daily
+/// sums adds up both numberings per day (two grouping sets); only those few sums are
+/// multiplied by the shares. Exactly equal to multiplying each key's days: a sum of
+/// products by one share is the product of the sum, at the same scale.
+async fn rebuild_rollups(conn: &mut PgConnection) -> Result<(), StoreError> {
+    // Room to sum in hash tables instead of sorting on disk.
+    sqlx::query("SET LOCAL work_mem = '256MB'")
+        .execute(&mut *conn)
+        .await?;
+    for statement in [
+        "DELETE FROM cost_group_daily",
+        "DELETE FROM cost_group_facets_daily",
+        "DELETE FROM cost_group_resources_monthly",
+        "DELETE FROM cost_facets",
+        // Each key's tags by normalised key: the first in JSON order, as reports
+        // read a key's tag.
+        r"CREATE TEMP TABLE cost_key_tags ON COMMIT DROP AS
+          SELECT DISTINCT ON (k.id, t.key) k.id AS key_id, t.key, t.value
+          FROM cost_keys k CROSS JOIN LATERAL (
+              SELECT cost_tag_key(e.key) AS key, e.value, e.n
+              FROM jsonb_each_text(k.tags) WITH ORDINALITY AS e(key, value, n)) t
+          ORDER BY k.id, t.key, t.n",
+        // A tag key with many values (a resource name, say) would make a row per
+        // value and day: it is left to the per-key sums.
+        "INSERT INTO cost_facets (facet)
+         SELECT 'tag:' || key FROM cost_key_tags GROUP BY key HAVING count(DISTINCT value) <= 1000
+         UNION ALL VALUES ('zone'), ('creator'), ('resource')",
+        "CREATE TEMP TABLE cost_key_kept_tags ON COMMIT DROP AS
+         SELECT t.key_id, jsonb_object_agg(t.key, t.value) AS tags
+         FROM cost_key_tags t JOIN cost_facets f ON f.facet = 'tag:' || t.key
+         GROUP BY t.key_id",
+        "CREATE TEMP TABLE cost_key_shares ON COMMIT DROP AS
+         SELECT k.id AS key_id,
+             dense_rank() OVER (ORDER BY a.group_id, a.rule, a.share, k.service_name, k.sub_account_id,
+                 k.region_id, k.charge_category, k.currency) AS share_id,
+             dense_rank() OVER (ORDER BY a.group_id, a.share, k.availability_zone,
+                 coalesce(k.created_by, ''), kt.tags) AS cell_id,
+             a.group_id, a.rule, coalesce(a.share, 1) AS share, k.service_name, k.sub_account_id, k.region_id,
+             k.charge_category, k.currency, k.availability_zone AS zone, coalesce(k.created_by, '') AS creator,
+             coalesce(kt.tags, '{}') AS tags, k.resource_id
+         FROM cost_keys k LEFT JOIN cost_allocations a ON a.key_id = k.id
+         LEFT JOIN cost_key_kept_tags kt ON kt.key_id = k.id",
+        "CREATE TEMP TABLE cost_day_sums ON COMMIT DROP AS
+         SELECT d.day, s.share_id, s.cell_id, sum(d.billed_cost) AS billed, sum(d.effective_cost) AS effective
+         FROM cost_daily d JOIN cost_key_shares s ON s.key_id = d.key_id
+         GROUP BY GROUPING SETS ((d.day, s.share_id), (d.day, s.cell_id))",
+        "INSERT INTO cost_group_daily (day, group_id, rule, service_name, sub_account_id, region_id, charge_category,
+             currency, billed_cost, effective_cost)
+         WITH shares AS (
+             SELECT DISTINCT ON (share_id) share_id, group_id, rule, share, service_name, sub_account_id, region_id,
+                 charge_category, currency
+             FROM cost_key_shares ORDER BY share_id)
+         SELECT p.day, s.group_id, s.rule, s.service_name, s.sub_account_id, s.region_id, s.charge_category,
+             s.currency, sum(p.billed * s.share), sum(p.effective * s.share)
+         FROM cost_day_sums p JOIN shares s ON s.share_id = p.share_id
+         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+        "INSERT INTO cost_group_facets_daily (day, group_id, facet, value, billed_cost, effective_cost)
+         WITH cells AS (
+             SELECT DISTINCT ON (cell_id) cell_id, group_id, share, zone, creator, tags
+             FROM cost_key_shares ORDER BY cell_id),
+         tag_facets AS (SELECT facet, substr(facet, 5) AS key FROM cost_facets WHERE facet LIKE 'tag:%')
+         SELECT p.day, c.group_id, f.facet, f.value, sum(p.billed * c.share), sum(p.effective * c.share)
+         FROM cost_day_sums p JOIN cells c ON c.cell_id = p.cell_id
+         CROSS JOIN LATERAL (
+             SELECT 'zone' AS facet, c.zone AS value
+             UNION ALL SELECT 'creator', c.creator
+             UNION ALL SELECT t.facet, coalesce(c.tags ->> t.key, '') FROM tag_facets t) f
+         GROUP BY 1, 2, 3, 4",
+        "INSERT INTO cost_group_resources_monthly (month, group_id, resource_id, billed_cost, effective_cost)
+         SELECT m.month, s.group_id, s.resource_id, sum(m.billed_cost * s.share), sum(m.effective_cost * s.share)
+         FROM cost_key_monthly m JOIN cost_key_shares s ON s.key_id = m.key_id
+         GROUP BY 1, 2, 3",
+        "ANALYZE cost_keys, cost_allocations, cost_daily, cost_key_monthly, cost_group_daily,
+             cost_group_facets_daily, cost_group_resources_monthly, cost_facets",
+    ] {
+        sqlx::query(statement).execute(&mut *conn).await?;
+    }
+    Ok(())
 }

@@ -130,7 +130,8 @@ impl Store {
         MIGRATOR
             .run(&self.pool)
             .await
-            .map_err(|e| StoreError::Migration(e.to_string()))
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        self.build_missing_cost_rollups().await
     }
 
     /// Whether the database answers, for `/readyz`.

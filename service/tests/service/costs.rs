@@ -898,3 +898,241 @@ async fn daily_sums_equal_sql_sums_of_the_line_items() {
     .unwrap();
     assert_eq!(left, 0);
 }
+
+/// A question of [`every_rollup_answers_as_the_per_key_sums`]: by, filter, every,
+/// and indexes into its ranges and scopes.
+type Question = (
+    CostDimension,
+    Option<(CostDimension, String)>,
+    Option<store::costs::Every>,
+    usize,
+    usize,
+);
+
+/// Every table a question may be answered from (the group rollup, its facets, its
+/// monthly resources) gives exactly what the per-key sums give: every dimension,
+/// with and without a filter, per day, per month and in all, for whole months,
+/// for odd days, for a month to date past the data, in every scope. Tag keys are
+/// written in other cases, with `user:`, with non-ASCII letters and spaces, twice on
+/// one resource, or missing; some costs are split in shares with many decimals.
+#[tokio::test]
+async fn every_rollup_answers_as_the_per_key_sums() {
+    use store::costs::{CostMatrix, CostQuery, Every, GroupScope};
+    let world = world().await;
+    let root_session = world.set_up().await;
+    let root = world.caller(&root_session).await.unwrap();
+    let mut generated = Vec::new();
+    spend::generate::write(
+        &spend::generate::Plan {
+            rows: 3_000,
+            months: 2,
+            start: date!(2026 - 09 - 01),
+            seed: 5,
+            format: spend::Format::Focus,
+            creators: vec!["alice".into(), "bob".into()],
+        },
+        &mut generated,
+    )
+    .unwrap();
+    let mut reader = csv::Reader::from_reader(generated.as_slice());
+    let header = reader.headers().unwrap().clone();
+    let tags = header.iter().position(|h| h == "Tags").unwrap();
+    let odd_tags = [
+        r#"{"User:Team ": "web", "team": "data"}"#,
+        r#"{"Équipe": "rouge", "TEAM": "web"}"#,
+        "{\"\u{3000}team\u{a0}\": \"data\", \"user:  équipe\": \"bleu\"}",
+        "{}",
+    ];
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&header).unwrap();
+    for (n, record) in reader.records().enumerate() {
+        let mut fields: Vec<String> = record.unwrap().iter().map(str::to_string).collect();
+        if n % 7 == 0 {
+            fields[tags] = odd_tags[n / 7 % odd_tags.len()].to_string();
+        }
+        writer.write_record(&fields).unwrap();
+    }
+    let imported = import(&world, &root, "generated.csv", writer.into_inner().unwrap())
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for group in ["Web", "Data"] {
+        world.service.create_group(&root, group).await.unwrap();
+        ids.push(
+            world
+                .service
+                .store()
+                .group(group)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+        );
+    }
+    let rules = r#"{"rules":[
+        {"name":"web","when":{"on":"tag","key":"team","test":{"equals":"web"}},"then":{"to":"group","group":"Web"}},
+        {"name":"data","when":{"on":"tag","key":"team","test":{"equals":"data"}},"then":{"to":"group","group":"Data"}},
+        {"name":"shared","when":{"on":"service","test":{"prefix":"AWS Support"}},"then":{"to":"split","groups":["Web","Data"],"method":"proportional"}}
+    ]}"#;
+    world.service.save_cost_rules(&root, rules).await.unwrap();
+    let store = world.service.store();
+    let pool = store.pool();
+
+    // SQL and the rules normalise tag keys alike.
+    for key in [
+        "  User: Équipe ",
+        "TEAM\u{2003}",
+        "\tuser:\u{3000}Cost Center",
+        "user:",
+        "ÉQUIPE",
+        "Ärger:User:x",
+    ] {
+        let sql: String = sqlx::query_scalar("SELECT cost_tag_key($1)")
+            .bind(key)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(sql, spend::item::normalise_tag_key(key), "{key:?}");
+    }
+    let facets: Vec<String> = sqlx::query_scalar("SELECT facet FROM cost_facets ORDER BY 1")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    for facet in ["creator", "resource", "tag:team", "tag:Équipe", "zone"] {
+        assert!(facets.iter().any(|f| f == facet), "{facet} in {facets:?}");
+    }
+
+    let web = ids[0].clone();
+    let dimensions = [
+        CostDimension::AvailabilityZone,
+        CostDimension::Creator,
+        CostDimension::Tag(" user:TEAM".into()),
+        CostDimension::Tag("équipe".into()),
+        CostDimension::Tag("Équipe".into()),
+        CostDimension::Tag("no such key".into()),
+        CostDimension::Resource,
+        CostDimension::Group,
+        CostDimension::Day,
+        CostDimension::Month,
+    ];
+    let filters = [
+        None,
+        Some((CostDimension::Group, web.clone())),
+        Some((CostDimension::Group, String::new())),
+        Some((CostDimension::Tag("team".into()), "web".to_string())),
+        Some((CostDimension::AvailabilityZone, String::new())),
+        Some((CostDimension::Creator, "alice".to_string())),
+    ];
+    let scopes = [
+        (GroupScope::All, None),
+        (
+            GroupScope::Only {
+                group_ids: vec![web.clone()],
+                unallocated: false,
+            },
+            None,
+        ),
+        (GroupScope::All, Some(Some(web.clone()))),
+        (GroupScope::All, Some(None)),
+    ];
+    let ranges = [
+        (date!(2026 - 09 - 01), date!(2026 - 11 - 01)),
+        (date!(2026 - 09 - 03), date!(2026 - 10 - 20)),
+        (date!(2026 - 10 - 01), date!(2027 - 01 - 15)),
+        (date!(2026 - 08 - 20), date!(2026 - 10 - 01)),
+        (date!(2027 - 01 - 01), date!(2027 - 02 - 01)),
+    ];
+    let mut questions = Vec::new();
+    for by in &dimensions {
+        for filter in &filters {
+            for every in [None, Some(Every::Month), Some(Every::Day)] {
+                questions.push((by.clone(), filter.clone(), every, 0, 0));
+            }
+            for range in 1..ranges.len() {
+                questions.push((by.clone(), filter.clone(), None, range, 0));
+            }
+            for scope in 1..scopes.len() {
+                questions.push((by.clone(), filter.clone(), Some(Every::Month), 1, scope));
+            }
+        }
+    }
+    let ask = |(by, filter, every, range, scope): &Question| CostMatrix {
+        query: CostQuery {
+            from: ranges[*range].0,
+            to: ranges[*range].1,
+            by: by.clone(),
+            scope: scopes[*scope].0.clone(),
+            group: scopes[*scope].1.clone(),
+        },
+        every: *every,
+        filter: filter.clone(),
+    };
+    let mut fast = Vec::new();
+    for question in &questions {
+        fast.push(store.cost_matrix(&ask(question)).await.unwrap());
+    }
+    let answered = fast.iter().filter(|rows| rows.len() > 1).count();
+    assert!(
+        answered > questions.len() / 2,
+        "{answered} of {}",
+        questions.len()
+    );
+    // Without the facets (as before the first allocation), every question falls back
+    // to the per-key sums.
+    sqlx::query("DELETE FROM cost_facets")
+        .execute(pool)
+        .await
+        .unwrap();
+    for (question, fast) in questions.iter().zip(&fast) {
+        let slow = store.cost_matrix(&ask(question)).await.unwrap();
+        assert_eq!(fast, &slow, "{question:?}");
+    }
+
+    // A deleted group's costs become Unallocated in every table alike.
+    world.service.reallocate(None).await.unwrap();
+    let data = ids[1].clone();
+    world
+        .service
+        .delete_group(&root, "Data", "Data")
+        .await
+        .unwrap();
+    let held: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM cost_group_daily WHERE group_id = $1)
+              + (SELECT count(*) FROM cost_group_facets_daily WHERE group_id = $1)
+              + (SELECT count(*) FROM cost_group_resources_monthly WHERE group_id = $1)",
+    )
+    .bind(&data)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(held, 0, "the deleted group holds nothing");
+    let question = (
+        CostDimension::Group,
+        Some((CostDimension::Tag("team".into()), "data".to_string())),
+        None,
+        0,
+        0,
+    );
+    let by_facets = store.cost_matrix(&ask(&question)).await.unwrap();
+    sqlx::query("DELETE FROM cost_facets")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(by_facets, store.cost_matrix(&ask(&question)).await.unwrap());
+    assert!(by_facets.iter().any(|row| row.value.is_empty()));
+
+    // Rolled back, the only import leaves every rollup empty.
+    world
+        .service
+        .roll_back_cost_import(&root, imported.id)
+        .await
+        .unwrap();
+    let left: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM cost_group_daily) + (SELECT count(*) FROM cost_group_facets_daily)
+              + (SELECT count(*) FROM cost_group_resources_monthly)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(left, 0, "no rollup outlives its import");
+}
