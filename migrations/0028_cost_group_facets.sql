@@ -3,20 +3,23 @@
 -- `user:` (CUR's prefix for user-defined tags) dropped and the rest trimmed again.
 -- One definition for every query, so SQL and the rules never disagree on a key
 -- written in another case, with stray spaces or with non-ASCII letters.
+-- One expression, so PostgreSQL inlines it into the queries that call it.
 CREATE FUNCTION cost_tag_key(key TEXT) RETURNS TEXT
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT CASE WHEN k LIKE 'user:%' THEN btrim(substr(k, 6), ws) ELSE k END
-    FROM (SELECT translate(btrim(key, ws), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') AS k, ws
-          FROM (SELECT E' \t\n\u000B\f\r\u0085\u00A0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u2028\u2029\u202F\u205F\u3000'::text AS ws) w) n
+    SELECT regexp_replace(
+        translate(
+            btrim(key, E' \t\n\u000B\f\r\u0085\u00A0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u2028\u2029\u202F\u205F\u3000'),
+            'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'),
+        E'^user:[ \t\n\u000B\f\r\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*', '')
 $$;
 
--- Spend per group and day by what only cost keys hold and dashboards group by: the
+-- Spend per group and month by what only cost keys hold and dashboards group by: the
 -- availability zone, the creating principal, and every tag key with few values
 -- (matched as allocation matches keys: trimmed, any case, without `user:`). Rebuilt
--- with cost_group_daily, in the same transaction, so a zone or tag breakdown reads a
--- few thousand rows instead of every key's daily sums.
-CREATE TABLE cost_group_facets_daily (
-    day             DATE NOT NULL,
+-- with cost_group_daily, in the same transaction, so a month's zone or tag breakdown
+-- reads a few hundred rows instead of every key's sums.
+CREATE TABLE cost_group_facets_monthly (
+    month           DATE NOT NULL,
     -- NULL: Unallocated.
     group_id        TEXT,
     -- 'zone', 'creator' or 'tag:' and the normalised tag key.
@@ -26,11 +29,12 @@ CREATE TABLE cost_group_facets_daily (
     billed_cost     NUMERIC NOT NULL,
     effective_cost  NUMERIC NOT NULL
 );
-CREATE INDEX cost_group_facets_daily_facet ON cost_group_facets_daily (facet, day);
+CREATE INDEX cost_group_facets_monthly_facet ON cost_group_facets_monthly (facet, month);
 
--- Which facets the table above holds (a tag key with many values is left to the
--- per-key sums). Empty until the first allocation after this migration: readers then
--- use the per-key sums, which give the same answers.
+-- Which facets the table above holds, and 'resource' for the one below (a tag key
+-- with many values, or with values that are not text, is left to the per-key sums).
+-- Empty until the first allocation after this migration (made when the server
+-- migrates): readers then use the per-key sums, which give the same answers.
 CREATE TABLE cost_facets (
     facet  TEXT PRIMARY KEY
 );

@@ -479,12 +479,11 @@ impl Service {
         top_services.truncate(10);
         let mut daily = cost_lines(self.store.cost_report(&query(CostDimension::Day)).await?);
         daily.sort_by(|a, b| a.label.cmp(&b.label));
-        let mut top_resources = cost_lines(
+        let top_resources = cost_lines(
             self.store
-                .cost_report(&query(CostDimension::Resource))
+                .cost_top(&query(CostDimension::Resource), Some(10))
                 .await?,
         );
-        top_resources.truncate(10);
         let largest: Vec<CostLine> = groups
             .iter()
             .map(|g| CostLine {

@@ -149,7 +149,11 @@ impl Service {
             series,
             daily,
             breakdowns,
-            top_resources: top(cost_lines(report(CostDimension::Resource).await?)),
+            top_resources: cost_lines(
+                self.store
+                    .cost_top(&query(CostDimension::Resource, from, to), Some(TOP as u32))
+                    .await?,
+            ),
             members: top(members),
             tag_key,
             rules: rules

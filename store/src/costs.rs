@@ -13,7 +13,7 @@
 //! rows in SQL. A stream that ends without [`Chunk::Finish`] (a bad row, a cancel)
 //! rolls it all back.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::{PgConnection, Row};
 use time::{Date, OffsetDateTime};
@@ -409,7 +409,7 @@ fn rollup_expr(dimension: &CostDimension) -> Option<&'static str> {
 enum Source {
     /// `cost_group_daily`.
     Rollup,
-    /// `cost_group_facets_daily`, this facet's rows.
+    /// `cost_group_facets_monthly`, this facet's rows (whole months only).
     Facet(String),
     /// `cost_group_resources_monthly` (whole months only).
     Resources,
@@ -417,7 +417,7 @@ enum Source {
     Keys,
 }
 
-/// The facet of `cost_group_facets_daily` that holds a dimension, if one may.
+/// The facet of `cost_group_facets_monthly` that holds a dimension, if one may.
 fn facet_name(dimension: &CostDimension) -> Option<String> {
     match dimension {
         CostDimension::AvailabilityZone => Some("zone".into()),
@@ -427,12 +427,11 @@ fn facet_name(dimension: &CostDimension) -> Option<String> {
     }
 }
 
-/// A dimension over one facet's rows of `cost_group_facets_daily`.
+/// A dimension over one facet's rows of `cost_group_facets_monthly`.
 fn facet_expr(dimension: &CostDimension) -> &'static str {
     match dimension {
         CostDimension::Group => "coalesce(g.group_id, '')",
-        CostDimension::Day => "g.day::text",
-        CostDimension::Month => "to_char(g.day, 'YYYY-MM')",
+        CostDimension::Month => "to_char(g.month, 'YYYY-MM')",
         _ => "g.value",
     }
 }
@@ -748,7 +747,8 @@ impl Store {
             sqlx::query(statement).bind(id).execute(&mut *tx).await?;
         }
         // Dashboards read the rollups: they must lose the import's costs with it.
-        rebuild_rollups(&mut tx).await?;
+        let inputs = allocation_inputs(&mut tx).await?;
+        rebuild_rollups(&mut tx, &inputs.keys).await?;
         sqlx::query("UPDATE cost_imports SET state = 'rolled_back', ended_at = $2, ended_by = $3 WHERE id = $1")
             .bind(id)
             .bind(at)
@@ -820,7 +820,7 @@ impl Store {
         sqlx::query("SET LOCAL work_mem = '128MB'")
             .execute(&mut *tx)
             .await?;
-        rebuild_rollups(&mut tx).await?;
+        rebuild_rollups(&mut tx, &inputs.keys).await?;
         tx.commit().await?;
         Ok(Ok(count))
     }
@@ -839,7 +839,8 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         if missing {
-            rebuild_rollups(&mut tx).await?;
+            let inputs = allocation_inputs(&mut tx).await?;
+            rebuild_rollups(&mut tx, &inputs.keys).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -912,13 +913,23 @@ impl Store {
     /// Sums billed and effective cost by one dimension over a period, within the
     /// caller's scope of groups; Unallocated is the empty group.
     pub async fn cost_report(&self, query: &CostQuery) -> Result<Vec<CostRow>, StoreError> {
+        self.cost_top(query, None).await
+    }
+
+    /// The `limit` largest lines of [`Store::cost_report`] (top resources: a month
+    /// has tens of thousands), or all of them.
+    pub async fn cost_top(
+        &self,
+        query: &CostQuery,
+        limit: Option<u32>,
+    ) -> Result<Vec<CostRow>, StoreError> {
         let matrix = CostMatrix {
             query: query.clone(),
             every: None,
             filter: None,
         };
         Ok(self
-            .cost_matrix(&matrix)
+            .matrix(&matrix, limit)
             .await?
             .into_iter()
             .map(|row| CostRow {
@@ -934,6 +945,15 @@ impl Store {
     /// holds both dimensions: the per-group rollup, its facets (zone, creator, tags),
     /// its monthly resources, else the per-key sums. Every one gives the same answer.
     pub async fn cost_matrix(&self, matrix: &CostMatrix) -> Result<Vec<MatrixRow>, StoreError> {
+        self.matrix(matrix, None).await
+    }
+
+    /// [`Store::cost_matrix`], keeping the first `limit` rows.
+    async fn matrix(
+        &self,
+        matrix: &CostMatrix,
+        limit: Option<u32>,
+    ) -> Result<Vec<MatrixRow>, StoreError> {
         let query = &matrix.query;
         let filter_dimension = matrix.filter.as_ref().map(|(dimension, _)| dimension);
         let dimensions: Vec<&CostDimension> =
@@ -949,7 +969,7 @@ impl Store {
             Some(Every::Month) => format!("to_char({day}, 'YYYY-MM')"),
         };
         let (from, to) = match source {
-            Source::Resources => months.unwrap_or((query.from, query.to)),
+            Source::Resources | Source::Facet(_) => months.unwrap_or((query.from, query.to)),
             _ => (query.from, query.to),
         };
         let filter_value = matrix.filter.as_ref().map(|(_, v)| v.clone());
@@ -995,7 +1015,7 @@ impl Store {
                 (
                     from,
                     to,
-                    rolled_up("cost_group_facets_daily", "day", facet_expr),
+                    rolled_up("cost_group_facets_monthly", "month", facet_expr),
                 )
             }
             Source::Resources => (
@@ -1056,6 +1076,10 @@ impl Store {
                 (query.from, query.to, sql)
             }
         };
+        let sql = match limit {
+            Some(limit) => format!("{sql} LIMIT {limit}"),
+            None => sql,
+        };
         let filter = Filter::of(query);
         let mut tx = self.pool().begin().await?;
         // The per-key sums group a hundred thousand keys: room to hash them in memory.
@@ -1102,26 +1126,21 @@ impl Store {
         if dimensions.iter().all(|d| rollup_expr(d).is_some()) {
             return Ok(Source::Rollup);
         }
-        // Besides group, day and month, the facets hold one dimension at a time.
+        // Monthly tables, besides group and month, hold one dimension at a time.
+        if !whole_months || dimensions.iter().any(|d| **d == CostDimension::Day) {
+            return Ok(Source::Keys);
+        }
         let held: Vec<&CostDimension> = dimensions
             .iter()
             .copied()
-            .filter(|d| {
-                !matches!(
-                    d,
-                    CostDimension::Group | CostDimension::Day | CostDimension::Month
-                )
-            })
+            .filter(|d| !matches!(d, CostDimension::Group | CostDimension::Month))
             .collect();
         let facets: Vec<Option<String>> = held.iter().map(|d| facet_name(d)).collect();
         let candidate = match facets.first() {
             Some(Some(facet)) if facets.iter().all(|f| f.as_ref() == Some(facet)) => {
                 Some(facet.clone())
             }
-            _ if whole_months
-                && held.iter().all(|d| **d == CostDimension::Resource)
-                && dimensions.iter().all(|d| **d != CostDimension::Day) =>
-            {
+            _ if held.iter().all(|d| **d == CostDimension::Resource) => {
                 Some("resource".to_string())
             }
             _ => None,
@@ -1592,88 +1611,219 @@ async fn allocation_inputs(conn: &mut PgConnection) -> Result<AllocationInputs, 
 }
 
 /// Rebuilds what dashboards read from the placements: `cost_group_daily` (spend per
-/// group by the columns rules and dashboards share), `cost_group_facets_daily` (per
-/// group by zone, creator and each tag key with few values) and
-/// `cost_group_resources_monthly`, then refreshes the planner's statistics, which
-/// an import or a new rule set changes wholesale.
+/// group and day by the columns rules and dashboards share), and per group and month
+/// `cost_group_facets_monthly` (by zone, creator and each tag key with few values)
+/// and `cost_group_resources_monthly`; then refreshes the planner's statistics,
+/// which an import or a new rule set changes wholesale. `keys` are the keys with
+/// costs, as [`allocation_inputs`] reads them.
 ///
-/// Keys are numbered twice: by their share of a group with the rollup's columns
-/// (`share_id`) and with their facet values (`cell_id`). One pass over the daily
-/// sums adds up both numberings per day (two grouping sets); only those few sums are
-/// multiplied by the shares. Exactly equal to multiplying each key's days: a sum of
-/// products by one share is the product of the sum, at the same scale.
-async fn rebuild_rollups(conn: &mut PgConnection) -> Result<(), StoreError> {
-    // Room to sum in hash tables instead of sorting on disk.
-    sqlx::query("SET LOCAL work_mem = '256MB'")
-        .execute(&mut *conn)
-        .await?;
+/// Keys are numbered by their share of a group with the rollup's columns, and by
+/// their group share alone; the sums are added up per number (one pass over the daily
+/// sums, one over the monthly sums with a grouping set per facet) and only those
+/// sums are multiplied by the shares. Exactly equal to multiplying each key's sums: a
+/// sum of products by one share is the product of the sum, at the same scale.
+async fn rebuild_rollups(
+    conn: &mut PgConnection,
+    keys: &[(i64, spend::CostKey, f64)],
+) -> Result<(), StoreError> {
+    // Room to sum in hash tables instead of sorting on disk; JIT only costs here.
+    for setting in ["SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off"] {
+        sqlx::query(setting).execute(&mut *conn).await?;
+    }
     for statement in [
         "DELETE FROM cost_group_daily",
-        "DELETE FROM cost_group_facets_daily",
+        "DELETE FROM cost_group_facets_monthly",
         "DELETE FROM cost_group_resources_monthly",
         "DELETE FROM cost_facets",
-        // Each key's tags by normalised key: the first in JSON order, as reports
-        // read a key's tag.
-        r"CREATE TEMP TABLE cost_key_tags ON COMMIT DROP AS
-          SELECT DISTINCT ON (k.id, t.key) k.id AS key_id, t.key, t.value
-          FROM cost_keys k CROSS JOIN LATERAL (
-              SELECT cost_tag_key(e.key) AS key, e.value, e.n
-              FROM jsonb_each_text(k.tags) WITH ORDINALITY AS e(key, value, n)) t
-          ORDER BY k.id, t.key, t.n",
-        // A tag key with many values (a resource name, say) would make a row per
-        // value and day: it is left to the per-key sums.
-        "INSERT INTO cost_facets (facet)
-         SELECT 'tag:' || key FROM cost_key_tags GROUP BY key HAVING count(DISTINCT value) <= 1000
-         UNION ALL VALUES ('zone'), ('creator'), ('resource')",
-        "CREATE TEMP TABLE cost_key_kept_tags ON COMMIT DROP AS
-         SELECT t.key_id, jsonb_object_agg(t.key, t.value) AS tags
-         FROM cost_key_tags t JOIN cost_facets f ON f.facet = 'tag:' || t.key
-         GROUP BY t.key_id",
+        "CREATE TEMP TABLE cost_key_facets (key_id BIGINT PRIMARY KEY, facets TEXT[] NOT NULL) ON COMMIT DROP",
+    ] {
+        sqlx::query(statement).execute(&mut *conn).await?;
+    }
+    let facets = KeyFacets::of(keys);
+    sqlx::query(
+        "INSERT INTO cost_facets (facet) SELECT unnest($1::text[]) UNION ALL VALUES ('resource')",
+    )
+    .bind(&facets.names)
+    .execute(&mut *conn)
+    .await?;
+    let mut copy = conn
+        .copy_in_raw("COPY cost_key_facets (key_id, facets) FROM STDIN WITH (FORMAT csv)")
+        .await?;
+    let mut writer = csv_writer();
+    for chunk in facets.values.chunks(20_000) {
+        for (key_id, values) in chunk {
+            writer
+                .write_record([key_id.to_string().as_str(), values])
+                .map_err(|e| StoreError::Encoding(e.to_string()))?;
+        }
+        copy.send(drain(&mut writer)?).await?;
+    }
+    copy.finish().await?;
+    for statement in [
         "CREATE TEMP TABLE cost_key_shares ON COMMIT DROP AS
          SELECT k.id AS key_id,
              dense_rank() OVER (ORDER BY a.group_id, a.rule, a.share, k.service_name, k.sub_account_id,
                  k.region_id, k.charge_category, k.currency) AS share_id,
-             dense_rank() OVER (ORDER BY a.group_id, a.share, k.availability_zone,
-                 coalesce(k.created_by, ''), kt.tags) AS cell_id,
+             dense_rank() OVER (ORDER BY a.group_id, a.share) AS group_share,
              a.group_id, a.rule, coalesce(a.share, 1) AS share, k.service_name, k.sub_account_id, k.region_id,
-             k.charge_category, k.currency, k.availability_zone AS zone, coalesce(k.created_by, '') AS creator,
-             coalesce(kt.tags, '{}') AS tags, k.resource_id
-         FROM cost_keys k LEFT JOIN cost_allocations a ON a.key_id = k.id
-         LEFT JOIN cost_key_kept_tags kt ON kt.key_id = k.id",
-        "CREATE TEMP TABLE cost_day_sums ON COMMIT DROP AS
-         SELECT d.day, s.share_id, s.cell_id, sum(d.billed_cost) AS billed, sum(d.effective_cost) AS effective
-         FROM cost_daily d JOIN cost_key_shares s ON s.key_id = d.key_id
-         GROUP BY GROUPING SETS ((d.day, s.share_id), (d.day, s.cell_id))",
+             k.charge_category, k.currency, k.resource_id, f.facets
+         FROM cost_keys k JOIN cost_key_facets f ON f.key_id = k.id
+         LEFT JOIN cost_allocations a ON a.key_id = k.id",
+        "ANALYZE cost_key_shares",
         "INSERT INTO cost_group_daily (day, group_id, rule, service_name, sub_account_id, region_id, charge_category,
              currency, billed_cost, effective_cost)
-         WITH shares AS (
+         WITH per_share AS (
+             SELECT d.day, s.share_id, sum(d.billed_cost) AS billed, sum(d.effective_cost) AS effective
+             FROM cost_daily d JOIN cost_key_shares s ON s.key_id = d.key_id
+             GROUP BY 1, 2),
+         shares AS (
              SELECT DISTINCT ON (share_id) share_id, group_id, rule, share, service_name, sub_account_id, region_id,
                  charge_category, currency
              FROM cost_key_shares ORDER BY share_id)
          SELECT p.day, s.group_id, s.rule, s.service_name, s.sub_account_id, s.region_id, s.charge_category,
              s.currency, sum(p.billed * s.share), sum(p.effective * s.share)
-         FROM cost_day_sums p JOIN shares s ON s.share_id = p.share_id
+         FROM per_share p JOIN shares s ON s.share_id = p.share_id
          GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
-        "INSERT INTO cost_group_facets_daily (day, group_id, facet, value, billed_cost, effective_cost)
-         WITH cells AS (
-             SELECT DISTINCT ON (cell_id) cell_id, group_id, share, zone, creator, tags
-             FROM cost_key_shares ORDER BY cell_id),
-         tag_facets AS (SELECT facet, substr(facet, 5) AS key FROM cost_facets WHERE facet LIKE 'tag:%')
-         SELECT p.day, c.group_id, f.facet, f.value, sum(p.billed * c.share), sum(p.effective * c.share)
-         FROM cost_day_sums p JOIN cells c ON c.cell_id = p.cell_id
-         CROSS JOIN LATERAL (
-             SELECT 'zone' AS facet, c.zone AS value
-             UNION ALL SELECT 'creator', c.creator
-             UNION ALL SELECT t.facet, coalesce(c.tags ->> t.key, '') FROM tag_facets t) f
-         GROUP BY 1, 2, 3, 4",
-        "INSERT INTO cost_group_resources_monthly (month, group_id, resource_id, billed_cost, effective_cost)
-         SELECT m.month, s.group_id, s.resource_id, sum(m.billed_cost * s.share), sum(m.effective_cost * s.share)
+    ] {
+        sqlx::query(statement).execute(&mut *conn).await?;
+    }
+    // Facets are numbered, never named, in the SQL: tag keys come from billing data.
+    let each =
+        |form: &dyn Fn(usize) -> String| (1..=facets.names.len()).map(form).collect::<Vec<_>>();
+    let sets = each(&|n| format!("(m.month, s.group_share, s.facets[{n}])")).join(", ");
+    let number = each(&|n| format!("WHEN GROUPING(s.facets[{n}]) = 0 THEN {n}")).join(" ");
+    let value = each(&|n| format!("WHEN GROUPING(s.facets[{n}]) = 0 THEN s.facets[{n}]")).join(" ");
+    sqlx::query(&format!(
+        "CREATE TEMP TABLE cost_month_sums ON COMMIT DROP AS
+         SELECT m.month, s.group_share, s.resource_id, CASE {number} END AS facet, CASE {value} END AS value,
+             GROUPING(s.resource_id) = 0 AS by_resource,
+             sum(m.billed_cost) AS billed, sum(m.effective_cost) AS effective
          FROM cost_key_monthly m JOIN cost_key_shares s ON s.key_id = m.key_id
+         GROUP BY GROUPING SETS ((m.month, s.group_share, s.resource_id), {sets})"
+    ))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO cost_group_facets_monthly (month, group_id, facet, value, billed_cost, effective_cost)
+         WITH shares AS (
+             SELECT DISTINCT ON (group_share) group_share, group_id, share
+             FROM cost_key_shares ORDER BY group_share)
+         SELECT p.month, s.group_id, ($1::text[])[p.facet], p.value,
+             sum(p.billed * s.share), sum(p.effective * s.share)
+         FROM cost_month_sums p JOIN shares s ON s.group_share = p.group_share
+         WHERE NOT p.by_resource
+         GROUP BY 1, 2, 3, 4",
+    )
+    .bind(&facets.names)
+    .execute(&mut *conn)
+    .await?;
+    for statement in [
+        "INSERT INTO cost_group_resources_monthly (month, group_id, resource_id, billed_cost, effective_cost)
+         WITH shares AS (
+             SELECT DISTINCT ON (group_share) group_share, group_id, share
+             FROM cost_key_shares ORDER BY group_share)
+         SELECT p.month, s.group_id, p.resource_id, sum(p.billed * s.share), sum(p.effective * s.share)
+         FROM cost_month_sums p JOIN shares s ON s.group_share = p.group_share
+         WHERE p.by_resource
          GROUP BY 1, 2, 3",
         "ANALYZE cost_keys, cost_allocations, cost_daily, cost_key_monthly, cost_group_daily,
-             cost_group_facets_daily, cost_group_resources_monthly, cost_facets",
+             cost_group_facets_monthly, cost_group_resources_monthly, cost_facets",
     ] {
         sqlx::query(statement).execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// The facets the monthly rollup keeps, and each key's values of them.
+struct KeyFacets {
+    /// `zone`, `creator`, then `tag:KEY` for each kept tag key: the order of every
+    /// key's values.
+    names: Vec<String>,
+    /// Each key's values, as a PostgreSQL array literal.
+    values: Vec<(i64, String)>,
+}
+
+/// Tag keys with more values are left to the per-key sums.
+const MAX_FACET_VALUES: usize = 1_000;
+
+impl KeyFacets {
+    /// A key's tag under a normalised key is the first that normalises to it in
+    /// PostgreSQL's JSONB order (shorter keys first, then bytewise): the one reports
+    /// over the per-key sums read. A tag key with a number, array or object value
+    /// anywhere is not kept: its text would have to be PostgreSQL's, not ours.
+    fn of(keys: &[(i64, spend::CostKey, f64)]) -> KeyFacets {
+        let mut per_key: Vec<HashMap<String, String>> = Vec::with_capacity(keys.len());
+        let mut distinct: HashMap<String, HashSet<String>> = HashMap::new();
+        let mut unusable = HashSet::new();
+        for (_, key, _) in keys {
+            let mut written: Vec<(&String, &serde_json::Value)> = key.tags.iter().collect();
+            written.sort_by(|a, b| (a.0.len(), a.0.as_bytes()).cmp(&(b.0.len(), b.0.as_bytes())));
+            let mut tags: HashMap<String, String> = HashMap::new();
+            for (name, value) in written {
+                let name = spend::item::normalise_tag_key(name);
+                if tags.contains_key(&name) || unusable.contains(&name) {
+                    continue;
+                }
+                let text = match value {
+                    serde_json::Value::String(text) => text.clone(),
+                    serde_json::Value::Bool(flag) => flag.to_string(),
+                    serde_json::Value::Null => String::new(),
+                    _ => {
+                        unusable.insert(name);
+                        continue;
+                    }
+                };
+                let values = distinct.entry(name.clone()).or_default();
+                if values.len() <= MAX_FACET_VALUES {
+                    values.insert(text.clone());
+                }
+                tags.insert(name, text);
+            }
+            per_key.push(tags);
+        }
+        let mut kept: Vec<String> = distinct
+            .into_iter()
+            .filter(|(name, values)| values.len() <= MAX_FACET_VALUES && !unusable.contains(name))
+            .map(|(name, _)| name)
+            .collect();
+        kept.sort();
+        let mut names = vec!["zone".to_string(), "creator".to_string()];
+        names.extend(kept.iter().map(|name| format!("tag:{name}")));
+        let values = keys
+            .iter()
+            .zip(&per_key)
+            .map(|((id, key, _), tags)| {
+                let mut row = vec![
+                    key.availability_zone.as_str(),
+                    key.created_by.as_deref().unwrap_or(""),
+                ];
+                row.extend(
+                    kept.iter()
+                        .map(|name| tags.get(name).map(String::as_str).unwrap_or("")),
+                );
+                (*id, array_literal(&row))
+            })
+            .collect();
+        KeyFacets { names, values }
+    }
+}
+
+/// A text array as PostgreSQL reads it: every element quoted, `"` and `\` escaped.
+fn array_literal(items: &[&str]) -> String {
+    let mut out = String::from("{");
+    for (n, item) in items.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        for c in item.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+    }
+    out.push('}');
+    out
 }

@@ -101,23 +101,19 @@ impl Store {
         commit(tx, audit).await
     }
 
-    /// The tags of device `name` (any case), making their row if it has none, so
-    /// `change_tags` can lock it. The caller has found the device.
+    /// The tags of device `name` (any case), and the id `change_tags` takes. A read
+    /// only: it runs before the caller is authorized. The caller has found the device.
     pub async fn mfa_device_tags(
         &self,
         name: &str,
     ) -> Result<(String, BTreeMap<String, String>), StoreError> {
         let id = name.to_lowercase();
-        sqlx::query("INSERT INTO mfa_device_tags (id) VALUES ($1) ON CONFLICT DO NOTHING")
-            .bind(&id)
-            .execute(self.pool())
-            .await?;
-        let tags: serde_json::Value =
+        let tags: Option<serde_json::Value> =
             sqlx::query_scalar("SELECT tags FROM mfa_device_tags WHERE id = $1")
                 .bind(&id)
-                .fetch_one(self.pool())
+                .fetch_optional(self.pool())
                 .await?;
-        Ok((id, crate::tags::tags_from(tags)))
+        Ok((id, tags.map(crate::tags::tags_from).unwrap_or_default()))
     }
 
     /// Unassigned devices by name, or (with `name`) the one of that name in any case.

@@ -89,6 +89,14 @@ impl Store {
     ) -> Result<BTreeMap<String, String>, TagChangeError> {
         let mut tx = self.pool().begin().await?;
         let table = tagged.table();
+        if tagged == Tagged::MfaDevice {
+            // A device's tags live apart from it: their row is made by the first
+            // change, never by a read.
+            sqlx::query("INSERT INTO mfa_device_tags (id) VALUES ($1) ON CONFLICT DO NOTHING")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
         let current: Option<serde_json::Value> = sqlx::query_scalar(&format!(
             "SELECT tags FROM {table} WHERE id = $1 FOR UPDATE"
         ))

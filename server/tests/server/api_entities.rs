@@ -1113,6 +1113,33 @@ async fn mfa_device_tags_follow_the_device_and_decide_access() {
     ])
     .await;
     assert_eq!(plain.0, 200, "{}", plain.1);
+    // A refused caller writes nothing, not even the device's empty tag row.
+    root(vec![
+        pair("Action", "CreateUser"),
+        pair("UserName", "mfa-none"),
+    ])
+    .await;
+    let none_key = root(vec![
+        pair("Action", "CreateAccessKey"),
+        pair("UserName", "mfa-none"),
+    ])
+    .await;
+    let peek = call_owned(
+        &app,
+        &field(&none_key.1, "AccessKeyId"),
+        &field(&none_key.1, "SecretAccessKey"),
+        &[
+            pair("Action", "ListMFADeviceTags"),
+            pair("SerialNumber", &format!("arn:aws:iam::{account}:mfa/spare")),
+        ],
+    )
+    .await;
+    assert_eq!(peek.0, 403, "{}", peek.1);
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM mfa_device_tags WHERE id = 'spare'")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(rows, 0, "a refused read made a row");
     let owner = as_admin(vec![
         pair("Action", "CreateVirtualMFADevice"),
         pair("VirtualMFADeviceName", "spare2"),
