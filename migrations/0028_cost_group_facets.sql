@@ -47,4 +47,16 @@ CREATE TABLE cost_group_resources_monthly (
     billed_cost     NUMERIC NOT NULL,
     effective_cost  NUMERIC NOT NULL
 );
-CREATE INDEX cost_group_resources_monthly_month ON cost_group_resources_monthly (month);
+-- A month's largest resources of one group are the first rows of this index.
+CREATE INDEX cost_group_resources_monthly_top ON cost_group_resources_monthly
+    (month, group_id, billed_cost DESC, resource_id);
+
+-- The same summed over groups: a month's largest resources of all are the first rows.
+CREATE TABLE cost_resources_monthly (
+    month           DATE NOT NULL,
+    resource_id     TEXT NOT NULL,
+    billed_cost     NUMERIC NOT NULL,
+    effective_cost  NUMERIC NOT NULL
+);
+CREATE INDEX cost_resources_monthly_top ON cost_resources_monthly
+    (month, billed_cost DESC, resource_id);

@@ -105,8 +105,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "query", "p50 ms", "p99 ms", "GROUP BY p50", "GROUP BY p99", "ratio"
     );
     let day = "(li.charge_period_start AT TIME ZONE 'UTC')::date";
-    let tag = "coalesce((SELECT t.value FROM jsonb_each_text(k.tags) AS t(key, value)
-               WHERE cost_tag_key(t.key) = 'team' LIMIT 1), '')";
+    // The tag as written most often: a plain lookup, cheaper than matching every
+    // spelling, so the ratio is not flattered.
+    let tag = "coalesce(k.tags->>'team', '')";
     let group = "coalesce(a.group_id, '')";
     let cases: Vec<Case> = vec![
         (
@@ -174,7 +175,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             false,
         ),
         (
-            "per resource (month)",
+            "top 10 resources (month)",
             CostDimension::Resource,
             "k.resource_id".into(),
             None,
@@ -230,7 +231,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             true,
         ),
         (
-            "group: per resource (month)",
+            "group: top 10 resources (month)",
             CostDimension::Resource,
             "k.resource_id".into(),
             None,
@@ -299,7 +300,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         for run in 0..runs {
             // Interleaved, so both see the same cache and load.
             let t = Instant::now();
-            store.cost_matrix(&matrix).await?;
+            // Dashboards show the top ten resources; the explorer every value.
+            if matrix.query.by == CostDimension::Resource {
+                store.cost_top(&matrix.query, Some(10)).await?;
+            } else {
+                store.cost_matrix(&matrix).await?;
+            }
             fast.push(t.elapsed());
             if run < runs.min(5) {
                 let t = Instant::now();

@@ -436,6 +436,43 @@ fn facet_expr(dimension: &CostDimension) -> &'static str {
     }
 }
 
+/// A month's largest resources, of all groups or of one, read off an index in that
+/// order, where a question is just that (the dashboards' top resources); `None` for
+/// any other. Binds the same parameters as every report, most unused.
+fn top_resources(matrix: &CostMatrix, limit: Option<u32>, from: Date, to: Date) -> Option<String> {
+    let query = &matrix.query;
+    let one_month = spend::item::month_start(from + time::Duration::days(31)) == to;
+    if limit.is_none()
+        || !one_month
+        || query.by != CostDimension::Resource
+        || matrix.filter.is_some()
+        || matrix.every.is_some()
+    {
+        return None;
+    }
+    let unused = "$2::date IS NOT NULL AND $5::bool IS NOT NULL AND $6::text IS NOT NULL
+                  AND $8::bool IS NOT NULL AND $10::text IS NOT NULL AND $11::bool IS NOT NULL
+                  AND $12::text IS NOT NULL";
+    let (table, group) = match (&query.scope, &query.group) {
+        (GroupScope::All, None) => (
+            "cost_resources_monthly",
+            "$3 AND $4::text[] IS NOT NULL AND NOT $7 AND $9::text IS NULL",
+        ),
+        (_, Some(Some(_))) => (
+            "cost_group_resources_monthly",
+            "$7 AND g.group_id = $9 AND ($3 OR g.group_id = ANY($4))",
+        ),
+        _ => return None,
+    };
+    Some(format!(
+        "SELECT ''::text AS period, g.resource_id AS value,
+                g.billed_cost::text AS billed, g.effective_cost::text AS effective
+         FROM {table} g
+         WHERE g.month = $1 AND {group} AND {unused}
+         ORDER BY g.billed_cost DESC, g.resource_id"
+    ))
+}
+
 /// A dimension over `cost_group_resources_monthly`.
 fn resource_expr(dimension: &CostDimension) -> &'static str {
     match dimension {
@@ -828,16 +865,22 @@ impl Store {
     /// Builds the rollups a migration added (the facets) where billing data was
     /// imported before them; nothing when they are there or there is no data.
     pub(crate) async fn build_missing_cost_rollups(&self) -> Result<(), StoreError> {
+        const MISSING: &str =
+            "SELECT EXISTS (SELECT 1 FROM cost_keys) AND NOT EXISTS (SELECT 1 FROM cost_facets)";
+        // Asked first without the lock: a server starting beside a long import must
+        // not wait for it.
+        if !sqlx::query_scalar::<_, bool>(MISSING)
+            .fetch_one(self.pool())
+            .await?
+        {
+            return Ok(());
+        }
         let mut tx = self.pool().begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(IMPORT_LOCK)
             .execute(&mut *tx)
             .await?;
-        let missing: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM cost_keys) AND NOT EXISTS (SELECT 1 FROM cost_facets)",
-        )
-        .fetch_one(&mut *tx)
-        .await?;
+        let missing: bool = sqlx::query_scalar(MISSING).fetch_one(&mut *tx).await?;
         if missing {
             let inputs = allocation_inputs(&mut tx).await?;
             rebuild_rollups(&mut tx, &inputs.keys).await?;
@@ -958,11 +1001,18 @@ impl Store {
         let filter_dimension = matrix.filter.as_ref().map(|(dimension, _)| dimension);
         let dimensions: Vec<&CostDimension> =
             std::iter::once(&query.by).chain(filter_dimension).collect();
+        let rolled_up_daily = dimensions.iter().all(|d| rollup_expr(d).is_some());
         let months = match matrix.every {
             Some(Every::Day) => None,
+            // The daily rollup needs no whole months: spare the question.
+            _ if rolled_up_daily => None,
             _ => self.whole_months(query.from, query.to).await?,
         };
-        let source = self.source(&dimensions, months.is_some()).await?;
+        let source = if rolled_up_daily {
+            Source::Rollup
+        } else {
+            self.source(&dimensions, months.is_some()).await?
+        };
         let period = |day: &str| match matrix.every {
             None => "''::text".to_string(),
             Some(Every::Day) => format!("{day}::text"),
@@ -1021,12 +1071,18 @@ impl Store {
             Source::Resources => (
                 from,
                 to,
-                rolled_up("cost_group_resources_monthly", "month", resource_expr),
+                match top_resources(matrix, limit, from, to) {
+                    Some(sql) => sql,
+                    None => rolled_up("cost_group_resources_monthly", "month", resource_expr),
+                },
             ),
-            Source::Keys if dimensions.iter().all(|d| !needs_day(d)) => {
+            Source::Keys
+                if matrix.every != Some(Every::Day) && dimensions.iter().all(|d| !needs_day(d)) =>
+            {
                 // Each key's days summed first (per period), its columns read once
                 // per key, only the sums multiplied by the shares. Whole months
-                // without a daily axis come from the monthly sums.
+                // come from the monthly sums. (Per day there is nothing to sum first:
+                // a key has about one row a day.)
                 let (table, bucket, from, to) = match months {
                     Some((from, to)) => ("cost_key_monthly", "month", from, to),
                     None => ("cost_daily", "day", query.from, query.to),
@@ -1117,15 +1173,12 @@ impl Store {
             .map_err(Into::into)
     }
 
-    /// Which table answers a question about these dimensions (see [`Source`]).
+    /// Which table answers a question about dimensions the daily rollup lacks.
     async fn source(
         &self,
         dimensions: &[&CostDimension],
         whole_months: bool,
     ) -> Result<Source, StoreError> {
-        if dimensions.iter().all(|d| rollup_expr(d).is_some()) {
-            return Ok(Source::Rollup);
-        }
         // Monthly tables, besides group and month, hold one dimension at a time.
         if !whole_months || dimensions.iter().any(|d| **d == CostDimension::Day) {
             return Ok(Source::Keys);
@@ -1634,6 +1687,7 @@ async fn rebuild_rollups(
         "DELETE FROM cost_group_daily",
         "DELETE FROM cost_group_facets_monthly",
         "DELETE FROM cost_group_resources_monthly",
+        "DELETE FROM cost_resources_monthly",
         "DELETE FROM cost_facets",
         "CREATE TEMP TABLE cost_key_facets (key_id BIGINT PRIMARY KEY, facets TEXT[] NOT NULL) ON COMMIT DROP",
     ] {
@@ -1726,8 +1780,11 @@ async fn rebuild_rollups(
          FROM cost_month_sums p JOIN shares s ON s.group_share = p.group_share
          WHERE p.by_resource
          GROUP BY 1, 2, 3",
+        "INSERT INTO cost_resources_monthly (month, resource_id, billed_cost, effective_cost)
+         SELECT month, resource_id, sum(billed_cost), sum(effective_cost)
+         FROM cost_group_resources_monthly GROUP BY 1, 2",
         "ANALYZE cost_keys, cost_allocations, cost_daily, cost_key_monthly, cost_group_daily,
-             cost_group_facets_monthly, cost_group_resources_monthly, cost_facets",
+             cost_group_facets_monthly, cost_group_resources_monthly, cost_resources_monthly, cost_facets",
     ] {
         sqlx::query(statement).execute(&mut *conn).await?;
     }

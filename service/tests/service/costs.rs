@@ -1074,6 +1074,40 @@ async fn every_rollup_answers_as_the_per_key_sums() {
     for question in &questions {
         fast.push(store.cost_matrix(&ask(question)).await.unwrap());
     }
+    // The dashboards' top resources: read off an index for a whole month, of all
+    // groups or of one.
+    let tops: Vec<CostQuery> = [
+        (GroupScope::All, None),
+        (GroupScope::All, Some(Some(web.clone()))),
+        (
+            GroupScope::Only {
+                group_ids: vec![web.clone()],
+                unallocated: true,
+            },
+            None,
+        ),
+    ]
+    .into_iter()
+    .flat_map(|(scope, group)| {
+        [
+            (date!(2026 - 10 - 01), date!(2026 - 11 - 01)),
+            (date!(2026 - 10 - 01), date!(2027 - 03 - 01)),
+        ]
+        .map(|(from, to)| CostQuery {
+            from,
+            to,
+            by: CostDimension::Resource,
+            scope: scope.clone(),
+            group: group.clone(),
+        })
+    })
+    .collect();
+    let mut fast_tops = Vec::new();
+    for query in &tops {
+        let top = store.cost_top(query, Some(10)).await.unwrap();
+        assert_eq!(top.len(), 10, "{query:?}");
+        fast_tops.push(top);
+    }
     let answered = fast.iter().filter(|rows| rows.len() > 1).count();
     assert!(
         answered > questions.len() / 2,
@@ -1089,6 +1123,13 @@ async fn every_rollup_answers_as_the_per_key_sums() {
     for (question, fast) in questions.iter().zip(&fast) {
         let slow = store.cost_matrix(&ask(question)).await.unwrap();
         assert_eq!(fast, &slow, "{question:?}");
+    }
+    for (query, fast) in tops.iter().zip(&fast_tops) {
+        assert_eq!(
+            fast,
+            &store.cost_top(query, Some(10)).await.unwrap(),
+            "{query:?}"
+        );
     }
 
     // A deleted group's costs become Unallocated in every table alike.
@@ -1132,7 +1173,8 @@ async fn every_rollup_answers_as_the_per_key_sums() {
         .unwrap();
     let left: i64 = sqlx::query_scalar(
         "SELECT (SELECT count(*) FROM cost_group_daily) + (SELECT count(*) FROM cost_group_facets_monthly)
-              + (SELECT count(*) FROM cost_group_resources_monthly)",
+              + (SELECT count(*) FROM cost_group_resources_monthly)
+              + (SELECT count(*) FROM cost_resources_monthly)",
     )
     .fetch_one(pool)
     .await
