@@ -59,7 +59,6 @@ async fn user_device_named(tx: &mut sqlx::PgConnection, name: &str) -> Result<bo
 }
 
 impl Store {
-    /// Stores a new unassigned device with its sealed seed.
     /// Stores a new unassigned device with its sealed seed and the tags it is
     /// created with (replacing any an earlier device of the name had).
     pub async fn create_mfa_device(
@@ -90,14 +89,18 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::unique(e, "MFA device", &device.name))?;
-        sqlx::query(
-            "INSERT INTO mfa_device_tags (id, tags) VALUES (lower($1), $2)
-             ON CONFLICT (id) DO UPDATE SET tags = EXCLUDED.tags",
-        )
-        .bind(&device.name)
-        .bind(crate::tags::tags_value(tags))
-        .execute(&mut *tx)
-        .await?;
+        // A device without tags has no tag row: the first change makes it.
+        sqlx::query("DELETE FROM mfa_device_tags WHERE id = lower($1)")
+            .bind(&device.name)
+            .execute(&mut *tx)
+            .await?;
+        if !tags.is_empty() {
+            sqlx::query("INSERT INTO mfa_device_tags (id, tags) VALUES (lower($1), $2)")
+                .bind(&device.name)
+                .bind(crate::tags::tags_value(tags))
+                .execute(&mut *tx)
+                .await?;
+        }
         commit(tx, audit).await
     }
 
