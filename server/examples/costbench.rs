@@ -343,13 +343,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "second rule change reflected in every dashboard: {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let inputs = store.allocation_inputs().await?;
+    // The preview of going back to the first rules, for the last month, as the
+    // rules page asks it: the stored placements and the month's costs read, every
+    // key placed again, both summed per group.
     let t = Instant::now();
-    let placed = service::costs::place_all(&inputs, &rules_set);
-    let _ = store.cost_by_key(month, next).await?;
+    let (_, before, after) = service
+        .group_sums_before_and_after(&rules_set, month, last)
+        .await?;
     println!(
-        "rule preview (place {} keys, sum the month): {:.2} s",
-        placed.len(),
+        "rule preview ({} groups before, {} after, the last month): {:.2} s",
+        before.len(),
+        after.len(),
         t.elapsed().as_secs_f64()
     );
     if let Some(cluster) = db.cluster.as_mut() {

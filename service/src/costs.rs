@@ -32,6 +32,14 @@ use crate::error::ServiceError;
 use crate::money::{decimal, units, UNIT};
 use crate::Service;
 
+/// Billed cost per group (Unallocated is `None`) before and after a rule change,
+/// with every group's name by id.
+pub type GroupSums = (
+    HashMap<String, String>,
+    HashMap<Option<String>, i128>,
+    HashMap<Option<String>, i128>,
+);
+
 pub const VIEW: &str = "ce:GetCostAndUsage";
 pub const DESCRIBE_RULES: &str = "ce:DescribeCostCategoryDefinition";
 pub const UPDATE_RULES: &str = "ce:UpdateCostCategoryDefinition";
@@ -364,20 +372,49 @@ impl Service {
             .await?;
         let rules = self.checked_rules(document).await?;
         let scope = self.spend_scope(caller).await?;
-        let inputs = self.store.allocation_inputs().await?;
-        let after = place_all(&inputs, &rules);
-        let before = self.store.cost_allocations().await?;
-        let costs: HashMap<i64, i128> = self
-            .store
-            .cost_by_key(from, to + Duration::days(1))
-            .await?
+        let (names, before, after) = self.group_sums_before_and_after(&rules, from, to).await?;
+        let mut groups: Vec<Option<String>> = before.keys().chain(after.keys()).cloned().collect();
+        groups.sort();
+        groups.dedup();
+        let mut changes: Vec<GroupChange> = groups
+            .into_iter()
+            .filter(|group| scope.sees(group.as_deref()))
+            .map(|group| {
+                let b = before.get(&group).copied().unwrap_or(0);
+                let a = after.get(&group).copied().unwrap_or(0);
+                GroupChange {
+                    name: match &group {
+                        Some(id) => names.get(id).cloned().unwrap_or_else(|| id.clone()),
+                        None => UNALLOCATED.to_string(),
+                    },
+                    before: decimal(b),
+                    after: decimal(a),
+                    change: decimal(a - b),
+                }
+            })
+            .collect();
+        changes.sort_by_key(|c| std::cmp::Reverse(units(&c.change).abs()));
+        Ok(changes)
+    }
+
+    /// Billed cost per group over `[from, to]` as placed now and as `rules` would
+    /// place it (Unallocated is `None`), with the groups' names by id: the sums a
+    /// preview compares. The three reads run side by side.
+    pub async fn group_sums_before_and_after(
+        &self,
+        rules: &RuleSet,
+        from: Date,
+        to: Date,
+    ) -> Result<GroupSums, ServiceError> {
+        let (inputs, before, costs) = tokio::try_join!(
+            self.store.allocation_inputs(),
+            self.store.cost_allocations(),
+            self.store.cost_by_key(from, to + Duration::days(1)),
+        )?;
+        let after = place_all(&inputs, rules);
+        let costs: HashMap<i64, i128> = costs
             .into_iter()
             .map(|(key, billed)| (key, units(&billed)))
-            .collect();
-        let names: HashMap<&str, &str> = inputs
-            .groups
-            .iter()
-            .map(|(id, name)| (id.as_str(), name.as_str()))
             .collect();
         let sum = |rows: &[AllocationRow]| {
             let mut by_group: HashMap<Option<String>, i128> = HashMap::new();
@@ -397,28 +434,7 @@ impl Service {
             by_group
         };
         let (before, after) = (sum(&before), sum(&after));
-        let mut groups: Vec<Option<String>> = before.keys().chain(after.keys()).cloned().collect();
-        groups.sort();
-        groups.dedup();
-        let mut changes: Vec<GroupChange> = groups
-            .into_iter()
-            .filter(|group| scope.sees(group.as_deref()))
-            .map(|group| {
-                let b = before.get(&group).copied().unwrap_or(0);
-                let a = after.get(&group).copied().unwrap_or(0);
-                GroupChange {
-                    name: match &group {
-                        Some(id) => names.get(id.as_str()).copied().unwrap_or(id).to_string(),
-                        None => UNALLOCATED.to_string(),
-                    },
-                    before: decimal(b),
-                    after: decimal(a),
-                    change: decimal(a - b),
-                }
-            })
-            .collect();
-        changes.sort_by_key(|c| std::cmp::Reverse(units(&c.change).abs()));
-        Ok(changes)
+        Ok((inputs.groups.into_iter().collect(), before, after))
     }
 
     /// The spend overview for a period (`to` inclusive), of the groups the caller

@@ -934,19 +934,32 @@ impl Store {
             .map_err(Into::into)
     }
 
-    /// Billed cost per key over a period (for previews).
+    /// Billed cost per key over `[from, to)` (for previews), from the monthly sums
+    /// when the period covers whole months (about a thirtieth of the daily rows).
     pub async fn cost_by_key(
         &self,
         from: Date,
         to: Date,
     ) -> Result<Vec<(i64, String)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT key_id, sum(billed_cost)::text AS billed FROM cost_daily WHERE day >= $1 AND day < $2 GROUP BY key_id",
-        )
-        .bind(from)
-        .bind(to)
-        .fetch_all(self.pool())
-        .await?;
+        let (sql, from, to) = match self.whole_months(from, to).await? {
+            Some((from, to)) => (
+                "SELECT key_id, sum(billed_cost)::text AS billed FROM cost_key_monthly
+                 WHERE month >= $1 AND month < $2 GROUP BY key_id",
+                from,
+                to,
+            ),
+            None => (
+                "SELECT key_id, sum(billed_cost)::text AS billed FROM cost_daily
+                 WHERE day >= $1 AND day < $2 GROUP BY key_id",
+                from,
+                to,
+            ),
+        };
+        let rows = sqlx::query(sql)
+            .bind(from)
+            .bind(to)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter()
             .map(|row| Ok((row.try_get("key_id")?, row.try_get("billed")?)))
             .collect::<Result<_, sqlx::Error>>()
