@@ -413,6 +413,8 @@ enum Source {
     Facet(String),
     /// `cost_group_resources_monthly` (whole months only).
     Resources,
+    /// `cost_facets_daily`, this facet's rows (questions over every group only).
+    DailyFacet(String),
     /// The per-key sums, joined to the keys and their placements.
     Keys,
 }
@@ -471,6 +473,15 @@ fn top_resources(matrix: &CostMatrix, limit: Option<u32>, from: Date, to: Date) 
          WHERE g.month = $1 AND {group} AND {unused}
          ORDER BY g.billed_cost DESC, g.resource_id"
     ))
+}
+
+/// A dimension over one facet's rows of `cost_facets_daily`.
+fn daily_facet_expr(dimension: &CostDimension) -> &'static str {
+    match dimension {
+        CostDimension::Day => "g.day::text",
+        CostDimension::Month => "to_char(g.day, 'YYYY-MM')",
+        _ => "g.value",
+    }
 }
 
 /// A dimension over `cost_group_resources_monthly`.
@@ -866,7 +877,8 @@ impl Store {
     /// imported before them; nothing when they are there or there is no data.
     pub(crate) async fn build_missing_cost_rollups(&self) -> Result<(), StoreError> {
         const MISSING: &str =
-            "SELECT EXISTS (SELECT 1 FROM cost_keys) AND NOT EXISTS (SELECT 1 FROM cost_facets)";
+            "SELECT EXISTS (SELECT 1 FROM cost_keys)
+                 AND NOT (EXISTS (SELECT 1 FROM cost_facets) AND EXISTS (SELECT 1 FROM cost_facets_daily_source))";
         // Asked first without the lock: a server starting beside a long import must
         // not wait for it.
         if !sqlx::query_scalar::<_, bool>(MISSING)
@@ -1024,7 +1036,9 @@ impl Store {
         let source = if rolled_up_daily {
             Source::Rollup
         } else {
-            self.source(&dimensions, months.is_some()).await?
+            let all_groups = matches!(query.scope, GroupScope::All) && query.group.is_none();
+            self.source(&dimensions, months.is_some(), all_groups)
+                .await?
         };
         let period = |day: &str| match matrix.every {
             None => "''::text".to_string(),
@@ -1089,6 +1103,25 @@ impl Store {
                     None => rolled_up("cost_group_resources_monthly", "month", resource_expr),
                 },
             ),
+            Source::DailyFacet(facet) => {
+                by_tag = facet.clone();
+                let filter = filter_dimension.map(daily_facet_expr).unwrap_or("''");
+                // Every group: the group parameters are bound as for any report, unused.
+                let sql = format!(
+                    "SELECT {period} AS period, {by} AS value,
+                            sum(g.billed_cost)::text AS billed, sum(g.effective_cost)::text AS effective
+                     FROM cost_facets_daily g
+                     WHERE g.day >= $1 AND g.day < $2 AND g.facet = $6
+                       AND $3 AND $4::text[] IS NOT NULL AND $5::bool IS NOT NULL AND NOT $7
+                       AND $8::bool IS NOT NULL AND $9::text IS NULL
+                       AND (NOT $11 OR {filter} = $10) AND $12::text IS NOT NULL
+                     GROUP BY 1, 2
+                     ORDER BY 1, sum(g.billed_cost) DESC, 2",
+                    period = period("g.day"),
+                    by = daily_facet_expr(&query.by),
+                );
+                (from, to, sql)
+            }
             Source::Keys
                 if matrix.every != Some(Every::Day) && dimensions.iter().all(|d| !needs_day(d)) =>
             {
@@ -1191,10 +1224,11 @@ impl Store {
         &self,
         dimensions: &[&CostDimension],
         whole_months: bool,
+        all_groups: bool,
     ) -> Result<Source, StoreError> {
         // Monthly tables, besides group and month, hold one dimension at a time.
         if !whole_months || dimensions.iter().any(|d| **d == CostDimension::Day) {
-            return Ok(Source::Keys);
+            return self.daily_source(dimensions, all_groups).await;
         }
         let held: Vec<&CostDimension> = dimensions
             .iter()
@@ -1212,7 +1246,7 @@ impl Store {
             _ => None,
         };
         let Some(candidate) = candidate else {
-            return Ok(Source::Keys);
+            return self.daily_source(dimensions, all_groups).await;
         };
         let held: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cost_facets WHERE facet = $1)")
@@ -1223,6 +1257,38 @@ impl Store {
             (false, _) => Source::Keys,
             (true, "resource") => Source::Resources,
             (true, _) => Source::Facet(candidate),
+        })
+    }
+
+    /// Which table answers a question the monthly tables cannot: the daily facets
+    /// for one facet (besides day and month) over every group, else the per-key sums.
+    async fn daily_source(
+        &self,
+        dimensions: &[&CostDimension],
+        all_groups: bool,
+    ) -> Result<Source, StoreError> {
+        let facets: Vec<Option<String>> = dimensions
+            .iter()
+            .filter(|d| !needs_day(d))
+            .map(|d| facet_name(d))
+            .collect();
+        let facet = match facets.first() {
+            Some(Some(facet)) if all_groups && facets.iter().all(|f| f.as_ref() == Some(facet)) => {
+                facet.clone()
+            }
+            _ => return Ok(Source::Keys),
+        };
+        let held: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM cost_facets WHERE facet = $1)
+                 AND EXISTS (SELECT 1 FROM cost_facets_daily_source)",
+        )
+        .bind(&facet)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(if held {
+            Source::DailyFacet(facet)
+        } else {
+            Source::Keys
         })
     }
 
@@ -1784,6 +1850,7 @@ async fn rebuild_rollups(
     .bind(&facets.names)
     .execute(&mut *conn)
     .await?;
+    rebuild_daily_facets(conn, &facets.names).await?;
     for statement in [
         "INSERT INTO cost_group_resources_monthly (month, group_id, resource_id, billed_cost, effective_cost)
          WITH shares AS (
@@ -1797,10 +1864,55 @@ async fn rebuild_rollups(
          SELECT month, resource_id, sum(billed_cost), sum(effective_cost)
          FROM cost_group_resources_monthly GROUP BY 1, 2",
         "ANALYZE cost_keys, cost_allocations, cost_daily, cost_key_monthly, cost_group_daily,
-             cost_group_facets_monthly, cost_group_resources_monthly, cost_resources_monthly, cost_facets",
+             cost_group_facets_monthly, cost_group_resources_monthly, cost_resources_monthly, cost_facets,
+             cost_facets_daily",
     ] {
         sqlx::query(statement).execute(&mut *conn).await?;
     }
+    Ok(())
+}
+
+/// Rebuilds `cost_facets_daily` (from the keys' facets in `cost_key_facets`) unless
+/// it was built from the imports that hold billing data now: it does not depend on
+/// the rules, and its pass over every key's daily sums would double a rule change.
+async fn rebuild_daily_facets(conn: &mut PgConnection, names: &[String]) -> Result<(), StoreError> {
+    let imports: String = sqlx::query_scalar(
+        "SELECT coalesce(string_agg(import_id::text || ':' || billing_account_id || ':' || billing_period_start::text,
+             ',' ORDER BY billing_account_id, billing_period_start), '')
+         FROM cost_import_scopes",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let built: Option<String> = sqlx::query_scalar("SELECT imports FROM cost_facets_daily_source")
+        .fetch_optional(&mut *conn)
+        .await?;
+    if built.as_deref() == Some(imports.as_str()) {
+        return Ok(());
+    }
+    for statement in [
+        "DELETE FROM cost_facets_daily",
+        "DELETE FROM cost_facets_daily_source",
+    ] {
+        sqlx::query(statement).execute(&mut *conn).await?;
+    }
+    let each = |form: &dyn Fn(usize) -> String| (1..=names.len()).map(form).collect::<Vec<_>>();
+    let sets = each(&|n| format!("(d.day, f.facets[{n}])")).join(", ");
+    let number = each(&|n| format!("WHEN GROUPING(f.facets[{n}]) = 0 THEN {n}")).join(" ");
+    let value = each(&|n| format!("WHEN GROUPING(f.facets[{n}]) = 0 THEN f.facets[{n}]")).join(" ");
+    sqlx::query(&format!(
+        "INSERT INTO cost_facets_daily (day, facet, value, billed_cost, effective_cost)
+         SELECT d.day, ($1::text[])[CASE {number} END], CASE {value} END,
+             sum(d.billed_cost), sum(d.effective_cost)
+         FROM cost_daily d JOIN cost_key_facets f ON f.key_id = d.key_id
+         GROUP BY GROUPING SETS ({sets})"
+    ))
+    .bind(names)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("INSERT INTO cost_facets_daily_source (imports) VALUES ($1)")
+        .bind(&imports)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
