@@ -247,6 +247,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             true,
         ),
         (
+            "group: zones by day (month)",
+            CostDimension::AvailabilityZone,
+            "k.availability_zone".into(),
+            Some(Every::Day),
+            month,
+            true,
+        ),
+        (
             "explorer: groups by day (all)",
             CostDimension::Group,
             group.into(),
