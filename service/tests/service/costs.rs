@@ -701,6 +701,25 @@ async fn import_limited(
         .unwrap()
 }
 
+/// FOCUS CSV from the generator: `rows` line items over September and October 2026,
+/// some created by `creators`.
+fn two_months_generated(rows: u64, seed: u64, creators: &[&str]) -> Vec<u8> {
+    let mut generated = Vec::new();
+    spend::generate::write(
+        &spend::generate::Plan {
+            rows,
+            months: 2,
+            start: date!(2026 - 09 - 01),
+            seed,
+            format: spend::Format::Focus,
+            creators: creators.iter().map(|c| c.to_string()).collect(),
+        },
+        &mut generated,
+    )
+    .unwrap();
+    generated
+}
+
 /// The daily rollups the reader sums as it streams are exactly what SQL would sum
 /// from the line items, whether they fit in memory, were handed over in many small
 /// parts, or could not be held exactly (an amount with 30 decimals) and were
@@ -710,19 +729,7 @@ async fn daily_sums_equal_sql_sums_of_the_line_items() {
     let world = world().await;
     let root_session = world.set_up().await;
     let root = world.caller(&root_session).await.unwrap();
-    let mut generated = Vec::new();
-    spend::generate::write(
-        &spend::generate::Plan {
-            rows: 4_000,
-            months: 2,
-            start: date!(2026 - 09 - 01),
-            seed: 11,
-            format: spend::Format::Focus,
-            creators: vec!["alice".into()],
-        },
-        &mut generated,
-    )
-    .unwrap();
+    let generated = two_months_generated(4_000, 11, &["alice"]);
 
     let first = import_limited(&world, &root, generated.clone(), 500_000).await;
     assert_totals(&world, &first).await;
@@ -980,19 +987,7 @@ async fn every_rollup_answers_as_the_per_key_sums() {
     let world = world().await;
     let root_session = world.set_up().await;
     let root = world.caller(&root_session).await.unwrap();
-    let mut generated = Vec::new();
-    spend::generate::write(
-        &spend::generate::Plan {
-            rows: 3_000,
-            months: 2,
-            start: date!(2026 - 09 - 01),
-            seed: 5,
-            format: spend::Format::Focus,
-            creators: vec!["alice".into(), "bob".into()],
-        },
-        &mut generated,
-    )
-    .unwrap();
+    let generated = two_months_generated(3_000, 5, &["alice", "bob"]);
     let mut reader = csv::Reader::from_reader(generated.as_slice());
     let header = reader.headers().unwrap().clone();
     let tags = header.iter().position(|h| h == "Tags").unwrap();
