@@ -701,6 +701,14 @@ async fn import_limited(
         .unwrap()
 }
 
+/// The generated data's teams to groups Web and Data, AWS Support split between them
+/// in proportion to their direct spend (shares with many decimals).
+const TEAM_RULES: &str = r#"{"rules":[
+    {"name":"web","when":{"on":"tag","key":"team","test":{"equals":"web"}},"then":{"to":"group","group":"Web"}},
+    {"name":"data","when":{"on":"tag","key":"team","test":{"equals":"data"}},"then":{"to":"group","group":"Data"}},
+    {"name":"shared","when":{"on":"service","test":{"prefix":"AWS Support"}},"then":{"to":"split","groups":["Web","Data"],"method":"proportional"}}
+]}"#;
+
 /// FOCUS CSV from the generator: `rows` line items over September and October 2026,
 /// some created by `creators`.
 fn two_months_generated(rows: u64, seed: u64, creators: &[&str]) -> Vec<u8> {
@@ -758,12 +766,11 @@ async fn daily_sums_equal_sql_sums_of_the_line_items() {
     for group in ["Web", "Data"] {
         world.service.create_group(&root, group).await.unwrap();
     }
-    let rules = r#"{"rules":[
-        {"name":"web","when":{"on":"tag","key":"team","test":{"equals":"web"}},"then":{"to":"group","group":"Web"}},
-        {"name":"data","when":{"on":"tag","key":"team","test":{"equals":"data"}},"then":{"to":"group","group":"Data"}},
-        {"name":"shared","when":{"on":"service","test":{"prefix":"AWS Support"}},"then":{"to":"split","groups":["Web","Data"],"method":"proportional"}}
-    ]}"#;
-    world.service.save_cost_rules(&root, rules).await.unwrap();
+    world
+        .service
+        .save_cost_rules(&root, TEAM_RULES)
+        .await
+        .unwrap();
     let pool = world.service.store().pool();
     let (groups, splits, differences): (i64, i64, i64) = sqlx::query_as(
         "WITH direct AS (
@@ -1023,12 +1030,11 @@ async fn every_rollup_answers_as_the_per_key_sums() {
                 .id,
         );
     }
-    let rules = r#"{"rules":[
-        {"name":"web","when":{"on":"tag","key":"team","test":{"equals":"web"}},"then":{"to":"group","group":"Web"}},
-        {"name":"data","when":{"on":"tag","key":"team","test":{"equals":"data"}},"then":{"to":"group","group":"Data"}},
-        {"name":"shared","when":{"on":"service","test":{"prefix":"AWS Support"}},"then":{"to":"split","groups":["Web","Data"],"method":"proportional"}}
-    ]}"#;
-    world.service.save_cost_rules(&root, rules).await.unwrap();
+    world
+        .service
+        .save_cost_rules(&root, TEAM_RULES)
+        .await
+        .unwrap();
     let store = world.service.store();
     let pool = store.pool();
 
