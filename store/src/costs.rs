@@ -498,6 +498,29 @@ fn needs_day(dimension: &CostDimension) -> bool {
     matches!(dimension, CostDimension::Day | CostDimension::Month)
 }
 
+/// A question over per-key sums: `sums` is a relation of `period`, `key_id` and the
+/// amounts (and `day`, when a dimension reads it), joined here to the keys and their
+/// placements, in the scope and filter every report binds.
+fn over_keys(sums: &str, by: &CostDimension, filter: Option<&CostDimension>) -> String {
+    let by = key_expr(by, 6);
+    let filter = filter.map(|d| key_expr(d, 12)).unwrap_or("''");
+    format!(
+        "WITH d AS ({sums})
+         SELECT d.period AS period, {by} AS value,
+                sum(d.billed_cost * coalesce(a.share, 1))::text AS billed,
+                sum(d.effective_cost * coalesce(a.share, 1))::text AS effective
+         FROM d
+         JOIN cost_keys k ON k.id = d.key_id
+         LEFT JOIN cost_allocations a ON a.key_id = d.key_id
+         WHERE ($3 OR a.group_id = ANY($4) OR ($5 AND a.group_id IS NULL))
+           AND (NOT $7 OR ($8 AND a.group_id IS NULL) OR a.group_id = $9)
+           AND (NOT $11 OR {filter} = $10)
+           AND $6::text IS NOT NULL AND $12::text IS NOT NULL
+         GROUP BY 1, 2
+         ORDER BY 1, sum(d.billed_cost * coalesce(a.share, 1)) DESC, 2"
+    )
+}
+
 /// A dimension over the per-key daily sums; a tag key is the SQL parameter `$tag`.
 fn key_expr(dimension: &CostDimension, tag: u8) -> &'static str {
     match (dimension, tag) {
@@ -1133,49 +1156,25 @@ impl Store {
                     Some((from, to)) => ("cost_key_monthly", "month", from, to),
                     None => ("cost_daily", "day", query.from, query.to),
                 };
-                let by = key_expr(&query.by, 6);
-                let filter = filter_dimension.map(|d| key_expr(d, 12)).unwrap_or("''");
-                let sql = format!(
-                    "WITH d AS (
-                         SELECT {period} AS period, key_id,
-                             sum(billed_cost) AS billed_cost, sum(effective_cost) AS effective_cost
-                         FROM {table} WHERE {bucket} >= $1 AND {bucket} < $2 GROUP BY 1, 2)
-                     SELECT d.period AS period, {by} AS value,
-                            sum(d.billed_cost * coalesce(a.share, 1))::text AS billed,
-                            sum(d.effective_cost * coalesce(a.share, 1))::text AS effective
-                     FROM d
-                     JOIN cost_keys k ON k.id = d.key_id
-                     LEFT JOIN cost_allocations a ON a.key_id = d.key_id
-                     WHERE ($3 OR a.group_id = ANY($4) OR ($5 AND a.group_id IS NULL))
-                       AND (NOT $7 OR ($8 AND a.group_id IS NULL) OR a.group_id = $9)
-                       AND (NOT $11 OR {filter} = $10)
-                       AND $6::text IS NOT NULL AND $12::text IS NOT NULL
-                     GROUP BY 1, 2
-                     ORDER BY 1, sum(d.billed_cost * coalesce(a.share, 1)) DESC, 2",
+                let sums = format!(
+                    "SELECT {period} AS period, key_id,
+                         sum(billed_cost) AS billed_cost, sum(effective_cost) AS effective_cost
+                     FROM {table} WHERE {bucket} >= $1 AND {bucket} < $2 GROUP BY 1, 2",
                     period = period(bucket)
                 );
-                (from, to, sql)
+                (from, to, over_keys(&sums, &query.by, filter_dimension))
             }
             Source::Keys => {
-                let by = key_expr(&query.by, 6);
-                let filter = filter_dimension.map(|d| key_expr(d, 12)).unwrap_or("''");
-                let sql = format!(
-                    "SELECT {period} AS period, {by} AS value,
-                            sum(d.billed_cost * coalesce(a.share, 1))::text AS billed,
-                            sum(d.effective_cost * coalesce(a.share, 1))::text AS effective
-                     FROM cost_daily d
-                     JOIN cost_keys k ON k.id = d.key_id
-                     LEFT JOIN cost_allocations a ON a.key_id = d.key_id
-                     WHERE d.day >= $1 AND d.day < $2
-                       AND ($3 OR a.group_id = ANY($4) OR ($5 AND a.group_id IS NULL))
-                       AND (NOT $7 OR ($8 AND a.group_id IS NULL) OR a.group_id = $9)
-                       AND (NOT $11 OR {filter} = $10)
-                       AND $6::text IS NOT NULL AND $12::text IS NOT NULL
-                     GROUP BY 1, 2
-                     ORDER BY 1, sum(d.billed_cost * coalesce(a.share, 1)) DESC, 2",
-                    period = period("d.day")
+                let sums = format!(
+                    "SELECT {period} AS period, day, key_id, billed_cost, effective_cost
+                     FROM cost_daily WHERE day >= $1 AND day < $2",
+                    period = period("day")
                 );
-                (query.from, query.to, sql)
+                (
+                    query.from,
+                    query.to,
+                    over_keys(&sums, &query.by, filter_dimension),
+                )
             }
         };
         let sql = match limit {
