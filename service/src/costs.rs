@@ -1184,7 +1184,7 @@ mod tests {
                 version: 0,
                 groups: groups.iter().map(|g| (format!("id{g}"), g.to_string())).collect(),
                 billing_groups: Default::default(),
-                keys,
+                keys: std::sync::Arc::new(keys),
             };
             let rows = place_all(&inputs, &set);
             let mut sums: HashMap<i64, i128> = HashMap::new();

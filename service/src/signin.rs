@@ -720,14 +720,23 @@ impl Service {
             let stamp = now.unix_timestamp();
             let idle_limit = i64::from(settings.session_idle_minutes) * 60;
             let absolute_limit = i64::from(settings.session_max_hours) * 3600;
-            if stamp - last_seen > idle_limit || stamp - signed_in_at > absolute_limit {
-                return Ok(None);
+            // Why a session ends is logged: "signed out for no reason" is a support
+            // question an operator must be able to answer.
+            let ended = |reason: &str| {
+                tracing::info!(user_id = %user_id, reason, "console session ended");
+                Ok(None)
+            };
+            if stamp - last_seen > idle_limit {
+                return ended("idle limit reached");
+            }
+            if stamp - signed_in_at > absolute_limit {
+                return ended("session length limit reached");
             }
             let Some(user) = self.store.user_by_id(user_id).await? else {
-                return Ok(None);
+                return ended("user deleted");
             };
             if user.session_epoch != *epoch {
-                return Ok(None);
+                return ended("password, MFA or sign-out everywhere since sign-in");
             }
             let account_id = self.store.account_id().await?.unwrap_or_default();
             let region = region

@@ -14,11 +14,13 @@
 //! rolls it all back.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use sqlx::{PgConnection, Row};
 use time::{Date, OffsetDateTime};
 
 use crate::audit::{record, AuditEntry};
+use crate::cost_keys::{DataVersion, KeyWithCost};
 use crate::{Store, StoreError};
 
 /// Imports never run side by side: partitions are made and scopes replaced in order.
@@ -296,6 +298,14 @@ pub struct CostImport {
     pub replaced: Vec<i64>,
 }
 
+/// The rule set (JSON) and version, groups (id, name) and billing groups by user.
+type AllocationSettings = (
+    Option<String>,
+    i64,
+    Vec<(String, String)>,
+    HashMap<String, String>,
+);
+
 /// The inputs of allocation, read under the allocation lock.
 #[derive(Debug, Clone)]
 pub struct AllocationInputs {
@@ -306,8 +316,9 @@ pub struct AllocationInputs {
     pub groups: Vec<(String, String)>,
     /// Lower-cased user name → billing group name.
     pub billing_groups: HashMap<String, String>,
-    /// Every key with its all-time billed cost (for proportional splits).
-    pub keys: Vec<(i64, spend::CostKey, f64)>,
+    /// Every key with its all-time billed cost (for proportional splits), shared
+    /// with the process's copy (see [`crate::cost_keys`]).
+    pub keys: Arc<Vec<KeyWithCost>>,
 }
 
 /// One share of one key's cost.
@@ -818,7 +829,7 @@ impl Store {
             sqlx::query(statement).bind(id).execute(&mut *tx).await?;
         }
         // Dashboards read the rollups: they must lose the import's costs with it.
-        let inputs = allocation_inputs(&mut tx).await?;
+        let inputs = self.allocation_inputs_on(&mut tx).await?;
         rebuild_rollups(&mut tx, &inputs.keys).await?;
         sqlx::query("UPDATE cost_imports SET state = 'rolled_back', ended_at = $2, ended_by = $3 WHERE id = $1")
             .bind(id)
@@ -844,7 +855,7 @@ impl Store {
             .bind(IMPORT_LOCK)
             .execute(&mut *tx)
             .await?;
-        let mut inputs = allocation_inputs(&mut tx).await?;
+        let mut inputs = self.allocation_inputs_on(&mut tx).await?;
         if let Some((document, _)) = new_rules {
             inputs.rules = Some(document.to_string());
         }
@@ -917,7 +928,7 @@ impl Store {
             .await?;
         let missing: bool = sqlx::query_scalar(MISSING).fetch_one(&mut *tx).await?;
         if missing {
-            let inputs = allocation_inputs(&mut tx).await?;
+            let inputs = self.allocation_inputs_on(&mut tx).await?;
             rebuild_rollups(&mut tx, &inputs.keys).await?;
         }
         tx.commit().await?;
@@ -927,7 +938,22 @@ impl Store {
     /// What allocation reads, outside the allocation lock (for previews).
     pub async fn allocation_inputs(&self) -> Result<AllocationInputs, StoreError> {
         let mut conn = self.pool().acquire().await?;
-        allocation_inputs(&mut conn).await
+        self.allocation_inputs_on(&mut conn).await
+    }
+
+    /// What allocation reads, as `conn` sees it.
+    async fn allocation_inputs_on(
+        &self,
+        conn: &mut PgConnection,
+    ) -> Result<AllocationInputs, StoreError> {
+        let (rules, version, groups, billing_groups) = allocation_settings(conn).await?;
+        Ok(AllocationInputs {
+            rules,
+            version,
+            groups,
+            billing_groups,
+            keys: self.cost_keys.keys(conn).await?,
+        })
     }
 
     /// The currencies billing data is in.
@@ -1672,7 +1698,8 @@ async fn import_by_id(
     })
 }
 
-async fn allocation_inputs(conn: &mut PgConnection) -> Result<AllocationInputs, StoreError> {
+/// The rule set, its version, the groups and every user's billing group.
+async fn allocation_settings(conn: &mut PgConnection) -> Result<AllocationSettings, StoreError> {
     let rules = sqlx::query("SELECT document::text AS document, version FROM cost_rules")
         .fetch_optional(&mut *conn)
         .await?;
@@ -1701,44 +1728,7 @@ async fn allocation_inputs(conn: &mut PgConnection) -> Result<AllocationInputs, 
     .iter()
     .map(|row| Ok((row.try_get("user_name")?, row.try_get("group_name")?)))
     .collect::<Result<HashMap<String, String>, sqlx::Error>>()?;
-    // Streamed: only the keys are held, never every row at once beside them.
-    let mut rows = sqlx::query(
-        "SELECT k.id, k.billing_account_id, k.sub_account_id, k.provider, k.service_name, k.region_id,
-                k.availability_zone, k.resource_id, k.charge_category, k.currency, k.tags::text AS tags, k.created_by,
-                t.billed::float8 AS billed
-         FROM cost_keys k
-         JOIN (SELECT key_id, sum(billed_cost) AS billed FROM cost_key_monthly GROUP BY key_id) t ON t.key_id = k.id",
-    )
-    .fetch(&mut *conn);
-    let mut keys = Vec::new();
-    while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
-        let tags: String = row.try_get("tags")?;
-        keys.push((
-            row.try_get("id")?,
-            spend::CostKey {
-                billing_account_id: row.try_get("billing_account_id")?,
-                sub_account_id: row.try_get("sub_account_id")?,
-                provider: row.try_get("provider")?,
-                service_name: row.try_get("service_name")?,
-                region_id: row.try_get("region_id")?,
-                availability_zone: row.try_get("availability_zone")?,
-                resource_id: row.try_get("resource_id")?,
-                charge_category: row.try_get("charge_category")?,
-                currency: row.try_get("currency")?,
-                tags: serde_json::from_str(&tags).unwrap_or_default(),
-                created_by: row.try_get("created_by")?,
-            },
-            row.try_get("billed")?,
-        ));
-    }
-    drop(rows);
-    Ok(AllocationInputs {
-        rules,
-        version,
-        groups,
-        billing_groups,
-        keys,
-    })
+    Ok((rules, version, groups, billing_groups))
 }
 
 /// Rebuilds what dashboards read from the placements: `cost_group_daily` (spend per
@@ -1753,10 +1743,7 @@ async fn allocation_inputs(conn: &mut PgConnection) -> Result<AllocationInputs, 
 /// sums, one over the monthly sums with a grouping set per facet) and only those
 /// sums are multiplied by the shares. Exactly equal to multiplying each key's sums: a
 /// sum of products by one share is the product of the sum, at the same scale.
-async fn rebuild_rollups(
-    conn: &mut PgConnection,
-    keys: &[(i64, spend::CostKey, f64)],
-) -> Result<(), StoreError> {
+async fn rebuild_rollups(conn: &mut PgConnection, keys: &[KeyWithCost]) -> Result<(), StoreError> {
     // Room to sum in hash tables instead of sorting on disk; JIT only costs here.
     for setting in ["SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off"] {
         sqlx::query(setting).execute(&mut *conn).await?;
@@ -1875,13 +1862,7 @@ async fn rebuild_rollups(
 /// it was built from the imports that hold billing data now: it does not depend on
 /// the rules, and its pass over every key's daily sums would double a rule change.
 async fn rebuild_daily_facets(conn: &mut PgConnection, names: &[String]) -> Result<(), StoreError> {
-    let imports: String = sqlx::query_scalar(
-        "SELECT coalesce(string_agg(import_id::text || ':' || billing_account_id || ':' || billing_period_start::text,
-             ',' ORDER BY billing_account_id, billing_period_start), '')
-         FROM cost_import_scopes",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    let DataVersion(imports) = DataVersion::read(conn).await?;
     let built: Option<String> = sqlx::query_scalar("SELECT imports FROM cost_facets_daily_source")
         .fetch_optional(&mut *conn)
         .await?;
@@ -1932,7 +1913,7 @@ impl KeyFacets {
     /// PostgreSQL's JSONB order (shorter keys first, then bytewise): the one reports
     /// over the per-key sums read. A tag key with a number, array or object value
     /// anywhere is not kept: its text would have to be PostgreSQL's, not ours.
-    fn of(keys: &[(i64, spend::CostKey, f64)]) -> KeyFacets {
+    fn of(keys: &[KeyWithCost]) -> KeyFacets {
         let mut per_key: Vec<HashMap<String, String>> = Vec::with_capacity(keys.len());
         let mut distinct: HashMap<String, HashSet<String>> = HashMap::new();
         let mut unusable = HashSet::new();

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod budgets;
 pub mod changes;
 pub mod cluster;
+pub mod cost_keys;
 pub mod costs;
 pub mod dependents;
 pub mod error;
@@ -73,6 +74,8 @@ pub struct Store {
     /// What [`Store::watch_changes`] calls on a change: also called right after this
     /// process commits one, so its own next request never sees the old copy.
     on_change: Arc<changes::Callbacks>,
+    /// Every cost key with costs, kept while the billing data is unchanged.
+    cost_keys: cost_keys::KeyCache,
 }
 
 /// A page of results with the total count, for paginated tables.
@@ -111,6 +114,7 @@ impl Store {
             settings_cache: Arc::new(changes::Snapshot::new(listening.clone())),
             listening,
             on_change: Default::default(),
+            cost_keys: Default::default(),
         }
     }
 

@@ -709,6 +709,74 @@ const TEAM_RULES: &str = r#"{"rules":[
     {"name":"shared","when":{"on":"service","test":{"prefix":"AWS Support"}},"then":{"to":"split","groups":["Web","Data"],"method":"proportional"}}
 ]}"#;
 
+/// A rule preview reuses the keys it read while the billing data is unchanged, and
+/// answers as a server that never read them would once another instance imported
+/// or rolled back data.
+#[tokio::test]
+async fn previews_follow_imports_and_rollbacks_made_by_another_instance() {
+    let world = world().await;
+    let root_session = world.set_up().await;
+    let root = world.caller(&root_session).await.unwrap();
+    for group in ["Web", "Data"] {
+        world.service.create_group(&root, group).await.unwrap();
+    }
+    let other = world.another_instance().await;
+    let (from, to) = (date!(2026 - 09 - 01), date!(2026 - 10 - 31));
+    let preview = |service: service::Service| {
+        let root = root.clone();
+        async move {
+            service
+                .preview_cost_rules(&root, TEAM_RULES, from, to)
+                .await
+                .unwrap()
+        }
+    };
+    let fresh = || async { preview(world.another_instance().await).await };
+
+    import(
+        &world,
+        &root,
+        "first.csv",
+        two_months_generated(2_000, 3, &[]),
+    )
+    .await
+    .unwrap();
+    let first = preview(world.service.clone()).await;
+    assert!(
+        first.iter().any(|c| c.name == "Web" && fixed(&c.after) > 0),
+        "{first:?}"
+    );
+    assert_eq!(preview(world.service.clone()).await, first, "asked again");
+
+    // Another instance imports more (another billing account): this one's next
+    // preview counts it.
+    let more = String::from_utf8(two_months_generated(2_000, 4, &[]))
+        .unwrap()
+        .replace("123456789012", "123456789099");
+    let second = other
+        .import_costs(
+            service::costs::Importer::Caller(&root),
+            vec![ImportSource {
+                name: "second.csv".into(),
+                bytes: Box::new(std::io::Cursor::new(more.into_bytes())),
+            }],
+            FormatChoice::Auto,
+            ImportLimits::default(),
+            ImportControl::default(),
+        )
+        .await
+        .unwrap();
+    let after_import = preview(world.service.clone()).await;
+    assert_ne!(after_import, first);
+    assert_eq!(after_import, fresh().await);
+
+    // And rolls it back: back to the first answer.
+    other.roll_back_cost_import(&root, second.id).await.unwrap();
+    let after_rollback = preview(world.service.clone()).await;
+    assert_eq!(after_rollback, fresh().await);
+    assert_eq!(after_rollback, first);
+}
+
 /// FOCUS CSV from the generator: `rows` line items over September and October 2026,
 /// some created by `creators`.
 fn two_months_generated(rows: u64, seed: u64, creators: &[&str]) -> Vec<u8> {

@@ -65,6 +65,19 @@ pub fn state(change: &SessionChange) -> SessionState {
 }
 
 impl World {
+    /// A second server instance on the same database: its own connections, caches
+    /// and clock reading, as another process would have.
+    pub async fn another_instance(&self) -> Service {
+        let options = (*self.service.store().pool().connect_options()).clone();
+        Service::new(
+            Store::connect_with(options, 5).await.unwrap(),
+            PasswordHasher::new(2, 64).unwrap(),
+            SecretBox::new(&[("k1".into(), SecretBox::generate_key())]).unwrap(),
+            self.clock.clock(),
+            Options::default(),
+        )
+    }
+
     /// Sets up the account; root's session.
     pub async fn set_up(&self) -> SessionState {
         let done = self
