@@ -1752,7 +1752,6 @@ async fn rebuild_rollups(conn: &mut PgConnection, keys: &[KeyWithCost]) -> Resul
         "DELETE FROM cost_group_daily",
         "DELETE FROM cost_group_facets_monthly",
         "DELETE FROM cost_group_resources_monthly",
-        "DELETE FROM cost_resources_monthly",
         "DELETE FROM cost_facets",
         "CREATE TEMP TABLE cost_key_facets (key_id BIGINT PRIMARY KEY, facets TEXT[] NOT NULL) ON COMMIT DROP",
     ] {
@@ -1836,7 +1835,7 @@ async fn rebuild_rollups(conn: &mut PgConnection, keys: &[KeyWithCost]) -> Resul
     .bind(&facets.names)
     .execute(&mut *conn)
     .await?;
-    rebuild_daily_facets(conn, &facets.names).await?;
+    rebuild_data_rollups(conn, &facets.names).await?;
     for statement in [
         "INSERT INTO cost_group_resources_monthly (month, group_id, resource_id, billed_cost, effective_cost)
          WITH shares AS (
@@ -1846,22 +1845,21 @@ async fn rebuild_rollups(conn: &mut PgConnection, keys: &[KeyWithCost]) -> Resul
          FROM cost_month_sums p JOIN shares s ON s.group_share = p.group_share
          WHERE p.by_resource
          GROUP BY 1, 2, 3",
-        "INSERT INTO cost_resources_monthly (month, resource_id, billed_cost, effective_cost)
-         SELECT month, resource_id, sum(billed_cost), sum(effective_cost)
-         FROM cost_group_resources_monthly GROUP BY 1, 2",
-        "ANALYZE cost_keys, cost_allocations, cost_daily, cost_key_monthly, cost_group_daily,
-             cost_group_facets_monthly, cost_group_resources_monthly, cost_resources_monthly, cost_facets,
-             cost_facets_daily",
+        "ANALYZE cost_allocations, cost_group_daily, cost_group_facets_monthly, cost_group_resources_monthly,
+             cost_facets",
     ] {
         sqlx::query(statement).execute(&mut *conn).await?;
     }
     Ok(())
 }
 
-/// Rebuilds `cost_facets_daily` (from the keys' facets in `cost_key_facets`) unless
-/// it was built from the imports that hold billing data now: it does not depend on
-/// the rules, and its pass over every key's daily sums would double a rule change.
-async fn rebuild_daily_facets(conn: &mut PgConnection, names: &[String]) -> Result<(), StoreError> {
+/// Rebuilds the rollups over every group, which do not depend on the rules:
+/// `cost_facets_daily` (from the keys' facets in `cost_key_facets`) and
+/// `cost_resources_monthly`, and refreshes the statistics of the per-key tables,
+/// unless all were built from the imports that hold billing data now. (A key's
+/// shares add up to exactly 1, so summing its cost over the groups it went to gives
+/// its cost.) A rule change so skips a pass over every key's daily sums.
+async fn rebuild_data_rollups(conn: &mut PgConnection, names: &[String]) -> Result<(), StoreError> {
     let DataVersion(imports) = DataVersion::read(conn).await?;
     let built: Option<String> = sqlx::query_scalar("SELECT imports FROM cost_facets_daily_source")
         .fetch_optional(&mut *conn)
@@ -1872,6 +1870,10 @@ async fn rebuild_daily_facets(conn: &mut PgConnection, names: &[String]) -> Resu
     for statement in [
         "DELETE FROM cost_facets_daily",
         "DELETE FROM cost_facets_daily_source",
+        "DELETE FROM cost_resources_monthly",
+        "INSERT INTO cost_resources_monthly (month, resource_id, billed_cost, effective_cost)
+         SELECT m.month, k.resource_id, sum(m.billed_cost), sum(m.effective_cost)
+         FROM cost_key_monthly m JOIN cost_keys k ON k.id = m.key_id GROUP BY 1, 2",
     ] {
         sqlx::query(statement).execute(&mut *conn).await?;
     }
@@ -1893,6 +1895,11 @@ async fn rebuild_daily_facets(conn: &mut PgConnection, names: &[String]) -> Resu
         .bind(&imports)
         .execute(&mut *conn)
         .await?;
+    sqlx::query(
+        "ANALYZE cost_keys, cost_daily, cost_key_monthly, cost_resources_monthly, cost_facets_daily",
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
