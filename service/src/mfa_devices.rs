@@ -69,6 +69,16 @@ fn check_device_name(name: &str) -> Result<(), ServiceError> {
     }
 }
 
+/// A virtual MFA device found by its serial number, and the caller's permit for it.
+pub(crate) struct FoundDevice {
+    /// The name as stored.
+    pub name: String,
+    pub tags: BTreeMap<String, String>,
+    pub permit: Permit,
+    /// Whether a user has it enabled.
+    pub assigned: bool,
+}
+
 impl Service {
     /// The path and device name in a serial number of this account
     /// (`arn:aws:iam::ACCOUNT:mfa/ops/token` → `/ops/`, `token`), if it is one.
@@ -82,15 +92,14 @@ impl Service {
 
     /// Finds the device `serial` (assigned or not, any case) and authorizes
     /// `action` on its serial number with its tags, or on the serial as given when
-    /// there is none, so a refusal does not tell whether it exists. Returns the
-    /// device's name (as stored) and tags.
+    /// there is none, so a refusal does not tell whether it exists.
     pub(crate) async fn mfa_device_for(
         &self,
         caller: &Caller,
         action: &'static str,
         serial: &str,
         extra: Extra,
-    ) -> Result<(String, BTreeMap<String, String>, Permit), ServiceError> {
+    ) -> Result<FoundDevice, ServiceError> {
         let found = match self.device_name(caller, serial) {
             Some((path, name)) => {
                 let assigned = self.store.assigned_mfa_devices().await?;
@@ -98,19 +107,19 @@ impl Service {
                     .into_iter()
                     .find(|d| d.name.eq_ignore_ascii_case(name))
                 {
-                    Some(device) => Some((device.path, device.name)),
+                    Some(device) => Some((device.path, device.name, true)),
                     None => self
                         .store
                         .unassigned_mfa_device(name)
                         .await?
-                        .map(|device| (device.path, device.name)),
+                        .map(|device| (device.path, device.name, false)),
                 }
                 // The same name under another path is another serial number.
-                .filter(|(stored, _)| stored == path)
+                .filter(|(stored, _, _)| stored == path)
             }
             None => None,
         };
-        let Some((path, name)) = found else {
+        let Some((path, name, assigned)) = found else {
             self.authorize_with(caller, action, serial, &extra).await?;
             return Err(no_device(serial));
         };
@@ -123,7 +132,12 @@ impl Service {
                 &extra.with_resource_tags(&tags),
             )
             .await?;
-        Ok((name, tags, permit))
+        Ok(FoundDevice {
+            name,
+            tags,
+            permit,
+            assigned,
+        })
     }
 
     /// `iam:CreateVirtualMFADevice`: a new device, unassigned, its seed sealed (tags
@@ -341,18 +355,17 @@ impl Service {
         caller: &Caller,
         serial: &str,
     ) -> Result<(), ServiceError> {
-        let (name, _, permit) = self
+        let device = self
             .mfa_device_for(caller, "iam:DeleteVirtualMFADevice", serial, Extra::new())
             .await?;
-        let name = name.as_str();
-        let assigned = self.store.assigned_mfa_devices().await?;
-        if assigned.iter().any(|d| d.name.eq_ignore_ascii_case(name)) {
+        if device.assigned {
             return Err(ServiceError::DeleteConflict(
                 "MFA device is still in use: deactivate it first.".into(),
             ));
         }
+        let audit = device.permit.audit(caller, "virtual MFA device deleted");
         self.store
-            .delete_mfa_device(name, &permit.audit(caller, "virtual MFA device deleted"))
+            .delete_mfa_device(&device.name, &audit)
             .await
             .map_err(|e| match e {
                 store::StoreError::NotFound { .. } => no_device(serial),

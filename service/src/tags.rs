@@ -138,11 +138,11 @@ impl Service {
                 })
             }
             Tagged::MfaDevice => {
-                let (name, tags, permit) = self.mfa_device_for(caller, action, name, extra).await?;
+                let device = self.mfa_device_for(caller, action, name, extra).await?;
                 Ok(Target {
-                    id: name.to_lowercase(),
-                    tags,
-                    permit,
+                    id: device.name.to_lowercase(),
+                    tags: device.tags,
+                    permit: device.permit,
                 })
             }
             Tagged::SamlProvider => {
