@@ -896,6 +896,50 @@ test.describe.serial("Portcullis console", () => {
     await page.goto("/spend/rules");
     await expect(page.locator(".form-error")).toContainText("ce:DescribeCostCategoryDefinition");
     await signOut(page);
+
+    // An auditor (ReadOnlyAccess) sees every group's spend and changes none of it: the
+    // controls are disabled with the reason, and re-enabled by hand the server refuses.
+    await signInAsRoot(page);
+    await page.goto("/groups/readers");
+    const readers = page.getByTestId("permissions");
+    await page.selectOption("#attach-policy", { label: "ReadOnlyAccess" });
+    await readers.locator("form.row-form button[type=submit]").click();
+    await expect(readers).toContainText("ReadOnlyAccess");
+    await signOut(page);
+    await signIn(page, "audrey", AUDREY_PASSWORD);
+    await expect(page.getByTestId("whoami")).toHaveText("audrey");
+    await page.goto("/spend?from=2024-09-01&to=2024-10-31");
+    for (const name of ["Vienna", "Phoenix", "Unallocated"]) {
+      await expect(page.getByTestId("spend-groups")).toContainText(name);
+    }
+    await page.goto("/spend/rules");
+    await expect(page.locator("#rules-document")).toBeDisabled();
+    await expect(page.getByTestId("denied-reason").first()).toContainText("ce:UpdateCostCategoryDefinition");
+    await enableGuardedControls(page);
+    await page.fill("#rules-document", JSON.stringify({ rules: [] }));
+    await page.click("button:has-text('Save and apply')");
+    await expect(page.locator(".form-error")).toContainText("not allowed to perform ce:UpdateCostCategoryDefinition");
+    await page.goto("/spend/rules");
+    await expect(page.getByTestId("rule-order").locator("li")).toHaveCount(2);
+    await page.goto("/spend/imports");
+    await expect(page.locator("#cost-file")).toBeDisabled();
+    await enableGuardedControls(page);
+    await page.setInputFiles("#cost-file", path.resolve(__dirname, "../../spend/tests/data/focus_sample.csv"));
+    await page.click("[data-testid=upload-form] button[type=submit]");
+    await expect(page.getByTestId("upload-outcome")).toContainText("portcullis:ImportCosts");
+    await expect(page.getByTestId("import-history").locator("tbody tr")).toHaveCount(1);
+    await page.goto("/spend/budgets");
+    await expect(page.getByTestId("budget")).toContainText("Vienna");
+    const budgetBefore = await page.getByTestId("budget").locator("h3").innerText();
+    await expect(page.locator("#budget-amount")).toBeDisabled();
+    await expect(page.getByTestId("denied-reason").first()).toContainText("budgets:ModifyBudget");
+    await enableGuardedControls(page);
+    await page.fill("#budget-amount", "1000000");
+    await page.click("button:has-text('Save budget')");
+    await expect(page.locator(".form-error")).toContainText("not allowed to perform budgets:ModifyBudget");
+    await page.goto("/spend/budgets");
+    await expect(page.getByTestId("budget").locator("h3")).toHaveText(budgetBefore);
+    await signOut(page);
   });
 
   test("access keys: made in the console, used by the aws CLI, rotated; root's keys flagged", async ({ page }) => {

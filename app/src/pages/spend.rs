@@ -14,7 +14,8 @@ use crate::api::costs::{
     SaveRules, SetBudget,
 };
 use crate::charts::{BarChart, Mark, StackedColumn, StackedColumns};
-use crate::components::{action_error, field, FieldError, FormError, Guard, LoadError};
+use crate::components::{action_error, field, FieldError, FormError, Guard, GuardFor, LoadError};
+use crate::error::AppError;
 use model::costs::money;
 
 #[component]
@@ -348,7 +349,9 @@ pub fn SpendBudgetsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! {
+                    Ok(page) => {
+                        let budget_groups: Vec<String> = page.budgets.iter().map(|b| b.group.clone()).collect();
+                        view! {
                         {(!page.alerts.is_empty()).then(|| view! {
                             <section class="banner warning" role="status" data-testid="budget-alerts">
                                 <h2>"Budget alerts"</h2>
@@ -383,52 +386,74 @@ pub fn SpendBudgetsPage() -> impl IntoView {
                                 }
                             }).collect_view()}
                         </section>
-                        {(!page.editable.is_empty()).then(|| view! {
-                            <section class="panel">
-                                <h2>"Set a budget"</h2>
-                                <ActionForm action=set attr:data-testid="budget-form">
-                                    <label for="budget-group">"Group"</label>
-                                    <select id="budget-group" name="form[group]">
-                                        {page.editable.iter().map(|g| view! { <option value=g.clone()>{g.clone()}</option> }).collect_view()}
-                                    </select>
-                                    <FieldError message=field(set_error, "group")/>
-                                    <label for="budget-period">"Period"</label>
-                                    <select id="budget-period" name="form[period]">
-                                        <option value="monthly" selected=true>"Monthly"</option>
-                                        <option value="quarterly">"Quarterly"</option>
-                                        <option value="yearly">"Yearly"</option>
-                                    </select>
-                                    <FieldError message=field(set_error, "period")/>
-                                    <label for="budget-amount">"Amount"</label>
-                                    <input id="budget-amount" type="text" inputmode="decimal" name="form[amount]"/>
-                                    <FieldError message=field(set_error, "amount")/>
-                                    <label for="budget-actual">"Alert at % of actual spend"</label>
-                                    <input id="budget-actual" type="text" name="form[actual_thresholds]" value="80, 100"/>
-                                    <FieldError message=field(set_error, "actual_thresholds")/>
-                                    <label for="budget-forecast">"Alert at % of forecast spend"</label>
-                                    <input id="budget-forecast" type="text" name="form[forecast_thresholds]" value="100"/>
-                                    <FieldError message=field(set_error, "forecast_thresholds")/>
-                                    <label for="budget-webhook">"Webhook URL (optional)"</label>
-                                    <input id="budget-webhook" type="text" name="form[webhook_url]" placeholder="https://hooks.example.com/budget"/>
-                                    <FieldError message=field(set_error, "webhook_url")/>
-                                    <label for="budget-secret">"Webhook signing secret"</label>
-                                    <input id="budget-secret" type="password" name="form[webhook_secret]" autocomplete="off"/>
-                                    <p class="hint">"Each alert is POSTed as JSON with X-Portcullis-Signature: t=TIME,v1=HMAC-SHA256(secret, TIME.BODY), retried with growing delays."</p>
-                                    <FieldError message=field(set_error, "webhook_secret")/>
-                                    <label for="budget-email">"E-mail alerts to (optional)"</label>
-                                    <input id="budget-email" type="text" name="form[email_to]" placeholder="pm@example.com, finance@example.com"/>
-                                    <p class="hint">"Sent through the SMTP relay named by PORTCULLIS_SMTP."</p>
-                                    <FieldError message=field(set_error, "email_to")/>
-                                    <FormError error=set_error/>
-                                    <button type="submit" class="primary">"Save budget"</button>
-                                </ActionForm>
-                            </section>
-                        })}
-                    }.into_any(),
+                        {if page.editable.is_empty() {
+                            // Shown disabled with the engine's reason, naming the groups
+                            // whose budgets the viewer sees.
+                            let groups = budget_groups.clone();
+                            view! {
+                                <GuardFor action="budgets:ModifyBudget" resource="group/*">
+                                    <BudgetForm set set_error groups=groups.clone()/>
+                                </GuardFor>
+                            }.into_any()
+                        } else {
+                            view! { <BudgetForm set set_error groups=page.editable.clone()/> }.into_any()
+                        }}
+                    }.into_any()
+                    }
                     Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
             })}
         </Transition>
+    }
+}
+
+/// The form that sets a group's budget, for `groups`.
+#[component]
+fn BudgetForm(
+    set: ServerAction<SetBudget>,
+    set_error: Signal<Option<AppError>>,
+    groups: Vec<String>,
+) -> impl IntoView {
+    view! {
+        <section class="panel">
+            <h2>"Set a budget"</h2>
+            <ActionForm action=set attr:data-testid="budget-form">
+                <label for="budget-group">"Group"</label>
+                <select id="budget-group" name="form[group]">
+                    {groups.iter().map(|g| view! { <option value=g.clone()>{g.clone()}</option> }).collect_view()}
+                </select>
+                <FieldError message=field(set_error, "group")/>
+                <label for="budget-period">"Period"</label>
+                <select id="budget-period" name="form[period]">
+                    <option value="monthly" selected=true>"Monthly"</option>
+                    <option value="quarterly">"Quarterly"</option>
+                    <option value="yearly">"Yearly"</option>
+                </select>
+                <FieldError message=field(set_error, "period")/>
+                <label for="budget-amount">"Amount"</label>
+                <input id="budget-amount" type="text" inputmode="decimal" name="form[amount]"/>
+                <FieldError message=field(set_error, "amount")/>
+                <label for="budget-actual">"Alert at % of actual spend"</label>
+                <input id="budget-actual" type="text" name="form[actual_thresholds]" value="80, 100"/>
+                <FieldError message=field(set_error, "actual_thresholds")/>
+                <label for="budget-forecast">"Alert at % of forecast spend"</label>
+                <input id="budget-forecast" type="text" name="form[forecast_thresholds]" value="100"/>
+                <FieldError message=field(set_error, "forecast_thresholds")/>
+                <label for="budget-webhook">"Webhook URL (optional)"</label>
+                <input id="budget-webhook" type="text" name="form[webhook_url]" placeholder="https://hooks.example.com/budget"/>
+                <FieldError message=field(set_error, "webhook_url")/>
+                <label for="budget-secret">"Webhook signing secret"</label>
+                <input id="budget-secret" type="password" name="form[webhook_secret]" autocomplete="off"/>
+                <p class="hint">"Each alert is POSTed as JSON with X-Portcullis-Signature: t=TIME,v1=HMAC-SHA256(secret, TIME.BODY), retried with growing delays."</p>
+                <FieldError message=field(set_error, "webhook_secret")/>
+                <label for="budget-email">"E-mail alerts to (optional)"</label>
+                <input id="budget-email" type="text" name="form[email_to]" placeholder="pm@example.com, finance@example.com"/>
+                <p class="hint">"Sent through the SMTP relay named by PORTCULLIS_SMTP."</p>
+                <FieldError message=field(set_error, "email_to")/>
+                <FormError error=set_error/>
+                <button type="submit" class="primary">"Save budget"</button>
+            </ActionForm>
+        </section>
     }
 }
 

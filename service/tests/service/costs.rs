@@ -61,8 +61,17 @@ async fn import(
     name: &str,
     bytes: Vec<u8>,
 ) -> Result<model::costs::ImportRow, ServiceError> {
-    world
-        .service
+    import_through(&world.service, caller, name, bytes).await
+}
+
+/// [`import`] through a given server instance.
+async fn import_through(
+    service: &service::Service,
+    caller: &service::Caller,
+    name: &str,
+    bytes: Vec<u8>,
+) -> Result<model::costs::ImportRow, ServiceError> {
+    service
         .import_costs(
             Importer::Caller(caller),
             vec![ImportSource {
@@ -753,17 +762,7 @@ async fn previews_follow_imports_and_rollbacks_made_by_another_instance() {
     let more = String::from_utf8(two_months_generated(2_000, 4, &[]))
         .unwrap()
         .replace("123456789012", "123456789099");
-    let second = other
-        .import_costs(
-            service::costs::Importer::Caller(&root),
-            vec![ImportSource {
-                name: "second.csv".into(),
-                bytes: Box::new(std::io::Cursor::new(more.into_bytes())),
-            }],
-            FormatChoice::Auto,
-            ImportLimits::default(),
-            ImportControl::default(),
-        )
+    let second = import_through(&other, &root, "second.csv", more.into_bytes())
         .await
         .unwrap();
     let after_import = preview(world.service.clone()).await;
