@@ -279,46 +279,37 @@ async fn federated(
         return error_response(Api::Sts, &error, id);
     }
     let answer = if action.name == sts::SAML.name {
-        match sts::saml_input(params) {
-            Ok(input) => Ok(state
-                .service
-                .assume_role_with_saml(facts, &input)
-                .await
-                .map(|session| sts::saml_xml(&session))),
-            Err(error) => Err(error),
-        }
+        let input = match sts::saml_input(params) {
+            Ok(input) => input,
+            Err(error) => {
+                return refused_before_service(state, action, facts, user_agent, &error, id).await
+            }
+        };
+        state
+            .service
+            .assume_role_with_saml(facts, &input)
+            .await
+            .map(|session| sts::saml_xml(&session))
     } else {
-        match sts::web_identity_input(params) {
-            Ok(input) => Ok(state
-                .service
-                .assume_role_with_web_identity(facts, &input)
-                .await
-                .map(|session| sts::web_identity_xml(&session))),
-            Err(error) => Err(error),
-        }
+        let input = match sts::web_identity_input(params) {
+            Ok(input) => input,
+            Err(error) => {
+                return refused_before_service(state, action, facts, user_agent, &error, id).await
+            }
+        };
+        state
+            .service
+            .assume_role_with_web_identity(facts, &input)
+            .await
+            .map(|session| sts::web_identity_xml(&session))
     };
     match answer {
-        Err(error) => {
-            let entry = AuditEntry {
-                at: state.service.clock().now(),
-                actor: "anonymous".into(),
-                action: action.catalogue,
-                target: String::new(),
-                source_ip: facts.ip_text(),
-                outcome: Outcome::Failure,
-                detail: format!("api; error {}; {user_agent}", error.code),
-            };
-            if let Err(e) = state.service.audit_later(entry).await {
-                tracing::warn!("audit of a refused {} request: {e}", action.name);
-            }
-            error_response(Api::Sts, &error, id)
-        }
-        Ok(Ok(body)) => xml_response(
+        Ok(body) => xml_response(
             StatusCode::OK,
             xml::response(Api::Sts, action.name, Some(body), id),
             id,
         ),
-        Ok(Err(error)) => {
+        Err(error) => {
             let error = match error {
                 // AWS's text, which says neither whether the role exists nor why.
                 service::ServiceError::Refused(message) => {
@@ -329,6 +320,31 @@ async fn federated(
             error_response(Api::Sts, &error, id)
         }
     }
+}
+
+/// A federated request whose parameters were refused before the service saw it:
+/// audited here (the service audits what it decides), then answered with the error.
+async fn refused_before_service(
+    state: &ApiState,
+    action: &'static iam::Action,
+    facts: &service::caller::RequestFacts,
+    user_agent: &str,
+    error: &ApiError,
+    id: &str,
+) -> Response {
+    let entry = AuditEntry {
+        at: state.service.clock().now(),
+        actor: "anonymous".into(),
+        action: action.catalogue,
+        target: String::new(),
+        source_ip: facts.ip_text(),
+        outcome: Outcome::Failure,
+        detail: format!("api; error {}; {user_agent}", error.code),
+    };
+    if let Err(e) = state.service.audit_later(entry).await {
+        tracing::warn!("audit of a refused {} request: {e}", action.name);
+    }
+    error_response(Api::Sts, error, id)
 }
 
 /// The audit row the service did not write: reads, and failures other than the
