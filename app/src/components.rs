@@ -44,6 +44,32 @@ pub fn FieldError(message: Signal<Option<String>>) -> impl IntoView {
     }
 }
 
+/// A labelled text input, an optional hint and its field's error: most rows of the
+/// console's forms. `key` names the field in the action's errors, `name` in the form.
+#[component]
+pub fn TextField(
+    id: &'static str,
+    label: &'static str,
+    name: &'static str,
+    key: &'static str,
+    error: Signal<Option<AppError>>,
+    #[prop(optional)] value: Option<&'static str>,
+    #[prop(optional)] placeholder: Option<&'static str>,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    #[prop(optional)] hint: Option<&'static str>,
+    /// A secret: typed as a password, never filled in by the browser.
+    #[prop(optional)]
+    secret: bool,
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <input id=id type=if secret { "password" } else { "text" } name=name value=value
+            placeholder=placeholder inputmode=inputmode autocomplete=secret.then_some("off")/>
+        {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
+        <FieldError message=field(error, key)/>
+    }
+}
+
 /// The error of an action that is not about one field.
 #[component]
 pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {

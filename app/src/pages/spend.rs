@@ -14,7 +14,9 @@ use crate::api::costs::{
     SaveRules, SetBudget,
 };
 use crate::charts::{BarChart, Mark, StackedColumn, StackedColumns};
-use crate::components::{action_error, field, FieldError, FormError, Guard, GuardFor, LoadError};
+use crate::components::{
+    action_error, field, FieldError, FormError, Guard, GuardFor, LoadError, TextField,
+};
 use crate::error::AppError;
 use model::costs::money;
 
@@ -430,26 +432,20 @@ fn BudgetForm(
                     <option value="yearly">"Yearly"</option>
                 </select>
                 <FieldError message=field(set_error, "period")/>
-                <label for="budget-amount">"Amount"</label>
-                <input id="budget-amount" type="text" inputmode="decimal" name="form[amount]"/>
-                <FieldError message=field(set_error, "amount")/>
-                <label for="budget-actual">"Alert at % of actual spend"</label>
-                <input id="budget-actual" type="text" name="form[actual_thresholds]" value="80, 100"/>
-                <FieldError message=field(set_error, "actual_thresholds")/>
-                <label for="budget-forecast">"Alert at % of forecast spend"</label>
-                <input id="budget-forecast" type="text" name="form[forecast_thresholds]" value="100"/>
-                <FieldError message=field(set_error, "forecast_thresholds")/>
-                <label for="budget-webhook">"Webhook URL (optional)"</label>
-                <input id="budget-webhook" type="text" name="form[webhook_url]" placeholder="https://hooks.example.com/budget"/>
-                <FieldError message=field(set_error, "webhook_url")/>
-                <label for="budget-secret">"Webhook signing secret"</label>
-                <input id="budget-secret" type="password" name="form[webhook_secret]" autocomplete="off"/>
-                <p class="hint">"Each alert is POSTed as JSON with X-Portcullis-Signature: t=TIME,v1=HMAC-SHA256(secret, TIME.BODY), retried with growing delays."</p>
-                <FieldError message=field(set_error, "webhook_secret")/>
-                <label for="budget-email">"E-mail alerts to (optional)"</label>
-                <input id="budget-email" type="text" name="form[email_to]" placeholder="pm@example.com, finance@example.com"/>
-                <p class="hint">"Sent through the SMTP relay named by PORTCULLIS_SMTP."</p>
-                <FieldError message=field(set_error, "email_to")/>
+                <TextField id="budget-amount" label="Amount" name="form[amount]" key="amount" error=set_error
+                    inputmode="decimal"/>
+                <TextField id="budget-actual" label="Alert at % of actual spend" name="form[actual_thresholds]"
+                    key="actual_thresholds" error=set_error value="80, 100"/>
+                <TextField id="budget-forecast" label="Alert at % of forecast spend" name="form[forecast_thresholds]"
+                    key="forecast_thresholds" error=set_error value="100"/>
+                <TextField id="budget-webhook" label="Webhook URL (optional)" name="form[webhook_url]" key="webhook_url"
+                    error=set_error placeholder="https://hooks.example.com/budget"/>
+                <TextField id="budget-secret" label="Webhook signing secret" name="form[webhook_secret]"
+                    key="webhook_secret" error=set_error secret=true
+                    hint="Each alert is POSTed as JSON with X-Portcullis-Signature: t=TIME,v1=HMAC-SHA256(secret, TIME.BODY), retried with growing delays."/>
+                <TextField id="budget-email" label="E-mail alerts to (optional)" name="form[email_to]" key="email_to"
+                    error=set_error placeholder="pm@example.com, finance@example.com"
+                    hint="Sent through the SMTP relay named by PORTCULLIS_SMTP."/>
                 <FormError error=set_error/>
                 <button type="submit" class="primary">"Save budget"</button>
             </ActionForm>
