@@ -57,6 +57,11 @@ pub fn TextField(
     #[prop(optional)] placeholder: Option<&'static str>,
     #[prop(optional)] inputmode: Option<&'static str>,
     #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] maxlength: Option<u32>,
+    #[prop(optional)] required: bool,
+    /// Never filled in by the browser (an external ID, a confirmation).
+    #[prop(optional)]
+    no_autofill: bool,
     /// A secret: typed as a password, never filled in by the browser.
     #[prop(optional)]
     secret: bool,
@@ -64,7 +69,8 @@ pub fn TextField(
     view! {
         <label for=id>{label}</label>
         <input id=id type=if secret { "password" } else { "text" } name=name value=value
-            placeholder=placeholder inputmode=inputmode autocomplete=secret.then_some("off")/>
+            placeholder=placeholder inputmode=inputmode maxlength=maxlength required=required
+            autocomplete=(secret || no_autofill).then_some("off")/>
         {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
         <FieldError message=field(error, key)/>
     }

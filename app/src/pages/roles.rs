@@ -12,7 +12,7 @@ use crate::api::roles::{
     UpdateTrustPolicy,
 };
 use crate::components::{
-    action_error, field, reload_after, FieldError, FormError, Guard, GuardFor, LoadError,
+    action_error, field, reload_after, FieldError, FormError, Guard, GuardFor, LoadError, TextField,
 };
 
 /// The choices of a maximum or requested session, in hours.
@@ -69,27 +69,19 @@ pub fn RolesPage() -> impl IntoView {
             <h2>"Create role"</h2>
             <GuardFor action="iam:CreateRole" resource="role/*">
             <ActionForm action=create>
-                <label for="role-name">"Role name"</label>
-                <input id="role-name" type="text" name="name" maxlength="64" required/>
-                <FieldError message=field(error, "name")/>
-                <label for="role-path">"Path (optional)"</label>
-                <input id="role-path" type="text" name="path" maxlength="512" placeholder="/"/>
-                <FieldError message=field(error, "path")/>
-                <label for="role-description">"Description (optional)"</label>
-                <input id="role-description" type="text" name="description" maxlength="1000"/>
-                <FieldError message=field(error, "description")/>
+                <TextField id="role-name" label="Role name" name="name" key="name" error=error maxlength=64 required=true/>
+                <TextField id="role-path" label="Path (optional)" name="path" key="path" error=error maxlength=512 placeholder="/"/>
+                <TextField id="role-description" label="Description (optional)" name="description" key="description"
+                    error=error maxlength=1000/>
                 <fieldset>
                     <legend>"Who may switch to it"</legend>
-                    <label for="trusted-users">"Users (names, separated by commas)"</label>
-                    <input id="trusted-users" type="text" name="trusted_users"/>
-                    <p class="hint">"With no users and no accounts, any user of this account whose own policies (or groups') allow sts:AssumeRole on the role may switch to it: that is how a group's members are trusted."</p>
-                    <FieldError message=field(error, "trusted_users")/>
-                    <label for="trusted-accounts">"Other accounts (12-digit IDs, for third parties)"</label>
-                    <input id="trusted-accounts" type="text" name="trusted_accounts" inputmode="numeric"/>
-                    <FieldError message=field(error, "trusted_accounts")/>
-                    <label for="external-id">"External ID (optional, for third parties such as auditors)"</label>
-                    <input id="external-id" type="text" name="external_id" autocomplete="off"/>
-                    <FieldError message=field(error, "external_id")/>
+                    <TextField id="trusted-users" label="Users (names, separated by commas)" name="trusted_users"
+                        key="trusted_users" error=error
+                        hint="With no users and no accounts, any user of this account whose own policies (or groups') allow sts:AssumeRole on the role may switch to it: that is how a group's members are trusted."/>
+                    <TextField id="trusted-accounts" label="Other accounts (12-digit IDs, for third parties)"
+                        name="trusted_accounts" key="trusted_accounts" error=error inputmode="numeric"/>
+                    <TextField id="external-id" label="External ID (optional, for third parties such as auditors)"
+                        name="external_id" key="external_id" error=error no_autofill=true/>
                     <label class="check"><input type="checkbox" name="require_mfa" value="on"/>" Require MFA"</label>
                     <details>
                         <summary>"Or write the trust policy yourself"</summary>
@@ -259,9 +251,8 @@ pub fn SwitchRolePage() -> impl IntoView {
                 <label for="switch-role">"Role name"</label>
                 <input id="switch-role" type="text" name="role" value=role required/>
                 <FieldError message=field(error, "role")/>
-                <label for="switch-external-id">"External ID (if the role asks for one)"</label>
-                <input id="switch-external-id" type="text" name="external_id" autocomplete="off"/>
-                <FieldError message=field(error, "external_id")/>
+                <TextField id="switch-external-id" label="External ID (if the role asks for one)" name="external_id"
+                    key="external_id" error=error no_autofill=true/>
                 <label for="switch-duration">"Session duration"</label>
                 <select id="switch-duration" name="duration_hours">{hour_options(1, 12)}</select>
                 <FieldError message=field(error, "duration_hours")/>
