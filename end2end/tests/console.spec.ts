@@ -60,11 +60,16 @@ test.describe.serial("Portcullis console", () => {
     await page.goto("/");
     await expect(page).toHaveURL(/\/setup$/);
 
-    // The checklist follows the password as it is typed (needs the hydrated page).
+    // The checklist follows the password as it is typed (needs the hydrated page: the
+    // first page of a fresh browser may still be compiling the wasm, so typing is
+    // retried until the page answers it).
     await page.fill("#password", "short");
     await expect(page.locator(".password-rules li.unmet").first()).toBeVisible();
-    await page.fill("#password", ROOT_PASSWORD);
-    await expect(page.locator(".password-rules li.unmet")).toHaveCount(0);
+    await expect(async () => {
+      await page.fill("#password", "");
+      await page.fill("#password", ROOT_PASSWORD);
+      await expect(page.locator(".password-rules li.unmet")).toHaveCount(0, { timeout: 1000 });
+    }).toPass({ timeout: 30000 });
 
     await page.fill("#email", "root@localhost");
     await page.fill("#password", ROOT_PASSWORD);
