@@ -298,14 +298,6 @@ pub struct CostImport {
     pub replaced: Vec<i64>,
 }
 
-/// The rule set (JSON) and version, groups (id, name) and billing groups by user.
-type AllocationSettings = (
-    Option<String>,
-    i64,
-    Vec<(String, String)>,
-    HashMap<String, String>,
-);
-
 /// The inputs of allocation, read under the allocation lock.
 #[derive(Debug, Clone)]
 pub struct AllocationInputs {
@@ -829,7 +821,7 @@ impl Store {
             sqlx::query(statement).bind(id).execute(&mut *tx).await?;
         }
         // Dashboards read the rollups: they must lose the import's costs with it.
-        let inputs = self.allocation_inputs_on(&mut tx).await?;
+        let inputs = allocation_inputs(&mut tx, &self.cost_keys).await?;
         rebuild_rollups(&mut tx, &inputs.keys).await?;
         sqlx::query("UPDATE cost_imports SET state = 'rolled_back', ended_at = $2, ended_by = $3 WHERE id = $1")
             .bind(id)
@@ -855,7 +847,7 @@ impl Store {
             .bind(IMPORT_LOCK)
             .execute(&mut *tx)
             .await?;
-        let mut inputs = self.allocation_inputs_on(&mut tx).await?;
+        let mut inputs = allocation_inputs(&mut tx, &self.cost_keys).await?;
         if let Some((document, _)) = new_rules {
             inputs.rules = Some(document.to_string());
         }
@@ -928,7 +920,7 @@ impl Store {
             .await?;
         let missing: bool = sqlx::query_scalar(MISSING).fetch_one(&mut *tx).await?;
         if missing {
-            let inputs = self.allocation_inputs_on(&mut tx).await?;
+            let inputs = allocation_inputs(&mut tx, &self.cost_keys).await?;
             rebuild_rollups(&mut tx, &inputs.keys).await?;
         }
         tx.commit().await?;
@@ -938,22 +930,7 @@ impl Store {
     /// What allocation reads, outside the allocation lock (for previews).
     pub async fn allocation_inputs(&self) -> Result<AllocationInputs, StoreError> {
         let mut conn = self.pool().acquire().await?;
-        self.allocation_inputs_on(&mut conn).await
-    }
-
-    /// What allocation reads, as `conn` sees it.
-    async fn allocation_inputs_on(
-        &self,
-        conn: &mut PgConnection,
-    ) -> Result<AllocationInputs, StoreError> {
-        let (rules, version, groups, billing_groups) = allocation_settings(conn).await?;
-        Ok(AllocationInputs {
-            rules,
-            version,
-            groups,
-            billing_groups,
-            keys: self.cost_keys.keys(conn).await?,
-        })
+        allocation_inputs(&mut conn, &self.cost_keys).await
     }
 
     /// The currencies billing data is in.
@@ -1698,8 +1675,11 @@ async fn import_by_id(
     })
 }
 
-/// The rule set, its version, the groups and every user's billing group.
-async fn allocation_settings(conn: &mut PgConnection) -> Result<AllocationSettings, StoreError> {
+/// What allocation reads, as `conn` sees it; the keys through the process's copy.
+async fn allocation_inputs(
+    conn: &mut PgConnection,
+    keys: &crate::cost_keys::KeyCache,
+) -> Result<AllocationInputs, StoreError> {
     let rules = sqlx::query("SELECT document::text AS document, version FROM cost_rules")
         .fetch_optional(&mut *conn)
         .await?;
@@ -1728,7 +1708,13 @@ async fn allocation_settings(conn: &mut PgConnection) -> Result<AllocationSettin
     .iter()
     .map(|row| Ok((row.try_get("user_name")?, row.try_get("group_name")?)))
     .collect::<Result<HashMap<String, String>, sqlx::Error>>()?;
-    Ok((rules, version, groups, billing_groups))
+    Ok(AllocationInputs {
+        rules,
+        version,
+        groups,
+        billing_groups,
+        keys: keys.keys(conn).await?,
+    })
 }
 
 /// Rebuilds what dashboards read from the placements: `cost_group_daily` (spend per
