@@ -21,6 +21,7 @@ use time::{Date, OffsetDateTime};
 
 use crate::audit::{record, AuditEntry};
 use crate::cost_keys::{DataVersion, KeyWithCost};
+use crate::pg_binary::{self, NotADecimal, Tuples};
 use crate::{Store, StoreError};
 
 /// Imports never run side by side: partitions are made and scopes replaced in order.
@@ -33,7 +34,8 @@ const IMPORT_LOCK: i64 = 0x636f_7374_696d_7074;
 pub enum Chunk {
     /// Rows of this billing period follow (its partition must exist).
     Period(Date),
-    /// CSV rows in [`LineItemWriter`]'s column order.
+    /// Binary `COPY` tuples of `cost_line_items`, as [`LineItemWriter::take`] hands
+    /// them over (no header or trailer: the store adds those).
     Rows(Vec<u8>),
     /// Cost keys first seen in the import, as [`LineItemWriter::take_keys`] writes
     /// them; sent as they pile up and once more at the end.
@@ -54,7 +56,6 @@ pub enum Chunk {
 }
 
 const LINE_ITEM_COLUMNS: &str = "import_id, billing_period_start, billing_account_id, key_id, charge_period_start, charge_period_end, billed_cost, effective_cost, list_cost, pricing_quantity, pricing_unit, charge_description, service_category, billing_account_name, sub_account_name, resource_name";
-const LINE_ITEM_TEXT: &str = "billing_account_id, pricing_unit, charge_description, service_category, billing_account_name, sub_account_name, resource_name";
 const KEY_COLUMNS: &str = "id, billing_account_id, sub_account_id, provider, service_name, region_id, availability_zone, resource_id, charge_category, currency, tags, created_by";
 const KEY_TEXT: &str = "billing_account_id, sub_account_id, provider, service_name, region_id, availability_zone, resource_id, charge_category, currency";
 const DAILY_COLUMNS: &str = "import_id, billing_account_id, billing_period_start, day, key_id, billed_cost, effective_cost, list_cost, line_items";
@@ -99,13 +100,15 @@ pub struct ImportTotals {
     pub currencies: String,
 }
 
-/// Encodes line items as `cost_line_items` CSV rows and gathers the distinct keys
+/// Encodes line items as `cost_line_items` binary `COPY` tuples and gathers the distinct keys
 /// and (account, period) pairs on the way, so the database never has to find them.
 /// A key is encoded once, when first seen, and then only its id is remembered, so
 /// memory does not grow with what the keys hold.
 pub struct LineItemWriter {
+    import: i64,
+    /// The import's id as text, for the CSV of keys and sums.
     import_id: String,
-    csv: csv::Writer<Vec<u8>>,
+    rows: Tuples,
     seen: std::collections::HashSet<i64>,
     keys: csv::Writer<Vec<u8>>,
     scopes: std::collections::BTreeSet<(String, Date)>,
@@ -131,8 +134,9 @@ impl LineItemWriter {
     /// `daily_groups` bounds the daily sums held before [`LineItemWriter::daily_is_full`].
     pub fn new(import_id: i64, daily_groups: usize) -> LineItemWriter {
         LineItemWriter {
+            import: import_id,
             import_id: import_id.to_string(),
-            csv: csv_writer(),
+            rows: Tuples::with_capacity(1 << 20),
             seen: Default::default(),
             keys: csv_writer(),
             scopes: Default::default(),
@@ -180,36 +184,46 @@ impl LineItemWriter {
             self.scopes
                 .insert((item.billing_account_id.clone(), item.billing_period_start));
         }
-        let rfc3339 = &time::format_description::well_known::Rfc3339;
-        let stamp = |t: OffsetDateTime| t.format(rfc3339).unwrap_or_default();
-        self.csv
-            .write_record([
-                self.import_id.as_str(),
-                item.billing_period_start.to_string().as_str(),
-                &item.billing_account_id,
-                &key.to_string(),
-                &stamp(item.charge_period_start),
-                &stamp(item.charge_period_end),
-                item.billed_cost.as_str(),
-                item.effective_cost.as_str(),
-                item.list_cost.as_str(),
-                item.pricing_quantity
-                    .as_ref()
-                    .map(|q| q.as_str())
-                    .unwrap_or(""),
-                &item.pricing_unit,
-                &item.charge_description,
-                &item.service_category,
-                &item.billing_account_name,
-                &item.sub_account_name,
-                &item.resource_name,
-            ])
-            .map_err(|e| StoreError::Encoding(e.to_string()))
+        let start = self.rows.len();
+        self.write_row(key, item).map_err(|e| {
+            self.rows.truncate(start);
+            StoreError::Encoding(format!("{} is not a decimal PostgreSQL takes", e.0))
+        })
+    }
+
+    /// One tuple in `LINE_ITEM_COLUMNS` order.
+    fn write_row(&mut self, key: i64, item: &spend::LineItem) -> Result<(), NotADecimal> {
+        let rows = &mut self.rows;
+        rows.tuple(16);
+        rows.int8(self.import);
+        rows.date(item.billing_period_start);
+        rows.text(&item.billing_account_id);
+        rows.int8(key);
+        rows.timestamptz(item.charge_period_start);
+        rows.timestamptz(item.charge_period_end);
+        rows.numeric(item.billed_cost.as_str())?;
+        rows.numeric(item.effective_cost.as_str())?;
+        rows.numeric(item.list_cost.as_str())?;
+        match &item.pricing_quantity {
+            Some(quantity) => rows.numeric(quantity.as_str())?,
+            None => rows.null(),
+        }
+        for text in [
+            &item.pricing_unit,
+            &item.charge_description,
+            &item.service_category,
+            &item.billing_account_name,
+            &item.sub_account_name,
+            &item.resource_name,
+        ] {
+            rows.text(text);
+        }
+        Ok(())
     }
 
     /// Bytes written since the last take.
     pub fn len(&self) -> usize {
-        self.csv.get_ref().len()
+        self.rows.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -218,7 +232,7 @@ impl LineItemWriter {
 
     /// Hands over the rows written so far.
     pub fn take(&mut self) -> Result<Vec<u8>, StoreError> {
-        drain(&mut self.csv)
+        Ok(self.rows.take())
     }
 
     /// Bytes of keys first seen since the last [`LineItemWriter::take_keys`].
@@ -647,9 +661,8 @@ impl Store {
         if id.send(import_id).is_err() {
             return Err(StoreError::ImportStopped);
         }
-        let copy_rows = format!(
-            "COPY cost_line_items ({LINE_ITEM_COLUMNS}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({LINE_ITEM_TEXT}))"
-        );
+        let copy_rows =
+            format!("COPY cost_line_items ({LINE_ITEM_COLUMNS}) FROM STDIN WITH (FORMAT binary)");
         let mut scopes: Vec<(String, Date)> = Vec::new();
         let (mut sums_written, mut totals) = (false, None);
         let mut keys_staged = false;
@@ -660,6 +673,7 @@ impl Store {
                 Chunk::Rows(first) => {
                     // Rows stream in one COPY until the next non-row chunk.
                     let mut copy = tx.copy_in_raw(&copy_rows).await?;
+                    copy.send(pg_binary::HEADER).await?;
                     copy.send(first).await?;
                     loop {
                         match chunks.recv().await {
@@ -667,6 +681,7 @@ impl Store {
                                 copy.send(bytes).await?;
                             }
                             Some(other) => {
+                                copy.send(pg_binary::TRAILER).await?;
                                 copy.finish().await?;
                                 pending = Some(other);
                                 break;

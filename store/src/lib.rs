@@ -21,6 +21,7 @@ pub mod mfa_devices;
 pub mod oidc_providers;
 pub mod owned;
 pub mod permissions;
+pub mod pg_binary;
 pub mod policies;
 mod renames;
 pub mod roles;

@@ -1253,3 +1253,135 @@ fn new_role<'a>(
         tags,
     }
 }
+
+/// Decimals as billing files write them: signs, exponents, long fractions, zeros.
+fn decimals(count: usize) -> Vec<String> {
+    use rand::{Rng, SeedableRng};
+    let mut decimals: Vec<String> = [
+        "0",
+        "-0",
+        "0.000",
+        "-0.00",
+        "12.50",
+        "-12345.6",
+        "0.0668160000",
+        "1E-7",
+        "3.2e+4",
+        "1.5E+3",
+        "-2.5e-3",
+        "10000",
+        "9999.9999",
+        "0.00010000",
+        "+7",
+        "123456789012345678901234567890.123456789",
+        "1e999",
+        "1e-999",
+        "-0.000000000000000000000000000001",
+        "5e0",
+        "00012.3400",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(10);
+    for _ in 0..count {
+        let whole: String = (0..rng.gen_range(0..12))
+            .map(|_| char::from(b'0' + rng.gen_range(0..10)))
+            .collect();
+        let fraction: String = (0..rng.gen_range(0..14))
+            .map(|_| char::from(b'0' + rng.gen_range(0..10)))
+            .collect();
+        let mut text = match (whole.is_empty(), fraction.is_empty()) {
+            (true, true) => "0".to_string(),
+            (false, true) => whole,
+            (true, false) => format!(".{fraction}"),
+            (false, false) => format!("{whole}.{fraction}"),
+        };
+        if rng.gen_bool(0.3) {
+            text.insert(0, '-');
+        }
+        if rng.gen_bool(0.2) {
+            text.push_str(&format!("E{}", rng.gen_range(-20..20)));
+        }
+        decimals.push(text);
+    }
+    decimals
+}
+
+/// Line items go to PostgreSQL in binary COPY: every value must be the one
+/// PostgreSQL itself reads from the text (same value, same display scale).
+#[tokio::test]
+async fn binary_copy_values_equal_what_postgresql_reads_from_text() {
+    use store::pg_binary::{Tuples, HEADER, TRAILER};
+    let store = fresh().await;
+    let mut conn = store.pool().acquire().await.unwrap();
+    sqlx::query(
+        "CREATE TEMP TABLE copied (n BIGINT, v NUMERIC, t TIMESTAMPTZ, d DATE, s TEXT, q NUMERIC)",
+    )
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    let decimals = decimals(2_000);
+    let times = [
+        "2026-10-16T06:00:00Z",
+        "2024-02-29 23:59:59.999999",
+        "1999-12-31T23:59:59.123456789+02:00",
+        "2000-01-01T00:00:00Z",
+        "2038-01-19T03:14:08.5-05:30",
+    ];
+    let mut tuples = Tuples::default();
+    for (n, text) in decimals.iter().enumerate() {
+        let time = spend::item::parse_timestamp(times[n % times.len()]).unwrap();
+        tuples.tuple(6);
+        tuples.int8(n as i64);
+        tuples.numeric(text).unwrap();
+        tuples.timestamptz(time);
+        tuples.date(time.date());
+        tuples.text(&format!("ünïcode {text}"));
+        tuples.null();
+    }
+    let mut copy = conn
+        .copy_in_raw("COPY copied (n, v, t, d, s, q) FROM STDIN WITH (FORMAT binary)")
+        .await
+        .unwrap();
+    copy.send(HEADER).await.unwrap();
+    copy.send(tuples.take()).await.unwrap();
+    copy.send(TRAILER).await.unwrap();
+    assert_eq!(copy.finish().await.unwrap(), decimals.len() as u64);
+    let read: Vec<(i64, String, String, String, String, bool)> = sqlx::query_as(
+        "SELECT n, v::text, t AT TIME ZONE 'UTC' || '', d::text, s, q IS NULL FROM copied ORDER BY n",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    for (n, value, time, day, text, no_quantity) in read {
+        let decimal = &decimals[n as usize];
+        let expected: String = sqlx::query_scalar("SELECT $1::numeric::text")
+            .bind(decimal)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(value, expected, "{decimal}");
+        let stamp = spend::item::parse_timestamp(times[n as usize % times.len()]).unwrap();
+        // Cut to microseconds, never rounded onto another day.
+        let utc = stamp.to_offset(time::UtcOffset::UTC);
+        let micros = format!(
+            "{} {:02}:{:02}:{:02}{}",
+            utc.date(),
+            utc.hour(),
+            utc.minute(),
+            utc.second(),
+            if utc.microsecond() == 0 {
+                String::new()
+            } else {
+                format!(".{:06}", utc.microsecond())
+                    .trim_end_matches('0')
+                    .to_string()
+            }
+        );
+        assert_eq!(time, micros);
+        assert_eq!(day, stamp.date().to_string());
+        assert_eq!(text, format!("ünïcode {decimal}"));
+        assert!(no_quantity);
+    }
+}
