@@ -210,29 +210,41 @@ impl DailySums {
             item.billing_period_start,
             (self.bucket)(item.charge_period_start),
         );
-        let added = match self.sums.get(&group) {
-            None => Some(DaySums {
-                account,
-                billed,
-                effective,
-                list,
-                line_items: 1,
-            }),
-            Some(sums) => (|| {
-                Some(DaySums {
+        // One lookup per item: the table holds up to `capacity` groups.
+        let exact = match self.sums.entry(group) {
+            std::collections::hash_map::Entry::Vacant(vacant) => {
+                vacant.insert(DaySums {
                     account,
-                    billed: sums.billed.checked_add(billed)?,
-                    effective: sums.effective.checked_add(effective)?,
-                    list: sums.list.checked_add(list)?,
-                    line_items: sums.line_items + 1,
-                })
-            })(),
-        };
-        match added {
-            Some(sums) => {
-                self.sums.insert(group, sums);
+                    billed,
+                    effective,
+                    list,
+                    line_items: 1,
+                });
+                true
             }
-            None => self.give_up(),
+            std::collections::hash_map::Entry::Occupied(mut occupied) => {
+                let sums = occupied.get_mut();
+                match (
+                    sums.billed.checked_add(billed),
+                    sums.effective.checked_add(effective),
+                    sums.list.checked_add(list),
+                ) {
+                    (Some(billed), Some(effective), Some(list)) => {
+                        *sums = DaySums {
+                            account,
+                            billed,
+                            effective,
+                            list,
+                            line_items: sums.line_items + 1,
+                        };
+                        true
+                    }
+                    _ => false,
+                }
+            }
+        };
+        if !exact {
+            self.give_up();
         }
     }
 

@@ -40,10 +40,10 @@ pub enum Chunk {
     /// Cost keys first seen in the import, as [`LineItemWriter::take_keys`] writes
     /// them; sent as they pile up and once more at the end.
     Keys(Vec<u8>),
-    /// Daily sums (`cost_daily` CSV rows), handed over whenever the reader holds
+    /// Daily sums (`cost_daily` binary tuples), handed over whenever the reader holds
     /// too many and at the end.
     Daily(Vec<u8>),
-    /// Monthly sums per key (`cost_key_monthly` CSV rows), likewise.
+    /// Monthly sums per key (`cost_key_monthly` binary tuples), likewise.
     Monthly(Vec<u8>),
     /// Every row's amounts were summed into [`Chunk::Daily`] exactly, with the
     /// import's totals. Without it the store drops those sums and rolls up the line
@@ -61,33 +61,34 @@ const KEY_TEXT: &str = "billing_account_id, sub_account_id, provider, service_na
 const DAILY_COLUMNS: &str = "import_id, billing_account_id, billing_period_start, day, key_id, billed_cost, effective_cost, list_cost, line_items";
 const MONTHLY_COLUMNS: &str = "import_id, billing_account_id, billing_period_start, month, key_id, billed_cost, effective_cost, list_cost, line_items";
 
-/// Sums as CSV rows of `cost_daily` (or `cost_key_monthly`), leaving none. In the
-/// order of their (day, key) index: the index then grows at its end, which makes the
-/// COPY about twice as fast as in hash order.
-fn sums_csv(import_id: &str, sums: &mut spend::daily::DailySums) -> Result<Vec<u8>, StoreError> {
-    let mut csv = csv_writer();
+/// Sums as binary `COPY` tuples of `cost_daily` (or `cost_key_monthly`), leaving
+/// none. In the order of their (day, key) index: the index then grows at its end,
+/// which makes the COPY about twice as fast as in hash order.
+fn sums_tuples(import: i64, sums: &mut spend::daily::DailySums) -> Result<Vec<u8>, StoreError> {
     let accounts = sums.accounts().to_vec();
     let mut rows: Vec<_> = sums.drain().collect();
     rows.sort_unstable_by_key(|((key, period, day), _)| (*day, *key, *period));
+    let mut tuples = Tuples::with_capacity(rows.len() * 96);
     for ((key, period, day), sums) in rows {
         let account = accounts
             .get(sums.account as usize)
             .map(String::as_str)
             .unwrap_or_default();
-        csv.write_record([
-            import_id,
-            account,
-            period.to_string().as_str(),
-            day.to_string().as_str(),
-            key.to_string().as_str(),
-            sums.billed.to_string().as_str(),
-            sums.effective.to_string().as_str(),
-            sums.list.to_string().as_str(),
-            sums.line_items.to_string().as_str(),
-        ])
-        .map_err(|e| StoreError::Encoding(e.to_string()))?;
+        // In DAILY_COLUMNS (and MONTHLY_COLUMNS) order.
+        tuples.tuple(9);
+        tuples.int8(import);
+        tuples.text(account);
+        tuples.date(period);
+        tuples.date(day);
+        tuples.int8(key);
+        for amount in [sums.billed, sums.effective, sums.list] {
+            tuples
+                .numeric(&amount.to_string())
+                .map_err(|e| StoreError::Encoding(format!("the sum {} is not a decimal", e.0)))?;
+        }
+        tuples.int8(sums.line_items);
     }
-    drain(&mut csv)
+    Ok(tuples.into_bytes())
 }
 
 /// What an import holds in all, summed by the reader.
@@ -106,8 +107,6 @@ pub struct ImportTotals {
 /// memory does not grow with what the keys hold.
 pub struct LineItemWriter {
     import: i64,
-    /// The import's id as text, for the CSV of keys and sums.
-    import_id: String,
     rows: Tuples,
     seen: std::collections::HashSet<i64>,
     keys: csv::Writer<Vec<u8>>,
@@ -135,7 +134,6 @@ impl LineItemWriter {
     pub fn new(import_id: i64, daily_groups: usize) -> LineItemWriter {
         LineItemWriter {
             import: import_id,
-            import_id: import_id.to_string(),
             rows: Tuples::with_capacity(1 << 20),
             seen: Default::default(),
             keys: csv_writer(),
@@ -256,9 +254,9 @@ impl LineItemWriter {
         self.monthly.is_full()
     }
 
-    /// The monthly sums so far as `cost_key_monthly` CSV rows, leaving none.
+    /// The monthly sums so far as `cost_key_monthly` binary tuples, leaving none.
     pub fn take_monthly(&mut self) -> Result<Vec<u8>, StoreError> {
-        sums_csv(&self.import_id, &mut self.monthly)
+        sums_tuples(self.import, &mut self.monthly)
     }
 
     /// The import's totals, when every amount was summed exactly.
@@ -275,9 +273,9 @@ impl LineItemWriter {
         })
     }
 
-    /// The daily sums so far as `cost_daily` CSV rows, leaving none.
+    /// The daily sums so far as `cost_daily` binary tuples, leaving none.
     pub fn take_daily(&mut self) -> Result<Vec<u8>, StoreError> {
-        sums_csv(&self.import_id, &mut self.daily)
+        sums_tuples(self.import, &mut self.daily)
     }
 
     pub fn scopes(&self) -> Vec<(String, Date)> {
@@ -712,18 +710,20 @@ impl Store {
                     .await?;
                 }
                 Chunk::Daily(bytes) => {
-                    copy_in(
+                    copy_in_binary(
                         &mut tx,
-                        &format!("COPY cost_daily ({DAILY_COLUMNS}) FROM STDIN WITH (FORMAT csv)"),
+                        &format!(
+                            "COPY cost_daily ({DAILY_COLUMNS}) FROM STDIN WITH (FORMAT binary)"
+                        ),
                         bytes,
                     )
                     .await?;
                     sums_written = true;
                 }
                 Chunk::Monthly(bytes) => {
-                    copy_in(
+                    copy_in_binary(
                         &mut tx,
-                        &format!("COPY cost_key_monthly ({MONTHLY_COLUMNS}) FROM STDIN WITH (FORMAT csv)"),
+                        &format!("COPY cost_key_monthly ({MONTHLY_COLUMNS}) FROM STDIN WITH (FORMAT binary)"),
                         bytes,
                     )
                     .await?;
@@ -1496,6 +1496,20 @@ async fn copy_in(
 ) -> Result<(), StoreError> {
     let mut copy = conn.copy_in_raw(statement).await?;
     copy.send(bytes).await?;
+    copy.finish().await?;
+    Ok(())
+}
+
+/// Sends binary tuples through one `COPY … WITH (FORMAT binary)`.
+async fn copy_in_binary(
+    conn: &mut PgConnection,
+    statement: &str,
+    tuples: Vec<u8>,
+) -> Result<(), StoreError> {
+    let mut copy = conn.copy_in_raw(statement).await?;
+    copy.send(pg_binary::HEADER).await?;
+    copy.send(tuples).await?;
+    copy.send(pg_binary::TRAILER).await?;
     copy.finish().await?;
     Ok(())
 }

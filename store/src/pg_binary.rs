@@ -104,6 +104,10 @@ impl Tuples {
         self.bytes.is_empty()
     }
 
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
     /// The tuples so far, leaving none (and the buffer's capacity for the next).
     pub fn take(&mut self) -> Vec<u8> {
         let capacity = self.bytes.capacity();
