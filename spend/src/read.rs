@@ -573,6 +573,10 @@ impl Reader {
                 let column = self.column_name(at);
                 return Err(self.fail(&column, value, "looks like a spreadsheet formula; billing exports never hold formulas, so the file is refused"));
             }
+            if value.contains('\0') {
+                let column = self.column_name(at);
+                return Err(self.fail(&column, &value.replace('\0', "\\0"), NUL_RULE));
+            }
         }
         let text = |field: Field| -> String {
             layout
@@ -716,6 +720,9 @@ impl Reader {
         if let Some((column, value)) = self.layout.get(&self.record, Field::Tags) {
             let parsed: serde_json::Value = serde_json::from_str(value)
                 .map_err(|_| self.fail(column, value, "is not a JSON object of tags"))?;
+            if holds_nul(&parsed) {
+                return Err(self.fail(column, value, NUL_RULE));
+            }
             match parsed {
                 serde_json::Value::Object(map) => tags.extend(map),
                 serde_json::Value::Null => {}
@@ -728,6 +735,22 @@ impl Reader {
             }
         }
         Ok(tags)
+    }
+}
+
+/// Why a value with a NUL character is refused (PostgreSQL text cannot hold one).
+const NUL_RULE: &str =
+    "holds a NUL character (byte 0, or \\u0000 in JSON), which PostgreSQL cannot store in text";
+
+/// Whether a parsed tags value has a NUL character in a key or a string anywhere.
+fn holds_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(text) => text.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(holds_nul),
+        serde_json::Value::Object(map) => map
+            .iter()
+            .any(|(key, value)| key.contains('\0') || holds_nul(value)),
+        _ => false,
     }
 }
 
@@ -838,6 +861,25 @@ mod tests {
         assert!(errors[2].rule.contains("negative"), "{}", errors[2].rule);
         assert!(errors[3].rule.contains("formula"));
         assert!(errors[4].rule.contains("fields"));
+    }
+
+    #[test]
+    fn nul_characters_are_refused_where_they_stand() {
+        let rows = read(&format!(
+            "{FOCUS_HEADER}1,111,USD,2024-09-01,2024-09-02,2024-09-02,Usage,EC2,1,NULL,a\0b\n1,111,USD,2024-09-01,2024-09-02,2024-09-02,Usage,EC2,1,\"{{\"\"team\"\": \"\"x\\u0000\"\"}}\",x\n1,111,USD,2024-09-01,2024-09-02,2024-09-02,Usage,EC2,1,\"{{\"\"te\\u0000am\"\": [1, \"\"x\"\"]}}\",x\n1,111,USD,2024-09-01,2024-09-02,2024-09-02,Usage,EC2,1,\"{{\"\"team\"\": \"\"\\\\u0000\"\"}}\",x\n"
+        ))
+        .unwrap();
+        let errors: Vec<RowError> = rows[..3].iter().map(|r| r.clone().unwrap_err()).collect();
+        assert_eq!(
+            (errors[0].column.as_str(), errors[0].value.as_str()),
+            ("ResourceName", "a\\0b")
+        );
+        assert_eq!(errors[1].column, "Tags");
+        assert_eq!(errors[2].column, "Tags");
+        assert!(errors.iter().all(|e| e.rule.contains("NUL")), "{errors:?}");
+        // An escaped backslash before `u0000` is text, not a NUL.
+        let item = rows[3].as_ref().unwrap();
+        assert_eq!(item.tags.get("team"), Some(&serde_json::json!("\\u0000")));
     }
 
     #[test]
