@@ -1768,7 +1768,11 @@ async fn rebuild_rollups(conn: &mut PgConnection, keys: &[KeyWithCost]) -> Resul
         "DELETE FROM cost_group_facets_monthly",
         "DELETE FROM cost_group_resources_monthly",
         "DELETE FROM cost_facets",
-        "CREATE TEMP TABLE cost_key_facets (key_id BIGINT PRIMARY KEY, facets TEXT[] NOT NULL) ON COMMIT DROP",
+        // Work tables are unlogged, not temporary: PostgreSQL's parallel workers
+        // cannot read temporary tables, and the passes over every key's daily sums
+        // below run on all cores only when they may. Dropped before commit (an
+        // error rolls their creation back); the allocation lock keeps one at a time.
+        "CREATE UNLOGGED TABLE cost_key_facets (key_id BIGINT PRIMARY KEY, facets TEXT[] NOT NULL)",
     ] {
         sqlx::query(statement).execute(&mut *conn).await?;
     }
@@ -1793,7 +1797,8 @@ async fn rebuild_rollups(conn: &mut PgConnection, keys: &[KeyWithCost]) -> Resul
     }
     copy.finish().await?;
     for statement in [
-        "CREATE TEMP TABLE cost_key_shares ON COMMIT DROP AS
+        "ANALYZE cost_key_facets",
+        "CREATE UNLOGGED TABLE cost_key_shares AS
          SELECT k.id AS key_id,
              dense_rank() OVER (ORDER BY a.group_id, a.rule, a.share, k.service_name, k.sub_account_id,
                  k.region_id, k.charge_category, k.currency) AS share_id,
@@ -1803,12 +1808,15 @@ async fn rebuild_rollups(conn: &mut PgConnection, keys: &[KeyWithCost]) -> Resul
          FROM cost_keys k JOIN cost_key_facets f ON f.key_id = k.id
          LEFT JOIN cost_allocations a ON a.key_id = k.id",
         "ANALYZE cost_key_shares",
+        // The pass over every key's daily sums, as a CREATE TABLE AS: an INSERT
+        // would run it on one core.
+        "CREATE UNLOGGED TABLE cost_share_daily AS
+         SELECT d.day, s.share_id, sum(d.billed_cost) AS billed, sum(d.effective_cost) AS effective
+         FROM cost_daily d JOIN cost_key_shares s ON s.key_id = d.key_id
+         GROUP BY 1, 2",
         "INSERT INTO cost_group_daily (day, group_id, rule, service_name, sub_account_id, region_id, charge_category,
              currency, billed_cost, effective_cost)
-         WITH per_share AS (
-             SELECT d.day, s.share_id, sum(d.billed_cost) AS billed, sum(d.effective_cost) AS effective
-             FROM cost_daily d JOIN cost_key_shares s ON s.key_id = d.key_id
-             GROUP BY 1, 2),
+         WITH per_share AS (SELECT * FROM cost_share_daily),
          shares AS (
              SELECT DISTINCT ON (share_id) share_id, group_id, rule, share, service_name, sub_account_id, region_id,
                  charge_category, currency
@@ -1860,6 +1868,7 @@ async fn rebuild_rollups(conn: &mut PgConnection, keys: &[KeyWithCost]) -> Resul
          FROM cost_month_sums p JOIN shares s ON s.group_share = p.group_share
          WHERE p.by_resource
          GROUP BY 1, 2, 3",
+        "DROP TABLE cost_key_facets, cost_key_shares, cost_share_daily",
         "ANALYZE cost_allocations, cost_group_daily, cost_group_facets_monthly, cost_group_resources_monthly,
              cost_facets",
     ] {
@@ -1892,20 +1901,28 @@ async fn rebuild_data_rollups(conn: &mut PgConnection, names: &[String]) -> Resu
     ] {
         sqlx::query(statement).execute(&mut *conn).await?;
     }
-    let each = |form: &dyn Fn(usize) -> String| (1..=names.len()).map(form).collect::<Vec<_>>();
-    let sets = each(&|n| format!("(d.day, f.facets[{n}])")).join(", ");
-    let number = each(&|n| format!("WHEN GROUPING(f.facets[{n}]) = 0 THEN {n}")).join(" ");
-    let value = each(&|n| format!("WHEN GROUPING(f.facets[{n}]) = 0 THEN f.facets[{n}]")).join(" ");
-    sqlx::query(&format!(
+    // Each key's facet values unnested (every key has one per name) and summed in
+    // a plain GROUP BY, which PostgreSQL splits among its parallel workers (grouping
+    // sets it cannot); made as a CREATE TABLE AS, which may run in parallel.
+    sqlx::query(
+        "CREATE UNLOGGED TABLE cost_facet_day_sums AS
+         SELECT d.day, u.facet, u.value, sum(d.billed_cost) AS billed, sum(d.effective_cost) AS effective
+         FROM cost_daily d JOIN cost_key_facets f ON f.key_id = d.key_id,
+             unnest(f.facets) WITH ORDINALITY AS u (value, facet)
+         GROUP BY 1, 2, 3",
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
         "INSERT INTO cost_facets_daily (day, facet, value, billed_cost, effective_cost)
-         SELECT d.day, ($1::text[])[CASE {number} END], CASE {value} END,
-             sum(d.billed_cost), sum(d.effective_cost)
-         FROM cost_daily d JOIN cost_key_facets f ON f.key_id = d.key_id
-         GROUP BY GROUPING SETS ({sets})"
-    ))
+         SELECT day, ($1::text[])[facet], value, billed, effective FROM cost_facet_day_sums",
+    )
     .bind(names)
     .execute(&mut *conn)
     .await?;
+    sqlx::query("DROP TABLE cost_facet_day_sums")
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("INSERT INTO cost_facets_daily_source (imports) VALUES ($1)")
         .bind(&imports)
         .execute(&mut *conn)
