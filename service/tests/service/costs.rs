@@ -813,20 +813,29 @@ async fn daily_sums_equal_sql_sums_of_the_line_items() {
     assert_eq!(differences, 0, "summed in memory");
 
     // Seven groups at a time: hundreds of partial hand-overs, one (key, day) in
-    // several rows, which add up to the same sums.
+    // several of them, staged and then added up into one row each.
     let second = import_limited(&world, &root, generated, 7).await;
     assert_totals(&world, &second).await;
     let (again, differences) = daily_differences(&world).await;
     assert_eq!(again, rows, "the second import replaced the first");
     assert_eq!(differences, 0, "summed in parts");
-    let split: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM cost_daily GROUP BY day, key_id HAVING count(*) > 1 LIMIT 1",
+    for table in ["cost_daily", "cost_key_monthly"] {
+        let split: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM {table} GROUP BY import_id, key_id, {} HAVING count(*) > 1 LIMIT 1",
+            if table == "cost_daily" { "day" } else { "month" }
+        ))
+        .fetch_optional(world.service.store().pool())
+        .await
+        .unwrap();
+        assert_eq!(split, None, "{table}: parts added up into one row");
+    }
+    let staged: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_class WHERE relname LIKE 'cost%staged' OR relname IN ('cost_key_facets', 'cost_key_shares')",
     )
-    .fetch_optional(world.service.store().pool())
+    .fetch_one(world.service.store().pool())
     .await
-    .unwrap()
-    .unwrap_or(0);
-    assert!(split > 1, "some (key, day) was handed over in parts");
+    .unwrap();
+    assert_eq!(staged, 0, "no work table outlives its transaction");
 
     // The group rollup dashboards read equals multiplying every daily row by its
     // share, also for a proportional split (shares with many decimals).
