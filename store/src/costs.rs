@@ -1562,12 +1562,11 @@ async fn copy_in_binary(
     statement: &str,
     tuples: Vec<u8>,
 ) -> Result<(), StoreError> {
-    let mut copy = conn.copy_in_raw(statement).await?;
-    copy.send(pg_binary::HEADER).await?;
-    copy.send(tuples).await?;
-    copy.send(pg_binary::TRAILER).await?;
-    copy.finish().await?;
-    Ok(())
+    let mut bytes = Vec::with_capacity(pg_binary::HEADER.len() + tuples.len() + 2);
+    bytes.extend_from_slice(pg_binary::HEADER);
+    bytes.extend_from_slice(&tuples);
+    bytes.extend_from_slice(pg_binary::TRAILER);
+    copy_in(conn, statement, bytes).await
 }
 
 /// Makes the partition of a billing period if it is new.
