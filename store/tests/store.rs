@@ -1385,3 +1385,99 @@ async fn binary_copy_values_equal_what_postgresql_reads_from_text() {
         assert!(no_quantity);
     }
 }
+
+/// A COPY that PostgreSQL refuses half-way must leave its pooled connection in step:
+/// the next query on it gets its own answer, not the leftovers of the import.
+#[tokio::test]
+async fn a_refused_import_leaves_its_connection_answering_rightly() {
+    use store::costs::{Chunk, NewImport};
+    // One connection, so the next query runs on the import's.
+    let store = Store::connect_with(test_database().await.unwrap(), 1)
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    for garbage in [vec![0u8, 1, 2, 3], vec![0u8, 16, 0, 0, 0, 8, 1, 2]] {
+        let (sender, receiver) = tokio::sync::mpsc::channel(4);
+        let (id_sender, id_receiver) = tokio::sync::oneshot::channel();
+        let feed = tokio::spawn(async move {
+            let _ = id_receiver.await;
+            let period = time::macros::date!(2024 - 09 - 01);
+            let _ = sender.send(Chunk::Period(period)).await;
+            // Not tuples PostgreSQL can read: it refuses the COPY.
+            let _ = sender.send(Chunk::Rows(garbage)).await;
+            let _ = sender.send(Chunk::Keys(Vec::new())).await;
+            let _ = sender.send(Chunk::Finish).await;
+        });
+        let import = NewImport {
+            by: "root".into(),
+            files: "garbage.csv".into(),
+            format: "auto".into(),
+            at: now(),
+        };
+        let result = store
+            .import_costs(&import, id_sender, receiver, |_| audit("ImportCosts", "x"))
+            .await;
+        feed.await.unwrap();
+        assert!(result.is_err(), "{result:?}");
+        for n in [41i64, 42, 43] {
+            let answer: i64 = sqlx::query_scalar("SELECT $1::bigint")
+                .bind(n)
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            assert_eq!(answer, n);
+        }
+        let none: Option<i64> = sqlx::query_scalar("SELECT 1::bigint WHERE false")
+            .fetch_optional(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(none, None);
+    }
+}
+
+/// An import whose future is dropped half-way (a browser that went away) must not
+/// leave its pooled connection answering the next query with the import's leftovers.
+#[tokio::test]
+async fn a_dropped_import_leaves_its_connection_answering_rightly() {
+    use store::costs::{Chunk, NewImport};
+    let store = Store::connect_with(test_database().await.unwrap(), 1)
+        .await
+        .unwrap();
+    let (sender, receiver) = tokio::sync::mpsc::channel(4);
+    let (id_sender, id_receiver) = tokio::sync::oneshot::channel();
+    let feed = tokio::spawn(async move {
+        let _ = id_receiver.await;
+        let _ = sender
+            .send(Chunk::Period(time::macros::date!(2024 - 09 - 01)))
+            .await;
+        let _ = sender.send(Chunk::Rows(Vec::new())).await;
+        // The stream then stalls: the import waits inside its COPY.
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        drop(sender);
+    });
+    let import = NewImport {
+        by: "root".into(),
+        files: "stalled.csv".into(),
+        format: "auto".into(),
+        at: now(),
+    };
+    let dropped = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        store.import_costs(&import, id_sender, receiver, |_| audit("ImportCosts", "x")),
+    )
+    .await;
+    assert!(dropped.is_err(), "the import was still waiting");
+    for n in [41i64, 42, 43] {
+        let answer: Result<i64, _> = sqlx::query_scalar("SELECT $1::bigint")
+            .bind(n)
+            .fetch_one(store.pool())
+            .await;
+        assert!(matches!(answer, Ok(a) if a == n), "{answer:?}");
+    }
+    let none: Option<i64> = sqlx::query_scalar("SELECT 1::bigint WHERE false")
+        .fetch_optional(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(none, None);
+    feed.abort();
+}
