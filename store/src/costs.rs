@@ -663,8 +663,8 @@ impl Store {
             format!("COPY cost_line_items ({LINE_ITEM_COLUMNS}) FROM STDIN WITH (FORMAT binary)");
         let mut scopes: Vec<(String, Date)> = Vec::new();
         let mut totals = None;
-        let mut daily = StagedSums::new("cost_daily", "day");
-        let mut monthly = StagedSums::new("cost_key_monthly", "month");
+        let mut daily = StagedSums::new("cost_daily", DAILY_COLUMNS, "day");
+        let mut monthly = StagedSums::new("cost_key_monthly", MONTHLY_COLUMNS, "month");
         let mut keys_staged = false;
         let mut finished = false;
         let mut pending = chunks.recv().await;
@@ -1487,16 +1487,19 @@ async fn copy_in(
 /// over and a 10M-row import spent a third of its time on that.
 struct StagedSums {
     table: &'static str,
-    /// `day` or `month`.
+    /// `DAILY_COLUMNS` or `MONTHLY_COLUMNS`.
+    columns: &'static str,
+    /// `day` or `month`: the column the sums are per.
     period: &'static str,
     first: Option<Vec<u8>>,
     staged: bool,
 }
 
 impl StagedSums {
-    fn new(table: &'static str, period: &'static str) -> StagedSums {
+    fn new(table: &'static str, columns: &'static str, period: &'static str) -> StagedSums {
         StagedSums {
             table,
+            columns,
             period,
             first: None,
             staged: false,
@@ -1505,8 +1508,8 @@ impl StagedSums {
 
     fn copy_statement(&self, into: &str) -> String {
         format!(
-            "COPY {into} (import_id, billing_account_id, billing_period_start, {}, key_id, billed_cost, effective_cost, list_cost, line_items) FROM STDIN WITH (FORMAT binary)",
-            self.period
+            "COPY {into} ({}) FROM STDIN WITH (FORMAT binary)",
+            self.columns
         )
     }
 
@@ -1533,12 +1536,12 @@ impl StagedSums {
 
     /// Adds the sums to the table when `keep`, else drops them.
     async fn finish(self, conn: &mut PgConnection, keep: bool) -> Result<(), StoreError> {
-        let (table, period) = (self.table, self.period);
+        let (table, columns, period) = (self.table, self.columns, self.period);
+        let direct = self.copy_statement(table);
         if self.staged {
             if keep {
                 sqlx::query(&format!(
-                    "INSERT INTO {table} (import_id, billing_account_id, billing_period_start, {period}, key_id,
-                         billed_cost, effective_cost, list_cost, line_items)
+                    "INSERT INTO {table} ({columns})
                      SELECT import_id, billing_account_id, billing_period_start, {period}, key_id,
                          sum(billed_cost), sum(effective_cost), sum(list_cost), sum(line_items)
                      FROM {table}_staged GROUP BY 1, 2, 3, 4, 5 ORDER BY {period}, key_id"
@@ -1549,8 +1552,8 @@ impl StagedSums {
             sqlx::query(&format!("DROP TABLE {table}_staged"))
                 .execute(&mut *conn)
                 .await?;
-        } else if let (true, Some(first)) = (keep, &self.first) {
-            copy_in_binary(conn, &self.copy_statement(table), first.clone()).await?;
+        } else if let (true, Some(first)) = (keep, self.first) {
+            copy_in_binary(conn, &direct, first).await?;
         }
         Ok(())
     }
