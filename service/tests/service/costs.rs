@@ -1343,3 +1343,44 @@ async fn every_rollup_answers_as_the_per_key_sums() {
     .unwrap();
     assert_eq!(left, 0, "no rollup outlives its import");
 }
+
+/// Rule changes made at once by two instances (and an import beside them) each
+/// build their rollups with work tables of the same names: the allocation lock
+/// takes them one at a time, every one succeeds, and no work table is left over.
+#[tokio::test]
+async fn rule_changes_from_two_instances_at_once_all_apply() {
+    let world = world().await;
+    let root_session = world.set_up().await;
+    let root = world.caller(&root_session).await.unwrap();
+    for group in ["Web", "Data"] {
+        world.service.create_group(&root, group).await.unwrap();
+    }
+    import(
+        &world,
+        &root,
+        "first.csv",
+        two_months_generated(2_000, 5, &[]),
+    )
+    .await
+    .unwrap();
+    let other = world.another_instance().await;
+    let more = String::from_utf8(two_months_generated(1_000, 6, &[]))
+        .unwrap()
+        .replace("123456789012", "123456789099");
+    let (here, there, imported) = tokio::join!(
+        world.service.save_cost_rules(&root, TEAM_RULES),
+        other.save_cost_rules(&root, TEAM_RULES),
+        import_through(&other, &root, "second.csv", more.into_bytes()),
+    );
+    here.unwrap();
+    there.unwrap();
+    imported.unwrap();
+    let left: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_class WHERE relname LIKE 'cost%staged'
+             OR relname IN ('cost_key_facets', 'cost_key_shares', 'cost_share_daily', 'cost_facet_day_sums')",
+    )
+    .fetch_one(world.service.store().pool())
+    .await
+    .unwrap();
+    assert_eq!(left, 0, "no work table outlives its transaction");
+}
