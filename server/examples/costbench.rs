@@ -255,6 +255,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             true,
         ),
         (
+            "group: tag team by day (all)",
+            CostDimension::Tag("team".into()),
+            tag.into(),
+            Some(Every::Day),
+            first,
+            true,
+        ),
+        (
             "explorer: groups by day (all)",
             CostDimension::Group,
             group.into(),

@@ -428,7 +428,7 @@ enum Source {
     Facet(String),
     /// `cost_group_resources_monthly` (whole months only).
     Resources,
-    /// `cost_facets_daily`, this facet's rows (questions over every group only).
+    /// `cost_group_facets_daily`, this facet's rows.
     DailyFacet(String),
     /// The per-key sums, joined to the keys and their placements.
     Keys,
@@ -490,9 +490,10 @@ fn top_resources(matrix: &CostMatrix, limit: Option<u32>, from: Date, to: Date) 
     ))
 }
 
-/// A dimension over one facet's rows of `cost_facets_daily`.
+/// A dimension over one facet's rows of `cost_group_facets_daily`.
 fn daily_facet_expr(dimension: &CostDimension) -> &'static str {
     match dimension {
+        CostDimension::Group => "coalesce(g.group_id, '')",
         CostDimension::Day => "g.day::text",
         CostDimension::Month => "to_char(g.day, 'YYYY-MM')",
         _ => "g.value",
@@ -898,7 +899,7 @@ impl Store {
     pub(crate) async fn build_missing_cost_rollups(&self) -> Result<(), StoreError> {
         const MISSING: &str =
             "SELECT EXISTS (SELECT 1 FROM cost_keys)
-                 AND NOT (EXISTS (SELECT 1 FROM cost_facets) AND EXISTS (SELECT 1 FROM cost_facets_daily_source))";
+                 AND NOT (EXISTS (SELECT 1 FROM cost_facets) AND EXISTS (SELECT 1 FROM cost_data_rollups_source))";
         // Asked first without the lock: a server starting beside a long import must
         // not wait for it.
         if !sqlx::query_scalar::<_, bool>(MISSING)
@@ -1056,9 +1057,7 @@ impl Store {
         let source = if rolled_up_daily {
             Source::Rollup
         } else {
-            let all_groups = matches!(query.scope, GroupScope::All) && query.group.is_none();
-            self.source(&dimensions, months.is_some(), all_groups)
-                .await?
+            self.source(&dimensions, months.is_some()).await?
         };
         let period = |day: &str| match matrix.every {
             None => "''::text".to_string(),
@@ -1081,7 +1080,7 @@ impl Store {
         let rolled_up = |table: &str, day: &str, expr: fn(&CostDimension) -> &'static str| {
             let filter = filter_dimension.map(expr).unwrap_or("''");
             let facet = match source {
-                Source::Facet(_) => "g.facet = $6",
+                Source::Facet(_) | Source::DailyFacet(_) => "g.facet = $6",
                 _ => "$6::text IS NOT NULL",
             };
             format!(
@@ -1125,22 +1124,11 @@ impl Store {
             ),
             Source::DailyFacet(facet) => {
                 by_tag = facet.clone();
-                let filter = filter_dimension.map(daily_facet_expr).unwrap_or("''");
-                // Every group: the group parameters are bound as for any report, unused.
-                let sql = format!(
-                    "SELECT {period} AS period, {by} AS value,
-                            sum(g.billed_cost)::text AS billed, sum(g.effective_cost)::text AS effective
-                     FROM cost_facets_daily g
-                     WHERE g.day >= $1 AND g.day < $2 AND g.facet = $6
-                       AND $3 AND $4::text[] IS NOT NULL AND $5::bool IS NOT NULL AND NOT $7
-                       AND $8::bool IS NOT NULL AND $9::text IS NULL
-                       AND (NOT $11 OR {filter} = $10) AND $12::text IS NOT NULL
-                     GROUP BY 1, 2
-                     ORDER BY 1, sum(g.billed_cost) DESC, 2",
-                    period = period("g.day"),
-                    by = daily_facet_expr(&query.by),
-                );
-                (from, to, sql)
+                (
+                    from,
+                    to,
+                    rolled_up("cost_group_facets_daily", "day", daily_facet_expr),
+                )
             }
             Source::Keys
                 if matrix.every != Some(Every::Day) && dimensions.iter().all(|d| !needs_day(d)) =>
@@ -1220,11 +1208,10 @@ impl Store {
         &self,
         dimensions: &[&CostDimension],
         whole_months: bool,
-        all_groups: bool,
     ) -> Result<Source, StoreError> {
         // Monthly tables, besides group and month, hold one dimension at a time.
         if !whole_months || dimensions.iter().any(|d| **d == CostDimension::Day) {
-            return self.daily_source(dimensions, all_groups).await;
+            return self.daily_source(dimensions).await;
         }
         let held: Vec<&CostDimension> = dimensions
             .iter()
@@ -1242,7 +1229,7 @@ impl Store {
             _ => None,
         };
         let Some(candidate) = candidate else {
-            return self.daily_source(dimensions, all_groups).await;
+            return self.daily_source(dimensions).await;
         };
         let held: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cost_facets WHERE facet = $1)")
@@ -1257,30 +1244,23 @@ impl Store {
     }
 
     /// Which table answers a question the monthly tables cannot: the daily facets
-    /// for one facet (besides day and month) over every group, else the per-key sums.
-    async fn daily_source(
-        &self,
-        dimensions: &[&CostDimension],
-        all_groups: bool,
-    ) -> Result<Source, StoreError> {
+    /// for one facet (besides group, day and month), else the per-key sums.
+    async fn daily_source(&self, dimensions: &[&CostDimension]) -> Result<Source, StoreError> {
         let facets: Vec<Option<String>> = dimensions
             .iter()
-            .filter(|d| !needs_day(d))
+            .filter(|d| !needs_day(d) && **d != &CostDimension::Group)
             .map(|d| facet_name(d))
             .collect();
         let facet = match facets.first() {
-            Some(Some(facet)) if all_groups && facets.iter().all(|f| f.as_ref() == Some(facet)) => {
-                facet.clone()
-            }
+            Some(Some(facet)) if facets.iter().all(|f| f.as_ref() == Some(facet)) => facet.clone(),
             _ => return Ok(Source::Keys),
         };
-        let held: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM cost_facets WHERE facet = $1)
-                 AND EXISTS (SELECT 1 FROM cost_facets_daily_source)",
-        )
-        .bind(&facet)
-        .fetch_one(self.pool())
-        .await?;
+        // Built in the same transaction as cost_facets, so one tells of both.
+        let held: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cost_facets WHERE facet = $1)")
+                .bind(&facet)
+                .fetch_one(self.pool())
+                .await?;
         Ok(if held {
             Source::DailyFacet(facet)
         } else {
@@ -1805,17 +1785,18 @@ async fn allocation_inputs(
 }
 
 /// Rebuilds what dashboards read from the placements: `cost_group_daily` (spend per
-/// group and day by the columns rules and dashboards share), and per group and month
-/// `cost_group_facets_monthly` (by zone, creator and each tag key with few values)
-/// and `cost_group_resources_monthly`; then refreshes the planner's statistics,
-/// which an import or a new rule set changes wholesale. `keys` are the keys with
-/// costs, as [`allocation_inputs`] reads them.
+/// group and day by the columns rules and dashboards share), per group and day
+/// `cost_group_facets_daily` (by zone, creator and each tag key with few values) and
+/// its months `cost_group_facets_monthly`, and per group and month
+/// `cost_group_resources_monthly`; then refreshes the planner's statistics, which an
+/// import or a new rule set changes wholesale. `keys` are the keys with costs, as
+/// [`allocation_inputs`] reads them.
 ///
 /// Keys are numbered by their share of a group with the rollup's columns, and by
-/// their group share alone; the sums are added up per number (one pass over the daily
-/// sums, one over the monthly sums with a grouping set per facet) and only those
-/// sums are multiplied by the shares. Exactly equal to multiplying each key's sums: a
-/// sum of products by one share is the product of the sum, at the same scale.
+/// their group share alone; the daily sums are added up per number (one pass for the
+/// columns, one for the facets) and only those sums are multiplied by the shares.
+/// Exactly equal to multiplying each key's sums: a sum of products by one share is
+/// the product of the sum, at the same scale.
 async fn rebuild_rollups(conn: &mut PgConnection, keys: &[KeyWithCost]) -> Result<(), StoreError> {
     // Room to sum in hash tables instead of sorting on disk; JIT only costs here.
     for setting in ["SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off"] {
@@ -1823,6 +1804,7 @@ async fn rebuild_rollups(conn: &mut PgConnection, keys: &[KeyWithCost]) -> Resul
     }
     for statement in [
         "DELETE FROM cost_group_daily",
+        "DELETE FROM cost_group_facets_daily",
         "DELETE FROM cost_group_facets_monthly",
         "DELETE FROM cost_group_resources_monthly",
         "DELETE FROM cost_facets",
@@ -1886,72 +1868,74 @@ async fn rebuild_rollups(conn: &mut PgConnection, keys: &[KeyWithCost]) -> Resul
     ] {
         sqlx::query(statement).execute(&mut *conn).await?;
     }
-    // Facets are numbered, never named, in the SQL: tag keys come from billing data.
-    let each =
-        |form: &dyn Fn(usize) -> String| (1..=facets.names.len()).map(form).collect::<Vec<_>>();
-    let sets = each(&|n| format!("(m.month, s.group_share, s.facets[{n}])")).join(", ");
-    let number = each(&|n| format!("WHEN GROUPING(s.facets[{n}]) = 0 THEN {n}")).join(" ");
-    let value = each(&|n| format!("WHEN GROUPING(s.facets[{n}]) = 0 THEN s.facets[{n}]")).join(" ");
-    sqlx::query(&format!(
-        "CREATE TEMP TABLE cost_month_sums ON COMMIT DROP AS
-         SELECT m.month, s.group_share, s.resource_id, CASE {number} END AS facet, CASE {value} END AS value,
-             GROUPING(s.resource_id) = 0 AS by_resource,
-             sum(m.billed_cost) AS billed, sum(m.effective_cost) AS effective
-         FROM cost_key_monthly m JOIN cost_key_shares s ON s.key_id = m.key_id
-         GROUP BY GROUPING SETS ((m.month, s.group_share, s.resource_id), {sets})"
-    ))
+    // Each key's facet values unnested (every key has one per name; numbered, never
+    // named, in the SQL: tag keys come from billing data) and summed per day and
+    // group share in a plain GROUP BY, which PostgreSQL splits among its parallel
+    // workers (grouping sets it cannot); made as a CREATE TABLE AS, which may run in
+    // parallel. Only those sums are multiplied by the shares; the months are the
+    // days summed.
+    sqlx::query(
+        "CREATE UNLOGGED TABLE cost_facet_day_sums AS
+         SELECT d.day, s.group_share, u.facet, u.value,
+             sum(d.billed_cost) AS billed, sum(d.effective_cost) AS effective
+         FROM cost_daily d JOIN cost_key_shares s ON s.key_id = d.key_id,
+             unnest(s.facets) WITH ORDINALITY AS u (value, facet)
+         GROUP BY 1, 2, 3, 4",
+    )
     .execute(&mut *conn)
     .await?;
     sqlx::query(
-        "INSERT INTO cost_group_facets_monthly (month, group_id, facet, value, billed_cost, effective_cost)
+        "INSERT INTO cost_group_facets_daily (day, group_id, facet, value, billed_cost, effective_cost)
          WITH shares AS (
              SELECT DISTINCT ON (group_share) group_share, group_id, share
              FROM cost_key_shares ORDER BY group_share)
-         SELECT p.month, s.group_id, ($1::text[])[p.facet], p.value,
+         SELECT p.day, s.group_id, ($1::text[])[p.facet], p.value,
              sum(p.billed * s.share), sum(p.effective * s.share)
-         FROM cost_month_sums p JOIN shares s ON s.group_share = p.group_share
-         WHERE NOT p.by_resource
+         FROM cost_facet_day_sums p JOIN shares s ON s.group_share = p.group_share
          GROUP BY 1, 2, 3, 4",
     )
     .bind(&facets.names)
     .execute(&mut *conn)
     .await?;
-    rebuild_data_rollups(conn, &facets.names).await?;
     for statement in [
+        // `day::timestamp`: date_trunc of a date would go through the session's time zone.
+        "INSERT INTO cost_group_facets_monthly (month, group_id, facet, value, billed_cost, effective_cost)
+         SELECT date_trunc('month', day::timestamp)::date, group_id, facet, value,
+             sum(billed_cost), sum(effective_cost)
+         FROM cost_group_facets_daily GROUP BY 1, 2, 3, 4",
         "INSERT INTO cost_group_resources_monthly (month, group_id, resource_id, billed_cost, effective_cost)
-         WITH shares AS (
-             SELECT DISTINCT ON (group_share) group_share, group_id, share
-             FROM cost_key_shares ORDER BY group_share)
-         SELECT p.month, s.group_id, p.resource_id, sum(p.billed * s.share), sum(p.effective * s.share)
-         FROM cost_month_sums p JOIN shares s ON s.group_share = p.group_share
-         WHERE p.by_resource
+         SELECT m.month, s.group_id, s.resource_id, sum(m.billed_cost * s.share), sum(m.effective_cost * s.share)
+         FROM cost_key_monthly m JOIN cost_key_shares s ON s.key_id = m.key_id
          GROUP BY 1, 2, 3",
-        "DROP TABLE cost_key_facets, cost_key_shares, cost_share_daily",
-        "ANALYZE cost_allocations, cost_group_daily, cost_group_facets_monthly, cost_group_resources_monthly,
-             cost_facets",
+    ] {
+        sqlx::query(statement).execute(&mut *conn).await?;
+    }
+    rebuild_data_rollups(conn).await?;
+    for statement in [
+        "DROP TABLE cost_key_facets, cost_key_shares, cost_share_daily, cost_facet_day_sums",
+        "ANALYZE cost_allocations, cost_group_daily, cost_group_facets_daily, cost_group_facets_monthly,
+             cost_group_resources_monthly, cost_facets",
     ] {
         sqlx::query(statement).execute(&mut *conn).await?;
     }
     Ok(())
 }
 
-/// Rebuilds the rollups over every group, which do not depend on the rules:
-/// `cost_facets_daily` (from the keys' facets in `cost_key_facets`) and
-/// `cost_resources_monthly`, and refreshes the statistics of the per-key tables,
-/// unless all were built from the imports that hold billing data now. (A key's
-/// shares add up to exactly 1, so summing its cost over the groups it went to gives
-/// its cost.) A rule change so skips a pass over every key's daily sums.
-async fn rebuild_data_rollups(conn: &mut PgConnection, names: &[String]) -> Result<(), StoreError> {
+/// Rebuilds the one rollup that does not depend on the rules, the resources of every
+/// group per month (`cost_resources_monthly`: a key's shares add up to exactly 1, so
+/// summing its cost over the groups it went to gives its cost), and refreshes the
+/// statistics of the per-key tables, unless both were done for the imports that hold
+/// billing data now. A rule change so leaves them be.
+async fn rebuild_data_rollups(conn: &mut PgConnection) -> Result<(), StoreError> {
     let DataVersion(imports) = DataVersion::read(conn).await?;
-    let built: Option<String> = sqlx::query_scalar("SELECT imports FROM cost_facets_daily_source")
+    let built: Option<String> = sqlx::query_scalar("SELECT imports FROM cost_data_rollups_source")
         .fetch_optional(&mut *conn)
         .await?;
     if built.as_deref() == Some(imports.as_str()) {
         return Ok(());
     }
     for statement in [
-        "DELETE FROM cost_facets_daily",
-        "DELETE FROM cost_facets_daily_source",
+        "DELETE FROM cost_data_rollups_source",
         "DELETE FROM cost_resources_monthly",
         "INSERT INTO cost_resources_monthly (month, resource_id, billed_cost, effective_cost)
          SELECT m.month, k.resource_id, sum(m.billed_cost), sum(m.effective_cost)
@@ -1959,37 +1943,13 @@ async fn rebuild_data_rollups(conn: &mut PgConnection, names: &[String]) -> Resu
     ] {
         sqlx::query(statement).execute(&mut *conn).await?;
     }
-    // Each key's facet values unnested (every key has one per name) and summed in
-    // a plain GROUP BY, which PostgreSQL splits among its parallel workers (grouping
-    // sets it cannot); made as a CREATE TABLE AS, which may run in parallel.
-    sqlx::query(
-        "CREATE UNLOGGED TABLE cost_facet_day_sums AS
-         SELECT d.day, u.facet, u.value, sum(d.billed_cost) AS billed, sum(d.effective_cost) AS effective
-         FROM cost_daily d JOIN cost_key_facets f ON f.key_id = d.key_id,
-             unnest(f.facets) WITH ORDINALITY AS u (value, facet)
-         GROUP BY 1, 2, 3",
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO cost_facets_daily (day, facet, value, billed_cost, effective_cost)
-         SELECT day, ($1::text[])[facet], value, billed, effective FROM cost_facet_day_sums",
-    )
-    .bind(names)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("DROP TABLE cost_facet_day_sums")
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("INSERT INTO cost_facets_daily_source (imports) VALUES ($1)")
+    sqlx::query("INSERT INTO cost_data_rollups_source (imports) VALUES ($1)")
         .bind(&imports)
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
-        "ANALYZE cost_keys, cost_daily, cost_key_monthly, cost_resources_monthly, cost_facets_daily",
-    )
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query("ANALYZE cost_keys, cost_daily, cost_key_monthly, cost_resources_monthly")
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

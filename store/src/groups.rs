@@ -150,6 +150,7 @@ impl Store {
         // Its placements became Unallocated (the foreign key); so do its rollups.
         for table in [
             "cost_group_daily",
+            "cost_group_facets_daily",
             "cost_group_facets_monthly",
             "cost_group_resources_monthly",
         ] {

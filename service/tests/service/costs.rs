@@ -1202,7 +1202,9 @@ async fn every_rollup_answers_as_the_per_key_sums() {
                 questions.push((by.clone(), filter.clone(), None, range, 0));
             }
             for scope in 1..scopes.len() {
-                questions.push((by.clone(), filter.clone(), Some(Every::Month), 1, scope));
+                for every in [Some(Every::Month), Some(Every::Day)] {
+                    questions.push((by.clone(), filter.clone(), every, 1, scope));
+                }
             }
         }
     }
@@ -1255,13 +1257,35 @@ async fn every_rollup_answers_as_the_per_key_sums() {
         assert_eq!(top.len(), 10, "{query:?}");
         fast_tops.push(top);
     }
-    // The daily facets and the resources of all groups do not depend on the rules: a
-    // rule change keeps them.
+    // A group's zones, creators and tags per day are read from the rollups, never
+    // from the per-key sums (which this hides for a moment).
+    sqlx::query("ALTER TABLE cost_daily RENAME TO cost_daily_hidden")
+        .execute(pool)
+        .await
+        .unwrap();
+    let mut per_day = Vec::new();
+    for (by, scope) in [
+        (CostDimension::AvailabilityZone, 2),
+        (CostDimension::Creator, 1),
+        (CostDimension::Tag("TEAM ".into()), 3),
+        (CostDimension::AvailabilityZone, 0),
+    ] {
+        let question = (by, None, Some(Every::Day), 1, scope);
+        per_day.push(store.cost_matrix(&ask(&question)).await);
+    }
+    sqlx::query("ALTER TABLE cost_daily_hidden RENAME TO cost_daily")
+        .execute(pool)
+        .await
+        .unwrap();
+    for answer in per_day {
+        assert!(answer.unwrap().len() > 1);
+    }
+    // The resources of all groups do not depend on the rules: a rule change keeps them.
     let built = || async {
         sqlx::query_scalar::<_, String>(
             "SELECT xmin::text || imports
                  || (SELECT string_agg(DISTINCT xmin::text, ',') FROM cost_resources_monthly)
-             FROM cost_facets_daily_source",
+             FROM cost_data_rollups_source",
         )
         .fetch_one(pool)
         .await
@@ -1304,6 +1328,7 @@ async fn every_rollup_answers_as_the_per_key_sums() {
         .unwrap();
     let held: i64 = sqlx::query_scalar(
         "SELECT (SELECT count(*) FROM cost_group_daily WHERE group_id = $1)
+              + (SELECT count(*) FROM cost_group_facets_daily WHERE group_id = $1)
               + (SELECT count(*) FROM cost_group_facets_monthly WHERE group_id = $1)
               + (SELECT count(*) FROM cost_group_resources_monthly WHERE group_id = $1)",
     )
@@ -1336,7 +1361,7 @@ async fn every_rollup_answers_as_the_per_key_sums() {
     let left: i64 = sqlx::query_scalar(
         "SELECT (SELECT count(*) FROM cost_group_daily) + (SELECT count(*) FROM cost_group_facets_monthly)
               + (SELECT count(*) FROM cost_group_resources_monthly)
-              + (SELECT count(*) FROM cost_resources_monthly) + (SELECT count(*) FROM cost_facets_daily)",
+              + (SELECT count(*) FROM cost_resources_monthly) + (SELECT count(*) FROM cost_group_facets_daily)",
     )
     .fetch_one(pool)
     .await
