@@ -742,6 +742,13 @@ test.describe.serial("Portcullis console", () => {
     await expect(page.getByTestId("upload-outcome")).toContainText("1 row cannot be imported");
     await expect(page.getByTestId("upload-outcome")).toContainText("row 3, column ServiceName");
     await expect(page.getByTestId("import-history").locator("tbody tr")).toHaveCount(0);
+    // So is a NUL character (PostgreSQL cannot store one), named with its rule.
+    const nul = header + "1.5,111,USD,2024-09-01,2024-09-02,2024-09-02,EC\u00002\n";
+    await page.setInputFiles("#cost-file", { name: "nul.csv", mimeType: "text/csv", buffer: Buffer.from(nul) });
+    await page.click("[data-testid=upload-form] button[type=submit]");
+    await expect(page.getByTestId("upload-outcome")).toContainText("row 2, column ServiceName");
+    await expect(page.getByTestId("upload-outcome")).toContainText("NUL character");
+    await expect(page.getByTestId("import-history").locator("tbody tr")).toHaveCount(0);
 
     await page.setInputFiles("#cost-file", path.resolve(__dirname, "../../spend/tests/data/focus_sample.csv"));
     await page.click("[data-testid=upload-form] button[type=submit]");
