@@ -732,10 +732,27 @@ impl Service {
             if stamp - signed_in_at > absolute_limit {
                 return ended("session length limit reached");
             }
-            let Some(user) = self.store.user_by_id(user_id).await? else {
+            let read = self.store.user_by_id(user_id).await?;
+            if read.as_ref().map(|u| u.session_epoch) != Some(*epoch) {
+                // A session ended by no change anyone made must be traceable: the
+                // user is read once more, and a second answer unlike the first is
+                // logged as a fault (the session ends all the same).
+                let again = self.store.user_by_id(user_id).await?;
+                let (first, second) = (
+                    read.as_ref().map(|u| u.session_epoch),
+                    again.as_ref().map(|u| u.session_epoch),
+                );
+                if first != second {
+                    tracing::warn!(user_id = %user_id, ?first, ?second, session_epoch = *epoch,
+                        "two reads of a user disagree");
+                }
+            }
+            let Some(user) = read else {
                 return ended("user deleted");
             };
             if user.session_epoch != *epoch {
+                tracing::info!(user_id = %user_id, session_epoch = *epoch,
+                    user_epoch = user.session_epoch, "session epoch is behind the user's");
                 return ended("password, MFA or sign-out everywhere since sign-in");
             }
             let account_id = self.store.account_id().await?.unwrap_or_default();
