@@ -86,12 +86,34 @@ pub struct Page<T> {
     pub total: i64,
 }
 
+/// The pool's options: every connection given back is asked for a number only it
+/// can know before another task may use it, and closed unless it answers exactly
+/// that. A connection left out of step with its server (a response not read, as a
+/// stream dropped midway can leave it) would otherwise hand each later query the
+/// previous one's rows: another user's session, or no user at all. Runs as the
+/// connection goes back to the pool, off the request that used it.
+fn pool_options(max_connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .after_release(|conn, _| {
+            Box::pin(async move {
+                let nonce = rand::random::<i64>();
+                let answer: Option<i64> = sqlx::query_scalar("SELECT $1::int8")
+                    .bind(nonce)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                let in_step = answer == Some(nonce);
+                if !in_step {
+                    tracing::warn!("a database connection answered out of step and was closed");
+                }
+                Ok(in_step)
+            })
+        })
+}
+
 impl Store {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Store, StoreError> {
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections)
-            .connect(url)
-            .await?;
+        let pool = pool_options(max_connections).connect(url).await?;
         Ok(Store::from_pool(pool))
     }
 
@@ -99,10 +121,7 @@ impl Store {
         options: sqlx::postgres::PgConnectOptions,
         max_connections: u32,
     ) -> Result<Store, StoreError> {
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections)
-            .connect_with(options)
-            .await?;
+        let pool = pool_options(max_connections).connect_with(options).await?;
         Ok(Store::from_pool(pool))
     }
 

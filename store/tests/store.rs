@@ -1481,3 +1481,38 @@ async fn a_dropped_import_leaves_its_connection_answering_rightly() {
     assert_eq!(none, None);
     feed.abort();
 }
+
+/// A `COPY … TO STDOUT` read in part (an export whose client went away) gives its
+/// connection back with the rest of its answer unread: the pool must not hand that
+/// connection on, or each later query would read the previous one's rows.
+#[tokio::test]
+async fn a_copy_read_in_part_leaves_no_connection_out_of_step() {
+    use futures_util::StreamExt;
+    use sqlx::postgres::PgPoolCopyExt;
+    let store = Store::connect_with(test_database().await.unwrap(), 1)
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        let mut stream = store
+            .pool()
+            .copy_out_raw(
+                "COPY (SELECT n, repeat('x', 100) FROM generate_series(1, 200000) n) TO STDOUT",
+            )
+            .await
+            .unwrap();
+        assert!(stream.next().await.is_some());
+        drop(stream);
+        for n in [41i64, 42, 43] {
+            let answer: Result<i64, _> = sqlx::query_scalar("SELECT $1::bigint")
+                .bind(n)
+                .fetch_one(store.pool())
+                .await;
+            assert!(matches!(answer, Ok(a) if a == n), "{answer:?}");
+        }
+        let none: Option<i64> = sqlx::query_scalar("SELECT 1::bigint WHERE false")
+            .fetch_optional(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(none, None);
+    }
+}
