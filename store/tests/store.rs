@@ -1467,18 +1467,7 @@ async fn a_dropped_import_leaves_its_connection_answering_rightly() {
     )
     .await;
     assert!(dropped.is_err(), "the import was still waiting");
-    for n in [41i64, 42, 43] {
-        let answer: Result<i64, _> = sqlx::query_scalar("SELECT $1::bigint")
-            .bind(n)
-            .fetch_one(store.pool())
-            .await;
-        assert!(matches!(answer, Ok(a) if a == n), "{answer:?}");
-    }
-    let none: Option<i64> = sqlx::query_scalar("SELECT 1::bigint WHERE false")
-        .fetch_optional(store.pool())
-        .await
-        .unwrap();
-    assert_eq!(none, None);
+    answers_in_step(&store).await;
     feed.abort();
 }
 
@@ -1502,17 +1491,22 @@ async fn a_copy_read_in_part_leaves_no_connection_out_of_step() {
             .unwrap();
         assert!(stream.next().await.is_some());
         drop(stream);
-        for n in [41i64, 42, 43] {
-            let answer: Result<i64, _> = sqlx::query_scalar("SELECT $1::bigint")
-                .bind(n)
-                .fetch_one(store.pool())
-                .await;
-            assert!(matches!(answer, Ok(a) if a == n), "{answer:?}");
-        }
-        let none: Option<i64> = sqlx::query_scalar("SELECT 1::bigint WHERE false")
-            .fetch_optional(store.pool())
-            .await
-            .unwrap();
-        assert_eq!(none, None);
+        answers_in_step(&store).await;
     }
+}
+
+/// Each query on the pool gets its own answer: a number, and no row where there is none.
+async fn answers_in_step(store: &Store) {
+    for n in [41i64, 42, 43] {
+        let answer: Result<i64, _> = sqlx::query_scalar("SELECT $1::bigint")
+            .bind(n)
+            .fetch_one(store.pool())
+            .await;
+        assert!(matches!(answer, Ok(a) if a == n), "{answer:?}");
+    }
+    let none: Option<i64> = sqlx::query_scalar("SELECT 1::bigint WHERE false")
+        .fetch_optional(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(none, None);
 }
