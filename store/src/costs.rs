@@ -509,6 +509,25 @@ fn resource_expr(dimension: &CostDimension) -> &'static str {
     }
 }
 
+/// A question's dimensions besides the group and the period, which the rollups
+/// hold one at a time.
+fn key_dimensions<'a>(dimensions: &[&'a CostDimension]) -> Vec<&'a CostDimension> {
+    dimensions
+        .iter()
+        .copied()
+        .filter(|d| **d != CostDimension::Group && !needs_day(d))
+        .collect()
+}
+
+/// The facet every one of `dimensions` is, if they are all the same one.
+fn shared_facet(dimensions: &[&CostDimension]) -> Option<String> {
+    let facet = facet_name(dimensions.first()?)?;
+    dimensions
+        .iter()
+        .all(|d| facet_name(d).as_ref() == Some(&facet))
+        .then_some(facet)
+}
+
 /// Whether a dimension is read from the day itself.
 fn needs_day(dimension: &CostDimension) -> bool {
     matches!(dimension, CostDimension::Day | CostDimension::Month)
@@ -1213,59 +1232,46 @@ impl Store {
         if !whole_months || dimensions.iter().any(|d| **d == CostDimension::Day) {
             return self.daily_source(dimensions).await;
         }
-        let held: Vec<&CostDimension> = dimensions
-            .iter()
-            .copied()
-            .filter(|d| !matches!(d, CostDimension::Group | CostDimension::Month))
-            .collect();
-        let facets: Vec<Option<String>> = held.iter().map(|d| facet_name(d)).collect();
-        let candidate = match facets.first() {
-            Some(Some(facet)) if facets.iter().all(|f| f.as_ref() == Some(facet)) => {
-                Some(facet.clone())
-            }
-            _ if held.iter().all(|d| **d == CostDimension::Resource) => {
-                Some("resource".to_string())
-            }
-            _ => None,
-        };
+        let held = key_dimensions(dimensions);
+        let candidate = shared_facet(&held).or_else(|| {
+            held.iter()
+                .all(|d| **d == CostDimension::Resource)
+                .then(|| "resource".to_string())
+        });
         let Some(candidate) = candidate else {
             return self.daily_source(dimensions).await;
         };
-        let held: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cost_facets WHERE facet = $1)")
-                .bind(&candidate)
-                .fetch_one(self.pool())
-                .await?;
-        Ok(match (held, candidate.as_str()) {
-            (false, _) => Source::Keys,
-            (true, "resource") => Source::Resources,
-            (true, _) => Source::Facet(candidate),
-        })
+        Ok(
+            match (self.holds_facet(&candidate).await?, candidate.as_str()) {
+                (false, _) => Source::Keys,
+                (true, "resource") => Source::Resources,
+                (true, _) => Source::Facet(candidate),
+            },
+        )
     }
 
     /// Which table answers a question the monthly tables cannot: the daily facets
     /// for one facet (besides group, day and month), else the per-key sums.
     async fn daily_source(&self, dimensions: &[&CostDimension]) -> Result<Source, StoreError> {
-        let facets: Vec<Option<String>> = dimensions
-            .iter()
-            .filter(|d| !needs_day(d) && **d != &CostDimension::Group)
-            .map(|d| facet_name(d))
-            .collect();
-        let facet = match facets.first() {
-            Some(Some(facet)) if facets.iter().all(|f| f.as_ref() == Some(facet)) => facet.clone(),
-            _ => return Ok(Source::Keys),
+        let Some(facet) = shared_facet(&key_dimensions(dimensions)) else {
+            return Ok(Source::Keys);
         };
         // Built in the same transaction as cost_facets, so one tells of both.
-        let held: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cost_facets WHERE facet = $1)")
-                .bind(&facet)
-                .fetch_one(self.pool())
-                .await?;
-        Ok(if held {
+        Ok(if self.holds_facet(&facet).await? {
             Source::DailyFacet(facet)
         } else {
             Source::Keys
         })
+    }
+
+    /// Whether the facet rollups hold `facet` (they are empty until first built).
+    async fn holds_facet(&self, facet: &str) -> Result<bool, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cost_facets WHERE facet = $1)")
+                .bind(facet)
+                .fetch_one(self.pool())
+                .await?,
+        )
     }
 
     /// The whole months that hold the same costs as `[from, to)`, if any: a range
@@ -1515,9 +1521,8 @@ impl StagedSums {
     }
 
     /// Adds the sums to the table when `keep`, else drops them.
-    async fn finish(self, conn: &mut PgConnection, keep: bool) -> Result<(), StoreError> {
+    async fn finish(mut self, conn: &mut PgConnection, keep: bool) -> Result<(), StoreError> {
         let (table, columns, period) = (self.table, self.columns, self.period);
-        let direct = self.copy_statement(table);
         if self.staged {
             if keep {
                 sqlx::query(&format!(
@@ -1532,8 +1537,8 @@ impl StagedSums {
             sqlx::query(&format!("DROP TABLE {table}_staged"))
                 .execute(&mut *conn)
                 .await?;
-        } else if let (true, Some(first)) = (keep, self.first) {
-            copy_in_binary(conn, &direct, first).await?;
+        } else if let (true, Some(first)) = (keep, self.first.take()) {
+            copy_in_binary(conn, &self.copy_statement(table), first).await?;
         }
         Ok(())
     }
