@@ -18,7 +18,7 @@ impl Amount {
     /// Parses a plain or exponent decimal (`12.5`, `-0.0000004`, `1E-7`); at most 38
     /// significant digits, as billing tools emit.
     pub fn parse(text: &str) -> Option<Amount> {
-        let text = text.trim();
+        let text = trim(text);
         let unsigned = text
             .strip_prefix('-')
             .or_else(|| text.strip_prefix('+'))
@@ -144,7 +144,7 @@ pub fn tag_value_text(value: &serde_json::Value) -> String {
 /// `2024-09-01T00:00:00Z`, with fractions or an offset, or a bare date. A time
 /// without an offset is UTC, as FOCUS requires.
 pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
-    let text = text.trim();
+    let text = trim(text);
     let date = parse_date(text.get(..10)?)?;
     let rest = text.get(10..)?;
     if rest.is_empty() {
@@ -191,6 +191,15 @@ fn split_offset(rest: &str) -> Option<(&str, UtcOffset)> {
         return Some((clock, offset));
     }
     Some((rest, UtcOffset::UTC))
+}
+
+/// `str::trim`, answering at once for the usual value with no space at either end
+/// (readers trim every field of every row).
+pub fn trim(value: &str) -> &str {
+    match (value.as_bytes().first(), value.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => value,
+        _ => value.trim(),
+    }
 }
 
 /// Parses `YYYY-MM-DD`.

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 
 use crate::columnar::ParquetRows;
-use crate::item::{is_known_currency, month_start, parse_timestamp, Amount, LineItem};
+use crate::item::{is_known_currency, month_start, parse_timestamp, trim, Amount, LineItem};
 
 /// The layouts Portcullis reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,7 +317,7 @@ impl Layout {
 }
 
 fn is_null(value: &str) -> bool {
-    let v = value.trim();
+    let v = trim(value);
     v.is_empty() || v.eq_ignore_ascii_case("null")
 }
 
@@ -568,12 +568,14 @@ impl Reader {
                 ),
             ));
         }
+        // One scan of the whole record for NUL (memchr), fields only when it holds one.
+        let holds_nul = record.as_slice().as_bytes().contains(&0);
         for (at, value) in record.iter().enumerate() {
             if looks_like_formula(value) {
                 let column = self.column_name(at);
                 return Err(self.fail(&column, value, "looks like a spreadsheet formula; billing exports never hold formulas, so the file is refused"));
             }
-            if value.contains('\0') {
+            if holds_nul && value.as_bytes().contains(&0) {
                 let column = self.column_name(at);
                 return Err(self.fail(&column, &value.replace('\0', "\\0"), NUL_RULE));
             }
@@ -581,7 +583,7 @@ impl Reader {
         let text = |field: Field| -> String {
             layout
                 .get(record, field)
-                .map(|(_, v)| v.trim().to_string())
+                .map(|(_, v)| trim(v).to_string())
                 .unwrap_or_default()
         };
         let required = |field: Field| -> Result<(&'static str, &str), RowError> {
@@ -617,7 +619,7 @@ impl Reader {
             })
         };
 
-        let billing_account_id = required(Field::BillingAccountId)?.1.trim().to_string();
+        let billing_account_id = trim(required(Field::BillingAccountId)?.1).to_string();
         let period = timestamp(Field::BillingPeriodStart)?;
         let charge_period_start = timestamp(Field::ChargePeriodStart)?;
         let charge_period_end = timestamp(Field::ChargePeriodEnd)?;
@@ -724,7 +726,8 @@ impl Reader {
                 return Err(self.fail(column, value, NUL_RULE));
             }
             match parsed {
-                serde_json::Value::Object(map) => tags.extend(map),
+                // serde_json's map is this BTreeMap: taken whole, not re-inserted.
+                serde_json::Value::Object(map) => tags = map.into_iter().collect(),
                 serde_json::Value::Null => {}
                 _ => return Err(self.fail(column, value, "is not a JSON object of tags")),
             }

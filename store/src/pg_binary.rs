@@ -173,19 +173,7 @@ fn write_numeric(out: &mut Vec<u8>, text: &str) -> Result<(), NotADecimal> {
     let exp_of = |i: i64| point - 1 - i;
     let weight = exp_of(first as i64).div_euclid(4);
     let lowest = exp_of(last).div_euclid(4);
-    let groups = (weight - lowest + 1) as usize;
-    let mut values = vec![0u16; groups];
-    for (i, d) in digits()
-        .enumerate()
-        .skip(first)
-        .take((last + 1) as usize - first)
-    {
-        let e = exp_of(i as i64);
-        let group = (weight - e.div_euclid(4)) as usize;
-        if let Some(value) = values.get_mut(group) {
-            *value += u16::from(d) * 10u16.pow(e.rem_euclid(4) as u32);
-        }
-    }
+    let groups = weight - lowest + 1;
     if scale > 0x3fff || !(-0x8000..=0x7fff).contains(&weight) {
         return Err(refuse());
     }
@@ -193,7 +181,21 @@ fn write_numeric(out: &mut Vec<u8>, text: &str) -> Result<(), NotADecimal> {
     out.extend_from_slice(&(weight as i16).to_be_bytes());
     out.extend_from_slice(&(if negative { NUMERIC_NEG } else { NUMERIC_POS }).to_be_bytes());
     out.extend_from_slice(&(scale as u16).to_be_bytes());
-    for value in values {
+    // The digit of decimal exponent `e`, 0 outside the written digits; each group is
+    // read straight from the text (no buffer: this runs four times per line item).
+    let digit = |e: i64| -> u16 {
+        let Ok(i) = usize::try_from(point - 1 - e) else {
+            return 0;
+        };
+        let byte = match i.checked_sub(whole.len()) {
+            None => whole.as_bytes().get(i),
+            Some(j) => fraction.as_bytes().get(j),
+        };
+        byte.map_or(0, |b| u16::from(b - b'0'))
+    };
+    for group in 0..groups {
+        let k = 4 * (weight - group);
+        let value = digit(k + 3) * 1000 + digit(k + 2) * 100 + digit(k + 1) * 10 + digit(k);
         out.extend_from_slice(&value.to_be_bytes());
     }
     Ok(())
