@@ -825,8 +825,11 @@ fn read_into(
 ) -> Result<(), ReadFailure> {
     std::thread::scope(|scope| {
         let (parsed_sender, parsed) = std::sync::mpsc::sync_channel::<Parsed>(8);
-        let parsing = scope.spawn(move || parse(sources, choice, limits, control, parsed_sender));
-        let encoded = encode(import_id, limits, parsed, sender);
+        let (emptied, recycled) =
+            std::sync::mpsc::channel::<Vec<Result<spend::LineItem, RowError>>>();
+        let parsing =
+            scope.spawn(move || parse(sources, choice, limits, control, parsed_sender, recycled));
+        let encoded = encode(import_id, limits, parsed, emptied, sender);
         let read = parsing.join().map_err(|_| ReadFailure::Stopped)?;
         let (total, (mut writer, errors, bad)) = match (read, encoded) {
             (Ok(total), Ok(encoded)) => (total, encoded),
@@ -849,13 +852,14 @@ fn read_into(
         if !rest.is_empty() {
             send(Chunk::Rows(rest))?;
         }
-        if let Some(totals) = writer.totals() {
-            send(Chunk::Daily(
-                writer.take_daily().map_err(|_| ReadFailure::Stopped)?,
-            ))?;
-            send(Chunk::Monthly(
-                writer.take_monthly().map_err(|_| ReadFailure::Stopped)?,
-            ))?;
+        let totals = writer
+            .take_sums(|chunk| {
+                sender
+                    .blocking_send(chunk)
+                    .map_err(|_| store::StoreError::ImportStopped)
+            })
+            .map_err(|_| ReadFailure::Stopped)?;
+        if let Some(totals) = totals {
             send(Chunk::DailyComplete(totals))?;
         }
         send(Chunk::Keys(
@@ -873,7 +877,15 @@ fn parse(
     limits: ImportLimits,
     control: &ImportControl,
     parsed: std::sync::mpsc::SyncSender<Parsed>,
+    recycled: std::sync::mpsc::Receiver<Vec<Result<spend::LineItem, RowError>>>,
 ) -> Result<u64, ReadFailure> {
+    // Batches come back emptied from the encoding thread: a fresh one each time (half
+    // a megabyte) had the kernel zero new pages for every thousand rows.
+    let fresh = || {
+        recycled
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(PARSED_BATCH))
+    };
     let mut total: u64 = 0;
     for source in sources {
         let file: Arc<str> = Arc::from(source.name.as_str());
@@ -889,7 +901,7 @@ fn parse(
             limits.max_rows.saturating_sub(total),
         )
         .map_err(ReadFailure::File)?;
-        let mut items = Vec::with_capacity(PARSED_BATCH);
+        let mut items = fresh();
         while let Some(item) = reader.next_item().map_err(ReadFailure::File)? {
             if control.cancel.load(Ordering::Relaxed) {
                 return Err(ReadFailure::Cancelled);
@@ -897,7 +909,7 @@ fn parse(
             control.rows.fetch_add(1, Ordering::Relaxed);
             items.push(item);
             if items.len() == PARSED_BATCH {
-                let batch = std::mem::replace(&mut items, Vec::with_capacity(PARSED_BATCH));
+                let batch = std::mem::replace(&mut items, fresh());
                 parsed
                     .send(Parsed {
                         file: file.clone(),
@@ -922,6 +934,7 @@ fn encode(
     import_id: i64,
     limits: ImportLimits,
     parsed: std::sync::mpsc::Receiver<Parsed>,
+    emptied: std::sync::mpsc::Sender<Vec<Result<spend::LineItem, RowError>>>,
     sender: &tokio::sync::mpsc::Sender<Chunk>,
 ) -> Result<(LineItemWriter, Vec<RowError>, u64), ReadFailure> {
     let mut writer = LineItemWriter::new(import_id, limits.daily_groups as usize);
@@ -932,8 +945,8 @@ fn encode(
             .blocking_send(chunk)
             .map_err(|_| ReadFailure::Stopped)
     };
-    for batch in parsed {
-        for item in batch.items {
+    for mut batch in parsed {
+        for item in batch.items.drain(..) {
             match item {
                 Ok(item) if bad == 0 => {
                     if writer.is_new_period(&item) {
@@ -960,16 +973,6 @@ fn encode(
                             writer.take_keys().map_err(|_| ReadFailure::Stopped)?,
                         ))?;
                     }
-                    if writer.daily_is_full() {
-                        send(Chunk::Daily(
-                            writer.take_daily().map_err(|_| ReadFailure::Stopped)?,
-                        ))?;
-                    }
-                    if writer.monthly_is_full() {
-                        send(Chunk::Monthly(
-                            writer.take_monthly().map_err(|_| ReadFailure::Stopped)?,
-                        ))?;
-                    }
                 }
                 Ok(_) => {}
                 Err(row) => {
@@ -980,6 +983,8 @@ fn encode(
                 }
             }
         }
+        // Parsing may have ended already; then the batch is simply dropped.
+        let _ = emptied.send(batch.items);
     }
     Ok((writer, errors, bad))
 }

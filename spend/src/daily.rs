@@ -6,14 +6,15 @@
 //! over `NUMERIC` gives, so the text written here is the text the database would
 //! have computed. An amount that does not fit (more than [`SCALE`] decimals, or too
 //! large) turns the sums off, and the store rolls up in SQL instead. Memory is
-//! bounded: past [`DailySums::capacity`] groups the caller drains partial sums to the
-//! database, which adds them up at the end.
+//! bounded: past its capacity the table is written out per day to temporary files,
+//! and each day is added up alone when the sums are handed over.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use time::{Date, OffsetDateTime, UtcOffset};
 
 use crate::item::Amount;
+use crate::spill::Spill;
 use crate::LineItem;
 
 /// Decimal places every amount is held to.
@@ -22,8 +23,8 @@ pub const SCALE: u32 = 24;
 /// An exact decimal: `units` of 10^-[`SCALE`], written with `scale` decimals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Exact {
-    units: i128,
-    scale: u32,
+    pub(crate) units: i128,
+    pub(crate) scale: u32,
 }
 
 impl Exact {
@@ -122,6 +123,22 @@ pub struct DaySums {
     pub line_items: i64,
 }
 
+impl DaySums {
+    /// Two parts of one group's sums added up; `None` past what [`Exact`] holds.
+    pub fn checked_add(&self, other: &DaySums) -> Option<DaySums> {
+        Some(DaySums {
+            account: self.account,
+            billed: self.billed.checked_add(other.billed)?,
+            effective: self.effective.checked_add(other.effective)?,
+            list: self.list.checked_add(other.list)?,
+            line_items: self.line_items.checked_add(other.line_items)?,
+        })
+    }
+}
+
+/// (cost key, billing period, day or month start): what one row of sums is per.
+pub type Group = (i64, Date, Date);
+
 /// Which day a line item counts on: its charge period's start, in UTC.
 pub fn day_of(start: OffsetDateTime) -> Date {
     start.to_offset(UtcOffset::UTC).date()
@@ -136,7 +153,13 @@ pub fn month_of(start: OffsetDateTime) -> Date {
 /// with [`DailySums::monthly`].
 #[derive(Debug)]
 pub struct DailySums {
-    sums: HashMap<(i64, Date, Date), DaySums>,
+    /// Keyed by cost key ids, which are hashes already: SipHash's protection against
+    /// crafted keys buys nothing here.
+    sums: FxHashMap<Group, DaySums>,
+    /// Where the table goes when it holds `capacity` groups.
+    spill: Option<Spill>,
+    /// Why spilling failed (the sums are then off), for the log.
+    spill_failure: Option<String>,
     accounts: Vec<String>,
     capacity: usize,
     exact: bool,
@@ -148,10 +171,12 @@ pub struct DailySums {
 }
 
 impl DailySums {
-    /// Holds at most `capacity` groups before [`DailySums::is_full`] asks for a drain.
+    /// Holds at most `capacity` groups in memory, the rest in temporary files.
     pub fn new(capacity: usize) -> DailySums {
         DailySums {
-            sums: HashMap::new(),
+            sums: FxHashMap::default(),
+            spill: None,
+            spill_failure: None,
             accounts: Vec::new(),
             capacity,
             exact: true,
@@ -245,12 +270,33 @@ impl DailySums {
         };
         if !exact {
             self.give_up();
+        } else if self.sums.len() >= self.capacity {
+            self.spill_table();
         }
     }
 
     fn give_up(&mut self) {
         self.exact = false;
-        self.sums = HashMap::new();
+        self.sums = FxHashMap::default();
+        self.spill = None;
+    }
+
+    /// Writes the table out, leaving it empty.
+    fn spill_table(&mut self) {
+        let groups: Vec<(Group, DaySums)> = self.sums.drain().collect();
+        let written = match &mut self.spill {
+            Some(spill) => spill.write(groups),
+            None => Spill::new().and_then(|spill| self.spill.insert(spill).write(groups)),
+        };
+        if let Err(e) = written {
+            self.spill_failure = Some(e.to_string());
+            self.give_up();
+        }
+    }
+
+    /// Why the sums were turned off by a failure to spill them, if they were.
+    pub fn spill_failure(&self) -> Option<&str> {
+        self.spill_failure.as_deref()
     }
 
     /// The sum of every billed cost added (meaningful while [`DailySums::is_exact`]).
@@ -268,27 +314,43 @@ impl DailySums {
         self.exact
     }
 
-    /// Whether the caller should drain before adding more.
-    pub fn is_full(&self) -> bool {
-        self.sums.len() >= self.capacity
-    }
-
-    pub fn len(&self) -> usize {
-        self.sums.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.sums.is_empty()
-    }
-
     /// The billing accounts [`DaySums::account`] points into.
     pub fn accounts(&self) -> &[String] {
         &self.accounts
     }
 
-    /// Hands over the sums so far, leaving none.
-    pub fn drain(&mut self) -> impl Iterator<Item = ((i64, Date, Date), DaySums)> + '_ {
-        self.sums.drain()
+    /// Hands over the sums, leaving none: day by day (or month by month) in order,
+    /// each day's sorted by key and billing period, so every group comes once and in
+    /// the order of the table's (day, key) index. Adding up spilled parts may fail
+    /// (a temporary file lost, a sum too large): the sums are then off, and
+    /// [`DailySums::is_exact`] says so after some may have been handed over.
+    pub fn drain_in_order<E>(
+        &mut self,
+        mut each: impl FnMut(&[String], Vec<(Group, DaySums)>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if !self.exact {
+            return Ok(());
+        }
+        if self.spill.is_none() {
+            let mut groups: Vec<(Group, DaySums)> = self.sums.drain().collect();
+            groups.sort_unstable_by_key(|((key, period, day), _)| (*day, *key, *period));
+            return each(&self.accounts, groups);
+        }
+        self.spill_table();
+        let Some(spill) = self.spill.take() else {
+            return Ok(());
+        };
+        for bucket in spill.buckets() {
+            match spill.read(bucket) {
+                Ok(groups) => each(&self.accounts, groups)?,
+                Err(e) => {
+                    self.spill_failure = Some(e.to_string());
+                    self.give_up();
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -336,15 +398,53 @@ mod tests {
         for i in [item(), item(), other] {
             sums.add(7, &i);
         }
-        let drained: Vec<_> = sums.drain().collect();
-        assert_eq!(drained.len(), 2, "23:00 at -02:00 is the next day in UTC");
-        let day = drained
+        let groups = drained(&mut sums);
+        assert_eq!(groups.len(), 2, "23:00 at -02:00 is the next day in UTC");
+        let day = groups
             .iter()
             .find(|(g, _)| g.2 == time::macros::date!(2026 - 10 - 03))
             .expect("the 3rd");
         assert_eq!(day.1.billed.to_string(), "2.50");
         assert_eq!(day.1.line_items, 2);
-        assert!(sums.is_empty());
+        assert!(drained(&mut sums).is_empty(), "nothing is left");
+    }
+
+    fn drained(sums: &mut DailySums) -> Vec<(Group, DaySums)> {
+        let mut all = Vec::new();
+        sums.drain_in_order(|_, groups| {
+            all.extend(groups);
+            Ok::<(), ()>(())
+        })
+        .expect("no failure");
+        all
+    }
+
+    /// Past its capacity the table spills to disk; the sums handed over are the same
+    /// as if it had held everything, each group once, in (day, key, period) order.
+    #[test]
+    fn spilled_sums_add_up_as_held_ones() {
+        let mut items = Vec::new();
+        for n in 0..400u32 {
+            let mut item = item();
+            item.charge_period_start += time::Duration::hours(i64::from(n % 97) * 7);
+            item.billed_cost = Amount::parse(&format!("{}.{:03}", n % 13, n)).expect("an amount");
+            item.list_cost = Amount::parse(&format!("-{n}E-5")).expect("an amount");
+            items.push((i64::from(n % 11) - 5, item));
+        }
+        let mut held = DailySums::new(1_000);
+        let mut spilled = DailySums::new(3);
+        for (key, item) in &items {
+            held.add(*key, item);
+            spilled.add(*key, item);
+        }
+        assert!(spilled.spill.is_some(), "the small table spilled");
+        let (held, spilled) = (drained(&mut held), drained(&mut spilled));
+        assert_eq!(spilled, held);
+        assert!(held.len() > 100, "{} groups", held.len());
+        assert!(held
+            .windows(2)
+            .all(|w| (w[0].0 .2, w[0].0 .0, w[0].0 .1) < (w[1].0 .2, w[1].0 .0, w[1].0 .1)));
+        assert_eq!(held.iter().map(|g| g.1.line_items).sum::<i64>(), 400);
     }
 
     fn exact(text: &str) -> Option<Exact> {
@@ -384,11 +484,11 @@ mod tests {
         let mut sums = DailySums::new(10);
         let mut item = item();
         sums.add(1, &item);
-        assert_eq!(sums.len(), 1);
+        assert!(sums.is_exact());
         item.list_cost = Amount::parse("1E-30").expect("an amount");
         sums.add(2, &item);
         assert!(!sums.is_exact());
-        assert!(sums.is_empty());
+        assert!(drained(&mut sums).is_empty());
     }
 
     proptest! {

@@ -4,8 +4,9 @@
 //! terms, refusing a row with the file, row, column, value and rule it broke; the
 //! [`generate`] module writes realistic files for tests and benchmarks; [`rules`]
 //! places each cost in a group, first matching rule wins, or leaves it Unallocated.
-//! Nothing here opens files or talks to the database: the service and the command
-//! line hand readers their bytes and take the items to the store.
+//! Nothing here opens the caller's files or talks to the database: the service and
+//! the command line hand readers their bytes and take the items to the store. Only
+//! an import's daily sums go to temporary files when they outgrow memory.
 
 pub mod columnar;
 pub mod daily;
@@ -13,6 +14,7 @@ pub mod generate;
 pub mod item;
 pub mod read;
 pub mod rules;
+mod spill;
 
 pub use item::{Amount, LineItem};
 pub use read::{FileError, Format, FormatChoice, Reader, RowError};

@@ -40,15 +40,14 @@ fn main() -> Result<(), Box<dyn Error>> {
         if writer.keys_len() >= 1 << 20 {
             bytes += writer.take_keys()?.len();
         }
-        if writer.daily_is_full() {
-            bytes += writer.take_daily()?.len();
-        }
-        if writer.monthly_is_full() {
-            bytes += writer.take_monthly()?.len();
-        }
     }
-    bytes += writer.take()?.len() + writer.take_daily()?.len() + writer.take_keys()?.len();
-    bytes += writer.take_monthly()?.len();
+    bytes += writer.take()?.len() + writer.take_keys()?.len();
+    writer.take_sums(|chunk| {
+        if let store::costs::Chunk::Daily(b) | store::costs::Chunk::Monthly(b) = chunk {
+            bytes += b.len();
+        }
+        Ok(())
+    })?;
     let encode = started.elapsed().as_secs_f64();
 
     println!(

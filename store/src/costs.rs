@@ -6,11 +6,10 @@
 //! monthly partitions of `cost_line_items` (a partition is made when the stream
 //! announces a new billing period), the keys, daily sums and (billing account,
 //! period) pairs the reader gathered follow, and the pairs replace whatever held
-//! them before. The reader sums days exactly as it goes ([`spend::daily`]) and hands
-//! the sums over whenever it holds too many, so one (key, day) may have several
-//! `cost_daily` rows: every reader of that table sums them. Only when the reader could
-//! not sum exactly (an amount too precise to hold) are the rollups summed from the new
-//! rows in SQL. A stream that ends without [`Chunk::Finish`] (a bad row, a cancel)
+//! them before. The reader sums days exactly as it goes ([`spend::daily`], spilling
+//! to temporary files past its memory bound) and hands each (key, day) over once, at
+//! the end, in index order. Only when the reader could not sum exactly (an amount too
+//! precise to hold) are the rollups summed from the new rows in SQL. A stream that ends without [`Chunk::Finish`] (a bad row, a cancel)
 //! rolls it all back.
 
 use std::collections::{HashMap, HashSet};
@@ -40,8 +39,8 @@ pub enum Chunk {
     /// Cost keys first seen in the import, as [`LineItemWriter::take_keys`] writes
     /// them; sent as they pile up and once more at the end.
     Keys(Vec<u8>),
-    /// Daily sums (`cost_daily` binary tuples), handed over whenever the reader holds
-    /// too many and at the end.
+    /// Daily sums (`cost_daily` binary tuples), at the end: each (key, day) once, in
+    /// the order of the table's index.
     Daily(Vec<u8>),
     /// Monthly sums per key (`cost_key_monthly` binary tuples), likewise.
     Monthly(Vec<u8>),
@@ -61,15 +60,16 @@ const KEY_TEXT: &str = "billing_account_id, sub_account_id, provider, service_na
 const DAILY_COLUMNS: &str = "import_id, billing_account_id, billing_period_start, day, key_id, billed_cost, effective_cost, list_cost, line_items";
 const MONTHLY_COLUMNS: &str = "import_id, billing_account_id, billing_period_start, month, key_id, billed_cost, effective_cost, list_cost, line_items";
 
-/// Sums as binary `COPY` tuples of `cost_daily` (or `cost_key_monthly`), leaving
-/// none. In the order of their (day, key) index: the index then grows at its end,
-/// which makes the COPY about twice as fast as in hash order.
-fn sums_tuples(import: i64, sums: &mut spend::daily::DailySums) -> Result<Vec<u8>, StoreError> {
-    let accounts = sums.accounts().to_vec();
-    let mut rows: Vec<_> = sums.drain().collect();
-    rows.sort_unstable_by_key(|((key, period, day), _)| (*day, *key, *period));
-    let mut tuples = Tuples::with_capacity(rows.len() * 96);
-    for ((key, period, day), sums) in rows {
+/// Sums as binary `COPY` tuples of `cost_daily` (or `cost_key_monthly`), in the order
+/// given (their (day, key) index's: the index then grows at its end, which makes the
+/// COPY about twice as fast as in hash order).
+fn sums_tuples(
+    tuples: &mut Tuples,
+    import: i64,
+    accounts: &[String],
+    groups: Vec<(spend::daily::Group, spend::daily::DaySums)>,
+) -> Result<(), StoreError> {
+    for ((key, period, day), sums) in groups {
         let account = accounts
             .get(sums.account as usize)
             .map(String::as_str)
@@ -88,8 +88,11 @@ fn sums_tuples(import: i64, sums: &mut spend::daily::DailySums) -> Result<Vec<u8
         }
         tuples.int8(sums.line_items);
     }
-    Ok(tuples.into_bytes())
+    Ok(())
 }
+
+/// Bytes of sums per [`Chunk::Daily`] or [`Chunk::Monthly`].
+const SUMS_CHUNK: usize = 4 << 20;
 
 /// What an import holds in all, summed by the reader.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +111,8 @@ pub struct ImportTotals {
 pub struct LineItemWriter {
     import: i64,
     rows: Tuples,
-    seen: std::collections::HashSet<i64>,
+    /// Key ids are hashes already: a plain Fx hash suffices.
+    seen: rustc_hash::FxHashSet<i64>,
     keys: csv::Writer<Vec<u8>>,
     scopes: std::collections::BTreeSet<(String, Date)>,
     currencies: std::collections::BTreeSet<String>,
@@ -243,24 +247,39 @@ impl LineItemWriter {
         drain(&mut self.keys)
     }
 
-    /// Whether the daily sums should be drained (with [`LineItemWriter::take_daily`])
-    /// before more rows.
-    pub fn daily_is_full(&self) -> bool {
-        self.daily.is_full()
-    }
-
-    /// Whether the monthly sums should be drained (with [`LineItemWriter::take_monthly`]).
-    pub fn monthly_is_full(&self) -> bool {
-        self.monthly.is_full()
-    }
-
-    /// The monthly sums so far as `cost_key_monthly` binary tuples, leaving none.
-    pub fn take_monthly(&mut self) -> Result<Vec<u8>, StoreError> {
-        sums_tuples(self.import, &mut self.monthly)
+    /// Hands over the daily, then the monthly sums, each group once and in index
+    /// order, in chunks; then whether every amount was summed exactly (with the
+    /// import's totals). Without totals the store drops what it was handed and rolls
+    /// up the line items itself.
+    pub fn take_sums(
+        &mut self,
+        mut send: impl FnMut(Chunk) -> Result<(), StoreError>,
+    ) -> Result<Option<ImportTotals>, StoreError> {
+        let import = self.import;
+        for (sums, chunk) in [
+            (&mut self.daily, Chunk::Daily as fn(Vec<u8>) -> Chunk),
+            (&mut self.monthly, Chunk::Monthly),
+        ] {
+            let mut tuples = Tuples::with_capacity(SUMS_CHUNK + (1 << 16));
+            sums.drain_in_order(|accounts, groups| {
+                sums_tuples(&mut tuples, import, accounts, groups)?;
+                if tuples.len() >= SUMS_CHUNK {
+                    send(chunk(tuples.take()))?;
+                }
+                Ok::<(), StoreError>(())
+            })?;
+            if !tuples.is_empty() {
+                send(chunk(tuples.take()))?;
+            }
+            if let Some(failure) = sums.spill_failure() {
+                tracing::warn!("import #{import}: {failure}; its sums are rolled up in SQL");
+            }
+        }
+        Ok(self.totals())
     }
 
     /// The import's totals, when every amount was summed exactly.
-    pub fn totals(&self) -> Option<ImportTotals> {
+    fn totals(&self) -> Option<ImportTotals> {
         (self.daily.is_exact() && self.monthly.is_exact()).then(|| ImportTotals {
             line_items: self.daily.items(),
             billed: self.daily.billed_total().to_string(),
@@ -271,11 +290,6 @@ impl LineItemWriter {
                 .collect::<Vec<_>>()
                 .join(","),
         })
-    }
-
-    /// The daily sums so far as `cost_daily` binary tuples, leaving none.
-    pub fn take_daily(&mut self) -> Result<Vec<u8>, StoreError> {
-        sums_tuples(self.import, &mut self.daily)
     }
 
     pub fn scopes(&self) -> Vec<(String, Date)> {
@@ -683,8 +697,11 @@ impl Store {
             format!("COPY cost_line_items ({LINE_ITEM_COLUMNS}) FROM STDIN WITH (FORMAT binary)");
         let mut scopes: Vec<(String, Date)> = Vec::new();
         let mut totals = None;
-        let mut daily = StagedSums::new("cost_daily", DAILY_COLUMNS, "day");
-        let mut monthly = StagedSums::new("cost_key_monthly", MONTHLY_COLUMNS, "month");
+        let copy_daily =
+            format!("COPY cost_daily ({DAILY_COLUMNS}) FROM STDIN WITH (FORMAT binary)");
+        let copy_monthly =
+            format!("COPY cost_key_monthly ({MONTHLY_COLUMNS}) FROM STDIN WITH (FORMAT binary)");
+        let mut sums_copied = false;
         let mut keys_staged = false;
         let mut finished = false;
         let mut pending = chunks.recv().await;
@@ -731,8 +748,15 @@ impl Store {
                     )
                     .await?;
                 }
-                Chunk::Daily(bytes) => daily.add(&mut tx, bytes).await?,
-                Chunk::Monthly(bytes) => monthly.add(&mut tx, bytes).await?,
+                // Final sums, each group once: straight into the tables.
+                Chunk::Daily(bytes) => {
+                    copy_in_binary(&mut tx, &copy_daily, bytes).await?;
+                    sums_copied = true;
+                }
+                Chunk::Monthly(bytes) => {
+                    copy_in_binary(&mut tx, &copy_monthly, bytes).await?;
+                    sums_copied = true;
+                }
                 Chunk::DailyComplete(summed) => totals = Some(summed),
                 Chunk::Scopes(pairs) => scopes = pairs,
                 Chunk::Finish => {
@@ -745,9 +769,15 @@ impl Store {
         if !finished || !keys_staged {
             return Err(StoreError::ImportStopped);
         }
-        // Sums the reader could not keep exact are dropped: settling sums the rows.
-        daily.finish(&mut tx, totals.is_some()).await?;
-        monthly.finish(&mut tx, totals.is_some()).await?;
+        if totals.is_none() && sums_copied {
+            // Sums the reader could not finish exactly are dropped: settling sums the rows.
+            for table in ["cost_daily", "cost_key_monthly"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE import_id = $1"))
+                    .bind(import_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         let replaced = settle_import(&mut tx, import_id, &scopes, totals.as_ref()).await?;
         let summary = import_by_id(&mut tx, import_id, replaced).await?;
         record(&mut tx, &audit(&summary)).await?;
@@ -1463,85 +1493,6 @@ async fn copy_in(
     copy.send(bytes).await?;
     copy.finish().await?;
     Ok(())
-}
-
-/// The sums an import hands over for one table (`cost_daily` or `cost_key_monthly`).
-/// One hand-over (what fits the reader's memory) is copied in at the end; more
-/// (a large import) are first copied into an unlogged table without indexes and
-/// then added to the table in one pass in index order, summed per (key, day).
-/// Copied straight into the indexed table, each hand-over touched the index all
-/// over and a 10M-row import spent a third of its time on that.
-struct StagedSums {
-    table: &'static str,
-    /// `DAILY_COLUMNS` or `MONTHLY_COLUMNS`.
-    columns: &'static str,
-    /// `day` or `month`: the column the sums are per.
-    period: &'static str,
-    first: Option<Vec<u8>>,
-    staged: bool,
-}
-
-impl StagedSums {
-    fn new(table: &'static str, columns: &'static str, period: &'static str) -> StagedSums {
-        StagedSums {
-            table,
-            columns,
-            period,
-            first: None,
-            staged: false,
-        }
-    }
-
-    fn copy_statement(&self, into: &str) -> String {
-        format!(
-            "COPY {into} ({}) FROM STDIN WITH (FORMAT binary)",
-            self.columns
-        )
-    }
-
-    async fn add(&mut self, conn: &mut PgConnection, tuples: Vec<u8>) -> Result<(), StoreError> {
-        if !self.staged && self.first.is_none() {
-            self.first = Some(tuples);
-            return Ok(());
-        }
-        let staging = format!("{}_staged", self.table);
-        if !self.staged {
-            sqlx::query(&format!(
-                "CREATE UNLOGGED TABLE {staging} (LIKE {} INCLUDING DEFAULTS)",
-                self.table
-            ))
-            .execute(&mut *conn)
-            .await?;
-            self.staged = true;
-            if let Some(first) = self.first.take() {
-                copy_in_binary(conn, &self.copy_statement(&staging), first).await?;
-            }
-        }
-        copy_in_binary(conn, &self.copy_statement(&staging), tuples).await
-    }
-
-    /// Adds the sums to the table when `keep`, else drops them.
-    async fn finish(mut self, conn: &mut PgConnection, keep: bool) -> Result<(), StoreError> {
-        let (table, columns, period) = (self.table, self.columns, self.period);
-        if self.staged {
-            if keep {
-                sqlx::query(&format!(
-                    "INSERT INTO {table} ({columns})
-                     SELECT import_id, billing_account_id, billing_period_start, {period}, key_id,
-                         sum(billed_cost), sum(effective_cost), sum(list_cost), sum(line_items)
-                     FROM {table}_staged GROUP BY 1, 2, 3, 4, 5 ORDER BY {period}, key_id"
-                ))
-                .execute(&mut *conn)
-                .await?;
-            }
-            sqlx::query(&format!("DROP TABLE {table}_staged"))
-                .execute(&mut *conn)
-                .await?;
-        } else if let (true, Some(first)) = (keep, self.first.take()) {
-            copy_in_binary(conn, &self.copy_statement(table), first).await?;
-        }
-        Ok(())
-    }
 }
 
 /// Sends binary tuples through one `COPY … WITH (FORMAT binary)`.
