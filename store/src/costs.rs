@@ -1508,7 +1508,9 @@ async fn copy_in_binary(
     copy_in(conn, statement, bytes).await
 }
 
-/// Makes the partition of a billing period if it is new.
+/// Makes the partitions of a billing period (line items, daily and monthly sums) if it
+/// is new. Made in the import's transaction, they are written without logging each
+/// row when the server runs at wal_level=minimal.
 async fn create_partition(conn: &mut PgConnection, period: Date) -> Result<(), StoreError> {
     let period = spend::item::month_start(period);
     let next = period
@@ -1516,16 +1518,14 @@ async fn create_partition(conn: &mut PgConnection, period: Date) -> Result<(), S
         .ok()
         .map(|d| spend::item::month_start(d + time::Duration::days(7)))
         .ok_or_else(|| StoreError::Encoding(format!("no month after {period}")))?;
-    let name = format!(
-        "cost_line_items_p{}{:02}",
-        period.year(),
-        u8::from(period.month())
-    );
-    sqlx::query(&format!(
-        "CREATE TABLE IF NOT EXISTS {name} PARTITION OF cost_line_items FOR VALUES FROM ('{period}') TO ('{next}')"
-    ))
-    .execute(&mut *conn)
-    .await?;
+    for table in ["cost_line_items", "cost_daily", "cost_key_monthly"] {
+        let name = format!("{table}_p{}{:02}", period.year(), u8::from(period.month()));
+        sqlx::query(&format!(
+            "CREATE TABLE IF NOT EXISTS {name} PARTITION OF {table} FOR VALUES FROM ('{period}') TO ('{next}')"
+        ))
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 
