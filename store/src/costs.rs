@@ -1510,7 +1510,9 @@ async fn copy_in_binary(
 
 /// Makes the partitions of a billing period (line items, daily and monthly sums) if it
 /// is new. Made in the import's transaction, they are written without logging each
-/// row when the server runs at wal_level=minimal.
+/// row when the server runs at wal_level=minimal. Each is made alone and then
+/// attached: attaching locks the parent only against other schema changes, where
+/// `CREATE TABLE … PARTITION OF` would lock every reader out until the import commits.
 async fn create_partition(conn: &mut PgConnection, period: Date) -> Result<(), StoreError> {
     let period = spend::item::month_start(period);
     let next = period
@@ -1520,11 +1522,21 @@ async fn create_partition(conn: &mut PgConnection, period: Date) -> Result<(), S
         .ok_or_else(|| StoreError::Encoding(format!("no month after {period}")))?;
     for table in ["cost_line_items", "cost_daily", "cost_key_monthly"] {
         let name = format!("{table}_p{}{:02}", period.year(), u8::from(period.month()));
-        sqlx::query(&format!(
-            "CREATE TABLE IF NOT EXISTS {name} PARTITION OF {table} FOR VALUES FROM ('{period}') TO ('{next}')"
-        ))
-        .execute(&mut *conn)
-        .await?;
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+            .bind(&name)
+            .fetch_one(&mut *conn)
+            .await?;
+        if exists {
+            continue;
+        }
+        for statement in [
+            format!("CREATE TABLE {name} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"),
+            format!(
+                "ALTER TABLE {table} ATTACH PARTITION {name} FOR VALUES FROM ('{period}') TO ('{next}')"
+            ),
+        ] {
+            sqlx::query(&statement).execute(&mut *conn).await?;
+        }
     }
     Ok(())
 }

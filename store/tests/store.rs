@@ -1459,6 +1459,83 @@ async fn a_dropped_import_leaves_its_connection_answering_rightly() {
     feed.abort();
 }
 
+/// An import that brings a new billing period makes its partitions in its own
+/// transaction, which lasts as long as the file streams: meanwhile dashboards,
+/// reports and exports must go on reading every cost table, not wait for it.
+#[tokio::test]
+async fn an_import_of_a_new_period_locks_out_no_reader() {
+    use store::costs::{Chunk, NewImport};
+    let store = Store::connect_with(test_database().await.unwrap(), 2)
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let (sender, receiver) = tokio::sync::mpsc::channel(4);
+    let (id_sender, id_receiver) = tokio::sync::oneshot::channel();
+    let (done, stalled) = tokio::sync::oneshot::channel::<()>();
+    let feed = tokio::spawn(async move {
+        let _ = id_receiver.await;
+        let _ = sender
+            .send(Chunk::Period(time::macros::date!(2024 - 09 - 01)))
+            .await;
+        let _ = sender.send(Chunk::Rows(Vec::new())).await;
+        // The stream stalls inside its COPY until the readers are done.
+        let _ = stalled.await;
+        drop(sender);
+    });
+    let import = NewImport {
+        by: "root".into(),
+        files: "slow.csv".into(),
+        format: "auto".into(),
+        at: now(),
+    };
+    let importing = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .import_costs(&import, id_sender, receiver, |_| audit("ImportCosts", "x"))
+                .await
+        })
+    };
+    // Until the import has changed all three tables' partitions (its new tables are
+    // not visible from here until it commits; its locks on their parents are).
+    let mut made = false;
+    for _ in 0..100 {
+        let held: i64 = sqlx::query_scalar(
+            "SELECT count(DISTINCT relation) FROM pg_locks
+             WHERE relation IN ('cost_line_items'::regclass, 'cost_daily'::regclass, 'cost_key_monthly'::regclass)
+               AND pid <> pg_backend_pid() AND granted
+               AND mode IN ('ShareUpdateExclusiveLock', 'AccessExclusiveLock')",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        if held >= 3 {
+            made = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(made, "the import made its partitions");
+    for table in ["cost_line_items", "cost_daily", "cost_key_monthly"] {
+        let mut tx = store.pool().begin().await.unwrap();
+        sqlx::query("SET LOCAL lock_timeout = '2s'")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let read = sqlx::query_scalar::<_, i64>(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&mut *tx)
+            .await;
+        assert!(matches!(read, Ok(0)), "{table}: {read:?}");
+        tx.rollback().await.unwrap();
+    }
+    let _ = done.send(());
+    feed.await.unwrap();
+    assert!(
+        importing.await.unwrap().is_err(),
+        "a stream cut short imports nothing"
+    );
+}
+
 /// A `COPY … TO STDOUT` read in part (an export whose client went away) gives its
 /// connection back with the rest of its answer unread: the pool must not hand that
 /// connection on, or each later query would read the previous one's rows.
