@@ -9,8 +9,8 @@
 //! them before. The reader sums days exactly as it goes ([`spend::daily`], spilling
 //! to temporary files past its memory bound) and hands each (key, day) over once, at
 //! the end, in index order. Only when the reader could not sum exactly (an amount too
-//! precise to hold) are the rollups summed from the new rows in SQL. A stream that ends without [`Chunk::Finish`] (a bad row, a cancel)
-//! rolls it all back.
+//! precise to hold) are the rollups summed from the new rows in SQL. A stream that
+//! ends without [`Chunk::Finish`] (a bad row, a cancel) rolls it all back.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

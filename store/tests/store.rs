@@ -1386,16 +1386,56 @@ async fn binary_copy_values_equal_what_postgresql_reads_from_text() {
     }
 }
 
+/// A store with `connections` pooled connections on a fresh, migrated database.
+async fn migrated_store(connections: u32) -> Store {
+    let store = Store::connect_with(test_database().await.unwrap(), connections)
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    store
+}
+
+/// An import by root of `files`.
+fn root_import(files: &str) -> store::costs::NewImport {
+    store::costs::NewImport {
+        by: "root".into(),
+        files: files.into(),
+        format: "auto".into(),
+        at: now(),
+    }
+}
+
+/// An import stream that announces September 2024, opens its COPY with no rows and
+/// stalls there until `resume` completes: what `import_costs` takes, and the feed.
+fn stalled_stream(
+    resume: impl std::future::Future<Output = ()> + Send + 'static,
+) -> (
+    tokio::sync::oneshot::Sender<i64>,
+    tokio::sync::mpsc::Receiver<store::costs::Chunk>,
+    tokio::task::JoinHandle<()>,
+) {
+    use store::costs::Chunk;
+    let (sender, receiver) = tokio::sync::mpsc::channel(4);
+    let (id_sender, id_receiver) = tokio::sync::oneshot::channel();
+    let feed = tokio::spawn(async move {
+        let _ = id_receiver.await;
+        let _ = sender
+            .send(Chunk::Period(time::macros::date!(2024 - 09 - 01)))
+            .await;
+        let _ = sender.send(Chunk::Rows(Vec::new())).await;
+        resume.await;
+        drop(sender);
+    });
+    (id_sender, receiver, feed)
+}
+
 /// A COPY that PostgreSQL refuses half-way must leave its pooled connection in step:
 /// the next query on it gets its own answer, not the leftovers of the import.
 #[tokio::test]
 async fn a_refused_import_leaves_its_connection_answering_rightly() {
-    use store::costs::{Chunk, NewImport};
+    use store::costs::Chunk;
     // One connection, so the next query runs on the import's.
-    let store = Store::connect_with(test_database().await.unwrap(), 1)
-        .await
-        .unwrap();
-    store.migrate().await.unwrap();
+    let store = migrated_store(1).await;
     for garbage in [vec![0u8, 1, 2, 3], vec![0u8, 16, 0, 0, 0, 8, 1, 2]] {
         let (sender, receiver) = tokio::sync::mpsc::channel(4);
         let (id_sender, id_receiver) = tokio::sync::oneshot::channel();
@@ -1408,12 +1448,7 @@ async fn a_refused_import_leaves_its_connection_answering_rightly() {
             let _ = sender.send(Chunk::Keys(Vec::new())).await;
             let _ = sender.send(Chunk::Finish).await;
         });
-        let import = NewImport {
-            by: "root".into(),
-            files: "garbage.csv".into(),
-            format: "auto".into(),
-            at: now(),
-        };
+        let import = root_import("garbage.csv");
         let result = store
             .import_costs(&import, id_sender, receiver, |_| audit("ImportCosts", "x"))
             .await;
@@ -1427,28 +1462,12 @@ async fn a_refused_import_leaves_its_connection_answering_rightly() {
 /// leave its pooled connection answering the next query with the import's leftovers.
 #[tokio::test]
 async fn a_dropped_import_leaves_its_connection_answering_rightly() {
-    use store::costs::{Chunk, NewImport};
     let store = Store::connect_with(test_database().await.unwrap(), 1)
         .await
         .unwrap();
-    let (sender, receiver) = tokio::sync::mpsc::channel(4);
-    let (id_sender, id_receiver) = tokio::sync::oneshot::channel();
-    let feed = tokio::spawn(async move {
-        let _ = id_receiver.await;
-        let _ = sender
-            .send(Chunk::Period(time::macros::date!(2024 - 09 - 01)))
-            .await;
-        let _ = sender.send(Chunk::Rows(Vec::new())).await;
-        // The stream then stalls: the import waits inside its COPY.
-        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-        drop(sender);
-    });
-    let import = NewImport {
-        by: "root".into(),
-        files: "stalled.csv".into(),
-        format: "auto".into(),
-        at: now(),
-    };
+    let (id_sender, receiver, feed) =
+        stalled_stream(tokio::time::sleep(std::time::Duration::from_secs(5)));
+    let import = root_import("stalled.csv");
     let dropped = tokio::time::timeout(
         std::time::Duration::from_millis(500),
         store.import_costs(&import, id_sender, receiver, |_| audit("ImportCosts", "x")),
@@ -1464,30 +1483,13 @@ async fn a_dropped_import_leaves_its_connection_answering_rightly() {
 /// reports and exports must go on reading every cost table, not wait for it.
 #[tokio::test]
 async fn an_import_of_a_new_period_locks_out_no_reader() {
-    use store::costs::{Chunk, NewImport};
-    let store = Store::connect_with(test_database().await.unwrap(), 2)
-        .await
-        .unwrap();
-    store.migrate().await.unwrap();
-    let (sender, receiver) = tokio::sync::mpsc::channel(4);
-    let (id_sender, id_receiver) = tokio::sync::oneshot::channel();
+    let store = migrated_store(2).await;
+    // The stream stalls inside its COPY until the readers are done.
     let (done, stalled) = tokio::sync::oneshot::channel::<()>();
-    let feed = tokio::spawn(async move {
-        let _ = id_receiver.await;
-        let _ = sender
-            .send(Chunk::Period(time::macros::date!(2024 - 09 - 01)))
-            .await;
-        let _ = sender.send(Chunk::Rows(Vec::new())).await;
-        // The stream stalls inside its COPY until the readers are done.
+    let (id_sender, receiver, feed) = stalled_stream(async move {
         let _ = stalled.await;
-        drop(sender);
     });
-    let import = NewImport {
-        by: "root".into(),
-        files: "slow.csv".into(),
-        format: "auto".into(),
-        at: now(),
-    };
+    let import = root_import("slow.csv");
     let importing = {
         let store = store.clone();
         tokio::spawn(async move {
