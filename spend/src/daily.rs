@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 use time::{Date, OffsetDateTime, UtcOffset};
 
 use crate::item::Amount;
-use crate::spill::Spill;
+use crate::spill::{Spill, SpillError};
 use crate::LineItem;
 
 /// Decimal places every amount is held to.
@@ -139,6 +139,25 @@ impl DaySums {
 /// (cost key, billing period, day or month start): what one row of sums is per.
 pub type Group = (i64, Date, Date);
 
+/// Adds `part` to `group`'s sums in `sums`, in one lookup; `None`, with nothing
+/// changed, past what [`Exact`] holds. Items as they stream and spilled parts alike.
+pub(crate) fn add_part(
+    sums: &mut FxHashMap<Group, DaySums>,
+    group: Group,
+    part: DaySums,
+) -> Option<()> {
+    match sums.entry(group) {
+        std::collections::hash_map::Entry::Vacant(vacant) => {
+            vacant.insert(part);
+        }
+        std::collections::hash_map::Entry::Occupied(mut occupied) => {
+            let added = occupied.get().checked_add(&part)?;
+            *occupied.get_mut() = added;
+        }
+    }
+    Some(())
+}
+
 /// Which day a line item counts on: its charge period's start, in UTC.
 pub fn day_of(start: OffsetDateTime) -> Date {
     start.to_offset(UtcOffset::UTC).date()
@@ -236,38 +255,14 @@ impl DailySums {
             (self.bucket)(item.charge_period_start),
         );
         // One lookup per item: the table holds up to `capacity` groups.
-        let exact = match self.sums.entry(group) {
-            std::collections::hash_map::Entry::Vacant(vacant) => {
-                vacant.insert(DaySums {
-                    account,
-                    billed,
-                    effective,
-                    list,
-                    line_items: 1,
-                });
-                true
-            }
-            std::collections::hash_map::Entry::Occupied(mut occupied) => {
-                let sums = occupied.get_mut();
-                match (
-                    sums.billed.checked_add(billed),
-                    sums.effective.checked_add(effective),
-                    sums.list.checked_add(list),
-                ) {
-                    (Some(billed), Some(effective), Some(list)) => {
-                        *sums = DaySums {
-                            account,
-                            billed,
-                            effective,
-                            list,
-                            line_items: sums.line_items + 1,
-                        };
-                        true
-                    }
-                    _ => false,
-                }
-            }
+        let part = DaySums {
+            account,
+            billed,
+            effective,
+            list,
+            line_items: 1,
         };
+        let exact = add_part(&mut self.sums, group, part).is_some();
         if !exact {
             self.give_up();
         } else if self.sums.len() >= self.capacity {
@@ -289,9 +284,14 @@ impl DailySums {
             None => Spill::new().and_then(|spill| self.spill.insert(spill).write(groups)),
         };
         if let Err(e) = written {
-            self.spill_failure = Some(e.to_string());
-            self.give_up();
+            self.spill_failed(e);
         }
+    }
+
+    /// Sums that could not be spilled or added up again are turned off, and why kept.
+    fn spill_failed(&mut self, e: SpillError) {
+        self.spill_failure = Some(e.to_string());
+        self.give_up();
     }
 
     /// Why the sums were turned off by a failure to spill them, if they were.
@@ -312,11 +312,6 @@ impl DailySums {
     /// Whether every amount so far was summed exactly.
     pub fn is_exact(&self) -> bool {
         self.exact
-    }
-
-    /// The billing accounts [`DaySums::account`] points into.
-    pub fn accounts(&self) -> &[String] {
-        &self.accounts
     }
 
     /// Hands over the sums, leaving none: day by day (or month by month) in order,
@@ -344,8 +339,7 @@ impl DailySums {
             match spill.read(bucket) {
                 Ok(groups) => each(&self.accounts, groups)?,
                 Err(e) => {
-                    self.spill_failure = Some(e.to_string());
-                    self.give_up();
+                    self.spill_failed(e);
                     return Ok(());
                 }
             }

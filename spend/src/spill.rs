@@ -12,7 +12,7 @@ use std::io::{BufWriter, Write};
 use rustc_hash::FxHashMap;
 use time::Date;
 
-use crate::daily::{DaySums, Exact, Group};
+use crate::daily::{add_part, DaySums, Exact, Group};
 
 /// Bytes per spilled group: key, period, bucket, account, three amounts (units and
 /// scale), line items.
@@ -105,26 +105,15 @@ impl Spill {
         if bytes.len() % RECORD != 0 {
             return Err(SpillError::Corrupt);
         }
-        let mut sums: FxHashMap<(i64, Date), DaySums> = FxHashMap::default();
+        let mut sums: FxHashMap<Group, DaySums> = FxHashMap::default();
         for record in bytes.chunks_exact(RECORD) {
             let (group, part) = decode(record).ok_or(SpillError::Corrupt)?;
             if group.2 != bucket {
                 return Err(SpillError::Corrupt);
             }
-            match sums.entry((group.0, group.1)) {
-                std::collections::hash_map::Entry::Vacant(vacant) => {
-                    vacant.insert(part);
-                }
-                std::collections::hash_map::Entry::Occupied(mut occupied) => {
-                    let held = occupied.get_mut();
-                    *held = held.checked_add(&part).ok_or(SpillError::Overflow)?;
-                }
-            }
+            add_part(&mut sums, group, part).ok_or(SpillError::Overflow)?;
         }
-        let mut groups: Vec<(Group, DaySums)> = sums
-            .into_iter()
-            .map(|((key, period), sums)| ((key, period, bucket), sums))
-            .collect();
+        let mut groups: Vec<(Group, DaySums)> = sums.into_iter().collect();
         groups.sort_unstable_by_key(|((key, period, _), _)| (*key, *period));
         Ok(groups)
     }
