@@ -1045,6 +1045,44 @@ async fn daily_sums_equal_sql_sums_of_the_line_items() {
     .await
     .unwrap();
     assert_eq!(left, 0);
+
+    // Parts that only overflow when a spilled day is added up at the end, after the
+    // days before it were copied: those are deleted again and SQL sums everything.
+    // One held group at a time, the last day's row twice with an effective cost of
+    // 10^14 (each fits in 38 digits at 10⁻²⁴, their sum does not).
+    let mut reader = csv::Reader::from_path(sample()).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (effective, start) = (column("EffectiveCost"), column("ChargePeriodStart"));
+    let mut rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    let last = rows.iter().map(|r| r[start].clone()).max().unwrap();
+    let mut twice = rows.iter().find(|r| r[start] == last).unwrap().clone();
+    twice[effective] = "100000000000000".into();
+    rows.push(twice.clone());
+    rows.push(twice);
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&header).unwrap();
+    for row in &rows {
+        writer.write_record(row).unwrap();
+    }
+    let overflowing = import_limited(&world, &root, writer.into_inner().unwrap(), 1).await;
+    assert_totals(&world, &overflowing).await;
+    let (_, differences) = daily_differences(&world).await;
+    assert_eq!(
+        differences, 0,
+        "summed in SQL after the spilled parts overflowed"
+    );
+    let large: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM cost_daily WHERE import_id = $1 AND effective_cost >= 200000000000000",
+    )
+    .bind(overflowing.id)
+    .fetch_one(world.service.store().pool())
+    .await
+    .unwrap();
+    assert_eq!(large, 1);
 }
 
 /// A question of [`every_rollup_answers_as_the_per_key_sums`]: by, filter, every,
