@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
@@ -68,6 +69,11 @@ impl fmt::Display for Amount {
     }
 }
 
+/// A line item's tags as the file wrote them (keys with their stray spaces, values as
+/// JSON values, which FOCUS allows to be booleans or numbers). Shared: every row of a
+/// resource carries the same ones, and a reader hands out one map for them all.
+pub type Tags = Arc<BTreeMap<String, serde_json::Value>>;
+
 /// A line item with the FOCUS columns Portcullis allocates, reports and exports.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LineItem {
@@ -93,9 +99,7 @@ pub struct LineItem {
     pub resource_name: String,
     pub pricing_quantity: Option<Amount>,
     pub pricing_unit: String,
-    /// The tags as the file wrote them (keys with their stray spaces, values as JSON
-    /// values, which FOCUS allows to be booleans or numbers).
-    pub tags: BTreeMap<String, serde_json::Value>,
+    pub tags: Tags,
 }
 
 /// The tag naming the principal that created a resource, as AWS writes it.
@@ -104,7 +108,7 @@ pub const CREATED_BY_TAG: &str = "aws:createdBy";
 impl LineItem {
     /// The tags as a JSON object, in the file's own spelling.
     pub fn tags_json(&self) -> String {
-        serde_json::to_string(&self.tags).unwrap_or_else(|_| "{}".to_string())
+        serde_json::to_string(&*self.tags).unwrap_or_else(|_| "{}".to_string())
     }
 
     /// The value of the `aws:createdBy` tag, found as matching finds tags.

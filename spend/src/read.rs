@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 
 use crate::columnar::ParquetRows;
-use crate::item::{is_known_currency, month_start, parse_timestamp, trim, Amount, LineItem};
+use crate::item::{is_known_currency, month_start, parse_timestamp, trim, Amount, LineItem, Tags};
 
 /// The layouts Portcullis reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -358,7 +358,15 @@ pub struct Reader {
     record: csv::StringRecord,
     row: u64,
     max_rows: u64,
+    /// Tags columns already read, by their text: the rows of one resource repeat it,
+    /// and parsing its JSON was a tenth of reading a row.
+    tags_seen: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Tags>>,
+    /// The one empty map every row without tags shares.
+    no_tags: Tags,
 }
+
+/// Tags texts remembered at most; past it the memory starts over.
+const TAGS_SEEN: usize = 4_096;
 
 impl std::fmt::Debug for Reader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -511,6 +519,8 @@ impl Reader {
             record: csv::StringRecord::new(),
             row: 1,
             max_rows,
+            tags_seen: Default::default(),
+            no_tags: Tags::default(),
         })
     }
 
@@ -717,9 +727,22 @@ impl Reader {
             .unwrap_or_else(|| format!("column {}", at + 1))
     }
 
-    fn tags(&self) -> Result<BTreeMap<String, serde_json::Value>, RowError> {
+    fn tags(&self) -> Result<Tags, RowError> {
+        let written = self.layout.get(&self.record, Field::Tags);
+        // CUR's tag columns differ row by row: only a Tags column alone is remembered.
+        let alone = self.layout.tag_columns.is_empty();
+        if alone {
+            match written {
+                None => return Ok(self.no_tags.clone()),
+                Some((_, value)) => {
+                    if let Some(tags) = self.tags_seen.borrow().get(value) {
+                        return Ok(tags.clone());
+                    }
+                }
+            }
+        }
         let mut tags = BTreeMap::new();
-        if let Some((column, value)) = self.layout.get(&self.record, Field::Tags) {
+        if let Some((column, value)) = written {
             let parsed: serde_json::Value = serde_json::from_str(value)
                 .map_err(|_| self.fail(column, value, "is not a JSON object of tags"))?;
             if holds_nul(&parsed) {
@@ -736,6 +759,14 @@ impl Reader {
             if let Some(value) = self.record.get(*at).filter(|v| !is_null(v)) {
                 tags.insert(key.clone(), serde_json::Value::String(value.to_string()));
             }
+        }
+        let tags = Tags::new(tags);
+        if let (true, Some((_, value))) = (alone, written) {
+            let mut seen = self.tags_seen.borrow_mut();
+            if seen.len() >= TAGS_SEEN {
+                seen.clear();
+            }
+            seen.insert(value.into(), tags.clone());
         }
         Ok(tags)
     }
@@ -883,6 +914,52 @@ mod tests {
         // An escaped backslash before `u0000` is text, not a NUL.
         let item = rows[3].as_ref().unwrap();
         assert_eq!(item.tags.get("team"), Some(&serde_json::json!("\\u0000")));
+    }
+
+    #[test]
+    fn rows_with_one_tags_text_share_one_map_and_bad_tags_are_refused_each_time() {
+        let row = |tags: &str| {
+            format!("1,111,USD,2024-09-01,2024-09-02,2024-09-02,Usage,EC2,1,{tags},x\n")
+        };
+        let team_a = "\"{\"\"team\"\": \"\"a\"\"}\"";
+        let team_b = "\"{\"\"team\"\": \"\"b\"\"}\"";
+        // The same tags with other spacing: another text, equal tags.
+        let team_a_spaced = "\"{ \"\"team\"\" : \"\"a\"\" }\"";
+        let bad = "\"{\"\"team\"\": \"\"x\\u0000\"\"}\"";
+        let rows = read(&format!(
+            "{FOCUS_HEADER}{}{}{}{}{}{}{}{}",
+            row(team_a),
+            row(bad),
+            row(team_b),
+            row(team_a),
+            row(bad),
+            row(team_a_spaced),
+            row("NULL"),
+            row("")
+        ))
+        .unwrap();
+        let tags: Vec<Option<&crate::item::Tags>> = rows
+            .iter()
+            .map(|r| r.as_ref().ok().map(|i| &i.tags))
+            .collect();
+        let (a, b, again, spaced) = (
+            tags[0].unwrap(),
+            tags[2].unwrap(),
+            tags[3].unwrap(),
+            tags[5].unwrap(),
+        );
+        assert!(std::sync::Arc::ptr_eq(a, again), "one text, one map");
+        assert!(!std::sync::Arc::ptr_eq(a, b));
+        assert_eq!(a.get("team"), Some(&serde_json::json!("a")));
+        assert_eq!(b.get("team"), Some(&serde_json::json!("b")));
+        assert_eq!(again.get("team"), Some(&serde_json::json!("a")));
+        assert_eq!(**spaced, **a);
+        // A refused text is refused again, never remembered as good.
+        for at in [1, 4] {
+            let error = rows[at].as_ref().unwrap_err();
+            assert_eq!((error.row, error.column.as_str()), (at as u64 + 2, "Tags"));
+        }
+        assert!(tags[6].unwrap().is_empty() && tags[7].unwrap().is_empty());
     }
 
     #[test]
