@@ -359,8 +359,10 @@ pub struct Reader {
     row: u64,
     max_rows: u64,
     /// Tags columns already read, by their text: the rows of one resource repeat it,
-    /// and parsing its JSON was a tenth of reading a row.
-    tags_seen: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Tags>>,
+    /// and parsing its JSON was a tenth of reading a row. Keyed with the standard
+    /// library's seeded hash: the texts come from the file, and a file crafted to
+    /// collide under an unseeded one would make every row a long search.
+    tags_seen: std::cell::RefCell<std::collections::HashMap<Box<str>, Tags>>,
     /// The one empty map every row without tags shares.
     no_tags: Tags,
 }
