@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
@@ -71,8 +71,46 @@ impl fmt::Display for Amount {
 
 /// A line item's tags as the file wrote them (keys with their stray spaces, values as
 /// JSON values, which FOCUS allows to be booleans or numbers). Shared: every row of a
-/// resource carries the same ones, and a reader hands out one map for them all.
-pub type Tags = Arc<BTreeMap<String, serde_json::Value>>;
+/// resource carries the same ones, and a reader hands out one set for them all, so
+/// their JSON (part of the cost key) is written once per set, not once per row.
+pub type Tags = Arc<TagSet>;
+
+/// Tags, read as a map, and their JSON once asked for.
+#[derive(Debug, Default)]
+pub struct TagSet {
+    map: BTreeMap<String, serde_json::Value>,
+    json: OnceLock<String>,
+}
+
+impl TagSet {
+    pub fn new(map: BTreeMap<String, serde_json::Value>) -> TagSet {
+        TagSet {
+            map,
+            json: OnceLock::new(),
+        }
+    }
+
+    /// The tags as a JSON object with sorted keys, in the file's own spelling.
+    pub fn json(&self) -> &str {
+        self.json
+            .get_or_init(|| serde_json::to_string(&self.map).unwrap_or_else(|_| "{}".to_string()))
+    }
+}
+
+impl std::ops::Deref for TagSet {
+    type Target = BTreeMap<String, serde_json::Value>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.map
+    }
+}
+
+/// Equal tags are equal sets, whether or not their JSON was written yet.
+impl PartialEq for TagSet {
+    fn eq(&self, other: &TagSet) -> bool {
+        self.map == other.map
+    }
+}
 
 /// A line item with the FOCUS columns Portcullis allocates, reports and exports.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,8 +145,8 @@ pub const CREATED_BY_TAG: &str = "aws:createdBy";
 
 impl LineItem {
     /// The tags as a JSON object, in the file's own spelling.
-    pub fn tags_json(&self) -> String {
-        serde_json::to_string(&*self.tags).unwrap_or_else(|_| "{}".to_string())
+    pub fn tags_json(&self) -> &str {
+        self.tags.json()
     }
 
     /// The value of the `aws:createdBy` tag, found as matching finds tags.

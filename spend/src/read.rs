@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 
 use crate::columnar::ParquetRows;
-use crate::item::{is_known_currency, month_start, parse_timestamp, trim, Amount, LineItem, Tags};
+use crate::item::{
+    is_known_currency, month_start, parse_timestamp, trim, Amount, LineItem, TagSet, Tags,
+};
 
 /// The layouts Portcullis reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -363,7 +365,7 @@ pub struct Reader {
     /// library's seeded hash: the texts come from the file, and a file crafted to
     /// collide under an unseeded one would make every row a long search.
     tags_seen: std::cell::RefCell<std::collections::HashMap<Box<str>, Tags>>,
-    /// The one empty map every row without tags shares.
+    /// The one empty set every row without tags shares.
     no_tags: Tags,
 }
 
@@ -751,7 +753,7 @@ impl Reader {
                 return Err(self.fail(column, value, NUL_RULE));
             }
             match parsed {
-                // serde_json's map is this BTreeMap: taken whole, not re-inserted.
+                // serde_json's map is a BTreeMap: collected in its order (one bulk build).
                 serde_json::Value::Object(map) => tags = map.into_iter().collect(),
                 serde_json::Value::Null => {}
                 _ => return Err(self.fail(column, value, "is not a JSON object of tags")),
@@ -762,7 +764,7 @@ impl Reader {
                 tags.insert(key.clone(), serde_json::Value::String(value.to_string()));
             }
         }
-        let tags = Tags::new(tags);
+        let tags = Tags::new(TagSet::new(tags));
         if let (true, Some((_, value))) = (alone, written) {
             let mut seen = self.tags_seen.borrow_mut();
             if seen.len() >= TAGS_SEEN {

@@ -91,9 +91,6 @@ fn sums_tuples(
     Ok(())
 }
 
-/// Tags maps whose JSON a writer holds at most; past it the memory starts over.
-const TAGS_JSON_HELD: usize = 4_096;
-
 /// Bytes of sums per [`Chunk::Daily`] or [`Chunk::Monthly`].
 const SUMS_CHUNK: usize = 4 << 20;
 
@@ -116,9 +113,6 @@ pub struct LineItemWriter {
     rows: Tuples,
     /// Key ids are hashes already: a plain Fx hash suffices.
     seen: rustc_hash::FxHashSet<i64>,
-    /// Each shared tags map as JSON (for the key), by the map's address; the map is
-    /// held beside it, so no other map can take that address meanwhile.
-    tags_json: rustc_hash::FxHashMap<usize, (spend::item::Tags, std::sync::Arc<str>)>,
     keys: csv::Writer<Vec<u8>>,
     scopes: std::collections::BTreeSet<(String, Date)>,
     currencies: std::collections::BTreeSet<String>,
@@ -146,7 +140,6 @@ impl LineItemWriter {
             import: import_id,
             rows: Tuples::with_capacity(1 << 20),
             seen: Default::default(),
-            tags_json: Default::default(),
             keys: csv_writer(),
             scopes: Default::default(),
             currencies: Default::default(),
@@ -164,8 +157,8 @@ impl LineItemWriter {
     }
 
     pub fn push(&mut self, item: &spend::LineItem) -> Result<(), StoreError> {
-        let tags = self.tags_json_of(item);
-        let key = spend::CostKey::id_of(item, &tags);
+        let tags = item.tags_json();
+        let key = spend::CostKey::id_of(item, tags);
         let amounts = spend::daily::Amounts::of(item);
         self.daily.add_amounts(key, item, amounts);
         self.monthly.add_amounts(key, item, amounts);
@@ -176,7 +169,7 @@ impl LineItemWriter {
             // In KEY_COLUMNS order: the id, the fields it hashes, the creator.
             let id = key.to_string();
             let created_by = item.created_by().unwrap_or_default();
-            let fields = spend::CostKey::fields_of(item, &tags);
+            let fields = spend::CostKey::fields_of(item, tags);
             self.keys
                 .write_record(
                     std::iter::once(id.as_str())
@@ -198,21 +191,6 @@ impl LineItemWriter {
             self.rows.truncate(start);
             StoreError::Encoding(format!("{} is not a decimal PostgreSQL takes", e.0))
         })
-    }
-
-    /// The item's tags as JSON, written once per shared map.
-    fn tags_json_of(&mut self, item: &spend::LineItem) -> std::sync::Arc<str> {
-        let address = std::sync::Arc::as_ptr(&item.tags) as usize;
-        if let Some((_, json)) = self.tags_json.get(&address) {
-            return json.clone();
-        }
-        if self.tags_json.len() >= TAGS_JSON_HELD {
-            self.tags_json.clear();
-        }
-        let json: std::sync::Arc<str> = item.tags_json().into();
-        self.tags_json
-            .insert(address, (item.tags.clone(), json.clone()));
-        json
     }
 
     /// One tuple in `LINE_ITEM_COLUMNS` order.
