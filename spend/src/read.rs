@@ -958,6 +958,10 @@ mod tests {
         assert_eq!(b.get("team"), Some(&serde_json::json!("b")));
         assert_eq!(again.get("team"), Some(&serde_json::json!("a")));
         assert_eq!(**spaced, **a);
+        // Another spelling of the same tags is the same cost key: the same JSON.
+        assert!(!std::sync::Arc::ptr_eq(a, spaced));
+        assert_eq!(spaced.json(), a.json());
+        assert_eq!(a.json(), r#"{"team":"a"}"#);
         // A refused text is refused again, never remembered as good.
         for at in [1, 4] {
             let error = rows[at].as_ref().unwrap_err();
