@@ -759,6 +759,22 @@ async fn previews_follow_imports_and_rollbacks_made_by_another_instance() {
         }
     };
     let fresh = || async { preview(world.another_instance().await).await };
+    let indexes = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT indexdef FROM pg_indexes
+             WHERE tablename LIKE 'cost\\_group\\_%' OR tablename = 'cost_resources_monthly' ORDER BY 1",
+        )
+        .fetch_all(world.service.store().pool())
+        .await
+        .unwrap()
+    };
+    let migrated = indexes().await;
+    assert!(
+        migrated
+            .iter()
+            .any(|i| i.contains("cost_resources_monthly_top")),
+        "{migrated:?}"
+    );
 
     import(
         &world,
@@ -792,6 +808,8 @@ async fn previews_follow_imports_and_rollbacks_made_by_another_instance() {
     let after_rollback = preview(world.service.clone()).await;
     assert_eq!(after_rollback, fresh().await);
     assert_eq!(after_rollback, first);
+    // Rebuilding a rollup drops its indexes and builds them again after the rows.
+    assert_eq!(indexes().await, migrated, "every index is back");
 }
 
 /// FOCUS CSV from the generator: `rows` line items over September and October 2026,
