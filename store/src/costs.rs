@@ -866,7 +866,8 @@ impl Store {
         }
         // Dashboards read the rollups: they must lose the import's costs with it.
         let inputs = allocation_inputs(&mut tx, &self.cost_keys).await?;
-        rebuild_rollups(&mut tx, &inputs.keys, KeyStats::Here).await?;
+        let placed = placements(&mut tx).await?;
+        rebuild_rollups(&mut tx, &inputs.keys, &placed, KeyStats::Here).await?;
         sqlx::query("UPDATE cost_imports SET state = 'rolled_back', ended_at = $2, ended_by = $3 WHERE id = $1")
             .bind(id)
             .bind(at)
@@ -987,7 +988,7 @@ impl Store {
         sqlx::query("SET LOCAL work_mem = '128MB'")
             .execute(&mut *tx)
             .await?;
-        let data_changed = rebuild_rollups(&mut tx, &inputs.keys, KeyStats::Beside).await?;
+        let data_changed = rebuild_rollups(&mut tx, &inputs.keys, &rows, KeyStats::Beside).await?;
         tx.commit().await?;
         Ok((Ok(count), data_changed))
     }
@@ -1014,7 +1015,8 @@ impl Store {
         let missing: bool = sqlx::query_scalar(MISSING).fetch_one(&mut *tx).await?;
         if missing {
             let inputs = allocation_inputs(&mut tx, &self.cost_keys).await?;
-            rebuild_rollups(&mut tx, &inputs.keys, KeyStats::Here).await?;
+            let placed = placements(&mut tx).await?;
+            rebuild_rollups(&mut tx, &inputs.keys, &placed, KeyStats::Here).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -1047,22 +1049,8 @@ impl Store {
 
     /// Every key's current placement (for previews).
     pub async fn cost_allocations(&self) -> Result<Vec<AllocationRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT key_id, group_id, rule, share::text AS share FROM cost_allocations",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(AllocationRow {
-                    key_id: row.try_get("key_id")?,
-                    group_id: row.try_get("group_id")?,
-                    rule: row.try_get("rule")?,
-                    share: row.try_get("share")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        let mut conn = self.pool().acquire().await?;
+        placements(&mut conn).await
     }
 
     /// Billed cost per key over `[from, to)` (for previews), from the monthly sums
@@ -1818,6 +1806,7 @@ async fn allocation_inputs(
 async fn rebuild_rollups(
     conn: &mut PgConnection,
     keys: &[KeyWithCost],
+    placements: &[AllocationRow],
     stats: KeyStats,
 ) -> Result<bool, StoreError> {
     // Room to sum in hash tables instead of sorting on disk; JIT only costs here.
@@ -1833,7 +1822,12 @@ async fn rebuild_rollups(
         // cannot read temporary tables, and the passes over every key's daily sums
         // below run on all cores only when they may. Dropped before commit (an
         // error rolls their creation back); the allocation lock keeps one at a time.
-        "CREATE UNLOGGED TABLE cost_key_facets (key_id BIGINT PRIMARY KEY, facets TEXT[] NOT NULL)",
+        "CREATE UNLOGGED TABLE cost_key_shares (
+             key_id BIGINT NOT NULL, share_id BIGINT NOT NULL, group_share BIGINT NOT NULL,
+             group_id TEXT, rule TEXT, share NUMERIC NOT NULL,
+             service_name TEXT NOT NULL, sub_account_id TEXT NOT NULL, region_id TEXT NOT NULL,
+             charge_category TEXT NOT NULL, currency TEXT NOT NULL, resource_id TEXT NOT NULL,
+             facets TEXT[] NOT NULL)",
     ] {
         sqlx::query(statement).execute(&mut *conn).await?;
     }
@@ -1845,29 +1839,63 @@ async fn rebuild_rollups(
     .execute(&mut *conn)
     .await?;
     let mut copy = conn
-        .copy_in_raw("COPY cost_key_facets (key_id, facets) FROM STDIN WITH (FORMAT csv)")
+        .copy_in_raw(
+            "COPY cost_key_shares (key_id, share_id, group_share, group_id, rule, share, service_name,
+                 sub_account_id, region_id, charge_category, currency, resource_id, facets)
+             FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (service_name, sub_account_id, region_id,
+                 charge_category, currency, resource_id))",
+        )
         .await?;
     let mut writer = csv_writer();
-    for chunk in facets.values.chunks(20_000) {
-        for (key_id, values) in chunk {
+    let mut shares = KeyShares::default();
+    let mut sorted: Vec<&AllocationRow> = placements.iter().collect();
+    sorted.sort_unstable_by_key(|row| row.key_id);
+    for (n, ((id, key, _), (_, key_facets))) in keys.iter().zip(&facets.values).enumerate() {
+        let from = sorted.partition_point(|row| row.key_id < *id);
+        let to = sorted.partition_point(|row| row.key_id <= *id);
+        let placed = sorted.get(from..to).unwrap_or_default();
+        let key_shares: Vec<(Option<&str>, Option<&str>, &str)> = if placed.is_empty() {
+            // A key no rule placed is Unallocated, whole.
+            vec![(None, None, "1")]
+        } else {
+            placed
+                .iter()
+                .map(|row| {
+                    (
+                        row.group_id.as_deref(),
+                        row.rule.as_deref(),
+                        row.share.as_str(),
+                    )
+                })
+                .collect()
+        };
+        for (group, rule, share) in key_shares {
+            let (share_id, group_share) = shares.number(key, group, rule, share);
             writer
-                .write_record([key_id.to_string().as_str(), values])
+                .write_record([
+                    id.to_string().as_str(),
+                    &share_id.to_string(),
+                    &group_share.to_string(),
+                    group.unwrap_or(""),
+                    rule.unwrap_or(""),
+                    share,
+                    &key.service_name,
+                    &key.sub_account_id,
+                    &key.region_id,
+                    &key.charge_category,
+                    &key.currency,
+                    &key.resource_id,
+                    key_facets,
+                ])
                 .map_err(|e| StoreError::Encoding(e.to_string()))?;
         }
-        copy.send(drain(&mut writer)?).await?;
+        if n % 20_000 == 19_999 {
+            copy.send(drain(&mut writer)?).await?;
+        }
     }
+    copy.send(drain(&mut writer)?).await?;
     copy.finish().await?;
     for statement in [
-        "ANALYZE cost_key_facets (key_id)",
-        "CREATE UNLOGGED TABLE cost_key_shares AS
-         SELECT k.id AS key_id,
-             dense_rank() OVER (ORDER BY a.group_id, a.rule, a.share, k.service_name, k.sub_account_id,
-                 k.region_id, k.charge_category, k.currency) AS share_id,
-             dense_rank() OVER (ORDER BY a.group_id, a.share) AS group_share,
-             a.group_id, a.rule, coalesce(a.share, 1) AS share, k.service_name, k.sub_account_id, k.region_id,
-             k.charge_category, k.currency, k.resource_id, f.facets
-         FROM cost_keys k JOIN cost_key_facets f ON f.key_id = k.id
-         LEFT JOIN cost_allocations a ON a.key_id = k.id",
         // The join columns: statistics of the facet arrays cost more than they inform.
         "ANALYZE cost_key_shares (key_id, share_id, group_share)",
         // The pass over every key's daily sums, as a CREATE TABLE AS: an INSERT
@@ -1970,11 +1998,9 @@ async fn rebuild_rollups(
         )
         .await?;
     }
-    sqlx::query(
-        "DROP TABLE cost_key_facets, cost_key_shares, cost_share_daily, cost_facet_day_sums",
-    )
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query("DROP TABLE cost_key_shares, cost_share_daily, cost_facet_day_sums")
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(if data_changed {
         "ANALYZE cost_allocations, cost_group_daily, cost_group_facets_daily, cost_group_facets_monthly,
              cost_group_resources_monthly, cost_facets, cost_resources_monthly"
@@ -1985,6 +2011,25 @@ async fn rebuild_rollups(
     .execute(&mut *conn)
     .await?;
     Ok(data_changed)
+}
+
+/// Every key's placement as stored.
+async fn placements(conn: &mut PgConnection) -> Result<Vec<AllocationRow>, StoreError> {
+    let rows =
+        sqlx::query("SELECT key_id, group_id, rule, share::text AS share FROM cost_allocations")
+            .fetch_all(&mut *conn)
+            .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(AllocationRow {
+                key_id: row.try_get("key_id")?,
+                group_id: row.try_get("group_id")?,
+                rule: row.try_get("rule")?,
+                share: row.try_get("share")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
 }
 
 /// Where the planner's statistics of the per-key tables are refreshed after new data.
@@ -2043,6 +2088,46 @@ async fn refill(conn: &mut PgConnection, table: &str, insert: &str) -> Result<()
         sqlx::query(definition).execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// Numbers for the shares keys are placed in: the same number for the same group,
+/// rule, share and the columns `cost_group_daily` keeps (`share_id`), and for the
+/// same group and share (`group_share`). Summing the daily sums per number first
+/// and multiplying by the share once per number is what makes the passes short.
+#[derive(Default)]
+struct KeyShares<'a> {
+    #[allow(clippy::type_complexity)]
+    by_columns: HashMap<(Option<&'a str>, Option<&'a str>, &'a str, [&'a str; 5]), i64>,
+    by_group: HashMap<(Option<&'a str>, &'a str), i64>,
+}
+
+impl<'a> KeyShares<'a> {
+    /// `key`'s share of `group` by `rule`: its `share_id` and `group_share`. Shares
+    /// are compared as written (`0.5` and `0.50` get two numbers), which only splits
+    /// a sum in two that the passes add up again.
+    fn number(
+        &mut self,
+        key: &'a spend::CostKey,
+        group: Option<&'a str>,
+        rule: Option<&'a str>,
+        share: &'a str,
+    ) -> (i64, i64) {
+        let columns = [
+            key.service_name.as_str(),
+            &key.sub_account_id,
+            &key.region_id,
+            &key.charge_category,
+            &key.currency,
+        ];
+        let next = self.by_columns.len() as i64 + 1;
+        let share_id = *self
+            .by_columns
+            .entry((group, rule, share, columns))
+            .or_insert(next);
+        let next = self.by_group.len() as i64 + 1;
+        let group_share = *self.by_group.entry((group, share)).or_insert(next);
+        (share_id, group_share)
+    }
 }
 
 /// The facets the monthly rollup keeps, and each key's values of them.

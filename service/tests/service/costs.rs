@@ -1368,6 +1368,29 @@ async fn every_rollup_answers_as_the_per_key_sums() {
     let before = built().await;
     world.service.reallocate(None).await.unwrap();
     assert_eq!(before, built().await, "rebuilt by a rule change");
+    // The per-group rollup by service, sub-account, region, category and currency is
+    // every key's daily sums times its shares, to the digit.
+    let (rows, differences): (i64, i64) = sqlx::query_as(
+        "WITH direct AS (
+             SELECT d.day, a.group_id, a.rule, k.service_name, k.sub_account_id, k.region_id,
+                 k.charge_category, k.currency, sum(d.billed_cost * coalesce(a.share, 1))::text,
+                 sum(d.effective_cost * coalesce(a.share, 1))::text
+             FROM cost_daily d JOIN cost_keys k ON k.id = d.key_id
+             LEFT JOIN cost_allocations a ON a.key_id = d.key_id
+             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8),
+         stored AS (
+             SELECT day, group_id, rule, service_name, sub_account_id, region_id, charge_category,
+                 currency, billed_cost::text, effective_cost::text
+             FROM cost_group_daily)
+         SELECT (SELECT count(*) FROM stored),
+             (SELECT count(*) FROM (SELECT * FROM direct EXCEPT ALL SELECT * FROM stored) a)
+             + (SELECT count(*) FROM (SELECT * FROM stored EXCEPT ALL SELECT * FROM direct) b)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert!(rows > 100, "{rows} rows");
+    assert_eq!(differences, 0, "cost_group_daily against the per-key sums");
     let answered = fast.iter().filter(|rows| rows.len() > 1).count();
     assert!(
         answered > questions.len() / 2,
