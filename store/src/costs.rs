@@ -91,6 +91,37 @@ fn sums_tuples(
     Ok(())
 }
 
+/// Hands over `sums` as `chunk`s, each group once and in index order, adding each
+/// day to `months` on the way (the months are summed from the days).
+fn drain_sums(
+    sums: &mut spend::daily::DailySums,
+    mut months: Option<&mut spend::daily::DailySums>,
+    import: i64,
+    chunk: fn(Vec<u8>) -> Chunk,
+    send: &mut impl FnMut(Chunk) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut tuples = Tuples::with_capacity(SUMS_CHUNK + (1 << 16));
+    sums.drain_in_order(|accounts, groups| {
+        if let Some(months) = months.as_mut() {
+            for (group, day) in &groups {
+                months.add_day(accounts, *group, *day);
+            }
+        }
+        sums_tuples(&mut tuples, import, accounts, groups)?;
+        if tuples.len() >= SUMS_CHUNK {
+            send(chunk(tuples.take()))?;
+        }
+        Ok::<(), StoreError>(())
+    })?;
+    if !tuples.is_empty() {
+        send(chunk(tuples.take()))?;
+    }
+    if let Some(failure) = sums.spill_failure() {
+        tracing::warn!("import #{import}: {failure}; its sums are rolled up in SQL");
+    }
+    Ok(())
+}
+
 /// Bytes of sums per [`Chunk::Daily`] or [`Chunk::Monthly`].
 const SUMS_CHUNK: usize = 4 << 20;
 
@@ -117,6 +148,7 @@ pub struct LineItemWriter {
     scopes: std::collections::BTreeSet<(String, Date)>,
     currencies: std::collections::BTreeSet<String>,
     daily: spend::daily::DailySums,
+    /// Filled from `daily` when that is handed over, not per row.
     monthly: spend::daily::DailySums,
 }
 
@@ -159,9 +191,7 @@ impl LineItemWriter {
     pub fn push(&mut self, item: &spend::LineItem) -> Result<(), StoreError> {
         let tags = item.tags_json();
         let key = spend::CostKey::id_of(item, tags);
-        let amounts = spend::daily::Amounts::of(item);
-        self.daily.add_amounts(key, item, amounts);
-        self.monthly.add_amounts(key, item, amounts);
+        self.daily.add(key, item);
         if !self.currencies.contains(item.currency.as_str()) {
             self.currencies.insert(item.currency.clone());
         }
@@ -256,25 +286,14 @@ impl LineItemWriter {
         mut send: impl FnMut(Chunk) -> Result<(), StoreError>,
     ) -> Result<Option<ImportTotals>, StoreError> {
         let import = self.import;
-        for (sums, chunk) in [
-            (&mut self.daily, Chunk::Daily as fn(Vec<u8>) -> Chunk),
-            (&mut self.monthly, Chunk::Monthly),
-        ] {
-            let mut tuples = Tuples::with_capacity(SUMS_CHUNK + (1 << 16));
-            sums.drain_in_order(|accounts, groups| {
-                sums_tuples(&mut tuples, import, accounts, groups)?;
-                if tuples.len() >= SUMS_CHUNK {
-                    send(chunk(tuples.take()))?;
-                }
-                Ok::<(), StoreError>(())
-            })?;
-            if !tuples.is_empty() {
-                send(chunk(tuples.take()))?;
-            }
-            if let Some(failure) = sums.spill_failure() {
-                tracing::warn!("import #{import}: {failure}; its sums are rolled up in SQL");
-            }
-        }
+        drain_sums(
+            &mut self.daily,
+            Some(&mut self.monthly),
+            import,
+            Chunk::Daily,
+            &mut send,
+        )?;
+        drain_sums(&mut self.monthly, None, import, Chunk::Monthly, &mut send)?;
         Ok(self.totals())
     }
 
