@@ -2020,15 +2020,18 @@ async fn rebuild_rollups(
     sqlx::query("DROP TABLE cost_key_shares, cost_share_daily, cost_facet_day_sums")
         .execute(&mut *conn)
         .await?;
-    sqlx::query(if data_changed {
-        "ANALYZE cost_allocations, cost_group_daily, cost_group_facets_daily, cost_group_facets_monthly,
-             cost_group_resources_monthly, cost_facets, cost_resources_monthly"
+    // The columns queries filter, group or join on; not the amounts, which only
+    // PostgreSQL's sums read.
+    let rollups = "cost_allocations (key_id, group_id, rule),
+         cost_group_daily (day, group_id, rule, service_name, sub_account_id, region_id, charge_category, currency),
+         cost_group_facets_daily (day, group_id, facet, value), cost_group_facets_monthly (month, group_id, facet, value),
+         cost_group_resources_monthly (month, group_id, resource_id), cost_facets";
+    let analyze = if data_changed {
+        format!("ANALYZE {rollups}, cost_resources_monthly (month, resource_id)")
     } else {
-        "ANALYZE cost_allocations, cost_group_daily, cost_group_facets_daily, cost_group_facets_monthly,
-             cost_group_resources_monthly, cost_facets"
-    })
-    .execute(&mut *conn)
-    .await?;
+        format!("ANALYZE {rollups}")
+    };
+    sqlx::query(&analyze).execute(&mut *conn).await?;
     Ok(data_changed)
 }
 
