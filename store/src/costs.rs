@@ -1846,7 +1846,9 @@ async fn rebuild_rollups(
              group_id TEXT, rule TEXT, share NUMERIC NOT NULL,
              service_name TEXT NOT NULL, sub_account_id TEXT NOT NULL, region_id TEXT NOT NULL,
              charge_category TEXT NOT NULL, currency TEXT NOT NULL, resource_id TEXT NOT NULL,
-             facets TEXT[] NOT NULL)",
+             facet_set BIGINT NOT NULL)",
+        "CREATE UNLOGGED TABLE cost_facet_sets (
+             facet_set BIGINT NOT NULL, group_share BIGINT NOT NULL, facets TEXT[] NOT NULL)",
     ] {
         sqlx::query(statement).execute(&mut *conn).await?;
     }
@@ -1860,7 +1862,7 @@ async fn rebuild_rollups(
     let mut copy = conn
         .copy_in_raw(
             "COPY cost_key_shares (key_id, share_id, group_share, group_id, rule, share, service_name,
-                 sub_account_id, region_id, charge_category, currency, resource_id, facets)
+                 sub_account_id, region_id, charge_category, currency, resource_id, facet_set)
              FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (service_name, sub_account_id, region_id,
                  charge_category, currency, resource_id))",
         )
@@ -1889,7 +1891,8 @@ async fn rebuild_rollups(
                 .collect()
         };
         for (group, rule, share) in key_shares {
-            let (share_id, group_share) = shares.number(key, group, rule, share);
+            let (share_id, group_share, facet_set) =
+                shares.number(key, key_facets, group, rule, share);
             writer
                 .write_record([
                     id.to_string().as_str(),
@@ -1904,7 +1907,7 @@ async fn rebuild_rollups(
                     &key.charge_category,
                     &key.currency,
                     &key.resource_id,
-                    key_facets,
+                    &facet_set.to_string(),
                 ])
                 .map_err(|e| StoreError::Encoding(e.to_string()))?;
         }
@@ -1914,9 +1917,27 @@ async fn rebuild_rollups(
     }
     copy.send(drain(&mut writer)?).await?;
     copy.finish().await?;
+    let mut copy = conn
+        .copy_in_raw(
+            "COPY cost_facet_sets (facet_set, group_share, facets) FROM STDIN WITH (FORMAT csv)",
+        )
+        .await?;
+    for (n, ((group_share, key_facets), facet_set)) in shares.by_facets.iter().enumerate() {
+        writer
+            .write_record([
+                facet_set.to_string().as_str(),
+                &group_share.to_string(),
+                key_facets,
+            ])
+            .map_err(|e| StoreError::Encoding(e.to_string()))?;
+        if n % 20_000 == 19_999 {
+            copy.send(drain(&mut writer)?).await?;
+        }
+    }
+    copy.send(drain(&mut writer)?).await?;
+    copy.finish().await?;
     for statement in [
-        // The join columns: statistics of the facet arrays cost more than they inform.
-        "ANALYZE cost_key_shares (key_id, share_id, group_share)",
+        "ANALYZE cost_key_shares (key_id, share_id, group_share, facet_set), cost_facet_sets (facet_set)",
         // The pass over every key's daily sums, as a CREATE TABLE AS: an INSERT
         // would run it on one core.
         "CREATE UNLOGGED TABLE cost_share_daily AS
@@ -1937,22 +1958,27 @@ async fn rebuild_rollups(
     ] {
         sqlx::query(statement).execute(&mut *conn).await?;
     }
-    // Each key's facet values unnested (every key has one per name; numbered, never
-    // named, in the SQL: tag keys come from billing data) and summed per day and
-    // group share in a plain GROUP BY, which PostgreSQL splits among its parallel
-    // workers (grouping sets it cannot); made as a CREATE TABLE AS, which may run in
-    // parallel. Only those sums are multiplied by the shares; the months are the
-    // days summed.
-    sqlx::query(
+    // The daily sums are added up per day and facet set (the keys with the same
+    // group share and facet values), then each set's facet values are unnested
+    // (every set has one per name; numbered, never named, in the SQL: tag keys come
+    // from billing data) and summed per day and group share. Both in plain GROUP BYs,
+    // which PostgreSQL splits among its parallel workers (grouping sets it cannot),
+    // made as CREATE TABLE AS, which may run in parallel. Unnesting every key's day
+    // instead added up six times as many rows. Only those sums are multiplied by the
+    // shares; the months are the days summed.
+    for statement in [
+        "CREATE UNLOGGED TABLE cost_facet_set_daily AS
+         SELECT d.day, s.facet_set, sum(d.billed_cost) AS billed, sum(d.effective_cost) AS effective
+         FROM cost_daily d JOIN cost_key_shares s ON s.key_id = d.key_id
+         GROUP BY 1, 2",
         "CREATE UNLOGGED TABLE cost_facet_day_sums AS
-         SELECT d.day, s.group_share, u.facet, u.value,
-             sum(d.billed_cost) AS billed, sum(d.effective_cost) AS effective
-         FROM cost_daily d JOIN cost_key_shares s ON s.key_id = d.key_id,
-             unnest(s.facets) WITH ORDINALITY AS u (value, facet)
+         SELECT p.day, f.group_share, u.facet, u.value, sum(p.billed) AS billed, sum(p.effective) AS effective
+         FROM cost_facet_set_daily p JOIN cost_facet_sets f ON f.facet_set = p.facet_set,
+             unnest(f.facets) WITH ORDINALITY AS u (value, facet)
          GROUP BY 1, 2, 3, 4",
-    )
-    .execute(&mut *conn)
-    .await?;
+    ] {
+        sqlx::query(statement).execute(&mut *conn).await?;
+    }
     sqlx::query(
         "INSERT INTO cost_group_facets_daily (day, group_id, facet, value, billed_cost, effective_cost)
          WITH shares AS (
@@ -2017,9 +2043,12 @@ async fn rebuild_rollups(
         )
         .await?;
     }
-    sqlx::query("DROP TABLE cost_key_shares, cost_share_daily, cost_facet_day_sums")
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "DROP TABLE cost_key_shares, cost_facet_sets, cost_share_daily, cost_facet_set_daily,
+             cost_facet_day_sums",
+    )
+    .execute(&mut *conn)
+    .await?;
     // The columns queries filter, group or join on; not the amounts, which only
     // PostgreSQL's sums read.
     let rollups = "cost_allocations (key_id, group_id, rule),
@@ -2113,27 +2142,32 @@ async fn refill(conn: &mut PgConnection, table: &str, insert: &str) -> Result<()
 }
 
 /// Numbers for the shares keys are placed in: the same number for the same group,
-/// rule, share and the columns `cost_group_daily` keeps (`share_id`), and for the
-/// same group and share (`group_share`). Summing the daily sums per number first
-/// and multiplying by the share once per number is what makes the passes short.
+/// rule, share and the columns `cost_group_daily` keeps (`share_id`), for the same
+/// group and share (`group_share`), and for the same group share and facet values
+/// (`facet_set`). Summing the daily sums per number first and multiplying by the
+/// share once per number is what makes the passes short.
 #[derive(Default)]
 struct KeyShares<'a> {
     #[allow(clippy::type_complexity)]
     by_columns: HashMap<(Option<&'a str>, Option<&'a str>, &'a str, [&'a str; 5]), i64>,
     by_group: HashMap<(Option<&'a str>, &'a str), i64>,
+    /// Keyed by the group share and the facet values' array literal.
+    by_facets: HashMap<(i64, &'a str), i64>,
 }
 
 impl<'a> KeyShares<'a> {
-    /// `key`'s share of `group` by `rule`: its `share_id` and `group_share`. Shares
-    /// are compared as written (`0.5` and `0.50` get two numbers), which only splits
-    /// a sum in two that the passes add up again.
+    /// `key`'s share of `group` by `rule`: its `share_id`, `group_share` and
+    /// `facet_set` (`facets` is its facet values' array literal). Shares are compared
+    /// as written (`0.5` and `0.50` get two numbers), which only splits a sum in two
+    /// that the passes add up again.
     fn number(
         &mut self,
         key: &'a spend::CostKey,
+        facets: &'a str,
         group: Option<&'a str>,
         rule: Option<&'a str>,
         share: &'a str,
-    ) -> (i64, i64) {
+    ) -> (i64, i64, i64) {
         let columns = [
             key.service_name.as_str(),
             &key.sub_account_id,
@@ -2148,7 +2182,9 @@ impl<'a> KeyShares<'a> {
             .or_insert(next);
         let next = self.by_group.len() as i64 + 1;
         let group_share = *self.by_group.entry((group, share)).or_insert(next);
-        (share_id, group_share)
+        let next = self.by_facets.len() as i64 + 1;
+        let facet_set = *self.by_facets.entry((group_share, facets)).or_insert(next);
+        (share_id, group_share, facet_set)
     }
 }
 
