@@ -1151,6 +1151,20 @@ type Question = (
 /// one resource, or missing; some costs are split in shares with many decimals.
 #[tokio::test]
 async fn every_rollup_answers_as_the_per_key_sums() {
+    rollups_answer_as_the_per_key_sums(0).await;
+}
+
+/// The same where thousands of resources share one zone, creator and tags (a fleet):
+/// then the facet rollups add up the days per set of facet values before unnesting
+/// them, and must give the same answers.
+#[tokio::test]
+async fn every_rollup_answers_as_the_per_key_sums_when_many_keys_share_facets() {
+    rollups_answer_as_the_per_key_sums(3_000).await;
+}
+
+/// Checks every rollup against the per-key sums over generated data, with `fleet`
+/// more resources like one of them but for their id.
+async fn rollups_answer_as_the_per_key_sums(fleet: usize) {
     use store::costs::{CostMatrix, CostQuery, Every, GroupScope};
     let world = world().await;
     let root_session = world.set_up().await;
@@ -1159,6 +1173,7 @@ async fn every_rollup_answers_as_the_per_key_sums() {
     let mut reader = csv::Reader::from_reader(generated.as_slice());
     let header = reader.headers().unwrap().clone();
     let tags = header.iter().position(|h| h == "Tags").unwrap();
+    let resource = header.iter().position(|h| h == "ResourceId").unwrap();
     let odd_tags = [
         r#"{"User:Team ": "web", "team": "data"}"#,
         r#"{"Équipe": "rouge", "TEAM": "web", "cost": 1e3}"#,
@@ -1173,6 +1188,12 @@ async fn every_rollup_answers_as_the_per_key_sums() {
             fields[tags] = odd_tags[n / 7 % odd_tags.len()].to_string();
         }
         writer.write_record(&fields).unwrap();
+        if n == 1 {
+            for member in 0..fleet {
+                fields[resource] = format!("i-fleet{member:05}");
+                writer.write_record(&fields).unwrap();
+            }
+        }
     }
     let imported = import(&world, &root, "generated.csv", writer.into_inner().unwrap())
         .await
