@@ -362,14 +362,24 @@ fn postgres_user() -> Result<(u32, u32), ClusterError> {
         .ok_or(ClusterError::NoPostgresUser)
 }
 
+/// Gives `path` and all under it to `uid:gid`. What vanishes on the way is skipped:
+/// a cluster already running (another server or test process sharing the folder)
+/// removes its temporary files while the tree is walked, and failing on one of them
+/// failed the start.
 fn chown_tree(path: &Path, uid: u32, gid: u32) -> std::io::Result<()> {
-    std::os::unix::fs::chown(path, Some(uid), Some(gid))?;
-    if path.is_dir() {
-        for entry in std::fs::read_dir(path)? {
-            chown_tree(&entry?.path(), uid, gid)?;
+    let owned: std::io::Result<()> = (|| {
+        std::os::unix::fs::chown(path, Some(uid), Some(gid))?;
+        if path.is_dir() {
+            for entry in std::fs::read_dir(path)? {
+                chown_tree(&entry?.path(), uid, gid)?;
+            }
         }
+        Ok(())
+    })();
+    match owned {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
     }
-    Ok(())
 }
 
 /// A fresh, migrated database for one test, in a cluster shared by the test run
@@ -392,4 +402,38 @@ pub async fn test_database() -> Result<PgConnectOptions, Box<dyn std::error::Err
     crate::MIGRATOR.run(&mut conn).await?;
     conn.close().await?;
     Ok(options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::MetadataExt;
+
+    /// A file removed between listing its folder and owning it is skipped, not an
+    /// error; anything else still is.
+    #[test]
+    fn owning_a_tree_skips_what_vanishes() {
+        let dir = std::env::temp_dir().join(format!("chown-tree-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).expect("a folder");
+        std::fs::write(dir.join("sub/file"), b"x").expect("a file");
+        let me = std::fs::metadata(&dir).expect("metadata");
+        let (uid, gid) = (me.uid(), me.gid());
+        assert!(chown_tree(&dir, uid, gid).is_ok());
+        assert!(
+            chown_tree(&dir.join("sub/gone"), uid, gid).is_ok(),
+            "vanished"
+        );
+        std::fs::remove_dir_all(&dir).expect("cleaned up");
+        assert!(
+            chown_tree(&dir, uid, gid).is_ok(),
+            "the whole tree vanished"
+        );
+        if !is_root() {
+            // Giving a file away is refused to anyone but root.
+            let file = std::env::temp_dir().join(format!("chown-file-{}", std::process::id()));
+            std::fs::write(&file, b"x").expect("a file");
+            assert!(chown_tree(&file, 0, 0).is_err());
+            std::fs::remove_file(&file).expect("cleaned up");
+        }
+    }
 }
