@@ -231,26 +231,19 @@ impl DailySums {
         else {
             return self.give_up();
         };
-        let Some(total) = self.billed_total.checked_add(billed) else {
-            return self.give_up();
-        };
-        self.billed_total = total;
-        self.items += 1;
-        let account = self.account(&item.billing_account_id);
         let group = (
             key,
             item.billing_period_start,
             (self.bucket)(item.charge_period_start),
         );
-        // One lookup per item: the table holds up to `capacity` groups.
         let part = DaySums {
-            account,
+            account: 0,
             billed,
             effective,
             list,
             line_items: 1,
         };
-        self.add_group(group, part);
+        self.add_group(group, &item.billing_account_id, part);
     }
 
     /// Adds one group of daily sums as [`DailySums::drain_in_order`] hands them over
@@ -259,38 +252,32 @@ impl DailySums {
     /// streams: a second table looked up per item cost the import's busiest thread
     /// more than the few daily groups per key cost at the end.
     pub fn add_day(&mut self, accounts: &[String], (key, period, day): Group, sums: DaySums) {
-        if !self.exact {
-            return;
-        }
-        let Some(total) = self.billed_total.checked_add(sums.billed) else {
-            return self.give_up();
-        };
-        self.billed_total = total;
-        self.items += sums.line_items;
-        let name = accounts
+        let account = accounts
             .get(sums.account as usize)
             .map(String::as_str)
             .unwrap_or_default();
-        let part = DaySums {
-            account: self.account(name),
-            ..sums
-        };
-        self.add_group((key, period, (self.bucket_of_day)(day)), part);
+        self.add_group((key, period, (self.bucket_of_day)(day)), account, sums);
     }
 
-    /// The index of a billing account in [`DailySums::accounts`] (a few at most).
-    fn account(&mut self, name: &str) -> u32 {
-        match self.accounts.iter().position(|a| a == name) {
+    /// Adds `part` (its `account` set here, from `account`'s name) to `group`, in one
+    /// lookup: the table holds up to `capacity` groups.
+    fn add_group(&mut self, group: Group, account: &str, part: DaySums) {
+        if !self.exact {
+            return;
+        }
+        let Some(total) = self.billed_total.checked_add(part.billed) else {
+            return self.give_up();
+        };
+        self.billed_total = total;
+        self.items += part.line_items;
+        let account = match self.accounts.iter().position(|a| a == account) {
             Some(at) => at as u32,
             None => {
-                self.accounts.push(name.to_string());
+                self.accounts.push(account.to_string());
                 (self.accounts.len() - 1) as u32
             }
-        }
-    }
-
-    fn add_group(&mut self, group: Group, part: DaySums) {
-        let exact = add_part(&mut self.sums, group, part).is_some();
+        };
+        let exact = add_part(&mut self.sums, group, DaySums { account, ..part }).is_some();
         if !exact {
             self.give_up();
         } else if self.sums.len() >= self.capacity {
