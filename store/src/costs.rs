@@ -927,12 +927,7 @@ impl Store {
     /// last refreshed (with the rollups that do not depend on the rules).
     async fn key_stats_stale(&self) -> Result<bool, StoreError> {
         let mut conn = self.pool().acquire().await?;
-        let DataVersion(imports) = DataVersion::read(&mut conn).await?;
-        let built: Option<String> =
-            sqlx::query_scalar("SELECT imports FROM cost_data_rollups_source")
-                .fetch_optional(&mut *conn)
-                .await?;
-        Ok(built.as_deref() != Some(imports.as_str()))
+        Ok(data_changed_since_built(&mut conn).await?.is_some())
     }
 
     /// Refreshes the per-key tables' statistics on a connection of its own. A failure
@@ -2022,12 +2017,9 @@ async fn rebuild_rollups(
     // it went to gives its cost), and the statistics of the per-key tables are
     // redone only when the imports that hold billing data changed: a rule change
     // leaves them be.
-    let DataVersion(imports) = DataVersion::read(conn).await?;
-    let built: Option<String> = sqlx::query_scalar("SELECT imports FROM cost_data_rollups_source")
-        .fetch_optional(&mut *conn)
-        .await?;
-    let data_changed = built.as_deref() != Some(imports.as_str());
-    if data_changed {
+    let changed = data_changed_since_built(conn).await?;
+    let data_changed = changed.is_some();
+    if let Some(DataVersion(imports)) = changed {
         sqlx::query("DELETE FROM cost_data_rollups_source")
             .execute(&mut *conn)
             .await?;
@@ -2077,6 +2069,18 @@ async fn rebuild_rollups(
     };
     sqlx::query(&analyze).execute(&mut *conn).await?;
     Ok(data_changed)
+}
+
+/// The version of the billing data `conn` sees, if the rollups that do not depend on
+/// the rules (and the per-key tables' statistics) were built for another one.
+async fn data_changed_since_built(
+    conn: &mut PgConnection,
+) -> Result<Option<DataVersion>, StoreError> {
+    let now = DataVersion::read(conn).await?;
+    let built: Option<String> = sqlx::query_scalar("SELECT imports FROM cost_data_rollups_source")
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok((built.as_deref() != Some(now.0.as_str())).then_some(now))
 }
 
 /// Every key's placement as stored.
