@@ -980,22 +980,19 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let count = rows.len();
-        let mut copy = tx
-            .copy_in_raw("COPY cost_allocations (key_id, group_id, rule, share) FROM STDIN WITH (FORMAT csv)")
+        let mut copy = CsvCopy::start(
+            &mut tx,
+            "COPY cost_allocations (key_id, group_id, rule, share) FROM STDIN WITH (FORMAT csv)",
+        )
+        .await?;
+        for row in &rows {
+            copy.row([
+                row.key_id.to_string().as_str(),
+                row.group_id.as_deref().unwrap_or(""),
+                row.rule.as_deref().unwrap_or(""),
+                &row.share,
+            ])
             .await?;
-        let mut writer = csv_writer();
-        for chunk in rows.chunks(20_000) {
-            for row in chunk {
-                writer
-                    .write_record([
-                        row.key_id.to_string().as_str(),
-                        row.group_id.as_deref().unwrap_or(""),
-                        row.rule.as_deref().unwrap_or(""),
-                        &row.share,
-                    ])
-                    .map_err(|e| StoreError::Encoding(e.to_string()))?;
-            }
-            copy.send(drain(&mut writer)?).await?;
         }
         copy.finish().await?;
         // Room to sum the rollup in a hash table instead of sorting it on disk.
@@ -1546,6 +1543,45 @@ async fn copy_in(
     Ok(())
 }
 
+/// Rows streamed through one CSV `COPY … FROM STDIN`, sent [`CSV_CHUNK`] bytes at a
+/// time, so they are never all held at once.
+struct CsvCopy<'c> {
+    copy: sqlx::postgres::PgCopyIn<&'c mut PgConnection>,
+    writer: csv::Writer<Vec<u8>>,
+}
+
+/// Bytes of CSV rows per message of a [`CsvCopy`].
+const CSV_CHUNK: usize = 1 << 20;
+
+impl<'c> CsvCopy<'c> {
+    async fn start(conn: &'c mut PgConnection, statement: &str) -> Result<CsvCopy<'c>, StoreError> {
+        Ok(CsvCopy {
+            copy: conn.copy_in_raw(statement).await?,
+            writer: csv_writer(),
+        })
+    }
+
+    async fn row<I>(&mut self, fields: I) -> Result<(), StoreError>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        self.writer
+            .write_record(fields)
+            .map_err(|e| StoreError::Encoding(e.to_string()))?;
+        if self.writer.get_ref().len() >= CSV_CHUNK {
+            self.copy.send(drain(&mut self.writer)?).await?;
+        }
+        Ok(())
+    }
+
+    async fn finish(mut self) -> Result<(), StoreError> {
+        self.copy.send(drain(&mut self.writer)?).await?;
+        self.copy.finish().await?;
+        Ok(())
+    }
+}
+
 /// Sends binary tuples through one `COPY … WITH (FORMAT binary)`.
 async fn copy_in_binary(
     conn: &mut PgConnection,
@@ -1854,20 +1890,19 @@ async fn rebuild_rollups(
     .bind(&facets.names)
     .execute(&mut *conn)
     .await?;
-    let mut copy = conn
-        .copy_in_raw(
-            "COPY cost_key_shares (key_id, share_id, group_share, group_id, rule, share, service_name,
-                 sub_account_id, region_id, charge_category, currency, resource_id, facet_set)
-             FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (service_name, sub_account_id, region_id,
-                 charge_category, currency, resource_id))",
-        )
-        .await?;
-    let mut writer = csv_writer();
+    let mut copy = CsvCopy::start(
+        conn,
+        "COPY cost_key_shares (key_id, share_id, group_share, group_id, rule, share, service_name,
+             sub_account_id, region_id, charge_category, currency, resource_id, facet_set)
+         FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (service_name, sub_account_id, region_id,
+             charge_category, currency, resource_id))",
+    )
+    .await?;
     let mut shares = KeyShares::default();
     let mut key_shares_written = 0usize;
     let mut sorted: Vec<&AllocationRow> = placements.iter().collect();
     sorted.sort_unstable_by_key(|row| row.key_id);
-    for (n, ((id, key, _), (_, key_facets))) in keys.iter().zip(&facets.values).enumerate() {
+    for ((id, key, _), (_, key_facets)) in keys.iter().zip(&facets.values) {
         let from = sorted.partition_point(|row| row.key_id < *id);
         let to = sorted.partition_point(|row| row.key_id <= *id);
         let placed = sorted.get(from..to).unwrap_or_default();
@@ -1890,48 +1925,38 @@ async fn rebuild_rollups(
         for (group, rule, share) in key_shares {
             let (share_id, group_share, facet_set) =
                 shares.number(key, key_facets, group, rule, share);
-            writer
-                .write_record([
-                    id.to_string().as_str(),
-                    &share_id.to_string(),
-                    &group_share.to_string(),
-                    group.unwrap_or(""),
-                    rule.unwrap_or(""),
-                    share,
-                    &key.service_name,
-                    &key.sub_account_id,
-                    &key.region_id,
-                    &key.charge_category,
-                    &key.currency,
-                    &key.resource_id,
-                    &facet_set.to_string(),
-                ])
-                .map_err(|e| StoreError::Encoding(e.to_string()))?;
-        }
-        if n % 20_000 == 19_999 {
-            copy.send(drain(&mut writer)?).await?;
-        }
-    }
-    copy.send(drain(&mut writer)?).await?;
-    copy.finish().await?;
-    let mut copy = conn
-        .copy_in_raw(
-            "COPY cost_facet_sets (facet_set, group_share, facets) FROM STDIN WITH (FORMAT csv)",
-        )
-        .await?;
-    for (n, ((group_share, key_facets), facet_set)) in shares.by_facets.iter().enumerate() {
-        writer
-            .write_record([
-                facet_set.to_string().as_str(),
+            copy.row([
+                id.to_string().as_str(),
+                &share_id.to_string(),
                 &group_share.to_string(),
-                key_facets,
+                group.unwrap_or(""),
+                rule.unwrap_or(""),
+                share,
+                &key.service_name,
+                &key.sub_account_id,
+                &key.region_id,
+                &key.charge_category,
+                &key.currency,
+                &key.resource_id,
+                &facet_set.to_string(),
             ])
-            .map_err(|e| StoreError::Encoding(e.to_string()))?;
-        if n % 20_000 == 19_999 {
-            copy.send(drain(&mut writer)?).await?;
+            .await?;
         }
     }
-    copy.send(drain(&mut writer)?).await?;
+    copy.finish().await?;
+    let mut copy = CsvCopy::start(
+        conn,
+        "COPY cost_facet_sets (facet_set, group_share, facets) FROM STDIN WITH (FORMAT csv)",
+    )
+    .await?;
+    for ((group_share, key_facets), facet_set) in &shares.by_facets {
+        copy.row([
+            facet_set.to_string().as_str(),
+            &group_share.to_string(),
+            key_facets,
+        ])
+        .await?;
+    }
     copy.finish().await?;
     for statement in [
         "ANALYZE cost_key_shares (key_id, share_id, group_share, facet_set), cost_facet_sets (facet_set)",
