@@ -1212,13 +1212,22 @@ async fn rollups_answer_as_the_per_key_sums(fleet: usize) {
                 .id,
         );
     }
-    world
-        .service
-        .save_cost_rules(&root, TEAM_RULES)
-        .await
-        .unwrap();
+    // A rule name with what CSV and COPY treat specially reaches every table as written.
+    let odd_name = r#"web, \"east\"\n(ops) \\N"#;
+    let rules = TEAM_RULES.replace(r#""name":"web""#, &format!(r#""name":"{odd_name}""#));
+    world.service.save_cost_rules(&root, &rules).await.unwrap();
     let store = world.service.store();
     let pool = store.pool();
+    let odd_name: String = serde_json::from_str(&format!("\"{odd_name}\"")).unwrap();
+    let named: Vec<i64> = sqlx::query_scalar(
+        "SELECT count(*) FROM cost_allocations WHERE rule = $1
+         UNION ALL SELECT count(*) FROM cost_group_daily WHERE rule = $1",
+    )
+    .bind(&odd_name)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert!(named.iter().all(|n| *n > 0), "{odd_name:?}: {named:?}");
 
     // SQL and the rules normalise tag keys alike.
     for key in [
