@@ -21,7 +21,11 @@ use crate::LineItem;
 pub const SCALE: u32 = 24;
 
 /// An exact decimal: `units` of 10^-[`SCALE`], written with `scale` decimals.
+/// Aligned to 8 bytes instead of `i128`'s 16: 24 bytes instead of 32, so an import's
+/// table of daily sums is a third smaller (it is the import's largest memory, and
+/// every byte of it is a fresh page the kernel zeroes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[repr(C, packed(8))]
 pub struct Exact {
     pub(crate) units: i128,
     pub(crate) scale: u32,
@@ -396,6 +400,12 @@ mod tests {
             pricing_unit: String::new(),
             tags: Default::default(),
         }
+    }
+
+    #[test]
+    fn a_days_sums_take_104_bytes_with_their_group() {
+        // Grown for every group of an import: 144 bytes while `Exact` was 32.
+        assert_eq!(std::mem::size_of::<(Group, DaySums)>(), 104);
     }
 
     #[test]
