@@ -19,6 +19,6 @@ mod spill;
 pub use item::{Amount, LineItem};
 pub use read::{FileError, Format, FormatChoice, Reader, RowError};
 pub use rules::{
-    Allocation, CostKey, Matcher, Placement, Rule, RuleSet, RulesError, Share, Split, SplitMethod,
+    Allocation, CostKey, KeyIds, Matcher, Placement, Rule, RuleSet, RulesError, Share, Split, SplitMethod,
     Target, To, ValueTest,
 };

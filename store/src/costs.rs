@@ -144,6 +144,7 @@ pub struct LineItemWriter {
     rows: Tuples,
     /// Key ids are hashes already: a plain Fx hash suffices.
     seen: rustc_hash::FxHashSet<i64>,
+    key_ids: spend::KeyIds,
     keys: csv::Writer<Vec<u8>>,
     scopes: std::collections::BTreeSet<(String, Date)>,
     currencies: std::collections::BTreeSet<String>,
@@ -172,6 +173,7 @@ impl LineItemWriter {
             import: import_id,
             rows: Tuples::with_capacity(1 << 20),
             seen: Default::default(),
+            key_ids: Default::default(),
             keys: csv_writer(),
             scopes: Default::default(),
             currencies: Default::default(),
@@ -190,7 +192,7 @@ impl LineItemWriter {
 
     pub fn push(&mut self, item: &spend::LineItem) -> Result<(), StoreError> {
         let tags = item.tags_json();
-        let key = spend::CostKey::id_of(item, tags);
+        let key = self.key_ids.id_of(item, tags);
         self.daily.add(key, item);
         if !self.currencies.contains(item.currency.as_str()) {
             self.currencies.insert(item.currency.clone());
