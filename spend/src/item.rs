@@ -19,6 +19,11 @@ impl Amount {
     /// Parses a plain or exponent decimal (`12.5`, `-0.0000004`, `1E-7`); at most 38
     /// significant digits, as billing tools emit.
     pub fn parse(text: &str) -> Option<Amount> {
+        Amount::parse_in(text, String::new())
+    }
+
+    /// [`Amount::parse`] into `room`, an emptied string whose memory is reused.
+    pub fn parse_in(text: &str, mut room: String) -> Option<Amount> {
         let text = trim(text);
         let unsigned = text
             .strip_prefix('-')
@@ -45,8 +50,31 @@ impl Amount {
         }
         let negative =
             text.starts_with('-') && mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b));
-        let body = unsigned.to_string();
-        Some(Amount(if negative { format!("-{body}") } else { body }))
+        room.clear();
+        if negative {
+            room.push('-');
+        }
+        room.push_str(unsigned);
+        Some(Amount(room))
+    }
+
+    /// A copy of `self` in `room`'s memory.
+    pub fn copied_into(&self, mut room: String) -> Amount {
+        room.clear();
+        room.push_str(&self.0);
+        Amount(room)
+    }
+
+    /// The text's memory, for another amount.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    /// Zero, in `room`'s memory.
+    pub fn zero_in(mut room: String) -> Amount {
+        room.clear();
+        room.push('0');
+        Amount(room)
     }
 
     pub fn is_negative(&self) -> bool {
@@ -144,6 +172,42 @@ pub struct LineItem {
 pub const CREATED_BY_TAG: &str = "aws:createdBy";
 
 impl LineItem {
+    /// An item with nothing in it yet: room that [`crate::Reader::next_item_into`]
+    /// fills, reusing its strings' memory row after row.
+    pub fn unfilled() -> LineItem {
+        LineItem::unfilled_with(Tags::default())
+    }
+
+    /// [`LineItem::unfilled`] holding `tags` (a shared empty set costs no allocation).
+    pub fn unfilled_with(tags: Tags) -> LineItem {
+        let epoch = OffsetDateTime::UNIX_EPOCH;
+        LineItem {
+            billing_account_id: String::new(),
+            billing_account_name: String::new(),
+            billing_period_start: epoch.date(),
+            charge_period_start: epoch,
+            charge_period_end: epoch,
+            charge_category: String::new(),
+            charge_description: String::new(),
+            billed_cost: Amount(String::new()),
+            effective_cost: Amount(String::new()),
+            list_cost: Amount(String::new()),
+            currency: String::new(),
+            provider: String::new(),
+            service_name: String::new(),
+            service_category: String::new(),
+            region_id: String::new(),
+            availability_zone: String::new(),
+            sub_account_id: String::new(),
+            sub_account_name: String::new(),
+            resource_id: String::new(),
+            resource_name: String::new(),
+            pricing_quantity: None,
+            pricing_unit: String::new(),
+            tags,
+        }
+    }
+
     /// The tags as a JSON object, in the file's own spelling.
     pub fn tags_json(&self) -> &str {
         self.tags.json()

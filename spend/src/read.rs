@@ -544,6 +544,19 @@ impl Reader {
     /// The next row: `Ok(None)` at the end, a [`RowError`] for a row that breaks a
     /// rule (reading can go on), a [`FileError`] when the file itself fails.
     pub fn next_item(&mut self) -> Result<Option<Result<LineItem, RowError>>, FileError> {
+        let mut item = LineItem::unfilled();
+        Ok(self
+            .next_item_into(&mut item)?
+            .map(|read| read.map(|()| item)))
+    }
+
+    /// [`Reader::next_item`] into `item`, whose strings' memory is reused (an import
+    /// reads millions of rows, each of some twenty strings). A refused row leaves
+    /// `item` holding no row.
+    pub fn next_item_into(
+        &mut self,
+        item: &mut LineItem,
+    ) -> Result<Option<Result<(), RowError>>, FileError> {
         let more = self.rows.read_record(&mut self.record, &self.file)?;
         if !more {
             return Ok(None);
@@ -555,7 +568,7 @@ impl Reader {
                 limit: self.max_rows,
             });
         }
-        Ok(Some(self.item()))
+        Ok(Some(self.fill(item)))
     }
 
     fn fail(&self, column: &str, value: &str, rule: impl Into<String>) -> RowError {
@@ -568,7 +581,10 @@ impl Reader {
         }
     }
 
-    fn item(&self) -> Result<LineItem, RowError> {
+    /// Reads the current record into `item`, every field written (the struct is
+    /// built whole from the old one's strings, so none keeps an earlier row's value).
+    fn fill(&self, item: &mut LineItem) -> Result<(), RowError> {
+        let spare = std::mem::replace(item, LineItem::unfilled_with(self.no_tags.clone()));
         let record = &self.record;
         let layout = &self.layout;
         if record.len() != layout.width {
@@ -594,10 +610,10 @@ impl Reader {
                 return Err(self.fail(&column, &value.replace('\0', "\\0"), NUL_RULE));
             }
         }
-        let text = |field: Field| -> String {
+        let text = |field: Field| -> &str {
             layout
                 .get(record, field)
-                .map(|(_, v)| trim(v).to_string())
+                .map(|(_, v)| trim(v))
                 .unwrap_or_default()
         };
         let required = |field: Field| -> Result<(&'static str, &str), RowError> {
@@ -614,10 +630,10 @@ impl Reader {
                 self.fail(name, "", "is required and empty")
             })
         };
-        let amount = |field: Field| -> Result<Option<Amount>, RowError> {
+        let amount = |field: Field, room: String| -> Result<Option<Amount>, RowError> {
             match layout.get(record, field) {
                 None => Ok(None),
-                Some((column, value)) => Amount::parse(value)
+                Some((column, value)) => Amount::parse_in(value, room)
                     .map(Some)
                     .ok_or_else(|| self.fail(column, value, "is not a decimal number")),
             }
@@ -633,7 +649,7 @@ impl Reader {
             })
         };
 
-        let billing_account_id = trim(required(Field::BillingAccountId)?.1).to_string();
+        let billing_account_id = trim(required(Field::BillingAccountId)?.1);
         let period = timestamp(Field::BillingPeriodStart)?;
         let charge_period_start = timestamp(Field::ChargePeriodStart)?;
         let charge_period_end = timestamp(Field::ChargePeriodEnd)?;
@@ -642,10 +658,22 @@ impl Reader {
             return Err(self.fail(column, value, "is before ChargePeriodStart"));
         }
         let (billed_column, _) = required(Field::BilledCost)?;
-        let billed_cost = amount(Field::BilledCost)?.unwrap_or_else(Amount::zero);
-        let effective_cost = amount(Field::EffectiveCost)?.unwrap_or_else(|| billed_cost.clone());
-        let list_cost = amount(Field::ListCost)?.unwrap_or_else(|| billed_cost.clone());
-        let pricing_quantity = amount(Field::PricingQuantity)?;
+        let billed_cost = match amount(Field::BilledCost, spare.billed_cost.into_string())? {
+            Some(billed) => billed,
+            None => Amount::zero_in(String::new()),
+        };
+        let effective_cost = match amount(Field::EffectiveCost, spare.effective_cost.into_string())? {
+            Some(effective) => effective,
+            None => billed_cost.copied_into(String::new()),
+        };
+        let list_cost = match amount(Field::ListCost, spare.list_cost.into_string())? {
+            Some(list) => list,
+            None => billed_cost.copied_into(String::new()),
+        };
+        let pricing_quantity = amount(
+            Field::PricingQuantity,
+            spare.pricing_quantity.map(Amount::into_string).unwrap_or_default(),
+        )?;
         if let Some(quantity) = &pricing_quantity {
             if quantity.is_negative() && !billed_cost.is_negative() && !billed_cost.is_zero() {
                 let (column, value) = layout
@@ -659,7 +687,8 @@ impl Reader {
             }
         }
         let (currency_column, currency_value) = required(Field::Currency)?;
-        let currency = currency_value.trim().to_ascii_uppercase();
+        let mut currency = reuse(spare.currency, currency_value.trim());
+        currency.make_ascii_uppercase();
         if !is_known_currency(&currency) {
             return Err(self.fail(
                 currency_column,
@@ -670,57 +699,59 @@ impl Reader {
         let charge_category = match self.format {
             Format::Focus => {
                 let raw = text(Field::ChargeCategory);
-                match focus_charge_category(&raw) {
-                    Some(c) => c.to_string(),
+                match focus_charge_category(raw) {
+                    Some(c) => c,
                     None => return Err(self.fail(
                         "ChargeCategory",
-                        &raw,
+                        raw,
                         "is not a FOCUS charge category (Usage, Purchase, Tax, Credit, Adjustment)",
                     )),
                 }
             }
-            Format::Cur | Format::Cur2 => {
-                cur_charge_category(&text(Field::ChargeCategory)).to_string()
-            }
+            Format::Cur | Format::Cur2 => cur_charge_category(text(Field::ChargeCategory)),
         };
-        let mut service_name = text(Field::ServiceName);
-        if service_name.is_empty() {
-            service_name = text(Field::ProductCode);
-        }
+        let service_name = match text(Field::ServiceName) {
+            "" => text(Field::ProductCode),
+            name => name,
+        };
         let provider = match self.format {
             Format::Focus => text(Field::Provider),
-            Format::Cur | Format::Cur2 => "AWS".to_string(),
+            Format::Cur | Format::Cur2 => "AWS",
         };
         let tags = self.tags()?;
         let sub_account_id = match text(Field::SubAccountId) {
-            s if s.is_empty() => billing_account_id.clone(),
+            "" => billing_account_id,
             s => s,
         };
-        Ok(LineItem {
-            billing_account_id,
-            billing_account_name: text(Field::BillingAccountName),
+        *item = LineItem {
+            billing_account_id: reuse(spare.billing_account_id, billing_account_id),
+            billing_account_name: reuse(
+                spare.billing_account_name,
+                text(Field::BillingAccountName),
+            ),
             billing_period_start: month_start(period.date()),
             charge_period_start,
             charge_period_end,
-            charge_category,
-            charge_description: text(Field::ChargeDescription),
+            charge_category: reuse(spare.charge_category, charge_category),
+            charge_description: reuse(spare.charge_description, text(Field::ChargeDescription)),
             billed_cost,
             effective_cost,
             list_cost,
             currency,
-            provider,
-            service_name,
-            service_category: text(Field::ServiceCategory),
-            region_id: text(Field::RegionId),
-            availability_zone: text(Field::AvailabilityZone),
-            sub_account_id,
-            sub_account_name: text(Field::SubAccountName),
-            resource_id: text(Field::ResourceId),
-            resource_name: text(Field::ResourceName),
+            provider: reuse(spare.provider, provider),
+            service_name: reuse(spare.service_name, service_name),
+            service_category: reuse(spare.service_category, text(Field::ServiceCategory)),
+            region_id: reuse(spare.region_id, text(Field::RegionId)),
+            availability_zone: reuse(spare.availability_zone, text(Field::AvailabilityZone)),
+            sub_account_id: reuse(spare.sub_account_id, sub_account_id),
+            sub_account_name: reuse(spare.sub_account_name, text(Field::SubAccountName)),
+            resource_id: reuse(spare.resource_id, text(Field::ResourceId)),
+            resource_name: reuse(spare.resource_name, text(Field::ResourceName)),
             pricing_quantity,
-            pricing_unit: text(Field::PricingUnit),
+            pricing_unit: reuse(spare.pricing_unit, text(Field::PricingUnit)),
             tags,
-        })
+        };
+        Ok(())
     }
 
     fn column_name(&self, at: usize) -> String {
@@ -776,6 +807,13 @@ impl Reader {
     }
 }
 
+/// `value` in `room`'s memory.
+fn reuse(mut room: String, value: &str) -> String {
+    room.clear();
+    room.push_str(value);
+    room
+}
+
 /// Why a value with a NUL character is refused (PostgreSQL text cannot hold one).
 const NUL_RULE: &str =
     "holds a NUL character (byte 0, or \\u0000 in JSON), which PostgreSQL cannot store in text";
@@ -794,14 +832,13 @@ fn holds_nul(value: &serde_json::Value) -> bool {
 
 /// FOCUS values, whatever their casing in the file.
 fn focus_charge_category(raw: &str) -> Option<&'static str> {
-    Some(match raw.trim().to_ascii_lowercase().as_str() {
-        "usage" | "" => "Usage",
-        "purchase" => "Purchase",
-        "tax" => "Tax",
-        "credit" => "Credit",
-        "adjustment" => "Adjustment",
-        _ => return None,
-    })
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Some("Usage");
+    }
+    ["Usage", "Purchase", "Tax", "Credit", "Adjustment"]
+        .into_iter()
+        .find(|category| category.eq_ignore_ascii_case(raw))
 }
 
 /// CUR's line item types as AWS's FOCUS export files them.
@@ -867,6 +904,58 @@ mod tests {
             out.push(item);
         }
         Ok(out)
+    }
+
+    /// Every row read into one reused item, refused ones among them, is the row read
+    /// fresh: no field keeps an earlier row's value.
+    #[test]
+    fn rows_read_into_one_item_are_the_rows_read_fresh() {
+        let sample = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/focus_sample.csv"
+        ))
+        .unwrap();
+        let mut lines = sample.lines();
+        let header = lines.next().unwrap();
+        let width = header.split(',').count();
+        // A refused row after every seventh: a wrong field count.
+        let mut text = format!("{header}\n");
+        for (n, line) in lines.enumerate() {
+            text.push_str(line);
+            text.push('\n');
+            if n % 7 == 6 {
+                text.push_str(&",".repeat(width));
+                text.push('\n');
+            }
+        }
+        let open = || {
+            Reader::open(
+                Box::new(std::io::Cursor::new(text.as_bytes().to_vec())),
+                "s.csv",
+                FormatChoice::Auto,
+                10_000,
+            )
+            .unwrap()
+        };
+        let (mut fresh, mut reused) = (open(), open());
+        let mut item = LineItem::unfilled();
+        let (mut good, mut refused) = (0, 0);
+        while let Some(expected) = fresh.next_item().unwrap() {
+            let read = reused.next_item_into(&mut item).unwrap().unwrap();
+            match expected {
+                Ok(expected) => {
+                    read.unwrap();
+                    assert_eq!(item, expected, "row {}", fresh.rows());
+                    good += 1;
+                }
+                Err(expected) => {
+                    assert_eq!(read.unwrap_err(), expected);
+                    refused += 1;
+                }
+            }
+        }
+        assert!(reused.next_item_into(&mut item).unwrap().is_none());
+        assert_eq!((good, refused), (1_000, 142));
     }
 
     const FOCUS_HEADER: &str = "BilledCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,ServiceName,PricingQuantity,Tags,ResourceName\n";
