@@ -19,6 +19,6 @@ mod spill;
 pub use item::{Amount, LineItem};
 pub use read::{FileError, Format, FormatChoice, Reader, RowError};
 pub use rules::{
-    Allocation, CostKey, KeyIds, Matcher, Placement, Rule, RuleSet, RulesError, Share, Split, SplitMethod,
-    Target, To, ValueTest,
+    Allocation, CostKey, KeyIds, Matcher, Placement, Rule, RuleSet, RulesError, Share, Split,
+    SplitMethod, Target, To, ValueTest,
 };

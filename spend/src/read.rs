@@ -662,7 +662,8 @@ impl Reader {
             Some(billed) => billed,
             None => Amount::zero_in(String::new()),
         };
-        let effective_cost = match amount(Field::EffectiveCost, spare.effective_cost.into_string())? {
+        let effective_cost = match amount(Field::EffectiveCost, spare.effective_cost.into_string())?
+        {
             Some(effective) => effective,
             None => billed_cost.copied_into(String::new()),
         };
@@ -672,7 +673,10 @@ impl Reader {
         };
         let pricing_quantity = amount(
             Field::PricingQuantity,
-            spare.pricing_quantity.map(Amount::into_string).unwrap_or_default(),
+            spare
+                .pricing_quantity
+                .map(Amount::into_string)
+                .unwrap_or_default(),
         )?;
         if let Some(quantity) = &pricing_quantity {
             if quantity.is_negative() && !billed_cost.is_negative() && !billed_cost.is_zero() {
