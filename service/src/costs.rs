@@ -804,16 +804,16 @@ impl Scope {
 }
 
 /// Line items parsed together, with the file they came from. Batches go back to the
-/// parsing thread once encoded, their items kept as room for later rows: a row's
-/// twenty-odd strings are then written into memory already there, instead of
-/// allocated on one thread and freed on the other (a tenth of an import's work).
+/// parsing thread once encoded and are filled again in place: a row's twenty-odd
+/// strings are written into memory already there, instead of allocated on one
+/// thread and freed on the other (a tenth of an import's work).
 struct Parsed {
     file: Arc<str>,
+    /// The first `filled` hold rows; the rest are room.
     items: Vec<spend::LineItem>,
-    /// Refused rows, each with how many of `items` came before it.
+    filled: usize,
+    /// Refused rows, each with how many rows of `items` came before it.
     refused: Vec<(usize, RowError)>,
-    /// Items to fill.
-    room: Vec<spend::LineItem>,
 }
 
 impl Parsed {
@@ -821,18 +821,43 @@ impl Parsed {
         Parsed {
             file,
             items: Vec::with_capacity(PARSED_BATCH),
+            filled: 0,
             refused: Vec::new(),
-            room: Vec::with_capacity(PARSED_BATCH),
         }
     }
 
     fn rows(&self) -> usize {
-        self.items.len() + self.refused.len()
+        self.filled + self.refused.len()
+    }
+
+    /// Reads the next row into the first free item (a new one past the room), or a
+    /// refusal; `false` past the last row.
+    fn read(&mut self, reader: &mut Reader) -> Result<bool, FileError> {
+        let read = match self.items.get_mut(self.filled) {
+            Some(item) => reader.next_item_into(item)?,
+            None => {
+                let mut item = spend::LineItem::unfilled();
+                let read = reader.next_item_into(&mut item)?;
+                self.items.push(item);
+                read
+            }
+        };
+        match read {
+            Some(Ok(())) => self.filled += 1,
+            Some(Err(row)) => self.refused.push((self.filled, row)),
+            None => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// The rows read, in order.
+    fn items(&self) -> impl Iterator<Item = &spend::LineItem> {
+        self.items.iter().take(self.filled)
     }
 
     /// Empties the batch, its items becoming room again.
     fn emptied(mut self) -> Parsed {
-        self.room.append(&mut self.items);
+        self.filled = 0;
         self.refused.clear();
         self
     }
@@ -930,25 +955,11 @@ fn parse(
         )
         .map_err(ReadFailure::File)?;
         let mut batch = fresh(&file);
-        loop {
-            let mut item = batch.room.pop().unwrap_or_else(spend::LineItem::unfilled);
-            let Some(read) = reader
-                .next_item_into(&mut item)
-                .map_err(ReadFailure::File)?
-            else {
-                break;
-            };
+        while batch.read(&mut reader).map_err(ReadFailure::File)? {
             if control.cancel.load(Ordering::Relaxed) {
                 return Err(ReadFailure::Cancelled);
             }
             control.rows.fetch_add(1, Ordering::Relaxed);
-            match read {
-                Ok(()) => batch.items.push(item),
-                Err(row) => {
-                    batch.refused.push((batch.items.len(), row));
-                    batch.room.push(item);
-                }
-            }
             if batch.rows() == PARSED_BATCH {
                 let full = std::mem::replace(&mut batch, fresh(&file));
                 parsed.send(full).map_err(|_| ReadFailure::Stopped)?;
@@ -980,8 +991,8 @@ fn encode(
             .map_err(|_| ReadFailure::Stopped)
     };
     for mut batch in parsed {
-        let mut refused = batch.refused.drain(..).peekable();
-        for (at, item) in batch.items.iter().enumerate() {
+        let mut refused = std::mem::take(&mut batch.refused).into_iter().peekable();
+        for (at, item) in batch.items().enumerate() {
             // The rows refused before this one, in the file's order.
             while let Some((_, row)) = refused.next_if(|(before, _)| *before <= at) {
                 refuse(row, &mut errors, &mut bad);

@@ -19,18 +19,23 @@ impl Amount {
     /// Parses a plain or exponent decimal (`12.5`, `-0.0000004`, `1E-7`); at most 38
     /// significant digits, as billing tools emit.
     pub fn parse(text: &str) -> Option<Amount> {
-        Amount::parse_in(text, String::new())
+        let mut amount = Amount(String::new());
+        amount.parse_into(text).then_some(amount)
     }
 
-    /// [`Amount::parse`] into `room`, an emptied string whose memory is reused.
-    pub fn parse_in(text: &str, mut room: String) -> Option<Amount> {
+    /// [`Amount::parse`] over `self`, reusing its memory; `false` (and `self`
+    /// unspecified) when `text` is not an amount.
+    pub fn parse_into(&mut self, text: &str) -> bool {
         let text = trim(text);
         let unsigned = text
             .strip_prefix('-')
             .or_else(|| text.strip_prefix('+'))
             .unwrap_or(text);
         let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
-            Some(at) => (unsigned.get(..at)?, Some(unsigned.get(at + 1..)?)),
+            Some(at) => match (unsigned.get(..at), unsigned.get(at + 1..)) {
+                (Some(mantissa), Some(exponent)) => (mantissa, Some(exponent)),
+                _ => return false,
+            },
             None => (unsigned, None),
         };
         let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -40,41 +45,33 @@ impl Amount {
             || !whole.bytes().all(|b| b.is_ascii_digit())
             || !fraction.bytes().all(|b| b.is_ascii_digit())
         {
-            return None;
+            return false;
         }
         if let Some(exponent) = exponent {
             let e = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
             if e.is_empty() || e.len() > 3 || !e.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
+                return false;
             }
         }
         let negative =
             text.starts_with('-') && mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b));
-        room.clear();
+        self.0.clear();
         if negative {
-            room.push('-');
+            self.0.push('-');
         }
-        room.push_str(unsigned);
-        Some(Amount(room))
+        self.0.push_str(unsigned);
+        true
     }
 
-    /// A copy of `self` in `room`'s memory.
-    pub fn copied_into(&self, mut room: String) -> Amount {
-        room.clear();
-        room.push_str(&self.0);
-        Amount(room)
+    /// `other`'s value, in `self`'s memory (a derived `clone_from` allocates).
+    pub fn set_to(&mut self, other: &Amount) {
+        self.0.clone_from(&other.0);
     }
 
-    /// The text's memory, for another amount.
-    pub fn into_string(self) -> String {
-        self.0
-    }
-
-    /// Zero, in `room`'s memory.
-    pub fn zero_in(mut room: String) -> Amount {
-        room.clear();
-        room.push('0');
-        Amount(room)
+    /// Zero, in `self`'s memory.
+    pub fn set_zero(&mut self) {
+        self.0.clear();
+        self.0.push('0');
     }
 
     pub fn is_negative(&self) -> bool {
@@ -175,11 +172,6 @@ impl LineItem {
     /// An item with nothing in it yet: room that [`crate::Reader::next_item_into`]
     /// fills, reusing its strings' memory row after row.
     pub fn unfilled() -> LineItem {
-        LineItem::unfilled_with(Tags::default())
-    }
-
-    /// [`LineItem::unfilled`] holding `tags` (a shared empty set costs no allocation).
-    pub fn unfilled_with(tags: Tags) -> LineItem {
         let epoch = OffsetDateTime::UNIX_EPOCH;
         LineItem {
             billing_account_id: String::new(),
@@ -204,7 +196,7 @@ impl LineItem {
             resource_name: String::new(),
             pricing_quantity: None,
             pricing_unit: String::new(),
-            tags,
+            tags: Tags::default(),
         }
     }
 

@@ -581,10 +581,36 @@ impl Reader {
         }
     }
 
-    /// Reads the current record into `item`, every field written (the struct is
-    /// built whole from the old one's strings, so none keeps an earlier row's value).
+    /// Reads the current record into `item` in place (moving a line item costs more
+    /// than filling it). Every field is written: the pattern below names each one,
+    /// and a field bound but not written is an unused variable, which the build
+    /// refuses, so no field can keep an earlier row's value.
     fn fill(&self, item: &mut LineItem) -> Result<(), RowError> {
-        let spare = std::mem::replace(item, LineItem::unfilled_with(self.no_tags.clone()));
+        let LineItem {
+            billing_account_id,
+            billing_account_name,
+            billing_period_start,
+            charge_period_start,
+            charge_period_end,
+            charge_category,
+            charge_description,
+            billed_cost,
+            effective_cost,
+            list_cost,
+            currency,
+            provider,
+            service_name,
+            service_category,
+            region_id,
+            availability_zone,
+            sub_account_id,
+            sub_account_name,
+            resource_id,
+            resource_name,
+            pricing_quantity,
+            pricing_unit,
+            tags,
+        } = item;
         let record = &self.record;
         let layout = &self.layout;
         if record.len() != layout.width {
@@ -630,12 +656,16 @@ impl Reader {
                 self.fail(name, "", "is required and empty")
             })
         };
-        let amount = |field: Field, room: String| -> Result<Option<Amount>, RowError> {
+        let amount = |field: Field, into: &mut Amount| -> Result<bool, RowError> {
             match layout.get(record, field) {
-                None => Ok(None),
-                Some((column, value)) => Amount::parse_in(value, room)
-                    .map(Some)
-                    .ok_or_else(|| self.fail(column, value, "is not a decimal number")),
+                None => Ok(false),
+                Some((column, value)) => {
+                    if into.parse_into(value) {
+                        Ok(true)
+                    } else {
+                        Err(self.fail(column, value, "is not a decimal number"))
+                    }
+                }
             }
         };
         let timestamp = |field: Field| -> Result<time::OffsetDateTime, RowError> {
@@ -649,36 +679,31 @@ impl Reader {
             })
         };
 
-        let billing_account_id = trim(required(Field::BillingAccountId)?.1);
+        let account = trim(required(Field::BillingAccountId)?.1);
+        set(billing_account_id, account);
         let period = timestamp(Field::BillingPeriodStart)?;
-        let charge_period_start = timestamp(Field::ChargePeriodStart)?;
-        let charge_period_end = timestamp(Field::ChargePeriodEnd)?;
-        if charge_period_end < charge_period_start {
+        *billing_period_start = month_start(period.date());
+        *charge_period_start = timestamp(Field::ChargePeriodStart)?;
+        *charge_period_end = timestamp(Field::ChargePeriodEnd)?;
+        if *charge_period_end < *charge_period_start {
             let (column, value) = required(Field::ChargePeriodEnd)?;
             return Err(self.fail(column, value, "is before ChargePeriodStart"));
         }
         let (billed_column, _) = required(Field::BilledCost)?;
-        let billed_cost = match amount(Field::BilledCost, spare.billed_cost.into_string())? {
-            Some(billed) => billed,
-            None => Amount::zero_in(String::new()),
-        };
-        let effective_cost = match amount(Field::EffectiveCost, spare.effective_cost.into_string())?
-        {
-            Some(effective) => effective,
-            None => billed_cost.copied_into(String::new()),
-        };
-        let list_cost = match amount(Field::ListCost, spare.list_cost.into_string())? {
-            Some(list) => list,
-            None => billed_cost.copied_into(String::new()),
-        };
-        let pricing_quantity = amount(
-            Field::PricingQuantity,
-            spare
-                .pricing_quantity
-                .map(Amount::into_string)
-                .unwrap_or_default(),
-        )?;
-        if let Some(quantity) = &pricing_quantity {
+        if !amount(Field::BilledCost, billed_cost)? {
+            billed_cost.set_zero();
+        }
+        if !amount(Field::EffectiveCost, effective_cost)? {
+            effective_cost.set_to(billed_cost);
+        }
+        if !amount(Field::ListCost, list_cost)? {
+            list_cost.set_to(billed_cost);
+        }
+        let quantity = pricing_quantity.get_or_insert_with(Amount::zero);
+        if !amount(Field::PricingQuantity, quantity)? {
+            *pricing_quantity = None;
+        }
+        if let Some(quantity) = pricing_quantity {
             if quantity.is_negative() && !billed_cost.is_negative() && !billed_cost.is_zero() {
                 let (column, value) = layout
                     .get(record, Field::PricingQuantity)
@@ -691,16 +716,16 @@ impl Reader {
             }
         }
         let (currency_column, currency_value) = required(Field::Currency)?;
-        let mut currency = reuse(spare.currency, currency_value.trim());
+        set(currency, currency_value.trim());
         currency.make_ascii_uppercase();
-        if !is_known_currency(&currency) {
+        if !is_known_currency(currency) {
             return Err(self.fail(
                 currency_column,
                 currency_value,
                 "is not an ISO 4217 currency code",
             ));
         }
-        let charge_category = match self.format {
+        let category = match self.format {
             Format::Focus => {
                 let raw = text(Field::ChargeCategory);
                 match focus_charge_category(raw) {
@@ -714,47 +739,38 @@ impl Reader {
             }
             Format::Cur | Format::Cur2 => cur_charge_category(text(Field::ChargeCategory)),
         };
-        let service_name = match text(Field::ServiceName) {
-            "" => text(Field::ProductCode),
-            name => name,
-        };
-        let provider = match self.format {
-            Format::Focus => text(Field::Provider),
-            Format::Cur | Format::Cur2 => "AWS",
-        };
-        let tags = self.tags()?;
-        let sub_account_id = match text(Field::SubAccountId) {
-            "" => billing_account_id,
-            s => s,
-        };
-        *item = LineItem {
-            billing_account_id: reuse(spare.billing_account_id, billing_account_id),
-            billing_account_name: reuse(
-                spare.billing_account_name,
-                text(Field::BillingAccountName),
-            ),
-            billing_period_start: month_start(period.date()),
-            charge_period_start,
-            charge_period_end,
-            charge_category: reuse(spare.charge_category, charge_category),
-            charge_description: reuse(spare.charge_description, text(Field::ChargeDescription)),
-            billed_cost,
-            effective_cost,
-            list_cost,
-            currency,
-            provider: reuse(spare.provider, provider),
-            service_name: reuse(spare.service_name, service_name),
-            service_category: reuse(spare.service_category, text(Field::ServiceCategory)),
-            region_id: reuse(spare.region_id, text(Field::RegionId)),
-            availability_zone: reuse(spare.availability_zone, text(Field::AvailabilityZone)),
-            sub_account_id: reuse(spare.sub_account_id, sub_account_id),
-            sub_account_name: reuse(spare.sub_account_name, text(Field::SubAccountName)),
-            resource_id: reuse(spare.resource_id, text(Field::ResourceId)),
-            resource_name: reuse(spare.resource_name, text(Field::ResourceName)),
-            pricing_quantity,
-            pricing_unit: reuse(spare.pricing_unit, text(Field::PricingUnit)),
-            tags,
-        };
+        set(charge_category, category);
+        set(
+            service_name,
+            match text(Field::ServiceName) {
+                "" => text(Field::ProductCode),
+                name => name,
+            },
+        );
+        set(
+            provider,
+            match self.format {
+                Format::Focus => text(Field::Provider),
+                Format::Cur | Format::Cur2 => "AWS",
+            },
+        );
+        *tags = self.tags()?;
+        set(
+            sub_account_id,
+            match text(Field::SubAccountId) {
+                "" => account,
+                s => s,
+            },
+        );
+        set(billing_account_name, text(Field::BillingAccountName));
+        set(charge_description, text(Field::ChargeDescription));
+        set(service_category, text(Field::ServiceCategory));
+        set(region_id, text(Field::RegionId));
+        set(availability_zone, text(Field::AvailabilityZone));
+        set(sub_account_name, text(Field::SubAccountName));
+        set(resource_id, text(Field::ResourceId));
+        set(resource_name, text(Field::ResourceName));
+        set(pricing_unit, text(Field::PricingUnit));
         Ok(())
     }
 
@@ -811,11 +827,10 @@ impl Reader {
     }
 }
 
-/// `value` in `room`'s memory.
-fn reuse(mut room: String, value: &str) -> String {
-    room.clear();
-    room.push_str(value);
-    room
+/// Writes `value` over `field`, in its memory.
+fn set(field: &mut String, value: &str) {
+    field.clear();
+    field.push_str(value);
 }
 
 /// Why a value with a NUL character is refused (PostgreSQL text cannot hold one).
