@@ -537,6 +537,30 @@ async fn bad_files_are_refused_whole_with_their_rows() {
     let err = import(&world, &root, "cut.csv", cut).await.unwrap_err();
     assert!(matches!(err, ServiceError::BadBillingFile(_)), "{err:?}");
     assert!(world.service.cost_days().await.unwrap().is_none());
+    // Bad rows across many batches of the reader: all counted, the first 100 listed
+    // in the file's order, good rows between them never written.
+    let generated = String::from_utf8(two_months_generated(3_000, 5, &[])).unwrap();
+    let mut text = String::new();
+    for (n, line) in generated.lines().enumerate() {
+        if n > 0 && n % 10 == 0 {
+            assert!(line.contains(",USD,"), "{line}");
+            text.push_str(&line.replacen(",USD,", ",XXX,", 1));
+        } else {
+            text.push_str(line);
+        }
+        text.push('\n');
+    }
+    let err = import(&world, &root, "many.csv", text.into_bytes())
+        .await
+        .unwrap_err();
+    let ServiceError::BadBillingFile(refusal) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(refusal.bad_rows, 300);
+    let rows: Vec<u64> = refusal.rows.iter().map(|r| r.row).collect();
+    let expected: Vec<u64> = (1..=100).map(|i| 10 * i + 1).collect();
+    assert_eq!(rows, expected, "the header is row 1");
+    assert!(world.service.cost_days().await.unwrap().is_none());
     let history = world.service.cost_imports(&root).await.unwrap();
     assert!(history.imports.is_empty(), "{:?}", history.imports);
 }
