@@ -67,9 +67,9 @@ fn sums_tuples(
     tuples: &mut Tuples,
     import: i64,
     accounts: &[String],
-    groups: Vec<(spend::daily::Group, spend::daily::DaySums)>,
+    groups: &[(spend::daily::Group, spend::daily::DaySums)],
 ) -> Result<(), StoreError> {
-    for ((key, period, day), sums) in groups {
+    for &((key, period, day), sums) in groups {
         let account = accounts
             .get(sums.account as usize)
             .map(String::as_str)
@@ -102,14 +102,19 @@ fn drain_sums(
 ) -> Result<(), StoreError> {
     let mut tuples = Tuples::with_capacity(SUMS_CHUNK + (1 << 16));
     sums.drain_in_order(|accounts, groups| {
-        if let Some(months) = months.as_mut() {
-            for (group, day) in &groups {
-                months.add_day(accounts, *group, *day);
+        // A part at a time, each chunk sent as soon as it is full: the database
+        // writes one while the next is encoded (sent whole at the end, the two
+        // took turns, each idle half the time).
+        for part in groups.chunks(SUMS_PART) {
+            if let Some(months) = months.as_mut() {
+                for (group, day) in part {
+                    months.add_day(accounts, *group, *day);
+                }
             }
-        }
-        sums_tuples(&mut tuples, import, accounts, groups)?;
-        if tuples.len() >= SUMS_CHUNK {
-            send(chunk(tuples.take()))?;
+            sums_tuples(&mut tuples, import, accounts, part)?;
+            if tuples.len() >= SUMS_CHUNK {
+                send(chunk(tuples.take()))?;
+            }
         }
         Ok::<(), StoreError>(())
     })?;
@@ -124,6 +129,9 @@ fn drain_sums(
 
 /// Bytes of sums per [`Chunk::Daily`] or [`Chunk::Monthly`].
 const SUMS_CHUNK: usize = 4 << 20;
+
+/// Groups of sums encoded between looks at the chunk's size (about 256 KiB).
+const SUMS_PART: usize = 2_048;
 
 /// What an import holds in all, summed by the reader.
 #[derive(Debug, Clone, PartialEq, Eq)]
