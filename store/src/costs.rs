@@ -731,6 +731,8 @@ impl Store {
         let copy_monthly =
             format!("COPY cost_key_monthly ({MONTHLY_COLUMNS}) FROM STDIN WITH (FORMAT binary)");
         let mut sums_copied = false;
+        // New sums partitions get their index once their sums are in.
+        let mut unindexed: Vec<SumsIndex> = Vec::new();
         let mut keys_staged = false;
         let mut finished = false;
         let mut pending = chunks.recv().await;
@@ -760,7 +762,7 @@ impl Store {
                     }
                     continue;
                 }
-                Chunk::Period(period) => create_partition(&mut tx, period).await?,
+                Chunk::Period(period) => unindexed.extend(create_partition(&mut tx, period).await?),
                 Chunk::Keys(bytes) => {
                     if !keys_staged {
                         sqlx::query(
@@ -808,6 +810,9 @@ impl Store {
             }
         }
         let replaced = settle_import(&mut tx, import_id, &scopes, totals.as_ref()).await?;
+        for index in &unindexed {
+            index.build(&mut tx).await?;
+        }
         let summary = import_by_id(&mut tx, import_id, replaced).await?;
         record(&mut tx, &audit(&summary)).await?;
         tx.commit().await?;
@@ -1610,13 +1615,17 @@ async fn copy_in_binary(
 /// row when the server runs at wal_level=minimal. Each is made alone and then
 /// attached: attaching locks the parent only against other schema changes, where
 /// `CREATE TABLE … PARTITION OF` would lock every reader out until the import commits.
-async fn create_partition(conn: &mut PgConnection, period: Date) -> Result<(), StoreError> {
+async fn create_partition(
+    conn: &mut PgConnection,
+    period: Date,
+) -> Result<Vec<SumsIndex>, StoreError> {
     let period = spend::item::month_start(period);
     let next = period
         .replace_day(28)
         .ok()
         .map(|d| spend::item::month_start(d + time::Duration::days(7)))
         .ok_or_else(|| StoreError::Encoding(format!("no month after {period}")))?;
+    let mut unindexed = Vec::new();
     for table in ["cost_line_items", "cost_daily", "cost_key_monthly"] {
         let name = format!("{table}_p{}{:02}", period.year(), u8::from(period.month()));
         let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
@@ -1634,8 +1643,40 @@ async fn create_partition(conn: &mut PgConnection, period: Date) -> Result<(), S
         ] {
             sqlx::query(&statement).execute(&mut *conn).await?;
         }
+        if let Some((_, suffix, columns)) = SUMS_INDEXES.iter().find(|(t, _, _)| *t == table) {
+            unindexed.push(SumsIndex {
+                name: format!("{name}_{suffix}"),
+                partition: name,
+                columns,
+            });
+        }
     }
-    Ok(())
+    Ok(unindexed)
+}
+
+/// The sums tables' index per partition (migration 0032): table, name suffix, columns.
+const SUMS_INDEXES: [(&str, &str, &str); 2] = [
+    ("cost_daily", "day", "day, key_id"),
+    ("cost_key_monthly", "month", "month, key_id"),
+];
+
+/// An index of a sums partition an import made, built once its sums are in.
+struct SumsIndex {
+    name: String,
+    partition: String,
+    columns: &'static str,
+}
+
+impl SumsIndex {
+    async fn build(&self, conn: &mut PgConnection) -> Result<(), StoreError> {
+        sqlx::query(&format!(
+            "CREATE INDEX {} ON {} ({})",
+            self.name, self.partition, self.columns
+        ))
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
 }
 
 /// After the rows and keys are in: the import's (account, period) pairs replace

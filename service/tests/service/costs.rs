@@ -834,6 +834,36 @@ async fn previews_follow_imports_and_rollbacks_made_by_another_instance() {
     assert_eq!(after_rollback, first);
     // Rebuilding a rollup drops its indexes and builds them again after the rows.
     assert_eq!(indexes().await, migrated, "every index is back");
+    // The sums partitions the first import made got their index once their sums were
+    // in; the second import into the same periods kept them.
+    let sums_indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT c.relname::text, coalesce(string_agg(pg_get_indexdef(x.indexrelid), '; '), '')
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+             LEFT JOIN pg_index x ON x.indrelid = c.oid
+         WHERE i.inhparent IN ('cost_daily'::regclass, 'cost_key_monthly'::regclass)
+         GROUP BY 1 ORDER BY 1",
+    )
+    .fetch_all(world.service.store().pool())
+    .await
+    .unwrap();
+    let expected: Vec<(String, String)> = ["202609", "202610"]
+        .iter()
+        .flat_map(|p| {
+            [
+                (
+                    format!("cost_daily_p{p}"),
+                    format!("CREATE INDEX cost_daily_p{p}_day ON public.cost_daily_p{p} USING btree (day, key_id)"),
+                ),
+                (
+                    format!("cost_key_monthly_p{p}"),
+                    format!("CREATE INDEX cost_key_monthly_p{p}_month ON public.cost_key_monthly_p{p} USING btree (month, key_id)"),
+                ),
+            ]
+        })
+        .collect();
+    let mut expected = expected;
+    expected.sort();
+    assert_eq!(sums_indexes, expected);
 }
 
 /// FOCUS CSV from the generator: `rows` line items over September and October 2026,
