@@ -19,11 +19,13 @@ fn open(path: &str) -> Result<spend::Reader, Box<dyn Error>> {
 fn main() -> Result<(), Box<dyn Error>> {
     let path = std::env::args().nth(1).ok_or("usage: readrate FILE")?;
 
+    // Rows are read into one item, as an import's batches are filled again.
+    let mut item = spend::LineItem::unfilled();
     let started = Instant::now();
     let mut reader = open(&path)?;
     let mut rows = 0u64;
-    while let Some(item) = reader.next_item()? {
-        item.map_err(|row| row.to_string())?;
+    while let Some(read) = reader.next_item_into(&mut item)? {
+        read.map_err(|row| row.to_string())?;
         rows += 1;
     }
     let parse = started.elapsed().as_secs_f64();
@@ -32,8 +34,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut reader = open(&path)?;
     let mut writer = store::costs::LineItemWriter::new(1, 500_000);
     let mut bytes = 0usize;
-    while let Some(item) = reader.next_item()? {
-        writer.push(&item.map_err(|row| row.to_string())?)?;
+    while let Some(read) = reader.next_item_into(&mut item)? {
+        read.map_err(|row| row.to_string())?;
+        writer.push(&item)?;
         if writer.len() >= 1 << 20 {
             bytes += writer.take()?.len();
         }
