@@ -1577,3 +1577,41 @@ async fn answers_in_step(store: &Store) {
         .unwrap();
     assert_eq!(none, None);
 }
+
+/// Migration 0032 replaces the sums tables' partitioned indexes with one index per
+/// existing partition, named as an import names the ones it builds.
+#[tokio::test]
+async fn migration_0032_indexes_the_sums_partitions_already_there() {
+    use sqlx::Connection;
+    let options = test_database().await.unwrap();
+    let mut conn = sqlx::PgConnection::connect_with(&options).await.unwrap();
+    // Back to the schema before 0032, with a period's partitions made then.
+    for statement in [
+        "DELETE FROM _sqlx_migrations WHERE version = 32",
+        "CREATE INDEX cost_daily_day ON cost_daily (day, key_id)",
+        "CREATE INDEX cost_key_monthly_month ON cost_key_monthly (month, key_id)",
+        "CREATE TABLE cost_daily_p202609 PARTITION OF cost_daily
+             FOR VALUES FROM ('2026-09-01') TO ('2026-10-01')",
+        "CREATE TABLE cost_key_monthly_p202609 PARTITION OF cost_key_monthly
+             FOR VALUES FROM ('2026-09-01') TO ('2026-10-01')",
+    ] {
+        sqlx::query(statement).execute(&mut conn).await.unwrap();
+    }
+    store::MIGRATOR.run(&mut conn).await.unwrap();
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT tablename::text, indexdef FROM pg_indexes
+         WHERE tablename LIKE 'cost\\_daily%' OR tablename LIKE 'cost\\_key\\_monthly%' ORDER BY 1",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        indexes,
+        [
+            ("cost_daily_p202609", "CREATE INDEX cost_daily_p202609_day ON public.cost_daily_p202609 USING btree (day, key_id)"),
+            ("cost_key_monthly_p202609", "CREATE INDEX cost_key_monthly_p202609_month ON public.cost_key_monthly_p202609 USING btree (month, key_id)"),
+        ]
+        .map(|(t, i)| (t.to_string(), i.to_string()))
+        .to_vec()
+    );
+}
