@@ -9,18 +9,18 @@ DROP INDEX cost_key_monthly_month;
 
 DO $$
 DECLARE
+    sums RECORD;
     part TEXT;
 BEGIN
-    FOR part IN
-        SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-        WHERE i.inhparent = 'cost_daily'::regclass
+    FOR sums IN
+        SELECT * FROM (VALUES ('cost_daily', 'day', 'day, key_id'),
+                              ('cost_key_monthly', 'month', 'month, key_id')) AS t (parent, suffix, columns)
     LOOP
-        EXECUTE format('CREATE INDEX %I ON %I (day, key_id)', part || '_day', part);
-    END LOOP;
-    FOR part IN
-        SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-        WHERE i.inhparent = 'cost_key_monthly'::regclass
-    LOOP
-        EXECUTE format('CREATE INDEX %I ON %I (month, key_id)', part || '_month', part);
+        FOR part IN
+            SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = sums.parent::regclass
+        LOOP
+            EXECUTE format('CREATE INDEX %I ON %I (%s)', part || '_' || sums.suffix, part, sums.columns);
+        END LOOP;
     END LOOP;
 END $$;
